@@ -1,0 +1,345 @@
+import { handlersOf } from './decorators';
+import { DjustError, wireCodeOf, type WireErrorCode } from './errors';
+import { viewInternals, type LiveView, type LiveViewClass, type ViewHost } from './live-view';
+import type { ResolvedOptions } from './options';
+import { errorMessage, parseClientMessage, type EventMessage, type MountMessage, type ServerMessage } from './protocol';
+import type { PubSub, Subscriber } from './pubsub';
+import type { Renderer } from './render';
+import { RegionState } from './region';
+import type { TokenSigner } from './token';
+import { queryOf } from './url';
+
+/** Where a connection's messages go: a transport (WebSocket or SSE stream). */
+export interface Sink {
+  /** Writes the messages of one job, in order, in one write. Never throws after close. */
+  send(messages: readonly ServerMessage[]): void;
+  /** Ends the connection (WebSocket close code; SSE ends the stream). */
+  close(code: number, reason: string): void;
+  /** Bytes written but not yet flushed to the peer. */
+  bufferedBytes(): number;
+}
+
+/** What the dispatcher needs from the middleware. */
+export interface DispatcherContext {
+  readonly options: ResolvedOptions;
+  readonly renderer: Renderer;
+  readonly signer: TokenSigner;
+  readonly pubsub: PubSub;
+  /** Route pattern → view class. */
+  readonly views: ReadonlyMap<string, LiveViewClass>;
+  createView(viewClass: LiveViewClass): LiveView;
+  now(): number;
+}
+
+type Job =
+  | { kind: 'mount'; message: MountMessage }
+  | { kind: 'event'; message: EventMessage }
+  | { kind: 'info'; payload: unknown }
+  | { kind: 'error'; message: ServerMessage };
+
+/** WebSocket close codes the dispatcher uses. */
+export const CLOSE = { policy: 1008, tooBig: 1009, serverError: 1011 } as const;
+
+/**
+ * One live connection: the serial queue that runs a view's handlers one at a time and sends,
+ * after each, the response, then its page metadata, then its flash — in one write.
+ * Transports feed it text frames (`receive`) and close it (`close`); it knows nothing of them.
+ */
+export class Connection implements Subscriber {
+  readonly #ctx: DispatcherContext;
+  readonly #sink: Sink;
+  readonly #queue: Job[] = [];
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #topics = new Set<string>();
+  #view: LiveView | null = null;
+  #region: RegionState | null = null;
+  #mountRequested = false;
+  #running = false;
+  #closed = false;
+  #tokens: number;
+  #refilledAt: number;
+
+  constructor(ctx: DispatcherContext, sink: Sink) {
+    this.#ctx = ctx;
+    this.#sink = sink;
+    this.#tokens = ctx.options.maxEventsPerSecond;
+    this.#refilledAt = ctx.now();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get mounted(): boolean {
+    return this.#view !== null;
+  }
+
+  /** Jobs waiting behind the running one. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** One inbound text frame. Answers bad input with an `error`; never throws. */
+  receive(text: string): void {
+    if (this.#closed) return;
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return this.#enqueue({ kind: 'error', message: parsed.error });
+    const message = parsed.message;
+    switch (message.type) {
+      case 'ping':
+        this.#write([{ type: 'pong' }]);
+        return;
+      case 'mount':
+        if (this.#mountRequested) {
+          return this.#enqueue({ kind: 'error', message: errorMessage('already_mounted', 'This connection already has a view; open a new connection to mount another.') });
+        }
+        this.#mountRequested = true;
+        return this.#enqueue({ kind: 'mount', message });
+      case 'event': {
+        if (!this.#mountRequested) {
+          return this.#enqueue({ kind: 'error', message: errorMessage('not_mounted', `event "${message.event}" arrived before mount; send {"type":"mount","token":…} first.`, message.ref) });
+        }
+        if (!this.#takeToken()) {
+          this.#write([errorMessage('rate_limited', `Too many events: over ${this.#ctx.options.maxEventsPerSecond}/s (option maxEventsPerSecond); event "${message.event}" dropped.`, message.ref)]);
+          return;
+        }
+        if (this.#queue.length >= this.#ctx.options.maxQueuedEvents) {
+          this.#write([errorMessage('queue_full', `Too many events waiting: ${this.#queue.length} (option maxQueuedEvents); event "${message.event}" dropped.`, message.ref)]);
+          return;
+        }
+        return this.#enqueue({ kind: 'event', message });
+      }
+    }
+  }
+
+  /** A `handleInfo` message (pub/sub, timers); queued behind running handlers. */
+  deliver(payload: unknown): void {
+    if (this.#closed || this.#view === null && !this.#mountRequested) return;
+    if (this.#queue.length >= this.#ctx.options.maxQueuedEvents) {
+      this.#ctx.options.logger.warn(`djust-lite: dropped a handleInfo message for ${this.#viewName()}: queue full (option maxQueuedEvents).`);
+      return;
+    }
+    this.#enqueue({ kind: 'info', payload });
+  }
+
+  /** Sends an error that did not come from a frame (e.g. a transport refusal) in order. */
+  reject(code: WireErrorCode, message: string): void {
+    this.#enqueue({ kind: 'error', message: errorMessage(code, message) });
+  }
+
+  /** Ends the connection's view: unmount, timers and subscriptions released. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue.length = 0;
+    const view = this.#view;
+    this.#view = null;
+    this.#region = null;
+    await this.#release(view);
+  }
+
+  /** Clears timers and subscriptions and unmounts `view` (if any). */
+  async #release(view: LiveView | null): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    for (const topic of this.#topics) this.#ctx.pubsub.unsubscribe(topic, this);
+    this.#topics.clear();
+    if (!view) return;
+    viewInternals(view).host = null;
+    try {
+      await view.unmount?.();
+    } catch (err) {
+      this.#ctx.options.logger.error(`djust-lite: ${this.#viewName(view)}.unmount() failed`, err);
+    }
+  }
+
+  #takeToken(): boolean {
+    const { maxEventsPerSecond } = this.#ctx.options;
+    const now = this.#ctx.now();
+    this.#tokens = Math.min(maxEventsPerSecond, this.#tokens + ((now - this.#refilledAt) * maxEventsPerSecond) / 1000);
+    this.#refilledAt = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  #enqueue(job: Job): void {
+    this.#queue.push(job);
+    if (!this.#running) void this.#drainQueue();
+  }
+
+  async #drainQueue(): Promise<void> {
+    this.#running = true;
+    try {
+      for (let job = this.#queue.shift(); job !== undefined && !this.#closed; job = this.#queue.shift()) {
+        const out: ServerMessage[] = [];
+        try {
+          await this.#run(job, out);
+        } catch (err) {
+          // #run handles user errors itself; this is a bug in djust-lite: report, keep going.
+          this.#ctx.options.logger.error('djust-lite: internal error while dispatching', err);
+          out.push(errorMessage('handler_failed', 'Internal error; see the server log.', job.kind === 'event' ? job.message.ref : null));
+        }
+        this.#write(out);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #run(job: Job, out: ServerMessage[]): Promise<void> {
+    switch (job.kind) {
+      case 'error':
+        out.push(job.message);
+        return;
+      case 'mount':
+        return this.#mount(job.message, out);
+      case 'event':
+        return this.#event(job.message, out);
+      case 'info':
+        return this.#info(job.payload, out);
+    }
+  }
+
+  /** Verifies the token, creates and mounts the view, sends `mounted` then its metadata and flash. */
+  async #mount(message: MountMessage, out: ServerMessage[]): Promise<void> {
+    const verified = this.#ctx.signer.verify(message.token, this.#ctx.now());
+    if (!verified.ok) return this.#fatal(out, verified.code, verified.message);
+    const { route, params, url: renderedUrl, session } = verified.payload;
+    const viewClass = this.#ctx.views.get(route);
+    if (!viewClass) return this.#fatal(out, 'unknown_route', `No live view is registered for route "${route}"; reload the page.`);
+    const url = samePath(message.url, renderedUrl) ? (message.url as string) : renderedUrl;
+    const view = this.#ctx.createView(viewClass);
+    viewInternals(view).host = this.#host();
+    try {
+      await view.mount?.({ params, query: queryOf(url), url, session, connected: true });
+      await view.handleParams?.(params, url);
+      this.#region = new RegionState(this.#ctx.renderer.renderRegion(view));
+    } catch (err) {
+      viewInternals(view).host = null;
+      this.#ctx.options.logger.error(`djust-lite: ${viewClass.name}.mount() failed on connect`, err);
+      return this.#fatal(out, 'mount_failed', err instanceof DjustError ? err.message : `${viewClass.name} failed to mount; see the server log.`, CLOSE.serverError);
+    }
+    if (this.#closed) return this.#release(view); // the peer left while mount ran
+    this.#view = view;
+    out.push({ type: 'mounted', html: this.#region.html });
+    this.#drainSideChannel(view, out);
+  }
+
+  async #event(message: EventMessage, out: ServerMessage[]): Promise<void> {
+    const view = this.#view;
+    if (!view) return; // mount failed; the connection is closing
+    const method = handlersOf(view.constructor).get(message.event);
+    if (method === undefined) {
+      out.push(errorMessage('unknown_event', `${this.#viewName(view)} has no event handler "${message.event}"; only methods decorated with @eventHandler() can be called.`, message.ref));
+      return;
+    }
+    const handler = (view as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
+    await this.#update(view, out, message.ref, `${method}("${message.event}")`, () => handler.call(view, message.params));
+  }
+
+  async #info(payload: unknown, out: ServerMessage[]): Promise<void> {
+    const view = this.#view;
+    if (!view) return;
+    if (!view.handleInfo) {
+      this.#ctx.options.logger.warn(`djust-lite: ${this.#viewName(view)} received a message but has no handleInfo(); it was dropped.`);
+      return;
+    }
+    await this.#update(view, out, null, 'handleInfo', () => view.handleInfo?.(payload));
+  }
+
+  /**
+   * The hot path, top to bottom: handler → render → diff → response → page metadata → flash.
+   * A handler or render that throws leaves the view as it was before the handler (own fields,
+   * title and meta) and sends `error` for its ref; nothing it queued is sent.
+   */
+  async #update(view: LiveView, out: ServerMessage[], ref: number | null, what: string, run: () => unknown): Promise<void> {
+    const internals = viewInternals(view);
+    const fields = { ...view };
+    const restoreMetadata = internals.metadata.snapshot();
+    let html: string;
+    try {
+      await run();
+      html = this.#ctx.renderer.renderRegion(view);
+    } catch (err) {
+      restoreFields(view, fields);
+      restoreMetadata();
+      internals.flash.discardPending();
+      this.#ctx.options.logger.error(`djust-lite: ${this.#viewName(view)}.${what} failed`, err);
+      const code = err instanceof DjustError ? wireCodeOf(err) : 'handler_failed';
+      const text = err instanceof DjustError ? err.message : `${this.#viewName(view)}.${what} failed; the view keeps its last state. See the server log.`;
+      out.push(errorMessage(code, text, ref));
+      return;
+    }
+    if (this.#closed) return;
+    const patch = (this.#region as RegionState).update(html);
+    if (patch) out.push({ type: 'patch', ref, ...patch });
+    else if (ref !== null) out.push({ type: 'reply', ref });
+    this.#drainSideChannel(view, out);
+  }
+
+  #drainSideChannel(view: LiveView, out: ServerMessage[]): void {
+    const internals = viewInternals(view);
+    internals.metadata.drain(out);
+    internals.flash.drain(out);
+  }
+
+  #fatal(out: ServerMessage[], code: WireErrorCode, message: string, closeCode: number = CLOSE.policy): void {
+    out.push(errorMessage(code, message));
+    this.#write(out.splice(0));
+    this.#sink.close(closeCode, code);
+    void this.close();
+  }
+
+  #write(messages: ServerMessage[]): void {
+    if (messages.length === 0 || this.#closed) return;
+    if (this.#sink.bufferedBytes() > this.#ctx.options.maxBufferedBytes) {
+      this.#ctx.options.logger.warn(`djust-lite: closing a ${this.#viewName()} connection: client is not reading (over maxBufferedBytes).`);
+      this.#sink.close(CLOSE.policy, 'client too slow');
+      void this.close();
+      return;
+    }
+    this.#sink.send(messages);
+  }
+
+  #host(): ViewHost {
+    return {
+      subscribe: (topic) => {
+        this.#ctx.pubsub.subscribe(topic, this);
+        this.#topics.add(topic);
+      },
+      unsubscribe: (topic) => {
+        this.#ctx.pubsub.unsubscribe(topic, this);
+        this.#topics.delete(topic);
+      },
+      sendAfter: (message, ms) => {
+        if (typeof ms !== 'number' || !(ms >= 0)) throw new TypeError(`sendAfter(message, ms): ms must be a number ≥ 0, got ${String(ms)}.`);
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          this.deliver(message);
+        }, ms);
+        this.#timers.add(timer);
+        return () => {
+          clearTimeout(timer);
+          this.#timers.delete(timer);
+        };
+      },
+    };
+  }
+
+  #viewName(view: LiveView | null = this.#view): string {
+    return view ? view.constructor.name : 'view';
+  }
+}
+
+function restoreFields(view: LiveView, saved: Record<string, unknown>): void {
+  const target = view as unknown as Record<string, unknown>;
+  for (const key of Object.keys(target)) if (!(key in saved)) delete target[key];
+  Object.assign(target, saved);
+}
+
+function samePath(candidate: string | undefined, rendered: string): boolean {
+  if (candidate === undefined) return false;
+  const path = (u: string) => u.split(/[?#]/, 1)[0];
+  return candidate.startsWith('/') && !candidate.startsWith('//') && path(candidate) === path(rendered);
+}

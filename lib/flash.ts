@@ -1,0 +1,62 @@
+import { DjustError } from './errors';
+import type { FlashMessage } from './protocol';
+
+const LEVEL_RE = /^[a-z][a-z0-9_-]{0,31}$/;
+/** Pending flash messages kept per view between drains; more drops the oldest. */
+const MAX_PENDING = 32;
+
+/**
+ * Flash messages of one view: `put` and `clear` in call order, drained after the handler's
+ * response and its page metadata. `current` is what the page shows now (for the HTTP render).
+ */
+export class Flash {
+  readonly #pending: FlashMessage[] = [];
+  readonly #current = new Map<string, string>();
+
+  put(level: unknown, message: unknown): void {
+    if (typeof level !== 'string' || !LEVEL_RE.test(level)) {
+      throw new DjustError(
+        'DJUST_ERR_INVALID_FLASH',
+        `putFlash(level, message): level must be a short lowercase word like "info", "success" or "error", got ${JSON.stringify(level)}.`,
+      );
+    }
+    if (typeof message !== 'string') {
+      throw new DjustError('DJUST_ERR_INVALID_FLASH', `putFlash("${level}", message): message must be a string, got ${typeof message}.`);
+    }
+    this.#current.set(level, message);
+    this.#push({ type: 'flash', action: 'put', level, message });
+  }
+
+  clear(level?: unknown): void {
+    if (level !== undefined && (typeof level !== 'string' || !LEVEL_RE.test(level))) {
+      throw new DjustError('DJUST_ERR_INVALID_FLASH', `clearFlash(level?): level must be a lowercase word or omitted, got ${JSON.stringify(level)}.`);
+    }
+    if (level === undefined) this.#current.clear();
+    else this.#current.delete(level);
+    this.#push(level === undefined ? { type: 'flash', action: 'clear' } : { type: 'flash', action: 'clear', level });
+  }
+
+  #push(message: FlashMessage): void {
+    if (this.#pending.length >= MAX_PENDING) this.#pending.shift();
+    this.#pending.push(message);
+  }
+
+  /** level → message of what is shown now. */
+  get current(): Record<string, string> {
+    return Object.fromEntries(this.#current);
+  }
+
+  /** The HTML render shows `current`; nothing is pending for the client. */
+  markRendered(): void {
+    this.#pending.length = 0;
+  }
+
+  discardPending(): void {
+    this.#pending.length = 0;
+  }
+
+  drain(out: { push(m: FlashMessage): unknown }): void {
+    for (const message of this.#pending) out.push(message);
+    this.#pending.length = 0;
+  }
+}

@@ -1,0 +1,159 @@
+import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Router } from 'express';
+import { ClientAssets } from './assets';
+import { type DispatcherContext } from './dispatcher';
+import { DjustError } from './errors';
+import { escapeHtml } from './html';
+import { LiveView, createView, viewInternals, type LiveViewClass } from './live-view';
+import { resolveOptions, titleFormatter, type DjustLiteOptions, type ResolvedOptions } from './options';
+import { PubSub } from './pubsub';
+import { Renderer, createEnvironment, prepareEnvironment } from './render';
+import { TokenSigner } from './token';
+import { WebSocketTransport } from './transport/websocket';
+import { queryOf } from './url';
+
+type Next = (err?: unknown) => void;
+
+/**
+ * The middleware `djustLite()` returns: mount it with `app.use(live)`.
+ */
+export interface DjustLite {
+  (req: IncomingMessage, res: ServerResponse, next: Next): void;
+  /** Serves `ViewClass` at `path` (Express path syntax, e.g. `/store/:id`). Returns the middleware. */
+  route(path: string, viewClass: LiveViewClass): DjustLite;
+  /** Handles WebSocket upgrades on `server`. Optional: otherwise done on the first request seen. */
+  attach(server: HttpServer): DjustLite;
+  /** Delivers `message` to `handleInfo` of every view subscribed to `topic`; returns how many. */
+  broadcast(topic: string, message: unknown): number;
+  /** Live connections open now (WebSocket and SSE). */
+  readonly connectionCount: number;
+  /** Closes every live connection (views unmount) and stops timers. */
+  close(): Promise<void>;
+  /** The options after defaults. */
+  readonly options: Readonly<ResolvedOptions>;
+}
+
+function checkRoute(path: unknown, viewClass: unknown): asserts viewClass is LiveViewClass {
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route(path, View): path must be a string starting with "/", got ${JSON.stringify(path)}.`);
+  }
+  if (typeof viewClass !== 'function' || !(viewClass.prototype instanceof LiveView)) {
+    throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${path}", View): View must be a class that extends LiveView.`);
+  }
+  const template = (viewClass as unknown as { template?: unknown }).template;
+  if (typeof template !== 'string' || template.length === 0) {
+    throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${path}", ${viewClass.name}): set "static template = 'name.njk'" on the view class.`);
+  }
+}
+
+/**
+ * Creates the djust-lite middleware: serves your LiveView routes as server-rendered pages, the
+ * browser client under `prefix`, and the live connections (WebSocket, SSE).
+ *
+ * @example
+ * const live = djustLite({ views: 'views' });
+ * live.route('/chat', ChatView);
+ * app.use(live);
+ * live.attach(app.listen(3000));
+ */
+export function djustLite(input?: DjustLiteOptions): DjustLite {
+  const options = resolveOptions(input);
+  const env = options.env ? prepareEnvironment(options.env) : createEnvironment(options.views);
+  const views = new Map<string, LiveViewClass>();
+  const formatters = new WeakMap<LiveViewClass, (title: string | undefined) => string | undefined>();
+  let connections = 0;
+
+  const ctx: DispatcherContext = {
+    options,
+    renderer: new Renderer(env),
+    signer: new TokenSigner(options.secrets),
+    pubsub: new PubSub(),
+    views,
+    now: Date.now,
+    createView(viewClass) {
+      let format = formatters.get(viewClass);
+      if (!format) {
+        format = titleFormatter(viewClass.titleTemplate ?? options.titleTemplate, options.defaultTitle);
+        formatters.set(viewClass, format);
+      }
+      return createView(viewClass, format);
+    },
+  };
+  const counter = { count: () => connections, track: (delta: 1 | -1) => void (connections += delta) };
+  const websocket = new WebSocketTransport(ctx, counter);
+  const assets = new ClientAssets();
+  const router = Router();
+  const attached = new WeakSet<HttpServer>();
+  const { prefix } = options;
+  const preloads = assets.names.filter((name) => name !== 'client.js')
+    .map((name) => `<link rel="modulepreload" href="${prefix}/${name}">`).join('');
+
+  function scriptsTag(token: string): string {
+    return `${preloads}<script type="module" src="${prefix}/client.js" data-djust-token="${escapeHtml(token)}" ` +
+      `data-djust-prefix="${escapeHtml(prefix)}" data-djust-transport="${options.transport}"></script>`;
+  }
+
+  async function renderHttp(routePath: string, viewClass: LiveViewClass, req: IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string }, res: ServerResponse): Promise<void> {
+    const params: Record<string, string> = {};
+    for (const [key, value] of Object.entries(req.params ?? {})) params[key] = Array.isArray(value) ? value.join('/') : value;
+    const url = req.originalUrl ?? req.url ?? routePath;
+    const session = options.session ? options.session(req) : undefined;
+    const view = ctx.createView(viewClass);
+    await view.mount?.({ params, query: queryOf(url), url, session, connected: false, req });
+    await view.handleParams?.(params, url);
+    const token = ctx.signer.sign({ route: routePath, params, url, session, exp: ctx.now() + options.tokenTtlMs });
+    const html = ctx.renderer.renderPage(view, () => scriptsTag(token));
+    const internals = viewInternals(view);
+    internals.metadata.markRendered();
+    internals.flash.markRendered();
+    await view.unmount?.();
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(html);
+  }
+
+  function onUpgrade(this: HttpServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (websocket.handleUpgrade(req, socket, head)) return;
+    // Not ours; if nobody else listens for upgrades, answer instead of leaving it hanging.
+    if (this.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  }
+
+  const live = function djustLiteMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    const server = (req.socket as { server?: unknown }).server;
+    if (server instanceof HttpServer) live.attach(server);
+    const path = (req.url ?? '/').split('?', 1)[0] as string;
+    if (path.startsWith(`${prefix}/`) && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (assets.serve(path.slice(prefix.length + 1), req, res)) return;
+    }
+    router(req as never, res as never, next);
+  } as DjustLite;
+
+  live.route = (routePath, viewClass) => {
+    checkRoute(routePath, viewClass);
+    if (views.has(routePath)) throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${routePath}"): a view is already registered for this path.`);
+    views.set(routePath, viewClass);
+    router.get(routePath, (req, res, next) => {
+      renderHttp(routePath, viewClass, req, res).catch(next);
+    });
+    return live;
+  };
+  live.attach = (server) => {
+    if (!(server instanceof HttpServer)) throw new TypeError('attach(server): server must be an http.Server or https.Server (what app.listen() returns).');
+    if (attached.has(server)) return live;
+    attached.add(server);
+    server.on('upgrade', onUpgrade);
+    server.once('close', () => server.off('upgrade', onUpgrade));
+    return live;
+  };
+  live.broadcast = (topic, message) => ctx.pubsub.broadcast(topic, message);
+  Object.defineProperty(live, 'connectionCount', { get: () => connections });
+  Object.defineProperty(live, 'options', { value: options });
+  live.close = async () => {
+    websocket.close();
+  };
+
+  for (const [routePath, viewClass] of Object.entries(options.routes)) live.route(routePath, viewClass);
+  return live;
+}

@@ -1,0 +1,187 @@
+import type { WireErrorCode } from './errors';
+
+/** A plain JSON value, as params and `handleInfo` payloads carry. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** Event params: a plain JSON object (no prototype keys). */
+export type EventParams = { [key: string]: JsonValue };
+
+// ---- client → server ------------------------------------------------------------------
+
+export interface MountMessage {
+  type: 'mount';
+  token: string;
+  /** The page URL the client shows (path + query); optional. */
+  url?: string;
+}
+export interface EventMessage {
+  type: 'event';
+  /** Client-chosen correlation id, echoed on the response; `null` when the client wants none. */
+  ref: number | null;
+  event: string;
+  params: EventParams;
+}
+export interface PingMessage {
+  type: 'ping';
+}
+export type ClientMessage = MountMessage | EventMessage | PingMessage;
+
+// ---- server → client ------------------------------------------------------------------
+
+export interface MountedMessage {
+  type: 'mounted';
+  html: string;
+}
+/** Region update: `html` replaces the live region; `ops` (see diff/) patches it. */
+export interface PatchMessage {
+  type: 'patch';
+  ref: number | null;
+  html?: string;
+  ops?: unknown[];
+}
+export interface ReplyMessage {
+  type: 'reply';
+  ref: number | null;
+}
+export type PageMetadataMessage =
+  | { type: 'page_metadata'; action: 'title'; value: string }
+  | { type: 'page_metadata'; action: 'meta'; name: string; content: string }
+  | { type: 'page_metadata'; action: 'meta'; name: string; remove: true };
+export type FlashMessage =
+  | { type: 'flash'; action: 'put'; level: string; message: string }
+  | { type: 'flash'; action: 'clear'; level?: string };
+export interface ErrorMessage {
+  type: 'error';
+  ref: number | null;
+  code: WireErrorCode;
+  message: string;
+}
+export interface PongMessage {
+  type: 'pong';
+}
+export type ServerMessage =
+  | MountedMessage
+  | PatchMessage
+  | ReplyMessage
+  | PageMetadataMessage
+  | FlashMessage
+  | ErrorMessage
+  | PongMessage;
+
+// ---- parsing ------------------------------------------------------------------------------
+
+export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ErrorMessage };
+
+const EVENT_NAME_RE = /^[A-Za-z_$][\w$:.-]{0,127}$/;
+const MAX_PARAM_DEPTH = 16;
+
+function fail(code: WireErrorCode, message: string, ref: number | null = null): ParseResult {
+  return { ok: false, error: { type: 'error', ref, code, message } };
+}
+
+/** Builds an `error` envelope. */
+export function errorMessage(code: WireErrorCode, message: string, ref: number | null = null): ErrorMessage {
+  return { type: 'error', ref, code, message };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Copies a JSON value into fresh null-prototype-free plain objects, dropping
+ * `__proto__`, `constructor` and `prototype` keys. Returns undefined for values that
+ * are not JSON (cannot happen after JSON.parse, but params may come from elsewhere).
+ */
+function cleanJson(value: unknown, depth: number): JsonValue | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (depth > MAX_PARAM_DEPTH) return undefined;
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = [];
+    for (const item of value) {
+      const clean = cleanJson(item, depth + 1);
+      if (clean === undefined) return undefined;
+      out.push(clean);
+    }
+    return out;
+  }
+  if (isRecord(value)) {
+    const out: { [key: string]: JsonValue } = {};
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+      const clean = cleanJson(value[key], depth + 1);
+      if (clean === undefined) return undefined;
+      out[key] = clean;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** Copies event params into a plain object without prototype keys; undefined if not a plain JSON object. */
+export function cleanParams(value: unknown): EventParams | undefined {
+  if (value === undefined) return {};
+  if (!isRecord(value)) return undefined;
+  const clean = cleanJson(value, 0);
+  return clean !== undefined && isRecord(clean) ? (clean as EventParams) : undefined;
+}
+
+/**
+ * Narrows one inbound text frame into a ClientMessage. The caller has already checked its
+ * size against `maxMessageBytes`. Every refusal is an `error` envelope naming the fix.
+ */
+export function parseClientMessage(text: string): ParseResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return fail('bad_json', 'Frame is not valid JSON; send one JSON object such as {"type":"event","event":"save","params":{}}.');
+  }
+  if (!isRecord(data)) {
+    return fail('bad_message', 'Frame must be a JSON object with a "type" field ("mount", "event" or "ping").');
+  }
+  const ref = typeof data.ref === 'number' && Number.isSafeInteger(data.ref) ? data.ref : null;
+  switch (data.type) {
+    case 'ping':
+      return { ok: true, message: { type: 'ping' } };
+    case 'mount': {
+      if (typeof data.token !== 'string' || data.token.length === 0) {
+        return fail('bad_message', 'mount needs "token": the data-djust-token attribute of the page\'s djust script tag.');
+      }
+      if (data.url !== undefined && typeof data.url !== 'string') {
+        return fail('bad_message', 'mount "url", when given, must be a string (the page URL).');
+      }
+      return { ok: true, message: { type: 'mount', token: data.token, url: data.url } };
+    }
+    case 'event': {
+      if (data.ref !== undefined && data.ref !== null && ref === null) {
+        return fail('bad_message', 'event "ref" must be an integer or null.');
+      }
+      if (typeof data.event !== 'string' || !EVENT_NAME_RE.test(data.event)) {
+        return fail('bad_message', 'event needs "event": the handler name, a string of letters, digits, "_", "$", ":", "." or "-".', ref);
+      }
+      const params = cleanParams(data.params);
+      if (params === undefined) {
+        return fail('bad_params', `event "${data.event}": "params" must be a plain JSON object (got ${describe(data.params)}).`, ref);
+      }
+      return { ok: true, message: { type: 'event', ref, event: data.event, params } };
+    }
+    default:
+      return fail(
+        'bad_message',
+        `Unknown message type ${JSON.stringify(typeof data.type === 'string' ? data.type.slice(0, 40) : data.type ?? null)}; expected "mount", "event" or "ping".`,
+        ref,
+      );
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'a nested value that is not plain JSON' : `a ${typeof value}`;
+}
+
+/** Serialises one server message. */
+export function encode(message: ServerMessage): string {
+  return JSON.stringify(message);
+}

@@ -1,0 +1,148 @@
+import path from 'node:path';
+import nunjucks from 'nunjucks';
+import { ROOT_ATTR } from './constants';
+import { DjustError } from './errors';
+import { escapeHtml, findRegion } from './html';
+import { metaAttrFor } from './page-metadata';
+import { viewInternals, type LiveView, type LiveViewClass } from './live-view';
+
+/** Folder of the built-in templates (`djust/layout.njk`, `djust/error.njk`). */
+export const BUILTIN_VIEWS = path.resolve(__dirname, '..', 'views');
+
+/** Context key the djust tags read; not meant for templates. */
+const HOOKS_KEY = '__djust';
+
+/** What the djust tags render on a page; absent on live re-renders. */
+interface PageHooks {
+  scripts(): string;
+}
+
+type NunjucksNodes = { CallExtension: new (ext: object, method: string, args: unknown, body: unknown) => unknown };
+type NunjucksParser = {
+  nextToken(): { value: string };
+  parseSignature(a: null, b: boolean): unknown;
+  advanceAfterBlockEnd(name: string): void;
+};
+
+/** A body-less tag `{% name %}` that renders `run(context)` as safe HTML. */
+function simpleTag(name: string, run: (ctx: Record<string, unknown>) => string): nunjucks.Extension & Record<string, unknown> {
+  return {
+    tags: [name],
+    parse(parser: NunjucksParser, nodes: NunjucksNodes) {
+      const token = parser.nextToken();
+      const args = parser.parseSignature(null, true);
+      parser.advanceAfterBlockEnd(token.value);
+      return new nodes.CallExtension(this, 'run', args, null);
+    },
+    run(context: { ctx: Record<string, unknown> }) {
+      return new nunjucks.runtime.SafeString(run(context.ctx));
+    },
+  };
+}
+
+/** `<title>` and every meta tag, escaped, with the client's name/property rule. */
+export function renderHead(title: string | undefined, meta: Record<string, string>): string {
+  let out = title === undefined ? '' : `<title>${escapeHtml(title)}</title>`;
+  for (const [name, content] of Object.entries(meta)) {
+    out += `\n<meta ${metaAttrFor(name)}="${escapeHtml(name)}" content="${escapeHtml(content)}">`;
+  }
+  return out;
+}
+
+/** The flash container with the messages shown now; the client keeps the same structure. */
+export function renderFlash(flash: Record<string, string>): string {
+  let out = '<div id="dj-flash-container">';
+  for (const [level, message] of Object.entries(flash)) {
+    out += `<div class="dj-flash dj-flash-${escapeHtml(level)}" role="alert" data-level="${escapeHtml(level)}">${escapeHtml(message)}</div>`;
+  }
+  return `${out}</div>`;
+}
+
+/** Registers the djust tags on an environment (idempotent) and makes the built-in templates loadable. */
+export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environment {
+  const marked = env as nunjucks.Environment & { __djustReady?: boolean; loaders?: unknown[] };
+  if (marked.__djustReady) return env;
+  env.addExtension('DjustScripts', simpleTag('djust_scripts', (ctx) => {
+    const hooks = ctx[HOOKS_KEY] as PageHooks | undefined;
+    return hooks ? hooks.scripts() : '';
+  }));
+  env.addExtension('DjustHead', simpleTag('djust_head', (ctx) =>
+    renderHead(ctx.page_title as string | undefined, (ctx.page_meta as Record<string, string> | undefined) ?? {}),
+  ));
+  env.addExtension('DjustFlash', simpleTag('djust_flash', (ctx) =>
+    renderFlash((ctx.flash as Record<string, string> | undefined) ?? {}),
+  ));
+  if (Array.isArray(marked.loaders)) {
+    // Environment.init gives each loader its template cache; a loader added later needs one too.
+    const builtin = Object.assign(new nunjucks.FileSystemLoader(BUILTIN_VIEWS), { cache: {} });
+    marked.loaders.push(builtin);
+  }
+  marked.__djustReady = true;
+  return env;
+}
+
+/** A Nunjucks environment over the user's views folder plus the built-in templates; autoescape on. */
+export function createEnvironment(viewsDir: string): nunjucks.Environment {
+  const env = new nunjucks.Environment([new nunjucks.FileSystemLoader(viewsDir)], {
+    autoescape: true,
+    noCache: process.env.NODE_ENV === 'development',
+  });
+  return prepareEnvironment(env);
+}
+
+/** Template context of a view: its fields, page_title/page_meta (and camelCase twins), flash. */
+function contextOf(view: LiveView, hooks: PageHooks | null): Record<string, unknown> {
+  const internals = viewInternals(view);
+  const title = internals.metadata.documentTitle;
+  const meta = internals.metadata.meta;
+  return {
+    ...view.getContextData(),
+    page_title: title,
+    page_meta: meta,
+    pageTitle: title,
+    pageMeta: meta,
+    flash: internals.flash.current,
+    [HOOKS_KEY]: hooks,
+  };
+}
+
+/** Renders views with one Nunjucks environment. */
+export class Renderer {
+  readonly env: nunjucks.Environment;
+
+  constructor(env: nunjucks.Environment) {
+    this.env = env;
+  }
+
+  #render(view: LiveView, hooks: PageHooks | null): string {
+    const viewClass = view.constructor as LiveViewClass;
+    try {
+      return this.env.render(viewClass.template, contextOf(view, hooks));
+    } catch (cause) {
+      throw new DjustError('DJUST_ERR_TEMPLATE', `${viewClass.name}: rendering "${viewClass.template}" failed: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /** The full page for the HTTP response. */
+  renderPage(view: LiveView, scripts: () => string): string {
+    const html = this.#render(view, { scripts });
+    if (!findRegion(html)) throw this.#noRoot(view);
+    return html;
+  }
+
+  /** The inner HTML of the live region, for the live connection. */
+  renderRegion(view: LiveView): string {
+    const html = this.#render(view, null);
+    const region = findRegion(html);
+    if (!region) throw this.#noRoot(view);
+    return html.slice(region.start, region.end);
+  }
+
+  #noRoot(view: LiveView): DjustError {
+    const viewClass = view.constructor as LiveViewClass;
+    return new DjustError(
+      'DJUST_ERR_TEMPLATE',
+      `${viewClass.name}: template "${viewClass.template}" has no element with the ${ROOT_ATTR} attribute; wrap the live part of the page in <div ${ROOT_ATTR}>…</div>.`,
+    );
+  }
+}
