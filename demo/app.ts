@@ -1,0 +1,204 @@
+import path from 'node:path';
+import express from 'express';
+import { djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOptions, type MountContext } from '../lib';
+
+const CHAT_TOPIC = 'chat:lobby';
+
+interface ChatMessage {
+  id: number;
+  from: string;
+  text: string;
+}
+let nextMessageId = 1;
+
+/** "Chat (N unread)": messages from other tabs arrive through pub/sub. */
+export class ChatView extends LiveView {
+  static template = 'chat.njk';
+  unread = 0;
+  messages: ChatMessage[] = [];
+  me = '';
+
+  mount(ctx: MountContext) {
+    this.me = `guest-${Math.random().toString(36).slice(2, 6)}`;
+    this.pageTitle = 'Chat';
+    if (ctx.connected) this.subscribe(CHAT_TOPIC);
+  }
+
+  @eventHandler()
+  send(params: { text?: unknown }) {
+    const text = typeof params.text === 'string' ? params.text.trim().slice(0, 500) : '';
+    if (!text) return;
+    const message: ChatMessage = { id: nextMessageId++, from: this.me, text };
+    this.messages = [...this.messages, message].slice(-50);
+    chatBus.publish(message, this);
+  }
+
+  @eventHandler()
+  markRead() {
+    this.unread = 0;
+    this.pageTitle = 'Chat';
+  }
+
+  handleInfo(message: unknown) {
+    const msg = message as { chat?: ChatMessage; sender?: string };
+    if (!msg.chat || msg.sender === this.me) return;
+    this.messages = [...this.messages, msg.chat].slice(-50);
+    this.unread += 1;
+    this.pageTitle = `Chat (${this.unread} unread)`;
+  }
+}
+
+/** Set by createDemoApp: lets a chat view broadcast to the others. */
+const chatBus = {
+  live: null as DjustLite | null,
+  publish(message: ChatMessage, from: ChatView) {
+    this.live?.broadcast(CHAT_TOPIC, { chat: message, sender: from.me });
+  },
+};
+
+/** "Inbox (N)" while mail is unread, "Inbox" once read. */
+export class InboxView extends LiveView {
+  static template = 'inbox.njk';
+  unread = 0;
+
+  mount() {
+    this.pageTitle = 'Inbox';
+  }
+
+  @eventHandler()
+  receive() {
+    this.unread += 1;
+    this.pageTitle = `Inbox (${this.unread})`;
+  }
+
+  @eventHandler()
+  readAll() {
+    this.unread = 0;
+    this.pageTitle = 'Inbox';
+  }
+}
+
+/** "● REC - Studio" while recording (a server timer ticks), "◼ Stopped - Studio" otherwise. */
+export class StudioView extends LiveView {
+  static template = 'studio.njk';
+  recording = false;
+  seconds = 0;
+  #cancelTick: (() => void) | null = null;
+
+  mount() {
+    this.pageTitle = '◼ Stopped - Studio';
+  }
+
+  @eventHandler()
+  toggle() {
+    this.recording = !this.recording;
+    this.#cancelTick?.();
+    this.#cancelTick = null;
+    if (this.recording) {
+      this.seconds = 0;
+      this.pageTitle = '● REC - Studio';
+      this.#cancelTick = this.sendAfter('tick', 1000);
+    } else {
+      this.pageTitle = '◼ Stopped - Studio';
+    }
+  }
+
+  handleInfo(message: unknown) {
+    if (message !== 'tick' || !this.recording) return;
+    this.seconds += 1;
+    this.#cancelTick = this.sendAfter('tick', 1000);
+  }
+}
+
+export interface Product {
+  id: string;
+  name: string;
+  description: string;
+  price: string;
+  image: string;
+}
+
+export const PRODUCTS: Product[] = [
+  { id: 'lamp', name: 'Desk Lamp', description: 'A warm, dimmable desk lamp in brushed steel.', price: '€49', image: '/img/lamp.png' },
+  { id: 'chair', name: 'Oak Chair', description: 'Solid oak chair with a woven seat.', price: '€189', image: '/img/chair.png' },
+  { id: 'mug', name: 'Stoneware Mug', description: 'Hand-glazed mug, 350 ml, "dishwasher-safe" & sturdy.', price: '€18', image: '/img/mug.png' },
+];
+
+/** Choosing a product sets "Name | Store" and description/og:* meta. */
+export class StoreView extends LiveView {
+  static template = 'store.njk';
+  products = PRODUCTS;
+  product: Product | null = null;
+
+  mount(ctx: MountContext) {
+    this.pageTitle = 'Store';
+    this.pageMeta = { description: 'Hand-made goods for home and work.', 'og:title': 'Store' };
+    const id = typeof ctx.query.product === 'string' ? ctx.query.product : undefined;
+    if (id) this.select({ id });
+  }
+
+  @eventHandler()
+  select(params: { id?: unknown }) {
+    const product = PRODUCTS.find((p) => p.id === params.id);
+    if (!product) {
+      this.putFlash('error', 'That product does not exist.');
+      return;
+    }
+    this.product = product;
+    this.pageTitle = `${product.name} | Store`;
+    this.pageMeta = {
+      description: product.description,
+      'og:title': product.name,
+      'og:description': product.description,
+      'og:image': product.image,
+    };
+  }
+}
+
+/** Save shows the flash "Changes saved!" and sets "Project - Saved". */
+export class SettingsView extends LiveView {
+  static template = 'settings.njk';
+  project = 'Project';
+
+  mount() {
+    this.pageTitle = this.project;
+  }
+
+  @eventHandler()
+  save(params: { project?: unknown }) {
+    const name = typeof params.project === 'string' ? params.project.trim().slice(0, 80) : '';
+    if (!name) {
+      this.putFlash('error', 'Project name cannot be empty.');
+      return;
+    }
+    this.project = name;
+    this.pageTitle = `${name} - Saved`;
+    this.putFlash('success', 'Changes saved!');
+  }
+}
+
+class HomeView extends LiveView {
+  static template = 'home.njk';
+  mount() {
+    this.pageTitle = 'djust-lite demo';
+    this.pageMeta = { description: 'Live page titles, meta tags and flash messages for Express.' };
+  }
+}
+
+/** The demo app; `demo/server.ts` listens, the end-to-end tests start it on port 0. */
+export function createDemoApp(options: DjustLiteOptions = {}): { app: express.Express; live: DjustLite } {
+  const app = express();
+  // A fixed secret keeps pages valid across a demo restart; production apps pass their own.
+  const secret = process.env.DJUST_SECRET ?? 'djust-lite-demo-secret-not-for-production';
+  const live = djustLite({ views: path.join(__dirname, 'views'), secret, ...options });
+  chatBus.live = live;
+  live
+    .route('/', HomeView)
+    .route('/chat', ChatView)
+    .route('/inbox', InboxView)
+    .route('/studio', StudioView)
+    .route('/store', StoreView)
+    .route('/settings', SettingsView);
+  app.use(live);
+  return { app, live };
+}

@@ -1,0 +1,56 @@
+// @ts-check
+import { PING_MS } from './constants.js';
+
+/**
+ * @typedef {object} TransportHandlers
+ * @property {() => void} onOpen
+ * @property {(message: any) => void} onMessage   one parsed server envelope
+ * @property {(opened: boolean) => void} onClose  `opened`: whether it ever opened
+ */
+/**
+ * @typedef {object} Transport
+ * @property {(message: object) => boolean} send  false if it could not be sent now
+ * @property {() => void} close
+ */
+
+/**
+ * Opens a WebSocket to `${prefix}/ws`. Frames are JSON envelopes (DESIGN §4).
+ * @param {string} prefix @param {TransportHandlers} handlers @returns {Transport}
+ */
+export function connectWebSocket(prefix, handlers) {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const ws = new WebSocket(`${scheme}://${location.host}${prefix}/ws`);
+  let opened = false;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let ping;
+  ws.onopen = () => {
+    opened = true;
+    ping = setInterval(() => ws.readyState === 1 && ws.send('{"type":"ping"}'), PING_MS);
+    handlers.onOpen();
+  };
+  ws.onmessage = (ev) => {
+    let message;
+    try {
+      message = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    handlers.onMessage(message);
+  };
+  ws.onclose = () => {
+    clearInterval(ping);
+    handlers.onClose(opened);
+  };
+  return {
+    send(message) {
+      if (ws.readyState !== 1) return false;
+      ws.send(JSON.stringify(message));
+      return true;
+    },
+    close() {
+      ws.onclose = null;
+      clearInterval(ping);
+      ws.close();
+    },
+  };
+}
