@@ -1,0 +1,153 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import express from 'express';
+import WebSocket from 'ws';
+import { djustLite, type DjustLite, type DjustLiteOptions } from '../../lib';
+import type { ServerMessage } from '../../lib/protocol';
+
+export const FIXTURE_VIEWS = path.join(__dirname, '..', 'fixtures', 'views');
+
+export interface TestApp {
+  base: string;
+  port: number;
+  server: Server;
+  live: DjustLite;
+  close(): Promise<void>;
+}
+
+/** An Express app with djust-lite on 127.0.0.1:0; `setup` registers routes. */
+export async function startApp(setup: (live: DjustLite) => void, options: DjustLiteOptions = {}): Promise<TestApp> {
+  const app = express();
+  const live = djustLite({ views: FIXTURE_VIEWS, ...options });
+  setup(live);
+  app.use(live);
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  live.attach(server);
+  const port = (server.address() as AddressInfo).port;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    live,
+    async close() {
+      await live.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** GETs a page and returns its HTML and the signed token of its djust script tag. */
+export async function fetchPage(base: string, pathname: string): Promise<{ html: string; token: string }> {
+  const res = await fetch(base + pathname);
+  const html = await res.text();
+  const match = /data-djust-token="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error(`no token in ${pathname} (status ${res.status}): ${html.slice(0, 300)}`);
+  return { html, token: match[1] };
+}
+
+type Msg = ServerMessage & Record<string, unknown>;
+
+/** A real `ws` client that records every message and can wait for one. */
+export class WsClient {
+  readonly messages: Msg[] = [];
+  closeCode: number | null = null;
+  closeReason = '';
+  readonly #waiters = new Set<() => void>();
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      this.messages.push(JSON.parse(data.toString()) as Msg);
+      for (const wake of this.#waiters) wake();
+    });
+    ws.on('close', (code, reason) => {
+      this.closeCode = code;
+      this.closeReason = reason.toString();
+      for (const wake of this.#waiters) wake();
+    });
+  }
+
+  static open(base: string, options: { origin?: string; prefix?: string } = {}): Promise<WsClient> {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}${options.prefix ?? '/djust'}/ws`, options.origin ? { origin: options.origin } : {});
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new WsClient(ws)));
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    });
+  }
+
+  /** Opens, mounts with the token of `pathname` and waits for `mounted`. */
+  static async mount(base: string, pathname: string): Promise<WsClient> {
+    const { token } = await fetchPage(base, pathname);
+    const client = await WsClient.open(base);
+    client.send({ type: 'mount', token });
+    await client.waitFor((m) => m.type === 'mounted');
+    return client;
+  }
+
+  send(message: unknown): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  /** Resolves with the first recorded message (from index `from`) matching `pred`. */
+  waitFor(pred: (m: Msg) => boolean, { from = 0, timeoutMs = 5000 } = {}): Promise<Msg> {
+    return this.#until(() => this.messages.slice(from).find(pred), timeoutMs, 'message');
+  }
+
+  /** Resolves once `n` messages have been recorded in total. */
+  waitForCount(n: number, timeoutMs = 5000): Promise<Msg[]> {
+    return this.#until(() => (this.messages.length >= n ? this.messages.slice(0, n) : undefined), timeoutMs, `${n} messages`);
+  }
+
+  /** Resolves with the close code. */
+  waitForClose(timeoutMs = 5000): Promise<number> {
+    return this.#until(() => this.closeCode ?? undefined, timeoutMs, 'close');
+  }
+
+  /** The messages that answer event `ref`: its response and what followed it up to the next response. */
+  async eventResult(ref: number): Promise<Msg[]> {
+    const start = this.messages.findIndex((m) => 'ref' in m && m.ref === ref);
+    const index = start >= 0 ? start : this.messages.indexOf(await this.waitFor((m) => 'ref' in m && m.ref === ref));
+    // Side-channel messages of one job arrive in the same write, so they are already here.
+    await new Promise((r) => setImmediate(r));
+    const out: Msg[] = [this.messages[index] as Msg];
+    for (const m of this.messages.slice(index + 1)) {
+      if (m.type !== 'page_metadata' && m.type !== 'flash') break;
+      out.push(m);
+    }
+    return out;
+  }
+
+  #until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = probe();
+        if (value === undefined) return false;
+        cleanup();
+        resolve(value);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages).slice(0, 800)}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(wake);
+      };
+      const wake = () => void check();
+      if (!check()) this.#waiters.add(wake);
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+}
