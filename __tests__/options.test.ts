@@ -1,0 +1,62 @@
+import nunjucks from 'nunjucks';
+import { resolveOptions, titleFormatter } from '../lib/options';
+
+describe('resolveOptions', () => {
+  it('works with no options at all', () => {
+    const options = resolveOptions();
+    expect(options.prefix).toBe('/djust');
+    expect(options.secrets).toHaveLength(1);
+    expect(options.maxMessageBytes).toBe(64 * 1024);
+    expect(options.transport).toBe('auto');
+  });
+
+  it.each([
+    [{ prefix: 'djust' }, /option "prefix" must be a path like "\/djust"/],
+    [{ prefix: '/djust/' }, /option "prefix"/],
+    [{ secret: 'short' }, /option "secret" must be a string of at least 32 characters/],
+    [{ secret: [] }, /option "secret"/],
+    [{ allowedOrigins: 'https://a.example' }, /option "allowedOrigins" must be an array/],
+    [{ allowedOrigins: ['not a url'] }, /option "allowedOrigins"/],
+    [{ transport: 'carrier-pigeon' }, /option "transport" must be "auto", "websocket" or "sse"/],
+    [{ maxMessageBytes: 'big' }, /option "maxMessageBytes" must be a finite number, got "big"/],
+    [{ maxMessageBytes: 10 }, /option "maxMessageBytes" must be at least 256, got 10/],
+    [{ titleTemplate: 'no placeholder' }, /option "titleTemplate" must be a string containing "%s"/],
+    [{ env: {} }, /option "env" must be a nunjucks.Environment/],
+    [{ session: 'x' }, /option "session" must be a function/],
+    [{ logger: {} }, /option "logger"/],
+    [{ viewz: 'views' }, /unknown option "viewz"/],
+  ])('refuses %j naming the option', (input, message) => {
+    expect(() => resolveOptions(input as never)).toThrow(message);
+  });
+
+  it('throws a RangeError for a number below its minimum', () => {
+    expect(() => resolveOptions({ maxQueuedEvents: 0 })).toThrow(RangeError);
+  });
+
+  it('requires a secret in production', () => {
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      expect(() => resolveOptions()).toThrow(/option "secret" is required when NODE_ENV=production/);
+    } finally {
+      process.env.NODE_ENV = before;
+    }
+  });
+
+  it('normalises allowed origins and accepts a nunjucks environment', () => {
+    const env = new nunjucks.Environment();
+    const options = resolveOptions({ allowedOrigins: ['https://App.Example.com:443/'], env });
+    expect([...options.allowedOrigins]).toEqual(['https://app.example.com']);
+    expect(options.env).toBe(env);
+  });
+});
+
+describe('titleFormatter', () => {
+  it('applies a %s template, a function template and the default title', () => {
+    expect(titleFormatter('%s | Store', null)('Lamp')).toBe('Lamp | Store');
+    expect(titleFormatter('%s | Store', 'Store')(undefined)).toBe('Store');
+    expect(titleFormatter((t) => (t ? `${t} · Shop` : undefined), 'Shop')(undefined)).toBe('Shop');
+    expect(titleFormatter(null, null)('Plain')).toBe('Plain');
+    expect(titleFormatter('%s | %s', null)('$&')).toBe('$& | $&');
+  });
+});
