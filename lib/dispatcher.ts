@@ -1,3 +1,4 @@
+import { clearTimeout, setTimeout } from 'node:timers';
 import { handlersOf } from './decorators';
 import { DjustError, wireCodeOf, type WireErrorCode } from './errors';
 import { viewInternals, type LiveView, type LiveViewClass, type ViewHost } from './live-view';

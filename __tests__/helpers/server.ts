@@ -1,5 +1,5 @@
+import { get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import express from 'express';
 import WebSocket from 'ws';
@@ -42,10 +42,17 @@ export async function startApp(setup: (live: DjustLite) => void, options: DjustL
 
 /** GETs a page and returns its HTML and the signed token of its djust script tag. */
 export async function fetchPage(base: string, pathname: string): Promise<{ html: string; token: string }> {
-  const res = await fetch(base + pathname);
-  const html = await res.text();
+  // node:http rather than fetch: jsdom test environments have no fetch.
+  const { status, body: html } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    get(base + pathname, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
   const match = /data-djust-token="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error(`no token in ${pathname} (status ${res.status}): ${html.slice(0, 300)}`);
+  if (!match?.[1]) throw new Error(`no token in ${pathname} (status ${status}): ${html.slice(0, 300)}`);
   return { html, token: match[1] };
 }
 

@@ -1,3 +1,4 @@
+import { clearInterval, setInterval } from 'node:timers';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';

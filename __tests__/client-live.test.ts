@@ -1,0 +1,117 @@
+/**
+ * The browser client's LiveClient under jsdom, talking to a real server through a real `ws`
+ * socket (jsdom's own WebSocket would need the page URL to be the server's).
+ * @jest-environment jsdom
+ * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
+ */
+import WebSocket from 'ws';
+import { LiveClient } from '../public/client.js';
+import { CounterView } from './fixtures/views';
+import { fetchPage, startApp, type TestApp } from './helpers/server';
+
+let app: TestApp;
+const sockets: WebSocket[] = [];
+
+beforeAll(async () => {
+  app = await startApp((live) => live.route('/counter', CounterView));
+});
+afterAll(async () => {
+  for (const ws of sockets) ws.terminate();
+  await app.close();
+});
+
+/** A transport for LiveClient over the `ws` package, shaped like public/socket.js. */
+function wsTransport(prefix: string, handlers: { onOpen(): void; onMessage(m: unknown): void; onClose(opened: boolean): void }) {
+  const ws = new WebSocket(`${app.base.replace('http', 'ws')}${prefix}/ws`);
+  sockets.push(ws);
+  let opened = false;
+  ws.on('open', () => {
+    opened = true;
+    handlers.onOpen();
+  });
+  ws.on('message', (data) => handlers.onMessage(JSON.parse(data.toString())));
+  ws.on('close', () => handlers.onClose(opened));
+  ws.on('error', () => undefined);
+  return {
+    send(message: object) {
+      if (ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(message));
+      return true;
+    },
+    close() {
+      ws.removeAllListeners('close');
+      ws.close();
+    },
+  };
+}
+
+function waitFor(cond: () => boolean, timeoutMs = 4000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const end = Date.now() + timeoutMs;
+    const tick = () => {
+      if (cond()) return resolve();
+      if (Date.now() > end) return reject(new Error('condition not met in time'));
+      setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+async function loadPage(): Promise<LiveClient> {
+  const { html, token } = await fetchPage(app.base, '/counter');
+  document.documentElement.innerHTML = html.replace(/^<!doctype html>\s*<html>/i, '').replace(/<\/html>\s*$/, '');
+  return new LiveClient(document, { token, prefix: '/djust', transport: 'websocket' }, { websocket: wsTransport });
+}
+
+describe('LiveClient', () => {
+  it('shows the server-rendered title before connecting, then follows events live', async () => {
+    const client = await loadPage();
+    expect(document.title).toBe('Counter <0>');
+    const root = document.querySelector('[dj-root]') as HTMLElement;
+    client.start();
+    expect(root.classList.contains('dj-disconnected')).toBe(true);
+    await waitFor(() => root.classList.contains('dj-connected'));
+    client.pushEvent('inc', { by: 3 });
+    await waitFor(() => document.title === 'Counter (3)');
+    expect(document.getElementById('count')?.textContent).toBe('3');
+    expect(document.head.querySelectorAll('meta[property="og:title"]')).toHaveLength(1);
+    expect(document.head.querySelector('meta[property="og:title"]')?.getAttribute('content')).toBe('Counter 3');
+    expect(document.querySelector('#dj-flash-container [role="alert"]')?.textContent).toBe('Now 3');
+    client.stop();
+  });
+
+  it('queues events fired before the connection is up and sends them after mount', async () => {
+    const client = await loadPage();
+    client.pushEvent('inc', {});
+    client.pushEvent('inc', {});
+    client.start();
+    await waitFor(() => document.title === 'Counter (2)');
+    expect(document.getElementById('count')?.textContent).toBe('2');
+    client.stop();
+  });
+
+  it('wires dj-click in the page to the server', async () => {
+    const client = await loadPage();
+    const root = document.querySelector('[dj-root]') as HTMLElement;
+    root.insertAdjacentHTML('afterend', '<button id="plus" dj-click="inc" dj-value-by="5">+</button>');
+    client.start();
+    await waitFor(() => root.classList.contains('dj-connected'));
+    (document.getElementById('plus') as HTMLButtonElement).click();
+    // dj-value-* params are strings; the view adds 1 for a non-number "by".
+    await waitFor(() => document.title === 'Counter (1)');
+    client.stop();
+  });
+
+  it('reconnects and re-mounts after the socket drops', async () => {
+    const client = await loadPage();
+    const root = document.querySelector('[dj-root]') as HTMLElement;
+    client.start();
+    await waitFor(() => root.classList.contains('dj-connected'));
+    sockets.at(-1)?.terminate();
+    await waitFor(() => root.classList.contains('dj-disconnected'));
+    await waitFor(() => root.classList.contains('dj-connected'));
+    client.pushEvent('inc', {});
+    await waitFor(() => document.title === 'Counter (1)');
+    client.stop();
+  });
+});
