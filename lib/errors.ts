@@ -57,10 +57,11 @@ export function wireCodeOf(err: DjustError): WireErrorCode {
       return 'invalid_meta';
     case 'DJUST_ERR_INVALID_FLASH':
       return 'invalid_flash';
+    case 'DJUST_ERR_TEMPLATE':
+      return 'render_failed';
     case 'DJUST_ERR_INVALID_OPTION':
     case 'DJUST_ERR_INVALID_ROUTE':
     case 'DJUST_ERR_NOT_CONNECTED':
-    case 'DJUST_ERR_TEMPLATE':
       return 'handler_failed';
     default:
       return err.code;
