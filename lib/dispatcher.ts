@@ -268,7 +268,11 @@ export class Connection implements Subscriber {
       internals.flash.discardPending();
       this.#ctx.options.logger.error(`djust-lite: ${this.#viewName(view)}.${what} failed`, err);
       const code = err instanceof DjustError ? wireCodeOf(err) : 'handler_failed';
-      const text = err instanceof DjustError ? err.message : `${this.#viewName(view)}.${what} failed; the view keeps its last state. See the server log.`;
+      // Our own API errors say how to fix the call; anything else (and template errors, which
+      // quote template source) stays in the server log.
+      const text = err instanceof DjustError && err.code !== 'DJUST_ERR_TEMPLATE'
+        ? err.message
+        : `${this.#viewName(view)}.${what} failed; the view keeps its last state. See the server log.`;
       out.push(errorMessage(code, text, ref));
       return;
     }
