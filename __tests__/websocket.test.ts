@@ -198,3 +198,55 @@ describe('WebSocket transport: limits', () => {
     expect(full[0]?.message).toMatch(/maxQueuedEvents/);
   });
 });
+
+describe('WebSocket transport: heartbeat and capacity', () => {
+  it('drops a peer that stops answering pings', async () => {
+    const small = await startApp((live) => live.route('/counter', CounterView), { heartbeatMs: 100, logger });
+    try {
+      const ws = new WebSocket(`${small.base.replace('http', 'ws')}/djust/ws`, { autoPong: false });
+      await new Promise((resolve) => ws.once('open', resolve));
+      const code = await new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
+      expect(code).toBe(1006);
+      for (let i = 0; i < 100 && small.live.connectionCount > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+      expect(small.live.connectionCount).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('keeps a peer that answers pings', async () => {
+    const small = await startApp((live) => live.route('/counter', CounterView), { heartbeatMs: 100, logger });
+    try {
+      const client = await WsClient.mount(small.base, '/counter');
+      await new Promise((r) => setTimeout(r, 350));
+      await stillWorks(client);
+      await client.close();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('answers 503 past maxConnections and serves again once one closes', async () => {
+    const small = await startApp((live) => live.route('/counter', CounterView), { maxConnections: 1, logger });
+    try {
+      const first = await WsClient.open(small.base);
+      await expect(WsClient.open(small.base)).rejects.toThrow(/503/);
+      await first.close();
+      await new Promise((r) => setTimeout(r, 20));
+      const again = await WsClient.open(small.base);
+      await again.close();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('close() ends every connection and unmounts its view', async () => {
+    const small = await startApp((live) => live.route('/counter', CounterView), { logger });
+    const before = CounterView.unmountCalls;
+    const client = await WsClient.mount(small.base, '/counter');
+    await small.close();
+    expect(await client.waitForClose()).toBe(1001);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(CounterView.unmountCalls).toBeGreaterThan(before);
+  });
+});
