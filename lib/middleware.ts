@@ -10,6 +10,7 @@ import { resolveOptions, titleFormatter, type DjustLiteOptions, type ResolvedOpt
 import { PubSub } from './pubsub';
 import { Renderer, createEnvironment, prepareEnvironment } from './render';
 import { TokenSigner } from './token';
+import { SseTransport } from './transport/sse';
 import { WebSocketTransport } from './transport/websocket';
 import { queryOf } from './url';
 
@@ -82,6 +83,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   };
   const counter = { count: () => connections, track: (delta: 1 | -1) => void (connections += delta) };
   const websocket = new WebSocketTransport(ctx, counter);
+  const sse = new SseTransport(ctx, counter);
   const assets = new ClientAssets();
   const router = Router();
   const attached = new WeakSet<HttpServer>();
@@ -123,6 +125,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   const live = function djustLiteMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const server = (req.socket as { server?: unknown }).server;
     if (server instanceof HttpServer) live.attach(server);
+    if (sse.handle(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     if (path.startsWith(`${prefix}/`) && (req.method === 'GET' || req.method === 'HEAD')) {
       if (assets.serve(path.slice(prefix.length + 1), req, res)) return;
@@ -152,6 +155,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   Object.defineProperty(live, 'options', { value: options });
   live.close = async () => {
     websocket.close();
+    await sse.close();
   };
 
   for (const [routePath, viewClass] of Object.entries(options.routes)) live.route(routePath, viewClass);

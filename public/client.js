@@ -3,13 +3,14 @@ import { applyFlash } from './flash.js';
 import { applyPageMetadata } from './page-metadata.js';
 import { applyPatch } from './patch.js';
 import { connectWebSocket } from './socket.js';
+import { connectSse } from './sse.js';
 import { bindEvents } from './events.js';
 import {
   BACKOFF_MS, CONNECTED_CLASS, DISCONNECTED_CLASS, MAX_PENDING_EVENTS, RELOAD_CODES, ROOT_ATTR,
 } from './constants.js';
 
 /** @typedef {import('./socket.js').Transport} Transport */
-/** @typedef {import('./socket.js').TransportHandlers} TransportHandlers */
+/** @typedef {import('./sse.js').Handlers} TransportHandlers */
 /** @typedef {(prefix: string, handlers: TransportHandlers) => Transport} Connect */
 
 /**
@@ -60,6 +61,11 @@ export class LiveClient {
       },
       onMessage: (message) => this.handle(message),
       onClose: (opened) => this.onClose(opened),
+      // SSE resumed its stream (same view, missed messages replayed): send what waited.
+      onLive: (live) => {
+        this.setLive(live);
+        if (live) this.flush();
+      },
     });
   }
 
@@ -89,6 +95,13 @@ export class LiveClient {
     return message.ref;
   }
 
+  /** Sends the events queued while not live. */
+  flush() {
+    for (const queued of this.pending.splice(0)) {
+      if (!this.transport?.send(queued)) this.pending.push(queued);
+    }
+  }
+
   /** @param {any} message */
   handle(message) {
     switch (message?.type) {
@@ -96,9 +109,7 @@ export class LiveClient {
         if (this.root) applyPatch(this.root, message);
         this.attempt = 0;
         this.setLive(true);
-        for (const queued of this.pending.splice(0)) {
-          if (!this.transport?.send(queued)) this.pending.push(queued);
-        }
+        this.flush();
         break;
       case 'patch':
         if (this.root) applyPatch(this.root, message);
@@ -153,7 +164,7 @@ function boot() {
   if (!script || /** @type {any} */ (window).djust) return;
   const transport = /** @type {'auto' | 'websocket' | 'sse'} */ (script.dataset.djustTransport ?? 'auto');
   const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport };
-  /** @type {any} */ (window).djust = new LiveClient(document, config, { websocket: connectWebSocket }).start();
+  /** @type {any} */ (window).djust = new LiveClient(document, config, { websocket: connectWebSocket, sse: connectSse }).start();
 }
 
 if (typeof document !== 'undefined') boot();
