@@ -1,0 +1,172 @@
+/**
+ * The printed side of a run: one table with a column per system, then the targets as ratios
+ * with PASS/FAIL, then the reasons behind every "n/a".
+ */
+import type { BundleResult } from './bundle';
+import type { EventKind } from './client';
+import type { BytesResult, IdleResult, LoopResult } from './scenarios';
+
+export type SystemKey = 'djust-ws' | 'djust-sse' | 'floor' | 'liveviewjs';
+
+export interface SystemResult {
+  key: SystemKey;
+  label: string;
+  /** Null when it ran; else why not (e.g. "transport not available"). */
+  unavailable: string | null;
+  bytes: Partial<Record<EventKind, BytesResult>> | null;
+  loops: Record<string, LoopResult>;
+  idle: IdleResult | null;
+  bundle: BundleResult | null;
+  errors: string[];
+}
+
+export interface Target {
+  system: SystemKey;
+  name: string;
+  value: number;
+  /** Shown as e.g. "≥ 0.80×" or "≤ 15.0 KB". */
+  goal: string;
+  pass: boolean | null;
+  note?: string;
+}
+
+const KB = 1024;
+/** Other processes using more than this (% of one core) during a window make it "noisy". */
+const NOISY_PCT = 25;
+
+const num = (n: number | undefined, digits = 0): string =>
+  n === undefined || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ms = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : n < 10 ? n.toFixed(3) : n.toFixed(1));
+const kb = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : (n / KB).toFixed(1));
+
+function pad(cells: string[][]): string {
+  const widths: number[] = [];
+  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  return cells
+    .map((row, r) => {
+      const line = row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join(' │ ');
+      return r === 0 ? `${line}\n${widths.map((w) => '─'.repeat(w)).join('─┼─')}` : line;
+    })
+    .join('\n');
+}
+
+type Cell = (s: SystemResult) => string;
+
+/** The main table: one row per measurement, one column per system. */
+export function resultsTable(systems: readonly SystemResult[], ladder: readonly number[]): string {
+  const loop = (c: number, f: (l: LoopResult) => string): Cell => (s) => {
+    const l = s.loops[String(c)];
+    if (!l) return 'n/a';
+    return l.errors > 0 && l.samples === 0 ? `err(${l.errors})` : f(l) + (l.errors > 0 ? ` err${l.errors}` : '');
+  };
+  const bytes = (kind: EventKind, f: (b: BytesResult) => string): Cell => (s) => {
+    const b = s.bytes?.[kind];
+    return b ? f(b) : 'n/a';
+  };
+  const idle = (n: number, f: (step: NonNullable<IdleResult['steps'][number]>) => string): Cell => (s) => {
+    const step = s.idle?.steps.find((x) => x.connections === n);
+    if (step) return f(step);
+    return s.idle?.skipped.some((x) => x.connections === n) ? 'skipped' : 'n/a';
+  };
+  const bundle = (f: (b: Extract<BundleResult, { ok: true }>['size']) => string): Cell => (s) => (s.bundle?.ok ? f(s.bundle.size) : 'n/a');
+
+  const rows: [string, Cell][] = [
+    ['click→title p50, 1 conn (ms)', loop(1, (l) => ms(l.p50Ms))],
+    ['click→title p99, 1 conn (ms)', loop(1, (l) => ms(l.p99Ms))],
+    ['click→title p50, 50 conns (ms)', loop(50, (l) => ms(l.p50Ms))],
+    ['click→title p99, 50 conns (ms)', loop(50, (l) => ms(l.p99Ms))],
+    ['click→title p50, 100 conns (ms)', loop(100, (l) => ms(l.p50Ms))],
+    ['click→title p99, 100 conns (ms)', loop(100, (l) => ms(l.p99Ms))],
+    ['events/s, 1 conn', loop(1, (l) => num(l.eventsPerSec))],
+    ['events/s, 50 conns', loop(50, (l) => num(l.eventsPerSec))],
+    ['events/s, 100 conns', loop(100, (l) => num(l.eventsPerSec))],
+    ['  CPU server/client/other @50 (% core)', loop(50, (l) => `${num(l.serverCpuPct)}/${num(l.clientCpuPct)}/${num(l.otherCpuPct)}`)],
+    ['  CPU server/client/other @100 (% core)', loop(100, (l) => `${num(l.serverCpuPct)}/${num(l.clientCpuPct)}/${num(l.otherCpuPct)}`)],
+    ...ladder.map((n): [string, Cell] => [`RSS per idle conn @${n >= 1000 ? `${n / 1000}k` : n} (KB)`, idle(n, (x) => kb(x.rssPerConn))]),
+    ...ladder.map((n): [string, Cell] => [`  heap+ext per idle conn @${n >= 1000 ? `${n / 1000}k` : n} (KB)`, idle(n, (x) => kb(x.heapPerConn))]),
+    ['bytes down per click (title+count)', bytes('inc', (b) => num(b.down))],
+    ['bytes down, title-only update', bytes('retitle', (b) => num(b.down))],
+    ['bytes down, one-field content update', bytes('bump', (b) => num(b.down))],
+    ['  of which JSON (title-only/one-field)', (s) => (s.bytes?.retitle && s.bytes.bump ? `${num(s.bytes.retitle.messages)}/${num(s.bytes.bump.messages)}` : 'n/a')],
+    ['bytes up per event', bytes('inc', (b) => num(b.up))],
+    ['client bundle raw (KB)', bundle((b) => kb(b.raw))],
+    ['client bundle gzip (KB, per file/concat)', bundle((b) => `${kb(b.gzip)}/${kb(b.gzipConcat)}`)],
+  ];
+  const header = ['metric', ...systems.map((s) => s.label)];
+  const body = rows.map(([name, cell]) => [name, ...systems.map((s) => (s.unavailable ? 'n/a' : cell(s)))]);
+  return pad([header, ...body]);
+}
+
+/** Ratios against the floor and LiveViewJS, and the absolute budgets, for each djust-lite transport. */
+export function computeTargets(systems: readonly SystemResult[]): Target[] {
+  const by = (key: SystemKey): SystemResult | undefined => systems.find((s) => s.key === key && !s.unavailable);
+  const floor = by('floor');
+  const lvjs = by('liveviewjs');
+  const targets: Target[] = [];
+  const ratio = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b > 0 ? a / b : Number.NaN);
+  const check = (value: number, ok: (v: number) => boolean): boolean | null => (Number.isFinite(value) ? ok(value) : null);
+
+  for (const key of ['djust-ws', 'djust-sse'] as const) {
+    const all = systems.find((s) => s.key === key);
+    const s = by(key);
+    const note = s ? undefined : all?.unavailable ? `n/a (${all.unavailable})` : 'n/a (not run)';
+    const loop = (c: number): LoopResult | undefined => s?.loops[String(c)];
+    for (const c of [50, 100]) {
+      const v = ratio(loop(c)?.eventsPerSec, floor?.loops[String(c)]?.eventsPerSec);
+      targets.push({ system: key, name: `events/s @${c} vs floor`, value: v, goal: '≥ 0.80×', pass: check(v, (x) => x >= 0.8), note });
+    }
+    for (const c of [50, 100]) {
+      const v = ratio(loop(c)?.eventsPerSec, lvjs?.loops[String(c)]?.eventsPerSec);
+      targets.push({ system: key, name: `events/s @${c} vs LiveViewJS`, value: v, goal: '≥ 1.00×', pass: check(v, (x) => x >= 1), note });
+    }
+    const p50 = ratio(loop(1)?.p50Ms, floor?.loops['1']?.p50Ms);
+    targets.push({ system: key, name: 'p50 @1 vs floor', value: p50, goal: '≤ 1.15×', pass: check(p50, (x) => x <= 1.15), note });
+    const p99 = ratio(loop(1)?.p99Ms, floor?.loops['1']?.p99Ms);
+    targets.push({ system: key, name: 'p99 @1 vs floor', value: p99, goal: '≤ 2.00×', pass: check(p99, (x) => x <= 2), note });
+    const p50l = ratio(loop(1)?.p50Ms, lvjs?.loops['1']?.p50Ms);
+    targets.push({ system: key, name: 'p50 @1 vs LiveViewJS', value: p50l, goal: '≤ 1.00×', pass: check(p50l, (x) => x <= 1), note });
+    const idle = s?.idle?.steps.find((x) => x.connections === 3000)?.rssPerConn ?? Number.NaN;
+    targets.push({ system: key, name: 'RSS per idle conn @3k', value: idle, goal: '≤ 15.0 KB', pass: check(idle, (x) => x <= 15 * KB), note });
+  }
+  const bundle = systems.find((s) => s.key === 'djust-ws')?.bundle;
+  const gz = bundle?.ok ? bundle.size.gzip : Number.NaN;
+  targets.push({
+    system: 'djust-ws',
+    name: 'client gzip (per-file sum)',
+    value: gz,
+    goal: '≤ 6.0 KB',
+    pass: check(gz, (x) => x <= 6 * KB),
+    note: bundle && !bundle.ok ? `n/a (${bundle.reason})` : undefined,
+  });
+  return targets;
+}
+
+export function targetsTable(targets: readonly Target[], labels: Record<SystemKey, string>): string {
+  const value = (t: Target): string => {
+    if (!Number.isFinite(t.value)) return 'n/a';
+    return t.goal.includes('KB') ? `${kb(t.value)} KB` : `${t.value.toFixed(2)}×`;
+  };
+  const rows = targets.map((t) => [
+    `${labels[t.system]}: ${t.name}`,
+    value(t),
+    t.goal,
+    t.pass === null ? (t.note ?? 'n/a') : t.pass ? 'PASS' : 'FAIL',
+  ]);
+  return pad([['target', 'measured', 'goal', 'result'], ...rows]);
+}
+
+/** Why cells read "n/a", "skipped" or "err". */
+export function notes(systems: readonly SystemResult[]): string {
+  const lines: string[] = [];
+  for (const s of systems) {
+    if (s.unavailable) lines.push(`${s.label}: n/a (${s.unavailable})`);
+    for (const skip of s.idle?.skipped ?? []) lines.push(`${s.label}: idle @${skip.connections} skipped: ${skip.reason}`);
+    for (const [c, l] of Object.entries(s.loops)) {
+      if (l.errors > 0) lines.push(`${s.label}: ${l.errors} failed round trips @${c} conns, first: ${l.firstError}`);
+      if (l.otherCpuPct > NOISY_PCT) lines.push(`${s.label}: noisy @${c} conns: other processes used ${num(l.otherCpuPct)}% of a core during the window; rerun on a quiet machine`);
+    }
+    if (s.bundle && !s.bundle.ok && !s.unavailable) lines.push(`${s.label}: bundle n/a (${s.bundle.reason})`);
+    for (const e of s.errors) lines.push(`${s.label}: error: ${e}`);
+  }
+  return lines.join('\n');
+}

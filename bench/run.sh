@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# npm run bench [-- --profile]: builds lib/ and bench/ to JS, makes sure LiveViewJS is
+# installed in its own folder, raises the open-file limit for the 10k-connection scenario
+# and runs the harness (bench/run.ts). Env knobs: see bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+
+# Idle scenario holds up to 10k sockets in the client and in the server: raise the soft
+# limit to the hard one (children inherit it). The harness skips steps the limit forbids.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+
+if [ ! -d bench/liveviewjs/node_modules/liveviewjs ] || [ ! -d bench/liveviewjs/node_modules/@liveviewjs/express ]; then
+  echo "[bench] installing LiveViewJS into bench/liveviewjs (npm ci)" >&2
+  npm ci --prefix bench/liveviewjs --no-audit --no-fund --loglevel=error >&2
+fi
+
+# Compiled JS (not ts-node) so the servers run as in production and profiles show no loader.
+# tsc emits even with type errors elsewhere in a tree other people are editing; a real
+# failure shows as a missing file below.
+node node_modules/typescript/bin/tsc -p bench/tsconfig.json >&2 || echo "[bench] tsc reported errors (output emitted anyway)" >&2
+build=bench/results/.build
+[ -f "$build/bench/run.js" ] || { echo "[bench] build failed: $build/bench/run.js missing" >&2; exit 1; }
+# lib/ finds views/ and public/ next to itself (../views, ../public).
+ln -sfn "$root/views" "$build/views"
+ln -sfn "$root/public" "$build/public"
+
+BENCH_ROOT="$root" exec node "$build/bench/run.js" "$@"

@@ -1,0 +1,227 @@
+/**
+ * `npm run bench`: djust-lite (WebSocket and SSE) side by side with the raw-ws floor and
+ * LiveViewJS, same machine, same run. Each server runs in its own child process; this process
+ * only generates load. Prints a table and the targets, writes bench/results/*.json.
+ * `npm run bench -- --profile [sse]` instead profiles djust-lite's server (WebSocket, or SSE)
+ * under 50 connections (BENCH_PROFILE_CONNS).
+ *
+ * Env: BENCH_QUICK=1 (~1 min), BENCH_WARMUP_MS, BENCH_DURATION_MS, BENCH_IDLE (ladder, e.g.
+ * "1000,3000,5000,10000"), BENCH_SYSTEMS (subset of djust-ws,djust-sse,floor,liveviewjs),
+ * BENCH_BYTES_EVENTS, BENCH_MAX_EVENTS (per connection per loop).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { djustBundle, lvjsBundle } from './bundle';
+import { EVENT_KINDS, type SystemClient } from './client';
+import { djustWs } from './client-djust';
+import { DEFAULT_FLOOR_BYTES, floorClient } from './client-floor';
+import { liveviewjs } from './client-lvjs';
+import { djustSse } from './client-sse';
+import { runProfile } from './profile';
+import { computeTargets, notes, resultsTable, targetsTable, type SystemKey, type SystemResult } from './report';
+import { closedLoop, idleLadder, openClients, wireBytes, type LoopOptions } from './scenarios';
+import { ServerProcess, openFileLimit } from './spawn';
+
+const ROOT = process.env.BENCH_ROOT ?? path.resolve(__dirname, '..', '..', '..', '..');
+const RESULTS = path.join(ROOT, 'bench', 'results');
+const quick = process.env.BENCH_QUICK === '1';
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new TypeError(`${name} must be a number ≥ 0, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export interface BenchConfig {
+  quick: boolean;
+  loop: LoopOptions;
+  connections: number[];
+  idleLadder: number[];
+  bytesEvents: number;
+  systems: SystemKey[];
+}
+
+const ALL: SystemKey[] = ['djust-ws', 'djust-sse', 'floor', 'liveviewjs'];
+
+export const config: BenchConfig = {
+  quick,
+  loop: {
+    warmupMs: envNumber('BENCH_WARMUP_MS', quick ? 500 : 1500),
+    durationMs: envNumber('BENCH_DURATION_MS', quick ? 2000 : 6000),
+    maxEventsPerConnection: envNumber('BENCH_MAX_EVENTS', 1_000_000),
+  },
+  connections: [1, 50, 100],
+  idleLadder: (process.env.BENCH_IDLE ?? (quick ? '1000,3000' : '1000,3000,5000,10000')).split(',').map(Number).filter((n) => n > 0),
+  bytesEvents: envNumber('BENCH_BYTES_EVENTS', quick ? 10 : 30),
+  systems: (process.env.BENCH_SYSTEMS ? process.env.BENCH_SYSTEMS.split(',') : ALL).filter((k): k is SystemKey => (ALL as string[]).includes(k)),
+};
+
+const LABELS: Record<SystemKey, string> = {
+  'djust-ws': 'djust-lite ws',
+  'djust-sse': 'djust-lite sse',
+  floor: 'raw ws floor',
+  liveviewjs: 'LiveViewJS 0.8',
+};
+
+/** Size of djust-lite's answer to a click (JSON bytes), once measured: the floor echoes that much. */
+let floorBytes = DEFAULT_FLOOR_BYTES;
+
+interface SystemDef {
+  script: string;
+  client: SystemClient;
+}
+
+function definition(key: SystemKey): SystemDef {
+  const server = (name: string): string => path.join(__dirname, name);
+  switch (key) {
+    case 'djust-ws':
+      return { script: server('server-djust.js'), client: djustWs };
+    case 'djust-sse':
+      return { script: server('server-djust.js'), client: djustSse };
+    case 'floor':
+      return { script: server('server-floor.js'), client: floorClient(() => floorBytes) };
+    case 'liveviewjs':
+      return { script: path.join(ROOT, 'bench', 'liveviewjs', 'server.js'), client: liveviewjs };
+  }
+}
+
+const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n').slice(0, 6).join(' | ');
+
+function startServer(key: SystemKey): Promise<ServerProcess> {
+  return ServerProcess.start(LABELS[key], definition(key).script, { env: { BENCH_VIEWS: path.join(ROOT, 'bench', 'views') } });
+}
+
+/** How many idle connections the open-file limits of both processes allow (with a margin). */
+function connectionBudget(server: ServerProcess): { max: number; reason: string } {
+  const mine = openFileLimit('self') ?? 1024;
+  const theirs = openFileLimit(server.pid) ?? 1024;
+  const limit = Math.min(mine, theirs);
+  return { max: limit - 256, reason: `open-file limit ${limit} (ulimit -n; bench/run.sh raises it to the hard limit)` };
+}
+
+async function runSystem(key: SystemKey): Promise<SystemResult> {
+  const { client } = definition(key);
+  const result: SystemResult = { key, label: LABELS[key], unavailable: null, bytes: null, loops: {}, idle: null, bundle: null, errors: [] };
+  result.bundle = key === 'liveviewjs' ? lvjsBundle(ROOT) : key === 'floor' ? { ok: false, reason: 'the floor has no client library' } : djustBundle(ROOT);
+
+  log(`${LABELS[key]}: starting server`);
+  let server = await startServer(key);
+  try {
+    const page = await client.page(server.base);
+    const unavailable = await client.probe(server.base, page);
+    if (unavailable) {
+      result.unavailable = unavailable;
+      log(`${LABELS[key]}: n/a (${unavailable})`);
+      return result;
+    }
+    try {
+      result.bytes = await wireBytes(client, server.base, EVENT_KINDS, config.bytesEvents);
+      if (key === 'djust-ws' && result.bytes.inc) floorBytes = Math.round(result.bytes.inc.messages);
+    } catch (err) {
+      result.errors.push(`bytes: ${errorText(err)}`);
+    }
+    for (const c of config.connections) {
+      try {
+        const clients = await openClients(client, server.base, c);
+        try {
+          log(`${LABELS[key]}: ${c} connection(s), closed loop ${config.loop.warmupMs}+${config.loop.durationMs} ms`);
+          result.loops[String(c)] = await closedLoop(clients, 'inc', server, config.loop);
+        } finally {
+          for (const x of clients) x.close();
+        }
+        await sleep(300);
+      } catch (err) {
+        result.errors.push(`${c} conns: ${errorText(err)}`);
+      }
+    }
+  } catch (err) {
+    result.errors.push(`${errorText(err)}\n${server.output.slice(-1500)}`);
+  } finally {
+    await server.stop();
+  }
+
+  if (config.idleLadder.length === 0) return result;
+  log(`${LABELS[key]}: idle connections ${config.idleLadder.join(', ')} on a fresh server`);
+  server = await startServer(key);
+  try {
+    const budget = connectionBudget(server);
+    result.idle = await idleLadder(client, server, config.idleLadder, budget.max, budget.reason);
+  } catch (err) {
+    result.errors.push(`idle: ${errorText(err)}\n${server.output.slice(-1500)}`);
+  } finally {
+    await server.stop();
+  }
+  return result;
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  mkdirSync(RESULTS, { recursive: true });
+  if (process.argv.includes('--profile')) {
+    const transport = process.argv.includes('sse') ? 'sse' : 'ws';
+    const connections = envNumber('BENCH_PROFILE_CONNS', 50);
+    await runProfile({ root: ROOT, results: RESULTS, serverScript: path.join(__dirname, 'server-djust.js'), loop: config.loop, log, transport, connections });
+    return;
+  }
+  const started = Date.now();
+  const load = os.loadavg().map((n) => n.toFixed(2)).join(' ');
+  log(`load average ${load}${os.loadavg()[0] as number > 0.5 ? ' — other work is running; numbers will be noisier' : ''}`);
+  log(`${quick ? 'quick' : 'full'} run: ${config.systems.join(', ')}; loops ${config.loop.warmupMs}+${config.loop.durationMs} ms at ${config.connections.join('/')} conns; idle ${config.idleLadder.join('/')}`);
+  const systems: SystemResult[] = [];
+  for (const key of config.systems) systems.push(await runSystem(key));
+  const targets = computeTargets(systems);
+  const seconds = (Date.now() - started) / 1000;
+
+  const out = [
+    '',
+    `djust-lite benchmark — ${new Date().toISOString()} — node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, commit ${gitCommit() ?? '?'}${quick ? ' — QUICK' : ''}`,
+    `load average before ${load}, after ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}; closed loop (one event in flight per connection), warm-up ${config.loop.warmupMs} ms + ${config.loop.durationMs} ms; servers in child processes; the floor echoes a ${floorBytes}-byte frame`,
+    '',
+    resultsTable(systems, config.idleLadder),
+    '',
+    targetsTable(targets, LABELS),
+  ];
+  const why = notes(systems);
+  if (why) out.push('', why);
+  out.push('', `total ${seconds.toFixed(0)} s`);
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const json = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().map((c) => c.model),
+    commit: gitCommit(),
+    loadAverage: { before: load, after: os.loadavg() },
+    config,
+    floorBytes,
+    seconds,
+    systems,
+    targets,
+  };
+  const file = path.join(RESULTS, `bench-${stamp}.json`);
+  writeFileSync(file, JSON.stringify(json, null, 2));
+  writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(json, null, 2));
+  log(`wrote ${path.relative(ROOT, file)} (and latest.json)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,67 @@
+/**
+ * djust-lite under test: the counter view of the benchmark on Express 5, in its own process
+ * (forked by spawn.ts). Serves `/counter`; the live endpoints are djust-lite's own
+ * (`/djust/ws`, and `/djust/sse/:session` once that transport exists).
+ */
+import path from 'node:path';
+import express from 'express';
+import { djustLite, eventHandler, LiveView } from '../lib';
+import { serveParent } from './server-child';
+
+/**
+ * The same counter LiveViewJS serves (liveviewjs/server.js): `inc` changes the count and the
+ * title (the click→title scenario), `retitle` changes only the title, `bump` only the count.
+ */
+class CounterView extends LiveView {
+  static override template = 'counter.njk';
+  count = 0;
+  label = 'clicks';
+  titles = 0;
+
+  override mount(): void {
+    this.pageTitle = 'Counter 0';
+  }
+
+  @eventHandler()
+  inc(): void {
+    this.count += 1;
+    this.pageTitle = `Counter ${this.count}`;
+  }
+
+  @eventHandler()
+  retitle(): void {
+    this.titles += 1;
+    this.pageTitle = `Counter ${this.count} (${this.titles})`;
+  }
+
+  @eventHandler()
+  bump(): void {
+    this.count += 1;
+  }
+}
+
+const live = djustLite({
+  views: process.env.BENCH_VIEWS ?? path.join(__dirname, '..', '..', '..', 'views'),
+  secret: 'bench-secret-bench-secret-bench-secret-0123456789',
+  // Limits raised so the harness measures the server, not its abuse guards: a closed-loop
+  // single connection sends thousands of events per second, and the idle scenario holds up
+  // to 10k connections (SSE: all from 127.0.0.1).
+  maxEventsPerSecond: 1_000_000,
+  maxConnections: 100_000,
+  maxSessionsPerClient: 100_000,
+  logger: { warn: (m) => console.warn(m), error: (m, e) => console.error(m, e) },
+});
+live.route('/counter', CounterView);
+
+const app = express();
+app.use(live);
+const server = app.listen(0, '127.0.0.1', () => {
+  live.attach(server);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  serveParent(port, async () => {
+    await live.close();
+    server.closeAllConnections();
+    server.close();
+  });
+});

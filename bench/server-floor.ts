@@ -1,0 +1,28 @@
+/**
+ * The floor: a raw `ws` server (same ws version and settings as djust-lite's transport:
+ * no compression) that echoes every text frame back unchanged. Nothing can answer faster
+ * over a WebSocket in Node; every framework row is compared against this one.
+ */
+import { createServer } from 'node:http';
+import { WebSocketServer } from 'ws';
+import { serveParent } from './server-child';
+
+const server = createServer((_req, res) => {
+  res.statusCode = 404;
+  res.end();
+});
+const wss = new WebSocketServer({ server, path: '/echo', perMessageDeflate: false });
+wss.on('connection', (ws) => {
+  ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  ws.on('error', () => ws.terminate());
+});
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  serveParent(port, () => {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    server.closeAllConnections();
+    server.close();
+  });
+});
