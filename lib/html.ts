@@ -8,14 +8,13 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => ESCAPES[ch] as string);
 }
 
-/** Start of the first opening tag that carries the `dj-root` attribute, or -1. */
-const ROOT_TAG_RE = new RegExp(`<[A-Za-z][^\\s/>]*(?:\\s+[^>]*?)?\\s${ROOT_ATTR}(?:[\\s=/>])`);
+/** Candidate opening tags that mention `dj-root` after whitespace (confirmed by the parser). */
+const ROOT_TAG_RE = new RegExp(`<[A-Za-z][^\\s/>]*(?:\\s+[^>]*?)?\\s${ROOT_ATTR}(?:[\\s=/>])`, 'g');
 
 /** Offsets of the content of the live region: `html.slice(start, end)` is its inner HTML. */
 export interface RegionBounds {
   /** Index of the `<` of the dj-root element's opening tag. */
   tagStart: number;
-  /** The opening tag itself (kept so the client can check the root it patches). */
   start: number;
   end: number;
 }
@@ -26,21 +25,36 @@ export interface RegionBounds {
  * scripts, void elements and implied end tags are handled as a browser would.
  */
 export function findRegion(html: string): RegionBounds | null {
-  const match = ROOT_TAG_RE.exec(html);
-  if (!match) return null;
-  const tagStart = match.index;
+  ROOT_TAG_RE.lastIndex = 0;
+  for (let match = ROOT_TAG_RE.exec(html); match; match = ROOT_TAG_RE.exec(html)) {
+    const bounds = regionAt(html, match.index);
+    if (bounds) return bounds;
+    ROOT_TAG_RE.lastIndex = match.index + 1;
+  }
+  return null;
+}
+
+/** The region whose opening tag starts at `tagStart`, or null if that tag has no dj-root attribute. */
+function regionAt(html: string, tagStart: number): RegionBounds | null {
   let depth = 0;
   let start = -1;
   let end = -1;
+  let rejected = false;
   const parser: Parser = new Parser(
     {
-      onopentag() {
-        if (end !== -1) return;
-        if (depth === 0) start = tagStart + parser.endIndex + 1;
+      onopentag(_name, attribs) {
+        if (end !== -1 || rejected) return;
+        if (depth === 0) {
+          if (!(ROOT_ATTR in attribs)) {
+            rejected = true;
+            return;
+          }
+          start = tagStart + parser.endIndex + 1;
+        }
         depth += 1;
       },
       onclosetag() {
-        if (end !== -1) return;
+        if (end !== -1 || rejected) return;
         depth -= 1;
         if (depth === 0) end = tagStart + parser.startIndex;
       },
@@ -48,7 +62,7 @@ export function findRegion(html: string): RegionBounds | null {
     { decodeEntities: false },
   );
   parser.end(html.slice(tagStart));
-  if (start === -1) return null;
+  if (rejected || start === -1) return null;
   if (end === -1 || end < start) end = html.length;
   return { tagStart, start, end };
 }
