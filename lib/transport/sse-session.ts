@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { Sink } from '../dispatcher';
 import { encode, errorMessage, type ServerMessage } from '../protocol';
 

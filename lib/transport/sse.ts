@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clearInterval, setInterval } from 'node:timers';
 import { Connection, type DispatcherContext } from '../dispatcher';
 import { originAllowed } from '../origin';
 import { SseSession, writeResumeGap, type SessionHost } from './sse-session';

@@ -1,0 +1,224 @@
+/**
+ * public/sse.js with a scripted EventSource and fetch: when the stream opens, how events are
+ * POSTed, drops and resumes, giving up, and closing.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { connectSse, SSE_EVENTS } from '../public/sse.js';
+
+type Listener = (ev: { data: string; lastEventId: string }) => void;
+
+/** An EventSource the test drives: open(), emit(), drop() (browser retries), fail() (browser gives up). */
+class FakeEventSource {
+  static instances: FakeEventSource[] = [];
+  readyState = 0;
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  readonly listeners = new Map<string, Listener[]>();
+  closed = false;
+
+  constructor(readonly url: string) {
+    FakeEventSource.instances.push(this);
+  }
+
+  addEventListener(type: string, listener: Listener): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.readyState = 2;
+  }
+
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+
+  emit(message: { type: string } & Record<string, unknown>, id: string): void {
+    for (const listener of this.listeners.get(message.type) ?? []) listener({ data: JSON.stringify(message), lastEventId: id });
+  }
+
+  drop(): void {
+    this.readyState = 0;
+    this.onerror?.();
+  }
+
+  fail(): void {
+    this.readyState = 2;
+    this.onerror?.();
+  }
+}
+
+interface FetchCall {
+  url: string;
+  init: { method?: string; body?: string; headers?: Record<string, string>; keepalive?: boolean };
+  answer(status: number): void;
+}
+
+const calls: FetchCall[] = [];
+const realFetch = globalThis.fetch;
+
+function fakeFetch(url: string, init: FetchCall['init'] = {}): Promise<{ status: number; ok: boolean }> {
+  return new Promise((resolve) => {
+    calls.push({ url, init, answer: (status) => resolve({ status, ok: status >= 200 && status < 300 }) });
+  });
+}
+
+function handlers() {
+  return { onOpen: jest.fn(), onMessage: jest.fn(), onClose: jest.fn(), onLive: jest.fn() };
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+beforeEach(() => {
+  FakeEventSource.instances = [];
+  calls.length = 0;
+  Object.assign(globalThis, { EventSource: FakeEventSource, fetch: fakeFetch });
+});
+afterAll(() => {
+  Object.assign(globalThis, { fetch: realFetch });
+  delete (globalThis as { EventSource?: unknown }).EventSource;
+});
+
+/** Connects, lets the client send mount, opens the stream. */
+async function connected(h = handlers()) {
+  const transport = connectSse('/djust', h);
+  await flush();
+  expect(h.onOpen).toHaveBeenCalledTimes(1);
+  expect(transport.send({ type: 'mount', token: 'tok.en', url: '/inbox?x=1' })).toBe(true);
+  const es = FakeEventSource.instances[0] as FakeEventSource;
+  es.open();
+  return { h, transport, es };
+}
+
+describe('public/sse.js', () => {
+  it('opens the stream on mount, with the token and url, at a random-UUID session', async () => {
+    const h = handlers();
+    const transport = connectSse('/djust', h);
+    expect(FakeEventSource.instances).toHaveLength(0);
+    await flush();
+    expect(h.onOpen).toHaveBeenCalledTimes(1);
+    transport.send({ type: 'mount', token: 'a.b', url: '/inbox' });
+    const es = FakeEventSource.instances[0] as FakeEventSource;
+    expect(es.url).toMatch(/^\/djust\/sse\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\?token=a\.b&url=%2Finbox$/);
+    expect(calls).toHaveLength(0); // the mount is the GET, not a POST
+  });
+
+  it('passes every message type of the stream to onMessage', async () => {
+    const { h, es } = await connected();
+    es.emit({ type: 'mounted', html: '<p>1</p>' }, '1');
+    es.emit({ type: 'page_metadata', action: 'title', value: 'Inbox (1)' }, '2');
+    es.emit({ type: 'flash', action: 'put', level: 'info', message: 'hi' }, '3');
+    expect(h.onMessage.mock.calls.map(([m]) => (m as { type: string }).type)).toEqual(['mounted', 'page_metadata', 'flash']);
+  });
+
+  it('listens for every server message type declared in lib/protocol.ts', () => {
+    const source = readFileSync(path.join(__dirname, '..', 'lib', 'protocol.ts'), 'utf8');
+    const server = source.slice(source.indexOf('// ---- server → client'), source.indexOf('// ---- parsing'));
+    const declared = new Set([...server.matchAll(/type: '([a-z_]+)'/g)].map((m) => m[1]));
+    expect(declared.size).toBeGreaterThan(5);
+    expect(new Set(SSE_EVENTS)).toEqual(declared);
+  });
+
+  it('POSTs envelopes as JSON, one after the other, so they arrive in order', async () => {
+    const { transport } = await connected();
+    expect(transport.send({ type: 'event', ref: 1, event: 'a', params: {} })).toBe(true);
+    expect(transport.send({ type: 'event', ref: 2, event: 'b', params: {} })).toBe(true);
+    await flush();
+    expect(calls).toHaveLength(1);
+    const first = calls[0] as FetchCall;
+    expect(first.url).toMatch(/^\/djust\/sse\/[0-9a-f-]{36}\/message$/);
+    expect(first.init).toMatchObject({ method: 'POST', headers: { 'content-type': 'application/json' } });
+    expect(JSON.parse(first.init.body as string)).toEqual({ type: 'event', ref: 1, event: 'a', params: {} });
+    first.answer(202);
+    await flush();
+    expect(calls).toHaveLength(2);
+    expect(JSON.parse((calls[1] as FetchCall).init.body as string)).toMatchObject({ ref: 2 });
+  });
+
+  it('returns false while the stream is not open, so the client queues the event', async () => {
+    const { transport, es } = await connected();
+    es.drop();
+    expect(transport.send({ type: 'event', ref: 1, event: 'a', params: {} })).toBe(false);
+    es.open();
+    expect(transport.send({ type: 'event', ref: 1, event: 'a', params: {} })).toBe(true);
+  });
+
+  it('reports a drop and the browser\'s own resume with onLive, on the same session', async () => {
+    const { h, es } = await connected();
+    es.drop();
+    expect(h.onLive).toHaveBeenLastCalledWith(false);
+    es.open(); // the browser reconnected, sending Last-Event-ID
+    expect(h.onLive).toHaveBeenLastCalledWith(true);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    expect(h.onClose).not.toHaveBeenCalled();
+  });
+
+  it('reopens with lastEventId when the browser gives up, 3 times, then closes', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'queueMicrotask', 'nextTick'] });
+    try {
+      const { h, es } = await connected();
+      es.emit({ type: 'page_metadata', action: 'title', value: 'x' }, '7');
+      es.fail();
+      expect(h.onClose).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1000);
+      const again = FakeEventSource.instances[1] as FakeEventSource;
+      expect(again.url.startsWith(es.url.split('?')[0] as string)).toBe(true);
+      expect(again.url).toMatch(/&lastEventId=7$/);
+      again.fail();
+      jest.advanceTimersByTime(2000);
+      (FakeEventSource.instances[2] as FakeEventSource).fail();
+      jest.advanceTimersByTime(3000);
+      (FakeEventSource.instances[3] as FakeEventSource).fail();
+      expect(h.onClose).toHaveBeenCalledWith(true);
+      expect(FakeEventSource.instances).toHaveLength(4);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('closes without reopening when the stream never opened', async () => {
+    const h = handlers();
+    const transport = connectSse('/djust', h);
+    await flush();
+    transport.send({ type: 'mount', token: 't.t', url: '/' });
+    (FakeEventSource.instances[0] as FakeEventSource).fail();
+    expect(h.onClose).toHaveBeenCalledWith(false);
+  });
+
+  it.each(['bad_token', 'token_expired', 'unknown_route', 'resume_gap', 'mount_failed'])('ends after a %s error (the server ended the session)', async (code) => {
+    const { h, es } = await connected();
+    es.emit({ type: 'error', ref: null, code, message: 'm' }, '');
+    expect(h.onMessage).toHaveBeenCalledWith(expect.objectContaining({ code }));
+    expect(es.closed).toBe(true);
+    expect(h.onClose).toHaveBeenCalledWith(true);
+  });
+
+  it('stays open after an error that answers one event', async () => {
+    const { h, es } = await connected();
+    es.emit({ type: 'error', ref: 3, code: 'unknown_event', message: 'm' }, '4');
+    expect(es.closed).toBe(false);
+    expect(h.onClose).not.toHaveBeenCalled();
+  });
+
+  it('ends when a POST finds no session (404), so the client mounts afresh', async () => {
+    const { h, transport, es } = await connected();
+    transport.send({ type: 'event', ref: 1, event: 'a', params: {} });
+    await flush();
+    (calls[0] as FetchCall).answer(404);
+    await flush();
+    expect(es.closed).toBe(true);
+    expect(h.onClose).toHaveBeenCalledWith(true);
+  });
+
+  it('close() DELETEs the session and does not report a close', async () => {
+    const { h, transport, es } = await connected();
+    transport.close();
+    expect(es.closed).toBe(true);
+    expect(calls[0]?.init).toMatchObject({ method: 'DELETE', keepalive: true });
+    expect(calls[0]?.url).toBe(es.url.split('?')[0]);
+    expect(h.onClose).not.toHaveBeenCalled();
+    expect(transport.send({ type: 'event', ref: 1, event: 'a', params: {} })).toBe(false);
+  });
+});
