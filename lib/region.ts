@@ -1,26 +1,59 @@
-/** Region update as the `patch` message carries it. */
-export interface RegionPatch {
-  html: string;
+import { diffTrees, parseRegion, type PatchOp, type Tree } from './diff';
+
+export type { PatchOp, Path } from './diff';
+
+/** Region update as the `patch` message carries it: whole content, or ops (lib/diff/FORMAT.md). */
+export type RegionPatch = { html: string } | { ops: PatchOp[] };
+
+export interface RegionOptions {
+  /**
+   * Tag name of the dj-root element (default: none, content parsed as inside a `<div>`).
+   * Lets the diff address `<tr>` children of a `<tbody dj-root>` instead of sending HTML.
+   */
+  rootTag?: string;
 }
 
 /**
- * The live region as the client last received it. `update(next)` returns what to send for a
- * new render, or null when nothing changed.
+ * The live region as the client last received it: its HTML and parsed tree. `update(next)`
+ * parses the new render once, diffs it against the cached tree and returns what to send —
+ * ops, the whole HTML when that is smaller or the markup is ambiguous, or null when the
+ * DOM would not change.
+ *
+ * @example
+ * const region = new RegionState('<p id="n">1</p>');
+ * region.update('<p id="n">2</p>'); // { ops: [['t', [0, 0], '2']] }
+ * region.update('<p id="n">2</p>'); // null
  */
 export class RegionState {
   #html: string;
+  #tree: Tree;
+  readonly #rootTag: string;
 
-  constructor(html: string) {
+  constructor(html: string, options: RegionOptions = {}) {
+    this.#rootTag = options.rootTag ?? '';
     this.#html = html;
+    this.#tree = parseRegion(html, this.#rootTag);
   }
 
+  /** The HTML the client's region now shows. */
   get html(): string {
     return this.#html;
   }
 
+  /** Why the last render is sent as HTML rather than ops ('' when it diffs exactly). */
+  get fallbackReason(): string {
+    return this.#tree.reason;
+  }
+
   update(next: string): RegionPatch | null {
     if (next === this.#html) return null;
+    const prev = this.#tree;
+    const tree = parseRegion(next, this.#rootTag);
     this.#html = next;
-    return { html: next };
+    this.#tree = tree;
+    if (!prev.exact || !tree.exact) return { html: next };
+    const ops = diffTrees(prev, tree, next.length);
+    if (ops === null) return { html: next };
+    return ops.length === 0 ? null : { ops };
   }
 }

@@ -1,24 +1,161 @@
 // @ts-check
 /**
- * Applies a region update to the live root. `{html}` replaces the content; the focused
- * field keeps focus, caret and the value the user is typing.
- * @param {Element} root @param {{ html?: string, ops?: unknown[] }} patch
+ * Applies region patches (format: lib/diff/FORMAT.md) to the dj-root element. The focused
+ * field keeps focus, caret and typed value; children of dj-update="ignore" elements are never
+ * touched. Server text reaches the DOM as text, attributes, or HTML parsed in a <template>.
+ */
+
+const IGNORE = '[dj-update="ignore"]';
+/** Properties that follow their attribute, except on the focused field. @type {Record<string, string>} */
+const PROPS = { value: 'INPUT', checked: 'INPUT', selected: 'OPTION' };
+
+/** @typedef {[string, number[], ...(string | number | null)[]]} Op */
+
+/**
+ * @param {Element} root the dj-root element
+ * @param {{ html?: string, ops?: unknown[] }} patch `{html}` replaces the content, `{ops}` patches it
+ * @returns {boolean} false if an op found no node (the DOM was changed behind the server's back)
+ * @example applyPatch(document.querySelector('[dj-root]'), { ops: [['t', [0, 0], '2']] });
  */
 export function applyPatch(root, patch) {
-  if (typeof patch.html !== 'string') return;
   const doc = root.ownerDocument;
-  const active = /** @type {HTMLInputElement | null} */ (doc.activeElement && root.contains(doc.activeElement) ? doc.activeElement : null);
-  const key = active && (active.id ? `#${CSS.escape(active.id)}` : active.name ? `[name="${CSS.escape(active.name)}"]` : null);
-  const value = active?.value;
-  const start = active?.selectionStart ?? null;
-  const end = active?.selectionEnd ?? null;
-  root.innerHTML = patch.html;
-  if (!key) return;
-  const next = /** @type {HTMLInputElement | null} */ (root.querySelector(key));
-  if (!next) return;
-  if (value !== undefined && 'value' in next) next.value = value;
-  next.focus();
-  if (start !== null && typeof next.setSelectionRange === 'function') {
-    try { next.setSelectionRange(start, end); } catch { /* type without selection */ }
+  const active = doc.activeElement;
+  const field = /** @type {HTMLInputElement | null} */ (active !== root && root.contains(active) ? active : null);
+  /** @type {[number | null, number | null, string | null] | null} */
+  let sel = null;
+  try {
+    if (field) sel = [field.selectionStart, field.selectionEnd, field.selectionDirection];
+  } catch { /* no caret */ }
+  let ok = true;
+  if (typeof patch.html == 'string') {
+    const next = /** @type {Element} */ (root.cloneNode(false));
+    next.innerHTML = patch.html;
+    swap(root, next, field, true);
+  } else for (const op of patch.ops ?? []) ok = run(root, /** @type {Op} */ (op), field) && ok;
+  if (field?.isConnected && doc.activeElement !== field) {
+    field.focus({ preventScroll: true });
+    try {
+      if (sel?.[0] != null) field.setSelectionRange(sel[0], sel[1], /** @type {'none'} */ (sel[2] ?? 'none'));
+    } catch { /* no caret */ }
   }
+  return ok;
+}
+
+/** @param {Node} node */
+const ignored = (node) => node.nodeType == 1 && /** @type {Element} */ (node).matches(IGNORE);
+
+/** @param {Element} root @param {Op} op @param {Element | null} field */
+function run(root, [code, path, ...args], field) {
+  /** @type {Node | undefined} */
+  let node = root;
+  for (const i of path) {
+    if (ignored(node)) return true;
+    if (!(node = node.childNodes[i])) return false;
+  }
+  const el = /** @type {Element} */ (node);
+  const kids = el.childNodes;
+  const at = Number(args[0]);
+  if (code == 't') node.nodeValue = String(args[0]);
+  else if (code == 'a') {
+    for (let i = 0; i < args.length; i += 2) {
+      const name = String(args[i]);
+      const value = args[i + 1];
+      if (value == null) el.removeAttribute(name);
+      else el.setAttribute(name, String(value));
+      if (PROPS[name] == el.nodeName && !field?.contains(el)) Object.assign(el, { [name]: name == 'value' ? value ?? '' : value != null });
+    }
+  } else if (code == 'r') swap(el, parse(el, String(args[0])), field);
+  else if (ignored(el)) return true;
+  else if (code == 'd') for (let n = Number(args[1]); n--;) kids[at]?.remove();
+  else if (code == 'i') {
+    const ref = kids[at] ?? null;
+    for (const html of args.slice(1)) el.insertBefore(parse(el, String(html)), ref);
+  } else if (code == 'm') {
+    for (let i = 0; i < args.length; i += 2) {
+      const child = kids[Number(args[i])];
+      if (!child) return false;
+      el.insertBefore(el.removeChild(child), kids[Number(args[i + 1])] ?? null);
+    }
+  }
+  // a <textarea> shows its text only until edited; a field the user is not in shows the server's
+  const area = /** @type {HTMLTextAreaElement} */ (code == 't' ? node.parentNode : el);
+  if (code != 'a' && area?.nodeName == 'TEXTAREA' && area != field) area.value = area.defaultValue;
+  return true;
+}
+
+/** The one node server HTML stands for, parsed inert. @param {Node} near @param {string} html */
+function parse(near, html) {
+  const t = /** @type {Document} */ (near.ownerDocument).createElement('template');
+  t.innerHTML = html;
+  return /** @type {Element} */ (t.content.firstChild);
+}
+
+/**
+ * Puts `next` in place of `old` (the root: its children), reusing the old ignored elements and
+ * the focused field, with its ancestors where `next` has them at the same places.
+ * @param {Element} old @param {Element} next @param {Element | null} field @param {boolean} [root]
+ */
+function swap(old, next, field, root) {
+  for (const [o, n] of [...old.querySelectorAll(IGNORE)].map((o) => [o, twinOf(old, next, o)])) {
+    if (o && n && next.contains(n)) {
+      morph(o, n, o, null);
+      n.replaceWith(o);
+    }
+  }
+  const twin = field && old.contains(field) ? twinOf(old, next, field) : null;
+  if (root || (twin && old.nodeName == next.nodeName)) return morph(old, next, field, twin);
+  if (field && twin) {
+    morph(field, twin, field, null);
+    twin.replaceWith(field);
+  }
+  old.replaceWith(next);
+}
+
+/**
+ * Gives `el` the attributes and children of `src`, keeping `field` and its ancestors attached
+ * where `twin` (its counterpart in `src`) has ancestors of the same names. An element that is
+ * the field keeps children equal to the server's (a select's choice, a textarea's text).
+ * @param {Element} el @param {Element} src @param {Element | null} field @param {Element | null} twin
+ */
+function morph(el, src, field, twin) {
+  for (const { name } of [...el.attributes]) if (!src.hasAttribute(name)) el.removeAttribute(name);
+  for (const { name, value } of src.attributes) if (el.getAttribute(name) != value) el.setAttribute(name, value);
+  if (el == field) {
+    if (!el.matches(IGNORE) && el.innerHTML != src.innerHTML) el.replaceChildren(...src.childNodes);
+    return;
+  }
+  /** @type {Node | null} */
+  let keep = field;
+  /** @type {Node | null} */
+  let nxt = twin;
+  while (keep && keep.parentNode != el) keep = keep.parentNode;
+  while (nxt && nxt.parentNode != src) nxt = nxt.parentNode;
+  const kids = [...src.childNodes];
+  if (keep && nxt && keep.nodeName == nxt.nodeName) {
+    const i = kids.indexOf(/** @type {ChildNode} */ (nxt));
+    for (const child of [...el.childNodes]) if (child != keep) child.remove();
+    /** @type {Element} */ (keep).before(...kids.slice(0, i));
+    /** @type {Element} */ (keep).after(...kids.slice(i + 1));
+    morph(/** @type {Element} */ (keep), /** @type {Element} */ (nxt), field, twin);
+  } else {
+    if (keep && field && twin) {
+      morph(field, twin, field, null);
+      twin.replaceWith(field);
+    }
+    el.replaceChildren(...kids);
+  }
+}
+
+/**
+ * The counterpart in `next` of `el` (inside `old`): same id, else same child-index path.
+ * @param {Element} old @param {Element} next @param {Element} el
+ */
+function twinOf(old, next, el) {
+  /** @type {number[]} */
+  const path = [];
+  for (let n = el; n != old; n = /** @type {Element} */ (n.parentNode)) path.unshift([.../** @type {Element} */ (n.parentNode).childNodes].indexOf(n));
+  /** @type {Node | undefined} */
+  let t = el.id ? [next, ...next.querySelectorAll('[id]')].find((e) => e.id == el.id) : next;
+  if (!el.id) for (const i of path) t = t?.childNodes[i];
+  return t?.nodeName == el.nodeName ? /** @type {Element} */ (t) : null;
 }
