@@ -33,9 +33,10 @@ describe('Dispatcher', () => {
     it('sends the response, then the title, then meta, then flash', async () => {
       const client = await mount();
       client.send({ type: 'event', ref: 1, event: 'inc', params: { by: 2 } });
-      const result = await client.eventResult(1);
-      expect(result).toEqual([
-        { type: 'patch', ref: 1, html: '<p id="count">2</p><p id="label">start</p>' },
+      const [patch, ...rest] = await client.eventResult(1);
+      expect(patch).toMatchObject({ type: 'patch', ref: 1 });
+      expect(client.region()).toBe('<p id="count">2</p><p id="label">start</p>');
+      expect(rest).toEqual([
         { type: 'page_metadata', action: 'title', value: 'Counter (2)' },
         { type: 'page_metadata', action: 'meta', name: 'og:title', content: 'Counter 2' },
         { type: 'flash', action: 'put', level: 'info', message: 'Now 2' },
@@ -64,7 +65,8 @@ describe('Dispatcher', () => {
       const client = await mount();
       client.send({ type: 'event', ref: 4, event: 'set-label', params: { label: '<b>x</b>' } });
       const [patch] = await client.eventResult(4);
-      expect(patch).toEqual({ type: 'patch', ref: 4, html: '<p id="count">0</p><p id="label">&lt;b&gt;x&lt;/b&gt;</p>' });
+      expect(patch).toMatchObject({ type: 'patch', ref: 4 });
+      expect(client.region()).toBe('<p id="count">0</p><p id="label">&lt;b&gt;x&lt;/b&gt;</p>');
     });
   });
 
@@ -76,7 +78,7 @@ describe('Dispatcher', () => {
       await client.waitFor((m) => m.type === 'patch' && m.ref === 100);
       const patches = client.messages.slice(start).filter((m) => m.type === 'patch');
       expect(patches.map((m) => m.ref)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
-      expect(patches[99]?.html).toContain('<p id="count">100</p>');
+      expect(client.region()).toContain('<p id="count">100</p>');
       const titles = client.messages.slice(start).filter((m) => m.type === 'page_metadata' && m.action === 'title');
       expect(titles.at(-1)).toEqual({ type: 'page_metadata', action: 'title', value: 'Counter (100)' });
     });
@@ -88,8 +90,8 @@ describe('Dispatcher', () => {
       const second = await client.waitFor((m) => m.ref === 2);
       const first = client.messages.find((m) => m.ref === 1);
       expect(client.messages.indexOf(first!)).toBeLessThan(client.messages.indexOf(second));
-      expect(first?.html).toContain('<p id="count">1</p>');
-      expect(second.html).toContain('<p id="count">2</p>');
+      expect(client.region(first)).toContain('<p id="count">1</p>');
+      expect(client.region(second)).toContain('<p id="count">2</p>');
     });
   });
 
@@ -115,8 +117,10 @@ describe('Dispatcher', () => {
       const before = client.messages.length;
       expect(app.live.broadcast('news', { headline: 'hi' })).toBe(1);
       await client.waitFor((m) => m.type === 'flash', { from: before });
-      expect(client.messages.slice(before)).toEqual([
-        { type: 'patch', ref: null, html: '<p id="count">1</p><p id="label">push</p>' },
+      const [patch, ...rest] = client.messages.slice(before);
+      expect(patch).toMatchObject({ type: 'patch', ref: null });
+      expect(client.region(patch)).toBe('<p id="count">1</p><p id="label">push</p>');
+      expect(rest).toEqual([
         { type: 'page_metadata', action: 'title', value: 'Push (1)' },
         { type: 'page_metadata', action: 'meta', name: 'description', content: '{"headline":"hi"}' },
         { type: 'flash', action: 'put', level: 'info', message: 'pushed' },

@@ -2,7 +2,9 @@ import { get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
+import { JSDOM } from 'jsdom';
 import WebSocket from 'ws';
+import { applyPatch } from '../../public/patch.js';
 import { djustLite, type DjustLite, type DjustLiteOptions } from '../../lib';
 import type { ServerMessage } from '../../lib/protocol';
 
@@ -61,13 +63,21 @@ type Msg = ServerMessage & Record<string, unknown>;
 /** A real `ws` client that records every message and can wait for one. */
 export class WsClient {
   readonly messages: Msg[] = [];
+  /** `regions[i]`: the region's HTML right after `messages[i]` was applied. */
+  readonly regions: string[] = [];
   closeCode: number | null = null;
   closeReason = '';
   readonly #waiters = new Set<() => void>();
+  /** The live region as a browser would show it: `mounted` and `patch` applied by public/patch.js. */
+  readonly #root: Element;
 
   private constructor(readonly ws: WebSocket) {
+    this.#root = new JSDOM('<main dj-root></main>').window.document.querySelector('main') as Element;
     ws.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString()) as Msg);
+      const message = JSON.parse(data.toString()) as Msg;
+      if (message.type === 'mounted' || message.type === 'patch') applyPatch(this.#root, message);
+      this.messages.push(message);
+      this.regions.push(this.#root.innerHTML);
       for (const wake of this.#waiters) wake();
     });
     ws.on('close', (code, reason) => {
@@ -93,6 +103,11 @@ export class WsClient {
     client.send({ type: 'mount', token });
     await client.waitFor((m) => m.type === 'mounted');
     return client;
+  }
+
+  /** The region's HTML after every `mounted`/`patch` received so far (or right after `message`). */
+  region(message?: Msg): string {
+    return message ? (this.regions[this.messages.indexOf(message)] as string) : this.#root.innerHTML;
   }
 
   send(message: unknown): void {
