@@ -2,11 +2,20 @@ import { get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
-import { JSDOM } from 'jsdom';
 import WebSocket from 'ws';
 import { applyPatch } from '../../public/patch.js';
 import { djustLite, type DjustLite, type DjustLiteOptions } from '../../lib';
 import type { ServerMessage } from '../../lib/protocol';
+
+/**
+ * A document to apply patches in: the environment's own under jsdom, else a JSDOM (loaded
+ * lazily: jsdom cannot be imported inside a jsdom test environment).
+ */
+function scratchDocument(): Document {
+  if (typeof document !== 'undefined') return document.implementation.createHTMLDocument('');
+  const { JSDOM } = require('jsdom') as typeof import('jsdom');
+  return new JSDOM('').window.document;
+}
 
 export const FIXTURE_VIEWS = path.join(__dirname, '..', 'fixtures', 'views');
 
@@ -72,7 +81,7 @@ export class WsClient {
   readonly #root: Element;
 
   private constructor(readonly ws: WebSocket) {
-    this.#root = new JSDOM('<main dj-root></main>').window.document.querySelector('main') as Element;
+    this.#root = scratchDocument().createElement('main');
     ws.on('message', (data) => {
       const message = JSON.parse(data.toString()) as Msg;
       if (message.type === 'mounted' || message.type === 'patch') applyPatch(this.#root, message);
