@@ -116,10 +116,15 @@ class DjustWsClient extends DjustProtocolClient {
 
   static async open(base: string, page: Page): Promise<DjustWsClient> {
     const url = `${base.replace(/^http/, 'ws')}${page.prefix}/ws`;
-    const client = new DjustWsClient(new WebSocket(url, { perMessageDeflate: false, origin: base }));
+    const client = new DjustWsClient(new WebSocket(url, { perMessageDeflate: false, origin: base, handshakeTimeout: 10000 }));
     const mounted = client.waitMounted();
     client.#ws.once('open', () => client.#ws.send(JSON.stringify({ type: 'mount', token: page.token, url: page.url })));
-    await mounted;
+    try {
+      await mounted;
+    } catch (err) {
+      client.close();
+      throw err;
+    }
     return client;
   }
 

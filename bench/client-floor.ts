@@ -35,7 +35,7 @@ class FloorClient implements LiveClient {
   }
 
   static open(base: string, page: Page): Promise<FloorClient> {
-    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/echo`, { perMessageDeflate: false, origin: base });
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/echo`, { perMessageDeflate: false, origin: base, handshakeTimeout: 10000 });
     const client = new FloorClient(ws, Number(page.size ?? DEFAULT_FLOOR_BYTES));
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));

@@ -54,7 +54,7 @@ class LvjsClient implements LiveClient {
 
   static async open(base: string, page: Page): Promise<LvjsClient> {
     const url = `${base.replace(/^http/, 'ws')}/live/websocket?_csrf_token=${encodeURIComponent(page.csrf as string)}&vsn=2.0.0`;
-    const client = new LvjsClient(new WebSocket(url, { perMessageDeflate: false, origin: base }), page);
+    const client = new LvjsClient(new WebSocket(url, { perMessageDeflate: false, origin: base, handshakeTimeout: 10000 }), page);
     const joined = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => done(new Error('LiveViewJS: no join reply within 10 s')), 10000);
       const done = (err?: Error): void => {
@@ -69,7 +69,12 @@ class LvjsClient implements LiveClient {
       const payload = { url: page.url, params: { _csrf_token: page.csrf, _mounts: 0 }, session: page.session, static: page.static };
       client.#ws.send(JSON.stringify([client.#joinRef, client.#joinRef, client.#topic, 'phx_join', payload]));
     });
-    await joined;
+    try {
+      await joined;
+    } catch (err) {
+      client.close();
+      throw err;
+    }
     return client;
   }
 

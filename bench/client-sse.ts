@@ -85,7 +85,12 @@ class DjustSseClient extends DjustProtocolClient {
     });
     req.on('error', (err) => client.onClosed(err.message));
     client.#stream = req;
-    await mounted;
+    try {
+      await mounted;
+    } catch (err) {
+      client.close();
+      throw err;
+    }
     return client;
   }
 

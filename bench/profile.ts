@@ -1,13 +1,13 @@
 /**
- * `npm run bench -- --profile`: djust-lite's server under `node --cpu-prof` while 50
- * WebSocket connections click in a closed loop; then the profile's top self-time functions
- * and modules. The .cpuprofile stays in bench/results/ (open it in Chrome DevTools).
+ * `npm run bench -- --profile [system]`: one server (djust-lite over WebSocket by default)
+ * under `node --cpu-prof` while 50 connections click in a closed loop; then the profile's top
+ * self-time functions and modules. The .cpuprofile stays in bench/results/profile/ (open it
+ * in Chrome DevTools). Profiling the floor or LiveViewJS the same way shows what a round trip
+ * costs without djust-lite's work.
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SystemClient } from './client';
-import { djustWs } from './client-djust';
-import { djustSse } from './client-sse';
 import { closedLoop, openClients, type LoopOptions } from './scenarios';
 import { ServerProcess } from './spawn';
 
@@ -85,20 +85,20 @@ export interface ProfileOptions {
   loop: LoopOptions;
   log: (message: string) => void;
   connections?: number;
-  /** Which djust-lite transport carries the load. Default 'ws'. */
-  transport?: 'ws' | 'sse';
+  /** Name of what is profiled, e.g. `djust-ws` (file names, output). */
+  name: string;
+  client: SystemClient;
 }
 
 export async function runProfile(options: ProfileOptions): Promise<void> {
   const { root, results, serverScript, loop, log } = options;
   const connections = options.connections ?? 50;
-  const transport = options.transport ?? 'ws';
-  const client: SystemClient = transport === 'sse' ? djustSse : djustWs;
+  const { name: label, client } = options;
   const dir = path.join(results, 'profile');
   mkdirSync(dir, { recursive: true });
-  const name = `djust-${transport}-${connections}conns-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
-  log(`profiling djust-lite (${transport}) under ${connections} connections, ${loop.warmupMs}+${loop.durationMs} ms`);
-  const server = await ServerProcess.start('djust-lite (profiled)', serverScript, {
+  const name = `${label}-${connections}conns-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
+  log(`profiling ${label} under ${connections} connections, ${loop.warmupMs}+${loop.durationMs} ms`);
+  const server = await ServerProcess.start(`${label} (profiled)`, serverScript, {
     nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', name],
     env: { BENCH_VIEWS: path.join(root, 'bench', 'views') },
   });
@@ -118,7 +118,7 @@ export async function runProfile(options: ProfileOptions): Promise<void> {
   const summary = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, root);
   const lines = [
     '',
-    `djust-lite ${transport} under ${connections} connections: ${Math.round(result.eventsPerSec)} events/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, server CPU ${Math.round(result.serverCpuPct)}%`,
+    `${label} under ${connections} connections: ${Math.round(result.eventsPerSec)} events/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms, server CPU ${Math.round(result.serverCpuPct)}%`,
     `profile: ${path.relative(root, file)} — ${summary.total.toFixed(0)} ms on CPU (idle ${summary.idle.toFixed(0)} ms left out)`,
     '',
     'top self time, by function:',
@@ -128,5 +128,5 @@ export async function runProfile(options: ProfileOptions): Promise<void> {
     ...summary.modules.slice(0, 15).map((m) => `${m.pct.toFixed(1).padStart(5)}%  ${m.ms.toFixed(0).padStart(6)} ms  ${m.name}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  writeFileSync(path.join(results, `profile-${transport}-latest.json`), JSON.stringify({ file: path.relative(root, file), loop: result, ...summary }, null, 2));
+  writeFileSync(path.join(results, `profile-${label}-latest.json`), JSON.stringify({ file: path.relative(root, file), loop: result, ...summary }, null, 2));
 }

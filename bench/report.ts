@@ -32,7 +32,7 @@ export interface Target {
 
 const KB = 1024;
 /** Other processes using more than this (% of one core) during a window make it "noisy". */
-const NOISY_PCT = 25;
+export const NOISY_PCT = 25;
 
 const num = (n: number | undefined, digits = 0): string =>
   n === undefined || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -83,6 +83,11 @@ export function resultsTable(systems: readonly SystemResult[], ladder: readonly 
     ['  CPU server/client/other @50 (% core)', loop(50, (l) => `${num(l.serverCpuPct)}/${num(l.clientCpuPct)}/${num(l.otherCpuPct)}`)],
     ['  CPU server/client/other @100 (% core)', loop(100, (l) => `${num(l.serverCpuPct)}/${num(l.clientCpuPct)}/${num(l.otherCpuPct)}`)],
     ...ladder.map((n): [string, Cell] => [`RSS per idle conn @${n >= 1000 ? `${n / 1000}k` : n} (KB)`, idle(n, (x) => kb(x.rssPerConn))]),
+    [`  RSS slope per conn, last two steps (KB)`, (s) => {
+      const steps = s.idle?.steps ?? [];
+      const [a, b] = steps.slice(-2);
+      return a && b ? kb((b.rssBytes - a.rssBytes) / (b.connections - a.connections)) : 'n/a';
+    }],
     ...ladder.map((n): [string, Cell] => [`  heap+ext per idle conn @${n >= 1000 ? `${n / 1000}k` : n} (KB)`, idle(n, (x) => kb(x.heapPerConn))]),
     ['bytes down per click (title+count)', bytes('inc', (b) => num(b.down))],
     ['bytes down, title-only update', bytes('retitle', (b) => num(b.down))],
@@ -163,7 +168,9 @@ export function notes(systems: readonly SystemResult[]): string {
     for (const skip of s.idle?.skipped ?? []) lines.push(`${s.label}: idle @${skip.connections} skipped: ${skip.reason}`);
     for (const [c, l] of Object.entries(s.loops)) {
       if (l.errors > 0) lines.push(`${s.label}: ${l.errors} failed round trips @${c} conns, first: ${l.firstError}`);
-      if (l.otherCpuPct > NOISY_PCT) lines.push(`${s.label}: noisy @${c} conns: other processes used ${num(l.otherCpuPct)}% of a core during the window; rerun on a quiet machine`);
+      if (l.otherCpuPct > NOISY_PCT) {
+        lines.push(`${s.label}: noisy @${c} conns: other processes used ${num(l.otherCpuPct)}% of a core during the quietest of ${l.attempts ?? 1} window(s); rerun on a quiet machine`);
+      }
     }
     if (s.bundle && !s.bundle.ok && !s.unavailable) lines.push(`${s.label}: bundle n/a (${s.bundle.reason})`);
     for (const e of s.errors) lines.push(`${s.label}: error: ${e}`);

@@ -2,12 +2,13 @@
  * `npm run bench`: djust-lite (WebSocket and SSE) side by side with the raw-ws floor and
  * LiveViewJS, same machine, same run. Each server runs in its own child process; this process
  * only generates load. Prints a table and the targets, writes bench/results/*.json.
- * `npm run bench -- --profile [sse]` instead profiles djust-lite's server (WebSocket, or SSE)
- * under 50 connections (BENCH_PROFILE_CONNS).
+ * `npm run bench -- --profile [ws|sse|floor|liveviewjs]` instead profiles one server (default
+ * djust-lite over WebSocket) under 50 connections (BENCH_PROFILE_CONNS).
  *
  * Env: BENCH_QUICK=1 (~1 min), BENCH_WARMUP_MS, BENCH_DURATION_MS, BENCH_IDLE (ladder, e.g.
  * "1000,3000,5000,10000"), BENCH_SYSTEMS (subset of djust-ws,djust-sse,floor,liveviewjs),
- * BENCH_BYTES_EVENTS, BENCH_MAX_EVENTS (per connection per loop).
+ * BENCH_BYTES_EVENTS, BENCH_MAX_EVENTS (per connection per loop), BENCH_RETRIES (reruns of a
+ * noisy loop window, default 1; 0 with BENCH_QUICK).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,8 +21,8 @@ import { DEFAULT_FLOOR_BYTES, floorClient } from './client-floor';
 import { liveviewjs } from './client-lvjs';
 import { djustSse } from './client-sse';
 import { runProfile } from './profile';
-import { computeTargets, notes, resultsTable, targetsTable, type SystemKey, type SystemResult } from './report';
-import { closedLoop, idleLadder, openClients, wireBytes, type LoopOptions } from './scenarios';
+import { NOISY_PCT, computeTargets, notes, resultsTable, targetsTable, type SystemKey, type SystemResult } from './report';
+import { closedLoop, idleLadder, openClients, wireBytes, type LoopOptions, type LoopResult } from './scenarios';
 import { ServerProcess, openFileLimit } from './spawn';
 
 const ROOT = process.env.BENCH_ROOT ?? path.resolve(__dirname, '..', '..', '..', '..');
@@ -42,6 +43,8 @@ export interface BenchConfig {
   connections: number[];
   idleLadder: number[];
   bytesEvents: number;
+  /** Reruns of a loop whose window was noisy (other processes busy); the quietest is kept. */
+  retries: number;
   systems: SystemKey[];
 }
 
@@ -57,6 +60,7 @@ export const config: BenchConfig = {
   connections: [1, 50, 100],
   idleLadder: (process.env.BENCH_IDLE ?? (quick ? '1000,3000' : '1000,3000,5000,10000')).split(',').map(Number).filter((n) => n > 0),
   bytesEvents: envNumber('BENCH_BYTES_EVENTS', quick ? 10 : 30),
+  retries: envNumber('BENCH_RETRIES', quick ? 0 : 1),
   systems: (process.env.BENCH_SYSTEMS ? process.env.BENCH_SYSTEMS.split(',') : ALL).filter((k): k is SystemKey => (ALL as string[]).includes(k)),
 };
 
@@ -130,8 +134,18 @@ async function runSystem(key: SystemKey): Promise<SystemResult> {
       try {
         const clients = await openClients(client, server.base, c);
         try {
-          log(`${LABELS[key]}: ${c} connection(s), closed loop ${config.loop.warmupMs}+${config.loop.durationMs} ms`);
-          result.loops[String(c)] = await closedLoop(clients, 'inc', server, config.loop);
+          // A window where other processes took a good share of the CPU is run again (at most
+          // config.retries times); the quietest attempt is kept.
+          let kept: LoopResult | undefined;
+          let attempts = 0;
+          while (attempts <= config.retries) {
+            log(`${LABELS[key]}: ${c} connection(s), closed loop ${config.loop.warmupMs}+${config.loop.durationMs} ms${attempts ? ` (again: noisy, attempt ${attempts + 1})` : ''}`);
+            const loop = await closedLoop(clients, 'inc', server, config.loop);
+            attempts += 1;
+            if (!kept || !(kept.otherCpuPct <= loop.otherCpuPct)) kept = loop;
+            if (!(loop.otherCpuPct > NOISY_PCT) || loop.errors > 0) break;
+          }
+          if (kept) result.loops[String(c)] = { ...kept, attempts };
         } finally {
           for (const x of clients) x.close();
         }
@@ -171,9 +185,10 @@ function gitCommit(): string | null {
 async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   if (process.argv.includes('--profile')) {
-    const transport = process.argv.includes('sse') ? 'sse' : 'ws';
+    const key = ALL.find((k) => process.argv.includes(k) || process.argv.includes(k.replace('djust-', ''))) ?? 'djust-ws';
     const connections = envNumber('BENCH_PROFILE_CONNS', 50);
-    await runProfile({ root: ROOT, results: RESULTS, serverScript: path.join(__dirname, 'server-djust.js'), loop: config.loop, log, transport, connections });
+    const { script, client } = definition(key);
+    await runProfile({ root: ROOT, results: RESULTS, serverScript: script, loop: config.loop, log, name: key, client, connections });
     return;
   }
   const started = Date.now();

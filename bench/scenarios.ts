@@ -61,6 +61,8 @@ export interface LoopResult {
    * work not charged to the two), % of one core. High values mean a noisy run.
    */
   otherCpuPct: number;
+  /** Windows run to get this one (noisy ones are run again). */
+  attempts?: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
