@@ -6,14 +6,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connectSse, SSE_EVENTS } from '../public/sse.js';
 
-type Listener = (ev: { data: string; lastEventId: string }) => void;
+type Listener = (ev: { data?: string; lastEventId?: string }) => void;
 
-/** An EventSource the test drives: open(), emit(), drop() (browser retries), fail() (browser gives up). */
+/**
+ * An EventSource the test drives: open(), emit(), drop() (browser retries), fail() (browser
+ * gives up). Like a browser's, it dispatches a server `event: error` message to `onerror` too,
+ * and its own connection errors (no `data`) to `error` listeners too.
+ */
 class FakeEventSource {
   static instances: FakeEventSource[] = [];
   readyState = 0;
   onopen: (() => void) | null = null;
-  onerror: (() => void) | null = null;
+  onerror: Listener | null = null;
   readonly listeners = new Map<string, Listener[]>();
   closed = false;
 
@@ -36,32 +40,37 @@ class FakeEventSource {
   }
 
   emit(message: { type: string } & Record<string, unknown>, id: string): void {
-    for (const listener of this.listeners.get(message.type) ?? []) listener({ data: JSON.stringify(message), lastEventId: id });
+    this.#dispatch(message.type, { data: JSON.stringify(message), lastEventId: id });
   }
 
   drop(): void {
     this.readyState = 0;
-    this.onerror?.();
+    this.#dispatch('error', {});
   }
 
   fail(): void {
     this.readyState = 2;
-    this.onerror?.();
+    this.#dispatch('error', {});
+  }
+
+  #dispatch(type: string, ev: { data?: string; lastEventId?: string }): void {
+    for (const listener of this.listeners.get(type) ?? []) listener(ev);
+    if (type === 'error') this.onerror?.(ev);
   }
 }
 
 interface FetchCall {
   url: string;
   init: { method?: string; body?: string; headers?: Record<string, string>; keepalive?: boolean };
-  answer(status: number): void;
+  answer(status: number, text?: () => Promise<string>): void;
 }
 
 const calls: FetchCall[] = [];
 const realFetch = globalThis.fetch;
 
-function fakeFetch(url: string, init: FetchCall['init'] = {}): Promise<{ status: number; ok: boolean }> {
+function fakeFetch(url: string, init: FetchCall['init'] = {}): Promise<{ status: number; ok: boolean; text(): Promise<string> }> {
   return new Promise((resolve) => {
-    calls.push({ url, init, answer: (status) => resolve({ status, ok: status >= 200 && status < 300 }) });
+    calls.push({ url, init, answer: (status, text = async () => '') => resolve({ status, ok: status >= 200 && status < 300, text }) });
   });
 }
 
@@ -187,7 +196,7 @@ describe('public/sse.js', () => {
     expect(h.onClose).toHaveBeenCalledWith(false);
   });
 
-  it.each(['bad_token', 'token_expired', 'unknown_route', 'resume_gap', 'mount_failed'])('ends after a %s error (the server ended the session)', async (code) => {
+  it.each(['bad_token', 'token_expired', 'unknown_route', 'mount_failed'])('ends after a %s error (the server ended the session)', async (code) => {
     const { h, es } = await connected();
     es.emit({ type: 'error', ref: null, code, message: 'm' }, '');
     expect(h.onMessage).toHaveBeenCalledWith(expect.objectContaining({ code }));
@@ -195,11 +204,27 @@ describe('public/sse.js', () => {
     expect(h.onClose).toHaveBeenCalledWith(true);
   });
 
-  it('stays open after an error that answers one event', async () => {
+  it('closes on resume_gap without passing it on (no reload): the client mounts afresh on a new session', async () => {
+    const { h, es } = await connected();
+    es.emit({ type: 'error', ref: null, code: 'resume_gap', message: 'gone' }, '');
+    expect(h.onMessage).not.toHaveBeenCalled();
+    expect(es.closed).toBe(true);
+    expect(h.onClose).toHaveBeenCalledWith(true);
+  });
+
+  it('stays open and live after an error that answers one event (not taken for a connection error)', async () => {
     const { h, es } = await connected();
     es.emit({ type: 'error', ref: 3, code: 'unknown_event', message: 'm' }, '4');
+    expect(h.onMessage).toHaveBeenCalledTimes(1);
     expect(es.closed).toBe(false);
+    expect(h.onLive).not.toHaveBeenCalled();
     expect(h.onClose).not.toHaveBeenCalled();
+  });
+
+  it('does not pass the EventSource\'s own error events to onMessage', async () => {
+    const { h, es } = await connected();
+    es.drop();
+    expect(h.onMessage).not.toHaveBeenCalled();
   });
 
   it('ends when a POST finds no session (404), so the client mounts afresh', async () => {
@@ -210,6 +235,22 @@ describe('public/sse.js', () => {
     await flush();
     expect(es.closed).toBe(true);
     expect(h.onClose).toHaveBeenCalledWith(true);
+  });
+
+  it('reads every POST answer and warns with the server\'s reason for a refusal', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const { transport } = await connected();
+      const read = jest.fn(async () => 'Payload Too Large: body over 65536 bytes (option maxMessageBytes).\n');
+      transport.send({ type: 'event', ref: 1, event: 'a', params: {} });
+      await flush();
+      (calls[0] as FetchCall).answer(413, read);
+      await flush();
+      expect(read).toHaveBeenCalled();
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite: Payload Too Large: .*maxMessageBytes/));
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('close() DELETEs the session and does not report a close', async () => {

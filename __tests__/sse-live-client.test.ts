@@ -16,11 +16,13 @@ let app: TestApp;
 const sources: NodeEventSource[] = [];
 const clients: LiveClient[] = [];
 
-type Listener = (ev: { data: string; lastEventId: string }) => void;
+type Listener = (ev: { type: string; data?: string; lastEventId?: string }) => void;
 
 /**
  * EventSource as browsers implement it, enough for public/sse.js: sends Last-Event-ID on its
- * own reconnects, honours retry:, an empty id resets it, a non-200 answer closes it.
+ * own reconnects, honours retry:, an empty id resets it, a non-200 answer closes it. As in a
+ * browser, `onerror` also gets server messages named `error`, and `error` listeners also get
+ * connection errors (which carry no `data`).
  * `drop()` cuts the connection and holds the reconnect until `restore()`.
  */
 class NodeEventSource {
@@ -29,7 +31,7 @@ class NodeEventSource {
   static readonly CLOSED = 2;
   readyState = 0;
   onopen: (() => void) | null = null;
-  onerror: (() => void) | null = null;
+  onerror: Listener | null = null;
   readonly listeners = new Map<string, Listener[]>();
   /** Last-Event-ID header of each request made. */
   readonly requests: (string | undefined)[] = [];
@@ -72,7 +74,7 @@ class NodeEventSource {
       if (res.statusCode !== 200) {
         res.resume();
         this.readyState = 2;
-        this.onerror?.();
+        this.#dispatch('error', { type: 'error' });
         return;
       }
       this.readyState = 1;
@@ -80,7 +82,8 @@ class NodeEventSource {
       const parser = createParser({
         onEvent: (ev) => {
           if (ev.id !== undefined) this.#lastId = ev.id;
-          for (const listener of this.listeners.get(ev.event ?? 'message') ?? []) listener({ data: ev.data, lastEventId: this.#lastId });
+          const type = ev.event ?? 'message';
+          this.#dispatch(type, { type, data: ev.data, lastEventId: this.#lastId });
         },
         onRetry: (ms) => void (this.#retry = ms),
       });
@@ -92,10 +95,15 @@ class NodeEventSource {
     this.#req = req;
   }
 
+  #dispatch(type: string, ev: Parameters<Listener>[0]): void {
+    for (const listener of this.listeners.get(type) ?? []) listener(ev);
+    if (type === 'error') this.onerror?.(ev);
+  }
+
   #dropped(req: http.ClientRequest): void {
     if (this.#req !== req || this.readyState === 2) return;
     this.readyState = 0;
-    this.onerror?.();
+    this.#dispatch('error', { type: 'error' });
     this.#pending = true;
     setTimeout(() => !this.#held && this.readyState === 0 && this.#connect(), this.#retry);
   }
@@ -158,6 +166,14 @@ describe('LiveClient over SSE', () => {
     await waitFor(() => document.title === 'Counter 2', 'Counter 2');
     expect(root().querySelector('#count')?.textContent).toBe('2');
     expect(document.querySelector('meta[property="og:title"]')?.getAttribute('content')).toBe('c 2');
+    // A server `event: error` reaches EventSource.onerror too; it must not look like a drop.
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    client.pushEvent('nope', {});
+    await waitFor(() => warn.mock.calls.some(([text]) => String(text).includes('unknown_event')), 'the unknown_event error');
+    warn.mockRestore();
+    expect(root().classList.contains('dj-connected')).toBe(true);
+    client.pushEvent('inc', {});
+    await waitFor(() => document.title === 'Counter 3', 'Counter 3');
   });
 
   it('in "auto" mode falls back to SSE when the WebSocket never opens', async () => {
@@ -205,5 +221,29 @@ describe('LiveClient over SSE', () => {
     expect(source.requests).toHaveLength(2);
     expect(source.requests[0]).toBeUndefined();
     expect(Number(source.requests[1])).toBeGreaterThan(2);
+  });
+
+  it('mounts afresh on a new session, without a reload, when the server lost the session (resume_gap)', async () => {
+    const { token, seen } = await loadPage('');
+    const client = new LiveClient(document, { token, prefix: '/djust', transport: 'sse' }, { sse: connectSse }).start();
+    clients.push(client);
+    await waitFor(() => root().classList.contains('dj-connected'), 'dj-connected');
+    client.pushEvent('inc', {});
+    await waitFor(() => document.title === 'Counter 1', 'Counter 1');
+    const first = sources[0] as NodeEventSource;
+    first.drop();
+    await waitFor(() => root().classList.contains('dj-disconnected'), 'dj-disconnected');
+    // The server forgets the session (as a restart would).
+    const session = first.url.split('?')[0] as string;
+    await nodeFetch(session, { method: 'DELETE' });
+    first.restore();
+    await waitFor(() => seen.filter((m) => m.type === 'mounted').length === 2, 'a second mount');
+    await waitFor(() => root().classList.contains('dj-connected'), 'dj-connected again');
+    expect(document.title).toBe('Counter 0');
+    expect(sources).toHaveLength(2);
+    expect((sources[1] as NodeEventSource).url.split('?')[0]).not.toBe(session);
+    expect(seen.some((m) => m.type === 'error')).toBe(false);
+    client.pushEvent('inc', {});
+    await waitFor(() => document.title === 'Counter 1', 'Counter 1 on the new view');
   });
 });

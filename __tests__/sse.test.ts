@@ -291,13 +291,14 @@ describe('SSE transport', () => {
       expect(app.live.connectionCount).toBe(0);
     });
 
-    it('DELETE ends the session now: 204, the view unmounts, the stream ends', async () => {
+    it('DELETE ends the session now: 204, the view unmounts, the stream ends; again: 204', async () => {
       const { session, stream } = await mounted();
       const answer = await send(app.base, `/djust/sse/${session}`, { method: 'DELETE' });
       expect(answer.status).toBe(204);
       expect(CounterView.unmounted.has(session)).toBe(true);
       await stream.waitForEnd();
-      expect((await send(app.base, `/djust/sse/${session}`, { method: 'DELETE' })).status).toBe(404);
+      expect((await send(app.base, `/djust/sse/${session}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await post(app.base, session, { type: 'ping' })).status).toBe(404);
     });
 
     it('live.close() ends every SSE session', async () => {

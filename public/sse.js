@@ -9,7 +9,8 @@ export const SSE_EVENTS = ['mounted', 'patch', 'reply', 'navigate', 'page_metada
 /**
  * SSE transport (DESIGN §5). `send(mount)` opens the stream (its GET mounts the view); other
  * messages are POSTed in order. EventSource resumes a dropped stream with Last-Event-ID; if
- * it gives up we reopen with `lastEventId` (3 tries). `onLive` reports drop and resume.
+ * it gives up we reopen with `lastEventId` (3 tries). `onLive` reports drop and resume; a
+ * session the server lost (`resume_gap`) closes the transport, so the client mounts afresh.
  * @param {string} prefix @param {Handlers} h @returns {import('./socket.js').Transport}
  */
 export function connectSse(prefix, h) {
@@ -31,11 +32,14 @@ export function connectSse(prefix, h) {
   };
   /** @param {MessageEvent} ev */
   const onEvent = (ev) => {
+    if (ev.data === undefined) return; // EventSource's own `error` event, not our `event: error`
     last = ev.lastEventId;
     const m = JSON.parse(ev.data);
+    const fatal = m.type === 'error' && m.ref == null;
+    // The session is gone (server restart, long outage): re-mount afresh, as a WebSocket reconnect does.
+    if (fatal && m.code === 'resume_gap') return end();
     h.onMessage(m);
-    // The server ended the session after these.
-    if (m.type === 'error' && m.ref == null && [...RELOAD_CODES, 'mount_failed'].includes(m.code)) end();
+    if (fatal && [...RELOAD_CODES, 'mount_failed'].includes(m.code)) end(); // the server ended the session
   };
   const open = () => {
     const s = (es = new EventSource(`${base}?${query}${last && `&lastEventId=${last}`}`));
@@ -45,8 +49,8 @@ export function connectSse(prefix, h) {
       opened = true;
       tries = 0;
     };
-    s.onerror = () => {
-      if (done) return;
+    s.onerror = (ev) => {
+      if (done || /** @type {MessageEvent} */ (ev).data !== undefined) return;
       h.onLive?.(false);
       if (s.readyState < 2) return; // the browser reconnects, sending Last-Event-ID
       if (!opened || ++tries > 3) return end();
@@ -67,7 +71,11 @@ export function connectSse(prefix, h) {
       if (es?.readyState !== 1) return false;
       chain = chain.then(() => fetch(`${base}/message`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message),
-      }).then((res) => res.status === 404 ? end() : res.ok || console.warn(`djust-lite: event refused (${res.status})`), () => {}));
+      })).then(async (res) => {
+        const text = await res.text(); // read even when empty: Chromium calls an unread body aborted
+        if (res.status === 404) end();
+        else if (!res.ok) console.warn(`djust-lite: ${text}`);
+      }).catch(() => {});
       return true;
     },
     close() {

@@ -60,7 +60,8 @@ function isJson(req: IncomingMessage): boolean {
  * - `GET  /:session?token=…` opens the event stream and mounts the view; with `Last-Event-ID`
  *   (header, or `lastEventId` query parameter) it resumes the session and replays what was missed;
  * - `POST /:session/message` takes one JSON envelope (§4) and answers 202; results go to the stream;
- * - `DELETE /:session` ends the session now (the view unmounts) and answers 204.
+ * - `DELETE /:session` ends the session now (the view unmounts) and answers 204 (also when it
+ *   had already ended).
  * Each session is a Connection whose Sink is the session (see sse-session.ts).
  */
 export class SseTransport {
@@ -174,10 +175,10 @@ export class SseTransport {
     res.end();
   }
 
+  /** Idempotent: a session that already ended answers 204 too (the client is leaving either way). */
   async #delete(res: ServerResponse, id: string): Promise<void> {
     const live = this.#sessions.get(id);
-    if (!live) return this.#unknown(res, id);
-    await this.#end(live.session);
+    if (live) await this.#end(live.session);
     res.writeHead(204, { 'Cache-Control': 'no-store' });
     res.end();
   }
