@@ -1,0 +1,110 @@
+/**
+ * The demo's seed patterns, driven with the headless client (`djust-lite/testing`) over both
+ * transports — the way users test their own views.
+ */
+import http from 'node:http';
+import { createDemoApp } from '../demo/app';
+import { liveTest, type LiveTestView } from '../lib/testing';
+import type { DjustLite } from '../lib';
+
+describe.each(['sse', 'websocket'] as const)('demo over %s', (transport) => {
+  let server: http.Server;
+  let live: DjustLite;
+  const open: LiveTestView[] = [];
+
+  beforeAll(async () => {
+    const demo = createDemoApp({ sseLingerMs: 200 });
+    live = demo.live;
+    server = http.createServer(demo.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((view) => view.close()));
+  });
+
+  afterAll(async () => {
+    await live.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  });
+
+  async function view(path: string): Promise<LiveTestView> {
+    const v = await liveTest(server, path, { transport });
+    open.push(v);
+    return v;
+  }
+
+  test('chat: a message from one view makes the other "Chat (N unread)" via pub/sub', async () => {
+    const alice = await view('/chat');
+    const bob = await view('/chat');
+    expect(bob.title).toBe('Chat');
+    await alice.event('send', { text: 'hello' });
+    await bob.waitFor((v) => v.title === 'Chat (1 unread)');
+    await alice.event('send', { text: 'again' });
+    await bob.waitFor((v) => v.title === 'Chat (2 unread)');
+    expect(bob.html()).toContain('again');
+    expect(alice.title).toBe('Chat');
+    const read = await bob.event('markRead');
+    expect(bob.title).toBe('Chat');
+    expect(read.messages.map((m) => m.type)).toEqual(['patch', 'page_metadata']);
+  });
+
+  test('inbox: "Inbox (N)" while unread, "Inbox" once read', async () => {
+    const inbox = await view('/inbox');
+    expect(inbox.title).toBe('Inbox');
+    for (let i = 1; i <= 3; i += 1) {
+      await inbox.event('receive');
+      expect(inbox.title).toBe(`Inbox (${i})`);
+    }
+    expect(inbox.html()).toContain('3 unread');
+    await inbox.event('readAll');
+    expect(inbox.title).toBe('Inbox');
+    expect(inbox.html()).toContain('0 unread');
+  });
+
+  test('studio: "● REC - Studio" while recording, "◼ Stopped - Studio" after', async () => {
+    const studio = await view('/studio');
+    expect(studio.title).toBe('◼ Stopped - Studio');
+    await studio.event('toggle');
+    expect(studio.title).toBe('● REC - Studio');
+    expect(studio.html()).toContain('Recording');
+    await studio.event('toggle');
+    expect(studio.title).toBe('◼ Stopped - Studio');
+  });
+
+  test('store: choosing a product sets "Name | Store" and description/og:* meta', async () => {
+    const store = await view('/store');
+    expect(store.title).toBe('Store');
+    expect(store.meta('description')).toBe('Hand-made goods for home and work.');
+    const result = await store.event('select', { id: 'mug' });
+    expect(store.title).toBe('Stoneware Mug | Store');
+    expect(store.meta('description')).toBe('Hand-glazed mug, 350 ml, "dishwasher-safe" & sturdy.');
+    expect(store.meta('og:title')).toBe('Stoneware Mug');
+    expect(store.meta('og:description')).toBe('Hand-glazed mug, 350 ml, "dishwasher-safe" & sturdy.');
+    expect(store.meta('og:image')).toBe('/img/mug.png');
+    // Response first, then the side channel.
+    expect(result.messages[0]?.type).toBe('patch');
+    expect(result.messages.slice(1).every((m) => m.type === 'page_metadata')).toBe(true);
+    await store.event('select', { id: 'nope' });
+    expect(store.flash.error).toBe('That product does not exist.');
+  });
+
+  test('settings: save shows "Changes saved!" and sets "Project - Saved"', async () => {
+    const settings = await view('/settings');
+    expect(settings.title).toBe('Project');
+    const result = await settings.event('save', { project: 'Project' });
+    expect(settings.title).toBe('Project - Saved');
+    expect(settings.flash).toEqual({ success: 'Changes saved!' });
+    expect(result.messages.map((m) => m.type)).toEqual(['reply', 'page_metadata', 'flash']);
+    await settings.event('save', { project: '  ' });
+    expect(settings.flash.error).toBe('Project name cannot be empty.');
+  });
+
+  test('a handler error rejects event() with the wire code', async () => {
+    const inbox = await view('/inbox');
+    await expect(inbox.event('nope')).rejects.toMatchObject({ code: 'unknown_event' });
+  });
+});

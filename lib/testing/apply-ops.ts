@@ -1,0 +1,115 @@
+import { parseRegion, type VNode } from '../diff';
+import { escapeHtml } from '../html';
+
+const VOID = new Set('area base br col embed hr img input link meta param source track wbr'.split(' '));
+const RAW_TEXT = new Set(['script', 'style']);
+const ELEMENT = 1;
+const TEXT = 3;
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/**
+ * The live region as the test client keeps it: the diff engine's own tree (lib/diff), with
+ * `{ops}` patches applied the way public/patch.js applies them to the DOM (lib/diff/FORMAT.md).
+ * `html()` serialises it: untouched subtrees as their source markup, changed ones rebuilt.
+ */
+export class RegionModel {
+  #root: VNode;
+  readonly #rootTag: string;
+  /** Nodes whose subtree an op changed (their source markup is stale). */
+  #dirty = new WeakSet<VNode>();
+  #html: string | null;
+
+  constructor(html: string, rootTag: string) {
+    this.#rootTag = rootTag;
+    this.#root = parseRegion(html, rootTag).root;
+    this.#html = html;
+  }
+
+  /** Replaces the whole content (`mounted`, or a patch with `html`). */
+  reset(html: string): void {
+    this.#root = parseRegion(html, this.#rootTag).root;
+    this.#dirty = new WeakSet();
+    this.#html = html;
+  }
+
+  /** Applies a patch's ops in order. Throws on an op whose path does not exist. */
+  apply(ops: readonly unknown[]): void {
+    this.#html = null;
+    for (const op of ops) this.#applyOne(op as [string, number[], ...unknown[]]);
+  }
+
+  /** The region's inner HTML now. */
+  html(): string {
+    this.#html ??= this.#root.children.map((child) => this.#serialise(child, '')).join('');
+    return this.#html;
+  }
+
+  #applyOne([code, path, ...args]: [string, number[], ...unknown[]]): void {
+    const chain = [this.#root];
+    for (const index of path) {
+      const child = (chain[chain.length - 1] as VNode).children[index];
+      if (!child) throw new Error(`liveTest: patch op "${code}" has a path [${path.join(',')}] that does not exist in the region.`);
+      chain.push(child);
+    }
+    const node = chain[chain.length - 1] as VNode;
+    for (const n of chain) this.#dirty.add(n);
+    switch (code) {
+      case 't':
+        node.data = String(args[0]);
+        break;
+      case 'a':
+        for (let i = 0; i + 1 < args.length; i += 2) setAttr(node, String(args[i]), args[i + 1] as string | null);
+        break;
+      case 'r': {
+        const parent = chain[chain.length - 2];
+        if (!parent) return this.reset(String(args[0]));
+        this.#dirty.delete(node);
+        parent.children[path[path.length - 1] as number] = fragment(String(args[0]), parent.tag || this.#rootTag);
+        break;
+      }
+      case 'd':
+        node.children.splice(Number(args[0]), Number(args[1]));
+        break;
+      case 'i':
+        node.children.splice(Number(args[0]), 0, ...args.slice(1).map((html) => fragment(String(html), node.tag || this.#rootTag)));
+        break;
+      case 'm':
+        for (let i = 0; i + 1 < args.length; i += 2) {
+          const [moved] = node.children.splice(Number(args[i]), 1);
+          if (moved) node.children.splice(Number(args[i + 1]), 0, moved);
+        }
+        break;
+      default:
+        throw new Error(`liveTest: unknown patch op "${code}".`);
+    }
+  }
+
+  #serialise(node: VNode, parentTag: string): string {
+    if (!this.#dirty.has(node)) return node.outer;
+    if (node.type === TEXT) return RAW_TEXT.has(parentTag) ? node.data : node.data.replace(/[&<>]/g, (c) => ESCAPES[c] as string);
+    if (node.type !== ELEMENT) return `<!--${node.data}-->`;
+    let out = `<${node.tag}`;
+    for (let i = 0; i < node.attrs.length; i += 2) out += ` ${node.attrs[i]}="${escapeHtml(node.attrs[i + 1] as string)}"`;
+    out += '>';
+    if (VOID.has(node.tag)) return out;
+    for (const child of node.children) out += this.#serialise(child, node.tag);
+    return `${out}</${node.tag}>`;
+  }
+}
+
+/** The one node an op's `html` parses to, parsed as a child of `parentTag` (`<tr>` inside a `<tbody>`). */
+function fragment(html: string, parentTag: string): VNode {
+  const node = parseRegion(html, parentTag).root.children[0] ?? parseRegion(html).root.children[0];
+  if (!node) throw new Error(`liveTest: a patch op carries HTML that parses to no node: ${JSON.stringify(html.slice(0, 80))}`);
+  return node;
+}
+
+function setAttr(node: VNode, name: string, value: string | null): void {
+  const attrs = [...node.attrs];
+  const at = attrs.findIndex((n, i) => i % 2 === 0 && n === name);
+  if (value === null) {
+    if (at >= 0) attrs.splice(at, 2);
+  } else if (at >= 0) attrs[at + 1] = value;
+  else attrs.push(name, value);
+  node.attrs = attrs;
+}

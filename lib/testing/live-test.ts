@@ -1,0 +1,328 @@
+import http from 'node:http';
+import { DjustError, type WireErrorCode } from '../errors';
+import type { EventParams, ServerMessage } from '../protocol';
+import { RegionModel } from './apply-ops';
+import { openSse, openWebSocket, type Channel } from './channels';
+import { fetchPage } from './page';
+import { acquire, type AppLike, type Lease } from './server';
+
+/** Options of `liveTest`. */
+export interface LiveTestOptions {
+  /** `'sse'` (default) or `'websocket'`: both speak the same protocol to the same dispatcher. */
+  transport?: 'sse' | 'websocket';
+  /** Extra headers for the page GET (a cookie, an auth header). */
+  headers?: Record<string, string>;
+  /** How long any wait (mount, an event's response, `waitFor`) may take, in ms. Default 5000. */
+  timeoutMs?: number;
+}
+
+/** What one `event()` produced. */
+export interface EventResult {
+  ref: number;
+  /** The handler's response: `patch` (the region changed) or `reply` (it did not). */
+  response: Extract<ServerMessage, { type: 'patch' | 'reply' }>;
+  /** The response, then its page metadata and flash messages, in order. */
+  messages: ServerMessage[];
+}
+
+type ResponseMessage = Extract<ServerMessage, { type: 'patch' | 'reply' | 'error' }>;
+
+interface Waiter {
+  test(): boolean;
+  resolve(): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+const RESPONSE_TYPES = new Set(['patch', 'reply', 'error', 'mounted']);
+
+/** How liveTest() connects a view to its channel; set in LiveTestView's static block, so it stays out of the public type. */
+interface Wiring {
+  attach(channel: Channel): void;
+  receive(message: ServerMessage): void;
+  /** The connection ended; every wait fails with `reason`. */
+  end(reason: string): void;
+  mounted(): Promise<void>;
+}
+let wiring: (view: LiveTestView) => Wiring;
+
+/**
+ * One live view driven over the real protocol, as a browser would: what the page shows
+ * (`title`, `meta()`, `flash`, `html()`) after each message, every message received, and
+ * `event()` to run a handler. Create it with `liveTest()`.
+ */
+export class LiveTestView {
+  /** The transport in use. */
+  readonly transport: 'sse' | 'websocket';
+  /** Where the app runs, e.g. `http://127.0.0.1:41234` (to fetch other pages in the same test). */
+  readonly origin: string;
+  /** Every message received, in order (keepalive `pong`s left out). */
+  readonly messages: ServerMessage[] = [];
+  #title: string | undefined;
+  readonly #url: string;
+  readonly #meta = new Map<string, string>();
+  readonly #flash = new Map<string, string>();
+  readonly #region: RegionModel;
+  /** Why html() cannot answer (a patch that did not apply), or null. */
+  #broken: Error | null = null;
+  #channel: Channel | null = null;
+  #lease: Lease | null;
+  readonly #agent: http.Agent;
+  readonly #timeoutMs: number;
+  readonly #waiters = new Set<Waiter>();
+  #ref = 0;
+  #pongs = 0;
+  #closedReason: string | null = null;
+
+  /** @internal use `liveTest()` */
+  constructor(init: { transport: 'sse' | 'websocket'; lease: Lease; origin: string; agent: http.Agent; timeoutMs: number; url: string; title: string | undefined; meta: Record<string, string>; flash: Record<string, string>; html: string; rootTag: string }) {
+    this.transport = init.transport;
+    this.origin = init.origin;
+    this.#lease = init.lease;
+    this.#agent = init.agent;
+    this.#timeoutMs = init.timeoutMs;
+    this.#url = init.url;
+    this.#title = init.title;
+    for (const [name, content] of Object.entries(init.meta)) this.#meta.set(name, content);
+    for (const [level, message] of Object.entries(init.flash)) this.#flash.set(level, message);
+    this.#region = new RegionModel(init.html, init.rootTag);
+  }
+
+  /** The document title now. */
+  get title(): string | undefined {
+    return this.#title;
+  }
+
+  /** The page URL (path + query) the view was opened at, after redirects. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The `content` of the meta tag `name` (or `og:*` property) now, or undefined. */
+  meta(name: string): string | undefined {
+    return this.#meta.get(name);
+  }
+
+  /** Every meta tag now, name → content. */
+  get metaTags(): Record<string, string> {
+    return Object.fromEntries(this.#meta);
+  }
+
+  /** Flash messages shown now, level → message. */
+  get flash(): Record<string, string> {
+    return Object.fromEntries(this.#flash);
+  }
+
+  /** True once the connection ended (`close()`, or the server closed it). */
+  get closed(): boolean {
+    return this.#closedReason !== null;
+  }
+
+  /**
+   * Inner HTML of the live region now: the `mounted` render with every patch applied (`{html}`
+   * replaces it; `{ops}` are applied to the diff engine's tree as the browser applies them).
+   * Parts an `{ops}` patch changed are re-serialised, so they may differ from the template's
+   * markup in quoting or an explicit `<tbody>`, never in content.
+   */
+  html(): string {
+    if (this.#broken) throw this.#broken;
+    return this.#region.html();
+  }
+
+  /**
+   * Runs the handler `event` with `params` and resolves once its response and the page
+   * metadata and flash it queued have arrived. Rejects with a DjustError (the wire `code`)
+   * if the server answered `error`, or after `timeoutMs`.
+   *
+   * @example
+   * await view.event('save', { project: 'Apollo' });
+   * expect(view.flash.success).toBe('Changes saved!');
+   */
+  async event(event: string, params: EventParams = {}): Promise<EventResult> {
+    const ref = ++this.#ref;
+    return this.#request({ type: 'event', ref, event, params }, ref, `event "${event}"`);
+  }
+
+  /** Sends any envelope as it is (to test protocol errors). Resolves once the server took it. */
+  async send(message: object): Promise<void> {
+    await this.#live().send(message);
+  }
+
+  /**
+   * Resolves when `check(view)` is true — now or after a later message (e.g. a pub/sub update
+   * from another view); rejects after `timeoutMs`.
+   *
+   * @example
+   * await other.waitFor((v) => v.title === 'Chat (1 unread)');
+   */
+  waitFor(check: (view: this) => boolean, what = 'the condition'): Promise<void> {
+    return this.#until(() => check(this), what);
+  }
+
+  /** Leaves: the view unmounts on the server; a server liveTest started is stopped with the last view. */
+  async close(): Promise<void> {
+    const channel = this.#channel;
+    this.#channel = null;
+    this.#end('the view was closed');
+    await channel?.close();
+    this.#agent.destroy();
+    const lease = this.#lease;
+    this.#lease = null;
+    await lease?.release();
+  }
+
+  static {
+    wiring = (view) => ({
+      attach: (channel) => void (view.#channel = channel),
+      receive: (message) => view.#receive(message),
+      end: (reason) => view.#end(reason),
+      mounted: () => view.#mounted(),
+    });
+  }
+
+  /** Applies one server message to what the page shows, then wakes the waits it satisfies. */
+  #receive(message: ServerMessage): void {
+    if (message.type === 'pong') {
+      this.#pongs += 1;
+    } else {
+      this.messages.push(message);
+      this.#apply(message);
+    }
+    for (const waiter of this.#waiters) {
+      if (!waiter.test()) continue;
+      this.#waiters.delete(waiter);
+      clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+  }
+
+  /** Resolves on `mounted`, rejects on an error that ended the connection (e.g. bad_token). */
+  async #mounted(): Promise<void> {
+    await this.#until(() => this.messages.some((m) => m.type === 'mounted' || (m.type === 'error' && m.ref === null)), 'mounted');
+    const failed = this.messages.find((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error' && m.ref === null);
+    if (failed && !this.messages.some((m) => m.type === 'mounted')) throw new DjustError(failed.code, `liveTest: mount failed: ${failed.message}`);
+  }
+
+  #apply(message: ServerMessage): void {
+    switch (message.type) {
+      case 'mounted':
+        this.#region.reset(message.html);
+        this.#broken = null;
+        break;
+      case 'patch':
+        if (typeof message.html === 'string') {
+          this.#region.reset(message.html);
+          this.#broken = null;
+        } else if (Array.isArray(message.ops) && !this.#broken) {
+          try {
+            this.#region.apply(message.ops);
+          } catch (err) {
+            this.#broken = err as Error; // until the next whole render
+          }
+        }
+        break;
+      case 'page_metadata':
+        if (message.action === 'title') this.#title = message.value;
+        else if (message.action === 'meta') {
+          if ('remove' in message) this.#meta.delete(message.name);
+          else this.#meta.set(message.name, message.content);
+        }
+        break;
+      case 'flash':
+        if (message.action === 'put') this.#flash.set(message.level, message.message);
+        else if (message.level === undefined) this.#flash.clear();
+        else this.#flash.delete(message.level);
+        break;
+      default:
+        break;
+    }
+  }
+
+  async #request(envelope: object, ref: number, what: string): Promise<EventResult> {
+    const from = this.messages.length;
+    const isResponse = (m: ServerMessage): m is ResponseMessage => (m.type === 'patch' || m.type === 'reply' || m.type === 'error') && m.ref === ref;
+    await this.#live().send(envelope);
+    await this.#until(() => this.messages.slice(from).some(isResponse), `the response to ${what}`);
+    // A job's messages leave in one write, so a pong asked for now arrives after all of them.
+    const pongs = this.#pongs;
+    await this.#live().send({ type: 'ping' });
+    await this.#until(() => this.#pongs > pongs, `the messages after ${what}`);
+    const start = this.messages.findIndex((m, i) => i >= from && isResponse(m));
+    const response = this.messages[start] as ResponseMessage;
+    if (response.type === 'error') throw new DjustError(response.code as WireErrorCode, `liveTest: ${what} failed: ${response.code}: ${response.message}`);
+    let end = start + 1;
+    while (end < this.messages.length && !RESPONSE_TYPES.has((this.messages[end] as ServerMessage).type)) end += 1;
+    return { ref, response, messages: this.messages.slice(start, end) };
+  }
+
+  #live(): Channel {
+    if (this.#closedReason !== null || !this.#channel) throw new Error(`liveTest: the view is closed (${this.#closedReason ?? 'not connected'}).`);
+    return this.#channel;
+  }
+
+  #until(test: () => boolean, what: string): Promise<void> {
+    if (test()) return Promise.resolve();
+    if (this.#closedReason !== null) return Promise.reject(new Error(`liveTest: gave up waiting for ${what}: ${this.#closedReason}.`));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        test,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#waiters.delete(waiter);
+          reject(new Error(`liveTest: ${what} did not arrive within ${this.#timeoutMs} ms (option timeoutMs). Last messages: ${JSON.stringify(this.messages.slice(-3))}`));
+        }, this.#timeoutMs),
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  #end(reason: string): void {
+    if (this.#closedReason === null) this.#closedReason = reason;
+    for (const waiter of this.#waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error(`liveTest: gave up waiting: ${reason}.`));
+    }
+    this.#waiters.clear();
+  }
+}
+
+/**
+ * Opens `path` of your app as a browser would — GET the page, take its token, connect, mount
+ * — and returns a handle to drive it from a test. `app` is an Express app (started on
+ * 127.0.0.1 port 0, stopped when its last view closes) or an `http.Server` (used as it is if
+ * it listens). Views opened on the same app share one server, so pub/sub reaches them all.
+ *
+ * @example
+ * import { liveTest } from 'djust-lite/testing';
+ * const view = await liveTest(app, '/inbox');
+ * await view.event('receive');
+ * expect(view.title).toBe('Inbox (1)');
+ * await view.close();
+ */
+export async function liveTest(app: AppLike, path: string, options: LiveTestOptions = {}): Promise<LiveTestView> {
+  const { transport = 'sse', headers = {}, timeoutMs = 5000 } = options;
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`liveTest(app, path): path must start with "/", got ${JSON.stringify(path)}.`);
+  if (transport !== 'sse' && transport !== 'websocket') throw new TypeError(`liveTest(): option "transport" must be "sse" or "websocket", got ${JSON.stringify(transport)}.`);
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new TypeError(`liveTest(): option "timeoutMs" must be a number > 0, got ${String(timeoutMs)}.`);
+  const lease = await acquire(app);
+  const agent = new http.Agent({ keepAlive: true });
+  let view: LiveTestView | null = null;
+  try {
+    const page = await fetchPage(lease.origin, path, headers, agent);
+    view = new LiveTestView({ transport, lease, origin: lease.origin, agent, timeoutMs, url: page.url, title: page.title, meta: page.meta, flash: page.flash, html: page.region, rootTag: page.rootTag });
+    const target = { origin: lease.origin, prefix: page.prefix, token: page.token, url: page.url, agent, timeoutMs };
+    const wire = wiring(view);
+    const events = { message: (m: ServerMessage) => wire.receive(m), closed: (reason: string) => wire.end(reason) };
+    wire.attach(await (transport === 'sse' ? openSse(target, events) : openWebSocket(target, events)));
+    await wire.mounted();
+    return view;
+  } catch (err) {
+    if (view) await view.close();
+    else {
+      agent.destroy();
+      await lease.release();
+    }
+    throw err;
+  }
+}
