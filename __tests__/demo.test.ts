@@ -75,7 +75,7 @@ describe.each(['sse', 'websocket'] as const)('demo over %s', (transport) => {
     expect(studio.title).toBe('◼ Stopped - Studio');
   });
 
-  test('store: choosing a product sets "Name | Store" and description/og:* meta', async () => {
+  test('store: choosing a product sets "Name | Store", description/og:* meta and the canonical link', async () => {
     const store = await view('/store');
     expect(store.title).toBe('Store');
     expect(store.meta('description')).toBe('Hand-made goods for home and work.');
@@ -85,11 +85,26 @@ describe.each(['sse', 'websocket'] as const)('demo over %s', (transport) => {
     expect(store.meta('og:title')).toBe('Stoneware Mug');
     expect(store.meta('og:description')).toBe('Hand-glazed mug, 350 ml, "dishwasher-safe" & sturdy.');
     expect(store.meta('og:image')).toBe('/img/mug.png');
-    // Response first, then the side channel.
+    expect(store.link('canonical')).toBe('/store?product=mug');
+    expect(store.url).toBe('/store?product=mug');
+    expect(store.html()).toContain('Stoneware Mug');
+    // The response first, then the side channel.
     expect(result.messages[0]?.type).toBe('patch');
-    expect(result.messages.slice(1).every((m) => m.type === 'page_metadata')).toBe(true);
+    expect(result.messages.slice(1).map((m) => m.type)).not.toContain('patch');
+    expect(result.messages.some((m) => m.type === 'page_metadata')).toBe(true);
+    // A dj-patch link: live navigation runs handleParams.
+    await store.navigate('/store?product=lamp');
+    expect(store.title).toBe('Desk Lamp | Store');
+    expect(store.meta('og:image')).toBe('/img/lamp.png');
     await store.event('select', { id: 'nope' });
     expect(store.flash.error).toBe('That product does not exist.');
+  });
+
+  test('store: a direct GET of a product page starts with its title and meta', async () => {
+    const store = await view('/store?product=chair');
+    expect(store.title).toBe('Oak Chair | Store');
+    expect(store.meta('og:title')).toBe('Oak Chair');
+    expect(store.link('canonical')).toBe('/store?product=chair');
   });
 
   test('settings: save shows "Changes saved!" and sets "Project - Saved"', async () => {
@@ -98,6 +113,9 @@ describe.each(['sse', 'websocket'] as const)('demo over %s', (transport) => {
     const result = await settings.event('save', { project: 'Project' });
     expect(settings.title).toBe('Project - Saved');
     expect(settings.flash).toEqual({ success: 'Changes saved!' });
+    await settings.event('save', { project: 'Apollo' });
+    expect(settings.title).toBe('Apollo - Saved');
+    expect(settings.html()).toContain('value="Apollo"');
     expect(result.messages.map((m) => m.type)).toEqual(['reply', 'page_metadata', 'flash']);
     await settings.event('save', { project: '  ' });
     expect(settings.flash.error).toBe('Project name cannot be empty.');

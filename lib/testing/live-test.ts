@@ -59,8 +59,9 @@ export class LiveTestView {
   /** Every message received, in order (keepalive `pong`s left out). */
   readonly messages: ServerMessage[] = [];
   #title: string | undefined;
-  readonly #url: string;
+  #url: string;
   readonly #meta = new Map<string, string>();
+  readonly #links = new Map<string, string>();
   readonly #flash = new Map<string, string>();
   readonly #region: RegionModel;
   /** Why html() cannot answer (a patch that did not apply), or null. */
@@ -75,7 +76,7 @@ export class LiveTestView {
   #closedReason: string | null = null;
 
   /** @internal use `liveTest()` */
-  constructor(init: { transport: 'sse' | 'websocket'; lease: Lease; origin: string; agent: http.Agent; timeoutMs: number; url: string; title: string | undefined; meta: Record<string, string>; flash: Record<string, string>; html: string; rootTag: string }) {
+  constructor(init: { transport: 'sse' | 'websocket'; lease: Lease; origin: string; agent: http.Agent; timeoutMs: number; url: string; title: string | undefined; meta: Record<string, string>; links: Record<string, string>; flash: Record<string, string>; html: string; rootTag: string }) {
     this.transport = init.transport;
     this.origin = init.origin;
     this.#lease = init.lease;
@@ -84,6 +85,7 @@ export class LiveTestView {
     this.#url = init.url;
     this.#title = init.title;
     for (const [name, content] of Object.entries(init.meta)) this.#meta.set(name, content);
+    for (const [rel, href] of Object.entries(init.links)) this.#links.set(rel, href);
     for (const [level, message] of Object.entries(init.flash)) this.#flash.set(level, message);
     this.#region = new RegionModel(init.html, init.rootTag);
   }
@@ -93,9 +95,14 @@ export class LiveTestView {
     return this.#title;
   }
 
-  /** The page URL (path + query) the view was opened at, after redirects. */
+  /** The page URL (path + query) now: where it was opened (after redirects), then where `navigate` messages moved it. */
   get url(): string {
     return this.#url;
+  }
+
+  /** The `href` of the `<link rel>` tag now (e.g. `link('canonical')`), or undefined. */
+  link(rel: string): string | undefined {
+    return this.#links.get(rel);
   }
 
   /** The `content` of the meta tag `name` (or `og:*` property) now, or undefined. */
@@ -141,6 +148,16 @@ export class LiveTestView {
   async event(event: string, params: EventParams = {}): Promise<EventResult> {
     const ref = ++this.#ref;
     return this.#request({ type: 'event', ref, event, params }, ref, `event "${event}"`);
+  }
+
+  /**
+   * Live navigation, as a `dj-patch` link does: tells the view the page now shows `url`
+   * (`handleParams` runs). Resolves like `event()`.
+   */
+  async navigate(url: string): Promise<EventResult> {
+    const ref = ++this.#ref;
+    this.#url = url; // as the browser does on a dj-patch click; a `navigate` reply may move it on
+    return this.#request({ type: 'params', ref, url, pop: false }, ref, `navigate to ${url}`);
   }
 
   /** Sends any envelope as it is (to test protocol errors). Resolves once the server took it. */
@@ -221,20 +238,27 @@ export class LiveTestView {
           }
         }
         break;
-      case 'page_metadata':
-        if (message.action === 'title') this.#title = message.value;
-        else if (message.action === 'meta') {
-          if ('remove' in message) this.#meta.delete(message.name);
-          else this.#meta.set(message.name, message.content);
+      case 'page_metadata': {
+        // Read as a record: newer actions (e.g. `link`) may not be in this version's types.
+        const head = message as { action: string; name?: string; rel?: string; value?: string; content?: string; href?: string; remove?: boolean };
+        const [map, key, value] = head.action === 'meta' ? [this.#meta, head.name, head.content] : head.action === 'link' ? [this.#links, head.rel, head.href] : [null, undefined, undefined];
+        if (head.action === 'title' && typeof head.value === 'string') this.#title = head.value;
+        else if (map && typeof key === 'string') {
+          if (head.remove === true) map.delete(key);
+          else if (typeof value === 'string') map.set(key, value);
         }
         break;
+      }
       case 'flash':
         if (message.action === 'put') this.#flash.set(message.level, message.message);
         else if (message.level === undefined) this.#flash.clear();
         else this.#flash.delete(message.level);
         break;
-      default:
+      default: {
+        const other = message as { type: string; url?: unknown };
+        if (other.type === 'navigate' && typeof other.url === 'string') this.#url = other.url;
         break;
+      }
     }
   }
 
@@ -310,7 +334,7 @@ export async function liveTest(app: AppLike, path: string, options: LiveTestOpti
   let view: LiveTestView | null = null;
   try {
     const page = await fetchPage(lease.origin, path, headers, agent);
-    view = new LiveTestView({ transport, lease, origin: lease.origin, agent, timeoutMs, url: page.url, title: page.title, meta: page.meta, flash: page.flash, html: page.region, rootTag: page.rootTag });
+    view = new LiveTestView({ transport, lease, origin: lease.origin, agent, timeoutMs, url: page.url, title: page.title, meta: page.meta, links: page.links, flash: page.flash, html: page.region, rootTag: page.rootTag });
     const target = { origin: lease.origin, prefix: page.prefix, token: page.token, url: page.url, agent, timeoutMs };
     const wire = wiring(view);
     const events = { message: (m: ServerMessage) => wire.receive(m), closed: (reason: string) => wire.end(reason) };

@@ -10,6 +10,8 @@ export interface RenderedPage {
   prefix: string;
   title: string | undefined;
   meta: Record<string, string>;
+  /** `<link rel>` tags: rel → href (the first of each rel). */
+  links: Record<string, string>;
   flash: Record<string, string>;
   /** Inner HTML of the live region. */
   region: string;
@@ -39,7 +41,10 @@ export function request(url: string, init: { method?: string; headers?: Record<s
 
 /** Title, meta tags, flash messages and the djust script tag of a page. */
 function scan(html: string): Omit<RenderedPage, 'url' | 'region' | 'rootTag' | 'token'> & { token: string | undefined } {
-  const found = { token: undefined as string | undefined, prefix: '/djust', title: undefined as string | undefined, meta: {} as Record<string, string>, flash: {} as Record<string, string> };
+  const found = {
+    token: undefined as string | undefined, prefix: '/djust', title: undefined as string | undefined,
+    meta: {} as Record<string, string>, links: {} as Record<string, string>, flash: {} as Record<string, string>,
+  };
   let text: { into: 'title' } | { into: 'flash'; level: string } | null = null;
   let buffer = '';
   const parser = new Parser({
@@ -52,6 +57,8 @@ function scan(html: string): Omit<RenderedPage, 'url' | 'region' | 'rootTag' | '
         buffer = '';
       } else if (name === 'meta' && attrs.content !== undefined && (attrs.name ?? attrs.property) !== undefined) {
         found.meta[(attrs.name ?? attrs.property) as string] = attrs.content;
+      } else if (name === 'link' && attrs.rel && attrs.href !== undefined) {
+        found.links[attrs.rel] ??= attrs.href;
       } else if (attrs['data-level'] !== undefined && /(^|\s)dj-flash(\s|$)/.test(attrs.class ?? '')) {
         text = { into: 'flash', level: attrs['data-level'] };
         buffer = '';
