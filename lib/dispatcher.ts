@@ -2,8 +2,11 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { handlersOf } from './decorators';
 import { DjustError, wireCodeOf, type WireErrorCode } from './errors';
 import { viewInternals, type LiveView, type LiveViewClass, type ViewHost } from './live-view';
+import { isLocalPath, paramsForPatch } from './navigation';
 import type { ResolvedOptions } from './options';
-import { errorMessage, parseClientMessage, type EventMessage, type MountMessage, type ServerMessage } from './protocol';
+import {
+  errorMessage, parseClientMessage, type EventMessage, type MountMessage, type NavigateMessage, type ParamsMessage, type ServerMessage,
+} from './protocol';
 import type { PubSub, Subscriber } from './pubsub';
 import type { Renderer } from './render';
 import { RegionState } from './region';
@@ -35,11 +38,15 @@ export interface DispatcherContext {
 type Job =
   | { kind: 'mount'; message: MountMessage }
   | { kind: 'event'; message: EventMessage }
+  | { kind: 'params'; message: ParamsMessage }
   | { kind: 'info'; payload: unknown }
   | { kind: 'error'; message: ServerMessage };
 
 /** WebSocket close codes the dispatcher uses. */
 export const CLOSE = { policy: 1008, tooBig: 1009, serverError: 1011 } as const;
+
+/** `pushPatch` calls one job may chain (handleParams patching again) before it fails. */
+const MAX_PATCH_HOPS = 8;
 
 /**
  * One live connection: the serial queue that runs a view's handlers one at a time and sends,
@@ -54,6 +61,10 @@ export class Connection implements Subscriber {
   readonly #topics = new Set<string>();
   #view: LiveView | null = null;
   #region: RegionState | null = null;
+  /** The view's route pattern, and the URL and route params it shows now (live navigation moves them). */
+  #route = '';
+  #url = '';
+  #params: Record<string, string> = {};
   #mountRequested = false;
   #running = false;
   #closed = false;
@@ -96,21 +107,30 @@ export class Connection implements Subscriber {
         }
         this.#mountRequested = true;
         return this.#enqueue({ kind: 'mount', message });
-      case 'event': {
-        if (!this.#mountRequested) {
-          return this.#enqueue({ kind: 'error', message: errorMessage('not_mounted', `event "${message.event}" arrived before mount; send {"type":"mount","token":…} first.`, message.ref) });
-        }
-        if (!this.#takeToken()) {
-          this.#write([errorMessage('rate_limited', `Too many events: over ${this.#ctx.options.maxEventsPerSecond}/s (option maxEventsPerSecond); event "${message.event}" dropped.`, message.ref)]);
-          return;
-        }
-        if (this.#queue.length >= this.#ctx.options.maxQueuedEvents) {
-          this.#write([errorMessage('queue_full', `Too many events waiting: ${this.#queue.length} (option maxQueuedEvents); event "${message.event}" dropped.`, message.ref)]);
-          return;
-        }
-        return this.#enqueue({ kind: 'event', message });
-      }
+      case 'event':
+        if (this.#admit(message.ref, `event "${message.event}"`)) this.#enqueue({ kind: 'event', message });
+        return;
+      case 'params':
+        if (this.#admit(message.ref, `params "${message.url}"`)) this.#enqueue({ kind: 'params', message });
+        return;
     }
+  }
+
+  /** Mounted, rate and queue checks for an event or params frame; answers the refusal itself. */
+  #admit(ref: number | null, what: string): boolean {
+    if (!this.#mountRequested) {
+      this.#enqueue({ kind: 'error', message: errorMessage('not_mounted', `${what} arrived before mount; send {"type":"mount","token":…} first.`, ref) });
+      return false;
+    }
+    if (!this.#takeToken()) {
+      this.#write([errorMessage('rate_limited', `Too many events: over ${this.#ctx.options.maxEventsPerSecond}/s (option maxEventsPerSecond); ${what} dropped.`, ref)]);
+      return false;
+    }
+    if (this.#queue.length >= this.#ctx.options.maxQueuedEvents) {
+      this.#write([errorMessage('queue_full', `Too many events waiting: ${this.#queue.length} (option maxQueuedEvents); ${what} dropped.`, ref)]);
+      return false;
+    }
+    return true;
   }
 
   /** A `handleInfo` message (pub/sub, timers); queued behind running handlers. */
@@ -179,7 +199,7 @@ export class Connection implements Subscriber {
         } catch (err) {
           // #run handles user errors itself; this is a bug in djust-lite: report, keep going.
           this.#ctx.options.logger.error('djust-lite: internal error while dispatching', err);
-          out.push(errorMessage('handler_failed', 'Internal error; see the server log.', job.kind === 'event' ? job.message.ref : null));
+          out.push(errorMessage('handler_failed', 'Internal error; see the server log.', job.kind === 'event' || job.kind === 'params' ? job.message.ref : null));
         }
         this.#write(out);
       }
@@ -197,6 +217,8 @@ export class Connection implements Subscriber {
         return this.#mount(job.message, out);
       case 'event':
         return this.#event(job.message, out);
+      case 'params':
+        return this.#navigate(job.message, out);
       case 'info':
         return this.#info(job.payload, out);
     }
@@ -206,15 +228,24 @@ export class Connection implements Subscriber {
   async #mount(message: MountMessage, out: ServerMessage[]): Promise<void> {
     const verified = this.#ctx.signer.verify(message.token, this.#ctx.now());
     if (!verified.ok) return this.#fatal(out, verified.code, verified.message);
-    const { route, params, url: renderedUrl, session } = verified.payload;
+    const { route, params: renderedParams, url: renderedUrl, session } = verified.payload;
     const viewClass = this.#ctx.views.get(route);
     if (!viewClass) return this.#fatal(out, 'unknown_route', `No live view is registered for route "${route}"; reload the page.`);
-    const url = samePath(message.url, renderedUrl) ? (message.url as string) : renderedUrl;
+    // The client may have moved (dj-patch, pushPatch) since the render: mount at its URL when
+    // that is a path of the same route.
+    const moved = isLocalPath(message.url) ? paramsForPatch(route, { url: renderedUrl, params: renderedParams }, message.url) : null;
+    const url = moved ? (message.url as string) : renderedUrl;
+    const params = moved ?? renderedParams;
+    this.#route = route;
+    this.#url = url;
+    this.#params = params;
     const view = this.#ctx.createView(viewClass);
     viewInternals(view).host = this.#host();
+    let navigate: NavigateMessage | null;
     try {
       await view.mount?.({ params, query: queryOf(url), url, session, connected: true });
-      await view.handleParams?.(params, url);
+      await view.handleParams?.(params, url, queryOf(url));
+      navigate = await this.#followPatches(view);
       this.#region = new RegionState(this.#ctx.renderer.renderRegion(view));
     } catch (err) {
       viewInternals(view).host = null;
@@ -224,7 +255,54 @@ export class Connection implements Subscriber {
     if (this.#closed) return this.#release(view); // the peer left while mount ran
     this.#view = view;
     out.push({ type: 'mounted', html: this.#region.html });
-    this.#drainSideChannel(view, out);
+    this.#drainSideChannel(view, out, navigate);
+  }
+
+  /** Live navigation from the client: `handleParams` for the URL it now shows, then as for events. */
+  async #navigate(message: ParamsMessage, out: ServerMessage[]): Promise<void> {
+    const view = this.#view;
+    if (!view) return;
+    const params = paramsForPatch(this.#route, { url: this.#url, params: this.#params }, message.url);
+    if (!params) {
+      // unknown_route makes the client load the URL as a page (its history entry already exists).
+      out.push(errorMessage('unknown_route', `"${message.url}" is not a path of ${this.#viewName(view)}'s route "${this.#route}"; load it as a page.`, message.ref));
+      return;
+    }
+    // Back/forward: the client restored that entry's head itself; what we sent before is stale.
+    if (message.pop) viewInternals(view).metadata.forgetClient();
+    await this.#update(view, out, message.ref, 'handleParams', async () => {
+      this.#url = message.url;
+      this.#params = params;
+      await view.handleParams?.(params, message.url, queryOf(message.url));
+    });
+  }
+
+  /**
+   * Runs `handleParams` for each `pushPatch` the view made (a handleParams may patch again, up
+   * to MAX_PATCH_HOPS times) and returns the `navigate` message for the client, or null.
+   */
+  async #followPatches(view: LiveView): Promise<NavigateMessage | null> {
+    const internals = viewInternals(view);
+    let navigate: NavigateMessage | null = null;
+    let replace = true;
+    for (let patch = internals.takePatch(), hops = 0; patch; patch = internals.takePatch(), hops += 1) {
+      if (hops === MAX_PATCH_HOPS) {
+        throw new DjustError('DJUST_ERR_INVALID_ROUTE', `pushPatch: more than ${MAX_PATCH_HOPS} in a row (handleParams keeps calling pushPatch); the last was "${patch.url}".`);
+      }
+      const params = paramsForPatch(this.#route, { url: this.#url, params: this.#params }, patch.url);
+      if (!params) {
+        throw new DjustError(
+          'DJUST_ERR_INVALID_ROUTE',
+          `pushPatch("${patch.url}"): ${this.#viewName(view)} is served at route "${this.#route}" and this path does not match it; pushPatch stays within one view (link to other pages with a plain <a href>).`,
+        );
+      }
+      this.#url = patch.url;
+      this.#params = params;
+      replace &&= patch.replace; // a chain that pushed once is a push
+      navigate = { type: 'navigate', url: patch.url, replace };
+      await view.handleParams?.(params, patch.url, queryOf(patch.url));
+    }
+    return navigate;
   }
 
   async #event(message: EventMessage, out: ServerMessage[]): Promise<void> {
@@ -258,13 +336,19 @@ export class Connection implements Subscriber {
     const internals = viewInternals(view);
     const fields = { ...view };
     const restoreMetadata = internals.metadata.snapshot();
+    const at = { url: this.#url, params: this.#params };
     let html: string;
+    let navigate: NavigateMessage | null;
     try {
       await run();
+      navigate = await this.#followPatches(view);
       html = this.#ctx.renderer.renderRegion(view);
     } catch (err) {
       restoreFields(view, fields);
       restoreMetadata();
+      internals.takePatch();
+      this.#url = at.url;
+      this.#params = at.params;
       internals.flash.discardPending();
       this.#ctx.options.logger.error(`djust-lite: ${this.#viewName(view)}.${what} failed`, err);
       const code = err instanceof DjustError ? wireCodeOf(err) : 'handler_failed';
@@ -280,11 +364,16 @@ export class Connection implements Subscriber {
     const patch = (this.#region as RegionState).update(html);
     if (patch) out.push({ type: 'patch', ref, ...patch });
     else if (ref !== null) out.push({ type: 'reply', ref });
-    this.#drainSideChannel(view, out);
+    this.#drainSideChannel(view, out, navigate);
   }
 
-  #drainSideChannel(view: LiveView, out: ServerMessage[]): void {
+  /**
+   * After the response: `navigate` first (the client pushes its history entry before the new
+   * head arrives, so each entry keeps its own head), then page metadata, then flash.
+   */
+  #drainSideChannel(view: LiveView, out: ServerMessage[], navigate: NavigateMessage | null): void {
     const internals = viewInternals(view);
+    if (navigate) out.push(navigate);
     internals.metadata.drain(out);
     internals.flash.drain(out);
   }
@@ -341,10 +430,4 @@ function restoreFields(view: LiveView, saved: Record<string, unknown>): void {
   const target = view as unknown as Record<string, unknown>;
   for (const key of Object.keys(target)) if (!(key in saved)) delete target[key];
   Object.assign(target, saved);
-}
-
-function samePath(candidate: string | undefined, rendered: string): boolean {
-  if (candidate === undefined) return false;
-  const path = (u: string) => u.split(/[?#]/, 1)[0];
-  return candidate.startsWith('/') && !candidate.startsWith('//') && path(candidate) === path(rendered);
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { DjustError } from './errors';
 import { Flash } from './flash';
-import { PageMetadata, type MetaInput } from './page-metadata';
+import { isLocalPath, MAX_URL_LENGTH } from './navigation';
+import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
 import type { EventParams, JsonValue } from './protocol';
 
 /** What `mount` receives. */
@@ -27,11 +28,26 @@ export interface ViewHost {
   sendAfter(message: unknown, ms: number): () => void;
 }
 
+/** A `pushPatch` waiting for the dispatcher. */
+export interface PendingPatch {
+  url: string;
+  replace: boolean;
+}
+
 /** Per-view state kept out of the template context (private to djust-lite). */
 export class ViewInternals {
   readonly metadata = new PageMetadata();
   readonly flash = new Flash();
   host: ViewHost | null = null;
+  /** The last `pushPatch` since the dispatcher looked (several in one handler: the last wins). */
+  patch: PendingPatch | null = null;
+
+  /** Returns and clears the pending `pushPatch`. */
+  takePatch(): PendingPatch | null {
+    const patch = this.patch;
+    this.patch = null;
+    return patch;
+  }
 }
 
 let internalsOf: (view: LiveView) => ViewInternals;
@@ -60,7 +76,12 @@ export class LiveView {
     internalsOf = (view) => view.#internals;
   }
 
-  /** The document title. Setting it sends `{type:"page_metadata",action:"title"}` after the handler's response. */
+  /**
+   * The page title. Setting it sends `{type:"page_metadata",action:"title"}` after the
+   * handler's response. The getter returns what the view set; the document shows it through
+   * the title template (`static titleTemplate` or the `titleTemplate` option) and falls back
+   * to `defaultTitle` when it is unset or empty.
+   */
   get pageTitle(): string | undefined {
     return this.#internals.metadata.title;
   }
@@ -77,6 +98,38 @@ export class LiveView {
   }
   set pageMeta(value: MetaInput) {
     this.#internals.metadata.setMeta(value);
+  }
+
+  /**
+   * The page's `<link rel>` tags managed live, rel → href: `{ canonical: '/store?product=mug',
+   * icon: '/mug.png' }`. Setting merges; `null` removes the tag. Hrefs must be http(s),
+   * relative or root-relative (`data:image/…` for icon rels only); stylesheets and resource
+   * hints are refused (they belong in the template).
+   */
+  get pageLinks(): Record<string, string> {
+    return this.#internals.metadata.links;
+  }
+  set pageLinks(value: LinkInput) {
+    this.#internals.metadata.setLinks(value);
+  }
+
+  /**
+   * Moves the page to `url` (a path of this view's route, e.g. `/store?product=mug`) without a
+   * page load: `handleParams(params, url, query)` runs for it right after the current handler,
+   * then the browser's URL changes with `history.pushState` (`replaceState` with
+   * `{ replace: true }`). During the HTTP render it answers with a 302 redirect instead.
+   *
+   * @example
+   * @eventHandler() choose({ id }) { this.pushPatch(`/store?product=${encodeURIComponent(id)}`); }
+   */
+  pushPatch(url: string, options: { replace?: boolean } = {}): void {
+    if (!isLocalPath(url)) {
+      throw new DjustError(
+        'DJUST_ERR_INVALID_ROUTE',
+        `pushPatch(url): url must be a same-origin path such as "/store?product=mug" (one leading "/", no spaces or control characters, at most ${MAX_URL_LENGTH} characters), got ${JSON.stringify(String(url).slice(0, 80))}.`,
+      );
+    }
+    this.#internals.patch = { url, replace: options.replace === true };
   }
 
   /** Shows a flash message (`#dj-flash-container`) after the handler's response. */
@@ -130,7 +183,13 @@ export class LiveView {
   }
 
   mount?(ctx: MountContext): void | Promise<void>;
-  handleParams?(params: Record<string, string>, url: string): void | Promise<void>;
+  /**
+   * Runs after `mount` (HTTP render and connect) and on every live navigation (`dj-patch`
+   * links, `pushPatch`, back/forward) with the route params, the path + query, and the query
+   * values (repeated keys become arrays). Set the title, meta and links of the URL here: a
+   * direct GET of that URL then renders the same head.
+   */
+  handleParams?(params: Record<string, string>, url: string, query: Record<string, string | string[]>): void | Promise<void>;
   handleInfo?(message: unknown): void | Promise<void>;
   unmount?(): void | Promise<void>;
 }
@@ -152,14 +211,14 @@ export type { EventParams };
 
 /**
  * Instantiates a view class and readies its side channel. A subclass that declared
- * `pageTitle = '…'` or `pageMeta = {…}` as class fields shadowed the accessors; those values
+ * `pageTitle = '…'`, `pageMeta = {…}` or `pageLinks = {…}` as class fields shadowed the accessors; those values
  * are moved onto the accessors so they behave like sets in `mount`.
  */
 export function createView(viewClass: LiveViewClass, formatTitle: (title: string | undefined) => string | undefined): LiveView {
   const view = new viewClass();
   const internals = viewInternals(view);
   internals.metadata.formatTitle = formatTitle;
-  for (const key of ['pageTitle', 'pageMeta'] as const) {
+  for (const key of ['pageTitle', 'pageMeta', 'pageLinks'] as const) {
     if (Object.prototype.hasOwnProperty.call(view, key)) {
       const value = (view as unknown as Record<string, unknown>)[key];
       delete (view as unknown as Record<string, unknown>)[key];

@@ -6,7 +6,8 @@ import { type DispatcherContext } from './dispatcher';
 import { DjustError } from './errors';
 import { escapeHtml } from './html';
 import { LiveView, createView, viewInternals, type LiveViewClass } from './live-view';
-import { resolveOptions, titleFormatter, type DjustLiteOptions, type ResolvedOptions } from './options';
+import { paramsForPatch } from './navigation';
+import { checkTitleTemplate, resolveOptions, titleFormatter, type DjustLiteOptions, type ResolvedOptions } from './options';
 import { PubSub } from './pubsub';
 import { Renderer, createEnvironment, prepareEnvironment } from './render';
 import { TokenSigner } from './token';
@@ -93,7 +94,8 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
 
   function scriptsTag(token: string): string {
     return `${preloads}<script type="module" src="${prefix}/client.js" data-djust-token="${escapeHtml(token)}" ` +
-      `data-djust-prefix="${escapeHtml(prefix)}" data-djust-transport="${options.transport}"></script>`;
+      `data-djust-prefix="${escapeHtml(prefix)}" data-djust-transport="${options.transport}"` +
+      `${options.announceTitle ? '' : ' data-djust-announce="false"'}></script>`;
   }
 
   async function renderHttp(routePath: string, viewClass: LiveViewClass, req: IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string }, res: ServerResponse): Promise<void> {
@@ -103,10 +105,23 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     const session = options.session ? options.session(req) : undefined;
     const view = ctx.createView(viewClass);
     await view.mount?.({ params, query: queryOf(url), url, session, connected: false, req });
-    await view.handleParams?.(params, url);
+    await view.handleParams?.(params, url, queryOf(url));
+    const internals = viewInternals(view);
+    const patch = internals.takePatch();
+    if (patch && patch.url !== url) {
+      // pushPatch during the HTTP render: the browser should be at that URL; send it there.
+      if (!paramsForPatch(routePath, { url, params }, patch.url)) {
+        throw new DjustError('DJUST_ERR_INVALID_ROUTE', `pushPatch("${patch.url}"): ${viewClass.name} is served at route "${routePath}" and this path does not match it; pushPatch stays within one view.`);
+      }
+      await view.unmount?.();
+      res.statusCode = 302;
+      res.setHeader('Location', patch.url);
+      res.setHeader('Cache-Control', 'no-store');
+      res.end();
+      return;
+    }
     const token = ctx.signer.sign({ route: routePath, params, url, session, exp: ctx.now() + options.tokenTtlMs });
     const html = ctx.renderer.renderPage(view, () => scriptsTag(token));
-    const internals = viewInternals(view);
     internals.metadata.markRendered();
     internals.flash.markRendered();
     await view.unmount?.();
@@ -135,6 +150,8 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
 
   live.route = (routePath, viewClass) => {
     checkRoute(routePath, viewClass);
+    const template = checkTitleTemplate(viewClass.titleTemplate, `route("${routePath}", ${viewClass.name}): static titleTemplate`);
+    formatters.set(viewClass, titleFormatter(template ?? options.titleTemplate, options.defaultTitle));
     if (views.has(routePath)) throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${routePath}"): a view is already registered for this path.`);
     views.set(routePath, viewClass);
     router.get(routePath, (req, res, next) => {

@@ -38,8 +38,14 @@ export interface DjustLiteOptions {
   session?: (req: IncomingMessage) => JsonValue | undefined;
   /** Title template for every view, e.g. `'%s | Store'`; a view's `static titleTemplate` wins. */
   titleTemplate?: TitleTemplate;
-  /** Title when a view sets none. */
+  /** Title when a view sets none (or an empty one); shown as is, not through the title template. */
   defaultTitle?: string;
+  /**
+   * Announce title changes to screen readers through a visually hidden `aria-live="polite"`
+   * region (`#dj-announcer`), at most one announcement per 2 s (the latest title wins).
+   * Default `true`.
+   */
+  announceTitle?: boolean;
   /** Transport the browser uses: `'auto'` (WebSocket, falling back to SSE), `'websocket'` or `'sse'`. */
   transport?: 'auto' | 'websocket' | 'sse';
   /** Token lifetime in ms. Default 24 h. */
@@ -82,13 +88,14 @@ export interface ResolvedOptions extends Record<Numeric, number> {
   session: ((req: IncomingMessage) => JsonValue | undefined) | null;
   titleTemplate: TitleTemplate | null;
   defaultTitle: string | null;
+  announceTitle: boolean;
   transport: 'auto' | 'websocket' | 'sse';
   logger: Logger;
 }
 
 const KNOWN = new Set<string>([
   'views', 'env', 'prefix', 'secret', 'allowedOrigins', 'routes', 'session', 'titleTemplate', 'defaultTitle',
-  'transport', 'tokenTtlMs', 'maxMessageBytes', 'maxQueuedEvents', 'maxEventsPerSecond', 'maxConnections',
+  'announceTitle', 'transport', 'tokenTtlMs', 'maxMessageBytes', 'maxQueuedEvents', 'maxEventsPerSecond', 'maxConnections',
   'heartbeatMs', 'maxBufferedBytes', 'sseBufferSize', 'sseLingerMs', 'sseRetryMs', 'maxSessionsPerClient', 'logger',
 ]);
 
@@ -146,7 +153,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   }
   const {
     views = 'views', env, prefix = DEFAULTS.prefix, secret, allowedOrigins = [], routes = {}, session,
-    titleTemplate, defaultTitle, transport = DEFAULTS.transport, logger = console,
+    titleTemplate, defaultTitle, announceTitle = true, transport = DEFAULTS.transport, logger = console,
   } = input;
 
   if (typeof views !== 'string' || views.length === 0) throw invalid('views', 'a folder path string', views);
@@ -172,6 +179,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   if (typeof routes !== 'object' || routes === null || Array.isArray(routes)) throw invalid('routes', 'an object of path → LiveView class', routes);
   if (session !== undefined && typeof session !== 'function') throw invalid('session', 'a function (req) => JSON value', session);
   if (defaultTitle !== undefined && typeof defaultTitle !== 'string') throw invalid('defaultTitle', 'a string', defaultTitle);
+  if (typeof announceTitle !== 'boolean') throw invalid('announceTitle', 'true or false', announceTitle);
   if (transport !== 'auto' && transport !== 'websocket' && transport !== 'sse') throw invalid('transport', '"auto", "websocket" or "sse"', transport);
   if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
     throw invalid('logger', 'an object with warn(message) and error(message, err) methods', logger);
@@ -196,6 +204,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     session: session ?? null,
     titleTemplate: checkTitleTemplate(titleTemplate, 'djustLite(): option "titleTemplate"'),
     defaultTitle: defaultTitle ?? null,
+    announceTitle,
     transport,
     logger,
   };
@@ -208,10 +217,10 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
  */
 export function titleFormatter(template: TitleTemplate | null, defaultTitle: string | null): (title: string | undefined) => string | undefined {
   return (title) => {
-    let shown: string | undefined;
+    let shown: unknown;
     if (typeof template === 'function') shown = template(title);
     else if (title !== undefined && title !== '') shown = template === null ? title : template.replace(/%s/g, () => title);
-    return shown ?? defaultTitle ?? undefined;
+    return typeof shown === 'string' ? shown : defaultTitle ?? undefined;
   };
 }
 

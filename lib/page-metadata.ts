@@ -2,12 +2,28 @@ import { META_NAME_RE, PROPERTY_META_PREFIXES, REFUSED_META_NAMES } from './cons
 import { DjustError } from './errors';
 import type { PageMetadataMessage } from './protocol';
 
-/** A meta record as `pageMeta` takes it: `null` removes the tag. */
+/** A meta record as `pageMeta` takes it: `null` removes the tag, `undefined` is skipped. */
 export type MetaInput = Record<string, string | number | null | undefined>;
+/** A link record as `pageLinks` takes it: rel → href; `null` removes the `<link>`. */
+export type LinkInput = Record<string, string | null | undefined>;
 /** Turns the title a view set into the one the document shows (title templates). */
 export type TitleFormatter = (title: string | undefined) => string | undefined;
 
-const TITLE_KEY = '\0title';
+/**
+ * Rels `pageLinks` refuses: stylesheets and resource hints load resources into the page;
+ * they belong in the template. The client never snapshots or removes these either.
+ */
+export const RESOURCE_REL_RE = /stylesheet|preload|prefetch|preconnect|prerender/i;
+/** Rels whose href may be a `data:image/…` URL. */
+const ICON_REL_RE = /^(?:[a-z-]+-)?icon$/;
+const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+const DATA_IMAGE_RE = /^data:image\/(?:png|gif|jpeg|webp|avif|x-icon|vnd\.microsoft\.icon|svg\+xml)[;,]/i;
+const MAX_HREF_LENGTH = 4096;
+
+/** Pending/client-known keys: the title, `m <name>` for meta, `l <rel>` for links. */
+const TITLE_KEY = 't';
+const metaKey = (name: string) => `m ${name}`;
+const linkKey = (rel: string) => `l ${rel}`;
 
 /**
  * Throws unless `name` is a meta name we will write: `^[A-Za-z0-9_.:-]{1,128}$`, and never
@@ -23,20 +39,58 @@ export function assertMetaName(name: string): void {
   }
 }
 
+/**
+ * Throws unless `rel` may be managed by `pageLinks`: the meta-name characters, and not a
+ * stylesheet or resource hint (those load resources; write them in the template).
+ */
+export function assertLinkRel(rel: string): void {
+  if (!META_NAME_RE.test(rel)) {
+    throw new DjustError('DJUST_ERR_INVALID_META', `pageLinks: ${JSON.stringify(rel.slice(0, 140))} is not an allowed rel. Use 1–128 of A-Z a-z 0-9 _ . : - (e.g. "canonical", "icon").`);
+  }
+  if (RESOURCE_REL_RE.test(rel)) {
+    throw new DjustError('DJUST_ERR_INVALID_META', `pageLinks: rel "${rel}" is refused: stylesheets and resource hints (preload, prefetch, preconnect, prerender) load resources; write them in the template.`);
+  }
+}
+
+/**
+ * Throws unless `href` is safe for `<link rel>`: an http(s), protocol-relative,
+ * root-relative or relative URL without whitespace or control characters (browsers drop
+ * those, so `java\tscript:` would otherwise slip through), at most 4096 characters; a
+ * `data:image/…` URL only for icon rels. `javascript:`, `vbscript:`, other `data:` and every
+ * other scheme are refused.
+ */
+export function assertLinkHref(rel: string, href: string): void {
+  const refuse = (rule: string) => new DjustError('DJUST_ERR_INVALID_META', `pageLinks["${rel}"]: ${JSON.stringify(href.slice(0, 80))} is refused: ${rule}.`);
+  if (href.length === 0 || href.length > MAX_HREF_LENGTH || /[\u0000-\u0020\u007f]/.test(href)) {
+    throw refuse(`an href must be 1–${MAX_HREF_LENGTH} characters without spaces or control characters (percent-encode them)`);
+  }
+  const scheme = SCHEME_RE.exec(href)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === 'http' || scheme === 'https') return;
+  if (scheme === 'data' && ICON_REL_RE.test(rel) && DATA_IMAGE_RE.test(href)) return;
+  throw refuse('only http(s), protocol-relative, root-relative and relative URLs are allowed (data:image/… only for icon rels); javascript:, vbscript:, data: and other schemes are refused');
+}
+
 /** `property` for `og:*` / `twitter:*` names, else `name` — the rule the client uses too. */
 export function metaAttrFor(name: string): 'property' | 'name' {
   return PROPERTY_META_PREFIXES.some((prefix) => name.startsWith(prefix)) ? 'property' : 'name';
 }
 
+function checkRecord(input: unknown, what: string, example: string): asserts input is Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new DjustError('DJUST_ERR_INVALID_META', `${what} takes a record, e.g. ${example} (null removes a tag).`);
+  }
+}
+
 /**
- * The side-channel state of one view: the current title and meta, what was set since the
- * last drain, and what the client is known to show. Sets are coalesced: several sets of one
- * key before a drain send only the last value, and a value equal to what the client already
- * has sends nothing.
+ * The side-channel state of one view: the current title, meta and links, what was set
+ * since the last drain, and what the client is known to show. Sets are coalesced: several
+ * sets of one key before a drain send only the last value, and a value equal to what the
+ * client already shows sends nothing.
  */
 export class PageMetadata {
   #title: string | undefined;
   readonly #meta = new Map<string, string>();
+  readonly #links = new Map<string, string>();
   /** Keys set since the last drain, in first-set order; value = latest (null = remove). */
   readonly #pending = new Map<string, string | null>();
   /** What the client shows, per key (null = known absent). Missing = unknown. */
@@ -44,13 +98,15 @@ export class PageMetadata {
   /** Set once when the view is created (title templates, default title). */
   formatTitle: TitleFormatter = (title) => title;
 
+  /** The title the view set (before the title template). */
   get title(): string | undefined {
     return this.#title;
   }
 
-  /** The title as the document shows it (after the title template). */
+  /** The title as the document shows it (after the title template and default title). */
   get documentTitle(): string | undefined {
-    return this.formatTitle(this.#title);
+    const shown = this.formatTitle(this.#title);
+    return typeof shown === 'string' ? shown : undefined;
   }
 
   setTitle(value: unknown): void {
@@ -58,8 +114,8 @@ export class PageMetadata {
       throw new DjustError('DJUST_ERR_INVALID_META', `pageTitle must be a string, got ${typeof value}.`);
     }
     this.#title = value === undefined || value === null ? undefined : String(value);
-    const shown = this.documentTitle;
-    if (shown !== undefined) this.#pending.set(TITLE_KEY, shown);
+    // No title at all shows as an empty one, as a page without <title> does.
+    this.#pending.set(TITLE_KEY, this.documentTitle ?? '');
   }
 
   /** Current meta as a fresh record (the `pageMeta` getter). */
@@ -67,15 +123,15 @@ export class PageMetadata {
     return Object.fromEntries(this.#meta);
   }
 
-  /** Merges a record into the meta: strings set, `null` removes, `undefined` is skipped. */
+  /** Current links, rel → href, as a fresh record (the `pageLinks` getter). */
+  get links(): Record<string, string> {
+    return Object.fromEntries(this.#links);
+  }
+
+  /** Merges a record into the meta: strings and numbers set, `null` removes, `undefined` is skipped. */
   setMeta(input: unknown): void {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      throw new DjustError(
-        'DJUST_ERR_INVALID_META',
-        'pageMeta takes a record of name → content, e.g. { description: "…", "og:title": "…" } (null removes a tag).',
-      );
-    }
-    const entries = Object.entries(input as MetaInput);
+    checkRecord(input, 'pageMeta', '{ description: "…", "og:title": "…" }');
+    const entries = Object.entries(input);
     for (const [name, content] of entries) {
       assertMetaName(name);
       if (content !== undefined && content !== null && typeof content !== 'string' && typeof content !== 'number') {
@@ -83,16 +139,29 @@ export class PageMetadata {
       }
     }
     for (const [name, content] of entries) {
-      if (content === undefined) continue;
-      if (content === null) {
-        this.#meta.delete(name);
-        this.#pending.set(name, null);
-      } else {
-        const text = String(content);
-        this.#meta.set(name, text);
-        this.#pending.set(name, text);
-      }
+      if (content !== undefined) this.#put(this.#meta, metaKey(name), name, content === null ? null : String(content as string | number));
     }
+  }
+
+  /** Merges a record into the links (rel → href): strings set, `null` removes, `undefined` is skipped. Rels are case-insensitive. */
+  setLinks(input: unknown): void {
+    checkRecord(input, 'pageLinks', '{ canonical: "https://example.com/store", icon: "/favicon.png" }');
+    const entries = Object.entries(input).map(([rel, href]) => [rel.toLowerCase(), href] as const);
+    for (const [rel, href] of entries) {
+      assertLinkRel(rel);
+      if (href === undefined || href === null) continue;
+      if (typeof href !== 'string') throw new DjustError('DJUST_ERR_INVALID_META', `pageLinks["${rel}"] must be a string or null, got ${typeof href}.`);
+      assertLinkHref(rel, href);
+    }
+    for (const [rel, href] of entries) {
+      if (href !== undefined) this.#put(this.#links, linkKey(rel), rel, href as string | null);
+    }
+  }
+
+  #put(map: Map<string, string>, key: string, name: string, value: string | null): void {
+    if (value === null) map.delete(name);
+    else map.set(name, value);
+    this.#pending.set(key, value);
   }
 
   /**
@@ -102,9 +171,17 @@ export class PageMetadata {
   markRendered(): void {
     this.#pending.clear();
     this.#client.clear();
-    const shown = this.documentTitle;
-    if (shown !== undefined) this.#client.set(TITLE_KEY, shown);
-    for (const [name, content] of this.#meta) this.#client.set(name, content);
+    this.#client.set(TITLE_KEY, this.documentTitle ?? '');
+    for (const [name, content] of this.#meta) this.#client.set(metaKey(name), content);
+    for (const [rel, href] of this.#links) this.#client.set(linkKey(rel), href);
+  }
+
+  /**
+   * Forgets what the client is known to show (it restored a history entry's head by
+   * itself): the next sets are sent even when equal to what was sent before.
+   */
+  forgetClient(): void {
+    this.#client.clear();
   }
 
   /** Forgets pending sets (a handler failed: its side effects are not sent). */
@@ -112,14 +189,17 @@ export class PageMetadata {
     this.#pending.clear();
   }
 
-  /** Restores title and meta to an earlier snapshot (a handler failed). */
+  /** Returns a function that restores title, meta and links to now and drops pending sets (a handler failed). */
   snapshot(): () => void {
     const title = this.#title;
     const meta = new Map(this.#meta);
+    const links = new Map(this.#links);
     return () => {
       this.#title = title;
-      this.#meta.clear();
-      for (const [k, v] of meta) this.#meta.set(k, v);
+      for (const [map, saved] of [[this.#meta, meta], [this.#links, links]] as const) {
+        map.clear();
+        for (const [k, v] of saved) map.set(k, v);
+      }
       this.#pending.clear();
     };
   }
@@ -128,24 +208,26 @@ export class PageMetadata {
     return this.#pending.size > 0;
   }
 
-  /** Moves pending sets into `out` as page_metadata messages, title first, then meta in set order. */
-  drain(out: PageMetadataMessage[] | { push(m: PageMetadataMessage): unknown }): void {
+  /**
+   * Moves pending sets that change what the client shows into `out` as page_metadata
+   * messages: title first, then meta and links in first-set order.
+   */
+  drain(out: { push(m: PageMetadataMessage): unknown }): void {
     if (this.#pending.size === 0) return;
     const title = this.#pending.get(TITLE_KEY);
     if (title != null && this.#client.get(TITLE_KEY) !== title) {
-      this.#client.set(TITLE_KEY, title);
       out.push({ type: 'page_metadata', action: 'title', value: title });
     }
-    for (const [name, content] of this.#pending) {
-      if (name === TITLE_KEY) continue;
-      if (this.#client.get(name) === content) continue;
-      this.#client.set(name, content);
-      out.push(
-        content === null
-          ? { type: 'page_metadata', action: 'meta', name, remove: true }
-          : { type: 'page_metadata', action: 'meta', name, content },
-      );
+    for (const [key, value] of this.#pending) {
+      if (key === TITLE_KEY || this.#client.get(key) === value) continue;
+      const name = key.slice(2);
+      if (key[0] === 'm') {
+        out.push(value === null ? { type: 'page_metadata', action: 'meta', name, remove: true } : { type: 'page_metadata', action: 'meta', name, content: value });
+      } else {
+        out.push(value === null ? { type: 'page_metadata', action: 'link', rel: name, remove: true } : { type: 'page_metadata', action: 'link', rel: name, href: value });
+      }
     }
+    for (const [key, value] of this.#pending) this.#client.set(key, value);
     this.#pending.clear();
   }
 }

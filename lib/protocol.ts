@@ -1,4 +1,5 @@
 import type { WireErrorCode } from './errors';
+import { MAX_URL_LENGTH, isLocalPath } from './navigation';
 
 /** A plain JSON value, as params and `handleInfo` payloads carry. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -23,7 +24,18 @@ export interface EventMessage {
 export interface PingMessage {
   type: 'ping';
 }
-export type ClientMessage = MountMessage | EventMessage | PingMessage;
+/**
+ * Live navigation (a `dj-patch` link, or back/forward): the page now shows `url` (same-origin
+ * path + query); the view's `handleParams` runs for it. `pop: true` when the client restored
+ * a history entry's head itself (the server then forgets what it knew the client shows).
+ */
+export interface ParamsMessage {
+  type: 'params';
+  ref: number | null;
+  url: string;
+  pop: boolean;
+}
+export type ClientMessage = MountMessage | EventMessage | PingMessage | ParamsMessage;
 
 // ---- server → client ------------------------------------------------------------------
 
@@ -45,7 +57,15 @@ export interface ReplyMessage {
 export type PageMetadataMessage =
   | { type: 'page_metadata'; action: 'title'; value: string }
   | { type: 'page_metadata'; action: 'meta'; name: string; content: string }
-  | { type: 'page_metadata'; action: 'meta'; name: string; remove: true };
+  | { type: 'page_metadata'; action: 'meta'; name: string; remove: true }
+  | { type: 'page_metadata'; action: 'link'; rel: string; href: string }
+  | { type: 'page_metadata'; action: 'link'; rel: string; remove: true };
+/** `pushPatch(url)`: the client moves to `url` with history.pushState (replaceState if `replace`). */
+export interface NavigateMessage {
+  type: 'navigate';
+  url: string;
+  replace: boolean;
+}
 export type FlashMessage =
   | { type: 'flash'; action: 'put'; level: string; message: string }
   | { type: 'flash'; action: 'clear'; level?: string };
@@ -62,6 +82,7 @@ export type ServerMessage =
   | MountedMessage
   | PatchMessage
   | ReplyMessage
+  | NavigateMessage
   | PageMetadataMessage
   | FlashMessage
   | ErrorMessage
@@ -166,10 +187,19 @@ export function parseClientMessage(text: string): ParseResult {
       }
       return { ok: true, message: { type: 'event', ref, event: data.event, params } };
     }
+    case 'params': {
+      if (data.ref !== undefined && data.ref !== null && ref === null) {
+        return fail('bad_message', 'params "ref" must be an integer or null.');
+      }
+      if (!isLocalPath(data.url)) {
+        return fail('bad_message', `params needs "url": a same-origin path such as "/store?product=mug" (one leading "/", no spaces or control characters, at most ${MAX_URL_LENGTH} characters).`, ref);
+      }
+      return { ok: true, message: { type: 'params', ref, url: data.url, pop: data.pop === true } };
+    }
     default:
       return fail(
         'bad_message',
-        `Unknown message type ${JSON.stringify(typeof data.type === 'string' ? data.type.slice(0, 40) : data.type ?? null)}; expected "mount", "event" or "ping".`,
+        `Unknown message type ${JSON.stringify(typeof data.type === 'string' ? data.type.slice(0, 40) : data.type ?? null)}; expected "mount", "event", "params" or "ping".`,
         ref,
       );
   }

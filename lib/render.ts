@@ -40,13 +40,18 @@ function simpleTag(name: string, run: (ctx: Record<string, unknown>) => string):
   };
 }
 
-/** `<title>` and every meta tag, escaped, with the client's name/property rule. */
-export function renderHead(title: string | undefined, meta: Record<string, string>): string {
-  let out = title === undefined ? '' : `<title>${escapeHtml(title)}</title>`;
+/**
+ * What `{% djust_head %}` renders: `<title>` (omitted when there is none), every meta tag
+ * with the client's name/property rule, and every `<link rel>`, escaped — exactly what live
+ * updates would set, so crawlers and first paint see the same head.
+ */
+export function renderHead(title: string | undefined, meta: Record<string, string>, links: Record<string, string> = {}): string {
+  const out: string[] = title === undefined ? [] : [`<title>${escapeHtml(title)}</title>`];
   for (const [name, content] of Object.entries(meta)) {
-    out += `\n<meta ${metaAttrFor(name)}="${escapeHtml(name)}" content="${escapeHtml(content)}">`;
+    out.push(`<meta ${metaAttrFor(name)}="${escapeHtml(name)}" content="${escapeHtml(content)}">`);
   }
-  return out;
+  for (const [rel, href] of Object.entries(links)) out.push(`<link rel="${escapeHtml(rel)}" href="${escapeHtml(href)}">`);
+  return out.join('\n');
 }
 
 /** The flash container with the messages shown now; the client keeps the same structure. */
@@ -67,7 +72,11 @@ export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environm
     return hooks ? hooks.scripts() : '';
   }));
   env.addExtension('DjustHead', simpleTag('djust_head', (ctx) =>
-    renderHead(ctx.page_title as string | undefined, (ctx.page_meta as Record<string, string> | undefined) ?? {}),
+    renderHead(
+      ctx.page_title as string | undefined,
+      (ctx.page_meta as Record<string, string> | undefined) ?? {},
+      (ctx.page_links as Record<string, string> | undefined) ?? {},
+    ),
   ));
   env.addExtension('DjustFlash', simpleTag('djust_flash', (ctx) =>
     renderFlash((ctx.flash as Record<string, string> | undefined) ?? {}),
@@ -90,17 +99,23 @@ export function createEnvironment(viewsDir: string): nunjucks.Environment {
   return prepareEnvironment(env);
 }
 
-/** Template context of a view: its fields, page_title/page_meta (and camelCase twins), flash. */
+/**
+ * Template context of a view: its fields, page_title (as the document shows it, after the
+ * title template) / page_meta / page_links (and camelCase twins), flash.
+ */
 function contextOf(view: LiveView, hooks: PageHooks | null): Record<string, unknown> {
   const internals = viewInternals(view);
   const title = internals.metadata.documentTitle;
   const meta = internals.metadata.meta;
+  const links = internals.metadata.links;
   return {
     ...view.getContextData(),
     page_title: title,
     page_meta: meta,
+    page_links: links,
     pageTitle: title,
     pageMeta: meta,
+    pageLinks: links,
     flash: internals.flash.current,
     [HOOKS_KEY]: hooks,
   };
