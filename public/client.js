@@ -1,6 +1,8 @@
 // @ts-check
 import { applyFlash } from './flash.js';
 import { applyPageMetadata } from './page-metadata.js';
+import { announcer } from './announce.js';
+import { bindNavigation } from './navigation.js';
 import { applyPatch } from './patch.js';
 import { connectWebSocket } from './socket.js';
 import { connectSse } from './sse.js';
@@ -21,7 +23,7 @@ import {
 export class LiveClient {
   /**
    * @param {Document} doc
-   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse' }} config
+   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean }} config
    * @param {Record<string, Connect>} transports  available transports by name
    */
   constructor(doc, config, transports) {
@@ -43,6 +45,9 @@ export class LiveClient {
     this.retryTimer = undefined;
     this.stopped = false;
     this.unbind = bindEvents(doc, (event, params) => this.pushEvent(event, params));
+    /** Announces title changes to screen readers (`data-djust-announce="false"` turns it off). */
+    this.announce = config.announce === false ? () => {} : announcer(doc);
+    this.nav = bindNavigation(doc, (url, pop) => this.pushParams(url, pop), this.announce);
   }
 
   start() {
@@ -102,6 +107,14 @@ export class LiveClient {
     }
   }
 
+  /**
+   * Live navigation: the page now shows `url`; the server runs handleParams. False when not live.
+   * @param {string} url @param {boolean} pop  back/forward (the head was restored from history)
+   */
+  pushParams(url, pop) {
+    return this.live && !!this.transport?.send({ type: 'params', ref: ++this.ref, url, pop });
+  }
+
   /** @param {any} message */
   handle(message) {
     switch (message?.type) {
@@ -115,7 +128,10 @@ export class LiveClient {
         if (this.root) applyPatch(this.root, message);
         break;
       case 'page_metadata':
-        applyPageMetadata(this.doc, message);
+        if (applyPageMetadata(this.doc, message)) this.announce(this.doc.title);
+        break;
+      case 'navigate':
+        if (typeof message.url === 'string') this.nav.go(message.url, message.replace);
         break;
       case 'flash':
         applyFlash(this.doc, message);
@@ -155,6 +171,7 @@ export class LiveClient {
     this.transport = null;
     this.setLive(false);
     this.unbind();
+    this.nav.stop();
   }
 }
 
@@ -163,7 +180,7 @@ function boot() {
   const script = /** @type {HTMLScriptElement | null} */ (document.querySelector('script[data-djust-token]'));
   if (!script || /** @type {any} */ (window).djust) return;
   const transport = /** @type {'auto' | 'websocket' | 'sse'} */ (script.dataset.djustTransport ?? 'auto');
-  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport };
+  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false' };
   /** @type {any} */ (window).djust = new LiveClient(document, config, { websocket: connectWebSocket, sse: connectSse }).start();
 }
 

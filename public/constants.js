@@ -17,3 +17,9 @@ export const MAX_PENDING_EVENTS = 100;
 export const PING_MS = 25000;
 /** Error codes after which the page must be reloaded to get a fresh token. */
 export const RELOAD_CODES = ['bad_token', 'token_expired', 'unknown_route', 'resume_gap'];
+/** Live navigation: `<a href="/store?product=mug" dj-patch>` (or `dj-patch="/url"` on any element). */
+export const PATCH_ATTR = 'dj-patch';
+/** The visually hidden aria-live region that announces title changes. */
+export const ANNOUNCER_ID = 'dj-announcer';
+/** At most one title announcement per this many ms; the latest title is announced when it ends. */
+export const ANNOUNCE_MS = 2000;

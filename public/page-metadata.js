@@ -1,54 +1,63 @@
 // @ts-check
-/**
- * Applies `page_metadata` messages to the document head, synchronously (never via
- * requestAnimationFrame: background tabs pause it, and they are where "Inbox (3)" matters).
- * Values are text: document.title and setAttribute only.
- */
+// page_metadata → <head>, synchronously (no rAF: background tabs must update), as text only.
+
+/** @typedef {{ type?: string, action: string, value?: string, name?: string, content?: string, rel?: string, href?: string, remove?: boolean }} PageMetadataMessage */
+/** @typedef {{ t: string, h: Record<string, string> }} HeadSnapshot */
 
 /** @param {string} name */
-export function metaAttrFor(name) {
-  return name.startsWith('og:') || name.startsWith('twitter:') ? 'property' : 'name';
-}
+export const metaAttrFor = (name) => (/^(og|twitter):/.test(name) ? 'property' : 'name');
 
-/**
- * Every `<meta>` in the head for `name`, whether written with `name=` or `property=`.
- * @param {Document} doc @param {string} name
- * @returns {HTMLMetaElement[]}
- */
-export function findMeta(doc, name) {
-  /** @type {HTMLMetaElement[]} */
-  const found = [];
-  for (const el of doc.head.querySelectorAll('meta')) {
-    if (el.getAttribute('name') === name || el.getAttribute('property') === name) found.push(el);
+/** Head meta/links keyed "m <name>" / "l <rel>" (never stylesheets, resource hints). @param {Document} doc */
+function tags(doc) {
+  /** @type {[Element, string][]} */
+  const out = [];
+  for (const el of doc.head.querySelectorAll('meta,link')) {
+    const meta = el.localName == 'meta';
+    const id = meta ? el.getAttribute('name') ?? el.getAttribute('property') : el.getAttribute('rel')?.trim().toLowerCase().split(/\s+/).join(' ');
+    if (id && (meta || !/stylesheet|preload|prefetch|preconnect|prerender/i.test(id))) out.push([el, (meta ? 'm ' : 'l ') + id]);
   }
-  return found;
+  return out;
 }
 
 /**
- * @typedef {{ type: 'page_metadata', action: 'title', value: string }
- *   | { type: 'page_metadata', action: 'meta', name: string, content?: string, remove?: boolean }} PageMetadataMessage
+ * Sets (null: removes) `key`'s tag, found by name= or property=; `live`: a link also by one rel
+ * token, and duplicates go (never two tags for a key).
+ * @param {Document} doc @param {string} key @param {string | null | undefined} value @param {boolean} live
  */
+function put(doc, key, value, live) {
+  const [first, ...extra] = tags(doc).filter(([, k]) => k === key || (live && key[0] == 'l' && k[0] == 'l' && k.split(' ').includes(key.slice(2)))).map(([el]) => el);
+  const attr = key[0] == 'm' ? 'content' : 'href';
+  if (value === null) return [first, ...extra].forEach((el) => el?.remove());
+  if (typeof value != 'string') return;
+  if (live) extra.forEach((el) => el.remove());
+  const name = key.slice(2);
+  const el = first ?? doc.head.appendChild(doc.createElement(attr == 'href' ? 'link' : 'meta'));
+  if (!first) el.setAttribute(attr == 'href' ? 'rel' : metaAttrFor(name), name);
+  if (el.getAttribute(attr) !== value) el.setAttribute(attr, value);
+}
 
-/** @param {Document} doc @param {PageMetadataMessage} msg */
+/** @param {Document} doc @param {unknown} title @returns {boolean} whether it changed */
+const setTitle = (doc, title) => typeof title == 'string' && doc.title !== title && !!(doc.title = title);
+
+/** Applies one message; true when the title changed. @param {Document} doc @param {PageMetadataMessage} msg */
 export function applyPageMetadata(doc, msg) {
-  if (msg.action === 'title') {
-    if (typeof msg.value === 'string' && doc.title !== msg.value) doc.title = msg.value;
-    return;
-  }
-  if (msg.action !== 'meta' || typeof msg.name !== 'string') return;
-  const [first, ...extra] = findMeta(doc, msg.name);
-  for (const el of extra) el.remove();
-  if (msg.remove) {
-    first?.remove();
-    return;
-  }
-  if (typeof msg.content !== 'string') return;
-  if (first) {
-    if (first.getAttribute('content') !== msg.content) first.setAttribute('content', msg.content);
-    return;
-  }
-  const el = doc.createElement('meta');
-  el.setAttribute(metaAttrFor(msg.name), msg.name);
-  el.setAttribute('content', msg.content);
-  doc.head.appendChild(el);
+  if (msg.action == 'title') return setTitle(doc, msg.value);
+  const link = msg.action == 'link';
+  if (link || msg.action == 'meta') put(doc, (link ? 'l ' : 'm ') + (link ? msg.rel : msg.name), msg.remove ? null : link ? msg.href : msg.content, true);
+  return false;
+}
+
+/** The head a history entry keeps (first tag of a key wins). @param {Document} doc @returns {HeadSnapshot} */
+export function snapshotHead(doc) {
+  /** @type {Record<string, string>} */
+  const h = {};
+  for (const [el, k] of tags(doc).reverse()) h[k] = el.getAttribute(k[0] == 'm' ? 'content' : 'href') ?? '';
+  return { t: doc.title, h };
+}
+
+/** Restores `snap`: tags it lacks go, its values are set; true when the title changed. @param {Document} doc @param {HeadSnapshot} snap */
+export function applySnapshot(doc, snap) {
+  for (const [, k] of tags(doc)) if (!(k in snap.h)) put(doc, k, null, false);
+  for (const k in snap.h) put(doc, k, snap.h[k], false);
+  return setTitle(doc, snap.t);
 }

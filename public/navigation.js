@@ -1,0 +1,68 @@
+// @ts-check
+// Live navigation (README "Managing the document head"): dj-patch and `navigate` pushState;
+// each history entry keeps its head, restored on back/forward without a round trip.
+import { PATCH_ATTR } from './constants.js';
+import { applySnapshot, snapshotHead } from './page-metadata.js';
+
+const here = () => location.pathname + location.search;
+
+/**
+ * @param {Document} doc
+ * @param {(url: string, pop: boolean) => boolean} visit  runs handleParams on the server; false when offline
+ * @param {(title: string) => void} onTitle  a restored entry changed the title
+ */
+export function bindNavigation(doc, visit, onTitle) {
+  /** @type {Map<string, import('./page-metadata.js').HeadSnapshot>} heads of entries left, by id */
+  const heads = new Map();
+  let url = here();
+  /** @param {object} [head] */
+  const save = (head) => history.replaceState({ ...(typeof history.state == 'object' ? history.state : {}), djust: { id, head } }, '');
+  /** @type {string} */
+  let id = history.state?.djust?.id ?? Math.random().toString(36).slice(2);
+  save();
+
+  /** @param {string} to @param {boolean} [replace] */
+  const go = (to, replace) => {
+    if (replace) history.replaceState(history.state, '', to);
+    else {
+      heads.set(id, snapshotHead(doc));
+      save(heads.get(id)); // also in history.state: outlives a reload
+      id = Math.random().toString(36).slice(2);
+      history.pushState({ djust: { id } }, '', to);
+    }
+    url = here();
+  };
+
+  /** @param {PopStateEvent} ev */
+  const onPop = (ev) => {
+    heads.set(id, snapshotHead(doc));
+    const entry = ev.state?.djust;
+    id = entry?.id ?? id + '+'; // an entry pushed by others (a #hash link): adopt it
+    const head = entry && (heads.get(id) ?? entry.head);
+    if (head && applySnapshot(doc, head)) onTitle(doc.title);
+    if (!entry) save();
+    if (here() != url) visit((url = here()), true);
+  };
+
+  /** @param {MouseEvent} ev */
+  const onClick = (ev) => {
+    const el = ev.target instanceof Element && ev.target.closest(`[${PATCH_ATTR}]`);
+    if (!el || ev.defaultPrevented || ev.button || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+    const to = new URL(el.getAttribute(PATCH_ATTR) || el.getAttribute('href') || '', location.href);
+    if (to.origin != location.origin) return;
+    ev.preventDefault();
+    const path = to.pathname + to.search;
+    if (!visit(path, false)) return location.assign(to.href); // offline: load it as a page
+    go(path + to.hash, to.href == location.href);
+  };
+
+  addEventListener('popstate', onPop);
+  doc.addEventListener('click', onClick);
+  return {
+    go,
+    stop() {
+      removeEventListener('popstate', onPop);
+      doc.removeEventListener('click', onClick);
+    },
+  };
+}
