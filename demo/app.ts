@@ -124,34 +124,48 @@ export const PRODUCTS: Product[] = [
   { id: 'mug', name: 'Stoneware Mug', description: 'Hand-glazed mug, 350 ml, "dishwasher-safe" & sturdy.', price: '€18', image: '/img/mug.png' },
 ];
 
-/** Choosing a product sets "Name | Store" and description/og:* meta. */
+/**
+ * `/store?product=mug`: the product comes from the URL in handleParams, so dj-patch links,
+ * pushPatch, back/forward and a direct GET (crawlers) all show the same title, meta and
+ * canonical link. "Desk Lamp | Store" comes from a function title template.
+ */
 export class StoreView extends LiveView {
   static template = 'store.njk';
+  static titleTemplate = (title: string | undefined) => (title ? `${title} | Store` : 'Store');
   products = PRODUCTS;
   product: Product | null = null;
 
-  mount(ctx: MountContext) {
-    this.pageTitle = 'Store';
-    this.pageMeta = { description: 'Hand-made goods for home and work.', 'og:title': 'Store' };
-    const id = typeof ctx.query.product === 'string' ? ctx.query.product : undefined;
-    if (id) this.select({ id });
+  handleParams(_params: Record<string, string>, _url: string, query: Record<string, string | string[]>) {
+    const id = typeof query.product === 'string' ? query.product : undefined;
+    const product = PRODUCTS.find((p) => p.id === id) ?? null;
+    if (id !== undefined && !product) this.putFlash('error', 'That product does not exist.');
+    this.product = product;
+    if (product) {
+      this.pageTitle = product.name;
+      this.pageMeta = {
+        description: product.description,
+        'og:title': product.name,
+        'og:description': product.description,
+        'og:image': product.image,
+      };
+      this.pageLinks = { canonical: `/store?product=${product.id}` };
+    } else {
+      this.pageTitle = undefined; // the title template shows "Store"
+      this.pageMeta = { description: 'Hand-made goods for home and work.', 'og:title': 'Store', 'og:description': null, 'og:image': null };
+      this.pageLinks = { canonical: '/store' };
+    }
+  }
+
+  /** Server-side navigation: pushPatch runs handleParams for the URL and moves the browser there. */
+  @eventHandler()
+  select(params: { id?: unknown }) {
+    if (typeof params.id === 'string') this.pushPatch(`/store?product=${encodeURIComponent(params.id)}`);
   }
 
   @eventHandler()
-  select(params: { id?: unknown }) {
-    const product = PRODUCTS.find((p) => p.id === params.id);
-    if (!product) {
-      this.putFlash('error', 'That product does not exist.');
-      return;
-    }
-    this.product = product;
-    this.pageTitle = `${product.name} | Store`;
-    this.pageMeta = {
-      description: product.description,
-      'og:title': product.name,
-      'og:description': product.description,
-      'og:image': product.image,
-    };
+  surprise() {
+    const next = PRODUCTS[(PRODUCTS.findIndex((p) => p === this.product) + 1) % PRODUCTS.length] as Product;
+    this.pushPatch(`/store?product=${next.id}`);
   }
 }
 
