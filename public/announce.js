@@ -2,8 +2,7 @@
 import { ANNOUNCE_MS, ANNOUNCER_ID } from './constants.js';
 
 /**
- * Adds the visually hidden aria-live="polite" region #dj-announcer; returns announce(text):
- * at most one announcement per `ms`, the latest text announced when the window ends.
+ * Adds the hidden aria-live region #dj-announcer; announce(text) speaks at most once per `ms`, the latest text last.
  * @param {Document} doc @param {number} [ms] @returns {(text: string) => void}
  */
 export function announcer(doc, ms = ANNOUNCE_MS) {

@@ -1,24 +1,25 @@
 // @ts-check
-// Live navigation (README "Managing the document head"): dj-patch and `navigate` pushState;
-// each history entry keeps its head, restored on back/forward without a round trip.
+// dj-patch / navigate → pushState; back/forward restore each entry's head with no round trip.
+// Snapshots: in memory by history.state.djust.id, and in the left entry's history.state on push.
 import { PATCH_ATTR } from './constants.js';
 import { applySnapshot, snapshotHead } from './page-metadata.js';
 
 const here = () => location.pathname + location.search;
+const newId = () => Math.random().toString(36).slice(2);
 
 /**
  * @param {Document} doc
- * @param {(url: string, pop: boolean) => boolean} visit  runs handleParams on the server; false when offline
- * @param {(title: string) => void} onTitle  a restored entry changed the title
+ * @param {(url: string, pop: boolean) => boolean} visit  handleParams on the server; false when offline
+ * @param {(title: string) => void} onTitle  a restore changed the title
  */
 export function bindNavigation(doc, visit, onTitle) {
-  /** @type {Map<string, import('./page-metadata.js').HeadSnapshot>} heads of entries left, by id */
+  /** @type {Map<string, import('./page-metadata.js').HeadSnapshot>} */
   const heads = new Map();
   let url = here();
   /** @param {object} [head] */
   const save = (head) => history.replaceState({ ...(typeof history.state == 'object' ? history.state : {}), djust: { id, head } }, '');
   /** @type {string} */
-  let id = history.state?.djust?.id ?? Math.random().toString(36).slice(2);
+  let id = history.state?.djust?.id ?? newId();
   save();
 
   /** @param {string} to @param {boolean} [replace] */
@@ -26,9 +27,8 @@ export function bindNavigation(doc, visit, onTitle) {
     if (replace) history.replaceState(history.state, '', to);
     else {
       heads.set(id, snapshotHead(doc));
-      save(heads.get(id)); // also in history.state: outlives a reload
-      id = Math.random().toString(36).slice(2);
-      history.pushState({ djust: { id } }, '', to);
+      save(heads.get(id));
+      history.pushState({ djust: { id: (id = newId()) } }, '', to);
     }
     url = here();
   };
@@ -37,7 +37,7 @@ export function bindNavigation(doc, visit, onTitle) {
   const onPop = (ev) => {
     heads.set(id, snapshotHead(doc));
     const entry = ev.state?.djust;
-    id = entry?.id ?? id + '+'; // an entry pushed by others (a #hash link): adopt it
+    id = entry?.id ?? newId(); // an entry others pushed (#hash): adopt it
     const head = entry && (heads.get(id) ?? entry.head);
     if (head && applySnapshot(doc, head)) onTitle(doc.title);
     if (!entry) save();
@@ -52,7 +52,7 @@ export function bindNavigation(doc, visit, onTitle) {
     if (to.origin != location.origin) return;
     ev.preventDefault();
     const path = to.pathname + to.search;
-    if (!visit(path, false)) return location.assign(to.href); // offline: load it as a page
+    if (!visit(path, false)) return location.assign(to.href); // offline: a page load
     go(path + to.hash, to.href == location.href);
   };
 

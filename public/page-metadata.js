@@ -1,13 +1,13 @@
 // @ts-check
-// page_metadata → <head>, synchronously (no rAF: background tabs must update), as text only.
+// page_metadata → <head>: synchronous (no rAF: background tabs too), text only. README "Managing the document head".
 
 /** @typedef {{ type?: string, action: string, value?: string, name?: string, content?: string, rel?: string, href?: string, remove?: boolean }} PageMetadataMessage */
-/** @typedef {{ t: string, h: Record<string, string> }} HeadSnapshot */
+/** @typedef {{ t: string, h: Record<string, string> }} HeadSnapshot  title; "m name"/"l rel" → content/href */
 
 /** @param {string} name */
 export const metaAttrFor = (name) => (/^(og|twitter):/.test(name) ? 'property' : 'name');
 
-/** Head meta/links keyed "m <name>" / "l <rel>" (never stylesheets, resource hints). @param {Document} doc */
+/** Head meta (by name= or property=) and links (by rel; never stylesheets, resource hints) with their keys. @param {Document} doc */
 function tags(doc) {
   /** @type {[Element, string][]} */
   const out = [];
@@ -20,12 +20,11 @@ function tags(doc) {
 }
 
 /**
- * Sets (null: removes) `key`'s tag, found by name= or property=; `live`: a link also by one rel
- * token, and duplicates go (never two tags for a key).
+ * Sets (null: removes) the tag of `key`. `live`: a link also matches one rel token, and duplicates go.
  * @param {Document} doc @param {string} key @param {string | null | undefined} value @param {boolean} live
  */
 function put(doc, key, value, live) {
-  const [first, ...extra] = tags(doc).filter(([, k]) => k === key || (live && key[0] == 'l' && k[0] == 'l' && k.split(' ').includes(key.slice(2)))).map(([el]) => el);
+  const [first, ...extra] = tags(doc).filter(([, k]) => k == key || (live && key[0] == 'l' && k[0] == 'l' && k.split(' ').includes(key.slice(2)))).map(([el]) => el);
   const attr = key[0] == 'm' ? 'content' : 'href';
   if (value === null) return [first, ...extra].forEach((el) => el?.remove());
   if (typeof value != 'string') return;
@@ -36,7 +35,7 @@ function put(doc, key, value, live) {
   if (el.getAttribute(attr) !== value) el.setAttribute(attr, value);
 }
 
-/** @param {Document} doc @param {unknown} title @returns {boolean} whether it changed */
+/** @param {Document} doc @param {unknown} title @returns {boolean} changed */
 const setTitle = (doc, title) => typeof title == 'string' && doc.title !== title && !!(doc.title = title);
 
 /** Applies one message; true when the title changed. @param {Document} doc @param {PageMetadataMessage} msg */
@@ -47,7 +46,7 @@ export function applyPageMetadata(doc, msg) {
   return false;
 }
 
-/** The head a history entry keeps (first tag of a key wins). @param {Document} doc @returns {HeadSnapshot} */
+/** @param {Document} doc @returns {HeadSnapshot} */
 export function snapshotHead(doc) {
   /** @type {Record<string, string>} */
   const h = {};
@@ -55,7 +54,7 @@ export function snapshotHead(doc) {
   return { t: doc.title, h };
 }
 
-/** Restores `snap`: tags it lacks go, its values are set; true when the title changed. @param {Document} doc @param {HeadSnapshot} snap */
+/** Restores a snapshot (tags it lacks go); true when the title changed. @param {Document} doc @param {HeadSnapshot} snap */
 export function applySnapshot(doc, snap) {
   for (const [, k] of tags(doc)) if (!(k in snap.h)) put(doc, k, null, false);
   for (const k in snap.h) put(doc, k, snap.h[k], false);
