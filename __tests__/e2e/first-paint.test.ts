@@ -7,16 +7,17 @@ const browser = useBrowser();
 const mug = PRODUCTS.find((p) => p.id === 'mug')!;
 
 /** What the server render must show before any script runs. */
-const FIRST_PAINT: { path: string; title: string; meta: Record<string, string[]> }[] = [
-  { path: '/inbox', title: 'Inbox', meta: {} },
-  { path: '/chat', title: 'Chat', meta: {} },
-  { path: '/studio', title: '◼ Stopped - Studio', meta: {} },
-  { path: '/settings', title: 'Project', meta: {} },
-  { path: '/store', title: 'Store', meta: { description: ['Hand-made goods for home and work.'], 'og:title': ['Store'] } },
+const FIRST_PAINT: { path: string; title: string; meta: Record<string, string[]>; canonical: string[] }[] = [
+  { path: '/inbox', title: 'Inbox', meta: {}, canonical: [] },
+  { path: '/chat', title: 'Chat', meta: {}, canonical: [] },
+  { path: '/studio', title: '◼ Stopped - Studio', meta: {}, canonical: [] },
+  { path: '/settings', title: 'Project', meta: {}, canonical: [] },
+  { path: '/store', title: 'Store', meta: { description: ['Hand-made goods for home and work.'], 'og:title': ['Store'] }, canonical: ['/store'] },
   {
     path: '/store?product=mug',
     title: 'Stoneware Mug | Store',
     meta: { description: [mug.description], 'og:title': [mug.name], 'og:description': [mug.description], 'og:image': [mug.image] },
+    canonical: ['/store?product=mug'],
   },
 ];
 
@@ -24,10 +25,12 @@ describe.each(TRANSPORTS)('first paint over $name', (transport) => {
   test('title and meta come from the server render, before the client runs', () =>
     runSession(browser(), transport, async ({ open, server }) => {
       const page = await open('/', { live: false, blockClient: true });
-      for (const { path, title, meta } of FIRST_PAINT) {
+      for (const { path, title, meta, canonical } of FIRST_PAINT) {
         await page.goto(server.origin + path);
         const tags = await metaTags(page);
-        expect({ path, title: await page.title(), meta: metaByKey(tags.filter((t) => t.key !== 'viewport')) }).toEqual({ path, title, meta });
+        const links = await page.locator('link[rel="canonical"]').evaluateAll((els) => els.map((el) => (el as unknown as { getAttribute(name: string): string | null }).getAttribute('href')));
+        expect({ path, title: await page.title(), meta: metaByKey(tags.filter((t) => t.key !== 'viewport')), canonical: links })
+          .toEqual({ path, title, meta, canonical });
         // og:* as property=, the rest as name= (DESIGN §2), and the client never ran.
         for (const tag of tags) expect([tag.key, tag.attr]).toEqual([tag.key, /^(og|twitter):/.test(tag.key) ? 'property' : 'name']);
         expect(await page.locator('[dj-root]').getAttribute('class')).toBeNull();

@@ -14,6 +14,10 @@ describe.each(TRANSPORTS)('inbox over $name', (transport) => {
       await page.click('#inbox-receive');
       await waitForTitle(page, 'Inbox (2)');
       expect(await page.locator('#count').textContent()).toBe('2 unread');
+      // Screen readers hear it too: the polite live region ends on the latest title (rate-limited).
+      const announcer = page.locator('#dj-announcer[aria-live="polite"]');
+      await page.locator('#dj-announcer', { hasText: /^Inbox \(2\)$/ }).waitFor({ state: 'attached' });
+      expect(await announcer.textContent()).toBe('Inbox (2)');
       await page.click('#inbox-read');
       await waitForTitle(page, 'Inbox');
     }));
