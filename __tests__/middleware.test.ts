@@ -54,12 +54,11 @@ describe('Middleware', () => {
     it('emits the client script tag with the signed token and config', async () => {
       const { app, live } = makeApp((l) => l.route('/counter', CounterView), { prefix: '/live', transport: 'sse' });
       const res = await request(app).get('/counter');
-      const tag = /<script type="module" src="\/live\/client.js"([^>]*)><\/script>/.exec(res.text);
+      const tag = /<script type="module" src="\/live\/djust.min.js\?v=[A-Za-z0-9_-]{8}"([^>]*)><\/script>/.exec(res.text);
       expect(tag).not.toBeNull();
       expect(tag?.[1]).toMatch(/data-djust-token="[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"/);
       expect(tag?.[1]).toContain('data-djust-prefix="/live"');
       expect(tag?.[1]).toContain('data-djust-transport="sse"');
-      expect(res.text).toContain('<link rel="modulepreload" href="/live/socket.js">');
       await live.close();
     });
 
@@ -109,6 +108,18 @@ describe('Middleware', () => {
   });
 
   describe('client assets', () => {
+    it('serves the versioned bundle the page names as immutable, and the same file unversioned as no-cache', async () => {
+      const { app, live } = makeApp((l) => l.route('/counter', CounterView));
+      const page = await request(app).get('/counter');
+      const src = /src="(\/djust\/djust.min.js\?v=[^"]+)"/.exec(page.text)?.[1] as string;
+      const bundle = await request(app).get(src).expect(200).expect('content-type', /javascript/);
+      expect(bundle.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      const plain = await request(app).get('/djust/djust.min.js').expect(200);
+      expect(plain.headers['cache-control']).toBe('no-cache');
+      expect(plain.text).toBe(bundle.text);
+      await live.close();
+    });
+
     it('serves the client modules with an ETag and answers 304 when unchanged', async () => {
       const { app, live } = makeApp(() => undefined);
       const res = await request(app).get('/djust/client.js').expect(200).expect('content-type', /javascript/);

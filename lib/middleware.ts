@@ -1,7 +1,7 @@
 import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Router } from 'express';
-import { ClientAssets } from './assets';
+import { BUNDLE_NAME, ClientAssets } from './assets';
 import { type DispatcherContext } from './dispatcher';
 import { DjustError } from './errors';
 import { escapeHtml } from './html';
@@ -89,11 +89,8 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   const router = Router();
   const attached = new WeakSet<HttpServer>();
   const { prefix } = options;
-  const preloads = assets.names.filter((name) => name !== 'client.js')
-    .map((name) => `<link rel="modulepreload" href="${prefix}/${name}">`).join('');
-
   function scriptsTag(token: string): string {
-    return `${preloads}<script type="module" src="${prefix}/client.js" data-djust-token="${escapeHtml(token)}" ` +
+    return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${assets.version}" data-djust-token="${escapeHtml(token)}" ` +
       `data-djust-prefix="${escapeHtml(prefix)}" data-djust-transport="${options.transport}"` +
       `${options.announceTitle ? '' : ' data-djust-announce="false"'}></script>`;
   }
