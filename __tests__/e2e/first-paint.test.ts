@@ -34,6 +34,7 @@ describe.each(TRANSPORTS)('first paint over $name', (transport) => {
         // og:* as property=, the rest as name= (DESIGN §2), and the client never ran.
         for (const tag of tags) expect([tag.key, tag.attr]).toEqual([tag.key, /^(og|twitter):/.test(tag.key) ? 'property' : 'name']);
         expect(await page.locator('[dj-root]').getAttribute('class')).toBeNull();
+        expect(await page.evaluate(() => (globalThis as unknown as { djust?: unknown }).djust)).toBeUndefined();
       }
       // Escaping survives the round trip: quotes and "&" arrive as text, not markup.
       expect(await page.locator('#product h2').textContent()).toBe(mug.name);

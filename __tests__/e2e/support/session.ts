@@ -37,9 +37,12 @@ interface PageRecord {
 export interface OpenOptions {
   /** Wait for `[dj-root].dj-connected` and check the transport. Default true. */
   live?: boolean;
-  /** Serve an empty module for every `/djust/*.js`, so the page stays as the server rendered it. */
+  /** Serve an empty module for every `/djust/….js`, so the page stays as the server rendered it. */
   blockClient?: boolean;
 }
+
+/** The browser client: any script under /djust/, bundle or module, with or without `?v=`. */
+const isClientScript = (url: URL): boolean => url.pathname.startsWith('/djust/') && url.pathname.endsWith('.js');
 
 /** Init script: every server message the client handled, in order, in `window.__djustMessages`. */
 const RECORD_MESSAGES = `window.__djustMessages = [];
@@ -131,7 +134,7 @@ export async function runSession(browser: Browser, transport: TransportCase, bod
     async open(urlPath, { live = true, blockClient = false } = {}) {
       const page = await context.newPage();
       const record = track(page, `${records.length + 1}-${urlPath}`);
-      if (blockClient) await page.route('**/djust/*.js', (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: '// blocked by the e2e test\n' }));
+      if (blockClient) await page.route(isClientScript, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: '// blocked by the e2e test\n' }));
       await page.goto(server.origin + urlPath, { waitUntil: 'load' });
       if (live) {
         await waitLive(page);
