@@ -4,7 +4,6 @@
 export type WireErrorCode =
   | 'bad_json'
   | 'bad_message'
-  | 'too_large'
   | 'not_mounted'
   | 'already_mounted'
   | 'bad_token'
