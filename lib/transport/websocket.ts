@@ -63,7 +63,7 @@ export class WebSocketTransport {
       return true;
     }
     if (this.#connections() >= this.#ctx.options.maxConnections) {
-      refuse(socket, 503, 'Service Unavailable: too many live connections (option maxConnections)');
+      refuse(socket, 429, 'Too Many Requests: too many live connections (option maxConnections)');
       return true;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
