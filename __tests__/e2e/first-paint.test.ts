@@ -1,6 +1,6 @@
 import { PRODUCTS } from '../../demo/app';
 import { useBrowser } from './support/browser';
-import { metaByKey, metaTags, waitForResponses, waitForTitle } from './support/page';
+import { metaByKey, metaTags, unreadable, waitForResponses, waitForTitle } from './support/page';
 import { runSession, TRANSPORTS } from './support/session';
 
 const browser = useBrowser();
@@ -35,6 +35,8 @@ describe.each(TRANSPORTS)('first paint over $name', (transport) => {
         for (const tag of tags) expect([tag.key, tag.attr]).toEqual([tag.key, /^(og|twitter):/.test(tag.key) ? 'property' : 'name']);
         expect(await page.locator('[dj-root]').getAttribute('class')).toBeNull();
         expect(await page.evaluate(() => (globalThis as unknown as { djust?: unknown }).djust)).toBeUndefined();
+        // And a person can read it: text contrast at least 4.5:1 against what is behind it.
+        expect({ path, unreadable: await unreadable(page, 'nav a, main a, main button, main h1, main h2, main p, main li, label') }).toEqual({ path, unreadable: [] });
       }
       // Escaping survives the round trip: quotes and "&" arrive as text, not markup.
       expect(await page.locator('#product h2').textContent()).toBe(mug.name);

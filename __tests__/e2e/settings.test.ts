@@ -1,5 +1,5 @@
 import { useBrowser } from './support/browser';
-import { waitForTitle } from './support/page';
+import { unreadable, waitForTitle } from './support/page';
 import { runSession, TRANSPORTS } from './support/session';
 
 const browser = useBrowser();
@@ -17,6 +17,7 @@ describe.each(TRANSPORTS)('settings over $name', (transport) => {
       await saved.waitFor({ state: 'visible' });
       expect(await saved.getAttribute('role')).toBe('alert');
       expect(await saved.textContent()).toBe('Changes saved!');
+      expect(await unreadable(page, '.dj-flash')).toEqual([]);
 
       await page.fill('#project', 'Apollo');
       await page.click('#settings-save');

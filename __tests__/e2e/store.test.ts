@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { PRODUCTS } from '../../demo/app';
 import { useBrowser } from './support/browser';
-import { metaByKey, metaTags, waitForMeta, waitForTitle, WAIT_MS } from './support/page';
+import { metaByKey, metaTags, unreadable, waitForMeta, waitForTitle, WAIT_MS } from './support/page';
 import { runSession, TRANSPORTS } from './support/session';
 
 const browser = useBrowser();
@@ -72,6 +72,8 @@ describe.each(TRANSPORTS)('store over $name', (transport) => {
       await waitForUrl(page, '/store?product=chair');
       expect(await shown(page)).toEqual({ url: '/store?product=chair', title: 'Oak Chair | Store', meta: productMeta('chair'), canonical: ['/store?product=chair'] });
       expect(await page.locator('#product-chair').getAttribute('aria-current')).toBe('page');
+      // Every product link can be read, the current one and the others.
+      expect(await unreadable(page, 'nav a, main a, main button, main h1, main h2, main p')).toEqual([]);
 
       await page.click('#product-mug');
       await waitForTitle(page, 'Stoneware Mug | Store');

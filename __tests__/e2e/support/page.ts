@@ -99,3 +99,46 @@ export async function waitForResponses(page: Page, count: number, timeout = WAIT
     return seen.filter((m) => (m.type === 'patch' || m.type === 'reply' || m.type === 'error') && typeof m.ref === 'number').length >= n;
   }, count, { timeout, polling: 50 });
 }
+
+/** A visible element whose text does not stand out from what is behind it. */
+export interface Unreadable {
+  text: string;
+  color: string;
+  background: string;
+  ratio: number;
+}
+
+/**
+ * Visible elements matching `selector` whose text contrast against the first opaque
+ * background behind them is under `minRatio` (WCAG: 4.5 for body text). Empty when all
+ * can be read.
+ */
+export function unreadable(page: Page, selector: string, minRatio = 4.5): Promise<Unreadable[]> {
+  return page.locator(selector).evaluateAll((els, min) => {
+    type Styled = { textContent: string | null; parentElement: Styled | null; getClientRects(): ArrayLike<unknown> };
+    const win = globalThis as unknown as { getComputedStyle(el: Styled): { color: string; backgroundColor: string; visibility: string } };
+    const rgba = (css: string): number[] => (css.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([r = 0, g = 0, b = 0]: number[]): number => {
+      const lin = (c: number) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const backgroundOf = (el: Styled | null): string => {
+      for (let at = el; at; at = at.parentElement) {
+        const bg = win.getComputedStyle(at).backgroundColor;
+        if ((rgba(bg)[3] ?? 1) > 0) return bg;
+      }
+      return 'rgb(255, 255, 255)';
+    };
+    const out: { text: string; color: string; background: string; ratio: number }[] = [];
+    for (const el of els as unknown as Styled[]) {
+      const text = (el.textContent ?? '').trim();
+      if (!text || el.getClientRects().length === 0 || win.getComputedStyle(el).visibility !== 'visible') continue;
+      const color = win.getComputedStyle(el).color;
+      const background = backgroundOf(el);
+      const [a, b] = [luminance(rgba(color)), luminance(rgba(background))];
+      const ratio = Math.round(((Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)) * 100) / 100;
+      if (ratio < min) out.push({ text, color, background, ratio });
+    }
+    return out;
+  }, minRatio);
+}
