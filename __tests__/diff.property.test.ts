@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { applyPatch } from '../public/patch.js';
 import { RegionState } from '../lib/region';
+import { parseRegion, reparse, settle, type Tree, type VNode } from '../lib/diff';
 import { html, mutate, mutation, region, type M } from './diff/model';
 
 /** Structure of a DOM subtree: node kinds, names, attributes (sorted), text. */
@@ -21,22 +22,30 @@ function expected(markup: string): string {
   return content(main);
 }
 
+/** Everything a VNode tree holds that the diff reads. */
+function dump(node: VNode): string {
+  const fields = [node.type, node.tag, JSON.stringify(node.data), node.attrs.join('|'), node.start, node.end, node.cstart, node.cend, node.flags, node.scope];
+  return `${fields.join(' ')}${node.type === 1 ? JSON.stringify(node.outer) : ''}[${node.children.map(dump).join(',')}]`;
+}
+
 const withAmbiguous = ([nodes, ambiguous]: [M[], string | undefined]): M[] =>
   ambiguous === undefined ? nodes : [...nodes, { k: 'raw', v: ambiguous }];
 
+const mutations = fc.array(mutation, { minLength: 1, maxLength: 3 });
+
 describe('diff + applyPatch (property)', () => {
-  it('patching the DOM of A with update(B) yields the DOM of B (1,000 chains A → B → C)', () => {
+  it('patching the DOM of A with update(B) yields the DOM of B (1,000 chains A → B → C → D)', () => {
     const counts = { ops: 0, html: 0, none: 0 };
     fc.assert(
-      fc.property(region, fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.array(mutation, { minLength: 1, maxLength: 3 }), (a, m1, m2) => {
-        const first = withAmbiguous(a);
-        const second = mutate(first, m1);
-        const third = mutate(second, m2);
+      fc.property(region, mutations, mutations, mutations, (a, m1, m2, m3) => {
+        const renders = [withAmbiguous(a)];
+        for (const m of [m1, m2, m3]) renders.push(mutate(renders[renders.length - 1] as M[], m));
+        const [first, ...rest] = renders.map(html) as [string, ...string[]];
         document.body.innerHTML = '<main dj-root></main>';
         const root = document.querySelector('main') as Element;
-        const state = new RegionState(html(first));
+        const state = new RegionState(first);
         applyPatch(root, { html: state.html });
-        for (const next of [html(second), html(third)]) {
+        for (const next of rest) {
           const patch = state.update(next);
           if (patch === null) counts.none++;
           else if ('ops' in patch) counts.ops++;
@@ -50,7 +59,29 @@ describe('diff + applyPatch (property)', () => {
       { numRuns: 1000, seed: 20240607 },
     );
     // the property must exercise ops, not only the fallback
-    expect(counts.ops).toBeGreaterThan(800);
-    expect(counts.html).toBeGreaterThan(100);
+    expect(counts.ops).toBeGreaterThan(1200);
+    expect(counts.html).toBeGreaterThan(150);
+  });
+
+  it('reparse (shared nodes, settled) builds the same tree as a full parse (2,000 chains)', () => {
+    let incremental = 0;
+    fc.assert(
+      fc.property(region, mutations, mutations, (a, m1, m2) => {
+        const first = withAmbiguous(a);
+        const second = mutate(first, m1);
+        let tree: Tree = parseRegion(html(first));
+        for (const next of [html(second), html(mutate(second, m2))]) {
+          const prev = tree;
+          tree = reparse(prev, next, '');
+          if (tree.pending) incremental++;
+          settle(tree);
+          const full = parseRegion(next);
+          expect(tree.exact).toBe(full.exact);
+          if (full.exact && dump(tree.root) !== dump(full.root)) expect(dump(tree.root)).toBe(dump(full.root));
+        }
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
+    expect(incremental).toBeGreaterThan(2000);
   });
 });

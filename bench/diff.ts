@@ -51,7 +51,7 @@ interface Scenario {
 }
 
 const STATUSES = ['new', 'paid', 'shipped', 'returned'];
-const orders = Array.from({ length: 120 }, (_, i) => ({
+const orders = Array.from({ length: 172 }, (_, i) => ({
   id: 1000 + i,
   customer: `Customer ${String.fromCharCode(65 + (i % 26))}. ${['Smith', 'Jones', 'Brown', 'Garcia'][i % 4]}`,
   status: STATUSES[i % 4],

@@ -1,4 +1,4 @@
-import { diffTrees, parseRegion, type PatchOp, type Tree } from './diff';
+import { diffTrees, parseRegion, reparse, settle, type PatchOp, type Tree } from './diff';
 
 export type { PatchOp, Path } from './diff';
 
@@ -15,14 +15,17 @@ export interface RegionOptions {
 
 /**
  * The live region as the client last received it: its HTML and parsed tree. `update(next)`
- * parses the new render once, diffs it against the cached tree and returns what to send —
+ * parses the new render once (only the parts that changed: see lib/diff/reparse.ts), diffs it
+ * against the cached tree and returns what to send —
  * ops, the whole HTML when that is smaller or the markup is ambiguous, or null when the
  * DOM would not change.
  *
  * @example
- * const region = new RegionState('<p id="n">1</p>');
- * region.update('<p id="n">2</p>'); // { ops: [['t', [0, 0], '2']] }
- * region.update('<p id="n">2</p>'); // null
+ * const list = (n: number) => `<p id="n">${n}</p><ul>${'<li>item</li>'.repeat(20)}</ul>`;
+ * const region = new RegionState(list(1));
+ * region.update(list(2)); // { ops: [['t', [0, 0], '2']] }
+ * region.update(list(2)); // null
+ * region.update('<p>gone</p>'); // { html: '<p>gone</p>' } (smaller than the ops)
  */
 export class RegionState {
   #html: string;
@@ -48,12 +51,16 @@ export class RegionState {
   update(next: string): RegionPatch | null {
     if (next === this.#html) return null;
     const prev = this.#tree;
-    const tree = parseRegion(next, this.#rootTag);
+    const tree = reparse(prev, next, this.#rootTag);
     this.#html = next;
     this.#tree = tree;
     if (!prev.exact || !tree.exact) return { html: next };
-    const ops = diffTrees(prev, tree, next.length);
-    if (ops === null) return { html: next };
-    return ops.length === 0 ? null : { ops };
+    try {
+      const ops = diffTrees(prev, tree, next.length);
+      if (ops === null) return { html: next };
+      return ops.length === 0 ? null : { ops };
+    } finally {
+      settle(tree); // after the diff: it moves nodes `prev` shares
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { COMMENT, ELEMENT, F_IGNORE, F_IMPLIED, F_OPAQUE, TEXT, attr, type Tree, type VNode } from './tree';
+import { COMMENT, ELEMENT, F_CHANGED, F_IGNORE, F_IMPLIED, F_OPAQUE, TEXT, attr, type Tree, type VNode } from './tree';
 
 /** Child-index path from the region root; `[]` is the root itself. */
 export type Path = number[];
@@ -37,9 +37,10 @@ function pathBytes(path: Path, extra: number): number {
   return n + (extra < 10 ? 2 : 6);
 }
 
-/** Same node, same markup: nothing to do. Elements compare their source, text its data. */
+/** Same node, same markup: nothing to do. Shared nodes are the same; elements compare their source, text its data. */
 function same(a: VNode, b: VNode): boolean {
-  if (a.type !== b.type) return false;
+  if (a === b) return true;
+  if (a.type !== b.type || (b.flags & F_CHANGED) !== 0) return false;
   if (a.type !== ELEMENT) return a.data === b.data;
   if ((a.flags & F_IMPLIED) !== (b.flags & F_IMPLIED) || a.end - a.start !== b.end - b.start) return false;
   return a.outer === b.outer;
@@ -184,6 +185,7 @@ function diffPair(a: VNode, b: VNode, index: number, path: Path, e: Emitter): vo
 function diffAttrs(a: VNode, b: VNode, path: Path, e: Emitter): void {
   const oa = a.attrs;
   const na = b.attrs;
+  if (oa === na) return;
   if (oa.length === na.length) {
     let equal = true;
     for (let i = 0; i < oa.length && equal; i++) equal = oa[i] === na[i];
@@ -209,19 +211,21 @@ function diffAttrs(a: VNode, b: VNode, path: Path, e: Emitter): void {
 
 /**
  * For each new child in nc[s, ne): the index of the old child in oc[s, oe) it becomes, or -1.
- * Keyed elements (dj-key, else id) match by tag + key; the others match, in order, the next
- * unmatched old node of the same kind (text, comment, tag) that is not keyed.
+ * Keyed elements (dj-key, else id) match by key and tag. The others match, in order, the next
+ * unmatched old node of the same kind (text, comment, tag) that is not keyed, between the
+ * same two keyed anchors (the keyed matches that will not move), so whitespace between keyed
+ * rows stays with its rows.
  */
 function matchChildren(oc: readonly VNode[], s: number, oe: number, nc: readonly VNode[], ne: number): Int32Array {
-  const match = new Int32Array(ne - s).fill(-1);
+  const m = ne - s;
+  const match = new Int32Array(m).fill(-1);
   const keyed = new Map<string, number>();
   const unkeyed = new Map<string, number[]>();
   for (let i = s; i < oe; i++) {
     const node = oc[i] as VNode;
     const key = node.key;
     if (key !== null) {
-      const k = `${node.tag}\0${key}`;
-      if (!keyed.has(k)) keyed.set(k, i);
+      if (!keyed.has(key)) keyed.set(key, i);
     } else {
       const sig = signature(node);
       const list = unkeyed.get(sig);
@@ -229,28 +233,43 @@ function matchChildren(oc: readonly VNode[], s: number, oe: number, nc: readonly
       else unkeyed.set(sig, [i]);
     }
   }
-  const cursor = new Map<string, number>();
-  let last = -1;
-  for (let j = s; j < ne; j++) {
-    const node = nc[j] as VNode;
-    const key = node.key;
-    if (key !== null) {
-      const k = `${node.tag}\0${key}`;
-      const i = keyed.get(k);
-      if (i !== undefined) {
-        match[j - s] = i;
-        keyed.delete(k);
+  if (keyed.size > 0) {
+    for (let j = 0; j < m; j++) {
+      const node = nc[s + j] as VNode;
+      const key = node.key;
+      if (key === null) continue;
+      const i = keyed.get(key);
+      if (i !== undefined && (oc[i] as VNode).tag === node.tag) {
+        match[j] = i;
+        keyed.delete(key);
       }
+    }
+  }
+  if (unkeyed.size === 0) return match;
+  const anchors = match.some((i) => i >= 0) ? longestIncreasing(match) : null;
+  // hi[j]: old index of the next anchor after new child j (unkeyed matches must stay below it)
+  const hi = new Int32Array(m);
+  for (let j = m - 1, next = oe; j >= 0; j--) {
+    hi[j] = next;
+    if (anchors?.[j]) next = match[j] as number;
+  }
+  const cursor = new Map<string, number>();
+  let lo = s - 1;
+  for (let j = 0; j < m; j++) {
+    if (anchors?.[j]) {
+      lo = match[j] as number;
       continue;
     }
+    const node = nc[s + j] as VNode;
+    if (node.key !== null) continue;
     const sig = signature(node);
     const list = unkeyed.get(sig);
     if (!list) continue;
     let c = cursor.get(sig) ?? 0;
-    while (c < list.length && (list[c] as number) <= last) c++;
-    if (c < list.length) {
-      last = list[c] as number;
-      match[j - s] = last;
+    while (c < list.length && (list[c] as number) <= lo) c++;
+    if (c < list.length && (list[c] as number) < (hi[j] as number)) {
+      lo = list[c] as number;
+      match[j] = lo;
       c++;
     }
     cursor.set(sig, c);

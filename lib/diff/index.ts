@@ -23,9 +23,15 @@
  * moves whose indices it computes by simulating the list. Ops inside a node therefore come
  * before every op that changes the child list of that node or of any ancestor.
  *
+ * Each render is parsed once (htmlparser2) into a VNode tree (tree.ts, parse.ts); reparse.ts
+ * re-parses only the elements whose characters changed and shares the rest with the previous
+ * tree, so unchanged subtrees compare by identity.
+ *
  * The server sends `{html}` instead when either render is not "exact" (markup a browser may
  * parse into a different tree than htmlparser2 — see rules.ts) or when the ops' estimated
  * JSON size is not below the HTML's; and nothing (a `reply`) when the trees are equal.
  */
-export { parseRegion, VNode, type Tree } from './tree';
+export { VNode, type Tree } from './tree';
+export { parseRegion } from './parse';
+export { reparse, settle } from './reparse';
 export { diffTrees, type PatchOp, type Path } from './diff';

@@ -67,6 +67,9 @@ export const RAW_IN_BROWSER = set('iframe noembed noframes noscript');
 /** A leading newline right after the start tag is dropped by browsers. */
 export const DROPS_FIRST_NEWLINE = set('pre listing textarea');
 
+/** Text-only content in htmlparser2's tokenizer (and raw text / RCDATA in browsers). */
+export const RAW_TEXT = set('script style title textarea xmp');
+
 /** Diffed as a whole: children live elsewhere (template.content) or in another namespace. */
 export const OPAQUE = set('template svg math');
 
@@ -86,6 +89,69 @@ export const RUBY = set('rb rp rt rtc');
 export const NO_DIFF_ROOTS = set(
   'html head frameset template svg math textarea title script style xmp iframe noembed noframes noscript plaintext',
 );
+
+// ---- one bitmask per tag name, so the parser does one lookup per start tag ------------------
+
+export const T_VOID = 1;
+export const T_REFUSED = 2;
+export const T_CLOSES_P = 4;
+/** Ends "button scope" for an open <p> (SCOPE + button). */
+export const T_P_SCOPE = 8;
+/** Ends "scope" for <button>, <nobr>. */
+export const T_SCOPE = 16;
+export const T_MARKER = 32;
+/** Special, other than address/div/p: stops the search for an open <li>/<dd>. */
+export const T_LIST_STOP = 64;
+export const T_HEADING = 128;
+export const T_TABLE_PART = 256;
+export const T_ENDS_IMPLIED_TBODY = 512;
+export const T_NO_TEXT = 1024;
+export const T_RAW_IN_BROWSER = 2048;
+export const T_DROPS_FIRST_NEWLINE = 4096;
+export const T_OPAQUE = 8192;
+export const T_FOREIGN_BREAKOUT = 16384;
+export const T_INTEGRATION = 32768;
+export const T_RUBY = 65536;
+/** Has a content model in TABLE_CHILDREN. */
+export const T_STRICT_PARENT = 131072;
+/** li dd dt a nobr button form select svg math template: tags that change scope bits. */
+export const T_SCOPED = 262144;
+export const T_RAW_TEXT = 524288;
+
+const SCOPED = set('li dd dt a nobr button form select svg math template p');
+const infos = new Map<string, number>();
+
+/** The T_* bits of a (lower-case) tag name; computed once per name. */
+export function tagInfo(tag: string): number {
+  let info = infos.get(tag);
+  if (info !== undefined) return info;
+  info = 0;
+  const bits: [ReadonlySet<string> | boolean, number][] = [
+    [VOID, T_VOID],
+    [REFUSED, T_REFUSED],
+    [CLOSES_P, T_CLOSES_P],
+    [SCOPE.has(tag) || tag === 'button', T_P_SCOPE],
+    [SCOPE, T_SCOPE],
+    [MARKERS, T_MARKER],
+    [SPECIAL.has(tag) && tag !== 'address' && tag !== 'div' && tag !== 'p', T_LIST_STOP],
+    [HEADINGS, T_HEADING],
+    [TABLE_PARTS, T_TABLE_PART],
+    [ENDS_IMPLIED_TBODY, T_ENDS_IMPLIED_TBODY],
+    [NO_TEXT, T_NO_TEXT],
+    [RAW_IN_BROWSER, T_RAW_IN_BROWSER],
+    [DROPS_FIRST_NEWLINE, T_DROPS_FIRST_NEWLINE],
+    [OPAQUE, T_OPAQUE],
+    [FOREIGN_BREAKOUT, T_FOREIGN_BREAKOUT],
+    [INTEGRATION_POINTS, T_INTEGRATION],
+    [RUBY, T_RUBY],
+    [TABLE_CHILDREN.has(tag), T_STRICT_PARENT],
+    [SCOPED, T_SCOPED],
+    [RAW_TEXT, T_RAW_TEXT],
+  ];
+  for (const [test, bit] of bits) if (typeof test === 'boolean' ? test : test.has(tag)) info |= bit;
+  if (infos.size < 1000) infos.set(tag, info);
+  return info;
+}
 
 /** HTML whitespace: tab, LF, FF, CR, space. */
 export function isWhitespace(text: string): boolean {
