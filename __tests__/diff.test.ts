@@ -1,5 +1,5 @@
 import { RegionState, type PatchOp, type RegionPatch } from '../lib/region';
-import { parseRegion } from '../lib/diff';
+import { parseRegion, reparse, settle, type VNode } from '../lib/diff';
 
 /** Pads a region so ops are smaller than its HTML and the diff does not fall back. */
 const PAD = `<footer>${'static text that does not change. '.repeat(8)}</footer>`;
@@ -185,5 +185,51 @@ describe('parseRegion', () => {
     ['<body>', '<body>x</body>'],
   ])('marks %s as not exact', (_what, html) => {
     expect(exact(html)).toBe(false);
+  });
+});
+
+describe('reparse', () => {
+  const rows = (keys: string[], count = keys.length) =>
+    `<ul>\n${keys.map((k) => `<li dj-key="${k}"><span>Item ${k}</span> <b>details for ${k}</b></li>\n`).join('')}</ul><p>${count} items</p>`;
+  const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+
+  function incremental(prevHtml: string, nextHtml: string) {
+    const prev = parseRegion(prevHtml);
+    const next = reparse(prev, nextHtml, '');
+    const shared = (next.pending ?? []).length;
+    settle(next);
+    return { prev, next, shared };
+  }
+
+  it('re-parses only what changed and shares the rest with the previous tree', () => {
+    const before = rows(keys);
+    const after = rows([...keys.slice(0, 20), 'new', ...keys.slice(20)], 41);
+    const { prev, next, shared } = incremental(before, after);
+    expect(shared).toBeGreaterThan(70); // untouched rows and whitespace
+    const ul = (t: typeof prev) => t.root.children[0] as VNode;
+    expect(ul(next).children[1]).toBe(ul(prev).children[1]); // the first row, shared
+    expect(ul(next).children.map((c) => c.key).filter(Boolean)).toEqual([...keys.slice(0, 20), 'new', ...keys.slice(20)]);
+  });
+
+  it('moves shared nodes to their offsets in the new source', () => {
+    const { next } = incremental(rows(keys), rows(['first', ...keys], 41));
+    const last = (next.root.children[0] as VNode).children.at(-2) as VNode;
+    expect(last.src).toBe(next.root.src);
+    expect(last.outer).toBe('<li dj-key="k39"><span>Item k39</span> <b>details for k39</b></li>');
+  });
+
+  it('builds the same tree as a full parse, several edits at once', () => {
+    const after = rows(['k0', 'x', ...keys.slice(1, 30).reverse(), ...keys.slice(31)], 99).replace('Item k5<', 'Item five<');
+    const { next } = incremental(rows(keys), after);
+    const full = parseRegion(after);
+    const shape = (n: VNode): unknown => [n.tag, n.data, n.attrs, n.start, n.end, n.children.map(shape)];
+    expect(shape(next.root)).toEqual(shape(full.root));
+  });
+
+  it('falls back to a full parse when an edit changes the structure around it', () => {
+    const prev = parseRegion('<div><p>a</p></div><section>b</section>');
+    const next = reparse(prev, '<div><p>a</div><section>b</section>', '');
+    expect(next.pending).toBeNull();
+    expect(next.exact).toBe(false);
   });
 });
