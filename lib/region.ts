@@ -48,6 +48,11 @@ export class RegionState {
     return this.#tree.reason;
   }
 
+  /**
+   * What to send for the render `next`: `{ops}` (lib/diff/FORMAT.md), `{html}` when that is
+   * smaller or either render is not exact (see `fallbackReason`), or null when the client's
+   * DOM would not change. The new render becomes `html`.
+   */
   update(next: string): RegionPatch | null {
     if (next === this.#html) return null;
     const prev = this.#tree;
@@ -55,12 +60,15 @@ export class RegionState {
     this.#html = next;
     this.#tree = tree;
     if (!prev.exact || !tree.exact) return { html: next };
+    let ops: PatchOp[] | null;
     try {
-      const ops = diffTrees(prev, tree, next.length);
-      if (ops === null) return { html: next };
-      return ops.length === 0 ? null : { ops };
+      ops = diffTrees(prev, tree, next.length);
+    } catch {
+      ops = null; // a bug in the diff must not desynchronise the client: send the region whole
     } finally {
-      settle(tree); // after the diff: it moves nodes `prev` shares
+      settle(tree);
     }
+    if (ops === null) return { html: next };
+    return ops.length === 0 ? null : { ops };
   }
 }
