@@ -1,12 +1,9 @@
 // @ts-check
-/**
- * Applies region patches (format: lib/diff/FORMAT.md) to the dj-root element. The focused
- * field keeps focus, caret and typed value; children of dj-update="ignore" elements are never
- * touched. Server text reaches the DOM as text, attributes, or HTML parsed in a <template>.
- */
+// Region patches (lib/diff/FORMAT.md). Keeps the focused field (focus, caret, typed value)
+// and the children of dj-update="ignore"; server text goes in as text, attributes or <template> HTML.
 
 const IGNORE = '[dj-update="ignore"]';
-/** Properties that follow their attribute, except on the focused field. @type {Record<string, string>} */
+/** Properties synced with their attribute, except in the focused field. @type {Record<string, string>} */
 const PROPS = { value: 'INPUT', checked: 'INPUT', selected: 'OPTION' };
 
 /** @typedef {[string, number[], ...(string | number | null)[]]} Op */
@@ -14,8 +11,8 @@ const PROPS = { value: 'INPUT', checked: 'INPUT', selected: 'OPTION' };
 /**
  * @param {Element} root the dj-root element
  * @param {{ html?: string, ops?: unknown[] }} patch `{html}` replaces the content, `{ops}` patches it
- * @returns {boolean} false if an op found no node (the DOM was changed behind the server's back)
- * @example applyPatch(document.querySelector('[dj-root]'), { ops: [['t', [0, 0], '2']] });
+ * @returns {boolean} false if an op found no node (DOM changed behind the server's back)
+ * @example applyPatch(root, { ops: [['t', [0, 0], '2']] });
  */
 export function applyPatch(root, patch) {
   const doc = root.ownerDocument;
@@ -77,13 +74,13 @@ function run(root, [code, path, ...args], field) {
       el.insertBefore(el.removeChild(child), kids[Number(args[i + 1])] ?? null);
     }
   }
-  // a <textarea> shows its text only until edited; a field the user is not in shows the server's
+  // an edited <textarea> no longer shows its text: show the server's, unless the user is in it
   const area = /** @type {HTMLTextAreaElement} */ (code == 't' ? node.parentNode : el);
   if (code != 'a' && area?.nodeName == 'TEXTAREA' && area != field) area.value = area.defaultValue;
   return true;
 }
 
-/** The one node server HTML stands for, parsed inert. @param {Node} near @param {string} html */
+/** The node `html` stands for, parsed inert. @param {Node} near @param {string} html */
 function parse(near, html) {
   const t = /** @type {Document} */ (near.ownerDocument).createElement('template');
   t.innerHTML = html;
@@ -91,8 +88,7 @@ function parse(near, html) {
 }
 
 /**
- * Puts `next` in place of `old` (the root: its children), reusing the old ignored elements and
- * the focused field, with its ancestors where `next` has them at the same places.
+ * Puts `next` in place of `old` (root: its content), keeping old ignored elements and the field.
  * @param {Element} old @param {Element} next @param {Element | null} field @param {boolean} [root]
  */
 function swap(old, next, field, root) {
@@ -112,9 +108,8 @@ function swap(old, next, field, root) {
 }
 
 /**
- * Gives `el` the attributes and children of `src`, keeping `field` and its ancestors attached
- * where `twin` (its counterpart in `src`) has ancestors of the same names. An element that is
- * the field keeps children equal to the server's (a select's choice, a textarea's text).
+ * Gives `el` the attributes and children of `src`, leaving `field` and its ancestors attached
+ * where `twin` (its counterpart) has ancestors of the same names.
  * @param {Element} el @param {Element} src @param {Element | null} field @param {Element | null} twin
  */
 function morph(el, src, field, twin) {
@@ -146,10 +141,7 @@ function morph(el, src, field, twin) {
   }
 }
 
-/**
- * The counterpart in `next` of `el` (inside `old`): same id, else same child-index path.
- * @param {Element} old @param {Element} next @param {Element} el
- */
+/** `el`'s counterpart in `next`: same id, else same path. @param {Element} old @param {Element} next @param {Element} el */
 function twinOf(old, next, el) {
   /** @type {number[]} */
   const path = [];
