@@ -5,11 +5,13 @@
  * Each scenario renders a page with Nunjucks and cuts out the dj-root region as the
  * dispatcher does (Renderer.renderRegion: env.render + findRegion), then either sends it whole
  * (baseline: bytes of the `patch` message with `html`, time of the render only) or passes it
- * to RegionState.update (bytes of the `patch` message with `ops`, time of render + diff).
- * Prints a table, then the same numbers as JSON.
+ * to RegionState.update (bytes of the `patch` message with `ops`, time of render + diff). For
+ * reference, "diff µs (full parse)" is the diff if each render were parsed whole instead of
+ * incrementally. Times are medians (µs per event). Prints a table, then the same as JSON.
  */
 import nunjucks from 'nunjucks';
 import { findRegion } from '../lib/html';
+import { diffTrees, parseRegion } from '../lib/diff';
 import { RegionState, type RegionPatch } from '../lib/region';
 
 const TEMPLATES: Record<string, string> = {
@@ -79,6 +81,8 @@ interface Result {
   patchPercentOfRegion: number;
   renderDiffUs: number;
   diffUs: number;
+  /** The same diff if every render were parsed whole (no incremental re-parse): µs per event. */
+  fullParseDiffUs: number;
   ops: number;
 }
 
@@ -122,6 +126,18 @@ function run(scenario: Scenario, events: number): Result {
     patchBytes = message(patch).length;
     ops = patch && 'ops' in patch ? patch.ops.length : 0;
   }
+  // reference: parse every render whole, then diff
+  const fullTimes: number[] = [];
+  let prev = parseRegion(renderRegion(template, context(0)));
+  for (let i = 1; i <= events; i++) {
+    const html = renderRegion(template, context(i));
+    const t0 = process.hrtime.bigint();
+    const tree = parseRegion(html);
+    diffTrees(prev, tree, html.length);
+    const t1 = process.hrtime.bigint();
+    prev = tree;
+    if (measured(i)) fullTimes.push(Number(t1 - t0) / 1000);
+  }
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
     scenario: scenario.name,
@@ -132,6 +148,7 @@ function run(scenario: Scenario, events: number): Result {
     patchPercentOfRegion: round((patchBytes / regionBytes) * 100),
     renderDiffUs: round(median(totalTimes)),
     diffUs: round(median(diffTimes)),
+    fullParseDiffUs: round(median(fullTimes)),
     ops,
   };
 }
@@ -141,8 +158,10 @@ function main(): void {
   const events = flag > 0 ? Number(process.argv[flag + 1]) : 2000;
   for (const scenario of SCENARIOS) run(scenario, 200); // warm up the JIT
   const results = SCENARIOS.map((scenario) => run(scenario, events));
-  const header = ['scenario', 'region B', 'replace B', 'render µs', 'patch B', 'patch/region', 'render+diff µs', 'diff µs', 'ops'];
-  const rows = results.map((r) => [r.scenario, r.regionBytes, r.replaceBytes, r.renderUs, r.patchBytes, `${r.patchPercentOfRegion}%`, r.renderDiffUs, r.diffUs, r.ops].map(String));
+  const header = ['scenario', 'region B', 'replace B', 'render µs', 'patch B', 'patch/region', 'render+diff µs', 'diff µs', 'diff µs (full parse)', 'ops'];
+  const rows = results.map((r) =>
+    [r.scenario, r.regionBytes, r.replaceBytes, r.renderUs, r.patchBytes, `${r.patchPercentOfRegion}%`, r.renderDiffUs, r.diffUs, r.fullParseDiffUs, r.ops].map(String),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join(' | ');
   console.log(`diff vs replace, median per event over ${events} events (Node ${process.version})`);
