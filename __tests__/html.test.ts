@@ -1,4 +1,4 @@
-import { escapeHtml, findRegion } from '../lib/html';
+import { escapeHtml, findRegion, findRegionAgain } from '../lib/html';
 
 function region(html: string): string | null {
   const r = findRegion(html);
@@ -39,5 +39,34 @@ describe('escapeHtml', () => {
 describe('findRegion: look-alikes', () => {
   it('skips a tag that only has " dj-root" inside an attribute value', () => {
     expect(region('<p title=" dj-root ">no</p><div dj-root>yes</div>')).toBe('yes');
+  });
+});
+
+describe('findRegionAgain', () => {
+  const layout = (title: string, body: string) =>
+    `<html><head><title>${title}</title></head><body><nav a="x > y"></nav><main class="m" dj-root data-x='a>b'>${body}</main><footer>f</footer></body></html>`;
+
+  it('finds the same region as findRegion when the page after the region is unchanged', () => {
+    const first = findRegionAgain(layout('A', '<p>1</p>'), undefined);
+    expect(first?.suffix).toBe('</main><footer>f</footer></body></html>');
+    for (const [title, body] of [['B', '<p>2</p><ul><li>x</li></ul>'], ['Inbox (3)', ''], ['C', '<div><main>nested</main></div>']] as const) {
+      const html = layout(title, body);
+      const again = findRegionAgain(html, first?.suffix);
+      expect(again?.bounds).toEqual(findRegion(html));
+      expect(html.slice(again!.bounds.start, again!.bounds.end)).toBe(body);
+    }
+  });
+
+  it('falls back to a full parse when the text after the region changed', () => {
+    const first = findRegionAgain(layout('A', '<p>1</p>'), undefined);
+    const html = layout('A', '<p>1</p>').replace('<footer>f</footer>', '<footer>g</footer>');
+    expect(findRegionAgain(html, first?.suffix)?.bounds).toEqual(findRegion(html));
+  });
+
+  it('is not fooled by " dj-root" inside a quoted attribute value', () => {
+    const page = (body: string) => `<p title=" dj-root ">x</p><div dj-root>${body}</div><i>end</i>`;
+    const first = findRegionAgain(page('a'), undefined);
+    const again = findRegionAgain(page('bb'), first?.suffix);
+    expect(again?.bounds).toEqual(findRegion(page('bb')));
   });
 });

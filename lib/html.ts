@@ -66,3 +66,46 @@ function regionAt(html: string, tagStart: number): RegionBounds | null {
   if (end === -1 || end < start) end = html.length;
   return { tagStart, start, end };
 }
+
+/**
+ * End of the opening tag that starts at `tagStart` (index after its `>`), and whether it
+ * carries the dj-root attribute outside any quoted value. Quote-aware: `>` inside a quoted
+ * attribute value does not end the tag.
+ */
+function openingTag(html: string, tagStart: number, attrAt: number): { end: number; hasRoot: boolean } | null {
+  let quote = '';
+  let rootOutsideQuotes = false;
+  for (let i = tagStart + 1; i < html.length; i += 1) {
+    const ch = html[i];
+    if (i === attrAt) rootOutsideQuotes = quote === '';
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === '>') {
+      return { end: i + 1, hasRoot: rootOutsideQuotes };
+    }
+  }
+  return null;
+}
+
+/**
+ * `findRegion` for a re-render of a page whose text after the region (`suffix`: the dj-root
+ * closing tag and everything after it) is known from an earlier render. When the new page
+ * still ends with it, only the opening tag is scanned instead of parsing the whole region;
+ * otherwise this is `findRegion`. Returns the bounds and the suffix to pass next time.
+ */
+export function findRegionAgain(html: string, suffix: string | undefined): { bounds: RegionBounds; suffix: string } | null {
+  if (suffix !== undefined && html.endsWith(suffix)) {
+    ROOT_TAG_RE.lastIndex = 0;
+    for (let match = ROOT_TAG_RE.exec(html); match; match = ROOT_TAG_RE.exec(html)) {
+      const tag = openingTag(html, match.index, match.index + match[0].length - ROOT_ATTR.length - 1);
+      const end = html.length - suffix.length;
+      if (tag?.hasRoot && tag.end <= end) return { bounds: { tagStart: match.index, start: tag.end, end }, suffix };
+      if (tag?.hasRoot) break;
+      ROOT_TAG_RE.lastIndex = match.index + 1;
+    }
+  }
+  const bounds = findRegion(html);
+  return bounds && { bounds, suffix: html.slice(bounds.end) };
+}

@@ -2,7 +2,7 @@ import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { ROOT_ATTR } from './constants';
 import { DjustError } from './errors';
-import { escapeHtml, findRegion } from './html';
+import { escapeHtml, findRegion, findRegionAgain } from './html';
 import { metaAttrFor } from './page-metadata';
 import { viewInternals, type LiveView, type LiveViewClass } from './live-view';
 
@@ -124,6 +124,8 @@ function contextOf(view: LiveView, hooks: PageHooks | null): Record<string, unkn
 /** Renders views with one Nunjucks environment. */
 export class Renderer {
   readonly env: nunjucks.Environment;
+  /** Per live view: the page text after its region at the last render (see findRegionAgain). */
+  readonly #suffixes = new WeakMap<LiveView, string>();
 
   constructor(env: nunjucks.Environment) {
     this.env = env;
@@ -148,9 +150,10 @@ export class Renderer {
   /** The inner HTML of the live region, for the live connection. */
   renderRegion(view: LiveView): string {
     const html = this.#render(view, null);
-    const region = findRegion(html);
-    if (!region) throw this.#noRoot(view);
-    return html.slice(region.start, region.end);
+    const found = findRegionAgain(html, this.#suffixes.get(view));
+    if (!found) throw this.#noRoot(view);
+    this.#suffixes.set(view, found.suffix);
+    return html.slice(found.bounds.start, found.bounds.end);
   }
 
   #noRoot(view: LiveView): DjustError {
