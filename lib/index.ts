@@ -5,5 +5,7 @@ export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErro
 export type { DjustLiteOptions, Logger, TitleTemplate } from './options';
 export type {
   ClientMessage, ServerMessage, EventParams, JsonValue, PageMetadataMessage, FlashMessage, ErrorMessage, PatchMessage,
+  NavigateMessage, ParamsMessage,
 } from './protocol';
-export type { MetaInput } from './page-metadata';
+export type { MetaInput, LinkInput, TitleFormatter } from './page-metadata';
+export type { RegionPatch, PatchOp, Path } from './region';
