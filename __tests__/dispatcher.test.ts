@@ -149,6 +149,19 @@ describe('Dispatcher', () => {
   });
 
   describe('lifecycle', () => {
+    it('cancels pending sendAfter timers when the socket closes', async () => {
+      const client = await mount('/push');
+      const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      client.send({ type: 'event', ref: 1, event: 'later', params: { ms: 5000 } });
+      await client.eventResult(1);
+      const pending = timeouts();
+      const before = PushView.infoCalls;
+      await client.close();
+      await waitUntil(() => timeouts() < pending);
+      expect(timeouts()).toBeLessThan(pending);
+      expect(PushView.infoCalls).toBe(before);
+    });
+
     it('unmounts the view when the socket closes', async () => {
       const before = CounterView.unmountCalls;
       const client = await mount();
