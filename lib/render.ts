@@ -4,7 +4,7 @@ import { ROOT_ATTR } from './constants';
 import { DjustError } from './errors';
 import { escapeHtml, findRegion, findRegionAgain } from './html';
 import { metaAttrFor } from './page-metadata';
-import { viewInternals, type LiveView, type LiveViewClass } from './live-view';
+import { LiveView, viewInternals, type LiveViewClass } from './live-view';
 
 /** Folder of the built-in templates (`djust/layout.njk`, `djust/error.njk`). */
 export const BUILTIN_VIEWS = path.resolve(__dirname, '..', 'views');
@@ -99,26 +99,36 @@ export function createEnvironment(viewsDir: string): nunjucks.Environment {
   return prepareEnvironment(env);
 }
 
+const defaultContextData = LiveView.prototype.getContextData;
+
 /**
- * Template context of a view: its fields, page_title (as the document shows it, after the
- * title template) / page_meta / page_links (and camelCase twins), flash.
+ * Template context of a view: its fields (or what an overridden `getContextData()` returns),
+ * then page_title (as the document shows it, after the title template) / page_meta /
+ * page_links (and camelCase twins), flash — the same keys `{...data, page_title, …}` gives.
+ * Built by copying own keys in a loop: an object spread with a computed key sends V8 down a
+ * slow path (~6 µs here vs ~0.2 µs), and the default `getContextData()` copy is skipped.
  */
 function contextOf(view: LiveView, hooks: PageHooks | null): Record<string, unknown> {
   const internals = viewInternals(view);
+  const data = view.getContextData === defaultContextData ? (view as object as Record<string, unknown>) : view.getContextData();
+  const context: Record<string, unknown> = {};
+  const keys = Object.keys(data);
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    context[key] = data[key];
+  }
   const title = internals.metadata.documentTitle;
   const meta = internals.metadata.meta;
   const links = internals.metadata.links;
-  return {
-    ...view.getContextData(),
-    page_title: title,
-    page_meta: meta,
-    page_links: links,
-    pageTitle: title,
-    pageMeta: meta,
-    pageLinks: links,
-    flash: internals.flash.current,
-    [HOOKS_KEY]: hooks,
-  };
+  context.page_title = title;
+  context.page_meta = meta;
+  context.page_links = links;
+  context.pageTitle = title;
+  context.pageMeta = meta;
+  context.pageLinks = links;
+  context.flash = internals.flash.current;
+  context[HOOKS_KEY] = hooks;
+  return context;
 }
 
 /** Renders views with one Nunjucks environment. */

@@ -1,0 +1,132 @@
+/**
+ * Server CPU per event without sockets: the bench's counter view on one Connection whose
+ * Sink encodes the messages as the WebSocket sink does (JSON per message) and drops them.
+ * Measures what djust-lite itself adds per click (parse → handler → render → diff → encode),
+ * and the parts alone (render, diff, encode) for the profile's split.
+ *   npx ts-node --transpile-only bench/hot-path.ts [--events 20000] [--rounds 5]
+ * Prints µs per event (median of rounds) as a table, then JSON.
+ */
+import path from 'node:path';
+import { Connection, type DispatcherContext, type Sink } from '../lib/dispatcher';
+import { eventHandler } from '../lib/decorators';
+import { LiveView, createView } from '../lib/live-view';
+import { resolveOptions } from '../lib/options';
+import { encode, type ServerMessage } from '../lib/protocol';
+import { PubSub } from '../lib/pubsub';
+import { RegionState } from '../lib/region';
+import { Renderer, createEnvironment } from '../lib/render';
+import { TokenSigner } from '../lib/token';
+
+class CounterView extends LiveView {
+  static override template = 'counter.njk';
+  count = 0;
+  label = 'clicks';
+
+  override mount(): void {
+    this.pageTitle = 'Counter 0';
+  }
+
+  @eventHandler()
+  inc(): void {
+    this.count += 1;
+    this.pageTitle = `Counter ${this.count}`;
+  }
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? Math.min(v, 1e7) : fallback;
+}
+
+const EVENTS = arg('events', 20_000);
+const ROUNDS = arg('rounds', 5);
+const options = resolveOptions({ views: path.join(__dirname, 'views'), secret: 'hot-path-secret-hot-path-secret-0123456789', maxEventsPerSecond: 1e9 });
+const renderer = new Renderer(createEnvironment(options.views));
+const signer = new TokenSigner(options.secrets);
+const ctx: DispatcherContext = {
+  options, renderer, signer, pubsub: new PubSub(), views: new Map([['/counter', CounterView]]), now: Date.now,
+  createView: (viewClass) => createView(viewClass, (t) => t),
+};
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/** µs per event through Connection.receive, sink encoding every message. */
+async function fullEvent(): Promise<number> {
+  let bytes = 0;
+  let pending: (() => void) | null = null;
+  const sink: Sink = {
+    send(messages: readonly ServerMessage[]) {
+      for (const m of messages) bytes += encode(m).length;
+      pending?.();
+    },
+    close() {},
+    bufferedBytes: () => 0,
+  };
+  const connection = new Connection(ctx, sink);
+  const token = signer.sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() + 60_000 });
+  const step = (text: string) => new Promise<void>((resolve) => {
+    pending = resolve;
+    connection.receive(text);
+  });
+  await step(JSON.stringify({ type: 'mount', token }));
+  const frame = '{"type":"event","ref":1,"event":"inc","params":{}}';
+  for (let i = 0; i < 2000; i += 1) await step(frame); // warm-up
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < EVENTS; i += 1) await step(frame);
+  const us = Number(process.hrtime.bigint() - start) / 1000 / EVENTS;
+  await connection.close();
+  if (bytes === 0) throw new Error('no bytes sent');
+  return us;
+}
+
+/** µs per renderRegion of a mounted counter view (context + Nunjucks + region cut). */
+function renderOnly(): number {
+  const view = ctx.createView(CounterView) as CounterView;
+  view.mount();
+  for (let i = 0; i < 2000; i += 1) renderer.renderRegion(view);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < EVENTS; i += 1) {
+    view.count = i;
+    renderer.renderRegion(view);
+  }
+  return Number(process.hrtime.bigint() - start) / 1000 / EVENTS;
+}
+
+/** µs per RegionState.update of the counter region (one text op). */
+function diffOnly(): number {
+  const html = (n: number) => `<p id="count">${n}</p><p>clicks</p>`;
+  const region = new RegionState(html(0));
+  for (let i = 1; i <= 2000; i += 1) region.update(html(i));
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < EVENTS; i += 1) region.update(html(i + 3000));
+  return Number(process.hrtime.bigint() - start) / 1000 / EVENTS;
+}
+
+/** µs per encode of one event's messages (patch + page_metadata). */
+function encodeOnly(): number {
+  const start = process.hrtime.bigint();
+  let n = 0;
+  for (let i = 0; i < EVENTS; i += 1) {
+    n += encode({ type: 'patch', ref: i, ops: [['t', [0, 0], String(i)]] }).length;
+    n += encode({ type: 'page_metadata', action: 'title', value: `Counter ${i}` }).length;
+  }
+  if (n === 0) throw new Error('unreachable');
+  return Number(process.hrtime.bigint() - start) / 1000 / EVENTS;
+}
+
+async function main(): Promise<void> {
+  const rows: Record<string, number[]> = { 'event (full)': [], render: [], diff: [], encode: [] };
+  for (let r = 0; r < ROUNDS; r += 1) {
+    rows['event (full)']?.push(await fullEvent());
+    rows.render?.push(renderOnly());
+    rows.diff?.push(diffOnly());
+    rows.encode?.push(encodeOnly());
+  }
+  const result = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, Number(median(v).toFixed(2))]));
+  console.log(`hot path, µs per event (median of ${ROUNDS} × ${EVENTS}), node ${process.version}`);
+  for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(14)} ${v.toFixed(2).padStart(8)}`);
+  console.log(JSON.stringify(result));
+}
+
+void main();
