@@ -4,7 +4,9 @@
  * Measures what djust-lite itself adds per click (parse → handler → render → diff → encode),
  * and the parts alone (render, diff, encode) for the profile's split.
  *   npx ts-node --transpile-only bench/hot-path.ts [--events 20000] [--rounds 5]
- * Prints µs per event (median of rounds) as a table, then JSON.
+ * Prints µs per event (median of rounds) as a table, then JSON. With --expose-gc it also
+ * mounts 3000 Connections and reports the JS heap each one holds when idle (no sockets: what
+ * djust-lite keeps per connection on top of the transport).
  */
 import path from 'node:path';
 import { Connection, type DispatcherContext, type Sink } from '../lib/dispatcher';
@@ -115,6 +117,29 @@ function encodeOnly(): number {
   return Number(process.hrtime.bigint() - start) / 1000 / EVENTS;
 }
 
+/** Heap bytes per idle mounted Connection (null without --expose-gc). */
+async function idleHeap(count: number): Promise<number | null> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  const sink: Sink = { send() {}, close() {}, bufferedBytes: () => 0 };
+  const token = signer.sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() + 60_000 });
+  const mount = JSON.stringify({ type: 'mount', token });
+  const held: Connection[] = [];
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < count; i += 1) {
+    const connection = new Connection(ctx, sink);
+    connection.receive(mount);
+    held.push(connection);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!held.every((c) => c.mounted)) throw new Error('mount failed');
+  gc();
+  const bytes = (process.memoryUsage().heapUsed - before) / count;
+  await Promise.all(held.map((c) => c.close()));
+  return Math.round(bytes);
+}
+
 async function main(): Promise<void> {
   const rows: Record<string, number[]> = { 'event (full)': [], render: [], diff: [], encode: [] };
   for (let r = 0; r < ROUNDS; r += 1) {
@@ -126,7 +151,9 @@ async function main(): Promise<void> {
   const result = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, Number(median(v).toFixed(2))]));
   console.log(`hot path, µs per event (median of ${ROUNDS} × ${EVENTS}), node ${process.version}`);
   for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(14)} ${v.toFixed(2).padStart(8)}`);
-  console.log(JSON.stringify(result));
+  const heap = await idleHeap(3000);
+  if (heap !== null) console.log(`  heap per idle mounted connection: ${heap} B`);
+  console.log(JSON.stringify({ ...result, idleHeapBytes: heap }));
 }
 
 void main();

@@ -53,12 +53,13 @@ const MAX_PATCH_HOPS = 8;
  * after each, the response, then its page metadata, then its flash — in one write.
  * Transports feed it text frames (`receive`) and close it (`close`); it knows nothing of them.
  */
-export class Connection implements Subscriber {
+export class Connection implements Subscriber, ViewHost {
   readonly #ctx: DispatcherContext;
   readonly #sink: Sink;
   readonly #queue: Job[] = [];
-  readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #topics = new Set<string>();
+  /** Allocated on first use (most connections never set a timer or subscribe). */
+  #timers: Set<NodeJS.Timeout> | null = null;
+  #topics: Set<string> | null = null;
   #view: LiveView | null = null;
   #region: RegionState | null = null;
   /** The view's route pattern, and the URL and route params it shows now (live navigation moves them). */
@@ -161,10 +162,10 @@ export class Connection implements Subscriber {
 
   /** Clears timers and subscriptions and unmounts `view` (if any). */
   async #release(view: LiveView | null): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    for (const topic of this.#topics) this.#ctx.pubsub.unsubscribe(topic, this);
-    this.#topics.clear();
+    if (this.#timers) for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers = null;
+    if (this.#topics) for (const topic of this.#topics) this.#ctx.pubsub.unsubscribe(topic, this);
+    this.#topics = null;
     if (!view) return;
     viewInternals(view).host = null;
     try {
@@ -240,7 +241,7 @@ export class Connection implements Subscriber {
     this.#url = url;
     this.#params = params;
     const view = this.#ctx.createView(viewClass);
-    viewInternals(view).host = this.#host();
+    viewInternals(view).host = this;
     let navigate: NavigateMessage | null;
     try {
       await view.mount?.({ params, query: queryOf(url), url, session, connected: true });
@@ -334,7 +335,7 @@ export class Connection implements Subscriber {
    */
   async #update(view: LiveView, out: ServerMessage[], ref: number | null, what: string, run: () => unknown): Promise<void> {
     const internals = viewInternals(view);
-    const fields = { ...view };
+    const fields = ownFields(view);
     const restoreMetadata = internals.metadata.snapshot();
     const at = { url: this.#url, params: this.#params };
     let html: string;
@@ -362,7 +363,7 @@ export class Connection implements Subscriber {
     }
     if (this.#closed) return;
     const patch = (this.#region as RegionState).update(html);
-    if (patch) out.push({ type: 'patch', ref, ...patch });
+    if (patch) out.push('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html });
     else if (ref !== null) out.push({ type: 'reply', ref });
     this.#drainSideChannel(view, out, navigate);
   }
@@ -396,34 +397,50 @@ export class Connection implements Subscriber {
     this.#sink.send(messages);
   }
 
-  #host(): ViewHost {
-    return {
-      subscribe: (topic) => {
-        this.#ctx.pubsub.subscribe(topic, this);
-        this.#topics.add(topic);
-      },
-      unsubscribe: (topic) => {
-        this.#ctx.pubsub.unsubscribe(topic, this);
-        this.#topics.delete(topic);
-      },
-      sendAfter: (message, ms) => {
-        if (typeof ms !== 'number' || !(ms >= 0)) throw new TypeError(`sendAfter(message, ms): ms must be a number ≥ 0, got ${String(ms)}.`);
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          this.deliver(message);
-        }, ms);
-        this.#timers.add(timer);
-        return () => {
-          clearTimeout(timer);
-          this.#timers.delete(timer);
-        };
-      },
+  // ViewHost: the connection is its view's host (no per-view closures).
+
+  /** ViewHost: `view.subscribe(topic)`. */
+  subscribe(topic: string): void {
+    this.#ctx.pubsub.subscribe(topic, this);
+    (this.#topics ??= new Set()).add(topic);
+  }
+
+  /** ViewHost: `view.unsubscribe(topic)`. */
+  unsubscribe(topic: string): void {
+    this.#ctx.pubsub.unsubscribe(topic, this);
+    this.#topics?.delete(topic);
+  }
+
+  /** ViewHost: `view.sendAfter(message, ms)`; returns the cancel function. */
+  sendAfter(message: unknown, ms: number): () => void {
+    if (typeof ms !== 'number' || !(ms >= 0)) throw new TypeError(`sendAfter(message, ms): ms must be a number ≥ 0, got ${String(ms)}.`);
+    const timers = (this.#timers ??= new Set());
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      this.deliver(message);
+    }, ms);
+    timers.add(timer);
+    return () => {
+      clearTimeout(timer);
+      timers.delete(timer);
     };
   }
 
   #viewName(view: LiveView | null = this.#view): string {
     return view ? view.constructor.name : 'view';
   }
+}
+
+/** `{ ...view }` without the spread's slow path for class instances: own enumerable fields. */
+function ownFields(view: LiveView): Record<string, unknown> {
+  const source = view as unknown as Record<string, unknown>;
+  const saved: Record<string, unknown> = {};
+  const keys = Object.keys(source);
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    saved[key] = source[key];
+  }
+  return saved;
 }
 
 function restoreFields(view: LiveView, saved: Record<string, unknown>): void {

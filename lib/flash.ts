@@ -11,7 +11,8 @@ const MAX_PENDING = 32;
  */
 export class Flash {
   readonly #pending: FlashMessage[] = [];
-  readonly #current = new Map<string, string>();
+  /** Allocated on the first put (most views never flash; this is per connection). */
+  #current: Map<string, string> | null = null;
 
   put(level: unknown, message: unknown): void {
     if (typeof level !== 'string' || !LEVEL_RE.test(level)) {
@@ -23,7 +24,7 @@ export class Flash {
     if (typeof message !== 'string') {
       throw new DjustError('DJUST_ERR_INVALID_FLASH', `putFlash("${level}", message): message must be a string, got ${typeof message}.`);
     }
-    this.#current.set(level, message);
+    (this.#current ??= new Map()).set(level, message);
     this.#push({ type: 'flash', action: 'put', level, message });
   }
 
@@ -31,8 +32,8 @@ export class Flash {
     if (level !== undefined && (typeof level !== 'string' || !LEVEL_RE.test(level))) {
       throw new DjustError('DJUST_ERR_INVALID_FLASH', `clearFlash(level?): level must be a lowercase word or omitted, got ${JSON.stringify(level)}.`);
     }
-    if (level === undefined) this.#current.clear();
-    else this.#current.delete(level);
+    if (level === undefined) this.#current?.clear();
+    else this.#current?.delete(level);
     this.#push(level === undefined ? { type: 'flash', action: 'clear' } : { type: 'flash', action: 'clear', level });
   }
 
@@ -43,7 +44,7 @@ export class Flash {
 
   /** level → message of what is shown now. */
   get current(): Record<string, string> {
-    return Object.fromEntries(this.#current);
+    return this.#current === null ? {} : Object.fromEntries(this.#current);
   }
 
   /** The HTML render shows `current`; nothing is pending for the client. */

@@ -89,8 +89,9 @@ function checkRecord(input: unknown, what: string, example: string): asserts inp
  */
 export class PageMetadata {
   #title: string | undefined;
-  readonly #meta = new Map<string, string>();
-  readonly #links = new Map<string, string>();
+  /** Allocated on the first set (most views keep no meta or links; this is per connection). */
+  #meta: Map<string, string> | null = null;
+  #links: Map<string, string> | null = null;
   /** Keys set since the last drain, in first-set order; value = latest (null = remove). */
   readonly #pending = new Map<string, string | null>();
   /** What the client shows, per key (null = known absent). Missing = unknown. */
@@ -120,12 +121,12 @@ export class PageMetadata {
 
   /** Current meta as a fresh record (the `pageMeta` getter). */
   get meta(): Record<string, string> {
-    return Object.fromEntries(this.#meta);
+    return this.#meta === null ? {} : Object.fromEntries(this.#meta);
   }
 
   /** Current links, rel → href, as a fresh record (the `pageLinks` getter). */
   get links(): Record<string, string> {
-    return Object.fromEntries(this.#links);
+    return this.#links === null ? {} : Object.fromEntries(this.#links);
   }
 
   /** Merges a record into the meta: strings and numbers set, `null` removes, `undefined` is skipped. */
@@ -139,7 +140,7 @@ export class PageMetadata {
       }
     }
     for (const [name, content] of entries) {
-      if (content !== undefined) this.#put(this.#meta, metaKey(name), name, content === null ? null : String(content as string | number));
+      if (content !== undefined) this.#put((this.#meta ??= new Map()), metaKey(name), name, content === null ? null : String(content as string | number));
     }
   }
 
@@ -154,7 +155,7 @@ export class PageMetadata {
       assertLinkHref(rel, href);
     }
     for (const [rel, href] of entries) {
-      if (href !== undefined) this.#put(this.#links, linkKey(rel), rel, href as string | null);
+      if (href !== undefined) this.#put((this.#links ??= new Map()), linkKey(rel), rel, href as string | null);
     }
   }
 
@@ -172,8 +173,8 @@ export class PageMetadata {
     this.#pending.clear();
     this.#client.clear();
     this.#client.set(TITLE_KEY, this.documentTitle ?? '');
-    for (const [name, content] of this.#meta) this.#client.set(metaKey(name), content);
-    for (const [rel, href] of this.#links) this.#client.set(linkKey(rel), href);
+    if (this.#meta) for (const [name, content] of this.#meta) this.#client.set(metaKey(name), content);
+    if (this.#links) for (const [rel, href] of this.#links) this.#client.set(linkKey(rel), href);
   }
 
   /**
@@ -192,14 +193,13 @@ export class PageMetadata {
   /** Returns a function that restores title, meta and links to now and drops pending sets (a handler failed). */
   snapshot(): () => void {
     const title = this.#title;
-    const meta = new Map(this.#meta);
-    const links = new Map(this.#links);
+    // Copies only what is there (most views keep no meta or links; this runs per event).
+    const meta = this.#meta === null || this.#meta.size === 0 ? null : new Map(this.#meta);
+    const links = this.#links === null || this.#links.size === 0 ? null : new Map(this.#links);
     return () => {
       this.#title = title;
-      for (const [map, saved] of [[this.#meta, meta], [this.#links, links]] as const) {
-        map.clear();
-        for (const [k, v] of saved) map.set(k, v);
-      }
+      this.#meta = meta;
+      this.#links = links;
       this.#pending.clear();
     };
   }
