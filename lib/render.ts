@@ -2,7 +2,7 @@ import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { ROOT_ATTR } from './constants';
 import { DjustError } from './errors';
-import { escapeHtml, findRegion, findRegionAgain } from './html';
+import { escapeHtml, findRegion, findRegionAgain, ownCopy } from './html';
 import { metaAttrFor } from './page-metadata';
 import { LiveView, viewInternals, type LiveViewClass } from './live-view';
 
@@ -163,7 +163,7 @@ export class Renderer {
     const found = findRegionAgain(html, this.#suffixes.get(view));
     if (!found) throw this.#noRoot(view);
     this.#suffixes.set(view, found.suffix);
-    return html.slice(found.bounds.start, found.bounds.end);
+    return ownCopy(html.slice(found.bounds.start, found.bounds.end));
   }
 
   #noRoot(view: LiveView): DjustError {
