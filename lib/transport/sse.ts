@@ -14,6 +14,9 @@ interface Live {
 
 type Counter = { count: () => number; track: (delta: 1 | -1) => void };
 
+/** Headers of the 202 a message POST gets (flat array: the cheapest form for writeHead). */
+const ACCEPTED_HEADERS = ['Content-Length', '0', 'Cache-Control', 'no-store'];
+
 const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const;
 
 /** Answers with a status and a one-line plain-text reason (readable in curl). */
@@ -72,10 +75,13 @@ export class SseTransport {
   readonly #counter: Counter;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #host: SessionHost;
+  /** `${base}/:session/message` with a well-formed id: the per-event POST, routed without URL parsing. */
+  readonly #messagePath: RegExp;
 
   constructor(ctx: DispatcherContext, counter: Counter) {
     this.#ctx = ctx;
     this.#base = `${ctx.options.prefix}/sse`;
+    this.#messagePath = new RegExp(`^${this.#base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([A-Za-z0-9_-]{8,128})/message(?:\\?|$)`);
     this.#counter = counter;
     const { sseBufferSize, sseLingerMs, sseRetryMs } = ctx.options;
     this.#host = { bufferSize: sseBufferSize, lingerMs: sseLingerMs, retryMs: sseRetryMs, end: (session) => void this.#end(session) };
@@ -93,6 +99,17 @@ export class SseTransport {
   /** Takes requests under `${prefix}/sse`; returns false for every other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (!(req.url ?? '').startsWith(this.#base)) return false;
+    // The hot path (one POST per event): a plain `…/:session/message` needs no URL parsing and
+    // none of the checks below it would fail (its pathname is the raw path).
+    const postTo = req.method === 'POST' ? this.#messagePath.exec(req.url ?? '')?.[1] : undefined;
+    if (postTo !== undefined) {
+      if (!originAllowed(req, this.#ctx.options.allowedOrigins)) {
+        refuse(res, 403, 'Forbidden: Origin not allowed (option allowedOrigins).');
+        return true;
+      }
+      this.#message(req, res, postTo).catch((err: unknown) => this.#failed(req, res, `${this.#base}/${postTo}/message`, err));
+      return true;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path !== this.#base && !path.startsWith(`${this.#base}/`)) return false;
@@ -118,12 +135,14 @@ export class SseTransport {
     const work = req.method === 'GET' ? this.#stream(req, res, id, url.searchParams)
       : req.method === 'POST' ? this.#message(req, res, id)
       : this.#delete(res, id);
-    work.catch((err: unknown) => {
-      this.#ctx.options.logger.error(`djust-lite: SSE ${req.method ?? ''} ${path} failed`, err);
-      if (!res.headersSent) refuse(res, 500, 'Internal Server Error: see the server log.');
-      else res.end();
-    });
+    work.catch((err: unknown) => this.#failed(req, res, path, err));
     return true;
+  }
+
+  #failed(req: IncomingMessage, res: ServerResponse, path: string, err: unknown): void {
+    this.#ctx.options.logger.error(`djust-lite: SSE ${req.method ?? ''} ${path} failed`, err);
+    if (!res.headersSent) refuse(res, 500, 'Internal Server Error: see the server log.');
+    else res.end();
   }
 
   async #stream(req: IncomingMessage, res: ServerResponse, id: string, query: URLSearchParams): Promise<void> {
@@ -171,7 +190,7 @@ export class SseTransport {
     const live = this.#sessions.get(id);
     if (!live) return this.#unknown(res, id);
     live.connection.receive(body);
-    res.writeHead(202, { 'Content-Length': '0', 'Cache-Control': 'no-store' });
+    res.writeHead(202, ACCEPTED_HEADERS);
     res.end();
   }
 
