@@ -29,13 +29,16 @@ export interface RegionOptions {
  */
 export class RegionState {
   #html: string;
-  #tree: Tree;
+  /**
+   * The parsed `html`; null until the first update needs it. An idle connection that never
+   * sent an event keeps no tree (~1.7 KB for a small region, more for a big one).
+   */
+  #tree: Tree | null = null;
   readonly #rootTag: string;
 
   constructor(html: string, options: RegionOptions = {}) {
     this.#rootTag = options.rootTag ?? '';
     this.#html = html;
-    this.#tree = parseRegion(html, this.#rootTag);
   }
 
   /** The HTML the client's region now shows. */
@@ -43,19 +46,19 @@ export class RegionState {
     return this.#html;
   }
 
-  /** Why the last render is sent as HTML rather than ops ('' when it diffs exactly). */
-  get fallbackReason(): string {
-    return this.#tree.reason;
+  /** Why the last render is sent as HTML rather than ops ('' when it diffs exactly). Parses it if no update has yet. */
+  fallbackReason(): string {
+    return (this.#tree ??= parseRegion(this.#html, this.#rootTag)).reason;
   }
 
   /**
    * What to send for the render `next`: `{ops}` (lib/diff/FORMAT.md), `{html}` when that is
-   * smaller or either render is not exact (see `fallbackReason`), or null when the client's
+   * smaller or either render is not exact (see `fallbackReason()`), or null when the client's
    * DOM would not change. The new render becomes `html`.
    */
   update(next: string): RegionPatch | null {
     if (next === this.#html) return null;
-    const prev = this.#tree;
+    const prev = this.#tree ?? parseRegion(this.#html, this.#rootTag);
     const tree = reparse(prev, next, this.#rootTag);
     this.#html = next;
     this.#tree = tree;
