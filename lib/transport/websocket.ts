@@ -10,20 +10,30 @@ import { encode, type ServerMessage } from '../protocol';
 type WithSocket = { _socket?: Duplex & { cork(): void; uncork(): void } };
 
 /** A Sink over one WebSocket: each message its own text frame, all of a job in one TCP write. */
-function websocketSink(ws: WebSocket): Sink {
-  return {
-    send(messages: readonly ServerMessage[]) {
-      if (ws.readyState !== ws.OPEN) return;
-      const socket = (ws as unknown as WithSocket)._socket;
-      socket?.cork();
-      for (const message of messages) ws.send(encode(message));
-      socket?.uncork();
-    },
-    close(code, reason) {
-      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
-    },
-    bufferedBytes: () => ws.bufferedAmount,
-  };
+class WebSocketSink implements Sink {
+  readonly #ws: WebSocket;
+
+  constructor(ws: WebSocket) {
+    this.#ws = ws;
+  }
+
+  send(messages: readonly ServerMessage[]): void {
+    const ws = this.#ws;
+    if (ws.readyState !== ws.OPEN) return;
+    const socket = (ws as unknown as WithSocket)._socket;
+    socket?.cork();
+    for (const message of messages) ws.send(encode(message));
+    socket?.uncork();
+  }
+
+  close(code: number, reason: string): void {
+    const ws = this.#ws;
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
+  }
+
+  bufferedBytes(): number {
+    return this.#ws.bufferedAmount;
+  }
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
@@ -42,6 +52,8 @@ export class WebSocketTransport {
   readonly #track: (delta: 1 | -1) => void;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #alive = new WeakSet<WebSocket>();
+  /** One listener for every socket (ws calls it with `this` = the socket): no closure per connection. */
+  readonly #onPong: (this: WebSocket) => void;
 
   constructor(ctx: DispatcherContext, counter: { count: () => number; track: (delta: 1 | -1) => void }) {
     this.#ctx = ctx;
@@ -49,6 +61,10 @@ export class WebSocketTransport {
     this.#connections = counter.count;
     this.#track = counter.track;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: ctx.options.maxMessageBytes, perMessageDeflate: false });
+    const alive = this.#alive;
+    this.#onPong = function onPong(this: WebSocket) {
+      alive.add(this);
+    };
     this.#heartbeat = setInterval(() => this.#sweep(), ctx.options.heartbeatMs);
     this.#heartbeat.unref();
   }
@@ -71,10 +87,10 @@ export class WebSocketTransport {
   }
 
   #accept(ws: WebSocket): void {
-    const connection = new Connection(this.#ctx, websocketSink(ws));
+    const connection = new Connection(this.#ctx, new WebSocketSink(ws));
     this.#track(1);
     this.#alive.add(ws);
-    ws.on('pong', () => this.#alive.add(ws));
+    ws.on('pong', this.#onPong);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
         connection.reject('bad_message', 'Binary frames are not accepted; send JSON text frames.');
