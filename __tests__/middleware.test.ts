@@ -1,3 +1,4 @@
+import https from 'node:https';
 import express from 'express';
 import nunjucks from 'nunjucks';
 import request from 'supertest';
@@ -126,6 +127,19 @@ describe('Middleware', () => {
       expect(res.text).toContain('LiveClient');
       await request(app).get('/djust/client.js').set('If-None-Match', res.headers.etag as string).expect(304);
       await live.close();
+    });
+  });
+
+  describe('attach()', () => {
+    it('takes an http.Server or an https.Server and refuses anything else', () => {
+      const live = djustLite({ views: FIXTURE_VIEWS });
+      const server = new https.Server();
+      expect(live.attach(server)).toBe(live);
+      expect(server.listenerCount('upgrade')).toBe(1);
+      live.attach(server);
+      expect(server.listenerCount('upgrade')).toBe(1);
+      expect(() => live.attach({} as never)).toThrow(/server must be an http.Server or https.Server/);
+      void live.close();
     });
   });
 

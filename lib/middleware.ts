@@ -1,4 +1,6 @@
-import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Router } from 'express';
 import { BUNDLE_NAME, ClientAssets } from './assets';
@@ -25,7 +27,7 @@ export interface DjustLite {
   /** Serves `ViewClass` at `path` (Express path syntax, e.g. `/store/:id`). Returns the middleware. */
   route(path: string, viewClass: LiveViewClass): DjustLite;
   /** Handles WebSocket upgrades on `server`. Optional: otherwise done on the first request seen. */
-  attach(server: HttpServer): DjustLite;
+  attach(server: HttpServer | HttpsServer): DjustLite;
   /** Delivers `message` to `handleInfo` of every view subscribed to `topic`; returns how many. */
   broadcast(topic: string, message: unknown): number;
   /** Live connections open now (WebSocket and SSE). */
@@ -87,7 +89,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   const sse = new SseTransport(ctx, counter);
   const assets = new ClientAssets();
   const router = Router();
-  const attached = new WeakSet<HttpServer>();
+  const attached = new WeakSet<HttpServer | HttpsServer>();
   const { prefix } = options;
   function scriptsTag(token: string): string {
     return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${assets.version}" data-djust-token="${escapeHtml(token)}" ` +
@@ -128,7 +130,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     res.end(html);
   }
 
-  function onUpgrade(this: HttpServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  function onUpgrade(this: HttpServer | HttpsServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (websocket.handleUpgrade(req, socket, head)) return;
     // Not ours; if nobody else listens for upgrades, answer instead of leaving it hanging.
     if (this.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -136,7 +138,8 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
 
   const live = function djustLiteMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const server = (req.socket as { server?: unknown }).server;
-    if (server instanceof HttpServer) live.attach(server);
+    // http.Server and https.Server are both net.Servers that emit 'upgrade'.
+    if (server instanceof NetServer) live.attach(server as HttpServer);
     if (sse.handle(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     if (path.startsWith(`${prefix}/`) && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -157,7 +160,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     return live;
   };
   live.attach = (server) => {
-    if (!(server instanceof HttpServer)) throw new TypeError('attach(server): server must be an http.Server or https.Server (what app.listen() returns).');
+    if (!(server instanceof NetServer)) throw new TypeError('attach(server): server must be an http.Server or https.Server (what app.listen() returns).');
     if (attached.has(server)) return live;
     attached.add(server);
     server.on('upgrade', onUpgrade);
