@@ -4,63 +4,26 @@
  * @jest-environment jsdom
  * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
  */
-import WebSocket from 'ws';
 import { LiveClient } from '../public/client.js';
 import { CounterView } from './fixtures/views';
 import { fetchPage, startApp, type TestApp } from './helpers/server';
+import { waitFor, wsTransports } from './helpers/ws-transport';
 
 let app: TestApp;
-const sockets: WebSocket[] = [];
+const transports = wsTransports(() => app.base);
 
 beforeAll(async () => {
   app = await startApp((live) => live.route('/counter', CounterView));
 });
 afterAll(async () => {
-  for (const ws of sockets) ws.terminate();
+  transports.terminateAll();
   await app.close();
 });
-
-/** A transport for LiveClient over the `ws` package, shaped like public/socket.js. */
-function wsTransport(prefix: string, handlers: { onOpen(): void; onMessage(m: unknown): void; onClose(opened: boolean): void }) {
-  const ws = new WebSocket(`${app.base.replace('http', 'ws')}${prefix}/ws`);
-  sockets.push(ws);
-  let opened = false;
-  ws.on('open', () => {
-    opened = true;
-    handlers.onOpen();
-  });
-  ws.on('message', (data) => handlers.onMessage(JSON.parse(data.toString())));
-  ws.on('close', () => handlers.onClose(opened));
-  ws.on('error', () => undefined);
-  return {
-    send(message: object) {
-      if (ws.readyState !== WebSocket.OPEN) return false;
-      ws.send(JSON.stringify(message));
-      return true;
-    },
-    close() {
-      ws.removeAllListeners('close');
-      ws.close();
-    },
-  };
-}
-
-function waitFor(cond: () => boolean, timeoutMs = 4000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const end = Date.now() + timeoutMs;
-    const tick = () => {
-      if (cond()) return resolve();
-      if (Date.now() > end) return reject(new Error('condition not met in time'));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
 
 async function loadPage(): Promise<LiveClient> {
   const { html, token } = await fetchPage(app.base, '/counter');
   document.documentElement.innerHTML = html.replace(/^<!doctype html>\s*<html>/i, '').replace(/<\/html>\s*$/, '');
-  return new LiveClient(document, { token, prefix: '/djust', transport: 'websocket' }, { websocket: wsTransport });
+  return new LiveClient(document, { token, prefix: '/djust', transport: 'websocket' }, { websocket: transports.connect });
 }
 
 describe('LiveClient', () => {
@@ -107,7 +70,7 @@ describe('LiveClient', () => {
     const root = document.querySelector('[dj-root]') as HTMLElement;
     client.start();
     await waitFor(() => root.classList.contains('dj-connected'));
-    sockets.at(-1)?.terminate();
+    transports.sockets.at(-1)?.terminate();
     await waitFor(() => root.classList.contains('dj-disconnected'));
     await waitFor(() => root.classList.contains('dj-connected'));
     client.pushEvent('inc', {});

@@ -4,13 +4,13 @@
  * @jest-environment jsdom
  * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
  */
-import WebSocket from 'ws';
 import { LiveClient } from '../public/client.js';
 import { ShopView } from './fixtures/head-views';
 import { fetchPage, startApp, type TestApp } from './helpers/server';
+import { waitFor, wsTransports } from './helpers/ws-transport';
 
 let app: TestApp;
-const sockets: WebSocket[] = [];
+const transports = wsTransports(() => app.base);
 let client: LiveClient | null = null;
 /** Every server message the client handled, in order. */
 let received: { type: string; ref?: number | null }[] = [];
@@ -25,46 +25,9 @@ afterEach(() => {
   client = null;
 });
 afterAll(async () => {
-  for (const ws of sockets) ws.terminate();
+  transports.terminateAll();
   await app.close();
 });
-
-/** A transport for LiveClient over the `ws` package, shaped like public/socket.js. */
-function wsTransport(prefix: string, handlers: { onOpen(): void; onMessage(m: unknown): void; onClose(opened: boolean): void }) {
-  const ws = new WebSocket(`${app.base.replace('http', 'ws')}${prefix}/ws`);
-  sockets.push(ws);
-  let opened = false;
-  ws.on('open', () => {
-    opened = true;
-    handlers.onOpen();
-  });
-  ws.on('message', (data) => handlers.onMessage(JSON.parse(data.toString())));
-  ws.on('close', () => handlers.onClose(opened));
-  ws.on('error', () => undefined);
-  return {
-    send(message: object) {
-      if (ws.readyState !== WebSocket.OPEN) return false;
-      ws.send(JSON.stringify(message));
-      return true;
-    },
-    close() {
-      ws.removeAllListeners('close');
-      ws.close();
-    },
-  };
-}
-
-function waitFor(cond: () => boolean, timeoutMs = 4000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const end = Date.now() + timeoutMs;
-    const tick = () => {
-      if (cond()) return resolve();
-      if (Date.now() > end) return reject(new Error('condition not met in time'));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
 
 /** Loads `path` into the jsdom document as the browser would, and connects a LiveClient. */
 async function open(path: string, announce = true): Promise<LiveClient> {
@@ -72,7 +35,7 @@ async function open(path: string, announce = true): Promise<LiveClient> {
   history.replaceState(null, '', path);
   document.documentElement.innerHTML = html.replace(/^<!doctype html>\s*<html>/i, '').replace(/<\/html>\s*$/, '');
   received = [];
-  client = new LiveClient(document, { token, prefix: '/djust', transport: 'websocket', announce }, { websocket: wsTransport }).start();
+  client = new LiveClient(document, { token, prefix: '/djust', transport: 'websocket', announce }, { websocket: transports.connect }).start();
   await waitFor(() => document.querySelector('[dj-root]')?.classList.contains('dj-connected') === true);
   return client;
 }
