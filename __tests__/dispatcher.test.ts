@@ -1,17 +1,17 @@
-import { CounterView, PushView } from './fixtures/views';
+import { CounterView, PushView, RowsView } from './fixtures/views';
 import { startApp, WsClient, type TestApp } from './helpers/server';
 
 let app: TestApp;
 const clients: WsClient[] = [];
 
-async function mount(path = '/counter'): Promise<WsClient> {
-  const client = await WsClient.mount(app.base, path);
+async function mount(path = '/counter', rootTag?: string): Promise<WsClient> {
+  const client = await WsClient.mount(app.base, path, { rootTag });
   clients.push(client);
   return client;
 }
 
 beforeAll(async () => {
-  app = await startApp((live) => live.route('/counter', CounterView).route('/push', PushView));
+  app = await startApp((live) => live.route('/counter', CounterView).route('/push', PushView).route('/rows', RowsView));
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -67,6 +67,18 @@ describe('Dispatcher', () => {
       const [patch] = await client.eventResult(4);
       expect(patch).toMatchObject({ type: 'patch', ref: 4 });
       expect(client.region()).toBe('<p id="count">0</p><p id="label">&lt;b&gt;x&lt;/b&gt;</p>');
+    });
+  });
+
+  describe('region diff', () => {
+    it('patches the rows of a <tbody dj-root> with ops, not the whole region', async () => {
+      const client = await mount('/rows', 'tbody');
+      client.send({ type: 'event', ref: 1, event: 'bump', params: { id: 2 } });
+      const [patch] = await client.eventResult(1);
+      expect(patch).toMatchObject({ type: 'patch', ref: 1 });
+      expect(patch?.ops).toBeDefined();
+      expect(patch?.html).toBeUndefined();
+      expect(client.region()).toContain('<tr dj-key="2"><td>row 2</td><td>3</td></tr>');
     });
   });
 

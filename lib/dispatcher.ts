@@ -247,7 +247,8 @@ export class Connection implements Subscriber, ViewHost {
       await view.mount?.({ params, query: queryOf(url), url, session, connected: true });
       await view.handleParams?.(params, url, queryOf(url));
       navigate = await this.#followPatches(view);
-      this.#region = new RegionState(this.#ctx.renderer.renderRegion(view));
+      const html = this.#ctx.renderer.renderRegion(view);
+      this.#region = new RegionState(html, { rootTag: this.#ctx.renderer.rootTagOf(view) });
     } catch (err) {
       viewInternals(view).host = null;
       this.#ctx.options.logger.error(`djust-lite: ${viewClass.name}.mount() failed on connect`, err);

@@ -136,6 +136,8 @@ export class Renderer {
   readonly env: nunjucks.Environment;
   /** Per live view: the page text after its region at the last render (see findRegionAgain). */
   readonly #suffixes = new WeakMap<LiveView, string>();
+  /** Per live view: the tag name of its dj-root element (tells the diff how a browser parses the region). */
+  readonly #rootTags = new WeakMap<LiveView, string>();
 
   constructor(env: nunjucks.Environment) {
     this.env = env;
@@ -162,8 +164,14 @@ export class Renderer {
     const html = this.#render(view, null);
     const found = findRegionAgain(html, this.#suffixes.get(view));
     if (!found) throw this.#noRoot(view);
+    if (!this.#suffixes.has(view)) this.#rootTags.set(view, /^<([A-Za-z][^\s/>]*)/.exec(html.slice(found.bounds.tagStart, found.bounds.tagStart + 64))?.[1] ?? '');
     this.#suffixes.set(view, found.suffix);
     return ownCopy(html.slice(found.bounds.start, found.bounds.end));
+  }
+
+  /** Tag name of the view's dj-root element, as of its last `renderRegion` ('' before). */
+  rootTagOf(view: LiveView): string {
+    return this.#rootTags.get(view) ?? '';
   }
 
   #noRoot(view: LiveView): DjustError {

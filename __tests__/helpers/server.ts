@@ -80,8 +80,11 @@ export class WsClient {
   /** The live region as a browser would show it: `mounted` and `patch` applied by public/patch.js. */
   readonly #root: Element;
 
-  private constructor(readonly ws: WebSocket) {
-    this.#root = scratchDocument().createElement('main');
+  private constructor(readonly ws: WebSocket, rootTag = 'main') {
+    // The region's element decides how its HTML parses (`<tr>` needs a table section).
+    const doc = scratchDocument();
+    this.#root = doc.createElement(rootTag);
+    if (rootTag === 'tbody') doc.createElement('table').appendChild(this.#root);
     ws.on('message', (data) => {
       const message = JSON.parse(data.toString()) as Msg;
       if (message.type === 'mounted' || message.type === 'patch') applyPatch(this.#root, message);
@@ -96,19 +99,19 @@ export class WsClient {
     });
   }
 
-  static open(base: string, options: { origin?: string; prefix?: string } = {}): Promise<WsClient> {
+  static open(base: string, options: { origin?: string; prefix?: string; rootTag?: string } = {}): Promise<WsClient> {
     const ws = new WebSocket(`${base.replace('http', 'ws')}${options.prefix ?? '/djust'}/ws`, options.origin ? { origin: options.origin } : {});
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new WsClient(ws)));
+      ws.once('open', () => resolve(new WsClient(ws, options.rootTag)));
       ws.once('error', reject);
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
     });
   }
 
   /** Opens, mounts with the token of `pathname` and waits for `mounted`. */
-  static async mount(base: string, pathname: string): Promise<WsClient> {
+  static async mount(base: string, pathname: string, options: { rootTag?: string } = {}): Promise<WsClient> {
     const { token } = await fetchPage(base, pathname);
-    const client = await WsClient.open(base);
+    const client = await WsClient.open(base, options);
     client.send({ type: 'mount', token });
     await client.waitFor((m) => m.type === 'mounted');
     return client;
