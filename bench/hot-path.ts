@@ -10,30 +10,14 @@
  */
 import path from 'node:path';
 import { Connection, type DispatcherContext, type Sink } from '../lib/dispatcher';
-import { eventHandler } from '../lib/decorators';
-import { LiveView, createView } from '../lib/live-view';
+import { createView } from '../lib/live-view';
 import { resolveOptions } from '../lib/options';
 import { encode, type ServerMessage } from '../lib/protocol';
 import { PubSub } from '../lib/pubsub';
 import { RegionState } from '../lib/region';
 import { Renderer, createEnvironment } from '../lib/render';
 import { TokenSigner } from '../lib/token';
-
-class CounterView extends LiveView {
-  static override template = 'counter.njk';
-  count = 0;
-  label = 'clicks';
-
-  override mount(): void {
-    this.pageTitle = 'Counter 0';
-  }
-
-  @eventHandler()
-  inc(): void {
-    this.count += 1;
-    this.pageTitle = `Counter ${this.count}`;
-  }
-}
+import { CounterView } from './counter-view';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

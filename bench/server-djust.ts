@@ -5,40 +5,9 @@
  */
 import path from 'node:path';
 import express from 'express';
-import { djustLite, eventHandler, LiveView } from '../lib';
+import { djustLite } from '../lib';
+import { CounterView } from './counter-view';
 import { serveParent } from './server-child';
-
-/**
- * The same counter LiveViewJS serves (liveviewjs/server.js): `inc` changes the count and the
- * title (the click→title scenario), `retitle` changes only the title, `bump` only the count.
- */
-class CounterView extends LiveView {
-  static override template = 'counter.njk';
-  count = 0;
-  label = 'clicks';
-  titles = 0;
-
-  override mount(): void {
-    this.pageTitle = 'Counter 0';
-  }
-
-  @eventHandler()
-  inc(): void {
-    this.count += 1;
-    this.pageTitle = `Counter ${this.count}`;
-  }
-
-  @eventHandler()
-  retitle(): void {
-    this.titles += 1;
-    this.pageTitle = `Counter ${this.count} (${this.titles})`;
-  }
-
-  @eventHandler()
-  bump(): void {
-    this.count += 1;
-  }
-}
 
 const live = djustLite({
   views: process.env.BENCH_VIEWS ?? path.join(__dirname, '..', '..', '..', 'views'),
