@@ -105,6 +105,42 @@ describe('Dispatcher', () => {
       expect(client.region(first)).toContain('<p id="count">1</p>');
       expect(client.region(second)).toContain('<p id="count">2</p>');
     });
+
+    it('keeps a synchronous handler behind an async one that is still running', async () => {
+      const client = await mount();
+      client.send({ type: 'event', ref: 1, event: 'slow', params: { ms: 30 } });
+      client.send({ type: 'event', ref: 2, event: 'inc', params: {} });
+      const second = await client.waitFor((m) => m.type === 'patch' && m.ref === 2);
+      const first = client.messages.find((m) => m.ref === 1);
+      expect(client.messages.indexOf(first!)).toBeLessThan(client.messages.indexOf(second));
+      expect(client.region(first)).toContain('<p id="count">1</p>');
+      expect(client.region(second)).toContain('<p id="count">2</p>');
+    });
+
+    it('rolls back an async handler that rejects, and goes on with the next event', async () => {
+      const client = await mount();
+      client.send({ type: 'event', ref: 1, event: 'slowBoom', params: {} });
+      client.send({ type: 'event', ref: 2, event: 'inc', params: {} });
+      const failed = await client.eventResult(1);
+      expect(failed).toEqual([expect.objectContaining({ type: 'error', ref: 1, code: 'handler_failed' })]);
+      const [patch, title] = await client.eventResult(2);
+      expect(patch).toMatchObject({ type: 'patch', ref: 2 });
+      expect(client.region()).toContain('<p id="count">1</p>');
+      expect(title).toEqual({ type: 'page_metadata', action: 'title', value: 'Counter (1)' });
+    });
+
+    it('waits for a handler\'s thenable that is not a Promise, and rolls back when it rejects', async () => {
+      const client = await mount();
+      client.send({ type: 'event', ref: 1, event: 'thenable', params: {} });
+      const [patch] = await client.eventResult(1);
+      expect(patch).toMatchObject({ type: 'patch', ref: 1 });
+      expect(client.region()).toContain('<p id="count">10</p>');
+      client.send({ type: 'event', ref: 2, event: 'thenable', params: { fail: true } });
+      expect(await client.eventResult(2)).toEqual([expect.objectContaining({ type: 'error', ref: 2, code: 'handler_failed' })]);
+      client.send({ type: 'event', ref: 3, event: 'inc', params: {} });
+      await client.eventResult(3);
+      expect(client.region()).toContain('<p id="count">11</p>');
+    });
   });
 
   describe('isolation', () => {

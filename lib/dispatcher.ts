@@ -1,7 +1,7 @@
 import { clearTimeout, setTimeout } from 'node:timers';
 import { handlersOf } from './decorators';
 import { DjustError, wireCodeOf, type WireErrorCode } from './errors';
-import { viewInternals, type LiveView, type LiveViewClass, type ViewHost } from './live-view';
+import { viewInternals, type LiveView, type LiveViewClass, type PendingPatch, type ViewHost } from './live-view';
 import { isLocalPath, paramsForPatch } from './navigation';
 import type { ResolvedOptions } from './options';
 import {
@@ -187,29 +187,46 @@ export class Connection implements Subscriber, ViewHost {
 
   #enqueue(job: Job): void {
     this.#queue.push(job);
-    if (!this.#running) void this.#drainQueue();
+    if (!this.#running) this.#drainQueue();
   }
 
-  async #drainQueue(): Promise<void> {
+  /**
+   * Runs queued jobs one at a time. A job whose handlers are all synchronous completes (and
+   * writes) before this returns, without a microtask hop per step; a job that returns a
+   * promise suspends the queue, which resumes from that promise's settlement.
+   */
+  #drainQueue(): void {
     this.#running = true;
-    try {
-      for (let job = this.#queue.shift(); job !== undefined && !this.#closed; job = this.#queue.shift()) {
-        const out: ServerMessage[] = [];
-        try {
-          await this.#run(job, out);
-        } catch (err) {
-          // #run handles user errors itself; this is a bug in djust-lite: report, keep going.
-          this.#ctx.options.logger.error('djust-lite: internal error while dispatching', err);
-          out.push(errorMessage('handler_failed', 'Internal error; see the server log.', job.kind === 'event' || job.kind === 'params' ? job.message.ref : null));
-        }
-        this.#write(out);
+    for (let job = this.#queue.shift(); job !== undefined && !this.#closed; job = this.#queue.shift()) {
+      const out: ServerMessage[] = [];
+      let pending: void | Promise<void> = undefined;
+      try {
+        pending = this.#run(job, out);
+      } catch (err) {
+        this.#internalError(err, job, out);
       }
-    } finally {
-      this.#running = false;
+      if (pending) {
+        const current = job;
+        pending
+          .catch((err: unknown) => this.#internalError(err, current, out))
+          .then(() => {
+            this.#write(out);
+            this.#drainQueue();
+          });
+        return; // stays #running until the job settles
+      }
+      this.#write(out);
     }
+    this.#running = false;
   }
 
-  async #run(job: Job, out: ServerMessage[]): Promise<void> {
+  /** #run handles user errors itself; reaching this is a bug in djust-lite: report, keep going. */
+  #internalError(err: unknown, job: Job, out: ServerMessage[]): void {
+    this.#ctx.options.logger.error('djust-lite: internal error while dispatching', err);
+    out.push(errorMessage('handler_failed', 'Internal error; see the server log.', job.kind === 'event' || job.kind === 'params' ? job.message.ref : null));
+  }
+
+  #run(job: Job, out: ServerMessage[]): void | Promise<void> {
     switch (job.kind) {
       case 'error':
         out.push(job.message);
@@ -261,7 +278,7 @@ export class Connection implements Subscriber, ViewHost {
   }
 
   /** Live navigation from the client: `handleParams` for the URL it now shows, then as for events. */
-  async #navigate(message: ParamsMessage, out: ServerMessage[]): Promise<void> {
+  #navigate(message: ParamsMessage, out: ServerMessage[]): void | Promise<void> {
     const view = this.#view;
     if (!view) return;
     const params = paramsForPatch(this.#route, { url: this.#url, params: this.#params }, message.url);
@@ -272,22 +289,28 @@ export class Connection implements Subscriber, ViewHost {
     }
     // Back/forward: the client restored that entry's head itself; what we sent before is stale.
     if (message.pop) viewInternals(view).metadata.forgetClient();
-    await this.#update(view, out, message.ref, 'handleParams', async () => {
+    return this.#update(view, out, message.ref, 'handleParams', () => {
       this.#url = message.url;
       this.#params = params;
-      await view.handleParams?.(params, message.url, queryOf(message.url));
+      return view.handleParams?.(params, message.url, queryOf(message.url));
     });
   }
 
   /**
    * Runs `handleParams` for each `pushPatch` the view made (a handleParams may patch again, up
-   * to MAX_PATCH_HOPS times) and returns the `navigate` message for the client, or null.
+   * to MAX_PATCH_HOPS times) and returns the `navigate` message for the client, or null
+   * (synchronously when the view made no pushPatch).
    */
-  async #followPatches(view: LiveView): Promise<NavigateMessage | null> {
+  #followPatches(view: LiveView): NavigateMessage | null | Promise<NavigateMessage | null> {
+    const patch = viewInternals(view).takePatch();
+    return patch ? this.#patchChain(view, patch) : null;
+  }
+
+  async #patchChain(view: LiveView, first: PendingPatch): Promise<NavigateMessage | null> {
     const internals = viewInternals(view);
     let navigate: NavigateMessage | null = null;
     let replace = true;
-    for (let patch = internals.takePatch(), hops = 0; patch; patch = internals.takePatch(), hops += 1) {
+    for (let patch: PendingPatch | null = first, hops = 0; patch; patch = internals.takePatch(), hops += 1) {
       if (hops === MAX_PATCH_HOPS) {
         throw new DjustError('DJUST_ERR_INVALID_ROUTE', `pushPatch: more than ${MAX_PATCH_HOPS} in a row (handleParams keeps calling pushPatch); the last was "${patch.url}".`);
       }
@@ -307,7 +330,7 @@ export class Connection implements Subscriber, ViewHost {
     return navigate;
   }
 
-  async #event(message: EventMessage, out: ServerMessage[]): Promise<void> {
+  #event(message: EventMessage, out: ServerMessage[]): void | Promise<void> {
     const view = this.#view;
     if (!view) return; // mount failed; the connection is closing
     const method = handlersOf(view.constructor).get(message.event);
@@ -316,57 +339,90 @@ export class Connection implements Subscriber, ViewHost {
       return;
     }
     const handler = (view as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
-    await this.#update(view, out, message.ref, `${method}("${message.event}")`, () => handler.call(view, message.params));
+    return this.#update(view, out, message.ref, `${method}("${message.event}")`, () => handler.call(view, message.params));
   }
 
-  async #info(payload: unknown, out: ServerMessage[]): Promise<void> {
+  #info(payload: unknown, out: ServerMessage[]): void | Promise<void> {
     const view = this.#view;
     if (!view) return;
     if (!view.handleInfo) {
       this.#ctx.options.logger.warn(`djust-lite: ${this.#viewName(view)} received a message but has no handleInfo(); it was dropped.`);
       return;
     }
-    await this.#update(view, out, null, 'handleInfo', () => view.handleInfo?.(payload));
+    return this.#update(view, out, null, 'handleInfo', () => view.handleInfo?.(payload));
   }
 
   /**
    * The hot path, top to bottom: handler → render → diff → response → page metadata → flash.
    * A handler or render that throws leaves the view as it was before the handler (own fields,
-   * title and meta) and sends `error` for its ref; nothing it queued is sent.
+   * title and meta) and sends `error` for its ref; nothing it queued is sent. Synchronous
+   * handlers run the whole path synchronously; a promise from the handler (or from a
+   * handleParams after pushPatch) makes the rest wait for it.
    */
-  async #update(view: LiveView, out: ServerMessage[], ref: number | null, what: string, run: () => unknown): Promise<void> {
-    const internals = viewInternals(view);
-    const fields = ownFields(view);
-    const restoreMetadata = internals.metadata.snapshot();
-    const at = { url: this.#url, params: this.#params };
-    let html: string;
-    let navigate: NavigateMessage | null;
+  #update(view: LiveView, out: ServerMessage[], ref: number | null, what: string, run: () => unknown): void | Promise<void> {
+    const update: Update = {
+      view, out, ref, what,
+      fields: ownFields(view),
+      restoreMetadata: viewInternals(view).metadata.snapshot(),
+      url: this.#url,
+      params: this.#params,
+    };
+    let result: unknown;
     try {
-      await run();
-      navigate = await this.#followPatches(view);
+      result = run();
+    } catch (err) {
+      return this.#rollback(update, err);
+    }
+    if (!isThenable(result)) return this.#afterHandler(update);
+    return Promise.resolve(result).then(() => this.#afterHandler(update), (err: unknown) => this.#rollback(update, err));
+  }
+
+  /** Update step 2: pushPatch follow-ups, then render and respond. */
+  #afterHandler(update: Update): void | Promise<void> {
+    let navigate: NavigateMessage | null | Promise<NavigateMessage | null>;
+    try {
+      navigate = this.#followPatches(update.view);
+    } catch (err) {
+      return this.#rollback(update, err);
+    }
+    if (!isThenable(navigate)) return this.#respond(update, navigate);
+    return navigate.then((n) => this.#respond(update, n), (err: unknown) => this.#rollback(update, err));
+  }
+
+  /** Update step 3: render the region, diff it, then the response and its side channel. */
+  #respond(update: Update, navigate: NavigateMessage | null): void {
+    const { view, out, ref } = update;
+    let html: string;
+    try {
       html = this.#ctx.renderer.renderRegion(view);
     } catch (err) {
-      restoreFields(view, fields);
-      restoreMetadata();
-      internals.takePatch();
-      this.#url = at.url;
-      this.#params = at.params;
-      internals.flash.discardPending();
-      this.#ctx.options.logger.error(`djust-lite: ${this.#viewName(view)}.${what} failed`, err);
-      const code = err instanceof DjustError ? wireCodeOf(err) : 'handler_failed';
-      // Our own API errors say how to fix the call; anything else (and template errors, which
-      // quote template source) stays in the server log.
-      const text = err instanceof DjustError && err.code !== 'DJUST_ERR_TEMPLATE'
-        ? err.message
-        : `${this.#viewName(view)}.${what} failed; the view keeps its last state. See the server log.`;
-      out.push(errorMessage(code, text, ref));
-      return;
+      return this.#rollback(update, err);
     }
     if (this.#closed) return;
     const patch = (this.#region as RegionState).update(html);
     if (patch) out.push('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html });
     else if (ref !== null) out.push({ type: 'reply', ref });
     this.#drainSideChannel(view, out, navigate);
+  }
+
+  /** A failed update: restores what the handler changed and answers `error`. */
+  #rollback(update: Update, err: unknown): void {
+    const { view, out, ref, what } = update;
+    const internals = viewInternals(view);
+    restoreFields(view, update.fields);
+    update.restoreMetadata();
+    internals.takePatch();
+    this.#url = update.url;
+    this.#params = update.params;
+    internals.flash.discardPending();
+    this.#ctx.options.logger.error(`djust-lite: ${this.#viewName(view)}.${what} failed`, err);
+    const code = err instanceof DjustError ? wireCodeOf(err) : 'handler_failed';
+    // Our own API errors say how to fix the call; anything else (and template errors, which
+    // quote template source) stays in the server log.
+    const text = err instanceof DjustError && err.code !== 'DJUST_ERR_TEMPLATE'
+      ? err.message
+      : `${this.#viewName(view)}.${what} failed; the view keeps its last state. See the server log.`;
+    out.push(errorMessage(code, text, ref));
   }
 
   /**
@@ -430,6 +486,23 @@ export class Connection implements Subscriber, ViewHost {
   #viewName(view: LiveView | null = this.#view): string {
     return view ? view.constructor.name : 'view';
   }
+}
+
+/** One handler run in flight: where its messages go, and what to restore if it fails. */
+interface Update {
+  readonly view: LiveView;
+  readonly out: ServerMessage[];
+  readonly ref: number | null;
+  /** The handler, for the log line: `inc("inc")`, `handleInfo`. */
+  readonly what: string;
+  readonly fields: Record<string, unknown>;
+  readonly restoreMetadata: () => void;
+  readonly url: string;
+  readonly params: Record<string, string>;
+}
+
+function isThenable<T>(value: unknown): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** `{ ...view }` without the spread's slow path for class instances: own enumerable fields. */

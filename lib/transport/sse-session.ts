@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Sink } from '../dispatcher';
 import { encode, errorMessage, type ServerMessage } from '../protocol';
+import { corkUntilTurnEnds } from './write-batch';
 
 /** One SSE message as written: its id and its text (`id:`, `event:`, `data:` lines). */
 interface Frame {
@@ -74,7 +75,7 @@ export class SseSession {
     return this.#ended;
   }
 
-  /** The Sink the session's Connection writes to: one `res.write` per job. */
+  /** The Sink the session's Connection writes to: one `res.write` per job, flushed at the end of the turn. */
   readonly sink: Sink = {
     send: (messages) => {
       if (this.#ended || messages.length === 0) return;
@@ -87,7 +88,10 @@ export class SseSession {
       }
       const excess = this.#frames.length - this.#host.bufferSize;
       if (excess > 0) this.#frames.splice(0, excess);
-      this.#res?.write(text);
+      const res = this.#res;
+      if (!res) return;
+      corkUntilTurnEnds(res);
+      res.write(text);
     },
     close: () => this.#host.end(this),
     bufferedBytes: () => this.#res?.writableLength ?? 0,

@@ -5,11 +5,12 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CLOSE, Connection, type DispatcherContext, type Sink } from '../dispatcher';
 import { originAllowed } from '../origin';
 import { encode, type ServerMessage } from '../protocol';
+import { corkUntilTurnEnds, type Corkable } from './write-batch';
 
-/** ws keeps its socket here; we cork it so one job's messages leave in one write. */
-type WithSocket = { _socket?: Duplex & { cork(): void; uncork(): void } };
+/** ws keeps its socket here; we cork it so the messages of a turn's jobs leave in one write. */
+type WithSocket = { _socket?: Corkable };
 
-/** A Sink over one WebSocket: each message its own text frame, all of a job in one TCP write. */
+/** A Sink over one WebSocket: each message its own text frame; all written in one turn leave in one TCP write. */
 class WebSocketSink implements Sink {
   readonly #ws: WebSocket;
 
@@ -21,9 +22,8 @@ class WebSocketSink implements Sink {
     const ws = this.#ws;
     if (ws.readyState !== ws.OPEN) return;
     const socket = (ws as unknown as WithSocket)._socket;
-    socket?.cork();
+    if (socket) corkUntilTurnEnds(socket);
     for (const message of messages) ws.send(encode(message));
-    socket?.uncork();
   }
 
   close(code: number, reason: string): void {
