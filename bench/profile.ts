@@ -2,8 +2,8 @@
  * `npm run bench -- --profile [system]`: one server (djust-lite over WebSocket by default)
  * under `node --cpu-prof` while 50 connections click in a closed loop; then the profile's top
  * self-time functions and modules. The .cpuprofile stays in bench/results/profile/ (open it
- * in Chrome DevTools). Profiling the floor or LiveViewJS the same way shows what a round trip
- * costs without djust-lite's work.
+ * in Chrome DevTools). Profiling the floor, the wire floor or LiveViewJS the same way shows
+ * what a round trip costs without djust-lite's work.
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

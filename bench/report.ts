@@ -6,7 +6,7 @@ import type { BundleResult } from './bundle';
 import type { EventKind } from './client';
 import type { BytesResult, IdleResult, LoopResult } from './scenarios';
 
-export type SystemKey = 'djust-ws' | 'djust-sse' | 'floor' | 'liveviewjs';
+export type SystemKey = 'djust-ws' | 'djust-sse' | 'wire' | 'floor' | 'liveviewjs';
 
 export interface SystemResult {
   key: SystemKey;
@@ -24,8 +24,9 @@ export interface Target {
   system: SystemKey;
   name: string;
   value: number;
-  /** Shown as e.g. "≥ 0.80×" or "≤ 15.0 KB". */
+  /** Shown as e.g. "≥ 0.80×" or "≤ 15.0 KB"; "info" for a ratio shown without a goal. */
   goal: string;
+  /** Null when not measured, and always for "info" rows (never PASS or FAIL). */
   pass: boolean | null;
   note?: string;
 }
@@ -134,6 +135,28 @@ export function computeTargets(systems: readonly SystemResult[]): Target[] {
     const idle = s?.idle?.steps.find((x) => x.connections === 3000)?.rssPerConn ?? Number.NaN;
     targets.push({ system: key, name: 'RSS per idle conn @3k', value: idle, goal: '≤ 15.0 KB', pass: check(idle, (x) => x <= 15 * KB), note });
   }
+  // Informational: djust-lite against the wire floor (a zero-cost server speaking its protocol
+  // to the same client), and the wire floor against the echo floor (what the protocol itself
+  // leaves). No goal: these say where a shortfall comes from, they are not budgets.
+  const wire = by('wire');
+  const missing = (key: SystemKey, label: string): string | undefined => {
+    if (by(key)) return undefined;
+    const all = systems.find((s) => s.key === key);
+    return all?.unavailable ? `n/a (${label}: ${all.unavailable})` : `n/a (${label} not run)`;
+  };
+  {
+    const s = by('djust-ws');
+    const note = missing('djust-ws', 'djust-lite ws') ?? missing('wire', 'wire floor');
+    for (const c of [50, 100]) {
+      const v = ratio(s?.loops[String(c)]?.eventsPerSec, wire?.loops[String(c)]?.eventsPerSec);
+      targets.push({ system: 'djust-ws', name: `events/s @${c} vs wire floor`, value: v, goal: 'info', pass: null, note });
+    }
+    const p50w = ratio(s?.loops['1']?.p50Ms, wire?.loops['1']?.p50Ms);
+    targets.push({ system: 'djust-ws', name: 'p50 @1 vs wire floor', value: p50w, goal: 'info', pass: null, note });
+    const ceiling = ratio(wire?.loops['50']?.eventsPerSec, floor?.loops['50']?.eventsPerSec);
+    targets.push({ system: 'wire', name: 'events/s @50 vs floor', value: ceiling, goal: 'info', pass: null, note: missing('wire', 'wire floor') ?? missing('floor', 'floor') });
+  }
+
   const bundle = systems.find((s) => s.key === 'djust-ws')?.bundle;
   const gz = bundle?.ok ? bundle.size.gzip : Number.NaN;
   targets.push({
@@ -156,7 +179,7 @@ export function targetsTable(targets: readonly Target[], labels: Record<SystemKe
     `${labels[t.system]}: ${t.name}`,
     value(t),
     t.goal,
-    t.pass === null ? (t.note ?? 'n/a') : t.pass ? 'PASS' : 'FAIL',
+    t.goal === 'info' && Number.isFinite(t.value) ? '–' : t.pass === null ? (t.note ?? 'n/a') : t.pass ? 'PASS' : 'FAIL',
   ]);
   return pad([['target', 'measured', 'goal', 'result'], ...rows]);
 }

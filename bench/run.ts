@@ -2,11 +2,11 @@
  * `npm run bench`: djust-lite (WebSocket and SSE) side by side with the raw-ws floor and
  * LiveViewJS, same machine, same run. Each server runs in its own child process; this process
  * only generates load. Prints a table and the targets, writes bench/results/*.json.
- * `npm run bench -- --profile [ws|sse|floor|liveviewjs]` instead profiles one server (default
+ * `npm run bench -- --profile [ws|sse|wire|floor|liveviewjs]` instead profiles one server (default
  * djust-lite over WebSocket) under 50 connections (BENCH_PROFILE_CONNS).
  *
  * Env: BENCH_QUICK=1 (~1 min), BENCH_WARMUP_MS, BENCH_DURATION_MS, BENCH_IDLE (ladder, e.g.
- * "1000,3000,5000,10000"), BENCH_SYSTEMS (subset of djust-ws,djust-sse,floor,liveviewjs),
+ * "1000,3000,5000,10000"), BENCH_SYSTEMS (subset of djust-ws,djust-sse,wire,floor,liveviewjs),
  * BENCH_BYTES_EVENTS, BENCH_MAX_EVENTS (per connection per loop), BENCH_RETRIES (reruns of a
  * noisy loop window, default 1; 0 with BENCH_QUICK).
  */
@@ -48,7 +48,7 @@ export interface BenchConfig {
   systems: SystemKey[];
 }
 
-const ALL: SystemKey[] = ['djust-ws', 'djust-sse', 'floor', 'liveviewjs'];
+const ALL: SystemKey[] = ['djust-ws', 'djust-sse', 'wire', 'floor', 'liveviewjs'];
 
 export const config: BenchConfig = {
   quick,
@@ -67,6 +67,7 @@ export const config: BenchConfig = {
 const LABELS: Record<SystemKey, string> = {
   'djust-ws': 'djust-lite ws',
   'djust-sse': 'djust-lite sse',
+  wire: 'djust wire floor',
   floor: 'raw ws floor',
   liveviewjs: 'LiveViewJS 0.8',
 };
@@ -86,6 +87,9 @@ function definition(key: SystemKey): SystemDef {
       return { script: server('server-djust.js'), client: djustWs };
     case 'djust-sse':
       return { script: server('server-djust.js'), client: djustSse };
+    case 'wire':
+      // djust-lite's own client against a server that only speaks the protocol.
+      return { script: server('server-wire.js'), client: djustWs };
     case 'floor':
       return { script: server('server-floor.js'), client: floorClient(() => floorBytes) };
     case 'liveviewjs':
@@ -112,7 +116,12 @@ function connectionBudget(server: ServerProcess): { max: number; reason: string 
 async function runSystem(key: SystemKey): Promise<SystemResult> {
   const { client } = definition(key);
   const result: SystemResult = { key, label: LABELS[key], unavailable: null, bytes: null, loops: {}, idle: null, bundle: null, errors: [] };
-  result.bundle = key === 'liveviewjs' ? lvjsBundle(ROOT) : key === 'floor' ? { ok: false, reason: 'the floor has no client library' } : djustBundle(ROOT);
+  result.bundle =
+    key === 'liveviewjs'
+      ? lvjsBundle(ROOT)
+      : key === 'floor' || key === 'wire'
+        ? { ok: false, reason: `the ${key === 'wire' ? 'wire floor' : 'floor'} has no client library` }
+        : djustBundle(ROOT);
 
   log(`${LABELS[key]}: starting server`);
   let server = await startServer(key);
@@ -126,7 +135,9 @@ async function runSystem(key: SystemKey): Promise<SystemResult> {
     }
     try {
       result.bytes = await wireBytes(client, server.base, EVENT_KINDS, config.bytesEvents);
-      if (key === 'djust-ws' && result.bytes.inc) floorBytes = Math.round(result.bytes.inc.messages);
+      // The wire floor answers the same JSON bytes; it sets the size only when djust-lite is not run.
+      const sizer = key === 'djust-ws' || (key === 'wire' && !config.systems.includes('djust-ws'));
+      if (sizer && result.bytes.inc) floorBytes = Math.round(result.bytes.inc.messages);
     } catch (err) {
       result.errors.push(`bytes: ${errorText(err)}`);
     }
