@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import request from 'supertest';
 import { DjustError, djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOptions } from '../lib';
 import { assertLinkHref, assertLinkRel, PageMetadata } from '../lib/page-metadata';
-import { renderHead } from '../lib/render';
+import { createEnvironment, renderHead } from '../lib/render';
 import { ItemView, SHOP, ShopView } from './fixtures/head-views';
 import { fire, headOf, mountAt, sideChannel } from './helpers/head';
 import { FIXTURE_VIEWS, startApp, type TestApp, type WsClient } from './helpers/server';
@@ -221,6 +221,13 @@ describe('Head management', () => {
           '<meta property="og:image" content="/img/mug.png">\n' +
           '<link rel="canonical" href="/shop?product=mug">',
       );
+    });
+
+    it('renders in any template of the environment, and nothing in a live re-render (the region never holds the head)', () => {
+      const env = createEnvironment(FIXTURE_VIEWS);
+      const source = '<head>{% djust_head %}</head>';
+      expect(env.renderString(source, { page_title: 'Plain <page>' })).toBe('<head><title>Plain &lt;page&gt;</title></head>');
+      expect(env.renderString(source, { page_title: 'Live', __djust: null })).toBe('<head></head>');
     });
 
     it('renderHead escapes every value and omits <title> when there is none', () => {

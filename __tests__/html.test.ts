@@ -40,6 +40,13 @@ describe('findRegion: look-alikes', () => {
   it('skips a tag that only has " dj-root" inside an attribute value', () => {
     expect(region('<p title=" dj-root ">no</p><div dj-root>yes</div>')).toBe('yes');
   });
+
+  it('finds the region after look-alikes whose text holds ">" or "<" before the first mention of dj-root', () => {
+    expect(region('<p title="a > dj-root">no</p><div dj-root>yes</div>')).toBe('yes');
+    expect(region('<p title="<b dj-root>">no</p><div dj-root>yes</div>')).toBe('yes');
+    expect(region('<p>dj-root</p><head></head><div class="k" dj-root>yes</div>')).toBe('yes');
+    expect(region('<div>no region here</div>')).toBeNull();
+  });
 });
 
 describe('findRegionAgain', () => {

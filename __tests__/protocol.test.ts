@@ -1,4 +1,5 @@
-import { cleanParams, parseClientMessage } from '../lib/protocol';
+import fc from 'fast-check';
+import { cleanParams, encode, parseClientMessage, type ServerMessage } from '../lib/protocol';
 
 describe('parseClientMessage', () => {
   it('accepts the three client envelopes', () => {
@@ -47,5 +48,22 @@ describe('cleanParams', () => {
     const clean = cleanParams(input);
     expect(clean).toEqual({ a: 1, nested: { ok: [{ k: 5 }] } });
     expect(Object.getPrototypeOf(clean)).toBe(Object.prototype);
+  });
+});
+
+describe('encode', () => {
+  it('writes exactly what JSON.stringify writes, for the hand-written shapes and the rest', () => {
+    const ref = fc.oneof(fc.constant(null), fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }));
+    const text = fc.string({ unit: 'grapheme-composite' });
+    const message: fc.Arbitrary<ServerMessage> = fc.oneof(
+      fc.record({ type: fc.constant('patch' as const), ref, ops: fc.array(fc.tuple(fc.constant('t'), fc.array(fc.nat(9)), text)) }),
+      fc.record({ type: fc.constant('patch' as const), ref, html: text }),
+      fc.record({ type: fc.constant('reply' as const), ref }),
+      fc.record({ type: fc.constant('page_metadata' as const), action: fc.constant('title' as const), value: text }),
+      fc.record({ type: fc.constant('page_metadata' as const), action: fc.constant('meta' as const), name: text, content: text }),
+      fc.record({ type: fc.constant('error' as const), ref, code: fc.constant('bad_json' as const), message: text }),
+    );
+    fc.assert(fc.property(message, (m) => encode(m) === JSON.stringify(m)), { numRuns: 500 });
+    expect(encode({ type: 'page_metadata', action: 'title', value: 'a"b\u2028</title>' })).toBe(JSON.stringify({ type: 'page_metadata', action: 'title', value: 'a"b\u2028</title>' }));
   });
 });

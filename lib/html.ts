@@ -11,6 +11,17 @@ export function escapeHtml(value: string): string {
 /** Candidate opening tags that mention `dj-root` after whitespace (confirmed by the parser). */
 const ROOT_TAG_RE = new RegExp(`<[A-Za-z][^\\s/>]*(?:\\s+[^>]*?)?\\s${ROOT_ATTR}(?:[\\s=/>])`, 'g');
 
+/**
+ * Where ROOT_TAG_RE's first match can start, found with a fast substring search instead of
+ * running the regex over the whole head: a match's tag holds no `>` before its `dj-root`, so
+ * it starts after the last `>` that precedes the first `dj-root` in the page. Same first match
+ * as scanning from 0; html.length (no match) when the page never mentions dj-root.
+ */
+function candidatesFrom(html: string): number {
+  const first = html.indexOf(ROOT_ATTR);
+  return first === -1 ? html.length : html.lastIndexOf('>', first) + 1;
+}
+
 /** Offsets of the content of the live region: `html.slice(start, end)` is its inner HTML. */
 export interface RegionBounds {
   /** Index of the `<` of the dj-root element's opening tag. */
@@ -25,28 +36,32 @@ export interface RegionBounds {
  * scripts, void elements and implied end tags are handled as a browser would.
  */
 export function findRegion(html: string): RegionBounds | null {
-  ROOT_TAG_RE.lastIndex = 0;
+  ROOT_TAG_RE.lastIndex = candidatesFrom(html);
   for (let match = ROOT_TAG_RE.exec(html); match; match = ROOT_TAG_RE.exec(html)) {
-    const bounds = regionAt(html, match.index);
-    if (bounds) return bounds;
-    ROOT_TAG_RE.lastIndex = match.index + 1;
+    const found = regionAt(html, match.index);
+    if (typeof found !== 'number') return found;
+    ROOT_TAG_RE.lastIndex = found;
   }
   return null;
 }
 
-/** The region whose opening tag starts at `tagStart`, or null if that tag has no dj-root attribute. */
-function regionAt(html: string, tagStart: number): RegionBounds | null {
+/**
+ * The region whose opening tag starts at `tagStart`; if that tag has no dj-root attribute
+ * (the text was inside an attribute value), the index to go on searching from: the end of
+ * that tag, so a look-alike inside its attribute values is not taken for a tag.
+ */
+function regionAt(html: string, tagStart: number): RegionBounds | number {
   let depth = 0;
   let start = -1;
   let end = -1;
-  let rejected = false;
+  let rejected = -1;
   const parser: Parser = new Parser(
     {
       onopentag(_name, attribs) {
-        if (end !== -1 || rejected) return;
+        if (end !== -1 || rejected !== -1) return;
         if (depth === 0) {
           if (!(ROOT_ATTR in attribs)) {
-            rejected = true;
+            rejected = tagStart + parser.endIndex + 1;
             return;
           }
           start = tagStart + parser.endIndex + 1;
@@ -54,7 +69,7 @@ function regionAt(html: string, tagStart: number): RegionBounds | null {
         depth += 1;
       },
       onclosetag() {
-        if (end !== -1 || rejected) return;
+        if (end !== -1 || rejected !== -1) return;
         depth -= 1;
         if (depth === 0) end = tagStart + parser.startIndex;
       },
@@ -62,7 +77,8 @@ function regionAt(html: string, tagStart: number): RegionBounds | null {
     { decodeEntities: false },
   );
   parser.end(html.slice(tagStart));
-  if (rejected || start === -1) return null;
+  if (rejected !== -1) return rejected;
+  if (start === -1) return tagStart + 1;
   if (end === -1 || end < start) end = html.length;
   return { tagStart, start, end };
 }
@@ -97,7 +113,7 @@ function openingTag(html: string, tagStart: number, attrAt: number): { end: numb
  */
 export function findRegionAgain(html: string, suffix: string | undefined): { bounds: RegionBounds; suffix: string } | null {
   if (suffix !== undefined && html.endsWith(suffix)) {
-    ROOT_TAG_RE.lastIndex = 0;
+    ROOT_TAG_RE.lastIndex = candidatesFrom(html);
     for (let match = ROOT_TAG_RE.exec(html); match; match = ROOT_TAG_RE.exec(html)) {
       const tag = openingTag(html, match.index, match.index + match[0].length - ROOT_ATTR.length - 1);
       const end = html.length - suffix.length;

@@ -12,7 +12,7 @@ export const BUILTIN_VIEWS = path.resolve(__dirname, '..', 'views');
 /** Context key the djust tags read; not meant for templates. */
 const HOOKS_KEY = '__djust';
 
-/** What the djust tags render on a page; absent on live re-renders. */
+/** What the djust tags render on a page: null on live re-renders, absent in templates rendered outside djust-lite. */
 interface PageHooks {
   scripts(): string;
 }
@@ -71,7 +71,9 @@ export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environm
     const hooks = ctx[HOOKS_KEY] as PageHooks | undefined;
     return hooks ? hooks.scripts() : '';
   }));
-  env.addExtension('DjustHead', simpleTag('djust_head', (ctx) =>
+  // A live re-render keeps only the region (in <body>); the head there is the client's, kept
+  // current by page_metadata messages, so the tag skips its work (hooks === null).
+  env.addExtension('DjustHead', simpleTag('djust_head', (ctx) => ctx[HOOKS_KEY] === null ? '' :
     renderHead(
       ctx.page_title as string | undefined,
       (ctx.page_meta as Record<string, string> | undefined) ?? {},
