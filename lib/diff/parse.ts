@@ -343,10 +343,27 @@ export function parseRegion(html: string, rootTag = ''): Tree {
  * Returns the nodes, or null if not exact.
  */
 export function parseContent(src: string, start: number, end: number, parent: VNode, depth: number, last: boolean): VNode[] | null {
+  // Plain text (a count, a name) where any text is allowed parses to one text node: no parser.
+  if (!(parent.flags & F_IMPLIED) && !(R.tagInfo(parent.tag) & (R.T_NO_TEXT | R.T_RAW_IN_BROWSER)) && isPlainText(src, start, end)) {
+    if (start === end) return [];
+    const text = new VNode(TEXT, '', src.slice(start, end), NO_CHILDREN, src);
+    text.start = start;
+    text.end = end;
+    return [text];
+  }
   const children = parent.children;
   parent.children = [];
   const ok = builder.parse(src, start, end, parent, parent.scope, depth, last);
   const parsed = parent.children;
   parent.children = children;
   return ok ? parsed : null;
+}
+
+/** src[start, end) has no markup, character reference or NUL: its text is itself. */
+function isPlainText(src: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 60 /* < */ || c === 38 /* & */ || c === 0) return false;
+  }
+  return true;
 }
