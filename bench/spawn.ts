@@ -102,6 +102,9 @@ function procCpuMicros(pid: number): number | null {
   }
 }
 
+/** Extra Node flags for every server child (env BENCH_NODE_FLAGS, space-separated), e.g. GC tuning. */
+const SERVER_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
 export class ServerProcess {
   readonly name: string;
   readonly port: number;
@@ -126,12 +129,12 @@ export class ServerProcess {
     });
   }
 
-  /** Forks `script` with --expose-gc and resolves once it listens on 127.0.0.1. */
+  /** Forks `script` with --expose-gc (and BENCH_NODE_FLAGS) and resolves once it listens on 127.0.0.1. */
   static start(name: string, script: string, options: StartOptions = {}): Promise<ServerProcess> {
     const output: string[] = [];
     const child = fork(script, [], {
       cwd: options.cwd,
-      execArgv: ['--expose-gc', ...(options.nodeFlags ?? [])],
+      execArgv: ['--expose-gc', ...(options.nodeFlags ?? []), ...SERVER_NODE_FLAGS],
       env: { ...process.env, NODE_ENV: 'benchmark', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
