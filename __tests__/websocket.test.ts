@@ -253,3 +253,55 @@ describe('WebSocket transport: heartbeat and capacity', () => {
     expect(CounterView.unmountCalls).toBeGreaterThan(before);
   });
 });
+
+describe('WebSocket transport: a client that does not read (option maxBufferedBytes)', () => {
+  const quiet = { warn: () => {}, error: () => {} };
+  type Raw = { _socket: { cork(): void; uncork(): void } };
+
+  it('answers many events that arrive in one packet, though their answers exceed the limit together', async () => {
+    const small = await startApp((live) => live.route('/counter', CounterView), { maxBufferedBytes: 1024, maxEventsPerSecond: 10_000, logger: quiet });
+    try {
+      const client = await WsClient.mount(small.base, '/counter');
+      const socket = (client.ws as unknown as Raw)._socket;
+      socket.cork(); // all twelve frames leave in one TCP write, so the server reads them in one turn
+      for (let ref = 1; ref <= 12; ref += 1) client.send({ type: 'event', ref, event: 'inc', params: {} });
+      socket.uncork();
+      await client.waitFor((m) => m.type === 'flash' && m.message === 'Now 12');
+      const bytes = client.messages.filter((m) => typeof m.ref === 'number' || m.type !== 'mounted').reduce((n, m) => n + JSON.stringify(m).length, 0);
+      expect(bytes).toBeGreaterThan(2048);
+      expect(client.messages.filter((m) => m.type === 'patch')).toHaveLength(12);
+      expect(client.closeCode ?? null).toBeNull();
+      await client.close();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('closes (1008) a connection whose client stopped reading, and leaves the others working', async () => {
+    const warnings: string[] = [];
+    const small = await startApp((live) => live.route('/counter', CounterView), {
+      maxBufferedBytes: 64 * 1024,
+      maxEventsPerSecond: 10_000,
+      logger: { warn: (m) => warnings.push(m), error: () => {} },
+    });
+    try {
+      const stalled = await WsClient.mount(small.base, '/counter');
+      const other = await WsClient.mount(small.base, '/counter');
+      stalled.ws.pause(); // stops reading its socket; the server's writes pile up
+      const label = (i: number) => `${i}`.padEnd(30_000, i % 2 ? 'a' : 'b');
+      for (let ref = 1; ref <= 600 && !warnings.length; ref += 1) {
+        stalled.send({ type: 'event', ref, event: 'set-label', params: { label: label(ref) } });
+        if (ref % 50 === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      for (let i = 0; i < 200 && !warnings.length; i += 1) await new Promise((r) => setTimeout(r, 10));
+      expect(warnings.join('\n')).toMatch(/client is not reading \(over maxBufferedBytes\)/);
+      other.send({ type: 'event', ref: 1, event: 'inc', params: {} });
+      expect((await other.eventResult(1))[0]).toMatchObject({ type: 'patch', ref: 1 });
+      stalled.ws.resume();
+      expect(await stalled.waitForClose()).toBe(1008);
+      await other.close();
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { corkUntilTurnEnds } from '../lib/transport/write-batch';
+import { backlogOf, corkUntilTurnEnds } from '../lib/transport/write-batch';
 
 /** A connected socket pair on 127.0.0.1; `received()` is what the far end has read so far. */
 async function socketPair(): Promise<{ near: net.Socket; received: () => string; close: () => Promise<void> }> {
@@ -37,8 +37,10 @@ describe('corkUntilTurnEnds', () => {
       pair.near.write('two');
       expect(pair.near.writableCorked).toBe(1);
       expect(pair.near.writableLength).toBe('one,two'.length);
+      expect(backlogOf(pair.near)).toBe(0); // held on purpose: not a slow reader's backlog
       await nextTurn();
       expect(pair.near.writableCorked).toBe(0);
+      expect(backlogOf(pair.near)).toBe(pair.near.writableLength);
       for (let i = 0; i < 100 && pair.received() !== 'one,two'; i += 1) await new Promise((r) => setTimeout(r, 5));
       expect(pair.received()).toBe('one,two');
     } finally {

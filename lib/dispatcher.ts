@@ -15,11 +15,11 @@ import { queryOf } from './url';
 
 /** Where a connection's messages go: a transport (WebSocket or SSE stream). */
 export interface Sink {
-  /** Writes the messages of one job, in order, in one write. Never throws after close. */
+  /** Writes the messages of one job, in order (a transport may hold them to the end of the event-loop turn). Never throws after close. */
   send(messages: readonly ServerMessage[]): void;
   /** Ends the connection (WebSocket close code; SSE ends the stream). */
   close(code: number, reason: string): void;
-  /** Bytes written but not yet flushed to the peer. */
+  /** Bytes written in earlier turns that the peer has not taken yet (a slow or stalled reader). */
   bufferedBytes(): number;
 }
 

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Sink } from '../dispatcher';
 import { encode, errorMessage, type ServerMessage } from '../protocol';
-import { corkUntilTurnEnds } from './write-batch';
+import { backlogOf, corkUntilTurnEnds } from './write-batch';
 
 /** One SSE message as written: its id and its text (`id:`, `event:`, `data:` lines). */
 interface Frame {
@@ -94,7 +94,7 @@ export class SseSession {
       res.write(text);
     },
     close: () => this.#host.end(this),
-    bufferedBytes: () => this.#res?.writableLength ?? 0,
+    bufferedBytes: () => (this.#res ? backlogOf(this.#res) : 0),
   };
 
   /**

@@ -5,7 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CLOSE, Connection, type DispatcherContext, type Sink } from '../dispatcher';
 import { originAllowed } from '../origin';
 import { encode, type ServerMessage } from '../protocol';
-import { corkUntilTurnEnds, type Corkable } from './write-batch';
+import { backlogOf, corkUntilTurnEnds, type Corkable } from './write-batch';
 
 /** ws keeps its socket here; we cork it so the messages of a turn's jobs leave in one write. */
 type WithSocket = { _socket?: Corkable };
@@ -32,7 +32,8 @@ class WebSocketSink implements Sink {
   }
 
   bufferedBytes(): number {
-    return this.#ws.bufferedAmount;
+    const socket = (this.#ws as unknown as WithSocket)._socket;
+    return socket ? backlogOf(socket) : this.#ws.bufferedAmount;
   }
 }
 

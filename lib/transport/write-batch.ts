@@ -4,14 +4,16 @@ import { setImmediate } from 'node:timers';
 export interface Corkable {
   cork(): void;
   uncork(): void;
+  readonly writableLength: number;
 }
 
-const corked = new Set<Corkable>();
+/** Streams held until the end of this turn → bytes they had queued before it (their backlog). */
+const corked = new Map<Corkable, number>();
 let flushScheduled = false;
 
 function flushAll(): void {
   flushScheduled = false;
-  for (const stream of corked) stream.uncork();
+  for (const stream of corked.keys()) stream.uncork();
   corked.clear();
 }
 
@@ -29,10 +31,18 @@ function flushAll(): void {
  */
 export function corkUntilTurnEnds(stream: Corkable): void {
   if (corked.has(stream)) return;
+  corked.set(stream, stream.writableLength);
   stream.cork();
-  corked.add(stream);
   if (!flushScheduled) {
     flushScheduled = true;
     setImmediate(flushAll);
   }
+}
+
+/**
+ * Bytes `stream` still has queued from earlier turns: what a slow-reader check should look
+ * at, since this turn's own writes are held on purpose until it ends.
+ */
+export function backlogOf(stream: Corkable): number {
+  return corked.get(stream) ?? stream.writableLength;
 }
