@@ -2,7 +2,8 @@
  * Server CPU per event without sockets: the bench's counter view on one Connection whose
  * Sink encodes the messages as the WebSocket sink does (JSON per message) and drops them.
  * Measures what djust-lite itself adds per click (parse → handler → render → diff → encode),
- * and the parts alone (render, diff, encode) for the profile's split.
+ * and the parts alone (render, diff, encode) for the profile's split; then one event after the
+ * thread slept 0.2 ms and 1 ms (cold caches, as between one user's clicks).
  *   npx ts-node --transpile-only bench/hot-path.ts [--events 20000] [--rounds 5]
  * Prints µs per event (median of rounds) as a table, then JSON. With --expose-gc it also
  * mounts 3000 Connections and reports the JS heap each one holds when idle (no sockets: what
@@ -101,6 +102,33 @@ function encodeOnly(): number {
   return Number(process.hrtime.bigint() - start) / 1000 / EVENTS;
 }
 
+/**
+ * µs per event (median) when the thread sleeps `gapMs` before each one, as a server does
+ * between the clicks of one user: the same work runs several times slower on cold caches
+ * (what p50 at 1 connection measures). Times only `receive`, which for the counter's
+ * synchronous handler runs the whole job, write included.
+ */
+async function afterIdle(gapMs: number, events = 2000): Promise<number> {
+  const sink: Sink = { send(messages) { for (const m of messages) encode(m); }, close() {}, bufferedBytes: () => 0 };
+  const connection = new Connection(ctx, sink);
+  connection.receive(JSON.stringify({ type: 'mount', token: signer.sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() + 60_000 }) }));
+  for (let i = 0; i < 100 && !connection.mounted; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!connection.mounted) throw new Error('mount failed');
+  const frame = '{"type":"event","ref":1,"event":"inc","params":{}}';
+  for (let i = 0; i < 2000; i += 1) connection.receive(frame);
+  if (connection.queued !== 0) throw new Error('events queued: the handler is not synchronous');
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const times: number[] = [];
+  for (let i = 0; i < events; i += 1) {
+    Atomics.wait(sleeper, 0, 0, gapMs);
+    const start = process.hrtime.bigint();
+    connection.receive(frame);
+    times.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  void connection.close();
+  return median(times);
+}
+
 /** Heap bytes per idle mounted Connection (null without --expose-gc). */
 async function idleHeap(count: number): Promise<number | null> {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -134,7 +162,11 @@ async function main(): Promise<void> {
   }
   const result = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, Number(median(v).toFixed(2))]));
   console.log(`hot path, µs per event (median of ${ROUNDS} × ${EVENTS}), node ${process.version}`);
-  for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(14)} ${v.toFixed(2).padStart(8)}`);
+  for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(26)} ${v.toFixed(2).padStart(8)}`);
+  const idle: Record<string, number> = {};
+  for (const ms of [0.2, 1]) idle[`event after ${ms} ms idle`] = Number((await afterIdle(ms)).toFixed(2));
+  for (const [k, v] of Object.entries(idle)) console.log(`  ${k.padEnd(26)} ${v.toFixed(2).padStart(8)}`);
+  Object.assign(result, idle);
   const heap = await idleHeap(3000);
   if (heap !== null) console.log(`  heap per idle mounted connection: ${heap} B`);
   console.log(JSON.stringify({ ...result, idleHeapBytes: heap }));
