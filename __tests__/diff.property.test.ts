@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { applyPatch } from '../public/patch.js';
 import { RegionState } from '../lib/region';
-import { parseRegion, reparse, settle, type Tree, type VNode } from '../lib/diff';
+import { editText, parseRegion, reparse, settle, type Tree, type VNode } from '../lib/diff';
 import { html, mutate, mutation, region, type M } from './diff/model';
 
 /** Structure of a DOM subtree: node kinds, names, attributes (sorted), text. */
@@ -83,5 +83,42 @@ describe('diff + applyPatch (property)', () => {
       { numRuns: 2000, seed: 7 },
     );
     expect(incremental).toBeGreaterThan(2000);
+  });
+
+  it('editText changes the tree exactly as a full parse of the new render, or leaves it untouched (3,000 edits)', () => {
+    const counts = { edited: 0, declined: 0 };
+    const replacement = fc.constantFrom('', '1', '42', ' ', 'x y', 'Inbox (3)', '\u00e9\u20ac', '\n');
+    fc.assert(
+      fc.property(region, fc.nat(), fc.nat(3), replacement, (a, at, length, insert) => {
+        const before = html(withAmbiguous(a));
+        // mostly positions outside tags (text), where an edit can stay inside one text node
+        const outside = [...before].flatMap((c, k) => (c === '<' || c === '>' || before.lastIndexOf('<', k) > before.lastIndexOf('>', k) ? [] : [k]));
+        const i = outside.length > 0 && at % 5 !== 0 ? (outside[at % outside.length] as number) : at % (before.length + 1);
+        const next = before.slice(0, i) + insert + before.slice(Math.min(before.length, i + length));
+        const tree = parseRegion(before);
+        const untouched = dump(tree.root);
+        const ops = editText(tree, next, Infinity);
+        if (ops === null) {
+          counts.declined++;
+          expect(dump(tree.root)).toBe(untouched);
+          return;
+        }
+        counts.edited++;
+        const full = parseRegion(next);
+        expect(full.exact).toBe(true);
+        if (dump(tree.root) !== dump(full.root)) expect(dump(tree.root)).toBe(dump(full.root));
+        expect(ops).toHaveLength(1);
+        document.body.innerHTML = '<main dj-root></main>';
+        const root = document.querySelector('main') as Element;
+        root.innerHTML = before;
+        expect(applyPatch(root, { ops })).toBe(true);
+        const got = content(root);
+        const want = expected(next);
+        if (got !== want) expect(got).toBe(want);
+      }),
+      { numRuns: 3000, seed: 11 },
+    );
+    // the property must reach the edit, not only the declines
+    expect(counts.edited).toBeGreaterThan(300);
   });
 });

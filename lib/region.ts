@@ -1,4 +1,4 @@
-import { diffTrees, parseRegion, reparse, settle, type PatchOp, type Tree } from './diff';
+import { diffTrees, editText, parseRegion, reparse, settle, type PatchOp, type Tree } from './diff';
 
 export type { PatchOp, Path } from './diff';
 
@@ -58,6 +58,11 @@ export class RegionState {
    */
   update(next: string): RegionPatch | null {
     if (next === this.#html) return null;
+    const edited = this.#tree && editText(this.#tree, next, next.length);
+    if (edited) {
+      this.#html = next;
+      return { ops: edited };
+    }
     const prev = this.#tree ?? parseRegion(this.#html, this.#rootTag);
     const tree = reparse(prev, next, this.#rootTag);
     this.#html = next;

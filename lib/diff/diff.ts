@@ -31,7 +31,7 @@ class Emitter {
 }
 
 /** JSON length of a path, plus the op's brackets, code and commas. */
-function pathBytes(path: Path, extra: number): number {
+export function pathBytes(path: Path, extra: number): number {
   let n = 8 + path.length;
   for (const i of path) n += i < 10 ? 1 : i < 100 ? 2 : i < 1000 ? 3 : 6;
   return n + (extra < 10 ? 2 : 6);

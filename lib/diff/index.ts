@@ -25,7 +25,9 @@
  *
  * Each render is parsed once (htmlparser2) into a VNode tree (tree.ts, parse.ts); reparse.ts
  * re-parses only the elements whose characters changed and shares the rest with the previous
- * tree, so unchanged subtrees compare by identity.
+ * tree, so unchanged subtrees compare by identity. The commonest update of all — one run of
+ * plain text changed inside one text node — skips both: text-edit.ts checks that case and
+ * patches the tree in place (one `t` op).
  *
  * The server sends `{html}` instead when either render is not "exact" (markup a browser may
  * parse into a different tree than htmlparser2 — see rules.ts) or when the ops' estimated
@@ -35,3 +37,4 @@ export { VNode, type Tree } from './tree';
 export { parseRegion } from './parse';
 export { reparse, settle } from './reparse';
 export { diffTrees, type PatchOp, type Path } from './diff';
+export { editText } from './text-edit';

@@ -163,14 +163,14 @@ function halfMatch(a: string, a0: number, a1: number, b: string, b0: number, b1:
 const STEPS = [1024, 32, 1];
 
 /** Length (≤ max) of the common run a[i…] = b[j…]. */
-function forward(a: string, i: number, b: string, j: number, max: number): number {
+export function forward(a: string, i: number, b: string, j: number, max: number): number {
   let n = 0;
   for (const step of STEPS) while (n + step <= max && a.substring(i + n, i + n + step) === b.substring(j + n, j + n + step)) n += step;
   return n;
 }
 
 /** Length (≤ max) of the common run ending a[…i) = b[…j). */
-function backward(a: string, i: number, b: string, j: number, max: number): number {
+export function backward(a: string, i: number, b: string, j: number, max: number): number {
   let n = 0;
   for (const step of STEPS) while (n + step <= max && a.substring(i - n - step, i - n) === b.substring(j - n - step, j - n)) n += step;
   return n;
