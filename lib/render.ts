@@ -140,6 +140,8 @@ export class Renderer {
   readonly #suffixes = new WeakMap<LiveView, string>();
   /** Per live view: the tag name of its dj-root element (tells the diff how a browser parses the region). */
   readonly #rootTags = new WeakMap<LiveView, string>();
+  /** Per view class: the last region and suffix rendered, handed out again when equal. */
+  readonly #shared = new WeakMap<LiveViewClass, { region: string; suffix: string }>();
 
   constructor(env: nunjucks.Environment) {
     this.env = env;
@@ -161,14 +163,32 @@ export class Renderer {
     return html;
   }
 
-  /** The inner HTML of the live region, for the live connection. */
+  /**
+   * The inner HTML of the live region, for the live connection. Connections of one view class
+   * that show the same region (fresh mounts, a broadcast everyone renders alike) get the same
+   * string, and so do their page suffixes: idle connections do not each keep a copy.
+   */
   renderRegion(view: LiveView): string {
     const html = this.#render(view, null);
-    const found = findRegionAgain(html, this.#suffixes.get(view));
+    const known = this.#suffixes.get(view);
+    const found = findRegionAgain(html, known);
     if (!found) throw this.#noRoot(view);
-    if (!this.#suffixes.has(view)) this.#rootTags.set(view, /^<([A-Za-z][^\s/>]*)/.exec(html.slice(found.bounds.tagStart, found.bounds.tagStart + 64))?.[1] ?? '');
-    this.#suffixes.set(view, found.suffix);
-    return ownCopy(html.slice(found.bounds.start, found.bounds.end));
+    const shared = this.#sharedOf(view.constructor as LiveViewClass);
+    if (known === undefined) this.#rootTags.set(view, /^<([A-Za-z][^\s/>]*)/.exec(html.slice(found.bounds.tagStart, found.bounds.tagStart + 64))?.[1] ?? '');
+    if (found.suffix !== known) {
+      if (found.suffix === shared.suffix) found.suffix = shared.suffix;
+      else shared.suffix = found.suffix;
+      this.#suffixes.set(view, found.suffix);
+    }
+    const region = html.slice(found.bounds.start, found.bounds.end);
+    if (region === shared.region) return shared.region;
+    return (shared.region = ownCopy(region));
+  }
+
+  #sharedOf(viewClass: LiveViewClass): { region: string; suffix: string } {
+    let shared = this.#shared.get(viewClass);
+    if (!shared) this.#shared.set(viewClass, (shared = { region: '', suffix: '' }));
+    return shared;
   }
 
   /** Tag name of the view's dj-root element, as of its last `renderRegion` ('' before). */
