@@ -45,7 +45,8 @@ describe('diff + applyPatch (property)', () => {
         const root = document.querySelector('main') as Element;
         const state = new RegionState(first);
         applyPatch(root, { html: state.html });
-        for (const next of rest) {
+        for (const [step, next] of rest.entries()) {
+          if (step === 1 && first.length % 2 === 0) state.compact(); // as after an idle heartbeat: the tree is parsed again
           const patch = state.update(next);
           if (patch === null) counts.none++;
           else if ('ops' in patch) counts.ops++;

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { RegionState } from '../lib/region';
 import { TokenSigner } from '../lib/token';
 import { CounterView } from './fixtures/views';
 import { fetchPage, startApp, WsClient, type TestApp } from './helpers/server';
@@ -225,6 +226,27 @@ describe('WebSocket transport: heartbeat and capacity', () => {
       await stillWorks(client);
       await client.close();
     } finally {
+      await small.close();
+    }
+  });
+
+  it('drops the parsed region of a connection that stopped updating, and patches correctly after', async () => {
+    const compact = jest.spyOn(RegionState.prototype, 'compact'); // observes; the real method runs
+    const small = await startApp((live) => live.route('/counter', CounterView), { heartbeatMs: 100, logger });
+    try {
+      const client = await WsClient.mount(small.base, '/counter');
+      client.send({ type: 'event', ref: 1, event: 'inc', params: {} });
+      await client.eventResult(1);
+      const before = compact.mock.calls.length;
+      for (let i = 0; i < 100 && compact.mock.calls.length === before; i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(compact.mock.calls.length).toBeGreaterThan(before);
+      client.send({ type: 'event', ref: 2, event: 'set-label', params: { label: 'after <idle>' } });
+      const [patch] = await client.eventResult(2);
+      expect(patch).toMatchObject({ type: 'patch', ref: 2 });
+      expect(client.region()).toBe('<p id="count">1</p><p id="label">after &lt;idle&gt;</p>');
+      await client.close();
+    } finally {
+      compact.mockRestore();
       await small.close();
     }
   });

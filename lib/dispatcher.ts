@@ -67,6 +67,8 @@ export class Connection implements Subscriber, ViewHost {
   #url = '';
   #params: Record<string, string> = {};
   #mountRequested = false;
+  /** An update ran since the last sweep(). */
+  #updated = false;
   #running = false;
   #closed = false;
   #tokens: number;
@@ -147,6 +149,16 @@ export class Connection implements Subscriber, ViewHost {
   /** Sends an error that did not come from a frame (e.g. a transport refusal) in order. */
   reject(code: WireErrorCode, message: string): void {
     this.#enqueue({ kind: 'error', message: errorMessage(code, message) });
+  }
+
+  /**
+   * Called by the transport's heartbeat: a connection that had no update since the previous
+   * call drops its region's parsed tree (rebuilt by the next update), so memory goes back to
+   * what an idle connection holds once its user stops clicking.
+   */
+  sweep(): void {
+    if (!this.#updated) this.#region?.compact();
+    this.#updated = false;
   }
 
   /** Ends the connection's view: unmount, timers and subscriptions released. Idempotent. */
@@ -399,6 +411,7 @@ export class Connection implements Subscriber, ViewHost {
       return this.#rollback(update, err);
     }
     if (this.#closed) return;
+    this.#updated = true;
     const patch = (this.#region as RegionState).update(html);
     if (patch) out.push('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html });
     else if (ref !== null) out.push({ type: 'reply', ref });

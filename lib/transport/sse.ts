@@ -86,7 +86,10 @@ export class SseTransport {
     const { sseBufferSize, sseLingerMs, sseRetryMs } = ctx.options;
     this.#host = { bufferSize: sseBufferSize, lingerMs: sseLingerMs, retryMs: sseRetryMs, end: (session) => void this.#end(session) };
     this.#heartbeat = setInterval(() => {
-      for (const { session } of this.#sessions.values()) session.ping();
+      for (const { session, connection } of this.#sessions.values()) {
+        session.ping();
+        connection.sweep();
+      }
     }, ctx.options.heartbeatMs);
     this.#heartbeat.unref();
   }

@@ -53,6 +53,7 @@ export class WebSocketTransport {
   readonly #track: (delta: 1 | -1) => void;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #alive = new WeakSet<WebSocket>();
+  readonly #connectionOf = new WeakMap<WebSocket, Connection>();
   /** One listener for every socket (ws calls it with `this` = the socket): no closure per connection. */
   readonly #onPong: (this: WebSocket) => void;
 
@@ -89,6 +90,7 @@ export class WebSocketTransport {
 
   #accept(ws: WebSocket): void {
     const connection = new Connection(this.#ctx, new WebSocketSink(ws));
+    this.#connectionOf.set(ws, connection);
     this.#track(1);
     this.#alive.add(ws);
     ws.on('pong', this.#onPong);
@@ -116,6 +118,7 @@ export class WebSocketTransport {
       }
       this.#alive.delete(ws);
       ws.ping();
+      this.#connectionOf.get(ws)?.sweep();
     }
   }
 
