@@ -4,6 +4,8 @@
  * cleanly when asked (so --cpu-prof writes its profile) or when the parent goes away.
  */
 
+import type { Server } from 'node:http';
+
 /** Parent → child. */
 export type ParentMessage = { type: 'mem'; id: number } | { type: 'cpu'; id: number } | { type: 'exit' };
 
@@ -74,4 +76,24 @@ export function serveParent(port: number, close: () => Promise<void> | void): vo
   process.on('disconnect', () => void exit());
   process.on('SIGTERM', () => void exit());
   send({ type: 'ready', port });
+}
+
+/** A `ws` server on a node:http server: terminates every socket and closes both. */
+interface WsServer {
+  clients: Set<{ terminate(): void }>;
+  close(): void;
+}
+
+/** Listens on 127.0.0.1:0, then serves the parent; on exit closes `wss` and `server`. */
+export function listenAndServeParent(server: Server, wss: WsServer): void {
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    serveParent(port, () => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      server.close();
+    });
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { serveParent } from './server-child';
+import { listenAndServeParent } from './server-child';
 
 const server = createServer((_req, res) => {
   res.statusCode = 404;
@@ -16,13 +16,4 @@ wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   ws.on('error', () => ws.terminate());
 });
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  serveParent(port, () => {
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-    server.closeAllConnections();
-    server.close();
-  });
-});
+listenAndServeParent(server, wss);

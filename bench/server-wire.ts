@@ -11,7 +11,7 @@
  */
 import { createServer } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { serveParent } from './server-child';
+import { listenAndServeParent } from './server-child';
 
 const PREFIX = '/djust';
 /** Any fixed string: nothing here is signed, the token only has to come back on `mount`. */
@@ -150,13 +150,4 @@ wss.on('connection', (ws) => {
   });
   ws.on('error', () => ws.terminate());
 });
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  serveParent(port, () => {
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-    server.closeAllConnections();
-    server.close();
-  });
-});
+listenAndServeParent(server, wss);
