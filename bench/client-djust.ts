@@ -84,9 +84,21 @@ export abstract class DjustProtocolClient implements LiveClient {
     this.pending.fail(err);
   }
 
-  protected eventFrame(kind: EventKind): { ref: number; text: string } {
+  /** Starts event `kind`: its envelope to send, and the promise of its end. */
+  protected beginEvent(kind: EventKind): { text: string; done: Promise<void> } {
     const ref = ++this.nextRef;
-    return { ref, text: JSON.stringify({ type: 'event', ref, event: kind, params: {} }) };
+    return { text: JSON.stringify({ type: 'event', ref, event: kind, params: {} }), done: this.pending.begin(kind, ref) };
+  }
+
+  /** Resolves with this client once `mounted` (from waitMounted()) does; closes it if that fails. */
+  protected async afterMount(mounted: Promise<void>): Promise<this> {
+    try {
+      await mounted;
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+    return this;
   }
 
   wire(): WireBytes {
@@ -119,18 +131,11 @@ class DjustWsClient extends DjustProtocolClient {
     const client = new DjustWsClient(new WebSocket(url, { perMessageDeflate: false, origin: base, handshakeTimeout: 10000 }));
     const mounted = client.waitMounted();
     client.#ws.once('open', () => client.#ws.send(JSON.stringify({ type: 'mount', token: page.token, url: page.url })));
-    try {
-      await mounted;
-    } catch (err) {
-      client.close();
-      throw err;
-    }
-    return client;
+    return client.afterMount(mounted);
   }
 
   send(kind: EventKind): Promise<void> {
-    const { ref, text } = this.eventFrame(kind);
-    const done = this.pending.begin(kind, ref);
+    const { text, done } = this.beginEvent(kind);
     this.#ws.send(text);
     return done;
   }

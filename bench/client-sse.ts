@@ -85,18 +85,11 @@ class DjustSseClient extends DjustProtocolClient {
     });
     req.on('error', (err) => client.onClosed(err.message));
     client.#stream = req;
-    try {
-      await mounted;
-    } catch (err) {
-      client.close();
-      throw err;
-    }
-    return client;
+    return client.afterMount(mounted);
   }
 
   send(kind: EventKind): Promise<void> {
-    const { ref, text } = this.eventFrame(kind);
-    const done = this.pending.begin(kind, ref);
+    const { text, done } = this.beginEvent(kind);
     const body = Buffer.from(text);
     const req = http.request(
       {
