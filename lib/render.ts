@@ -2,7 +2,8 @@ import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { ROOT_ATTR } from './constants';
 import { DjustError } from './errors';
-import { escapeHtml, findRegion, findRegionAgain, ownCopy } from './html';
+import { candidatePlans, type BlockPlan } from './block-render';
+import { escapeHtml, findRegion, findRegionAgain, ownCopy, type RegionBounds } from './html';
 import { metaAttrFor } from './page-metadata';
 import { LiveView, viewInternals, type LiveViewClass } from './live-view';
 
@@ -140,6 +141,8 @@ export class Renderer {
   readonly #suffixes = new WeakMap<LiveView, string>();
   /** Per live view: the tag name of its dj-root element (tells the diff how a browser parses the region). */
   readonly #rootTags = new WeakMap<LiveView, string>();
+  /** Per template: the block its live renders render (null: the whole page); absent until its first live render. */
+  readonly #plans = new Map<string, BlockPlan | null>();
   /** Per view class: the last region and suffix rendered, handed out again when equal. */
   readonly #shared = new WeakMap<LiveViewClass, { region: string; suffix: string }>();
 
@@ -147,18 +150,35 @@ export class Renderer {
     this.env = env;
   }
 
-  #render(view: LiveView, hooks: PageHooks | null): string {
+  #render(view: LiveView, context: Record<string, unknown>, plan?: BlockPlan): string {
     const viewClass = view.constructor as LiveViewClass;
     try {
-      return this.env.render(viewClass.template, contextOf(view, hooks));
+      return plan ? plan.template.render(context) : this.env.render(viewClass.template, context);
     } catch (cause) {
       throw new DjustError('DJUST_ERR_TEMPLATE', `${viewClass.name}: rendering "${viewClass.template}" failed: ${(cause as Error).message}`, { cause });
     }
   }
 
+  /**
+   * Decides, on a template's first live render (`page`, with region `bounds`), whether its
+   * live renders can render one block instead of the page (lib/block-render.ts): the block
+   * plan whose output appears verbatim in the page around the region, or null.
+   */
+  #decide(template: string, context: Record<string, unknown>, page: string, bounds: RegionBounds): void {
+    let chosen: BlockPlan | null = null;
+    for (const { plan, html } of candidatePlans(this.env, template, context)) {
+      const at = page.indexOf(html);
+      if (at !== -1 && at <= bounds.tagStart && bounds.end <= at + html.length) {
+        chosen = plan;
+        break;
+      }
+    }
+    this.#plans.set(template, chosen);
+  }
+
   /** The full page for the HTTP response. */
   renderPage(view: LiveView, scripts: () => string): string {
-    const html = this.#render(view, { scripts });
+    const html = this.#render(view, contextOf(view, { scripts }));
     if (!findRegion(html)) throw this.#noRoot(view);
     return html;
   }
@@ -169,10 +189,14 @@ export class Renderer {
    * string, and so do their page suffixes: idle connections do not each keep a copy.
    */
   renderRegion(view: LiveView): string {
-    const html = this.#render(view, null);
+    const template = (view.constructor as LiveViewClass).template;
+    const plan = this.#plans.get(template);
+    const context = contextOf(view, null);
+    const html = this.#render(view, context, plan ?? undefined);
     const known = this.#suffixes.get(view);
     const found = findRegionAgain(html, known);
     if (!found) throw this.#noRoot(view);
+    if (plan === undefined) this.#decide(template, context, html, found.bounds);
     const shared = this.#sharedOf(view.constructor as LiveViewClass);
     if (known === undefined) this.#rootTags.set(view, /^<([A-Za-z][^\s/>]*)/.exec(html.slice(found.bounds.tagStart, found.bounds.tagStart + 64))?.[1] ?? '');
     if (found.suffix !== known) {

@@ -1,0 +1,126 @@
+/**
+ * Live re-renders of only the block that holds dj-root (lib/block-render.ts): the region is
+ * always the page's region; the layout is skipped only when that provably cannot change it.
+ * A layout global counts how often the layout itself runs.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { findRegion } from '../lib/html';
+import { createView, LiveView } from '../lib/live-view';
+import { Renderer, createEnvironment } from '../lib/render';
+
+const LAYOUT = '<html><head>{% djust_head %}</head><body>{{ layoutRan() }}{% block content %}{% endblock %}<footer>f</footer>{% djust_scripts %}</body></html>';
+const PAGE = '{% extends "layout.njk" %}{% block content %}<h1>{{ title }}</h1><main dj-root><p>{{ count }}</p></main>{% endblock %}';
+
+let dir: string;
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A renderer over `templates` (name → source), and how many times the layout's body ran. */
+function setup(templates: Record<string, string>, options: { noCache?: boolean } = {}) {
+  dir = mkdtempSync(path.join(tmpdir(), 'djust-blocks-'));
+  for (const [name, source] of Object.entries(templates)) writeFileSync(path.join(dir, name), source);
+  const previous = process.env.NODE_ENV;
+  if (options.noCache) process.env.NODE_ENV = 'development';
+  const env = createEnvironment(dir);
+  process.env.NODE_ENV = previous;
+  const runs = { layout: 0 };
+  env.addGlobal('layoutRan', () => {
+    runs.layout += 1;
+    return '';
+  });
+  env.addGlobal('shout', (s: string) => s.toUpperCase());
+  return { renderer: new Renderer(env), runs };
+}
+
+class Page extends LiveView {
+  static template = 'page.njk';
+  title = 'Inbox';
+  count = 0;
+}
+
+/** Region of the full page render, for comparison. */
+function pageRegion(renderer: Renderer, view: LiveView): string {
+  const html = renderer.renderPage(view, () => '');
+  const bounds = findRegion(html);
+  return bounds ? html.slice(bounds.start, bounds.end) : '(no region)';
+}
+
+/** Renders the region live for counts 0..3: each must equal the page's region; returns layout runs during live renders. */
+function liveRenders(renderer: Renderer, runs: { layout: number }, viewClass: typeof LiveView = Page): number {
+  const view = createView(viewClass, (t) => t) as LiveView & { count: number };
+  let live = 0;
+  for (let count = 0; count < 4; count += 1) {
+    view.count = count;
+    const before = runs.layout;
+    const region = renderer.renderRegion(view);
+    live += runs.layout - before;
+    expect(region).toBe(pageRegion(renderer, view));
+  }
+  return live;
+}
+
+describe('live re-renders of the dj-root block', () => {
+  it('render only the block once the first live render proved it: the layout runs once, not per update', () => {
+    const { renderer, runs } = setup({ 'layout.njk': LAYOUT, 'page.njk': PAGE });
+    expect(liveRenders(renderer, runs)).toBe(1);
+  });
+
+  it('keep super() and nested blocks working', () => {
+    const { renderer, runs } = setup({
+      'layout.njk': '{{ layoutRan() }}<body>{% block content %}<nav>base</nav>{% block inner %}{% endblock %}{% endblock %}</body>',
+      'page.njk': '{% extends "layout.njk" %}{% block content %}{{ super() }}<main dj-root>{% block inner %}<p>{{ count }}</p>{% endblock %}</main>{% endblock %}',
+    });
+    expect(liveRenders(renderer, runs)).toBe(1);
+  });
+
+  it('go through a middle template of the chain', () => {
+    const { renderer, runs } = setup({
+      'layout.njk': LAYOUT,
+      'section.njk': '{% extends "layout.njk" %}{% block content %}<section>{% block section %}{% endblock %}</section>{% endblock %}',
+      'page.njk': '{% extends "section.njk" %}{% block section %}<main dj-root>{{ count }}</main>{% endblock %}',
+    });
+    expect(liveRenders(renderer, runs)).toBe(1);
+  });
+
+  const fallbacks: [string, Record<string, string>][] = [
+    ['the page imports a macro at its top level', {
+      'macros.njk': '{% macro big(x) %}<b>{{ x }}</b>{% endmacro %}',
+      'layout.njk': LAYOUT,
+      'page.njk': '{% extends "layout.njk" %}{% from "macros.njk" import big %}{% block content %}<main dj-root>{{ big(count) }}</main>{% endblock %}',
+    }],
+    ['the layout sets a variable the block reads', {
+      'layout.njk': '{% set who = "layout" %}{{ layoutRan() }}<body>{% block content %}{% endblock %}</body>',
+      'page.njk': '{% extends "layout.njk" %}{% block content %}<main dj-root>{{ who }} {{ count }}</main>{% endblock %}',
+    }],
+    ['the layout renders the block inside an if', {
+      'layout.njk': '{{ layoutRan() }}<body>{% if count < 2 %}{% block content %}{% endblock %}{% else %}<main dj-root>many</main>{% endif %}</body>',
+      'page.njk': PAGE,
+    }],
+    ['the page computes something at its top level', {
+      'layout.njk': LAYOUT,
+      'page.njk': '{% extends "layout.njk" %}{% set label = shout("n") %}{% block content %}<main dj-root>{{ label }}{{ count }}</main>{% endblock %}',
+    }],
+    ['the template does not extend a layout', {
+      'page.njk': '{{ layoutRan() }}<body>{% block content %}<main dj-root>{{ count }}</main>{% endblock %}</body>',
+    }],
+  ];
+  it.each(fallbacks)('render the whole page when %s, and the region is still right', (_why, templates) => {
+    const { renderer, runs } = setup(templates);
+    expect(liveRenders(renderer, runs)).toBe(4);
+  });
+
+  it('render the whole page in development (templates reload)', () => {
+    const { renderer, runs } = setup({ 'layout.njk': LAYOUT, 'page.njk': PAGE }, { noCache: true });
+    expect(liveRenders(renderer, runs)).toBe(4);
+  });
+
+  it('report a template error from the block with the view and template named', () => {
+    const { renderer } = setup({ 'layout.njk': LAYOUT, 'page.njk': '{% extends "layout.njk" %}{% block content %}<main dj-root>{{ count.toFixed(1) }}</main>{% endblock %}' });
+    class Broken extends Page {}
+    const view = createView(Broken, (t) => t) as Page;
+    expect(renderer.renderRegion(view)).toBe('0.0');
+    (view as unknown as { count: unknown }).count = null;
+    expect(() => renderer.renderRegion(view)).toThrow(/Broken: rendering "page.njk" failed/);
+  });
+});

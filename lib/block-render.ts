@@ -1,0 +1,170 @@
+import nunjucks from 'nunjucks';
+
+/**
+ * Live re-renders of the one `{% block %}` that holds a view's dj-root element, instead of the
+ * whole page: the layout around it (head, navigation, footer) is rendered for the HTTP page
+ * only. A view's template gets a block plan when both hold:
+ *
+ * - statically, rendering that block alone cannot differ from rendering it inside the page:
+ *   every template of the `{% extends %}` chain (literal names) has, outside that block's own
+ *   bodies, nothing that defines names the block could read (`set`, `import`, `from … import`,
+ *   `macro`, `call`); an extending template has only `extends`, blocks and text at its top
+ *   level; wherever the block appears, only other blocks are around it (no `if`/`for`), and
+ *   the base template renders it;
+ * - on the first live render, the block's output holds exactly the region the page holds.
+ *
+ * Otherwise (and in development, where templates reload) the page is rendered whole, as before.
+ */
+
+/** What the Nunjucks parser returns: nodes with a type name and their child fields. */
+interface AstNode {
+  typename: string;
+  fields: string[];
+  [field: string]: unknown;
+}
+
+type BlockFn = (env: unknown, context: unknown, frame: unknown, runtime: unknown, cb: (err: unknown, out?: string) => void) => void;
+
+interface CompiledTemplate {
+  path?: string;
+  tmplStr?: string;
+  blocks: Record<string, BlockFn>;
+  compile(): void;
+}
+
+type Nunjucks = typeof nunjucks & {
+  parser: { parse(src: string, extensions: unknown, opts: unknown): AstNode };
+  Template: new (src: { type: 'code'; obj: Record<string, unknown> }, env: nunjucks.Environment, path?: string) => nunjucks.Template;
+};
+
+/** Nodes that put names in scope for what follows them. */
+const DEFINES = new Set(['Set', 'Import', 'FromImport', 'Macro', 'Caller']);
+
+/** A template of the chain: its compiled form and its syntax tree. */
+interface Link {
+  template: CompiledTemplate;
+  ast: AstNode;
+}
+
+/** The extends chain from the view's template to its base, or null when it is not literal. */
+function chainOf(env: nunjucks.Environment, name: string): Link[] | null {
+  const env2 = env as nunjucks.Environment & { extensionsList: unknown; opts: unknown };
+  const links: Link[] = [];
+  let next: string | null = name;
+  let from: string | undefined;
+  while (next !== null) {
+    if (links.length > 16) return null;
+    const template = (env.getTemplate as (n: string, eager: boolean, parent?: string) => nunjucks.Template)(next, true, from) as unknown as CompiledTemplate;
+    if (typeof template.tmplStr !== 'string') return null;
+    const ast = (nunjucks as Nunjucks).parser.parse(template.tmplStr, env2.extensionsList, env2.opts);
+    links.push({ template, ast });
+    const extendsNode = childrenOf(ast).find((n) => n.typename === 'Extends');
+    if (!extendsNode) break;
+    const target = extendsNode.template as AstNode | undefined;
+    if (target?.typename !== 'Literal' || typeof target.value !== 'string') return null;
+    next = target.value;
+    from = template.path;
+  }
+  return links;
+}
+
+function childrenOf(node: AstNode): AstNode[] {
+  const list = node.children;
+  return Array.isArray(list) ? (list as AstNode[]) : [];
+}
+
+function blockName(node: AstNode): string | null {
+  const name = node.name as AstNode | undefined;
+  return typeof name?.value === 'string' ? name.value : null;
+}
+
+/** Whether anything in `node`, outside the bodies of blocks named `target`, defines names. */
+function definesOutside(node: AstNode, target: string): boolean {
+  if (DEFINES.has(node.typename)) return true;
+  if (node.typename === 'Block' && blockName(node) === target) return false;
+  for (const field of node.fields) {
+    const value = node[field];
+    if (value && typeof value === 'object' && typeof (value as AstNode).typename === 'string' && definesOutside(value as AstNode, target)) return true;
+  }
+  return false;
+}
+
+/** Whether every block named `target` in `node` has only blocks around it (no if/for/macro …). */
+function onlyUnderBlocks(node: AstNode, target: string, controlled = false): boolean {
+  if (node.typename === 'Block' && blockName(node) === target) return !controlled;
+  const passes = node.typename === 'Root' || node.typename === 'NodeList' || node.typename === 'Block';
+  for (const field of node.fields) {
+    const value = node[field];
+    if (value && typeof value === 'object' && typeof (value as AstNode).typename === 'string' && !onlyUnderBlocks(value as AstNode, target, controlled || !passes)) return false;
+  }
+  return true;
+}
+
+/** Whether `target` is a block of `node` reached through blocks only (no control flow around it). */
+function reachableThroughBlocks(node: AstNode, target: string): boolean {
+  for (const child of childrenOf(node)) {
+    if (child.typename !== 'Block') continue;
+    if (blockName(child) === target) return true;
+    const body = child.body as AstNode | undefined;
+    if (body && reachableThroughBlocks(body, target)) return true;
+  }
+  return false;
+}
+
+/** Whether rendering block `target` alone is the same as rendering it in the page (static part). */
+function safeAlone(chain: readonly Link[], target: string): boolean {
+  const base = chain[chain.length - 1] as Link;
+  if (!reachableThroughBlocks(base.ast, target)) return false;
+  for (const [i, { ast }] of chain.entries()) {
+    if (definesOutside(ast, target) || !onlyUnderBlocks(ast, target)) return false;
+    const extending = i < chain.length - 1;
+    if (extending && childrenOf(ast).some((n) => n.typename !== 'Extends' && n.typename !== 'Block' && !isText(n))) return false;
+  }
+  return true;
+}
+
+function isText(node: AstNode): boolean {
+  return node.typename === 'Output' && childrenOf(node).every((c) => c.typename === 'TemplateData');
+}
+
+/** A template that renders block `target` with the block table the whole page would have. */
+function blockTemplate(env: nunjucks.Environment, chain: readonly Link[], target: string): nunjucks.Template {
+  const [leaf, ...parents] = chain as [Link, ...Link[]];
+  const obj: Record<string, unknown> = {
+    root(env2: unknown, context: { addBlock(name: string, fn: BlockFn): void; getBlock(name: string): BlockFn }, frame: unknown, runtime: unknown, cb: (err: unknown, out?: string) => void) {
+      for (const { template } of parents) for (const [name, fn] of Object.entries(template.blocks)) context.addBlock(name, fn);
+      context.getBlock(target)(env2, context, frame, runtime, cb);
+    },
+  };
+  for (const [name, fn] of Object.entries(leaf.template.blocks)) obj[`b_${name}`] = fn;
+  return new (nunjucks as Nunjucks).Template({ type: 'code', obj }, env, leaf.template.path);
+}
+
+/** A plan: the block to render for a view's template. */
+export interface BlockPlan {
+  name: string;
+  template: nunjucks.Template;
+}
+
+/**
+ * The block plans of a template whose blocks may each be rendered alone, smallest output
+ * first for `context` — the caller keeps the first whose region equals the page's. Empty
+ * when no block qualifies (or anything about the templates is not as expected).
+ */
+export function candidatePlans(env: nunjucks.Environment, name: string, context: object): { plan: BlockPlan; html: string }[] {
+  if ((env as unknown as { opts: { noCache?: boolean } }).opts.noCache) return [];
+  try {
+    const chain = chainOf(env, name);
+    if (!chain || chain.length < 2) return [];
+    const names = new Set(chain.flatMap(({ template }) => Object.keys(template.blocks)));
+    const out: { plan: BlockPlan; html: string }[] = [];
+    for (const block of names) {
+      if (!safeAlone(chain, block)) continue;
+      const template = blockTemplate(env, chain, block);
+      out.push({ plan: { name: block, template }, html: template.render(context) });
+    }
+    return out.sort((a, b) => a.html.length - b.html.length);
+  } catch {
+    return [];
+  }
+}
