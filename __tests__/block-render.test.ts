@@ -93,6 +93,14 @@ describe('live re-renders of the dj-root block', () => {
       'layout.njk': '{% set who = "layout" %}{{ layoutRan() }}<body>{% block content %}{% endblock %}</body>',
       'page.njk': '{% extends "layout.njk" %}{% block content %}<main dj-root>{{ who }} {{ count }}</main>{% endblock %}',
     }],
+    ['the layout sets a variable that reads the same on the first render and differs later', {
+      'layout.njk': '{% set mark = "!" if count > 1 else "" %}{{ layoutRan() }}<body>{% block content %}{% endblock %}</body>',
+      'page.njk': '{% extends "layout.njk" %}{% block content %}<main dj-root>{{ count }}{{ mark }}</main>{% endblock %}',
+    }],
+    ['the page defines a macro at its top level', {
+      'layout.njk': LAYOUT,
+      'page.njk': '{% extends "layout.njk" %}{% macro em(x) %}<em>{{ x }}</em>{% endmacro %}{% block content %}<main dj-root>{{ em(count) }}</main>{% endblock %}',
+    }],
     ['the layout renders the block inside an if', {
       'layout.njk': '{{ layoutRan() }}<body>{% if count < 2 %}{% block content %}{% endblock %}{% else %}<main dj-root>many</main>{% endif %}</body>',
       'page.njk': PAGE,

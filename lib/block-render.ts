@@ -1,4 +1,5 @@
 import nunjucks from 'nunjucks';
+import { ROOT_ATTR } from './constants';
 
 /**
  * Live re-renders of the one `{% block %}` that holds a view's dj-root element, instead of the
@@ -11,7 +12,8 @@ import nunjucks from 'nunjucks';
  *   `macro`, `call`); an extending template has only `extends`, blocks and text at its top
  *   level; wherever the block appears, only other blocks are around it (no `if`/`for`), and
  *   the base template renders it;
- * - on the first live render, the block's output holds exactly the region the page holds.
+ * - its source holds the dj-root attribute, and on the first live render its output appears
+ *   verbatim in the page, around the page's region.
  *
  * Otherwise (and in development, where templates reload) the page is rendered whole, as before.
  */
@@ -29,7 +31,6 @@ interface CompiledTemplate {
   path?: string;
   tmplStr?: string;
   blocks: Record<string, BlockFn>;
-  compile(): void;
 }
 
 type Nunjucks = typeof nunjucks & {
@@ -48,7 +49,7 @@ interface Link {
 
 /** The extends chain from the view's template to its base, or null when it is not literal. */
 function chainOf(env: nunjucks.Environment, name: string): Link[] | null {
-  const env2 = env as nunjucks.Environment & { extensionsList: unknown; opts: unknown };
+  const { extensionsList, opts } = env as nunjucks.Environment & { extensionsList: unknown; opts: unknown };
   const links: Link[] = [];
   let next: string | null = name;
   let from: string | undefined;
@@ -56,7 +57,7 @@ function chainOf(env: nunjucks.Environment, name: string): Link[] | null {
     if (links.length > 16) return null;
     const template = (env.getTemplate as (n: string, eager: boolean, parent?: string) => nunjucks.Template)(next, true, from) as unknown as CompiledTemplate;
     if (typeof template.tmplStr !== 'string') return null;
-    const ast = (nunjucks as Nunjucks).parser.parse(template.tmplStr, env2.extensionsList, env2.opts);
+    const ast = (nunjucks as Nunjucks).parser.parse(template.tmplStr, extensionsList, opts);
     links.push({ template, ast });
     const extendsNode = childrenOf(ast).find((n) => n.typename === 'Extends');
     if (!extendsNode) break;
@@ -66,6 +67,18 @@ function chainOf(env: nunjucks.Environment, name: string): Link[] | null {
     from = template.path;
   }
   return links;
+}
+
+/** Every child node of `node`, from all its fields (lists included). */
+function kidsOf(node: AstNode): AstNode[] {
+  const out: AstNode[] = [];
+  for (const field of node.fields) {
+    const value = node[field];
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item && typeof item === 'object' && typeof (item as AstNode).typename === 'string') out.push(item as AstNode);
+    }
+  }
+  return out;
 }
 
 function childrenOf(node: AstNode): AstNode[] {
@@ -82,39 +95,64 @@ function blockName(node: AstNode): string | null {
 function definesOutside(node: AstNode, target: string): boolean {
   if (DEFINES.has(node.typename)) return true;
   if (node.typename === 'Block' && blockName(node) === target) return false;
-  for (const field of node.fields) {
-    const value = node[field];
-    if (value && typeof value === 'object' && typeof (value as AstNode).typename === 'string' && definesOutside(value as AstNode, target)) return true;
-  }
-  return false;
+  return kidsOf(node).some((kid) => definesOutside(kid, target));
 }
 
 /** Whether every block named `target` in `node` has only blocks around it (no if/for/macro …). */
 function onlyUnderBlocks(node: AstNode, target: string, controlled = false): boolean {
   if (node.typename === 'Block' && blockName(node) === target) return !controlled;
   const passes = node.typename === 'Root' || node.typename === 'NodeList' || node.typename === 'Block';
-  for (const field of node.fields) {
-    const value = node[field];
-    if (value && typeof value === 'object' && typeof (value as AstNode).typename === 'string' && !onlyUnderBlocks(value as AstNode, target, controlled || !passes)) return false;
-  }
-  return true;
+  return kidsOf(node).every((kid) => onlyUnderBlocks(kid, target, controlled || !passes));
 }
 
-/** Whether `target` is a block of `node` reached through blocks only (no control flow around it). */
-function reachableThroughBlocks(node: AstNode, target: string): boolean {
+/** The first definition of block `name` along the chain (the leaf's wins, as in the page), or null. */
+function definitionOf(chain: readonly Link[], name: string): AstNode | null {
+  const find = (node: AstNode): AstNode | null => {
+    if (node.typename === 'Block' && blockName(node) === name) return node;
+    for (const kid of kidsOf(node)) {
+      const found = find(kid);
+      if (found) return found;
+    }
+    return null;
+  };
+  for (const { ast } of chain) {
+    const found = find(ast);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * Whether the page renders block `target`: reached from the base template's top level through
+ * blocks only (each taken as the page takes it, from its first definition), no if/for around.
+ */
+function rendered(chain: readonly Link[], node: AstNode, target: string, depth = 0): boolean {
+  if (depth > 32) return false;
   for (const child of childrenOf(node)) {
     if (child.typename !== 'Block') continue;
-    if (blockName(child) === target) return true;
-    const body = child.body as AstNode | undefined;
-    if (body && reachableThroughBlocks(body, target)) return true;
+    const name = blockName(child);
+    if (name === target) return true;
+    const body = name === null ? null : (definitionOf(chain, name)?.body as AstNode | undefined);
+    if (body && rendered(chain, body, target, depth + 1)) return true;
   }
   return false;
+}
+
+/** Whether `node`, as the page renders it (nested blocks by their first definitions), has dj-root in its text. */
+function mentionsRoot(chain: readonly Link[], node: AstNode, hops = 0): boolean {
+  if (node.typename === 'TemplateData') return typeof node.value === 'string' && node.value.includes(ROOT_ATTR);
+  if (node.typename === 'Block') {
+    const name = blockName(node);
+    const body = hops > 32 || name === null ? null : (definitionOf(chain, name)?.body as AstNode | undefined);
+    return body ? mentionsRoot(chain, body, hops + 1) : false;
+  }
+  return kidsOf(node).some((kid) => mentionsRoot(chain, kid, hops));
 }
 
 /** Whether rendering block `target` alone is the same as rendering it in the page (static part). */
 function safeAlone(chain: readonly Link[], target: string): boolean {
   const base = chain[chain.length - 1] as Link;
-  if (!reachableThroughBlocks(base.ast, target)) return false;
+  if (!rendered(chain, base.ast, target)) return false;
   for (const [i, { ast }] of chain.entries()) {
     if (definesOutside(ast, target) || !onlyUnderBlocks(ast, target)) return false;
     const extending = i < chain.length - 1;
@@ -131,9 +169,9 @@ function isText(node: AstNode): boolean {
 function blockTemplate(env: nunjucks.Environment, chain: readonly Link[], target: string): nunjucks.Template {
   const [leaf, ...parents] = chain as [Link, ...Link[]];
   const obj: Record<string, unknown> = {
-    root(env2: unknown, context: { addBlock(name: string, fn: BlockFn): void; getBlock(name: string): BlockFn }, frame: unknown, runtime: unknown, cb: (err: unknown, out?: string) => void) {
+    root(renderEnv: unknown, context: { addBlock(name: string, fn: BlockFn): void; getBlock(name: string): BlockFn }, frame: unknown, runtime: unknown, cb: (err: unknown, out?: string) => void) {
       for (const { template } of parents) for (const [name, fn] of Object.entries(template.blocks)) context.addBlock(name, fn);
-      context.getBlock(target)(env2, context, frame, runtime, cb);
+      context.getBlock(target)(renderEnv, context, frame, runtime, cb);
     },
   };
   for (const [name, fn] of Object.entries(leaf.template.blocks)) obj[`b_${name}`] = fn;
@@ -147,9 +185,10 @@ export interface BlockPlan {
 }
 
 /**
- * The block plans of a template whose blocks may each be rendered alone, smallest output
- * first for `context` — the caller keeps the first whose region equals the page's. Empty
- * when no block qualifies (or anything about the templates is not as expected).
+ * The blocks of template `name` that hold dj-root and may be rendered alone, each with its
+ * output for `context`, smallest first — the caller keeps the first whose output appears in
+ * the page around the region. Empty when none qualifies (or anything about the templates is
+ * not as expected).
  */
 export function candidatePlans(env: nunjucks.Environment, name: string, context: object): { plan: BlockPlan; html: string }[] {
   if ((env as unknown as { opts: { noCache?: boolean } }).opts.noCache) return [];
@@ -159,9 +198,14 @@ export function candidatePlans(env: nunjucks.Environment, name: string, context:
     const names = new Set(chain.flatMap(({ template }) => Object.keys(template.blocks)));
     const out: { plan: BlockPlan; html: string }[] = [];
     for (const block of names) {
-      if (!safeAlone(chain, block)) continue;
+      const definition = definitionOf(chain, block);
+      if (!definition || !mentionsRoot(chain, definition.body as AstNode) || !safeAlone(chain, block)) continue;
       const template = blockTemplate(env, chain, block);
-      out.push({ plan: { name: block, template }, html: template.render(context) });
+      try {
+        out.push({ plan: { name: block, template }, html: template.render(context) });
+      } catch {
+        // this block does not render alone; another may
+      }
     }
     return out.sort((a, b) => a.html.length - b.html.length);
   } catch {
