@@ -83,7 +83,35 @@ describe('live re-renders of the dj-root block', () => {
     expect(liveRenders(renderer, runs)).toBe(1);
   });
 
+  it('render the block alone when the layout wraps it in the dj-root element, with only whitespace between', () => {
+    const { renderer, runs } = setup({
+      'layout.njk': '<body>{{ layoutRan() }}<nav>n</nav><main class="box" data-x=\'a>b\' dj-root>\n  {% block content %}{% endblock %}\n</main><footer>f</footer></body>',
+      'page.njk': '{% extends "layout.njk" %}{% block content %}<p>{{ count }}</p>{% endblock %}',
+    });
+    expect(liveRenders(renderer, runs)).toBe(1);
+  });
+
+  it('know the dj-root tag of a wrapping layout (a <tbody> region diffs as rows)', () => {
+    const { renderer } = setup({
+      'layout.njk': '<table><tbody dj-root>{% block rows %}{% endblock %}</tbody></table>',
+      'page.njk': '{% extends "layout.njk" %}{% block rows %}<tr><td>{{ count }}</td></tr>{% endblock %}',
+    });
+    const first = createView(Page, (t) => t) as Page;
+    const second = createView(Page, (t) => t) as Page;
+    expect(renderer.renderRegion(first)).toBe('<tr><td>0</td></tr>');
+    expect(renderer.renderRegion(second)).toBe('<tr><td>0</td></tr>');
+    expect([renderer.rootTagOf(first), renderer.rootTagOf(second)]).toEqual(['tbody', 'tbody']);
+  });
+
   const fallbacks: [string, Record<string, string>][] = [
+    ['the layout writes a value between the dj-root tag and the block', {
+      'layout.njk': '{{ layoutRan() }}<main dj-root>{{ "sale" if count > 1 else "" }}{% block content %}{% endblock %}</main>',
+      'page.njk': '{% extends "layout.njk" %}{% block content %}<p>{{ count }}</p>{% endblock %}',
+    }],
+    ['the layout has more than the block inside the dj-root element', {
+      'layout.njk': '{{ layoutRan() }}<main dj-root>{% block content %}{% endblock %}<aside>a</aside></main>',
+      'page.njk': '{% extends "layout.njk" %}{% block content %}<p>{{ count }}</p>{% endblock %}',
+    }],
     ['the page imports a macro at its top level', {
       'macros.njk': '{% macro big(x) %}<b>{{ x }}</b>{% endmacro %}',
       'layout.njk': LAYOUT,

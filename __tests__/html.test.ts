@@ -47,6 +47,12 @@ describe('findRegion: look-alikes', () => {
     expect(region('<p>dj-root</p><head></head><div class="k" dj-root>yes</div>')).toBe('yes');
     expect(region('<div>no region here</div>')).toBeNull();
   });
+
+  it('finds a dj-root element whose quoted attribute values before it hold ">" (Alpine-style x-data)', () => {
+    expect(region(`<a title="x>y" dj-root>in a</a>`)).toBe('in a');
+    expect(region(`<nav></nav><main x-data="{ open: n > 0 }" class='a>b' dj-root id=m>live</main><p>after</p>`)).toBe('live');
+    expect(region(`<p title="a > dj-root">no</p>`)).toBeNull();
+  });
 });
 
 describe('findRegionAgain', () => {
@@ -68,6 +74,15 @@ describe('findRegionAgain', () => {
     const first = findRegionAgain(layout('A', '<p>1</p>'), undefined);
     const html = layout('A', '<p>1</p>').replace('<footer>f</footer>', '<footer>g</footer>');
     expect(findRegionAgain(html, first?.suffix)?.bounds).toEqual(findRegion(html));
+  });
+
+  it('finds again a dj-root tag with ">" in a quoted value before the attribute', () => {
+    const page = (body: string) => `<head><title>t</title></head><main x-data="{ a: 1 > 0 }" dj-root>${body}</main><footer>f</footer>`;
+    const first = findRegionAgain(page('<p>1</p>'), undefined);
+    expect(first?.suffix).toBe('</main><footer>f</footer>');
+    const again = findRegionAgain(page('<p>22</p>'), first?.suffix);
+    expect(again?.bounds).toEqual(findRegion(page('<p>22</p>')));
+    expect(page('<p>22</p>').slice(again!.bounds.start, again!.bounds.end)).toBe('<p>22</p>');
   });
 
   it('is not fooled by " dj-root" inside a quoted attribute value', () => {

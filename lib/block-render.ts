@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import { ROOT_ATTR } from './constants';
+import { TAG_ATTR } from './html';
 
 /**
  * Live re-renders of the one `{% block %}` that holds a view's dj-root element, instead of the
@@ -123,19 +124,22 @@ function definitionOf(chain: readonly Link[], name: string): AstNode | null {
 }
 
 /**
- * Whether the page renders block `target`: reached from the base template's top level through
- * blocks only (each taken as the page takes it, from its first definition), no if/for around.
+ * Where the page renders block `target`: the list of sibling nodes holding it and its index,
+ * reached from the base template's top level through blocks only (each taken as the page
+ * takes it, from its first definition), no if/for around; null when it is not rendered so.
  */
-function rendered(chain: readonly Link[], node: AstNode, target: string, depth = 0): boolean {
-  if (depth > 32) return false;
-  for (const child of childrenOf(node)) {
+function callSite(chain: readonly Link[], node: AstNode, target: string, depth = 0): { siblings: AstNode[]; index: number } | null {
+  if (depth > 32) return null;
+  const siblings = childrenOf(node);
+  for (const [index, child] of siblings.entries()) {
     if (child.typename !== 'Block') continue;
     const name = blockName(child);
-    if (name === target) return true;
+    if (name === target) return { siblings, index };
     const body = name === null ? null : (definitionOf(chain, name)?.body as AstNode | undefined);
-    if (body && rendered(chain, body, target, depth + 1)) return true;
+    const found = body ? callSite(chain, body, target, depth + 1) : null;
+    if (found) return found;
   }
-  return false;
+  return null;
 }
 
 /** Whether `node`, as the page renders it (nested blocks by their first definitions), has dj-root in its text. */
@@ -152,7 +156,7 @@ function mentionsRoot(chain: readonly Link[], node: AstNode, hops = 0): boolean 
 /** Whether rendering block `target` alone is the same as rendering it in the page (static part). */
 function safeAlone(chain: readonly Link[], target: string): boolean {
   const base = chain[chain.length - 1] as Link;
-  if (!rendered(chain, base.ast, target)) return false;
+  if (!callSite(chain, base.ast, target)) return false;
   for (const [i, { ast }] of chain.entries()) {
     if (definesOutside(ast, target) || !onlyUnderBlocks(ast, target)) return false;
     const extending = i < chain.length - 1;
@@ -163,6 +167,29 @@ function safeAlone(chain: readonly Link[], target: string): boolean {
 
 function isText(node: AstNode): boolean {
   return node.typename === 'Output' && childrenOf(node).every((c) => c.typename === 'TemplateData');
+}
+
+function textOf(node: AstNode | undefined): string | null {
+  return node && isText(node) ? childrenOf(node).map((c) => String(c.value)).join('') : null;
+}
+
+/** A start tag with the dj-root attribute (empty value or none), then only whitespace, at the end of a text. */
+const ROOT_OPENS = new RegExp(String.raw`<([A-Za-z][^\s/>]*)(?:${TAG_ATTR})*?\s+${ROOT_ATTR}(?:\s*=\s*(?:""|''))?(?=[\s/>])(?:${TAG_ATTR})*\s*>(\s*)$`);
+
+/**
+ * The region around block `target` when the base template writes, as plain text, the dj-root
+ * element's opening tag right before the block and its closing tag right after it (only
+ * whitespace between): the region is then always that whitespace, the block, that whitespace.
+ */
+function wrapperOf(chain: readonly Link[], target: string): Wrapper | null {
+  const site = callSite(chain, (chain[chain.length - 1] as Link).ast, target);
+  if (!site) return null;
+  const before = textOf(site.siblings[site.index - 1]);
+  const after = textOf(site.siblings[site.index + 1]);
+  const open = before === null ? null : ROOT_OPENS.exec(before);
+  if (!open || after === null) return null;
+  const close = new RegExp(`^(\\s*)</${open[1]}\\s*>`, 'i').exec(after);
+  return close ? { before: open[2] as string, after: close[1] as string, rootTag: (open[1] as string).toLowerCase() } : null;
 }
 
 /** A template that renders block `target` with the block table the whole page would have. */
@@ -178,17 +205,29 @@ function blockTemplate(env: nunjucks.Environment, chain: readonly Link[], target
   return new (nunjucks as Nunjucks).Template({ type: 'code', obj }, env, leaf.template.path);
 }
 
-/** A plan: the block to render for a view's template. */
-export interface BlockPlan {
-  name: string;
-  template: nunjucks.Template;
+/** Static text the base template writes between the dj-root element's tags and the block. */
+export interface Wrapper {
+  before: string;
+  after: string;
+  /** Tag name of the dj-root element. */
+  rootTag: string;
 }
 
 /**
- * The blocks of template `name` that hold dj-root and may be rendered alone, each with its
- * output for `context`, smallest first — the caller keeps the first whose output appears in
- * the page around the region. Empty when none qualifies (or anything about the templates is
- * not as expected).
+ * A plan: the block to render for a view's template. `wrapper` null: the block's output holds
+ * the dj-root element; otherwise the block is the region's content, inside `wrapper`.
+ */
+export interface BlockPlan {
+  name: string;
+  template: nunjucks.Template;
+  wrapper: Wrapper | null;
+}
+
+/**
+ * The blocks of template `name` that may be rendered alone and hold dj-root (or are, inside a
+ * Wrapper, the region's whole content), each with its output for `context`, smallest first —
+ * the caller keeps the first that matches the page's region. Empty when none qualifies (or
+ * anything about the templates is not as expected).
  */
 export function candidatePlans(env: nunjucks.Environment, name: string, context: object): { plan: BlockPlan; html: string }[] {
   if ((env as unknown as { opts: { noCache?: boolean } }).opts.noCache) return [];
@@ -199,10 +238,13 @@ export function candidatePlans(env: nunjucks.Environment, name: string, context:
     const out: { plan: BlockPlan; html: string }[] = [];
     for (const block of names) {
       const definition = definitionOf(chain, block);
-      if (!definition || !mentionsRoot(chain, definition.body as AstNode) || !safeAlone(chain, block)) continue;
+      if (!definition || !safeAlone(chain, block)) continue;
+      const holds = mentionsRoot(chain, definition.body as AstNode);
+      const wrapper = holds ? null : wrapperOf(chain, block);
+      if (!holds && wrapper === null) continue;
       const template = blockTemplate(env, chain, block);
       try {
-        out.push({ plan: { name: block, template }, html: template.render(context) });
+        out.push({ plan: { name: block, template, wrapper }, html: template.render(context) });
       } catch {
         // this block does not render alone; another may
       }

@@ -11,6 +11,15 @@ export function escapeHtml(value: string): string {
 /** Candidate opening tags that mention `dj-root` after whitespace (confirmed by the parser). */
 const ROOT_TAG_RE = new RegExp(`<[A-Za-z][^\\s/>]*(?:\\s+[^>]*?)?\\s${ROOT_ATTR}(?:[\\s=/>])`, 'g');
 
+/** One attribute of a start tag: a name and an optional value, quoted (may hold `>`) or not. */
+export const TAG_ATTR = String.raw`\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>\x60]+))?`;
+
+/**
+ * ROOT_TAG_RE for tags whose quoted attribute values before dj-root hold `>` (`x-data="{ a > b }"`),
+ * which ROOT_TAG_RE cannot cross: slower, so only tried when ROOT_TAG_RE finds nothing.
+ */
+const QUOTED_ROOT_TAG_RE = new RegExp(String.raw`<[A-Za-z][^\s/>]*(?:${TAG_ATTR})*?\s+${ROOT_ATTR}[\s=/>]`, 'g');
+
 /**
  * Where ROOT_TAG_RE's first match can start, found with a fast substring search instead of
  * running the regex over the whole head: a match's tag holds no `>` before its `dj-root`, so
@@ -36,11 +45,15 @@ export interface RegionBounds {
  * scripts, void elements and implied end tags are handled as a browser would.
  */
 export function findRegion(html: string): RegionBounds | null {
-  ROOT_TAG_RE.lastIndex = candidatesFrom(html);
-  for (let match = ROOT_TAG_RE.exec(html); match; match = ROOT_TAG_RE.exec(html)) {
+  return scan(html, ROOT_TAG_RE, candidatesFrom(html)) ?? scan(html, QUOTED_ROOT_TAG_RE, 0);
+}
+
+function scan(html: string, re: RegExp, from: number): RegionBounds | null {
+  re.lastIndex = from;
+  for (let match = re.exec(html); match; match = re.exec(html)) {
     const found = regionAt(html, match.index);
     if (typeof found !== 'number') return found;
-    ROOT_TAG_RE.lastIndex = found;
+    re.lastIndex = found;
   }
   return null;
 }
@@ -113,17 +126,23 @@ function openingTag(html: string, tagStart: number, attrAt: number): { end: numb
  */
 export function findRegionAgain(html: string, suffix: string | undefined): { bounds: RegionBounds; suffix: string } | null {
   if (suffix !== undefined && html.endsWith(suffix)) {
-    ROOT_TAG_RE.lastIndex = candidatesFrom(html);
-    for (let match = ROOT_TAG_RE.exec(html); match; match = ROOT_TAG_RE.exec(html)) {
-      const tag = openingTag(html, match.index, match.index + match[0].length - ROOT_ATTR.length - 1);
-      const end = html.length - suffix.length;
-      if (tag?.hasRoot && tag.end <= end) return { bounds: { tagStart: match.index, start: tag.end, end }, suffix };
-      if (tag?.hasRoot) break;
-      ROOT_TAG_RE.lastIndex = match.index + 1;
-    }
+    const end = html.length - suffix.length;
+    const bounds = scanAgain(html, end, ROOT_TAG_RE, candidatesFrom(html)) ?? scanAgain(html, end, QUOTED_ROOT_TAG_RE, 0);
+    if (bounds) return { bounds, suffix };
   }
   const bounds = findRegion(html);
   return bounds && { bounds, suffix: ownCopy(html.slice(bounds.end)) };
+}
+
+/** The region whose content ends at `end` (the known suffix), from the first dj-root tag `re` finds. */
+function scanAgain(html: string, end: number, re: RegExp, from: number): RegionBounds | null {
+  re.lastIndex = from;
+  for (let match = re.exec(html); match; match = re.exec(html)) {
+    const tag = openingTag(html, match.index, match.index + match[0].length - ROOT_ATTR.length - 1);
+    if (tag?.hasRoot) return tag.end <= end ? { tagStart: match.index, start: tag.end, end } : null;
+    re.lastIndex = match.index + 1;
+  }
+  return null;
 }
 
 /**

@@ -2,7 +2,7 @@ import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { ROOT_ATTR } from './constants';
 import { DjustError } from './errors';
-import { candidatePlans, type BlockPlan } from './block-render';
+import { candidatePlans, type BlockPlan, type Wrapper } from './block-render';
 import { escapeHtml, findRegion, findRegionAgain, ownCopy, type RegionBounds } from './html';
 import { metaAttrFor } from './page-metadata';
 import { LiveView, viewInternals, type LiveViewClass } from './live-view';
@@ -166,9 +166,13 @@ export class Renderer {
    */
   #decide(template: string, context: Record<string, unknown>, page: string, bounds: RegionBounds): void {
     let chosen: BlockPlan | null = null;
+    const region = page.slice(bounds.start, bounds.end);
     for (const { plan, html } of candidatePlans(this.env, template, context)) {
       const at = page.indexOf(html);
-      if (at !== -1 && at <= bounds.tagStart && bounds.end <= at + html.length) {
+      const fits = plan.wrapper
+        ? region === plan.wrapper.before + html + plan.wrapper.after
+        : at !== -1 && at <= bounds.tagStart && bounds.end <= at + html.length;
+      if (fits) {
         chosen = plan;
         break;
       }
@@ -193,20 +197,31 @@ export class Renderer {
     const plan = this.#plans.get(template);
     const context = contextOf(view, null);
     const html = this.#render(view, context, plan ?? undefined);
+    const shared = this.#sharedOf(view.constructor as LiveViewClass);
+    const region = plan?.wrapper ? this.#wrapped(view, plan.wrapper, html) : this.#cut(view, html, shared, plan === undefined ? context : null);
+    if (region === shared.region) return shared.region;
+    return (shared.region = ownCopy(region));
+  }
+
+  /** The region of a block that is the region's whole content (see Wrapper). */
+  #wrapped(view: LiveView, wrapper: Wrapper, html: string): string {
+    if (!this.#rootTags.has(view)) this.#rootTags.set(view, wrapper.rootTag);
+    return wrapper.before + html + wrapper.after;
+  }
+
+  /** The region cut out of a page or block render; `deciding`: the context of a first live render, to decide the template's plan. */
+  #cut(view: LiveView, html: string, shared: { suffix: string }, deciding: Record<string, unknown> | null): string {
     const known = this.#suffixes.get(view);
     const found = findRegionAgain(html, known);
     if (!found) throw this.#noRoot(view);
-    if (plan === undefined) this.#decide(template, context, html, found.bounds);
-    const shared = this.#sharedOf(view.constructor as LiveViewClass);
+    if (deciding) this.#decide((view.constructor as LiveViewClass).template, deciding, html, found.bounds);
     if (known === undefined) this.#rootTags.set(view, /^<([A-Za-z][^\s/>]*)/.exec(html.slice(found.bounds.tagStart, found.bounds.tagStart + 64))?.[1] ?? '');
     if (found.suffix !== known) {
       if (found.suffix === shared.suffix) found.suffix = shared.suffix;
       else shared.suffix = found.suffix;
       this.#suffixes.set(view, found.suffix);
     }
-    const region = html.slice(found.bounds.start, found.bounds.end);
-    if (region === shared.region) return shared.region;
-    return (shared.region = ownCopy(region));
+    return html.slice(found.bounds.start, found.bounds.end);
   }
 
   #sharedOf(viewClass: LiveViewClass): { region: string; suffix: string } {
