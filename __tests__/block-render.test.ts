@@ -4,6 +4,7 @@
  * A layout global counts how often the layout itself runs.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findRegion } from '../lib/html';
@@ -158,5 +159,74 @@ describe('live re-renders of the dj-root block', () => {
     expect(renderer.renderRegion(view)).toBe('0.0');
     (view as unknown as { count: unknown }).count = null;
     expect(() => renderer.renderRegion(view)).toThrow(/Broken: rendering "page.njk" failed/);
+  });
+});
+
+describe('live re-renders of the dj-root block (property)', () => {
+  /** Layout pieces: plain text, names defined, control flow, and where the content block is called. */
+  const layoutPiece = fc.constantFrom(
+    '<nav>n</nav>',
+    '\n',
+    '{% set v = count * 2 %}',
+    '{% set v = "x" if count > 1 else "" %}',
+    '{% if count > 1 %}<i>many</i>{% endif %}',
+    '{{ layoutRan() }}',
+    '{% macro em(x) %}<em>{{ x }}</em>{% endmacro %}',
+    '{% for i in [1, 2] %}{{ i }}{% endfor %}',
+  );
+  const callSite = fc.constantFrom(
+    '{% block content %}{% endblock %}',
+    '<main dj-root>\n{% block content %}{% endblock %}\n</main>',
+    '<main dj-root>{% block content %}{% endblock %}<aside>a</aside></main>',
+    '<main dj-root>{{ v }}{% block content %}{% endblock %}</main>',
+    '{% block body %}<div>{% block content %}{% endblock %}</div>{% endblock %}',
+    '{% block body %}{% set v = 7 %}{% block content %}{% endblock %}{% endblock %}',
+    '{% block body %}{% set v = "z" if count == 3 else "" %}{% block content %}{% endblock %}{% endblock %}',
+    '{% if count < 2 %}{% block content %}{% endblock %}{% else %}<main dj-root>other</main>{% endif %}',
+  );
+  const pageTop = fc.constantFrom('', '{% set v = count + 1 %}', '{% set v = "y" if count > 2 else "" %}', '{% from "macros.njk" import em %}', '{% macro em(x) %}<b>{{ x }}</b>{% endmacro %}');
+  const blockBody = fc.constantFrom(
+    '<main dj-root><p>{{ count }}</p>{{ v }}</main>',
+    '<main dj-root>{{ em(count) if em else count }}</main>',
+    '<p>{{ count }}{{ v }}</p>',
+    '<h1>t</h1><main dj-root>{% if count > 2 %}<b>{{ count }}</b>{% else %}{{ count }}{% endif %}</main>',
+    '{{ super() }}<main dj-root>{{ count }}</main>',
+  );
+
+  it('the live region equals the page region for every state, whatever the templates (300 template pairs × 4 states)', () => {
+    let planned = 0;
+    fc.assert(
+      fc.property(fc.array(layoutPiece, { maxLength: 3 }), callSite, fc.array(layoutPiece, { maxLength: 2 }), pageTop, blockBody, (head, call, tail, top, body) => {
+        const { renderer, runs } = setup({
+          'macros.njk': '{% macro em(x) %}<u>{{ x }}</u>{% endmacro %}',
+          'layout.njk': `<html><body>${head.join('')}${call}${tail.join('')}</body></html>`,
+          'page.njk': `{% extends "layout.njk" %}${top}{% block content %}${body}{% endblock %}`,
+        });
+        const view = createView(Page, (t) => t) as Page;
+        let live = 0;
+        for (let count = 0; count < 4; count += 1) {
+          view.count = count;
+          let want: string | Error;
+          try {
+            want = pageRegion(renderer, view);
+          } catch (err) {
+            want = err as Error;
+          }
+          if (want === '(no region)' || want instanceof Error) {
+            expect(() => renderer.renderRegion(view)).toThrow();
+            continue;
+          }
+          const before = runs.layout;
+          const got = renderer.renderRegion(view);
+          live += runs.layout - before;
+          if (got !== want) expect(got).toBe(want);
+        }
+        if (head.concat(tail).includes('{{ layoutRan() }}') && live <= 1) planned += 1;
+        rmSync(dir, { recursive: true, force: true });
+      }),
+      { numRuns: 300, seed: 42 },
+    );
+    // the property must reach block renders, not only whole-page ones
+    expect(planned).toBeGreaterThan(10);
   });
 });
