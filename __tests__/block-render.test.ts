@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findRegion } from '../lib/html';
 import { createView, LiveView } from '../lib/live-view';
-import { Renderer, createEnvironment } from '../lib/render';
+import { createEnvironment } from '../lib/environment';
+import { Renderer } from '../lib/render';
 
 const LAYOUT = '<html><head>{% djust_head %}</head><body>{{ layoutRan() }}{% block content %}{% endblock %}<footer>f</footer>{% djust_scripts %}</body></html>';
 const PAGE = '{% extends "layout.njk" %}{% block content %}<h1>{{ title }}</h1><main dj-root><p>{{ count }}</p></main>{% endblock %}';

@@ -16,7 +16,8 @@ import { resolveOptions } from '../lib/options';
 import { encode, type ServerMessage } from '../lib/protocol';
 import { PubSub } from '../lib/pubsub';
 import { RegionState } from '../lib/region';
-import { Renderer, createEnvironment } from '../lib/render';
+import { createEnvironment } from '../lib/environment';
+import { Renderer } from '../lib/render';
 import { TokenSigner } from '../lib/token';
 import { CounterView } from './counter-view';
 

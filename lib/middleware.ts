@@ -11,7 +11,8 @@ import { LiveView, createView, viewInternals, type LiveViewClass } from './live-
 import { paramsForPatch } from './navigation';
 import { checkTitleTemplate, resolveOptions, titleFormatter, type DjustLiteOptions, type ResolvedOptions } from './options';
 import { PubSub } from './pubsub';
-import { Renderer, createEnvironment, prepareEnvironment } from './render';
+import { createEnvironment, prepareEnvironment } from './environment';
+import { Renderer } from './render';
 import { TokenSigner } from './token';
 import { SseTransport } from './transport/sse';
 import { WebSocketTransport } from './transport/websocket';
