@@ -8,9 +8,8 @@ import fc from 'fast-check';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findRegion } from '../lib/html';
-import { createView, LiveView } from '../lib/live-view';
 import { createEnvironment } from '../lib/environment';
-import { Renderer } from '../lib/render';
+import { regionSlot, Renderer, type RegionSlot, type RenderTarget } from '../lib/render';
 
 const LAYOUT = '<html><head>{% djust_head %}</head><body>{{ layoutRan() }}{% block content %}{% endblock %}<footer>f</footer>{% djust_scripts %}</body></html>';
 const PAGE = '{% extends "layout.njk" %}{% block content %}<h1>{{ title }}</h1><main dj-root><p>{{ count }}</p></main>{% endblock %}';
@@ -35,27 +34,36 @@ function setup(templates: Record<string, string>, options: { noCache?: boolean }
   return { renderer: new Renderer(env), runs };
 }
 
-class Page extends LiveView {
-  static template = 'page.njk';
-  title = 'Inbox';
-  count = 0;
+/** What a live connection hands the renderer: a target, its region slot, and the view's data. */
+interface Live {
+  target: RenderTarget;
+  slot: RegionSlot;
+  title: string;
+  count: number;
 }
 
+function liveView(name = 'Page'): Live {
+  return { target: { template: 'page.njk', name }, slot: regionSlot(), title: 'Inbox', count: 0 };
+}
+
+const contextOf = (view: Live): Record<string, unknown> => ({ title: view.title, count: view.count });
+const renderRegion = (renderer: Renderer, view: Live): string => renderer.renderRegion(view.target, contextOf(view), view.slot);
+
 /** Region of the full page render, for comparison. */
-function pageRegion(renderer: Renderer, view: LiveView): string {
-  const html = renderer.renderPage(view, () => '');
+function pageRegion(renderer: Renderer, view: Live): string {
+  const html = renderer.renderPage(view.target, contextOf(view), () => '');
   const bounds = findRegion(html);
   return bounds ? html.slice(bounds.start, bounds.end) : '(no region)';
 }
 
 /** Renders the region live for counts 0..3: each must equal the page's region; returns layout runs during live renders. */
-function liveRenders(renderer: Renderer, runs: { layout: number }, viewClass: typeof LiveView = Page): number {
-  const view = createView(viewClass, (t) => t) as LiveView & { count: number };
+function liveRenders(renderer: Renderer, runs: { layout: number }): number {
+  const view = liveView();
   let live = 0;
   for (let count = 0; count < 4; count += 1) {
     view.count = count;
     const before = runs.layout;
-    const region = renderer.renderRegion(view);
+    const region = renderRegion(renderer, view);
     live += runs.layout - before;
     expect(region).toBe(pageRegion(renderer, view));
   }
@@ -98,11 +106,11 @@ describe('live re-renders of the dj-root block', () => {
       'layout.njk': '<table><tbody dj-root>{% block rows %}{% endblock %}</tbody></table>',
       'page.njk': '{% extends "layout.njk" %}{% block rows %}<tr><td>{{ count }}</td></tr>{% endblock %}',
     });
-    const first = createView(Page, (t) => t) as Page;
-    const second = createView(Page, (t) => t) as Page;
-    expect(renderer.renderRegion(first)).toBe('<tr><td>0</td></tr>');
-    expect(renderer.renderRegion(second)).toBe('<tr><td>0</td></tr>');
-    expect([renderer.rootTagOf(first), renderer.rootTagOf(second)]).toEqual(['tbody', 'tbody']);
+    const first = liveView();
+    const second = liveView();
+    expect(renderRegion(renderer, first)).toBe('<tr><td>0</td></tr>');
+    expect(renderRegion(renderer, second)).toBe('<tr><td>0</td></tr>');
+    expect([first.slot.rootTag, second.slot.rootTag]).toEqual(['tbody', 'tbody']);
   });
 
   const fallbacks: [string, Record<string, string>][] = [
@@ -155,11 +163,10 @@ describe('live re-renders of the dj-root block', () => {
 
   it('report a template error from the block with the view and template named', () => {
     const { renderer } = setup({ 'layout.njk': LAYOUT, 'page.njk': '{% extends "layout.njk" %}{% block content %}<main dj-root>{{ count.toFixed(1) }}</main>{% endblock %}' });
-    class Broken extends Page {}
-    const view = createView(Broken, (t) => t) as Page;
-    expect(renderer.renderRegion(view)).toBe('0.0');
+    const view = liveView('Broken');
+    expect(renderRegion(renderer, view)).toBe('0.0');
     (view as unknown as { count: unknown }).count = null;
-    expect(() => renderer.renderRegion(view)).toThrow(/Broken: rendering "page.njk" failed/);
+    expect(() => renderRegion(renderer, view)).toThrow(/Broken: rendering "page.njk" failed/);
   });
 });
 
@@ -203,7 +210,7 @@ describe('live re-renders of the dj-root block (property)', () => {
           'layout.njk': `<html><body>${head.join('')}${call}${tail.join('')}</body></html>`,
           'page.njk': `{% extends "layout.njk" %}${top}{% block content %}${body}{% endblock %}`,
         });
-        const view = createView(Page, (t) => t) as Page;
+        const view = liveView();
         let live = 0;
         for (let count = 0; count < 4; count += 1) {
           view.count = count;
@@ -214,11 +221,11 @@ describe('live re-renders of the dj-root block (property)', () => {
             want = err as Error;
           }
           if (want === '(no region)' || want instanceof Error) {
-            expect(() => renderer.renderRegion(view)).toThrow();
+            expect(() => renderRegion(renderer, view)).toThrow();
             continue;
           }
           const before = runs.layout;
-          const got = renderer.renderRegion(view);
+          const got = renderRegion(renderer, view);
           live += runs.layout - before;
           if (got !== want) expect(got).toBe(want);
         }

@@ -11,13 +11,14 @@
  */
 import path from 'node:path';
 import { Connection, type DispatcherContext, type Sink } from '../lib/dispatcher';
-import { createView, LiveView, type LiveViewClass } from '../lib/live-view';
+import { routeEntry } from '../lib/lifecycle';
+import { createView, LiveView, templateContext } from '../lib/live-view';
 import { resolveOptions } from '../lib/options';
 import { encode, type ServerMessage } from '../lib/protocol';
 import { PubSub } from '../lib/pubsub';
 import { RegionState } from '../lib/region';
 import { createEnvironment } from '../lib/environment';
-import { Renderer } from '../lib/render';
+import { regionSlot, Renderer } from '../lib/render';
 import { TokenSigner } from '../lib/token';
 import { CounterView } from './counter-view';
 
@@ -39,9 +40,10 @@ class PageView extends LiveView {
   label = 'Inbox';
 }
 
+const counterRoute = routeEntry('/counter', CounterView, (t) => t);
 const ctx: DispatcherContext = {
-  options, renderer, signer, pubsub: new PubSub(), views: new Map<string, LiveViewClass>([['/counter', CounterView], ['/page', PageView]]), now: Date.now,
-  createView: (viewClass) => createView(viewClass, (t) => t),
+  options, renderer, signer, pubsub: new PubSub(), now: Date.now,
+  routes: new Map([['/counter', counterRoute], ['/page', routeEntry('/page', PageView, (t) => t)]]),
 };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -77,13 +79,14 @@ async function fullEvent(): Promise<number> {
 
 /** µs per renderRegion of a mounted counter view (context + Nunjucks + region cut). */
 function renderOnly(): number {
-  const view = ctx.createView(CounterView) as CounterView;
+  const view = createView(CounterView, (t) => t) as CounterView;
+  const slot = regionSlot();
   view.mount();
-  for (let i = 0; i < 2000; i += 1) renderer.renderRegion(view);
+  for (let i = 0; i < 2000; i += 1) renderer.renderRegion(counterRoute, templateContext(view), slot);
   const start = process.hrtime.bigint();
   for (let i = 0; i < EVENTS; i += 1) {
     view.count = i;
-    renderer.renderRegion(view);
+    renderer.renderRegion(counterRoute, templateContext(view), slot);
   }
   return Number(process.hrtime.bigint() - start) / 1000 / EVENTS;
 }

@@ -52,8 +52,15 @@ export class Flash {
     this.#pending.length = 0;
   }
 
-  discardPending(): void {
-    this.#pending.length = 0;
+  /** Returns a function that restores what is shown and pending to now (a handler failed). */
+  snapshot(): () => void {
+    // Copies only what is there (most views never flash; this runs per event).
+    const current = this.#current === null || this.#current.size === 0 ? null : new Map(this.#current);
+    const pending = this.#pending.length;
+    return () => {
+      this.#current = current;
+      this.#pending.length = Math.min(pending, this.#pending.length);
+    };
   }
 
   drain(out: { push(m: FlashMessage): unknown }): void {

@@ -7,8 +7,8 @@ import { BUNDLE_NAME, ClientAssets } from './assets';
 import { type DispatcherContext } from './dispatcher';
 import { DjustError } from './errors';
 import { escapeHtml } from './html';
-import { LiveView, createView, viewInternals, type LiveViewClass } from './live-view';
-import { paramsForPatch } from './navigation';
+import { routeEntry, ViewLifecycle, type RouteEntry } from './lifecycle';
+import { LiveView, templateContext, viewInternals, type LiveViewClass } from './live-view';
 import { checkTitleTemplate, resolveOptions, titleFormatter, type DjustLiteOptions, type ResolvedOptions } from './options';
 import { PubSub } from './pubsub';
 import { createEnvironment, prepareEnvironment } from './environment';
@@ -16,7 +16,6 @@ import { Renderer } from './render';
 import { TokenSigner } from './token';
 import { SseTransport } from './transport/sse';
 import { WebSocketTransport } from './transport/websocket';
-import { queryOf } from './url';
 
 type Next = (err?: unknown) => void;
 
@@ -95,8 +94,7 @@ function checkRoute(path: unknown, viewClass: unknown): asserts viewClass is Liv
 export function djustLite(input?: DjustLiteOptions): DjustLite {
   const options = resolveOptions(input);
   const env = options.env ? prepareEnvironment(options.env) : createEnvironment(options.views);
-  const views = new Map<string, LiveViewClass>();
-  const formatters = new WeakMap<LiveViewClass, (title: string | undefined) => string | undefined>();
+  const routes = new Map<string, RouteEntry>();
   let connections = 0;
 
   const ctx: DispatcherContext = {
@@ -104,16 +102,8 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     renderer: new Renderer(env),
     signer: new TokenSigner(options.secrets),
     pubsub: new PubSub(),
-    views,
+    routes,
     now: Date.now,
-    createView(viewClass) {
-      let format = formatters.get(viewClass);
-      if (!format) {
-        format = titleFormatter(viewClass.titleTemplate ?? options.titleTemplate, options.defaultTitle);
-        formatters.set(viewClass, format);
-      }
-      return createView(viewClass, format);
-    },
   };
   const counter = { count: () => connections, track: (delta: 1 | -1) => void (connections += delta) };
   const websocket = new WebSocketTransport(ctx, counter);
@@ -128,37 +118,40 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
       `${options.announceTitle ? '' : ' data-djust-announce="false"'}></script>`;
   }
 
-  async function renderHttp(routePath: string, viewClass: LiveViewClass, req: IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string }, res: ServerResponse): Promise<void> {
+  /**
+   * The HTTP render of a live route: the same lifecycle a connection runs (mount →
+   * handleParams → pushPatch chain), then the whole page with the signed token. A pushPatch
+   * to another URL answers a redirect there. The view unmounts when the response is done,
+   * whether the render succeeded or threw.
+   */
+  async function renderHttp(entry: RouteEntry, req: IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string }, res: ServerResponse): Promise<void> {
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.params ?? {})) params[key] = Array.isArray(value) ? value.join('/') : value;
-    const url = req.originalUrl ?? req.url ?? routePath;
+    const url = req.originalUrl ?? req.url ?? entry.route;
     const session = options.session ? options.session(req) : undefined;
-    const view = ctx.createView(viewClass);
-    await view.mount?.({ params, query: queryOf(url), url, session, connected: false, req });
-    await view.handleParams?.(params, url, queryOf(url));
-    const internals = viewInternals(view);
-    const patch = internals.takePatch();
-    if (patch && patch.url !== url) {
-      // pushPatch during the HTTP render: the browser should be at that URL; send it there.
-      if (!paramsForPatch(routePath, { url, params }, patch.url)) {
-        throw new DjustError('DJUST_ERR_INVALID_ROUTE', `pushPatch("${patch.url}"): ${viewClass.name} is served at route "${routePath}" and this path does not match it; pushPatch stays within one view.`);
+    const life = new ViewLifecycle(entry, url, params, options.logger, null);
+    try {
+      const navigate = await life.mount({ session, connected: false, req });
+      if (navigate && navigate.url !== url) {
+        // pushPatch during the HTTP render: the browser should be at that URL; send it there.
+        res.statusCode = 302;
+        res.setHeader('Location', navigate.url);
+        res.setHeader('Cache-Control', 'no-store');
+        res.end();
+        return;
       }
-      await view.unmount?.();
-      res.statusCode = 302;
-      res.setHeader('Location', patch.url);
+      const token = ctx.signer.sign({ route: entry.route, params: life.params, url: life.url, session, exp: ctx.now() + options.tokenTtlMs });
+      const html = ctx.renderer.renderPage(entry, templateContext(life.view), () => scriptsTag(token));
+      const internals = viewInternals(life.view);
+      internals.metadata.markRendered();
+      internals.flash.markRendered();
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
       res.setHeader('Cache-Control', 'no-store');
-      res.end();
-      return;
+      res.end(html);
+    } finally {
+      await life.unmount();
     }
-    const token = ctx.signer.sign({ route: routePath, params, url, session, exp: ctx.now() + options.tokenTtlMs });
-    const html = ctx.renderer.renderPage(view, () => scriptsTag(token));
-    internals.metadata.markRendered();
-    internals.flash.markRendered();
-    await view.unmount?.();
-    res.statusCode = 200;
-    res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
-    res.end(html);
   }
 
   function onUpgrade(this: HttpServer | HttpsServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -182,11 +175,11 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   live.route = (routePath, viewClass) => {
     checkRoute(routePath, viewClass);
     const template = checkTitleTemplate(viewClass.titleTemplate, `route("${routePath}", ${viewClass.name}): static titleTemplate`);
-    formatters.set(viewClass, titleFormatter(template ?? options.titleTemplate, options.defaultTitle));
-    if (views.has(routePath)) throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${routePath}"): a view is already registered for this path.`);
-    views.set(routePath, viewClass);
+    if (routes.has(routePath)) throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${routePath}"): a view is already registered for this path.`);
+    const entry = routeEntry(routePath, viewClass, titleFormatter(template ?? options.titleTemplate, options.defaultTitle));
+    routes.set(routePath, entry);
     router.get(routePath, (req, res, next) => {
-      renderHttp(routePath, viewClass, req, res).catch(next);
+      renderHttp(entry, req, res).catch(next);
     });
     return live;
   };

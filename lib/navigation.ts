@@ -1,7 +1,11 @@
+import { DjustError } from './errors';
+import type { PendingPatch } from './live-view';
+import type { NavigateMessage } from './protocol';
+
 /**
  * Live navigation (`pushPatch`, `dj-patch`): which URLs a view may move to without a page
- * load, and the route params of such a URL. Pure functions; the dispatcher joins them to
- * the view.
+ * load, the route params of such a URL, and the chain of `handleParams` runs a `pushPatch`
+ * starts.
  */
 
 /** Longest URL a `params` message or `pushPatch` may carry. */
@@ -57,4 +61,54 @@ export function matchRoute(pattern: string, path: string): Record<string, string
 export function paramsForPatch(route: string, current: { url: string; params: Record<string, string> }, url: string): Record<string, string> | null {
   if (pathOf(url) === pathOf(current.url)) return current.params;
   return matchRoute(route, pathOf(url));
+}
+
+/** `pushPatch` calls one change may chain (handleParams patching again) before it fails. */
+export const MAX_PATCH_HOPS = 8;
+
+/** What the patch chain moves: a view at a URL of its route (a ViewLifecycle). */
+export interface Patchable {
+  readonly route: string;
+  /** The view class name, for error messages. */
+  readonly name: string;
+  url: string;
+  params: Record<string, string>;
+  /** Returns and clears the view's pending `pushPatch`. */
+  takePatch(): PendingPatch | null;
+  /** Runs the view's `handleParams` for its current URL. */
+  handleParams(): unknown;
+}
+
+/**
+ * Runs `handleParams` for each `pushPatch` the view made (a handleParams may patch again, up
+ * to MAX_PATCH_HOPS times) and returns the `navigate` message for the client, or null —
+ * synchronously when the view made no pushPatch. Throws DJUST_ERR_INVALID_ROUTE for a URL
+ * outside the view's route.
+ */
+export function followPatches(target: Patchable): NavigateMessage | null | Promise<NavigateMessage | null> {
+  const patch = target.takePatch();
+  return patch ? patchChain(target, patch) : null;
+}
+
+async function patchChain(target: Patchable, first: PendingPatch): Promise<NavigateMessage | null> {
+  let navigate: NavigateMessage | null = null;
+  let replace = true;
+  for (let patch: PendingPatch | null = first, hops = 0; patch; patch = target.takePatch(), hops += 1) {
+    if (hops === MAX_PATCH_HOPS) {
+      throw new DjustError('DJUST_ERR_INVALID_ROUTE', `pushPatch: more than ${MAX_PATCH_HOPS} in a row (handleParams keeps calling pushPatch); the last was "${patch.url}".`);
+    }
+    const params = paramsForPatch(target.route, target, patch.url);
+    if (!params) {
+      throw new DjustError(
+        'DJUST_ERR_INVALID_ROUTE',
+        `pushPatch("${patch.url}"): ${target.name} is served at route "${target.route}" and this path does not match it; pushPatch stays within one view (link to other pages with a plain <a href>).`,
+      );
+    }
+    target.url = patch.url;
+    target.params = params;
+    replace &&= patch.replace; // a chain that pushed once is a push
+    navigate = { type: 'navigate', url: patch.url, replace };
+    await target.handleParams();
+  }
+  return navigate;
 }

@@ -185,11 +185,6 @@ export class PageMetadata {
     this.#client.clear();
   }
 
-  /** Forgets pending sets (a handler failed: its side effects are not sent). */
-  discardPending(): void {
-    this.#pending.clear();
-  }
-
   /** Returns a function that restores title, meta and links to now and drops pending sets (a handler failed). */
   snapshot(): () => void {
     const title = this.#title;
@@ -202,10 +197,6 @@ export class PageMetadata {
       this.#links = links;
       this.#pending.clear();
     };
-  }
-
-  get hasPending(): boolean {
-    return this.#pending.size > 0;
   }
 
   /**

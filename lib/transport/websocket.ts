@@ -2,7 +2,7 @@ import { clearInterval, setInterval } from 'node:timers';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { CLOSE, Connection, type DispatcherContext, type Sink } from '../dispatcher';
+import { Connection, type DispatcherContext, type Sink } from '../dispatcher';
 import { originAllowed } from '../origin';
 import { encode, type ServerMessage } from '../protocol';
 import { backlogOf, corkUntilTurnEnds, type Corkable } from './write-batch';
@@ -136,4 +136,3 @@ function rawToString(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
-export { CLOSE };

@@ -1,0 +1,186 @@
+import { createView, viewInternals, type LiveView, type LiveViewClass, type MountContext, type PendingPatch, type ViewHost } from './live-view';
+import { followPatches, type Patchable } from './navigation';
+import type { Logger as ResolvedLogger } from './options';
+import type { TitleFormatter } from './page-metadata';
+import type { NavigateMessage } from './protocol';
+import type { RenderTarget } from './render';
+import { queryOf } from './url';
+
+/** A registered route: its Express path pattern and view class, resolved once by `live.route()`. */
+export interface RouteEntry extends RenderTarget {
+  readonly route: string;
+  readonly viewClass: LiveViewClass;
+  /** The view's title template (or the option's) with the default title. */
+  readonly formatTitle: TitleFormatter;
+}
+
+/** The entry `live.route(route, viewClass)` registers. */
+export function routeEntry(route: string, viewClass: LiveViewClass, formatTitle: TitleFormatter): RouteEntry {
+  return { route, viewClass, template: viewClass.template, name: viewClass.name, formatTitle };
+}
+
+/** A value now, or later. Synchronous handlers keep the whole path synchronous. */
+export type Step<T> = T | Promise<T>;
+
+/** A change that threw (see `ViewLifecycle.change`); the view was restored. */
+export interface Failure {
+  readonly error: unknown;
+}
+
+/** What `mount(ctx)` receives besides the URL, which the lifecycle knows. */
+export type MountInput = Omit<MountContext, 'params' | 'query' | 'url'>;
+
+/** Everything a change may touch, saved before it runs and restored whole when it fails. */
+interface Snapshot {
+  readonly fields: Record<string, unknown>;
+  readonly metadata: () => void;
+  readonly flash: () => void;
+  readonly url: string;
+  readonly params: Record<string, string>;
+}
+
+/**
+ * One view's life, defined once and used by the HTTP render and by live connections alike:
+ * `mount` (mount → handleParams → the pushPatch chain), `change` (an event, a handleInfo or
+ * a navigation, rolled back whole when it throws) and `unmount` (timers and subscriptions
+ * released, then the view's own unmount).
+ */
+export class ViewLifecycle implements Patchable {
+  readonly view: LiveView;
+  readonly entry: RouteEntry;
+  /** The URL (path + query) and route params the view shows now; navigation moves them. */
+  url: string;
+  params: Record<string, string>;
+  readonly #logger: ResolvedLogger;
+  #unmounted = false;
+
+  /** Creates the view; `host` gives it a live connection's services (null for the HTTP render). */
+  constructor(entry: RouteEntry, url: string, params: Record<string, string>, logger: ResolvedLogger, host: ViewHost | null) {
+    this.entry = entry;
+    this.url = url;
+    this.params = params;
+    this.#logger = logger;
+    this.view = createView(entry.viewClass, entry.formatTitle);
+    viewInternals(this.view).host = host;
+  }
+
+  get route(): string {
+    return this.entry.route;
+  }
+
+  get name(): string {
+    return this.entry.name;
+  }
+
+  /** Runs mount, handleParams and the pushPatch chain they started; returns the `navigate` for the client, if any. Throws what they throw. */
+  async mount(input: MountInput): Promise<NavigateMessage | null> {
+    const { view, url, params } = this;
+    await view.mount?.({ ...input, params, query: queryOf(url), url });
+    await this.handleParams();
+    return followPatches(this);
+  }
+
+  /** Patchable: `handleParams` for the URL the view shows now. */
+  handleParams(): unknown {
+    const { url } = this;
+    return this.view.handleParams?.(this.params, url, queryOf(url));
+  }
+
+  /** Patchable: the view's pending pushPatch. */
+  takePatch(): PendingPatch | null {
+    return viewInternals(this.view).takePatch();
+  }
+
+  /**
+   * Runs one change to the view — `run` (an event handler, handleInfo, or handleParams for a
+   * new URL), the pushPatch chain it started, then `respond(navigate)` (render and answer).
+   * When any of them throws, the view's fields, title, meta, links, flash, pending patch and
+   * URL are restored from one snapshot and the error is returned; undefined on success.
+   * Synchronous steps complete before this returns; a promise makes the rest wait for it.
+   */
+  change(run: () => unknown, respond: (navigate: NavigateMessage | null) => void): Step<Failure | undefined> {
+    const snapshot = this.#snapshot();
+    let result: unknown;
+    try {
+      result = run();
+    } catch (error) {
+      return this.#restore(snapshot, error);
+    }
+    if (!isThenable(result)) return this.#afterRun(snapshot, respond);
+    return Promise.resolve(result).then(() => this.#afterRun(snapshot, respond), (error: unknown) => this.#restore(snapshot, error));
+  }
+
+  #afterRun(snapshot: Snapshot, respond: (navigate: NavigateMessage | null) => void): Step<Failure | undefined> {
+    let navigate: Step<NavigateMessage | null>;
+    try {
+      navigate = followPatches(this);
+    } catch (error) {
+      return this.#restore(snapshot, error);
+    }
+    if (!isThenable(navigate)) return this.#respond(snapshot, respond, navigate);
+    return navigate.then((n) => this.#respond(snapshot, respond, n), (error: unknown) => this.#restore(snapshot, error));
+  }
+
+  #respond(snapshot: Snapshot, respond: (navigate: NavigateMessage | null) => void, navigate: NavigateMessage | null): Failure | undefined {
+    try {
+      respond(navigate);
+      return undefined;
+    } catch (error) {
+      return this.#restore(snapshot, error);
+    }
+  }
+
+  #snapshot(): Snapshot {
+    const { metadata, flash } = viewInternals(this.view);
+    return { fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params };
+  }
+
+  #restore(snapshot: Snapshot, error: unknown): Failure {
+    restoreFields(this.view, snapshot.fields);
+    snapshot.metadata();
+    snapshot.flash();
+    this.takePatch();
+    this.url = snapshot.url;
+    this.params = snapshot.params;
+    return { error };
+  }
+
+  /**
+   * Ends the view: releases its host's timers and subscriptions, then runs its `unmount`
+   * (a failure there is logged, never thrown). Idempotent.
+   */
+  async unmount(): Promise<void> {
+    if (this.#unmounted) return;
+    this.#unmounted = true;
+    const internals = viewInternals(this.view);
+    internals.host?.release();
+    internals.host = null;
+    try {
+      await this.view.unmount?.();
+    } catch (err) {
+      this.#logger.error(`djust-lite: ${this.name}.unmount() failed`, err);
+    }
+  }
+}
+
+export function isThenable<T>(value: unknown): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** `{ ...view }` without the spread's slow path for class instances: own enumerable fields. */
+function ownFields(view: LiveView): Record<string, unknown> {
+  const source = view as unknown as Record<string, unknown>;
+  const saved: Record<string, unknown> = {};
+  const keys = Object.keys(source);
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    saved[key] = source[key];
+  }
+  return saved;
+}
+
+function restoreFields(view: LiveView, saved: Record<string, unknown>): void {
+  const target = view as unknown as Record<string, unknown>;
+  for (const key of Object.keys(target)) if (!(key in saved)) delete target[key];
+  Object.assign(target, saved);
+}
