@@ -1,16 +1,12 @@
-import { TokenBucket, Fifo } from './admission';
-import { handlersOf } from './decorators';
-import { DjustError, wireCodeOf, type WireErrorCode } from './errors';
-import { isThenable, ViewLifecycle, type Failure, type RouteEntry, type Step } from './lifecycle';
-import { templateContext, viewInternals } from './live-view';
+import { Fifo, TokenBucket } from './admission';
+import { DjustError, type WireErrorCode } from './errors';
+import { ViewLifecycle, type RouteEntry } from './lifecycle';
+import { LiveSession } from './live-session';
 import { isLocalPath, paramsForPatch } from './navigation';
 import type { ResolvedOptions } from './options';
-import {
-  errorMessage, parseClientMessage, type EventMessage, type MountMessage, type NavigateMessage, type ParamsMessage, type ServerMessage,
-} from './protocol';
+import { errorMessage, parseClientMessage, type EventMessage, type MountMessage, type ParamsMessage, type ServerMessage } from './protocol';
 import type { PubSub, Subscriber } from './pubsub';
-import { regionSlot, type Renderer } from './render';
-import { RegionState } from './region';
+import type { Renderer } from './render';
 import type { TokenSigner } from './token';
 import { HostServices } from './view-host';
 
@@ -46,24 +42,19 @@ type Job =
 const CLOSE = { policy: 1008, serverError: 1011 } as const;
 
 /**
- * One live connection: the serial queue that runs a view's jobs one at a time, and admission
- * (mounted, rate and queue checks) in front of it. Each job goes through the view's lifecycle
- * (lib/lifecycle.ts) and sends, after it, the response, then its page metadata, then its
- * flash — in one write. Transports feed it text frames (`receive`) and close it (`close`);
- * it knows nothing of them.
+ * One live connection: admission (mounted, rate and queue checks) and the serial queue that
+ * runs its jobs one at a time, each job's messages — the response, then its page metadata,
+ * then its flash (lib/live-session.ts) — sent in one write. Transports feed it text frames
+ * (`receive`) and close it (`close`); it knows nothing of them.
  */
 export class Connection implements Subscriber {
   readonly #ctx: DispatcherContext;
   readonly #sink: Sink;
   readonly #queue = new Fifo<Job>();
   readonly #bucket: TokenBucket;
-  #life: ViewLifecycle | null = null;
-  #region: RegionState | null = null;
-  /** Where the region was found at the last render (kept by the renderer). */
-  readonly #slot = regionSlot();
+  /** The mounted view; null before mount and after close. */
+  #session: LiveSession | null = null;
   #mountRequested = false;
-  /** An update ran since the last sweep(). */
-  #updated = false;
   #running = false;
   #closed = false;
 
@@ -78,7 +69,7 @@ export class Connection implements Subscriber {
   }
 
   get mounted(): boolean {
-    return this.#life !== null;
+    return this.#session !== null;
   }
 
   /** Jobs waiting behind the running one. */
@@ -130,7 +121,7 @@ export class Connection implements Subscriber {
 
   /** A `handleInfo` message (pub/sub, timers); queued behind running handlers. */
   deliver(payload: unknown): void {
-    if (this.#closed || this.#life === null && !this.#mountRequested) return;
+    if (this.#closed || this.#session === null && !this.#mountRequested) return;
     if (this.#queue.length >= this.#ctx.options.maxQueuedEvents) {
       this.#ctx.options.logger.warn(`djust-lite: dropped a handleInfo message for ${this.#viewName()}: queue full (option maxQueuedEvents).`);
       return;
@@ -149,8 +140,7 @@ export class Connection implements Subscriber {
    * what an idle connection holds once its user stops clicking.
    */
   sweep(): void {
-    if (!this.#updated) this.#region?.compact();
-    this.#updated = false;
+    this.#session?.sweep();
   }
 
   /** Ends the connection's view: timers and subscriptions released, then unmount. Idempotent. */
@@ -158,10 +148,9 @@ export class Connection implements Subscriber {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue.clear();
-    const life = this.#life;
-    this.#life = null;
-    this.#region = null;
-    await life?.unmount();
+    const session = this.#session;
+    this.#session = null;
+    await session?.close();
   }
 
   #enqueue(job: Job): void {
@@ -213,134 +202,36 @@ export class Connection implements Subscriber {
       case 'mount':
         return this.#mount(job.message, out);
       case 'event':
-        return this.#event(job.message, out);
+        return this.#session?.event(job.message, out);
       case 'params':
-        return this.#navigate(job.message, out);
+        return this.#session?.navigate(job.message, out);
       case 'info':
-        return this.#info(job.payload, out);
+        return this.#session?.info(job.payload, out);
     }
   }
 
-  /** Verifies the token, mounts the view through its lifecycle, sends `mounted` then its metadata and flash. */
+  /** Verifies the token, then mounts a LiveSession for its route; a failure answers and closes. */
   async #mount(message: MountMessage, out: ServerMessage[]): Promise<void> {
-    const verified = this.#ctx.signer.verify(message.token, this.#ctx.now());
+    const { signer, routes, options } = this.#ctx;
+    const verified = signer.verify(message.token, this.#ctx.now());
     if (!verified.ok) return this.#fatal(out, verified.code, verified.message);
-    const { route, params: renderedParams, url: renderedUrl, session } = verified.payload;
-    const entry = this.#ctx.routes.get(route);
+    const { route, params: renderedParams, url: renderedUrl, session: sessionData } = verified.payload;
+    const entry = routes.get(route);
     if (!entry) return this.#fatal(out, 'unknown_route', `No live view is registered for route "${route}"; reload the page.`);
     // The client may have moved (dj-patch, pushPatch) since the render: mount at its URL when
     // that is a path of the same route.
     const moved = isLocalPath(message.url) ? paramsForPatch(route, { url: renderedUrl, params: renderedParams }, message.url) : null;
-    const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, this.#ctx.options.logger, new HostServices(this.#ctx.pubsub, this));
-    let navigate: NavigateMessage | null;
-    let html: string;
+    const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, options.logger, new HostServices(this.#ctx.pubsub, this));
+    const session = new LiveSession(life, this.#ctx.renderer, options.logger);
     try {
-      navigate = await life.mount({ session, connected: true });
-      html = this.#render(life);
+      await session.mount({ session: sessionData, connected: true }, out);
     } catch (err) {
-      await life.unmount();
-      this.#ctx.options.logger.error(`djust-lite: ${entry.name}.mount() failed on connect`, err);
+      await session.close();
+      options.logger.error(`djust-lite: ${entry.name}.mount() failed on connect`, err);
       return this.#fatal(out, 'mount_failed', err instanceof DjustError ? err.message : `${entry.name} failed to mount; see the server log.`, CLOSE.serverError);
     }
-    if (this.#closed) return life.unmount(); // the peer left while mount ran
-    this.#life = life;
-    this.#region = new RegionState(html, { rootTag: this.#slot.rootTag });
-    out.push({ type: 'mounted', html });
-    this.#drainSideChannel(life, out, navigate);
-  }
-
-  /** Live navigation from the client: `handleParams` for the URL it now shows, then as for events. */
-  #navigate(message: ParamsMessage, out: ServerMessage[]): Step<void> {
-    const life = this.#life;
-    if (!life) return;
-    const params = paramsForPatch(life.route, life, message.url);
-    if (!params) {
-      // unknown_route makes the client load the URL as a page (its history entry already exists).
-      out.push(errorMessage('unknown_route', `"${message.url}" is not a path of ${life.name}'s route "${life.route}"; load it as a page.`, message.ref));
-      return;
-    }
-    // Back/forward: the client restored that entry's head itself; what we sent before is stale.
-    if (message.pop) viewInternals(life.view).metadata.forgetClient();
-    return this.#update(life, out, message.ref, 'handleParams', () => {
-      life.url = message.url;
-      life.params = params;
-      return life.handleParams();
-    });
-  }
-
-  #event(message: EventMessage, out: ServerMessage[]): Step<void> {
-    const life = this.#life;
-    if (!life) return; // mount failed; the connection is closing
-    const { view } = life;
-    const method = handlersOf(view.constructor).get(message.event);
-    if (method === undefined) {
-      out.push(errorMessage('unknown_event', `${life.name} has no event handler "${message.event}"; only methods decorated with @eventHandler() can be called.`, message.ref));
-      return;
-    }
-    const handler = (view as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
-    return this.#update(life, out, message.ref, `${method}("${message.event}")`, () => handler.call(view, message.params));
-  }
-
-  #info(payload: unknown, out: ServerMessage[]): Step<void> {
-    const life = this.#life;
-    if (!life) return;
-    const { view } = life;
-    if (!view.handleInfo) {
-      this.#ctx.options.logger.warn(`djust-lite: ${life.name} received a message but has no handleInfo(); it was dropped.`);
-      return;
-    }
-    return this.#update(life, out, null, 'handleInfo', () => view.handleInfo?.(payload));
-  }
-
-  /**
-   * The hot path, top to bottom: handler → render → diff → response → page metadata → flash.
-   * A handler or render that throws leaves the view as it was before the handler and sends
-   * `error` for its ref; nothing it queued is sent.
-   */
-  #update(life: ViewLifecycle, out: ServerMessage[], ref: number | null, what: string, run: () => unknown): Step<void> {
-    const failure = life.change(run, (navigate) => this.#respond(life, out, ref, navigate));
-    if (isThenable<Failure | undefined>(failure)) return failure.then((f) => this.#failed(life, out, ref, what, f));
-    this.#failed(life, out, ref, what, failure);
-  }
-
-  /** Render the region, diff it, then the response and its side channel. */
-  #respond(life: ViewLifecycle, out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null): void {
-    const html = this.#render(life);
-    if (this.#closed) return;
-    this.#updated = true;
-    const patch = (this.#region as RegionState).update(html);
-    if (patch) out.push('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html });
-    else if (ref !== null) out.push({ type: 'reply', ref });
-    this.#drainSideChannel(life, out, navigate);
-  }
-
-  #render(life: ViewLifecycle): string {
-    return this.#ctx.renderer.renderRegion(life.entry, templateContext(life.view), this.#slot);
-  }
-
-  /** A failed change (the lifecycle restored the view): log it and answer `error`. */
-  #failed(life: ViewLifecycle, out: ServerMessage[], ref: number | null, what: string, failure: Failure | undefined): void {
-    if (!failure) return;
-    const err = failure.error;
-    this.#ctx.options.logger.error(`djust-lite: ${life.name}.${what} failed`, err);
-    const code = err instanceof DjustError ? wireCodeOf(err) : 'handler_failed';
-    // Our own API errors say how to fix the call; anything else (and template errors, which
-    // quote template source) stays in the server log.
-    const text = err instanceof DjustError && err.code !== 'DJUST_ERR_TEMPLATE'
-      ? err.message
-      : `${life.name}.${what} failed; the view keeps its last state. See the server log.`;
-    out.push(errorMessage(code, text, ref));
-  }
-
-  /**
-   * After the response: `navigate` first (the client pushes its history entry before the new
-   * head arrives, so each entry keeps its own head), then page metadata, then flash.
-   */
-  #drainSideChannel(life: ViewLifecycle, out: ServerMessage[], navigate: NavigateMessage | null): void {
-    const internals = viewInternals(life.view);
-    if (navigate) out.push(navigate);
-    internals.metadata.drain(out);
-    internals.flash.drain(out);
+    if (this.#closed) return session.close(); // the peer left while mount ran
+    this.#session = session;
   }
 
   #fatal(out: ServerMessage[], code: WireErrorCode, message: string, closeCode: number = CLOSE.policy): void {
@@ -362,6 +253,6 @@ export class Connection implements Subscriber {
   }
 
   #viewName(): string {
-    return this.#life?.name ?? 'view';
+    return this.#session?.name ?? 'view';
   }
 }
