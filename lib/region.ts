@@ -2,7 +2,7 @@ import { diffTrees, editText, parseRegion, reparse, settle, type PatchOp, type T
 
 export type { PatchOp, Path } from './diff';
 
-/** Region update as the `patch` message carries it: whole content, or ops (lib/diff/FORMAT.md). */
+/** Region update as the `patch` message carries it: whole content, or ops (docs/diff-format.md). */
 export type RegionPatch = { html: string } | { ops: PatchOp[] };
 
 export interface RegionOptions {
@@ -61,7 +61,7 @@ export class RegionState {
   }
 
   /**
-   * What to send for the render `next`: `{ops}` (lib/diff/FORMAT.md), `{html}` when that is
+   * What to send for the render `next`: `{ops}` (docs/diff-format.md), `{html}` when that is
    * smaller or either render is not exact (see `fallbackReason()`), or null when the client's
    * DOM would not change. The new render becomes `html`.
    */

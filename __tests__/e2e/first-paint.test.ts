@@ -31,7 +31,7 @@ describe.each(TRANSPORTS)('first paint over $name', (transport) => {
         const links = await page.locator('link[rel="canonical"]').evaluateAll((els) => els.map((el) => (el as unknown as { getAttribute(name: string): string | null }).getAttribute('href')));
         expect({ path, title: await page.title(), meta: metaByKey(tags.filter((t) => t.key !== 'viewport')), canonical: links })
           .toEqual({ path, title, meta, canonical });
-        // og:* as property=, the rest as name= (DESIGN §2), and the client never ran.
+        // og:* and twitter:* as property=, the rest as name= (docs/protocol.md, "Head rules"), and the client never ran.
         for (const tag of tags) expect([tag.key, tag.attr]).toEqual([tag.key, /^(og|twitter):/.test(tag.key) ? 'property' : 'name']);
         expect(await page.locator('[dj-root]').getAttribute('class')).toBeNull();
         expect(await page.evaluate(() => (globalThis as unknown as { djust?: unknown }).djust)).toBeUndefined();

@@ -3,7 +3,7 @@ import { COMMENT, ELEMENT, F_CHANGED, F_IGNORE, F_IMPLIED, F_OPAQUE, TEXT, attr,
 /** Child-index path from the region root; `[]` is the root itself. */
 export type Path = number[];
 
-/** One patch operation; see FORMAT.md. */
+/** One patch operation; see docs/diff-format.md. */
 export type PatchOp =
   | ['t', Path, string]
   | ['a', Path, ...(string | null)[]]
@@ -56,7 +56,7 @@ function compatible(a: VNode, b: VNode): boolean {
  * exceeds `limit` bytes (the caller sends the whole HTML instead). Both trees must be exact.
  * Order: within each parent, first the ops inside matched children (addressed by their old
  * index), then removals (descending), then inserts and moves; so every path is valid at the
- * moment its op is applied (FORMAT.md, "Why paths stay valid").
+ * moment its op is applied (docs/diff-format.md, "Why paths stay valid").
  */
 export function diffTrees(prev: Tree, next: Tree, limit: number): PatchOp[] | null {
   const e = new Emitter(limit);

@@ -1,6 +1,6 @@
 /**
  * Server-side HTML diff: turns two renders of the live region into the ops that patch the
- * browser's DOM of the first into that of the second. Full write-up: ./FORMAT.md.
+ * browser's DOM of the first into that of the second. Full write-up: docs/diff-format.md.
  *
  * Wire format — a `patch` message carries either `html` (replace the region's content) or
  * `ops`, applied in order by public/patch.js. A path is an array of child indices

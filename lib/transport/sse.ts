@@ -59,10 +59,10 @@ function isJson(req: IncomingMessage): boolean {
 }
 
 /**
- * The SSE transport (DESIGN §5) under `${prefix}/sse`:
+ * The SSE transport (docs/protocol.md, "SSE") under `${prefix}/sse`:
  * - `GET  /:session?token=…` opens the event stream and mounts the view; with `Last-Event-ID`
  *   (header, or `lastEventId` query parameter) it resumes the session and replays what was missed;
- * - `POST /:session/message` takes one JSON envelope (§4) and answers 202; results go to the stream;
+ * - `POST /:session/message` takes one JSON envelope (docs/protocol.md) and answers 202; results go to the stream;
  * - `DELETE /:session` ends the session now (the view unmounts) and answers 204 (also when it
  *   had already ended).
  * Each session is a Connection whose Sink is the session (see sse-session.ts).
