@@ -1,5 +1,6 @@
-import { Fifo, TokenBucket } from './admission';
+import { TokenBucket } from './admission';
 import { DjustError, type WireErrorCode } from './errors';
+import { Fifo } from './fifo';
 import { ViewLifecycle, type RouteEntry } from './lifecycle';
 import { LiveSession } from './live-session';
 import { isLocalPath, paramsForPatch } from './navigation';
