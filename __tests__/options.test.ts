@@ -60,3 +60,37 @@ describe('titleFormatter', () => {
     expect(titleFormatter('%s | %s', null)('$&')).toBe('$& | $&');
   });
 });
+
+describe('resolveOptions logger', () => {
+  it('makes every level callable and keeps debug off for the default console', () => {
+    const spy = jest.spyOn(console, 'debug').mockImplementation(() => {});
+    try {
+      const { logger } = resolveOptions();
+      logger.debug('hidden');
+      expect(spy).not.toHaveBeenCalled();
+      expect(typeof logger.info).toBe('function');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('turns missing debug and info into no-ops and calls the ones given on their logger', () => {
+    const lines: string[] = [];
+    const mine = {
+      prefix: 'app:',
+      debug(this: { prefix: string }, m: string) { lines.push(`${this.prefix}debug ${m}`); },
+      warn(m: string) { lines.push(`warn ${m}`); },
+      error(m: string) { lines.push(`error ${m}`); },
+    };
+    const { logger } = resolveOptions({ logger: mine });
+    logger.debug('a');
+    logger.info('b');
+    logger.warn('c');
+    logger.error('d', new Error('x'));
+    expect(lines).toEqual(['app:debug a', 'warn c', 'error d']);
+  });
+
+  it('refuses a debug level that is not a function', () => {
+    expect(() => resolveOptions({ logger: { warn() {}, error() {}, debug: 'loud' } as never })).toThrow(/option "logger"/);
+  });
+});

@@ -6,10 +6,45 @@ import { DEFAULTS } from './constants';
 import type { LiveViewClass } from './live-view';
 import type { JsonValue } from './protocol';
 
-/** Where djust-lite reports problems. Defaults to `console`. */
+/**
+ * Where djust-lite reports problems. Defaults to `console` without debug lines. `debug` (refused
+ * connections, dropped messages, with their reason) and `info` are optional: leave `debug` out
+ * and debug lines are off.
+ *
+ * @example
+ * djustLite({ logger: { debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m, e) => log.error(m, e) } })
+ */
 export interface Logger {
+  debug?(message: string): void;
+  info?(message: string): void;
   warn(message: string): void;
   error(message: string, error?: unknown): void;
+}
+
+/** The logger the rest of djust-lite calls: every level is callable (missing ones do nothing). */
+export interface ResolvedLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+function ignore(): void {}
+
+/**
+ * Fills in the levels a logger lacks with no-ops; methods stay called on their logger. The
+ * default `console` gets no debug level, so debug lines stay off unless the user asks for them.
+ */
+export function resolveLogger(logger: Logger | undefined): ResolvedLogger {
+  if (logger === undefined) {
+    return { debug: ignore, info: (m) => console.info(m), warn: (m) => console.warn(m), error: (m, e) => (e === undefined ? console.error(m) : console.error(m, e)) };
+  }
+  return {
+    debug: typeof logger.debug === 'function' ? (m) => logger.debug?.(m) : ignore,
+    info: typeof logger.info === 'function' ? (m) => logger.info?.(m) : ignore,
+    warn: (m) => logger.warn(m),
+    error: (m, e) => logger.error(m, e),
+  };
 }
 
 /** A title template: `'%s | Store'` (`%s` is the view's title) or a function. */
@@ -90,7 +125,7 @@ export interface ResolvedOptions extends Record<Numeric, number> {
   defaultTitle: string | null;
   announceTitle: boolean;
   transport: 'auto' | 'websocket' | 'sse';
-  logger: Logger;
+  logger: ResolvedLogger;
 }
 
 const KNOWN = new Set<string>([
@@ -153,9 +188,14 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   }
   const {
     views = 'views', env, prefix = DEFAULTS.prefix, secret, allowedOrigins = [], routes = {}, session,
-    titleTemplate, defaultTitle, announceTitle = true, transport = DEFAULTS.transport, logger = console,
+    titleTemplate, defaultTitle, announceTitle = true, transport = DEFAULTS.transport, logger,
   } = input;
 
+  if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function' || typeof logger.error !== 'function'
+    || (logger.debug !== undefined && typeof logger.debug !== 'function') || (logger.info !== undefined && typeof logger.info !== 'function'))) {
+    throw invalid('logger', 'an object with warn(message) and error(message, err) methods (debug(message) and info(message) optional)', logger);
+  }
+  const log = resolveLogger(logger);
   if (typeof views !== 'string' || views.length === 0) throw invalid('views', 'a folder path string', views);
   if (env !== undefined && !(env instanceof nunjucks.Environment)) throw invalid('env', 'a nunjucks.Environment', env);
   if (typeof prefix !== 'string' || !/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(prefix)) {
@@ -172,7 +212,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     }
     secrets.push(randomBytes(32).toString('base64url'));
     if (process.env.NODE_ENV !== 'test') {
-      logger.warn?.('djust-lite: no "secret" option; using a random per-process secret. Pages rendered by another process or before a restart will reload on connect.');
+      log.warn('djust-lite: no "secret" option; using a random per-process secret. Pages rendered by another process or before a restart will reload on connect.');
     }
   }
   if (!Array.isArray(allowedOrigins)) throw invalid('allowedOrigins', 'an array of origins like "https://app.example.com"', allowedOrigins);
@@ -181,9 +221,6 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   if (defaultTitle !== undefined && typeof defaultTitle !== 'string') throw invalid('defaultTitle', 'a string', defaultTitle);
   if (typeof announceTitle !== 'boolean') throw invalid('announceTitle', 'true or false', announceTitle);
   if (transport !== 'auto' && transport !== 'websocket' && transport !== 'sse') throw invalid('transport', '"auto", "websocket" or "sse"', transport);
-  if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
-    throw invalid('logger', 'an object with warn(message) and error(message, err) methods', logger);
-  }
 
   const numbers = {} as Record<Numeric, number>;
   for (const [name, { min }] of Object.entries(NUMERIC) as [Numeric, { min: number }][]) {
@@ -206,7 +243,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     defaultTitle: defaultTitle ?? null,
     announceTitle,
     transport,
-    logger,
+    logger: log,
   };
 }
 
