@@ -1,5 +1,5 @@
 import nunjucks from 'nunjucks';
-import { resolveOptions, titleFormatter } from '../lib/options';
+import { OPTIONS, resolveOptions, suggestOption, titleFormatter } from '../lib/options';
 
 describe('resolveOptions', () => {
   it('works with no options at all', () => {
@@ -31,6 +31,42 @@ describe('resolveOptions', () => {
 
   it('throws a RangeError for a number below its minimum', () => {
     expect(() => resolveOptions({ maxQueuedEvents: 0 })).toThrow(RangeError);
+  });
+
+  it.each([
+    [{ prefix: 'djust' }, TypeError],
+    [{ maxMessageBytes: 10 }, RangeError],
+    [{ viewz: 'views' }, TypeError],
+    [null, TypeError],
+  ])('gives %j the code DJUST_ERR_INVALID_OPTION on a %p', (input, kind) => {
+    let thrown: unknown;
+    try {
+      resolveOptions(input as never);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(kind);
+    expect((thrown as { code?: string }).code).toBe('DJUST_ERR_INVALID_OPTION');
+  });
+
+  it('suggests the nearest known option for a near miss', () => {
+    expect(() => resolveOptions({ maxMessageByte: 1024 } as never)).toThrow(/unknown option "maxMessageByte"\. Did you mean "maxMessageBytes"\?/);
+    expect(suggestOption('HEARTBEATMS')).toBe('heartbeatMs');
+    expect(suggestOption('colour')).toBeUndefined();
+  });
+
+  it('never echoes a secret in its error', () => {
+    expect(() => resolveOptions({ secret: 'hunter2-hunter2' })).toThrow('got a string of 15 characters.');
+    expect(() => resolveOptions({ secret: ['x'.repeat(32), 'hunter2'] })).not.toThrow(/hunter2/);
+  });
+
+  it('fills every numeric option from the table and accepts a null titleTemplate', () => {
+    const options = resolveOptions({ titleTemplate: null as never, sseRetryMs: 0 });
+    for (const [name, spec] of Object.entries(OPTIONS)) {
+      if (spec.check.type === 'number' && name !== 'sseRetryMs') expect(options[name as 'heartbeatMs']).toBe(spec.default);
+    }
+    expect(options.sseRetryMs).toBe(0);
+    expect(options.titleTemplate).toBeNull();
   });
 
   it('requires a secret in production', () => {
