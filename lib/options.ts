@@ -63,11 +63,14 @@ export interface DjustLiteOptions {
   env?: nunjucks.Environment;
   /** URL prefix of the client files and endpoints. Default `'/djust'`. */
   prefix?: string;
-  /** HMAC secret(s) for view tokens, at least 32 characters; the first signs, all verify. Required when NODE_ENV=production. */
+  /**
+   * HMAC secret(s) for view tokens, at least 32 characters; the first signs, all verify.
+   * Required when NODE_ENV=production. Default random per process.
+   */
   secret?: string | string[];
-  /** Origins besides the page's own host allowed to connect, e.g. `['https://app.example.com']`. */
+  /** Origins besides the page's own host allowed to connect, e.g. `['https://app.example.com']`. Default `[]`. */
   allowedOrigins?: string[];
-  /** Routes to register up front: path → view class (same as `live.route(path, View)`). */
+  /** Routes to register up front: path → view class (same as `live.route(path, View)`). Default `{}`. */
   routes?: Record<string, LiveViewClass>;
   /** Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). */
   session?: (req: IncomingMessage) => JsonValue | undefined;
@@ -81,31 +84,31 @@ export interface DjustLiteOptions {
    * Default `true`.
    */
   announceTitle?: boolean;
-  /** Transport the browser uses: `'auto'` (WebSocket, falling back to SSE), `'websocket'` or `'sse'`. */
+  /** Transport the browser uses: `'auto'` (WebSocket, falling back to SSE), `'websocket'` or `'sse'`. Default `'auto'`. */
   transport?: 'auto' | 'websocket' | 'sse';
-  /** Token lifetime in ms. Default 24 h. */
+  /** Token lifetime in ms. Default 24 h, at least 1000. */
   tokenTtlMs?: number;
-  /** Largest inbound WS frame or SSE POST body, in bytes. Default 65536. */
+  /** Largest inbound WS frame or SSE POST body, in bytes. Default 65536, at least 256. */
   maxMessageBytes?: number;
-  /** Events waiting per connection before `queue_full`. Default 256. */
+  /** Events waiting per connection before `queue_full`. Default 256, at least 1. */
   maxQueuedEvents?: number;
-  /** Sustained events per second per connection before `rate_limited`. Default 200. */
+  /** Sustained events per second per connection before `rate_limited`. Default 200, at least 1. */
   maxEventsPerSecond?: number;
-  /** Live connections in total. Default 10000. */
+  /** Live connections in total. Default 10000, at least 1. */
   maxConnections?: number;
-  /** WS ping / SSE heartbeat interval in ms. Default 30000. */
+  /** WS ping / SSE heartbeat interval in ms. Default 30000, at least 100. */
   heartbeatMs?: number;
-  /** Bytes queued to a slow client before it is disconnected. Default 4 MiB. */
+  /** Bytes queued to a slow client before it is disconnected. Default 4 MiB, at least 1024. */
   maxBufferedBytes?: number;
-  /** SSE: messages kept per session for `Last-Event-ID` replay. Default 256. */
+  /** SSE: messages kept per session for `Last-Event-ID` replay. Default 256, at least 1. */
   sseBufferSize?: number;
-  /** SSE: ms a session outlives its dropped stream. Default 30000. */
+  /** SSE: ms a session outlives its dropped stream. Default 30000, at least 0. */
   sseLingerMs?: number;
-  /** SSE: the `retry:` value in ms. Default 1000. */
+  /** SSE: the `retry:` value in ms. Default 1000, at least 0. */
   sseRetryMs?: number;
-  /** SSE: live sessions per client address. Default 100. */
+  /** SSE: live sessions per client address. Default 100, at least 1. */
   maxSessionsPerClient?: number;
-  /** Where warnings and handler errors go. Default `console`. */
+  /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console` without debug lines. */
   logger?: Logger;
 }
 
@@ -190,7 +193,7 @@ export const OPTIONS = {
   titleTemplate: {
     default: undefined,
     check: { type: 'custom', expected: TITLE_TEMPLATE_SHAPE, valid: isTitleTemplate },
-    doc: "`'%s \\| Store'` or a function; a view's `static titleTemplate` wins",
+    doc: "`'%s | Store'` or a function; a view's `static titleTemplate` wins",
   },
   defaultTitle: {
     default: undefined,
