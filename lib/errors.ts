@@ -20,14 +20,21 @@ export type WireErrorCode =
   | 'queue_full'
   | 'resume_gap';
 
-/** Codes for errors thrown to the developer (options, API misuse). */
+/**
+ * Codes for errors thrown to the developer (options, API misuse). Every such error carries
+ * one; `DJUST_ERR_INVALID_OPTION` and `DJUST_ERR_INVALID_ARG` come on a `TypeError` or
+ * `RangeError` (as Node's own `ERR_INVALID_ARG_TYPE`), the rest on a `DjustError`.
+ */
 export type DeveloperErrorCode =
   | 'DJUST_ERR_INVALID_OPTION'
+  | 'DJUST_ERR_INVALID_ARG'
   | 'DJUST_ERR_INVALID_ROUTE'
   | 'DJUST_ERR_INVALID_META'
   | 'DJUST_ERR_INVALID_FLASH'
   | 'DJUST_ERR_NOT_CONNECTED'
-  | 'DJUST_ERR_TEMPLATE';
+  | 'DJUST_ERR_TEMPLATE'
+  | 'DJUST_ERR_CLIENT_MISSING'
+  | 'DJUST_ERR_LIVE_TEST';
 
 export type DjustErrorCode = WireErrorCode | DeveloperErrorCode;
 
@@ -59,10 +66,90 @@ export function wireCodeOf(err: DjustError): WireErrorCode {
     case 'DJUST_ERR_TEMPLATE':
       return 'render_failed';
     case 'DJUST_ERR_INVALID_OPTION':
+    case 'DJUST_ERR_INVALID_ARG':
     case 'DJUST_ERR_INVALID_ROUTE':
     case 'DJUST_ERR_NOT_CONNECTED':
+    case 'DJUST_ERR_CLIENT_MISSING':
+    case 'DJUST_ERR_LIVE_TEST':
       return 'handler_failed';
     default:
       return err.code;
   }
+}
+
+/** A wrong option or argument: a `TypeError` with a fixed `code`, as Node's `ERR_INVALID_ARG_TYPE`. */
+export class DjustTypeError extends TypeError {
+  readonly code: DeveloperErrorCode;
+
+  constructor(code: DjustTypeError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A number option or argument out of its range: a `RangeError` with a fixed `code`. */
+export class DjustRangeError extends RangeError {
+  readonly code: DeveloperErrorCode;
+
+  constructor(code: DjustRangeError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** How an error message shows a value received: strings quoted, objects by kind, never dumped whole. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'symbol' || typeof value === 'bigint') return `a ${typeof value}`;
+  return String(value);
+}
+
+/**
+ * A wrong option: `where` is the call taking the options (`djustLite()`, `liveTest()`);
+ * `shown` replaces the value in the message when it must not be echoed (a secret).
+ *
+ * @example
+ * throw invalidOption('djustLite()', 'prefix', 'a path like "/djust"', value);
+ * // TypeError: djustLite(): option "prefix" must be a path like "/djust", got "djust". (code DJUST_ERR_INVALID_OPTION)
+ */
+export function invalidOption(where: string, name: string, expected: string, received: unknown, shown = describeValue(received)): DjustTypeError {
+  return new DjustTypeError('DJUST_ERR_INVALID_OPTION', `${where}: option "${name}" must be ${expected}, got ${shown}.`);
+}
+
+/** A number option below its minimum (or otherwise out of range). */
+export function optionOutOfRange(where: string, name: string, expected: string, received: unknown): DjustRangeError {
+  return new DjustRangeError('DJUST_ERR_INVALID_OPTION', `${where}: option "${name}" must be ${expected}, got ${describeValue(received)}.`);
+}
+
+/**
+ * An option error whose message is not "must be …, got …" (a missing required option, an
+ * unknown name). `message` says what was wrong and how to fix it.
+ */
+export function optionError(message: string): DjustTypeError {
+  return new DjustTypeError('DJUST_ERR_INVALID_OPTION', message);
+}
+
+/**
+ * A wrong argument to a djust-lite function: `call` names the function and its parameters.
+ *
+ * @example
+ * throw invalidArgument('subscribe(topic)', 'topic', 'a non-empty string', topic);
+ * // TypeError: subscribe(topic): topic must be a non-empty string, got "". (code DJUST_ERR_INVALID_ARG)
+ */
+export function invalidArgument(call: string, name: string, expected: string, received: unknown): DjustTypeError {
+  return new DjustTypeError('DJUST_ERR_INVALID_ARG', `${call}: ${name} must be ${expected}, got ${describeValue(received)}.`);
+}
+
+/** A number argument out of range, e.g. `sendAfter(message, ms)` with a negative `ms`. */
+export function argumentOutOfRange(call: string, name: string, expected: string, received: unknown): DjustRangeError {
+  return new DjustRangeError('DJUST_ERR_INVALID_ARG', `${call}: ${name} must be ${expected}, got ${describeValue(received)}.`);
+}
+
+/** API misuse that is not one wrong value (a decorator on the wrong member…); `message` says how to fix it. */
+export function misuse(message: string): DjustTypeError {
+  return new DjustTypeError('DJUST_ERR_INVALID_ARG', message);
 }

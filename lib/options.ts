@@ -2,14 +2,49 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
-import { DEFAULTS } from './constants';
+import { describeValue, DjustTypeError, invalidOption, optionError, optionOutOfRange } from './errors';
 import type { LiveViewClass } from './live-view';
 import type { JsonValue } from './protocol';
 
-/** Where djust-lite reports problems. Defaults to `console`. */
+/**
+ * Where djust-lite reports problems. Defaults to `console` without debug lines. `debug` (refused
+ * connections, dropped messages, with their reason) and `info` are optional: leave `debug` out
+ * and debug lines are off.
+ *
+ * @example
+ * djustLite({ logger: { debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m, e) => log.error(m, e) } })
+ */
 export interface Logger {
+  debug?(message: string): void;
+  info?(message: string): void;
   warn(message: string): void;
   error(message: string, error?: unknown): void;
+}
+
+/** The logger the rest of djust-lite calls: every level is callable (missing ones do nothing). */
+export interface ResolvedLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+function ignore(): void {}
+
+/**
+ * Fills in the levels a logger lacks with no-ops; methods stay called on their logger. The
+ * default `console` gets no debug level, so debug lines stay off unless the user asks for them.
+ */
+export function resolveLogger(logger: Logger | undefined): ResolvedLogger {
+  if (logger === undefined) {
+    return { debug: ignore, info: (m) => console.info(m), warn: (m) => console.warn(m), error: (m, e) => (e === undefined ? console.error(m) : console.error(m, e)) };
+  }
+  return {
+    debug: typeof logger.debug === 'function' ? (m) => logger.debug?.(m) : ignore,
+    info: typeof logger.info === 'function' ? (m) => logger.info?.(m) : ignore,
+    warn: (m) => logger.warn(m),
+    error: (m, e) => logger.error(m, e),
+  };
 }
 
 /** A title template: `'%s | Store'` (`%s` is the view's title) or a function. */
@@ -28,11 +63,14 @@ export interface DjustLiteOptions {
   env?: nunjucks.Environment;
   /** URL prefix of the client files and endpoints. Default `'/djust'`. */
   prefix?: string;
-  /** HMAC secret(s) for view tokens, at least 32 characters; the first signs, all verify. Required when NODE_ENV=production. */
+  /**
+   * HMAC secret(s) for view tokens, at least 32 characters; the first signs, all verify.
+   * Required when NODE_ENV=production. Default random per process.
+   */
   secret?: string | string[];
-  /** Origins besides the page's own host allowed to connect, e.g. `['https://app.example.com']`. */
+  /** Origins besides the page's own host allowed to connect, e.g. `['https://app.example.com']`. Default `[]`. */
   allowedOrigins?: string[];
-  /** Routes to register up front: path → view class (same as `live.route(path, View)`). */
+  /** Routes to register up front: path → view class (same as `live.route(path, View)`). Default `{}`. */
   routes?: Record<string, LiveViewClass>;
   /** Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). */
   session?: (req: IncomingMessage) => JsonValue | undefined;
@@ -46,36 +84,203 @@ export interface DjustLiteOptions {
    * Default `true`.
    */
   announceTitle?: boolean;
-  /** Transport the browser uses: `'auto'` (WebSocket, falling back to SSE), `'websocket'` or `'sse'`. */
+  /** Transport the browser uses: `'auto'` (WebSocket, falling back to SSE), `'websocket'` or `'sse'`. Default `'auto'`. */
   transport?: 'auto' | 'websocket' | 'sse';
-  /** Token lifetime in ms. Default 24 h. */
+  /** Token lifetime in ms. Default 24 h, at least 1000. */
   tokenTtlMs?: number;
-  /** Largest inbound WS frame or SSE POST body, in bytes. Default 65536. */
+  /** Largest inbound WS frame or SSE POST body, in bytes. Default 65536, at least 256. */
   maxMessageBytes?: number;
-  /** Events waiting per connection before `queue_full`. Default 256. */
+  /** Events waiting per connection before `queue_full`. Default 256, at least 1. */
   maxQueuedEvents?: number;
-  /** Sustained events per second per connection before `rate_limited`. Default 200. */
+  /** Sustained events per second per connection before `rate_limited`. Default 200, at least 1. */
   maxEventsPerSecond?: number;
-  /** Live connections in total. Default 10000. */
+  /** Live connections in total. Default 10000, at least 1. */
   maxConnections?: number;
-  /** WS ping / SSE heartbeat interval in ms. Default 30000. */
+  /** WS ping / SSE heartbeat interval in ms. Default 30000, at least 100. */
   heartbeatMs?: number;
-  /** Bytes queued to a slow client before it is disconnected. Default 4 MiB. */
+  /** Bytes queued to a slow client before it is disconnected. Default 4 MiB, at least 1024. */
   maxBufferedBytes?: number;
-  /** SSE: messages kept per session for `Last-Event-ID` replay. Default 256. */
+  /** SSE: messages kept per session for `Last-Event-ID` replay. Default 256, at least 1. */
   sseBufferSize?: number;
-  /** SSE: ms a session outlives its dropped stream. Default 30000. */
+  /** SSE: ms a session outlives its dropped stream. Default 30000, at least 0. */
   sseLingerMs?: number;
-  /** SSE: the `retry:` value in ms. Default 1000. */
+  /** SSE: the `retry:` value in ms. Default 1000, at least 0. */
   sseRetryMs?: number;
-  /** SSE: live sessions per client address. Default 100. */
+  /** SSE: live sessions per client address. Default 100, at least 1. */
   maxSessionsPerClient?: number;
-  /** Where warnings and handler errors go. Default `console`. */
+  /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console` without debug lines. */
   logger?: Logger;
 }
 
-type Numeric = 'tokenTtlMs' | 'maxMessageBytes' | 'maxQueuedEvents' | 'maxEventsPerSecond' | 'maxConnections' | 'heartbeatMs'
-  | 'maxBufferedBytes' | 'sseBufferSize' | 'sseLingerMs' | 'sseRetryMs' | 'maxSessionsPerClient';
+/** How one option is checked; a wrong value throws naming the option, the shape expected and the value received. */
+export type OptionCheck =
+  | { type: 'number'; min: number }
+  | { type: 'boolean' }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'custom'; expected: string; valid(value: unknown): boolean };
+
+/** One row of the options table. */
+export interface OptionSpec<T> {
+  /** Used when the option is left out (`undefined`: none). */
+  default: T | undefined;
+  /** How the README shows the default when it is not a plain value (`'24 h'`). */
+  shownDefault?: string;
+  check: OptionCheck;
+  /** One line for the README's options table. */
+  doc: string;
+}
+
+type Name = keyof DjustLiteOptions;
+
+const TITLE_TEMPLATE_SHAPE = 'a string containing "%s" (e.g. "%s | Store") or a function';
+
+function isTitleTemplate(value: unknown): boolean {
+  return typeof value === 'function' || (typeof value === 'string' && value.includes('%s'));
+}
+
+const PREFIX_RE = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
+const isRecord = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isSecret = (value: unknown): boolean => typeof value === 'string' && value.length >= 32;
+const isOptionalFunction = (value: unknown): boolean => value === undefined || typeof value === 'function';
+
+/**
+ * Every option of `djustLite()`: its default, its check and its README line. Defaults,
+ * validation, the unknown-option check and the README's options table all come from here;
+ * `satisfies` ties it to `DjustLiteOptions`, so an option added to one and not the other
+ * fails typecheck.
+ */
+export const OPTIONS = {
+  views: {
+    default: 'views',
+    check: { type: 'custom', expected: 'a folder path string', valid: (v) => typeof v === 'string' && v.length > 0 },
+    doc: 'folder of your templates, relative to the working directory',
+  },
+  env: {
+    default: undefined,
+    check: { type: 'custom', expected: 'a nunjucks.Environment', valid: (v) => v instanceof nunjucks.Environment },
+    doc: 'your own `nunjucks.Environment` (djust-lite adds its tags); overrides `views`',
+  },
+  routes: {
+    default: Object.freeze({}),
+    check: { type: 'custom', expected: 'an object of path → LiveView class', valid: isRecord },
+    doc: "`{ '/chat': ChatView }`, same as `live.route()`; Express path syntax (`/store/:id`)",
+  },
+  prefix: {
+    default: '/djust',
+    check: { type: 'custom', expected: 'a path like "/djust" (leading slash, no trailing slash)', valid: (v) => typeof v === 'string' && PREFIX_RE.test(v) },
+    doc: 'where the client files and endpoints live',
+  },
+  secret: {
+    default: undefined,
+    shownDefault: 'random per process',
+    check: {
+      type: 'custom',
+      expected: 'a string of at least 32 characters or a non-empty array of them',
+      valid: (v) => isSecret(v) || (Array.isArray(v) && v.length > 0 && v.every(isSecret)),
+    },
+    doc: 'HMAC secret(s), 32+ chars; an array rotates (first signs, all verify). Required when `NODE_ENV=production`',
+  },
+  allowedOrigins: {
+    default: Object.freeze([]) as readonly string[] as string[],
+    check: { type: 'custom', expected: 'an array of origins like "https://app.example.com"', valid: Array.isArray },
+    doc: "origins besides the page's own host that may connect",
+  },
+  session: {
+    default: undefined,
+    check: { type: 'custom', expected: 'a function (req) => JSON value', valid: (v) => typeof v === 'function' },
+    doc: '`(req) => JSON` carried to `ctx.session` in the signed token',
+  },
+  titleTemplate: {
+    default: undefined,
+    check: { type: 'custom', expected: TITLE_TEMPLATE_SHAPE, valid: isTitleTemplate },
+    doc: "`'%s | Store'` or a function; a view's `static titleTemplate` wins",
+  },
+  defaultTitle: {
+    default: undefined,
+    check: { type: 'custom', expected: 'a string', valid: (v) => typeof v === 'string' },
+    doc: 'title when a view sets none (or an empty one); shown as is, not through the title template',
+  },
+  transport: {
+    default: 'auto',
+    check: { type: 'enum', values: ['auto', 'websocket', 'sse'] },
+    doc: "`'auto'` (WebSocket, falling back to SSE), `'websocket'`, `'sse'`",
+  },
+  announceTitle: {
+    default: true,
+    check: { type: 'boolean' },
+    doc: 'announce title changes in an `aria-live` region ([Screen readers](#screen-readers))',
+  },
+  tokenTtlMs: {
+    default: 24 * 60 * 60 * 1000,
+    shownDefault: '24 h',
+    check: { type: 'number', min: 1000 },
+    doc: 'token lifetime in ms; an expired page reloads itself on connect',
+  },
+  maxMessageBytes: {
+    default: 64 * 1024,
+    check: { type: 'number', min: 256 },
+    doc: 'largest WS frame (closes 1009) / SSE POST body (413), in bytes',
+  },
+  maxQueuedEvents: {
+    default: 256,
+    check: { type: 'number', min: 1 },
+    doc: 'events waiting per connection before `queue_full`',
+  },
+  maxEventsPerSecond: {
+    default: 200,
+    check: { type: 'number', min: 1 },
+    doc: 'sustained events/s per connection (burst of the same size) before `rate_limited`',
+  },
+  maxConnections: {
+    default: 10_000,
+    check: { type: 'number', min: 1 },
+    doc: 'live connections in total, WebSocket and SSE (answers 429)',
+  },
+  heartbeatMs: {
+    default: 30_000,
+    check: { type: 'number', min: 100 },
+    doc: "WS ping interval (dead peers are dropped) / SSE heartbeat, in ms; a connection with no update for one to two intervals also drops its parsed region (~18× the region's size), parsed again on its next update",
+  },
+  maxBufferedBytes: {
+    default: 4 * 1024 * 1024,
+    shownDefault: '4 MiB',
+    check: { type: 'number', min: 1024 },
+    doc: 'bytes queued to a client that does not read before it is closed (1008)',
+  },
+  sseBufferSize: {
+    default: 256,
+    check: { type: 'number', min: 1 },
+    doc: 'SSE: messages kept per session for `Last-Event-ID` replay',
+  },
+  sseLingerMs: {
+    default: 30_000,
+    check: { type: 'number', min: 0 },
+    doc: 'SSE: ms a session outlives its dropped stream, waiting for a resume',
+  },
+  sseRetryMs: {
+    default: 1_000,
+    check: { type: 'number', min: 0 },
+    doc: 'SSE: the `retry:` value the stream announces, in ms',
+  },
+  maxSessionsPerClient: {
+    default: 100,
+    check: { type: 'number', min: 1 },
+    doc: 'SSE: live sessions one client address may hold',
+  },
+  logger: {
+    default: undefined,
+    shownDefault: '`console` without debug lines',
+    check: {
+      type: 'custom',
+      expected: 'an object with warn(message) and error(message, err) methods (debug(message) and info(message) optional)',
+      valid: (v) => isRecord(v) && typeof (v as Logger).warn === 'function' && typeof (v as Logger).error === 'function'
+        && isOptionalFunction((v as Logger).debug) && isOptionalFunction((v as Logger).info),
+    },
+    doc: '`{ debug?(msg), info?(msg), warn(msg), error(msg, err) }`; debug lines only when `debug` is given',
+  },
+} satisfies { [K in Name]-?: OptionSpec<NonNullable<DjustLiteOptions[K]>> };
+
+type Numeric = { [K in Name]: (typeof OPTIONS)[K]['check'] extends { type: 'number' } ? K : never }[Name];
 
 /** Options after defaults and checks; what the rest of djust-lite reads. */
 export interface ResolvedOptions extends Record<Numeric, number> {
@@ -90,122 +295,145 @@ export interface ResolvedOptions extends Record<Numeric, number> {
   defaultTitle: string | null;
   announceTitle: boolean;
   transport: 'auto' | 'websocket' | 'sse';
-  logger: Logger;
+  logger: ResolvedLogger;
 }
 
-const KNOWN = new Set<string>([
-  'views', 'env', 'prefix', 'secret', 'allowedOrigins', 'routes', 'session', 'titleTemplate', 'defaultTitle',
-  'announceTitle', 'transport', 'tokenTtlMs', 'maxMessageBytes', 'maxQueuedEvents', 'maxEventsPerSecond', 'maxConnections',
-  'heartbeatMs', 'maxBufferedBytes', 'sseBufferSize', 'sseLingerMs', 'sseRetryMs', 'maxSessionsPerClient', 'logger',
-]);
-
-const NUMERIC: Record<Numeric, { min: number }> = {
-  tokenTtlMs: { min: 1000 },
-  maxMessageBytes: { min: 256 },
-  maxQueuedEvents: { min: 1 },
-  maxEventsPerSecond: { min: 1 },
-  maxConnections: { min: 1 },
-  heartbeatMs: { min: 100 },
-  maxBufferedBytes: { min: 1024 },
-  sseBufferSize: { min: 1 },
-  sseLingerMs: { min: 0 },
-  sseRetryMs: { min: 0 },
-  maxSessionsPerClient: { min: 1 },
+/** Each option after its default and check: options with a default are always set. */
+type Checked = {
+  [K in Name]: undefined extends (typeof OPTIONS)[K]['default'] ? DjustLiteOptions[K] : NonNullable<DjustLiteOptions[K]>;
 };
 
-function got(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
-}
+const WHERE = 'djustLite()';
 
-function invalid(name: string, expected: string, value: unknown): TypeError {
-  return new TypeError(`djustLite(): option "${name}" must be ${expected}, got ${got(value)}.`);
-}
-
-function checkTitleTemplate(value: unknown, where: string): TitleTemplate | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'function') return value as TitleTemplate;
-  if (typeof value === 'string' && value.includes('%s')) return value;
-  throw new TypeError(`${where} must be a string containing "%s" (e.g. "%s | Store") or a function, got ${got(value)}.`);
-}
-
-function normaliseOrigin(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw invalid(name, 'an array of origin strings like "https://app.example.com"', value);
-  try {
-    const url = new URL(value);
-    if (url.origin === 'null') throw new Error('opaque');
-    return url.origin;
-  } catch {
-    throw invalid(name, 'an array of origins like "https://app.example.com" (scheme, host, optional port)', value);
+/** Throws the option error for `value` if it fails `check`. */
+function checkOption(name: Name, check: OptionCheck, value: unknown): void {
+  switch (check.type) {
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidOption(WHERE, name, 'a finite number', value);
+      if (value < check.min) throw optionOutOfRange(WHERE, name, `at least ${check.min}`, value);
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw invalidOption(WHERE, name, 'true or false', value);
+      return;
+    case 'enum':
+      if (!check.values.includes(value as string)) throw invalidOption(WHERE, name, listOf(check.values.map((v) => JSON.stringify(v)), 'or'), value);
+      return;
+    case 'custom':
+      if (!check.valid(value)) throw invalidOption(WHERE, name, check.expected, value, name === 'secret' ? describeSecret(value) : undefined);
   }
+}
+
+/** A secret is never echoed in an error message: only its length or kind. */
+function describeSecret(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : `an array of ${value.map((s) => (typeof s === 'string' ? `${s.length} characters` : describeValue(s))).join(', ')}`;
+  return describeValue(value);
+}
+
+function listOf(items: string[], last: 'and' | 'or'): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} ${last} ${items[items.length - 1]}`;
+}
+
+/** The known option closest to `key` (case or up to two edits away), for "did you mean". */
+export function suggestOption(key: string): Name | undefined {
+  let best: Name | undefined;
+  let bestDistance = 3;
+  for (const name of Object.keys(OPTIONS) as Name[]) {
+    const distance = name.toLowerCase() === key.toLowerCase() ? 0 : editDistance(name, key);
+    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
 }
 
 /**
- * Merges options over DEFAULTS once and checks each; throws a TypeError/RangeError naming
- * the option and the value received.
+ * Checks a title template given outside the options (a view's `static titleTemplate`);
+ * `where` names it in the error (`route("/x", View): static titleTemplate`).
+ */
+function checkTitleTemplate(value: unknown, where: string): TitleTemplate | null {
+  if (value === undefined || value === null) return null;
+  if (isTitleTemplate(value)) return value as TitleTemplate;
+  throw new DjustTypeError('DJUST_ERR_INVALID_ROUTE', `${where} must be ${TITLE_TEMPLATE_SHAPE}, got ${describeValue(value)}.`);
+}
+
+function normaliseOrigin(value: unknown): string {
+  const expected = 'an array of origins like "https://app.example.com" (scheme, host, optional port)';
+  if (typeof value !== 'string') throw invalidOption(WHERE, 'allowedOrigins', expected, value);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidOption(WHERE, 'allowedOrigins', expected, value);
+  }
+  if (url.origin === 'null') throw invalidOption(WHERE, 'allowedOrigins', expected, value);
+  return url.origin;
+}
+
+/**
+ * Merges the options over the table's defaults once and checks each; a wrong one throws a
+ * `TypeError`/`RangeError` with code `DJUST_ERR_INVALID_OPTION` naming the option, the shape
+ * expected and the value received.
+ *
+ * @example
+ * resolveOptions({ maxMessageBytes: 10 }); // RangeError: djustLite(): option "maxMessageBytes" must be at least 256, got 10.
  */
 export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new TypeError(`djustLite(options): options must be an object, got ${got(input)}.`);
+  if (!isRecord(input)) throw optionError(`djustLite(options): options must be an object, got ${describeValue(input)}.`);
   for (const key of Object.keys(input)) {
-    if (!KNOWN.has(key)) throw new TypeError(`djustLite(): unknown option "${key}". Known options: ${[...KNOWN].join(', ')}.`);
+    if (Object.hasOwn(OPTIONS, key)) continue;
+    const near = suggestOption(key);
+    throw optionError(`djustLite(): unknown option "${key}".${near ? ` Did you mean "${near}"?` : ''} Known options: ${Object.keys(OPTIONS).join(', ')}.`);
   }
-  const {
-    views = 'views', env, prefix = DEFAULTS.prefix, secret, allowedOrigins = [], routes = {}, session,
-    titleTemplate, defaultTitle, announceTitle = true, transport = DEFAULTS.transport, logger = console,
-  } = input;
+  const given = input as Record<string, unknown>;
+  const checked: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(OPTIONS) as [Name, OptionSpec<unknown>][]) {
+    const value = given[name] === undefined ? spec.default : given[name];
+    if (value !== undefined && !(name === 'titleTemplate' && value === null)) checkOption(name, spec.check, value);
+    checked[name] = value;
+  }
+  const o = checked as Checked;
 
-  if (typeof views !== 'string' || views.length === 0) throw invalid('views', 'a folder path string', views);
-  if (env !== undefined && !(env instanceof nunjucks.Environment)) throw invalid('env', 'a nunjucks.Environment', env);
-  if (typeof prefix !== 'string' || !/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(prefix)) {
-    throw invalid('prefix', 'a path like "/djust" (leading slash, no trailing slash)', prefix);
-  }
-  const secrets = secret === undefined ? [] : Array.isArray(secret) ? secret : [secret];
-  if (secrets.length === 0 && secret !== undefined) throw invalid('secret', 'a string of 32+ characters or a non-empty array of them', secret);
-  for (const s of secrets) {
-    if (typeof s !== 'string' || s.length < 32) throw invalid('secret', 'a string of at least 32 characters (or an array of them)', typeof s === 'string' ? `${s.length} characters` : s);
-  }
+  const logger = resolveLogger(o.logger);
+  const secrets = o.secret === undefined ? [] : Array.isArray(o.secret) ? [...o.secret] : [o.secret];
   if (secrets.length === 0) {
     if (process.env.NODE_ENV === 'production') {
-      throw new TypeError('djustLite(): option "secret" is required when NODE_ENV=production (32+ random characters, shared by every process serving the app).');
+      throw optionError('djustLite(): option "secret" is required when NODE_ENV=production (32+ random characters, shared by every process serving the app).');
     }
     secrets.push(randomBytes(32).toString('base64url'));
     if (process.env.NODE_ENV !== 'test') {
-      logger.warn?.('djust-lite: no "secret" option; using a random per-process secret. Pages rendered by another process or before a restart will reload on connect.');
+      logger.warn('djust-lite: no "secret" option; using a random per-process secret. Pages rendered by another process or before a restart will reload on connect.');
     }
-  }
-  if (!Array.isArray(allowedOrigins)) throw invalid('allowedOrigins', 'an array of origins like "https://app.example.com"', allowedOrigins);
-  if (typeof routes !== 'object' || routes === null || Array.isArray(routes)) throw invalid('routes', 'an object of path → LiveView class', routes);
-  if (session !== undefined && typeof session !== 'function') throw invalid('session', 'a function (req) => JSON value', session);
-  if (defaultTitle !== undefined && typeof defaultTitle !== 'string') throw invalid('defaultTitle', 'a string', defaultTitle);
-  if (typeof announceTitle !== 'boolean') throw invalid('announceTitle', 'true or false', announceTitle);
-  if (transport !== 'auto' && transport !== 'websocket' && transport !== 'sse') throw invalid('transport', '"auto", "websocket" or "sse"', transport);
-  if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
-    throw invalid('logger', 'an object with warn(message) and error(message, err) methods', logger);
   }
 
   const numbers = {} as Record<Numeric, number>;
-  for (const [name, { min }] of Object.entries(NUMERIC) as [Numeric, { min: number }][]) {
-    const value = input[name] ?? DEFAULTS[name];
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(name, 'a finite number', value);
-    if (value < min) throw new RangeError(`djustLite(): option "${name}" must be at least ${min}, got ${value}.`);
-    numbers[name] = value;
+  for (const name of Object.keys(OPTIONS) as Name[]) {
+    if (OPTIONS[name].check.type === 'number') numbers[name as Numeric] = o[name as Numeric];
   }
 
   return {
     ...numbers,
-    env: env ?? null,
-    views: path.resolve(views),
-    prefix,
+    env: o.env ?? null,
+    views: path.resolve(o.views),
+    prefix: o.prefix,
     secrets,
-    allowedOrigins: new Set(allowedOrigins.map((o) => normaliseOrigin('allowedOrigins', o))),
-    routes,
-    session: session ?? null,
-    titleTemplate: checkTitleTemplate(titleTemplate, 'djustLite(): option "titleTemplate"'),
-    defaultTitle: defaultTitle ?? null,
-    announceTitle,
-    transport,
+    allowedOrigins: new Set(o.allowedOrigins.map(normaliseOrigin)),
+    routes: o.routes,
+    session: o.session ?? null,
+    titleTemplate: o.titleTemplate ?? null,
+    defaultTitle: o.defaultTitle ?? null,
+    announceTitle: o.announceTitle,
+    transport: o.transport,
     logger,
   };
 }
