@@ -8,7 +8,7 @@ import { PubSub } from '../lib/pubsub';
 import { HostServices } from '../lib/view-host';
 import { FIXTURE_VIEWS } from './helpers/server';
 
-const silent = { warn: () => {}, error: () => {} };
+const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 class ItemView extends LiveView {
   static template = 'counter.njk';
@@ -136,7 +136,7 @@ describe('ViewLifecycle', () => {
 
     it('logs a failing unmount instead of throwing', async () => {
       const errors: string[] = [];
-      const life = new ViewLifecycle(routeEntry('/x', ItemView, (t) => t), '/x', {}, { warn: () => {}, error: (m) => errors.push(m) }, null);
+      const life = new ViewLifecycle(routeEntry('/x', ItemView, (t) => t), '/x', {}, { ...silent, error: (m) => errors.push(m) }, null);
       life.view.unmount = () => { throw new Error('nope'); };
       await expect(life.unmount()).resolves.toBeUndefined();
       expect(errors).toEqual(['djust-lite: ItemView.unmount() failed']);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createEnvironment } from '../lib/environment';
 import { regionSlot, Renderer } from '../lib/render';
 import { FIXTURE_VIEWS } from './helpers/server';
@@ -37,5 +40,22 @@ describe('Renderer', () => {
       expect(second).toBe(first);
       expect(b.suffix).toBe(a.suffix);
     });
+  });
+});
+
+describe('Renderer debug log', () => {
+  it('says why a template\'s live renders render the whole page', () => {
+    const lines: string[] = [];
+    const dir = mkdtempSync(path.join(tmpdir(), 'djust-render-'));
+    try {
+      // the layout sets a name outside the block: the block cannot render alone
+      writeFileSync(path.join(dir, 'layout.njk'), '{% set n = count %}<main dj-root>{% block content %}{% endblock %}{{ n }}</main>');
+      writeFileSync(path.join(dir, 'page.njk'), '{% extends "layout.njk" %}{% block content %}{{ count }}{% endblock %}');
+      const renderer = new Renderer(createEnvironment(dir), (m) => lines.push(m));
+      expect(renderer.renderRegion({ template: 'page.njk', name: 'Page' }, { count: 2 }, regionSlot())).toBe('22');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(lines.join('\n')).toMatch(/live renders of "page.njk" render the whole page/);
   });
 });

@@ -229,7 +229,7 @@ export interface BlockPlan {
  * the caller keeps the first that matches the page's region. Empty when none qualifies (or
  * anything about the templates is not as expected).
  */
-export function candidatePlans(env: nunjucks.Environment, name: string, context: object): { plan: BlockPlan; html: string }[] {
+export function candidatePlans(env: nunjucks.Environment, name: string, context: object, debug: (message: string) => void): { plan: BlockPlan; html: string }[] {
   if ((env as unknown as { opts: { noCache?: boolean } }).opts.noCache) return [];
   try {
     const chain = chainOf(env, name);
@@ -245,12 +245,14 @@ export function candidatePlans(env: nunjucks.Environment, name: string, context:
       const template = blockTemplate(env, chain, block);
       try {
         out.push({ plan: { name: block, template, wrapper }, html: template.render(context) });
-      } catch {
+      } catch (err) {
         // this block does not render alone; another may
+        debug(`djust-lite: block "${block}" of "${name}" does not render alone (${(err as Error).message}); trying the others.`);
       }
     }
     return out.sort((a, b) => a.html.length - b.html.length);
-  } catch {
+  } catch (err) {
+    debug(`djust-lite: live renders of "${name}" render the whole page: planning a block render failed (${(err as Error).message}).`);
     return [];
   }
 }

@@ -3,7 +3,7 @@ import { DjustError, wireCodeOf } from './errors';
 import { isThenable, type Failure, type MountInput, type Step, type ViewLifecycle } from './lifecycle';
 import { templateContext, viewInternals } from './live-view';
 import { paramsForPatch } from './navigation';
-import type { Logger } from './options';
+import type { ResolvedLogger } from './options';
 import { errorMessage, type EventMessage, type NavigateMessage, type ParamsMessage, type ServerMessage } from './protocol';
 import type { RegionSlot, Renderer } from './render';
 import { RegionState } from './region';
@@ -17,7 +17,7 @@ import { RegionState } from './region';
 export class LiveSession implements RegionSlot {
   readonly life: ViewLifecycle;
   readonly #renderer: Renderer;
-  readonly #logger: Logger;
+  readonly #logger: ResolvedLogger;
   #region: RegionState | null = null;
   /** An update ran since the last sweep(). */
   #updated = false;
@@ -25,7 +25,7 @@ export class LiveSession implements RegionSlot {
   suffix: string | undefined = undefined;
   rootTag = '';
 
-  constructor(life: ViewLifecycle, renderer: Renderer, logger: Logger) {
+  constructor(life: ViewLifecycle, renderer: Renderer, logger: ResolvedLogger) {
     this.life = life;
     this.#renderer = renderer;
     this.#logger = logger;
@@ -115,7 +115,7 @@ export class LiveSession implements RegionSlot {
     const region = this.#region;
     if (region === null) return; // closed while the handler ran
     this.#updated = true;
-    const patch = region.update(html);
+    const patch = region.update(html, this.#logger.debug);
     if (patch) out.push('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html });
     else if (ref !== null) out.push({ type: 'reply', ref });
     this.#drainSideChannel(out, navigate);

@@ -99,7 +99,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
 
   const ctx: DispatcherContext = {
     options,
-    renderer: new Renderer(env),
+    renderer: new Renderer(env, options.logger.debug),
     signer: new TokenSigner(options.secrets),
     pubsub: new PubSub(),
     routes,

@@ -55,17 +55,12 @@ export class RegionState {
     return this.#html;
   }
 
-  /** Why the last render is sent as HTML rather than ops ('' when it diffs exactly). Parses it if no update has yet. */
-  fallbackReason(): string {
-    return (this.#tree ??= parseRegion(this.#html, this.#rootTag)).reason;
-  }
-
   /**
    * What to send for the render `next`: `{ops}` (docs/diff-format.md), `{html}` when that is
-   * smaller or either render is not exact (see `fallbackReason()`), or null when the client's
+   * smaller or either render is not exact (`debug` hears why), or null when the client's
    * DOM would not change. The new render becomes `html`.
    */
-  update(next: string): RegionPatch | null {
+  update(next: string, debug?: (message: string) => void): RegionPatch | null {
     if (next === this.#html) return null;
     const edited = this.#tree && editText(this.#tree, next, next.length);
     if (edited) {
@@ -76,12 +71,17 @@ export class RegionState {
     const tree = reparse(prev, next, this.#rootTag);
     this.#html = next;
     this.#tree = tree;
-    if (!prev.exact || !tree.exact) return { html: next };
+    if (!prev.exact || !tree.exact) {
+      debug?.(`djust-lite: region sent whole: ${(prev.exact ? tree : prev).reason}.`);
+      return { html: next };
+    }
     let ops: PatchOp[] | null;
     try {
       ops = diffTrees(prev, tree, next.length);
-    } catch {
-      ops = null; // a bug in the diff must not desynchronise the client: send the region whole
+    } catch (err) {
+      // a bug in the diff must not desynchronise the client: send the region whole
+      debug?.(`djust-lite: the diff failed (${(err as Error).message}); sending the region whole.`);
+      ops = null;
     } finally {
       settle(tree);
     }

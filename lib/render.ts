@@ -34,13 +34,16 @@ export function regionSlot(): RegionSlot {
  */
 export class Renderer {
   readonly env: nunjucks.Environment;
+  readonly #debug: (message: string) => void;
   /** Per template: the block its live renders render (null: the whole page); absent until its first live render. */
   readonly #plans = new Map<string, BlockPlan | null>();
   /** Per template: the last region and suffix rendered, handed out again when equal. */
   readonly #shared = new Map<string, { region: string; suffix: string }>();
 
-  constructor(env: nunjucks.Environment) {
+  /** `debug` hears why a template's live renders render the whole page rather than one block. */
+  constructor(env: nunjucks.Environment, debug: (message: string) => void = () => {}) {
     this.env = env;
+    this.#debug = debug;
   }
 
   #render(target: RenderTarget, context: Record<string, unknown>, plan?: BlockPlan): string {
@@ -59,7 +62,7 @@ export class Renderer {
   #decide(template: string, context: Record<string, unknown>, page: string, bounds: RegionBounds): void {
     let chosen: BlockPlan | null = null;
     const region = page.slice(bounds.start, bounds.end);
-    for (const { plan, html } of candidatePlans(this.env, template, context)) {
+    for (const { plan, html } of candidatePlans(this.env, template, context, this.#debug)) {
       const at = page.indexOf(html);
       const fits = plan.wrapper
         ? region === plan.wrapper.before + html + plan.wrapper.after
@@ -69,6 +72,7 @@ export class Renderer {
         break;
       }
     }
+    if (chosen === null) this.#debug(`djust-lite: live renders of "${template}" render the whole page (no {% block %} holding dj-root renders alone to the same region).`);
     this.#plans.set(template, chosen);
   }
 
