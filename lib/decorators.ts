@@ -1,3 +1,5 @@
+import { invalidArgument, misuse } from './errors';
+
 /** Event name each decorated method answers to, keyed by the method function itself. */
 const handlerNames = new WeakMap<Function, string>();
 /** Per view class: event name → method name, built on first use. */
@@ -26,7 +28,7 @@ type AnyMethod = (this: never, ...args: never[]) => unknown;
  */
 export function eventHandler(name?: string) {
   if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
-    throw new TypeError(`eventHandler(name): name must be a non-empty string, got ${JSON.stringify(name)}`);
+    throw invalidArgument('eventHandler(name)', 'name', 'a non-empty string (the event name, e.g. "inbox:refresh") or omitted', name);
   }
   function decorate<T extends AnyMethod>(method: T, context: ClassMethodDecoratorContext): void;
   function decorate(target: object, key: string | symbol, descriptor: PropertyDescriptor): void;
@@ -36,7 +38,7 @@ export function eventHandler(name?: string) {
     if (typeof b === 'object' && b !== null && 'kind' in b) {
       const ctx = b as ClassMethodDecoratorContext;
       if (ctx.kind !== 'method' || ctx.static || ctx.private) {
-        throw new TypeError('@eventHandler() goes on a public instance method of a LiveView.');
+        throw misuse(`@eventHandler() goes on a public instance method of a LiveView, not on ${ctx.static ? 'a static ' : ctx.private ? 'a private ' : 'a '}${ctx.kind} (${String(ctx.name)}).`);
       }
       fn = a;
       methodName = ctx.name;
@@ -45,11 +47,11 @@ export function eventHandler(name?: string) {
       methodName = b as string | symbol;
     }
     if (typeof fn !== 'function' || typeof methodName !== 'string') {
-      throw new TypeError('@eventHandler() goes on a public instance method with a string name.');
+      throw misuse('@eventHandler() goes on a public instance method with a string name (not a symbol-named member or a field).');
     }
     const eventName = name ?? methodName;
     if (FORBIDDEN.has(methodName) || FORBIDDEN.has(eventName)) {
-      throw new TypeError(`@eventHandler() cannot expose "${eventName}": it is a lifecycle or built-in name.`);
+      throw misuse(`@eventHandler() cannot expose "${eventName}": it is a lifecycle or built-in name; give the handler another name, or pass one: @eventHandler('${eventName}-clicked').`);
     }
     handlerNames.set(fn, eventName);
   }

@@ -21,26 +21,47 @@ export type WireErrorCode =
   | 'resume_gap';
 
 /**
- * Codes for errors thrown to the developer (options, API misuse). Every such error carries
- * one; `DJUST_ERR_INVALID_OPTION` and `DJUST_ERR_INVALID_ARG` come on a `TypeError` or
- * `RangeError` (as Node's own `ERR_INVALID_ARG_TYPE`), the rest on a `DjustError`.
+ * Codes for errors thrown to the developer (options, API misuse, `liveTest`). Every such error
+ * carries one. `DJUST_ERR_INVALID_OPTION` and `DJUST_ERR_INVALID_ARG` come on a `TypeError`
+ * or `RangeError` (as Node's own `ERR_INVALID_ARG_TYPE`), the rest on a `DjustError`; branch
+ * on `code`, not on the class.
  */
-export type DeveloperErrorCode =
-  | 'DJUST_ERR_INVALID_OPTION'
-  | 'DJUST_ERR_INVALID_ARG'
-  | 'DJUST_ERR_INVALID_ROUTE'
-  | 'DJUST_ERR_INVALID_META'
-  | 'DJUST_ERR_INVALID_FLASH'
-  | 'DJUST_ERR_NOT_CONNECTED'
-  | 'DJUST_ERR_TEMPLATE'
-  | 'DJUST_ERR_CLIENT_MISSING'
-  | 'DJUST_ERR_LIVE_TEST';
+export const DEVELOPER_ERROR_CODES = [
+  'DJUST_ERR_INVALID_OPTION',
+  'DJUST_ERR_INVALID_ARG',
+  'DJUST_ERR_INVALID_ROUTE',
+  'DJUST_ERR_INVALID_META',
+  'DJUST_ERR_INVALID_FLASH',
+  'DJUST_ERR_NOT_CONNECTED',
+  'DJUST_ERR_TEMPLATE',
+  'DJUST_ERR_CLIENT_MISSING',
+  'DJUST_ERR_LIVE_TEST_PAGE',
+  'DJUST_ERR_LIVE_TEST_CLOSED',
+  'DJUST_ERR_LIVE_TEST_TIMEOUT',
+  'DJUST_ERR_LIVE_TEST_PATCH',
+] as const;
+
+export type DeveloperErrorCode = (typeof DEVELOPER_ERROR_CODES)[number];
+
+/** The codes a `TypeError`/`RangeError` carries; every other developer code comes on a `DjustError`. */
+export type ArgumentErrorCode = 'DJUST_ERR_INVALID_OPTION' | 'DJUST_ERR_INVALID_ARG';
 
 export type DjustErrorCode = WireErrorCode | DeveloperErrorCode;
 
 /**
- * The one error class djust-lite throws. `code` is fixed and listed in the README's
- * "Error codes" section; `message` says what was wrong and how to fix it.
+ * Shows the code in the stack's first line (`DjustError [DJUST_ERR_INVALID_META]: …`), as Node
+ * does for its own coded errors, while `name` stays the class's.
+ */
+function stampCode(err: Error, name: string, code: string): void {
+  err.name = `${name} [${code}]`;
+  void err.stack; // V8 formats the stack's first line on first read
+  err.name = name;
+}
+
+/**
+ * What djust-lite throws for everything but a wrong option or argument (those are
+ * `DjustTypeError`/`DjustRangeError`). `code` is fixed and listed in the README's "Error
+ * codes" section; `message` says what was wrong and how to fix it.
  *
  * @example
  * try { view.pageMeta = { 'http-equiv': 'refresh' }; }
@@ -51,8 +72,8 @@ export class DjustError extends Error {
 
   constructor(code: DjustErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'DjustError';
     this.code = code;
+    stampCode(this, 'DjustError', code);
   }
 }
 
@@ -70,7 +91,10 @@ export function wireCodeOf(err: DjustError): WireErrorCode {
     case 'DJUST_ERR_INVALID_ROUTE':
     case 'DJUST_ERR_NOT_CONNECTED':
     case 'DJUST_ERR_CLIENT_MISSING':
-    case 'DJUST_ERR_LIVE_TEST':
+    case 'DJUST_ERR_LIVE_TEST_PAGE':
+    case 'DJUST_ERR_LIVE_TEST_CLOSED':
+    case 'DJUST_ERR_LIVE_TEST_TIMEOUT':
+    case 'DJUST_ERR_LIVE_TEST_PATCH':
       return 'handler_failed';
     default:
       return err.code;
@@ -79,21 +103,23 @@ export function wireCodeOf(err: DjustError): WireErrorCode {
 
 /** A wrong option or argument: a `TypeError` with a fixed `code`, as Node's `ERR_INVALID_ARG_TYPE`. */
 export class DjustTypeError extends TypeError {
-  readonly code: DeveloperErrorCode;
+  readonly code: ArgumentErrorCode;
 
-  constructor(code: DjustTypeError['code'], message: string) {
+  constructor(code: ArgumentErrorCode, message: string) {
     super(message);
     this.code = code;
+    stampCode(this, 'TypeError', code);
   }
 }
 
 /** A number option or argument out of its range: a `RangeError` with a fixed `code`. */
 export class DjustRangeError extends RangeError {
-  readonly code: DeveloperErrorCode;
+  readonly code: ArgumentErrorCode;
 
-  constructor(code: DjustRangeError['code'], message: string) {
+  constructor(code: ArgumentErrorCode, message: string) {
     super(message);
     this.code = code;
+    stampCode(this, 'RangeError', code);
   }
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
-import { describeValue, DjustTypeError, invalidOption, optionError, optionOutOfRange } from './errors';
+import { describeValue, DjustError, invalidOption, optionError, optionOutOfRange } from './errors';
 import type { LiveViewClass } from './live-view';
 import type { JsonValue } from './protocol';
 
@@ -364,7 +364,7 @@ function editDistance(a: string, b: string): number {
 function checkTitleTemplate(value: unknown, where: string): TitleTemplate | null {
   if (value === undefined || value === null) return null;
   if (isTitleTemplate(value)) return value as TitleTemplate;
-  throw new DjustTypeError('DJUST_ERR_INVALID_ROUTE', `${where} must be ${TITLE_TEMPLATE_SHAPE}, got ${describeValue(value)}.`);
+  throw new DjustError('DJUST_ERR_INVALID_ROUTE', `${where} must be ${TITLE_TEMPLATE_SHAPE}, got ${describeValue(value)}.`);
 }
 
 function normaliseOrigin(value: unknown): string {

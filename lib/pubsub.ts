@@ -1,3 +1,5 @@
+import { invalidArgument } from './errors';
+
 /** Something that receives broadcasts (a live connection). */
 export interface Subscriber {
   deliver(message: unknown): void;
@@ -13,7 +15,7 @@ export class PubSub {
 
   subscribe(topic: string, subscriber: Subscriber): void {
     if (typeof topic !== 'string' || topic.length === 0) {
-      throw new TypeError(`subscribe(topic): topic must be a non-empty string, got ${JSON.stringify(topic)}.`);
+      throw invalidArgument('subscribe(topic)', 'topic', 'a non-empty string, e.g. "room:42"', topic);
     }
     let set = this.#topics.get(topic);
     if (!set) this.#topics.set(topic, (set = new Set()));

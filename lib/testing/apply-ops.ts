@@ -1,4 +1,5 @@
 import { parseRegion, type VNode } from '../diff';
+import { DjustError } from '../errors';
 import { escapeHtml } from '../html';
 
 const VOID = new Set('area base br col embed hr img input link meta param source track wbr'.split(' '));
@@ -48,7 +49,7 @@ export class RegionModel {
     const chain = [this.#root];
     for (const index of path) {
       const child = (chain[chain.length - 1] as VNode).children[index];
-      if (!child) throw new Error(`liveTest: patch op "${code}" has a path [${path.join(',')}] that does not exist in the region.`);
+      if (!child) throw new DjustError('DJUST_ERR_LIVE_TEST_PATCH', `liveTest: patch op "${code}" has a path [${path.join(',')}] that does not exist in the region.`);
       chain.push(child);
     }
     const node = chain[chain.length - 1] as VNode;
@@ -80,7 +81,7 @@ export class RegionModel {
         }
         break;
       default:
-        throw new Error(`liveTest: unknown patch op "${code}".`);
+        throw new DjustError('DJUST_ERR_LIVE_TEST_PATCH', `liveTest: unknown patch op "${code}" (is djust-lite/testing the same version as the server?).`);
     }
   }
 
@@ -100,7 +101,7 @@ export class RegionModel {
 /** The one node an op's `html` parses to, parsed as a child of `parentTag` (`<tr>` inside a `<tbody>`). */
 function fragment(html: string, parentTag: string): VNode {
   const node = parseRegion(html, parentTag).root.children[0] ?? parseRegion(html).root.children[0];
-  if (!node) throw new Error(`liveTest: a patch op carries HTML that parses to no node: ${JSON.stringify(html.slice(0, 80))}`);
+  if (!node) throw new DjustError('DJUST_ERR_LIVE_TEST_PATCH', `liveTest: a patch op carries HTML that parses to no node: ${JSON.stringify(html.slice(0, 80))}`);
   return node;
 }
 

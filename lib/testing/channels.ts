@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createParser } from 'eventsource-parser';
 import WebSocket from 'ws';
+import { DjustError } from '../errors';
 import type { ServerMessage } from '../protocol';
 import { request } from './page';
 
@@ -51,7 +52,7 @@ export function openSse(target: ChannelTarget, on: ChannelEvents): Promise<Chann
       if (res.statusCode !== 200) {
         let body = '';
         res.on('data', (chunk: string) => void (body += chunk));
-        res.once('end', () => reject(new Error(`liveTest: the SSE stream was refused: ${res.statusCode ?? 0} ${body.trim()}`)));
+        res.once('end', () => reject(new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: the SSE stream was refused: ${res.statusCode ?? 0} ${body.trim()}`)));
         return;
       }
       const parser = createParser({
@@ -68,7 +69,7 @@ export function openSse(target: ChannelTarget, on: ChannelEvents): Promise<Chann
             const answer = await request(`${base}/message`, {
               method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), agent: target.agent,
             });
-            if (answer.status !== 202) throw new Error(`liveTest: POST refused: ${answer.status} ${answer.body.trim()}`);
+            if (answer.status !== 202) throw new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: POST refused: ${answer.status} ${answer.body.trim()}`);
           });
           chain = sent.catch(() => {});
           return sent;
@@ -91,7 +92,7 @@ export function openWebSocket(target: ChannelTarget, on: ChannelEvents): Promise
   const ws = new WebSocket(`${target.origin.replace(/^http/, 'ws')}${target.prefix}/ws`);
   let leaving = false;
   return new Promise((resolve, reject) => {
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`liveTest: the WebSocket upgrade was refused: ${res.statusCode ?? 0}`)));
+    ws.once('unexpected-response', (_req, res) => reject(new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: the WebSocket upgrade was refused: ${res.statusCode ?? 0}`)));
     ws.once('error', reject);
     ws.on('message', (data) => {
       const message = parse(data.toString());
@@ -104,7 +105,7 @@ export function openWebSocket(target: ChannelTarget, on: ChannelEvents): Promise
       ws.send(JSON.stringify({ type: 'mount', token: target.token, url: target.url }));
       resolve({
         send: (message) => new Promise((done, fail) => {
-          if (ws.readyState !== WebSocket.OPEN) return fail(new Error('liveTest: the WebSocket is closed.'));
+          if (ws.readyState !== WebSocket.OPEN) return fail(new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', 'liveTest: the WebSocket is closed.'));
           ws.send(JSON.stringify(message), (err) => (err ? fail(err) : done()));
         }),
         async close() {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { DjustError, type WireErrorCode } from '../errors';
+import { describeValue, DjustError, invalidOption, misuse, optionOutOfRange, type WireErrorCode } from '../errors';
 import type { EventParams, ServerMessage } from '../protocol';
 import { RegionModel } from './apply-ops';
 import { openSse, openWebSocket, type Channel } from './channels';
@@ -280,13 +280,13 @@ export class LiveTestView {
   }
 
   #live(): Channel {
-    if (this.#closedReason !== null || !this.#channel) throw new Error(`liveTest: the view is closed (${this.#closedReason ?? 'not connected'}).`);
+    if (this.#closedReason !== null || !this.#channel) throw new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: the view is closed (${this.#closedReason ?? 'not connected'}).`);
     return this.#channel;
   }
 
   #until(test: () => boolean, what: string): Promise<void> {
     if (test()) return Promise.resolve();
-    if (this.#closedReason !== null) return Promise.reject(new Error(`liveTest: gave up waiting for ${what}: ${this.#closedReason}.`));
+    if (this.#closedReason !== null) return Promise.reject(new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: gave up waiting for ${what}: ${this.#closedReason}.`));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         test,
@@ -294,7 +294,7 @@ export class LiveTestView {
         reject,
         timer: setTimeout(() => {
           this.#waiters.delete(waiter);
-          reject(new Error(`liveTest: ${what} did not arrive within ${this.#timeoutMs} ms (option timeoutMs). Last messages: ${JSON.stringify(this.messages.slice(-3))}`));
+          reject(new DjustError('DJUST_ERR_LIVE_TEST_TIMEOUT', `liveTest: ${what} did not arrive within ${this.#timeoutMs} ms (option timeoutMs). Last messages: ${JSON.stringify(this.messages.slice(-3))}`));
         }, this.#timeoutMs),
       };
       this.#waiters.add(waiter);
@@ -305,7 +305,7 @@ export class LiveTestView {
     if (this.#closedReason === null) this.#closedReason = reason;
     for (const waiter of this.#waiters) {
       clearTimeout(waiter.timer);
-      waiter.reject(new Error(`liveTest: gave up waiting: ${reason}.`));
+      waiter.reject(new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: gave up waiting: ${reason}.`));
     }
     this.#waiters.clear();
   }
@@ -326,9 +326,10 @@ export class LiveTestView {
  */
 export async function liveTest(app: AppLike, path: string, options: LiveTestOptions = {}): Promise<LiveTestView> {
   const { transport = 'sse', headers = {}, timeoutMs = 5000 } = options;
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`liveTest(app, path): path must start with "/", got ${JSON.stringify(path)}.`);
-  if (transport !== 'sse' && transport !== 'websocket') throw new TypeError(`liveTest(): option "transport" must be "sse" or "websocket", got ${JSON.stringify(transport)}.`);
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new TypeError(`liveTest(): option "timeoutMs" must be a number > 0, got ${String(timeoutMs)}.`);
+  if (typeof path !== 'string' || !path.startsWith('/')) throw misuse(`liveTest(app, path): path must start with "/" (e.g. "/inbox"), got ${describeValue(path)}.`);
+  if (transport !== 'sse' && transport !== 'websocket') throw invalidOption('liveTest()', 'transport', '"sse" or "websocket"', transport);
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) throw invalidOption('liveTest()', 'timeoutMs', 'a number of ms', timeoutMs);
+  if (!(timeoutMs > 0)) throw optionOutOfRange('liveTest()', 'timeoutMs', 'greater than 0', timeoutMs);
   const lease = await acquire(app);
   const agent = new http.Agent({ keepAlive: true });
   let view: LiveTestView | null = null;

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { Parser } from 'htmlparser2';
+import { DjustError } from '../errors';
 import { findRegion } from '../html';
 
 /** What a server-rendered live page carries: the token and prefix, and what it shows. */
@@ -88,19 +89,19 @@ export async function fetchPage(origin: string, path: string, headers: Record<st
     const location = res.headers.location;
     if (res.status >= 300 && res.status < 400 && location) {
       const next = new URL(location, `${origin}${url}`);
-      if (next.origin !== origin) throw new Error(`liveTest: GET ${url} redirects to another origin (${next.origin}).`);
+      if (next.origin !== origin) throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} redirects to another origin (${next.origin}); open a path that stays on this app.`);
       url = next.pathname + next.search;
       continue;
     }
-    if (res.status !== 200) throw new Error(`liveTest: GET ${url} answered ${res.status}: ${res.body.slice(0, 300)}`);
+    if (res.status !== 200) throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} answered ${res.status} (a live page answers 200): ${res.body.slice(0, 300)}`);
     const page = scan(res.body);
     if (page.token === undefined) {
-      throw new Error(`liveTest: GET ${url} is not a live page: no script tag with data-djust-token (is {% djust_scripts %} in the template?).`);
+      throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} is not a live page: no script tag with data-djust-token (is {% djust_scripts %} in the template?).`);
     }
     const bounds = findRegion(res.body);
-    if (!bounds) throw new Error(`liveTest: GET ${url} has no element with the dj-root attribute.`);
+    if (!bounds) throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} has no element with the dj-root attribute (is the page rendered through a LiveView route?).`);
     const rootTag = (/^<([A-Za-z][^\s/>]*)/.exec(res.body.slice(bounds.tagStart))?.[1] ?? 'div').toLowerCase();
     return { ...page, token: page.token, url, region: res.body.slice(bounds.start, bounds.end), rootTag };
   }
-  throw new Error(`liveTest: GET ${path}: too many redirects.`);
+  throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${path}: more than 5 redirects in a row.`);
 }

@@ -1,5 +1,6 @@
 import http, { type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { invalidArgument, misuse } from '../errors';
 
 /** What `liveTest` accepts: an Express app (any request listener) or an `http.Server`. */
 export type AppLike = RequestListener | http.Server;
@@ -24,7 +25,7 @@ const started = new WeakMap<object, Started>();
 function originOf(server: http.Server): string {
   const address = server.address() as AddressInfo | string | null;
   if (address === null || typeof address === 'string') {
-    throw new TypeError('liveTest(app): the server listens on a pipe; pass an app or a server listening on TCP.');
+    throw misuse('liveTest(app): the server listens on a pipe; pass an app or a server listening on TCP.');
   }
   const host = address.address === '::' || address.address === '0.0.0.0' ? '127.0.0.1'
     : address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -51,7 +52,7 @@ export async function acquire(app: AppLike): Promise<Lease> {
     return { origin: originOf(app), release: async () => {} };
   }
   if (!(app instanceof http.Server) && typeof app !== 'function') {
-    throw new TypeError('liveTest(app, path): app must be an Express app (a request listener) or an http.Server.');
+    throw invalidArgument('liveTest(app, path)', 'app', 'an Express app (a request listener) or an http.Server', app);
   }
   let entry = started.get(app);
   if (!entry) {
