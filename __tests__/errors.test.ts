@@ -19,22 +19,6 @@ function libFiles(dir = LIB): { file: string; text: string }[] {
   });
 }
 
-/**
- * Uncoded errors in files owned elsewhere, each still to be converted (the helper to use is in
- * brackets). The test fails when one is added and when one is converted but still listed here.
- */
-const PENDING: Record<string, string[]> = {
-  // invalidArgument('sendAfter(message, ms)', 'ms', 'a number of ms ≥ 0', ms) / argumentOutOfRange
-  'dispatcher.ts': ['new TypeError('],
-  // invalidArgument('attach(server)', 'server', 'an http.Server or https.Server (what app.listen() returns)', server)
-  'middleware.ts': ['new TypeError('],
-  // new DjustError('DJUST_ERR_CLIENT_MISSING', …)
-  'assets.ts': ['new Error('],
-};
-
-/** Codes no lib file throws yet: each waits for a PENDING conversion above. */
-const PENDING_CODES = new Set(['DJUST_ERR_CLIENT_MISSING']);
-
 /** Helpers that give their errors a code, so lib files name the helper, not the code. */
 const HELPERS: Record<string, string[]> = {
   DJUST_ERR_INVALID_OPTION: ['invalidOption(', 'optionOutOfRange(', 'optionError('],
@@ -90,14 +74,14 @@ describe('errors', () => {
   });
 
   describe('lib/', () => {
-    it('constructs errors only through DjustError and the coded helpers (bar the PENDING list)', () => {
+    it('constructs errors only through DjustError and the coded helpers', () => {
       const found: Record<string, string[]> = {};
       for (const { file, text } of libFiles()) {
         if (file === 'errors.ts') continue;
         const uncoded = [...text.matchAll(/\bnew (\w*Error)\(/g)].map((m) => m[1]).filter((name) => name !== 'DjustError' && name !== 'DjustTypeError' && name !== 'DjustRangeError');
         if (uncoded.length > 0) found[file] = uncoded.map((name) => `new ${name}(`);
       }
-      expect(found).toEqual(PENDING);
+      expect(found).toEqual({});
     });
 
     it('declares no error class outside errors.ts', () => {
@@ -107,8 +91,7 @@ describe('errors', () => {
 
     it.each(DEVELOPER_ERROR_CODES.map((code) => [code]))('throws %s somewhere', (code) => {
       const uses = libFiles().filter(({ file, text }) => file !== 'errors.ts' && (text.includes(`'${code}'`) || (HELPERS[code] ?? []).some((h) => text.includes(h))));
-      if (PENDING_CODES.has(code)) expect(uses).toEqual([]);
-      else expect(uses.length).toBeGreaterThan(0);
+      expect(uses.length).toBeGreaterThan(0);
     });
   });
 

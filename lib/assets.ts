@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { DjustError } from './errors';
 
 /** Folder of the browser client modules. */
 export const PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
@@ -32,7 +33,7 @@ export class ClientAssets {
     }
     const bundle = path.join(dir, 'build', BUNDLE_NAME);
     if (!existsSync(bundle)) {
-      throw new Error(`djust-lite: the client bundle ${bundle} is missing; run \`npm run build:client\`.`);
+      throw new DjustError('DJUST_ERR_CLIENT_MISSING', `djust-lite: the client bundle ${bundle} is missing; run \`npm run build:client\`.`);
     }
     this.#files.set(BUNDLE_NAME, asset(bundle));
   }

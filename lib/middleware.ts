@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { Router } from 'express';
 import { BUNDLE_NAME, ClientAssets } from './assets';
 import { type DispatcherContext } from './dispatcher';
-import { DjustError } from './errors';
+import { DjustError, invalidArgument } from './errors';
 import { escapeHtml } from './html';
 import { routeEntry, ViewLifecycle, type RouteEntry } from './lifecycle';
 import { LiveView, templateContext, viewInternals, type LiveViewClass } from './live-view';
@@ -184,7 +184,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     return live;
   };
   live.attach = (server) => {
-    if (!(server instanceof NetServer)) throw new TypeError('attach(server): server must be an http.Server or https.Server (what app.listen() returns).');
+    if (!(server instanceof NetServer)) throw invalidArgument('attach(server)', 'server', 'an http.Server or https.Server (what app.listen() returns)', server);
     if (attached.has(server)) return live;
     attached.add(server);
     server.on('upgrade', onUpgrade);

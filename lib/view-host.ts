@@ -1,4 +1,5 @@
 import { clearTimeout, setTimeout } from 'node:timers';
+import { invalidArgument } from './errors';
 import type { ViewHost } from './live-view';
 import type { PubSub, Subscriber } from './pubsub';
 
@@ -33,7 +34,7 @@ export class HostServices implements ViewHost {
 
   /** `view.sendAfter(message, ms)`: delivers `message` after `ms`; returns the cancel function. */
   sendAfter(message: unknown, ms: number): () => void {
-    if (typeof ms !== 'number' || !(ms >= 0)) throw new TypeError(`sendAfter(message, ms): ms must be a number ≥ 0, got ${String(ms)}.`);
+    if (typeof ms !== 'number' || !(ms >= 0)) throw invalidArgument('sendAfter(message, ms)', 'ms', 'a number of milliseconds ≥ 0', ms);
     const timers = (this.#timers ??= new Set());
     const timer = setTimeout(() => {
       timers.delete(timer);
