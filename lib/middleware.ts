@@ -1,15 +1,15 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { Server as NetServer } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { Router } from 'express';
-import { BUNDLE_NAME, ClientAssets } from './assets';
+import { ClientAssets } from './assets';
+import { ServerAttachments } from './attach';
 import { type DispatcherContext } from './dispatcher';
 import { DjustError, invalidArgument } from './errors';
-import { escapeHtml } from './html';
-import { routeEntry, ViewLifecycle, type RouteEntry } from './lifecycle';
-import { LiveView, templateContext, viewInternals, type LiveViewClass } from './live-view';
+import { routeEntry, type RouteEntry } from './lifecycle';
+import { LiveView, type LiveViewClass } from './live-view';
 import { checkTitleTemplate, resolveOptions, titleFormatter, type DjustLiteOptions, type ResolvedOptions } from './options';
+import { PageRender } from './page-render';
 import { PubSub } from './pubsub';
 import { createEnvironment, prepareEnvironment } from './environment';
 import { Renderer } from './render';
@@ -18,32 +18,6 @@ import { SseTransport } from './transport/sse';
 import { WebSocketTransport } from './transport/websocket';
 
 type Next = (err?: unknown) => void;
-
-type RequestListener = (this: HttpServer | HttpsServer, req: IncomingMessage, res: ServerResponse) => void;
-
-/**
- * Puts `take` in front of the server's request listeners (the Express app): SSE requests
- * under the prefix are answered there, before any middleware, as WebSocket upgrades are;
- * every other request goes on to the listeners as before. Express costs ~70 µs per request
- * here and keeps each held-open stream's routing state alive (~5 KB RSS per idle SSE
- * connection). A server with no request listener yet is left alone (the middleware then
- * serves SSE). Returns the function that puts the listeners back.
- */
-function takeSseRequests(server: HttpServer | HttpsServer, take: (req: IncomingMessage, res: ServerResponse) => boolean): () => void {
-  const listeners = server.listeners('request') as RequestListener[];
-  if (listeners.length === 0) return () => {};
-  const front: RequestListener = function djustLiteSse(req, res) {
-    if (take(req, res)) return;
-    for (const listener of listeners) listener.call(this, req, res);
-  };
-  server.removeAllListeners('request');
-  server.on('request', front);
-  return () => {
-    if (!server.listeners('request').includes(front)) return;
-    server.off('request', front);
-    for (const listener of listeners) server.on('request', listener);
-  };
-}
 
 /**
  * The middleware `djustLite()` returns: mount it with `app.use(live)`.
@@ -109,56 +83,10 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   const websocket = new WebSocketTransport(ctx, counter);
   const sse = new SseTransport(ctx, counter);
   const assets = new ClientAssets();
+  const pages = new PageRender(ctx, assets.version);
   const router = Router();
-  const attached = new WeakSet<HttpServer | HttpsServer>();
+  const servers = new ServerAttachments(websocket, sse);
   const { prefix } = options;
-  function scriptsTag(token: string): string {
-    return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${assets.version}" data-djust-token="${escapeHtml(token)}" ` +
-      `data-djust-prefix="${escapeHtml(prefix)}" data-djust-transport="${options.transport}"` +
-      `${options.announceTitle ? '' : ' data-djust-announce="false"'}></script>`;
-  }
-
-  /**
-   * The HTTP render of a live route: the same lifecycle a connection runs (mount →
-   * handleParams → pushPatch chain), then the whole page with the signed token. A pushPatch
-   * to another URL answers a redirect there. The view unmounts when the response is done,
-   * whether the render succeeded or threw.
-   */
-  async function renderHttp(entry: RouteEntry, req: IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string }, res: ServerResponse): Promise<void> {
-    const params: Record<string, string> = {};
-    for (const [key, value] of Object.entries(req.params ?? {})) params[key] = Array.isArray(value) ? value.join('/') : value;
-    const url = req.originalUrl ?? req.url ?? entry.route;
-    const session = options.session ? options.session(req) : undefined;
-    const life = new ViewLifecycle(entry, url, params, options.logger, null);
-    try {
-      const navigate = await life.mount({ session, connected: false, req });
-      if (navigate && navigate.url !== url) {
-        // pushPatch during the HTTP render: the browser should be at that URL; send it there.
-        res.statusCode = 302;
-        res.setHeader('Location', navigate.url);
-        res.setHeader('Cache-Control', 'no-store');
-        res.end();
-        return;
-      }
-      const token = ctx.signer.sign({ route: entry.route, params: life.params, url: life.url, session, exp: ctx.now() + options.tokenTtlMs });
-      const html = ctx.renderer.renderPage(entry, templateContext(life.view), () => scriptsTag(token));
-      const internals = viewInternals(life.view);
-      internals.metadata.markRendered();
-      internals.flash.markRendered();
-      res.statusCode = 200;
-      res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.setHeader('Cache-Control', 'no-store');
-      res.end(html);
-    } finally {
-      await life.unmount();
-    }
-  }
-
-  function onUpgrade(this: HttpServer | HttpsServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (websocket.handleUpgrade(req, socket, head)) return;
-    // Not ours; if nobody else listens for upgrades, answer instead of leaving it hanging.
-    if (this.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-  }
 
   const live = function djustLiteMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const server = (req.socket as { server?: unknown }).server;
@@ -179,20 +107,13 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     const entry = routeEntry(routePath, viewClass, titleFormatter(template ?? options.titleTemplate, options.defaultTitle));
     routes.set(routePath, entry);
     router.get(routePath, (req, res, next) => {
-      renderHttp(entry, req, res).catch(next);
+      pages.render(entry, req, res).catch(next);
     });
     return live;
   };
   live.attach = (server) => {
     if (!(server instanceof NetServer)) throw invalidArgument('attach(server)', 'server', 'an http.Server or https.Server (what app.listen() returns)', server);
-    if (attached.has(server)) return live;
-    attached.add(server);
-    server.on('upgrade', onUpgrade);
-    const restore = takeSseRequests(server, (req, res) => sse.handle(req, res));
-    server.once('close', () => {
-      server.off('upgrade', onUpgrade);
-      restore();
-    });
+    servers.attach(server);
     return live;
   };
   live.broadcast = (topic, message) => ctx.pubsub.broadcast(topic, message);
