@@ -9,7 +9,8 @@ import http from 'node:http';
 import { createParser } from 'eventsource-parser';
 import { LiveClient } from '../public/client.js';
 import { connectSse } from '../public/sse.js';
-import { fetchPage, startApp, type TestApp } from './helpers/server';
+import { fetchPage } from '../lib/testing/page';
+import { startApp, type TestApp } from './helpers/server';
 import { counterRoutes, sessionId } from './sse-support';
 
 let app: TestApp;

@@ -18,7 +18,7 @@ export interface WebSocketOptions {
   origin?: string;
   /** How long the upgrade may take, and `close()` may wait for the server, in ms. Default 5000. */
   timeoutMs?: number;
-  /** permessage-deflate, as `ws` offers it. Default false (as the bench measures the wire). */
+  /** Offer permessage-deflate. Default false (djust-lite's server takes none; the bench counts raw bytes). */
   perMessageDeflate?: boolean;
   /** Answer server pings (default true); false to play a client that stopped reading. */
   autoPong?: boolean;
@@ -88,8 +88,11 @@ export class WebSocketChannel {
     return true;
   }
 
-  /** Closes with `code` and resolves once the server answered (or `timeoutMs` passed: then the socket is dropped). */
-  close(code = 1000, reason = ''): Promise<void> {
+  /**
+   * Closes (with `code`, or none: the server sees 1005) and resolves once the server answered,
+   * or `timeoutMs` passed: then the socket is dropped.
+   */
+  close(code?: number, reason?: string): Promise<void> {
     const ws = this.ws;
     if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
