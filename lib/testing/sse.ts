@@ -15,6 +15,8 @@ export interface SseRecord {
 
 /** What an event stream opened with `openSseStream` reports. */
 export interface SseEvents {
+  /** The response headers arrived (called before any record). */
+  opened?(res: http.IncomingMessage): void;
   /** One record (only on a 200 answer; parsed with eventsource-parser). */
   record(record: SseRecord): void;
   comment?(text: string): void;
@@ -54,6 +56,7 @@ export function openSseStream(url: string, on: SseEvents, options: SseOptions = 
     const timer = setTimeout(() => req.destroy(new Error(`GET ${url}: no event stream within ${timeoutMs} ms`)), timeoutMs);
     req = http.get(url, { headers: { accept: 'text/event-stream', ...headers }, agent }, (res) => {
       clearTimeout(timer);
+      on.opened?.(res);
       const parser = res.statusCode === 200
         ? createParser({
           onEvent: (event) => on.record({ id: event.id, event: event.event, data: event.data, message: parseServerMessage(event.data) }),
