@@ -10,20 +10,22 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { request } from '../lib/testing/page';
-import { openSseStream, sseMessageUrl, sseStreamUrl } from '../lib/testing/sse';
+import { openSseStream, sseMessageUrl, sseSessionUrl, sseStreamUrl } from '../lib/testing/sse';
 import { DjustProtocolClient, djustPage } from './client-djust';
 import type { EventKind, Page, SystemClient } from './client';
 
 const streamUrl = (base: string, page: Page, session: string): string => sseStreamUrl(base, page.prefix ?? '/djust', session, { token: page.token ?? '', url: page.url ?? '' });
 
 class DjustSseClient extends DjustProtocolClient {
-  /** Where envelopes are POSTed. */
+  /** The session (DELETEd on close), and where envelopes are POSTed. */
+  readonly #session: string;
   readonly #message: URL;
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   #stream: http.ClientRequest | null = null;
 
   private constructor(base: string, page: Page, session: string) {
     super();
+    this.#session = sseSessionUrl(base, page.prefix ?? '/djust', session);
     this.#message = new URL(sseMessageUrl(base, page.prefix ?? '/djust', session));
   }
 
@@ -73,7 +75,7 @@ class DjustSseClient extends DjustProtocolClient {
 
   /** Like a closing tab: DELETE the session (fire and forget), drop the stream. */
   close(): void {
-    request(this.#message.href.replace(/\/message$/, ''), { method: 'DELETE', agent: false }).catch(() => {});
+    request(this.#session, { method: 'DELETE', agent: false }).catch(() => {});
     this.#stream?.destroy();
     this.#agent.destroy();
   }

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import type { ServerMessage } from '../protocol';
 import { envelope } from './messages';
 import { request } from './page';
-import { openSseStream, postEnvelope, sseStreamUrl } from './sse';
+import { openSseStream, postEnvelope, sseSessionUrl, sseStreamUrl } from './sse';
 import { WebSocketChannel, webSocketUrl } from './websocket';
 
 /** One live connection as liveTest sees it: envelopes out, parsed messages in. */
@@ -69,7 +69,7 @@ export async function openSse(target: ChannelTarget, on: ChannelEvents): Promise
       if (leaving) return;
       leaving = true;
       await chain;
-      await request(`${origin}${prefix}/sse/${encodeURIComponent(session)}`, { method: 'DELETE', agent, timeoutMs }).catch(() => {});
+      await request(sseSessionUrl(origin, prefix, session), { method: 'DELETE', agent, timeoutMs }).catch(() => {});
       stream.req.destroy();
     },
   };

@@ -84,12 +84,17 @@ export function openSseStream(url: string, on: SseEvents, options: SseOptions = 
 /** `${base}${prefix}/sse/${session}?token=…&url=…`: the stream that mounts the page's view. */
 export function sseStreamUrl(base: string, prefix: string, session: string, query: { token: string; url?: string }): string {
   const search = new URLSearchParams(query.url === undefined ? { token: query.token } : { token: query.token, url: query.url });
-  return `${base}${prefix}/sse/${encodeURIComponent(session)}?${search}`;
+  return `${sseSessionUrl(base, prefix, session)}?${search}`;
+}
+
+/** `${base}${prefix}/sse/${session}`: the session itself (DELETE it to leave). */
+export function sseSessionUrl(base: string, prefix: string, session: string): string {
+  return `${base}${prefix}/sse/${encodeURIComponent(session)}`;
 }
 
 /** `${base}${prefix}/sse/${session}/message`: where envelopes are POSTed. */
 export function sseMessageUrl(base: string, prefix: string, session: string): string {
-  return `${base}${prefix}/sse/${encodeURIComponent(session)}/message`;
+  return `${sseSessionUrl(base, prefix, session)}/message`;
 }
 
 /**
