@@ -7,7 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { djustLite } from '../lib';
-import { fetchPage, FIXTURE_VIEWS } from './helpers/server';
+import { fetchPage } from '../lib/testing/page';
+import { FIXTURE_VIEWS } from './helpers/server';
 import { CounterView, post, sessionId, SseStream, streamPath } from './sse-support';
 
 const quiet = { warn: () => {}, error: () => {} };

@@ -6,7 +6,8 @@
  */
 import { LiveClient } from '../public/client.js';
 import { CounterView } from './fixtures/views';
-import { fetchPage, startApp, type TestApp } from './helpers/server';
+import { fetchPage } from '../lib/testing/page';
+import { startApp, type TestApp } from './helpers/server';
 import { waitFor, wsTransports } from './helpers/ws-transport';
 
 let app: TestApp;

@@ -2,7 +2,8 @@ import request from 'supertest';
 import { isLocalPath, matchRoute, paramsForPatch } from '../lib/navigation';
 import { ItemView, SHOP, ShopView } from './fixtures/head-views';
 import { fire, headOf, mountAt, roundTrip, sideChannel } from './helpers/head';
-import { fetchPage, startApp, WsClient, type TestApp } from './helpers/server';
+import { fetchPage } from '../lib/testing/page';
+import { startApp, WsClient, type TestApp } from './helpers/server';
 
 let app: TestApp;
 /** Handler failures are expected here; keep them out of the test output. */

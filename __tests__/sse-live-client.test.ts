@@ -1,15 +1,16 @@
 /**
  * The browser client (public/client.js + public/sse.js) under jsdom against a real server, with
- * a small spec-following EventSource over node:http (jsdom has none): forced SSE, fallback from
+ * a small spec-following EventSource over lib/testing's SSE stream (jsdom has none): forced SSE, fallback from
  * a blocked WebSocket, and a network drop that loses no title.
  * @jest-environment jsdom
  * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
  */
-import http from 'node:http';
-import { createParser } from 'eventsource-parser';
+import type http from 'node:http';
 import { LiveClient } from '../public/client.js';
 import { connectSse } from '../public/sse.js';
-import { fetchPage, startApp, type TestApp } from './helpers/server';
+import { fetchPage, request } from '../lib/testing/page';
+import { openSseStream } from '../lib/testing/sse';
+import { startApp, type TestApp } from './helpers/server';
 import { counterRoutes, sessionId } from './sse-support';
 
 let app: TestApp;
@@ -67,30 +68,27 @@ class NodeEventSource {
 
   #connect(): void {
     this.#pending = false;
-    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    const headers: Record<string, string> = {};
     if (this.#lastId) headers['last-event-id'] = this.#lastId;
     this.requests.push(headers['last-event-id']);
-    const req = http.get(app.base + this.url, { headers, agent: false }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        this.readyState = 2;
-        this.#dispatch('error', { type: 'error' });
-        return;
-      }
-      this.readyState = 1;
-      this.onopen?.();
-      const parser = createParser({
-        onEvent: (ev) => {
-          if (ev.id !== undefined) this.#lastId = ev.id;
-          const type = ev.event ?? 'message';
-          this.#dispatch(type, { type, data: ev.data, lastEventId: this.#lastId });
-        },
-        onRetry: (ms) => void (this.#retry = ms),
-      });
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => parser.feed(chunk));
-      res.once('close', () => this.#dropped(req));
-    });
+    const { req } = openSseStream(app.base + this.url, {
+      opened: (res) => {
+        if (res.statusCode !== 200) {
+          this.readyState = 2;
+          this.#dispatch('error', { type: 'error' });
+          return;
+        }
+        this.readyState = 1;
+        this.onopen?.();
+      },
+      record: (ev) => {
+        if (ev.id !== undefined) this.#lastId = ev.id;
+        const type = ev.event ?? 'message';
+        this.#dispatch(type, { type, data: ev.data, lastEventId: this.#lastId });
+      },
+      retry: (ms) => void (this.#retry = ms),
+      closed: () => this.#dropped(req),
+    }, { headers });
     req.once('error', () => this.#dropped(req));
     this.#req = req;
   }
@@ -110,15 +108,9 @@ class NodeEventSource {
 }
 
 /** fetch over node:http for the POSTs and DELETEs of sse.js. */
-function nodeFetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
-  return new Promise<{ status: number; ok: boolean }>((resolve, reject) => {
-    const req = http.request(app.base + url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
-      res.resume();
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, ok: (res.statusCode ?? 0) < 300 }));
-    });
-    req.once('error', reject);
-    req.end(init.body);
-  });
+async function nodeFetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
+  const { status } = await request(app.base + url, { ...init, agent: false });
+  return { status, ok: status < 300 };
 }
 
 beforeAll(async () => {

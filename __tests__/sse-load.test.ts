@@ -3,7 +3,8 @@
  * in order, with nothing lost or duplicated.
  */
 import http from 'node:http';
-import { fetchPage, startApp, type TestApp } from './helpers/server';
+import { fetchPage } from '../lib/testing/page';
+import { startApp, type TestApp } from './helpers/server';
 import { counterRoutes, sessionId, SseStream, streamPath } from './sse-support';
 
 const SESSIONS = 100;

@@ -3,7 +3,8 @@
  * another session.
  */
 import http from 'node:http';
-import { fetchPage, startApp, WsClient, type TestApp } from './helpers/server';
+import { fetchPage } from '../lib/testing/page';
+import { startApp, WsClient, type TestApp } from './helpers/server';
 import { counterRoutes, post, send, sessionId, SseStream, streamPath } from './sse-support';
 
 const opened: SseStream[] = [];

@@ -1,8 +1,10 @@
-/** Test helpers for the SSE transport: a raw stream reader (eventsource-parser) and a POST. */
-import http from 'node:http';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+/** Test helpers for the SSE transport: a recording stream and a POST, over lib/testing's SSE client. */
+import type http from 'node:http';
 import { eventHandler, LiveView, type DjustLite, type MountContext } from '../lib';
 import type { ServerMessage } from '../lib/protocol';
+import { request } from '../lib/testing/page';
+import { openSseStream, postEnvelope } from '../lib/testing/sse';
+import { Waiters } from '../lib/testing/waiters';
 
 export type Msg = ServerMessage & Record<string, unknown>;
 
@@ -13,7 +15,7 @@ export interface SseEvent {
   data: Msg;
 }
 
-/** A raw `GET …/sse/:session` stream, parsed with eventsource-parser as it arrives. */
+/** A raw `GET …/sse/:session` stream (lib/testing's `openSseStream`), recorded as it arrives. */
 export class SseStream {
   readonly events: SseEvent[] = [];
   readonly comments: string[] = [];
@@ -22,40 +24,42 @@ export class SseStream {
   ended = false;
   /** Chunks as they arrived (one per res.write on the server, on loopback). */
   readonly chunks: string[] = [];
-  readonly #waiters = new Set<() => void>();
+  status = 0;
+  headers: http.IncomingHttpHeaders = {};
+  readonly req: http.ClientRequest;
+  readonly #response: Promise<http.IncomingMessage>;
+  readonly #waiters = new Waiters();
 
-  private constructor(
-    readonly status: number,
-    readonly headers: http.IncomingHttpHeaders,
-    readonly req: http.ClientRequest,
-    res: http.IncomingMessage,
-  ) {
-    const parser = createParser({
-      onEvent: (event: EventSourceMessage) => this.events.push({ id: event.id, event: event.event, data: JSON.parse(event.data) as Msg }),
-      onComment: (comment) => this.comments.push(comment),
-      onRetry: (retry) => (this.retry = retry),
-    });
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      this.raw += chunk;
-      this.chunks.push(chunk);
-      if (status === 200) parser.feed(chunk);
-      this.#wake();
-    });
-    res.once('close', () => {
-      this.ended = true;
-      this.#wake();
-    });
+  private constructor(url: string, headers: Record<string, string>) {
+    const wake = () => this.#waiters.wake();
+    const stream = openSseStream(url, {
+      record: (record) => {
+        this.events.push({ id: record.id, event: record.event, data: record.message as Msg });
+        wake();
+      },
+      comment: (comment) => this.comments.push(comment),
+      retry: (retry) => (this.retry = retry),
+      chunk: (chunk) => {
+        this.raw += chunk;
+        this.chunks.push(chunk);
+        wake();
+      },
+      closed: () => {
+        this.ended = true;
+        wake();
+      },
+    }, { headers });
+    this.req = stream.req;
+    this.#response = stream.response;
   }
 
   /** Opens `path` (relative to `base`); resolves once the response headers arrived. */
-  static open(base: string, path: string, headers: Record<string, string> = {}): Promise<SseStream> {
-    return new Promise((resolve, reject) => {
-      const req = http.get(base + path, { headers: { accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
-        resolve(new SseStream(res.statusCode ?? 0, res.headers, req, res));
-      });
-      req.once('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
-    });
+  static async open(base: string, path: string, headers: Record<string, string> = {}): Promise<SseStream> {
+    const stream = new SseStream(base + path, headers);
+    const res = await stream.#response;
+    stream.status = res.statusCode ?? 0;
+    stream.headers = res.headers;
+    return stream;
   }
 
   get messages(): Msg[] {
@@ -68,21 +72,8 @@ export class SseStream {
   }
 
   /** Resolves when `test()` holds; fails after `timeoutMs` with what arrived so far. */
-  waitFor(test: (stream: this) => boolean, what = 'condition', timeoutMs = 3000): Promise<void> {
-    if (test(this)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const wake = () => {
-        if (!test(this)) return;
-        clearTimeout(timer);
-        this.#waiters.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(wake);
-        reject(new Error(`timed out waiting for ${what}; stream so far:\n${this.raw.slice(-1500)}`));
-      }, timeoutMs);
-      this.#waiters.add(wake);
-    });
+  async waitFor(test: (stream: this) => boolean, what = 'condition', timeoutMs = 3000): Promise<void> {
+    await this.#waiters.until(() => test(this) || undefined, timeoutMs, () => new Error(`timed out waiting for ${what}; stream so far:\n${this.raw.slice(-1500)}`));
   }
 
   /** Waits for a message of `type` (and matching `where`), returns it. */
@@ -100,36 +91,16 @@ export class SseStream {
   close(): void {
     this.req.destroy();
   }
-
-  #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
-  }
 }
 
-/** One HTTP request with a text body; resolves with status, headers and body. */
-export function send(
-  base: string,
-  path: string,
-  init: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(base + path, { method: init.method ?? 'POST', headers: init.headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.once('error', reject);
-    req.end(init.body);
-  });
+/** One HTTP request with a text body (POST unless `method` says otherwise), on a fresh connection. */
+export function send(base: string, path: string, init: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {}) {
+  return request(base + path, { ...init, method: init.method ?? 'POST', agent: false });
 }
 
 /** POSTs one envelope as JSON to a session. */
 export function post(base: string, session: string, envelope: unknown, headers: Record<string, string> = {}) {
-  return send(base, `/djust/sse/${session}/message`, {
-    body: typeof envelope === 'string' ? envelope : JSON.stringify(envelope),
-    headers: { 'content-type': 'application/json', ...headers },
-  });
+  return postEnvelope(base, '/djust', session, envelope, { headers, agent: false });
 }
 
 /** `Counter <n>` titles, a meta tag and a flash per click; `boom` throws; `tick` is server push. */

@@ -3,7 +3,8 @@
  * POSTed envelopes, ordering, tokens, resume with Last-Event-ID, linger and DELETE.
  */
 import { TokenSigner } from '../lib/token';
-import { fetchPage, startApp, type TestApp } from './helpers/server';
+import { fetchPage } from '../lib/testing/page';
+import { startApp, type TestApp } from './helpers/server';
 import { CounterView, counterRoutes, post, send, sessionId, SseStream, streamPath, type Msg } from './sse-support';
 
 const SECRET = 'sse-test-secret-0123456789abcdef0123456789';

@@ -2,7 +2,8 @@ import WebSocket from 'ws';
 import { RegionState } from '../lib/region';
 import { TokenSigner } from '../lib/token';
 import { CounterView } from './fixtures/views';
-import { fetchPage, startApp, WsClient, type TestApp } from './helpers/server';
+import { fetchPage } from '../lib/testing/page';
+import { startApp, WsClient, type TestApp } from './helpers/server';
 
 const SECRET = 'test-secret-test-secret-test-secret-42';
 let app: TestApp;

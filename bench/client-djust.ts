@@ -3,60 +3,37 @@
  * signed token from `data-djust-token`, open `${prefix}/ws`, send `mount`, then `event`
  * envelopes. After an event the server sends the response (`patch`/`reply`/`error`) and then
  * `page_metadata`; a click→title round trip ends at the `page_metadata` title message.
+ * Page, envelopes, parsing and the WebSocket channel are lib/testing's protocol client.
  */
-import WebSocket from 'ws';
-import { Pending, SocketMeter, attr, frameText, httpGet, type EventKind, type LiveClient, type Page, type SystemClient, type WireBytes } from './client';
+import type { EventMessage, ServerMessage } from '../lib/protocol';
+import { envelope } from '../lib/testing/messages';
+import { readLiveScript } from '../lib/testing/page';
+import { WebSocketChannel, webSocketUrl } from '../lib/testing/websocket';
+import { BenchClient, Handshake, getPage, type EventKind, type Page, type SystemClient } from './client';
 
-/** The envelopes the client reads (a subset of lib/protocol.ts's ServerMessage). */
-interface Envelope {
-  type: string;
-  ref?: number | null;
-  action?: string;
-  code?: string;
-  message?: string;
-}
+const MOUNT_TIMEOUT_MS = 10000;
 
 /** GET /counter and read the script tag's data attributes. */
 export async function djustPage(base: string): Promise<Page> {
-  const res = await httpGet(`${base}/counter`);
-  if (res.status !== 200) throw new Error(`djust-lite: GET /counter answered ${res.status}`);
-  return { token: attr(res.body, 'data-djust-token'), prefix: attr(res.body, 'data-djust-prefix'), url: '/counter' };
+  const script = readLiveScript(await getPage(base, '/counter', 'djust-lite'));
+  if (!script) throw new Error('djust-lite: GET /counter has no djust script tag (data-djust-token)');
+  return { token: script.token, prefix: script.prefix, url: '/counter' };
 }
 
 /**
  * The envelope handling shared by both djust-lite transports: which server message ends the
  * event in flight.
  */
-export abstract class DjustProtocolClient implements LiveClient {
-  protected readonly pending = new Pending();
-  protected readonly meter = new SocketMeter();
+export abstract class DjustProtocolClient extends BenchClient {
   protected nextRef = 0;
-  #mounted: ((err?: Error) => void) | null = null;
+  protected readonly mount = new Handshake();
 
-  abstract send(kind: EventKind): Promise<void>;
-  abstract close(): void;
-
-  /** Resolves on `mounted`, rejects on an `error` before it or when the connection drops. */
-  protected waitMounted(timeoutMs = 10000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`djust-lite: no "mounted" within ${timeoutMs} ms`)), timeoutMs);
-      const done = (err?: Error): void => {
-        clearTimeout(timer);
-        this.#mounted = null;
-        if (err) reject(err);
-        else resolve();
-      };
-      this.#mounted = done;
-    });
-  }
-
-  protected onEnvelope(text: string, bytes: number): void {
+  protected onMessage(m: ServerMessage, bytes: number): void {
     this.meter.messages += bytes;
-    const m = JSON.parse(text) as Envelope;
     const pending = this.pending;
     switch (m.type) {
       case 'mounted':
-        this.#mounted?.();
+        this.mount.settle();
         return;
       case 'patch':
         if (pending.kind === 'bump' && m.ref === pending.ref) pending.done();
@@ -69,79 +46,60 @@ export abstract class DjustProtocolClient implements LiveClient {
         return;
       case 'error': {
         const err = new Error(`djust-lite error ${m.code}: ${m.message}`);
-        if (this.#mounted) this.#mounted(err);
+        if (this.mount.waiting) this.mount.settle(err);
         else if (pending.active) pending.fail(err);
         return;
       }
       default:
-        return; // pong, flash
+        return; // pong, flash, navigate
     }
   }
 
   protected onClosed(reason: string): void {
     const err = new Error(`djust-lite: connection closed (${reason})`);
-    this.#mounted?.(err);
+    this.mount.settle(err);
     this.pending.fail(err);
   }
 
+  /** Resolves on `mounted`, rejects on an `error` before it or when the connection drops. */
+  protected mounted(): Promise<this> {
+    return this.ready(this.mount.wait(MOUNT_TIMEOUT_MS, 'djust-lite: no "mounted"'));
+  }
+
   /** Starts event `kind`: its envelope to send, and the promise of its end. */
-  protected beginEvent(kind: EventKind): { text: string; done: Promise<void> } {
+  protected beginEvent(kind: EventKind): { message: EventMessage; done: Promise<void> } {
     const ref = ++this.nextRef;
-    return { text: JSON.stringify({ type: 'event', ref, event: kind, params: {} }), done: this.pending.begin(kind, ref) };
-  }
-
-  /** Resolves with this client once `mounted` (from waitMounted()) does; closes it if that fails. */
-  protected async afterMount(mounted: Promise<void>): Promise<this> {
-    try {
-      await mounted;
-    } catch (err) {
-      this.close();
-      throw err;
-    }
-    return this;
-  }
-
-  wire(): WireBytes {
-    return this.meter.wire();
-  }
-
-  expire(now: number, ms: number): void {
-    this.pending.expire(now, ms);
+    return { message: envelope.event(ref, kind), done: this.pending.begin(kind, ref) };
   }
 }
 
 class DjustWsClient extends DjustProtocolClient {
-  readonly #ws: WebSocket;
+  readonly #channel: WebSocketChannel;
 
-  private constructor(ws: WebSocket) {
+  private constructor(base: string, page: Page) {
     super();
-    this.#ws = ws;
-    ws.on('upgrade', (res) => this.meter.add(res.socket));
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) this.onEnvelope(frameText(data), data.length);
-    });
-    ws.on('close', (code) => this.onClosed(`code ${code}`));
-    ws.on('error', () => {
-      // 'close' follows and reports it
-    });
+    this.#channel = new WebSocketChannel(webSocketUrl(base, page.prefix), {
+      message: (m, bytes) => this.onMessage(m, bytes),
+      closed: (code) => this.onClosed(`code ${code}`),
+    }, { origin: base, timeoutMs: MOUNT_TIMEOUT_MS });
+    this.#channel.ws.on('upgrade', (res) => this.meter.add(res.socket));
   }
 
-  static async open(base: string, page: Page): Promise<DjustWsClient> {
-    const url = `${base.replace(/^http/, 'ws')}${page.prefix}/ws`;
-    const client = new DjustWsClient(new WebSocket(url, { perMessageDeflate: false, origin: base, handshakeTimeout: 10000 }));
-    const mounted = client.waitMounted();
-    client.#ws.once('open', () => client.#ws.send(JSON.stringify({ type: 'mount', token: page.token, url: page.url })));
-    return client.afterMount(mounted);
+  static open(base: string, page: Page): Promise<DjustWsClient> {
+    const client = new DjustWsClient(base, page);
+    const channel = client.#channel;
+    channel.opened.then(() => channel.send(envelope.mount(page.token ?? '', page.url)), () => {}); // a refusal closes: onClosed reports it
+    return client.mounted();
   }
 
   send(kind: EventKind): Promise<void> {
-    const { text, done } = this.beginEvent(kind);
-    this.#ws.send(text);
+    const { message, done } = this.beginEvent(kind);
+    this.#channel.send(message);
     return done;
   }
 
   close(): void {
-    this.#ws.terminate();
+    this.#channel.terminate();
   }
 }
 

@@ -6,29 +6,28 @@
  * new value alone.
  */
 import WebSocket from 'ws';
-import { Pending, SocketMeter, frameText, type EventKind, type LiveClient, type Page, type SystemClient, type WireBytes } from './client';
+import { BenchClient, type EventKind, type Page, type SystemClient } from './client';
 
 /** Size of the echoed click frame when djust-lite's own answer size is not known. */
 export const DEFAULT_FLOOR_BYTES = 160;
 
-class FloorClient implements LiveClient {
+class FloorClient extends BenchClient {
   readonly #ws: WebSocket;
-  readonly #pending = new Pending();
-  readonly #meter = new SocketMeter();
   readonly #clickFrame: string;
   #count = 0;
 
   private constructor(ws: WebSocket, size: number) {
+    super();
     this.#ws = ws;
     const head = '{"type":"event","ref":1,"event":"inc","params":{},"pad":"';
     this.#clickFrame = `${head}${'x'.repeat(Math.max(0, size - head.length - 2))}"}`;
-    ws.on('upgrade', (res) => this.#meter.add(res.socket));
+    ws.on('upgrade', (res) => this.meter.add(res.socket));
     ws.on('message', (data: Buffer) => {
-      this.#meter.messages += data.length;
-      JSON.parse(frameText(data));
-      this.#pending.done();
+      this.meter.messages += data.length;
+      JSON.parse(data.toString('utf8'));
+      this.pending.done();
     });
-    ws.on('close', (code) => this.#pending.fail(new Error(`floor: connection closed (code ${code})`)));
+    ws.on('close', (code) => this.pending.fail(new Error(`floor: connection closed (code ${code})`)));
     ws.on('error', () => {
       // 'close' follows
     });
@@ -45,19 +44,11 @@ class FloorClient implements LiveClient {
 
   send(kind: EventKind): Promise<void> {
     this.#count += 1;
-    const done = this.#pending.begin(kind, null);
+    const done = this.pending.begin(kind, null);
     if (kind === 'inc') this.#ws.send(this.#clickFrame);
     else if (kind === 'retitle') this.#ws.send(JSON.stringify(`Counter 0 (${this.#count})`));
     else this.#ws.send(String(this.#count));
     return done;
-  }
-
-  wire(): WireBytes {
-    return this.#meter.wire();
-  }
-
-  expire(now: number, ms: number): void {
-    this.#pending.expire(now, ms);
   }
 
   close(): void {

@@ -3,8 +3,9 @@
  * connection the way a browser tab would, send one event at a time and resolve when the
  * update the user waits for has arrived, and count the bytes its sockets moved.
  */
-import http from 'node:http';
 import type { Socket } from 'node:net';
+import { request } from '../lib/testing/page';
+import { Waiters } from '../lib/testing/waiters';
 
 /**
  * The three events of the counter view (the same in every system):
@@ -108,38 +109,65 @@ export class SocketMeter {
   }
 }
 
-export interface HttpResult {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
+/**
+ * The first answer a connection waits for (djust-lite's `mounted`, LiveViewJS's join reply):
+ * settled once, waited for with a deadline (lib/testing's bounded waits).
+ */
+export class Handshake {
+  #state: true | Error | null = null;
+  readonly #waiters = new Waiters();
+
+  /** True until `settle()`. */
+  get waiting(): boolean {
+    return this.#state === null;
+  }
+
+  /** Ends the wait: ok, or failed with `err`. Later calls are ignored. */
+  settle(err?: Error): void {
+    if (this.#state !== null) return;
+    this.#state = err ?? true;
+    this.#waiters.wake();
+  }
+
+  wait(timeoutMs: number, what: string): Promise<void> {
+    return this.#waiters.until(() => {
+      if (this.#state instanceof Error) throw this.#state;
+      return this.#state ?? undefined;
+    }, timeoutMs, () => new Error(`${what} within ${timeoutMs} ms`)).then(() => undefined);
+  }
 }
 
-/** A plain GET on a fresh connection (what the first page load of a tab costs). */
-export function httpGet(url: string, headers: Record<string, string> = {}, timeoutMs = 10000): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers: { accept: 'text/html', ...headers }, agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out after ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
+/** What every client shares: one event in flight, the bytes its sockets moved, the watchdog. */
+export abstract class BenchClient implements LiveClient {
+  protected readonly pending = new Pending();
+  protected readonly meter = new SocketMeter();
+
+  abstract send(kind: EventKind): Promise<void>;
+  abstract close(): void;
+
+  wire(): WireBytes {
+    return this.meter.wire();
+  }
+
+  expire(now: number, ms: number): void {
+    this.pending.expire(now, ms);
+  }
+
+  /** Resolves with this client once `handshake` does; closes it if that fails. */
+  protected async ready(handshake: Promise<void>): Promise<this> {
+    try {
+      await handshake;
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+    return this;
+  }
 }
 
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
-
-/** The value of the first `name="…"` attribute in `html` (entities decoded), or throws. */
-export function attr(html: string, name: string, where = 'page'): string {
-  const match = new RegExp(`${name}="([^"]*)"`).exec(html);
-  if (!match) throw new Error(`bench: no ${name}="…" in the ${where}`);
-  return (match[1] as string).replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e] as string);
-}
-
-/** Text of a ws message (Buffer, Buffer[] or ArrayBuffer) without copying when possible. */
-export function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
+/** GETs a page on a fresh connection (what the first page load of a tab costs); throws unless it answers 200. */
+export async function getPage(base: string, path: string, system: string): Promise<string> {
+  const res = await request(`${base}${path}`, { headers: { accept: 'text/html' }, agent: false, timeoutMs: 10000 });
+  if (res.status !== 200) throw new Error(`${system}: GET ${path} answered ${res.status}`);
+  return res.body;
 }

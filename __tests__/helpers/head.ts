@@ -1,4 +1,6 @@
-import { fetchPage, WsClient } from './server';
+import { fetchPage, readHead } from '../../lib/testing/page';
+import { envelope } from '../../lib/testing/messages';
+import { WsClient } from './server';
 
 type Msg = WsClient['messages'][number];
 
@@ -6,7 +8,7 @@ type Msg = WsClient['messages'][number];
 export async function mountAt(base: string, path: string, url: string | undefined = path): Promise<WsClient> {
   const { token } = await fetchPage(base, path);
   const client = await WsClient.open(base);
-  client.send(url === undefined ? { type: 'mount', token } : { type: 'mount', token, url });
+  client.send(envelope.mount(token, url));
   await client.waitFor((m) => m.type === 'mounted' || m.type === 'error');
   await new Promise((r) => setImmediate(r));
   return client;
@@ -44,14 +46,8 @@ export async function fire(client: WsClient, event: string, params: Record<strin
 /** Only the side-channel messages of a result. */
 export const sideChannel = (result: Msg[]) => result.filter((m) => m.type === 'page_metadata' || m.type === 'navigate');
 
-/** `<title>`, meta and links in the `<head>` of server-rendered HTML, as the client would see them. */
+/** `<title>`, meta and links of server-rendered HTML, as the client would see them (lib/testing's reader). */
 export function headOf(html: string): { title: string | null; meta: Record<string, string>; links: Record<string, string> } {
-  const head = /<head>([\s\S]*?)<\/head>/.exec(html)?.[1] ?? '';
-  const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-  const meta: Record<string, string> = {};
-  for (const m of head.matchAll(/<meta (?:name|property)="([^"]*)" content="([^"]*)">/g)) meta[unescape(m[1] as string)] = unescape(m[2] as string);
-  const links: Record<string, string> = {};
-  for (const m of head.matchAll(/<link rel="([^"]*)" href="([^"]*)">/g)) links[unescape(m[1] as string)] = unescape(m[2] as string);
-  const title = /<title>([\s\S]*?)<\/title>/.exec(head)?.[1];
-  return { title: title === undefined ? null : unescape(title), meta, links };
+  const { title, meta, links } = readHead(html);
+  return { title: title ?? null, meta, links };
 }

@@ -1,11 +1,13 @@
-import { get, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
-import WebSocket from 'ws';
 import { applyPatch } from '../../public/patch.js';
 import { djustLite, type DjustLite, type DjustLiteOptions } from '../../lib';
 import type { ServerMessage } from '../../lib/protocol';
+import { fetchPage } from '../../lib/testing/page';
+import { Waiters } from '../../lib/testing/waiters';
+import { WebSocketChannel, webSocketUrl } from '../../lib/testing/websocket';
 
 /**
  * A document to apply patches in: the environment's own under jsdom, else a JSDOM (loaded
@@ -51,61 +53,51 @@ export async function startApp(setup: (live: DjustLite) => void, options: DjustL
   };
 }
 
-/** GETs a page and returns its HTML and the signed token of its djust script tag. */
-export async function fetchPage(base: string, pathname: string): Promise<{ html: string; token: string }> {
-  // node:http rather than fetch: jsdom test environments have no fetch.
-  const { status, body: html } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    get(base + pathname, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
-  const match = /data-djust-token="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error(`no token in ${pathname} (status ${status}): ${html.slice(0, 300)}`);
-  return { html, token: match[1] };
-}
-
 type Msg = ServerMessage & Record<string, unknown>;
 
-/** A real `ws` client that records every message and can wait for one. */
+/**
+ * lib/testing's WebSocket channel that records every message and can wait for one; it also
+ * keeps the live region as a browser shows it (`mounted` and `patch` applied by public/patch.js).
+ */
 export class WsClient {
   readonly messages: Msg[] = [];
   /** `regions[i]`: the region's HTML right after `messages[i]` was applied. */
   readonly regions: string[] = [];
   closeCode: number | null = null;
   closeReason = '';
-  readonly #waiters = new Set<() => void>();
-  /** The live region as a browser would show it: `mounted` and `patch` applied by public/patch.js. */
+  readonly #channel: WebSocketChannel;
+  readonly #waiters = new Waiters();
   readonly #root: Element;
 
-  private constructor(readonly ws: WebSocket, rootTag = 'main') {
+  private constructor(base: string, options: { origin?: string; prefix?: string; rootTag?: string }) {
     // The region's element decides how its HTML parses (`<tr>` needs a table section).
     const doc = scratchDocument();
-    this.#root = doc.createElement(rootTag);
-    if (rootTag === 'tbody') doc.createElement('table').appendChild(this.#root);
-    ws.on('message', (data) => {
-      const message = JSON.parse(data.toString()) as Msg;
-      if (message.type === 'mounted' || message.type === 'patch') applyPatch(this.#root, message);
-      this.messages.push(message);
-      this.regions.push(this.#root.innerHTML);
-      for (const wake of this.#waiters) wake();
-    });
-    ws.on('close', (code, reason) => {
-      this.closeCode = code;
-      this.closeReason = reason.toString();
-      for (const wake of this.#waiters) wake();
-    });
+    this.#root = doc.createElement(options.rootTag ?? 'main');
+    if (options.rootTag === 'tbody') doc.createElement('table').appendChild(this.#root);
+    this.#channel = new WebSocketChannel(webSocketUrl(base, options.prefix), {
+      message: (message) => {
+        if (message.type === 'mounted' || message.type === 'patch') applyPatch(this.#root, message);
+        this.messages.push(message as Msg);
+        this.regions.push(this.#root.innerHTML);
+        this.#waiters.wake();
+      },
+      closed: (code, reason) => {
+        this.closeCode = code;
+        this.closeReason = reason;
+        this.#waiters.wake();
+      },
+    }, { origin: options.origin });
   }
 
-  static open(base: string, options: { origin?: string; prefix?: string; rootTag?: string } = {}): Promise<WsClient> {
-    const ws = new WebSocket(`${base.replace('http', 'ws')}${options.prefix ?? '/djust'}/ws`, options.origin ? { origin: options.origin } : {});
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new WsClient(ws, options.rootTag)));
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
-    });
+  /** The `ws` socket (raw frames, pause/resume). */
+  get ws() {
+    return this.#channel.ws;
+  }
+
+  static async open(base: string, options: { origin?: string; prefix?: string; rootTag?: string } = {}): Promise<WsClient> {
+    const client = new WsClient(base, options);
+    await client.#channel.opened;
+    return client;
   }
 
   /** Opens, mounts with the token of `pathname` and waits for `mounted`. */
@@ -123,7 +115,7 @@ export class WsClient {
   }
 
   send(message: unknown): void {
-    this.ws.send(JSON.stringify(message));
+    this.#channel.send(message);
   }
 
   /** Resolves with the first recorded message (from index `from`) matching `pred`. */
@@ -156,32 +148,10 @@ export class WsClient {
   }
 
   #until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const value = probe();
-        if (value === undefined) return false;
-        cleanup();
-        resolve(value);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages).slice(0, 800)}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(wake);
-      };
-      const wake = () => void check();
-      if (!check()) this.#waiters.add(wake);
-    });
+    return this.#waiters.until(probe, timeoutMs, () => new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages).slice(0, 800)}`));
   }
 
   close(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.ws.once('close', () => resolve());
-      this.ws.close();
-    });
+    return this.#channel.close();
   }
 }

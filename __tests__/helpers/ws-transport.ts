@@ -1,34 +1,31 @@
-import WebSocket from 'ws';
+import { WebSocketChannel, webSocketUrl } from '../../lib/testing/websocket';
 
 type Handlers = { onOpen(): void; onMessage(m: unknown): void; onClose(opened: boolean): void };
 
 /**
- * Transports for LiveClient over the `ws` package, shaped like public/socket.js, for tests
- * that run the browser client under jsdom against a real server (jsdom's own WebSocket
- * would need the page URL to be the server's). `terminateAll()` ends every socket it opened.
+ * Transports for LiveClient over lib/testing's WebSocket channel, shaped like public/socket.js,
+ * for tests that run the browser client under jsdom against a real server (jsdom's own
+ * WebSocket would need the page URL to be the server's). `terminateAll()` ends every socket it opened.
  */
 export function wsTransports(base: () => string) {
-  const sockets: WebSocket[] = [];
+  const sockets: WebSocketChannel[] = [];
   function connect(prefix: string, handlers: Handlers) {
-    const ws = new WebSocket(`${base().replace('http', 'ws')}${prefix}/ws`);
-    sockets.push(ws);
     let opened = false;
-    ws.on('open', () => {
+    let closing = false;
+    const channel = new WebSocketChannel(webSocketUrl(base(), prefix), {
+      message: (message) => handlers.onMessage(message),
+      closed: () => closing || handlers.onClose(opened),
+    });
+    sockets.push(channel);
+    channel.opened.then(() => {
       opened = true;
       handlers.onOpen();
-    });
-    ws.on('message', (data) => handlers.onMessage(JSON.parse(data.toString())));
-    ws.on('close', () => handlers.onClose(opened));
-    ws.on('error', () => undefined);
+    }, () => undefined); // 'closed' reports it
     return {
-      send(message: object) {
-        if (ws.readyState !== WebSocket.OPEN) return false;
-        ws.send(JSON.stringify(message));
-        return true;
-      },
+      send: (message: object) => channel.send(message),
       close() {
-        ws.removeAllListeners('close');
-        ws.close();
+        closing = true;
+        void channel.close();
       },
     };
   }
@@ -36,7 +33,7 @@ export function wsTransports(base: () => string) {
     connect,
     sockets,
     terminateAll() {
-      for (const ws of sockets) ws.terminate();
+      for (const channel of sockets) channel.terminate();
     },
   };
 }

@@ -2,6 +2,11 @@
  * `djust-lite/testing`: drive your live views from jest (or any test runner) over the real
  * protocol — SSE by default, or WebSocket.
  *
+ * Under liveTest sits the protocol client this repository's own tests and bench share (internal,
+ * imported by path): `page.ts` (requests, the djust script tag, what a page shows), `messages.ts`
+ * (envelopes out, `ServerMessage`s in), `websocket.ts` and `sse.ts` (the two channels), `waiters.ts`
+ * (bounded waits).
+ *
  * @example
  * import { liveTest } from 'djust-lite/testing';
  * const view = await liveTest(app, '/settings');

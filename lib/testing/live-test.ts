@@ -1,10 +1,12 @@
 import http from 'node:http';
-import { describeValue, DjustError, invalidOption, misuse, optionOutOfRange, type WireErrorCode } from '../errors';
+import { DjustError, invalidArgument, invalidOption, type WireErrorCode } from '../errors';
 import type { EventParams, ServerMessage } from '../protocol';
 import { RegionModel } from './apply-ops';
 import { openSse, openWebSocket, type Channel } from './channels';
-import { fetchPage } from './page';
+import { envelope } from './messages';
+import { openPage } from './page';
 import { acquire, type AppLike, type Lease } from './server';
+import { Waiters } from './waiters';
 
 /** Options of `liveTest`. */
 export interface LiveTestOptions {
@@ -26,13 +28,6 @@ export interface EventResult {
 }
 
 type ResponseMessage = Extract<ServerMessage, { type: 'patch' | 'reply' | 'error' }>;
-
-interface Waiter {
-  test(): boolean;
-  resolve(): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
-}
 
 const RESPONSE_TYPES = new Set(['patch', 'reply', 'error', 'mounted']);
 
@@ -70,7 +65,7 @@ export class LiveTestView {
   #lease: Lease | null;
   readonly #agent: http.Agent;
   readonly #timeoutMs: number;
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiters = new Waiters();
   #ref = 0;
   #pongs = 0;
   #closedReason: string | null = null;
@@ -147,7 +142,7 @@ export class LiveTestView {
    */
   async event(event: string, params: EventParams = {}): Promise<EventResult> {
     const ref = ++this.#ref;
-    return this.#request({ type: 'event', ref, event, params }, ref, `event "${event}"`);
+    return this.#request(envelope.event(ref, event, params), ref, `event "${event}"`);
   }
 
   /**
@@ -157,7 +152,7 @@ export class LiveTestView {
   async navigate(url: string): Promise<EventResult> {
     const ref = ++this.#ref;
     this.#url = url; // as the browser does on a dj-patch click; a `navigate` reply may move it on
-    return this.#request({ type: 'params', ref, url, pop: false }, ref, `navigate to ${url}`);
+    return this.#request(envelope.params(ref, url), ref, `navigate to ${url}`);
   }
 
   /** Sends any envelope as it is (to test protocol errors). Resolves once the server took it. */
@@ -205,12 +200,7 @@ export class LiveTestView {
       this.messages.push(message);
       this.#apply(message);
     }
-    for (const waiter of this.#waiters) {
-      if (!waiter.test()) continue;
-      this.#waiters.delete(waiter);
-      clearTimeout(waiter.timer);
-      waiter.resolve();
-    }
+    this.#waiters.wake();
   }
 
   /** Resolves on `mounted`, rejects on an error that ended the connection (e.g. bad_token). */
@@ -262,14 +252,14 @@ export class LiveTestView {
     }
   }
 
-  async #request(envelope: object, ref: number, what: string): Promise<EventResult> {
+  async #request(message: object, ref: number, what: string): Promise<EventResult> {
     const from = this.messages.length;
     const isResponse = (m: ServerMessage): m is ResponseMessage => (m.type === 'patch' || m.type === 'reply' || m.type === 'error') && m.ref === ref;
-    await this.#live().send(envelope);
+    await this.#live().send(message);
     await this.#until(() => this.messages.slice(from).some(isResponse), `the response to ${what}`);
     // A job's messages leave in one write, so a pong asked for now arrives after all of them.
     const pongs = this.#pongs;
-    await this.#live().send({ type: 'ping' });
+    await this.#live().send(envelope.ping());
     await this.#until(() => this.#pongs > pongs, `the messages after ${what}`);
     const start = this.messages.findIndex((m, i) => i >= from && isResponse(m));
     const response = this.messages[start] as ResponseMessage;
@@ -284,30 +274,22 @@ export class LiveTestView {
     return this.#channel;
   }
 
-  #until(test: () => boolean, what: string): Promise<void> {
-    if (test()) return Promise.resolve();
-    if (this.#closedReason !== null) return Promise.reject(new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: gave up waiting for ${what}: ${this.#closedReason}.`));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        test,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#waiters.delete(waiter);
-          reject(new DjustError('DJUST_ERR_LIVE_TEST_TIMEOUT', `liveTest: ${what} did not arrive within ${this.#timeoutMs} ms (option timeoutMs). Last messages: ${JSON.stringify(this.messages.slice(-3))}`));
-        }, this.#timeoutMs),
-      };
-      this.#waiters.add(waiter);
-    });
+  /** Resolves once `test()` holds; rejects when the connection ends first, or after timeoutMs. */
+  async #until(test: () => boolean, what: string): Promise<void> {
+    await this.#waiters.until(
+      () => {
+        if (test()) return true;
+        if (this.#closedReason !== null) throw new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: gave up waiting for ${what}: ${this.#closedReason}.`);
+        return undefined;
+      },
+      this.#timeoutMs,
+      () => new DjustError('DJUST_ERR_LIVE_TEST_TIMEOUT', `liveTest: ${what} did not arrive within ${this.#timeoutMs} ms (option timeoutMs). Last messages: ${JSON.stringify(this.messages.slice(-3))}`),
+    );
   }
 
   #end(reason: string): void {
     if (this.#closedReason === null) this.#closedReason = reason;
-    for (const waiter of this.#waiters) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: gave up waiting: ${reason}.`));
-    }
-    this.#waiters.clear();
+    this.#waiters.wake(); // every wait now fails with the reason
   }
 }
 
@@ -326,15 +308,14 @@ export class LiveTestView {
  */
 export async function liveTest(app: AppLike, path: string, options: LiveTestOptions = {}): Promise<LiveTestView> {
   const { transport = 'sse', headers = {}, timeoutMs = 5000 } = options;
-  if (typeof path !== 'string' || !path.startsWith('/')) throw misuse(`liveTest(app, path): path must start with "/" (e.g. "/inbox"), got ${describeValue(path)}.`);
+  if (typeof path !== 'string' || !path.startsWith('/')) throw invalidArgument('liveTest(app, path)', 'path', 'a path starting with "/"', path);
   if (transport !== 'sse' && transport !== 'websocket') throw invalidOption('liveTest()', 'transport', '"sse" or "websocket"', transport);
-  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) throw invalidOption('liveTest()', 'timeoutMs', 'a number of ms', timeoutMs);
-  if (!(timeoutMs > 0)) throw optionOutOfRange('liveTest()', 'timeoutMs', 'greater than 0', timeoutMs);
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw invalidOption('liveTest()', 'timeoutMs', 'a number > 0', timeoutMs);
   const lease = await acquire(app);
   const agent = new http.Agent({ keepAlive: true });
   let view: LiveTestView | null = null;
   try {
-    const page = await fetchPage(lease.origin, path, headers, agent);
+    const page = await openPage(lease.origin, path, headers, agent);
     view = new LiveTestView({ transport, lease, origin: lease.origin, agent, timeoutMs, url: page.url, title: page.title, meta: page.meta, links: page.links, flash: page.flash, html: page.region, rootTag: page.rootTag });
     const target = { origin: lease.origin, prefix: page.prefix, token: page.token, url: page.url, agent, timeoutMs };
     const wire = wiring(view);

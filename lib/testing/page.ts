@@ -1,59 +1,123 @@
 import http from 'node:http';
 import { Parser } from 'htmlparser2';
-import { DjustError } from '../errors';
 import { findRegion } from '../html';
+import { DjustError } from '../errors';
 
-/** What a server-rendered live page carries: the token and prefix, and what it shows. */
-export interface RenderedPage {
-  /** Path + query the page was served at (after redirects). */
-  url: string;
-  token: string;
-  prefix: string;
-  title: string | undefined;
-  meta: Record<string, string>;
-  /** `<link rel>` tags: rel → href (the first of each rel). */
-  links: Record<string, string>;
-  flash: Record<string, string>;
-  /** Inner HTML of the live region. */
-  region: string;
-  /** Tag name of the dj-root element (the parsing context of the region). */
-  rootTag: string;
-}
-
-interface Response {
+/** A whole HTTP response, its body as text. */
+export interface HttpResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
 }
 
-/** One request; the whole response body as text. */
-export function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent } = {}): Promise<Response> {
+export interface RequestInit {
+  /** Default `GET`. */
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** `false` for a fresh connection; default the global agent. */
+  agent?: http.Agent | false;
+  /** The request fails when no byte moves for this long, in ms. Default 10000. */
+  timeoutMs?: number;
+}
+
+/**
+ * One request over node:http (jsdom test environments have no fetch); the whole response
+ * body as text.
+ *
+ * @example
+ * const answer = await request(`${origin}/djust/sse/${session}/message`, { method: 'POST', body: '{"type":"ping"}' });
+ */
+export function request(url: string, init: RequestInit = {}): Promise<HttpResponse> {
+  const { method = 'GET', headers, body, agent, timeoutMs = 10000 } = init;
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers, agent: init.agent }, (res) => {
+    const req = http.request(url, { method, headers, agent, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.once('error', reject);
     });
+    req.once('timeout', () => req.destroy(new DjustError('DJUST_ERR_LIVE_TEST_TIMEOUT', `${method} ${url}: no answer within ${timeoutMs} ms`)));
     req.once('error', reject);
-    req.end(init.body);
+    req.end(body);
   });
 }
 
-/** Title, meta tags, flash messages and the djust script tag of a page. */
-function scan(html: string): Omit<RenderedPage, 'url' | 'region' | 'rootTag' | 'token'> & { token: string | undefined } {
-  const found = {
-    token: undefined as string | undefined, prefix: '/djust', title: undefined as string | undefined,
-    meta: {} as Record<string, string>, links: {} as Record<string, string>, flash: {} as Record<string, string>,
-  };
+/** Attributes of the first element of `html` that `match` accepts (entities decoded), or undefined. */
+export function findElement(html: string, match: (tag: string, attrs: Record<string, string>) => boolean): Record<string, string> | undefined {
+  let found: Record<string, string> | undefined;
+  const parser = new Parser({
+    onopentag(name, attrs) {
+      if (found === undefined && match(name, attrs)) found = attrs;
+    },
+  }, { decodeEntities: true });
+  parser.end(html);
+  return found;
+}
+
+/** What a live page's djust script tag carries. */
+export interface LiveScript {
+  /** `data-djust-token`: the signed token a `mount` sends. */
+  token: string;
+  /** `data-djust-prefix` (default `/djust`). */
+  prefix: string;
+  /** Every `data-djust-*` attribute of the tag, by the name after `data-djust-` (`token`, `prefix`, `transport`…). */
+  data: Record<string, string>;
+}
+
+function liveScriptOf(tag: string, attrs: Record<string, string>): LiveScript | undefined {
+  const token = attrs['data-djust-token'];
+  if (tag !== 'script' || token === undefined) return undefined;
+  const data: Record<string, string> = {};
+  for (const [name, value] of Object.entries(attrs)) if (name.startsWith('data-djust-')) data[name.slice('data-djust-'.length)] = value;
+  return { token, prefix: attrs['data-djust-prefix'] ?? '/djust', data };
+}
+
+/** The djust script tag of `html` (the first `<script data-djust-token>`), or undefined. */
+export function readLiveScript(html: string): LiveScript | undefined {
+  let script: LiveScript | undefined;
+  findElement(html, (tag, attrs) => (script = liveScriptOf(tag, attrs)) !== undefined);
+  return script;
+}
+
+/** A live page as `fetchPage` got it. */
+export interface LivePage extends LiveScript, HttpResponse {
+  html: string;
+}
+
+/**
+ * GETs `path` of `base` (no redirects followed) and reads its djust script tag; throws when the
+ * page has none.
+ *
+ * @example
+ * const { token, prefix } = await fetchPage('http://127.0.0.1:3000', '/counter');
+ */
+export async function fetchPage(base: string, path: string, init: Omit<RequestInit, 'method' | 'body'> = {}): Promise<LivePage> {
+  const res = await request(base + path, { ...init, headers: { accept: 'text/html', ...init.headers } });
+  const script = readLiveScript(res.body);
+  if (!script) throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `no djust script tag (data-djust-token) in GET ${path} (status ${res.status}): ${res.body.slice(0, 300)}`);
+  return { ...res, ...script, html: res.body };
+}
+
+/** What a server-rendered live page shows: title, meta and link tags, flash messages. */
+export interface PageHead {
+  title: string | undefined;
+  /** `<meta name|property content>`: name → content. */
+  meta: Record<string, string>;
+  /** `<link rel href>`: rel → href (the first of each rel). */
+  links: Record<string, string>;
+  /** `.dj-flash[data-level]`: level → text. */
+  flash: Record<string, string>;
+}
+
+/** Reads the title, meta and link tags and flash messages of a page as a browser shows them. */
+export function readHead(html: string): PageHead {
+  const found: PageHead = { title: undefined, meta: {}, links: {}, flash: {} };
   let text: { into: 'title' } | { into: 'flash'; level: string } | null = null;
   let buffer = '';
   const parser = new Parser({
     onopentag(name, attrs) {
-      if (name === 'script' && attrs['data-djust-token'] !== undefined) {
-        found.token = attrs['data-djust-token'];
-        found.prefix = attrs['data-djust-prefix'] ?? found.prefix;
-      } else if (name === 'title' && found.title === undefined) {
+      if (name === 'title' && found.title === undefined) {
         text = { into: 'title' };
         buffer = '';
       } else if (name === 'meta' && attrs.content !== undefined && (attrs.name ?? attrs.property) !== undefined) {
@@ -81,27 +145,37 @@ function scan(html: string): Omit<RenderedPage, 'url' | 'region' | 'rootTag' | '
   return found;
 }
 
+/** What liveTest reads from a live page: its script tag, what it shows, and its live region. */
+export interface RenderedPage extends LiveScript, PageHead {
+  /** Path + query the page was served at (after redirects). */
+  url: string;
+  /** Inner HTML of the live region. */
+  region: string;
+  /** Tag name of the dj-root element (the parsing context of the region). */
+  rootTag: string;
+}
+
 /** GETs a live page (following same-origin redirects) and reads what liveTest needs from it. */
-export async function fetchPage(origin: string, path: string, headers: Record<string, string>, agent: http.Agent): Promise<RenderedPage> {
+export async function openPage(origin: string, path: string, headers: Record<string, string>, agent: http.Agent): Promise<RenderedPage> {
   let url = path;
   for (let hops = 0; hops < 5; hops += 1) {
     const res = await request(`${origin}${url}`, { headers: { accept: 'text/html', ...headers }, agent });
     const location = res.headers.location;
     if (res.status >= 300 && res.status < 400 && location) {
       const next = new URL(location, `${origin}${url}`);
-      if (next.origin !== origin) throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} redirects to another origin (${next.origin}); open a path that stays on this app.`);
+      if (next.origin !== origin) throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} redirects to another origin (${next.origin}).`);
       url = next.pathname + next.search;
       continue;
     }
-    if (res.status !== 200) throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} answered ${res.status} (a live page answers 200): ${res.body.slice(0, 300)}`);
-    const page = scan(res.body);
-    if (page.token === undefined) {
+    if (res.status !== 200) throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} answered ${res.status}: ${res.body.slice(0, 300)}`);
+    const script = readLiveScript(res.body);
+    if (!script) {
       throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} is not a live page: no script tag with data-djust-token (is {% djust_scripts %} in the template?).`);
     }
     const bounds = findRegion(res.body);
-    if (!bounds) throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} has no element with the dj-root attribute (is the page rendered through a LiveView route?).`);
+    if (!bounds) throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${url} has no element with the dj-root attribute.`);
     const rootTag = (/^<([A-Za-z][^\s/>]*)/.exec(res.body.slice(bounds.tagStart))?.[1] ?? 'div').toLowerCase();
-    return { ...page, token: page.token, url, region: res.body.slice(bounds.start, bounds.end), rootTag };
+    return { ...script, ...readHead(res.body), url, region: res.body.slice(bounds.start, bounds.end), rootTag };
   }
-  throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${path}: more than 5 redirects in a row.`);
+  throw new DjustError('DJUST_ERR_LIVE_TEST_PAGE', `liveTest: GET ${path}: too many redirects.`);
 }

@@ -1,0 +1,39 @@
+import type { EventParams, EventMessage, MountMessage, ParamsMessage, PingMessage, ServerMessage } from '../protocol';
+
+/** Every `type` the server sends (lib/protocol.ts `ServerMessage`). */
+const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessage['type']>(['mounted', 'patch', 'reply', 'navigate', 'page_metadata', 'flash', 'error', 'pong']);
+
+/**
+ * Narrows one decoded JSON value to a `ServerMessage`: an object whose `type` is one the server
+ * sends. Its other fields are the server's own and are not checked again here.
+ */
+export function toServerMessage(value: unknown): ServerMessage | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' && SERVER_TYPES.has(type) ? (value as ServerMessage) : null;
+}
+
+/** One WebSocket text frame or SSE `data` as a `ServerMessage`; null for text that is not one. */
+export function parseServerMessage(text: string): ServerMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return toServerMessage(value);
+}
+
+/**
+ * The envelopes a client sends (DESIGN §4), built typed.
+ *
+ * @example
+ * channel.send(envelope.mount(page.token, '/counter'));
+ * channel.send(envelope.event(1, 'inc', { by: 2 }));
+ */
+export const envelope = {
+  mount: (token: string, url?: string): MountMessage => (url === undefined ? { type: 'mount', token } : { type: 'mount', token, url }),
+  event: (ref: number | null, event: string, params: EventParams = {}): EventMessage => ({ type: 'event', ref, event, params }),
+  params: (ref: number | null, url: string, pop = false): ParamsMessage => ({ type: 'params', ref, url, pop }),
+  ping: (): PingMessage => ({ type: 'ping' }),
+};
