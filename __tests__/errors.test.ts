@@ -24,11 +24,12 @@ function libFiles(dir = LIB): { file: string; text: string }[] {
  * brackets). The test fails when one is added and when one is converted but still listed here.
  */
 const PENDING: Record<string, string[]> = {
-  // invalidArgument('sendAfter(message, ms)', 'ms', 'a number of ms ≥ 0', ms) / argumentOutOfRange
+  // typeof ms !== 'number' || Number.isNaN(ms): invalidArgument('sendAfter(message, ms)', 'ms', 'a number of ms', ms);
+  // ms < 0: argumentOutOfRange('sendAfter(message, ms)', 'ms', 'at least 0', ms)
   'dispatcher.ts': ['new TypeError('],
   // invalidArgument('attach(server)', 'server', 'an http.Server or https.Server (what app.listen() returns)', server)
   'middleware.ts': ['new TypeError('],
-  // new DjustError('DJUST_ERR_CLIENT_MISSING', …)
+  // new DjustError('DJUST_ERR_CLIENT_MISSING', `djust-lite: the client bundle ${bundle} is missing; run \`npm run build:client\`.`)
   'assets.ts': ['new Error('],
 };
 

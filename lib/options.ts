@@ -34,6 +34,9 @@ function ignore(): void {}
 /**
  * Fills in the levels a logger lacks with no-ops; methods stay called on their logger. The
  * default `console` gets no debug level, so debug lines stay off unless the user asks for them.
+ *
+ * @example
+ * resolveLogger({ warn: console.warn, error: console.error }).debug('refused: bad origin'); // does nothing
  */
 export function resolveLogger(logger: Logger | undefined): ResolvedLogger {
   if (logger === undefined) {
@@ -147,7 +150,11 @@ const isOptionalFunction = (value: unknown): boolean => value === undefined || t
  * Every option of `djustLite()`: its default, its check and its README line. Defaults,
  * validation, the unknown-option check and the README's options table all come from here;
  * `satisfies` ties it to `DjustLiteOptions`, so an option added to one and not the other
- * fails typecheck.
+ * fails typecheck. After editing a `doc` or default, regenerate the README's table:
+ * `npx ts-node --transpile-only __tests__/helpers/options-table.ts`.
+ *
+ * @example
+ * OPTIONS.maxMessageBytes; // { default: 65536, check: { type: 'number', min: 256 }, doc: 'largest WS frame …' }
  */
 export const OPTIONS = {
   views: {
@@ -334,7 +341,12 @@ function listOf(items: string[], last: 'and' | 'or'): string {
   return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} ${last} ${items[items.length - 1]}`;
 }
 
-/** The known option closest to `key` (case or up to two edits away), for "did you mean". */
+/**
+ * The known option closest to `key` (case or up to two edits away), for "did you mean".
+ *
+ * @example
+ * suggestOption('maxMessageByte'); // 'maxMessageBytes'
+ */
 export function suggestOption(key: string): Name | undefined {
   let best: Name | undefined;
   let bestDistance = 3;
