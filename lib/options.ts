@@ -116,11 +116,11 @@ export interface DjustLiteOptions {
 }
 
 /** How one option is checked; a wrong value throws naming the option, the shape expected and the value received. */
-export type OptionCheck =
+export type OptionCheck<T = unknown> =
   | { type: 'number'; min: number }
   | { type: 'boolean' }
-  | { type: 'enum'; values: readonly string[] }
-  | { type: 'custom'; expected: string; valid(value: unknown): boolean };
+  | { type: 'enum'; values: readonly T[] }
+  | { type: 'custom'; expected: string; valid(value: unknown): boolean; shown?(value: unknown): string };
 
 /** One row of the options table. */
 export interface OptionSpec<T> {
@@ -128,7 +128,7 @@ export interface OptionSpec<T> {
   default: T | undefined;
   /** How the README shows the default when it is not a plain value (`'24 h'`). */
   shownDefault?: string;
-  check: OptionCheck;
+  check: OptionCheck<T>;
   /** One line for the README's options table. */
   doc: string;
 }
@@ -139,6 +139,13 @@ const TITLE_TEMPLATE_SHAPE = 'a string containing "%s" (e.g. "%s | Store") or a 
 
 function isTitleTemplate(value: unknown): boolean {
   return typeof value === 'function' || (typeof value === 'string' && value.includes('%s'));
+}
+
+/** A secret is never echoed in an error message: only its length or kind. */
+function describeSecret(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : `an array of ${value.map((s) => (typeof s === 'string' ? `${s.length} characters` : describeValue(s))).join(', ')}`;
+  return describeValue(value);
 }
 
 const PREFIX_RE = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
@@ -184,6 +191,7 @@ export const OPTIONS = {
       type: 'custom',
       expected: 'a string of at least 32 characters or a non-empty array of them',
       valid: (v) => isSecret(v) || (Array.isArray(v) && v.length > 0 && v.every(isSecret)),
+      shown: describeSecret,
     },
     doc: 'HMAC secret(s), 32+ chars; an array rotates (first signs, all verify). Required when `NODE_ENV=production`',
   },
@@ -199,7 +207,7 @@ export const OPTIONS = {
   },
   titleTemplate: {
     default: undefined,
-    check: { type: 'custom', expected: TITLE_TEMPLATE_SHAPE, valid: isTitleTemplate },
+    check: { type: 'custom', expected: TITLE_TEMPLATE_SHAPE, valid: (v) => v === null || isTitleTemplate(v) },
     doc: "`'%s | Store'` or a function; a view's `static titleTemplate` wins",
   },
   defaultTitle: {
@@ -323,18 +331,11 @@ function checkOption(name: Name, check: OptionCheck, value: unknown): void {
       if (typeof value !== 'boolean') throw invalidOption(WHERE, name, 'true or false', value);
       return;
     case 'enum':
-      if (!check.values.includes(value as string)) throw invalidOption(WHERE, name, listOf(check.values.map((v) => JSON.stringify(v)), 'or'), value);
+      if (!check.values.includes(value)) throw invalidOption(WHERE, name, listOf(check.values.map((v) => JSON.stringify(v)), 'or'), value);
       return;
     case 'custom':
-      if (!check.valid(value)) throw invalidOption(WHERE, name, check.expected, value, name === 'secret' ? describeSecret(value) : undefined);
+      if (!check.valid(value)) throw invalidOption(WHERE, name, check.expected, value, check.shown?.(value));
   }
-}
-
-/** A secret is never echoed in an error message: only its length or kind. */
-function describeSecret(value: unknown): string {
-  if (typeof value === 'string') return `a string of ${value.length} characters`;
-  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : `an array of ${value.map((s) => (typeof s === 'string' ? `${s.length} characters` : describeValue(s))).join(', ')}`;
-  return describeValue(value);
 }
 
 function listOf(items: string[], last: 'and' | 'or'): string {
@@ -411,7 +412,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   const checked: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(OPTIONS) as [Name, OptionSpec<unknown>][]) {
     const value = given[name] === undefined ? spec.default : given[name];
-    if (value !== undefined && !(name === 'titleTemplate' && value === null)) checkOption(name, spec.check, value);
+    if (value !== undefined) checkOption(name, spec.check, value);
     checked[name] = value;
   }
   const o = checked as Checked;
