@@ -34,6 +34,9 @@ function ignore(): void {}
 /**
  * Fills in the levels a logger lacks with no-ops; methods stay called on their logger. The
  * default `console` gets no debug level, so debug lines stay off unless the user asks for them.
+ *
+ * @example
+ * resolveLogger({ warn: console.warn, error: console.error }).debug('refused: bad origin'); // does nothing
  */
 export function resolveLogger(logger: Logger | undefined): ResolvedLogger {
   if (logger === undefined) {
@@ -113,11 +116,11 @@ export interface DjustLiteOptions {
 }
 
 /** How one option is checked; a wrong value throws naming the option, the shape expected and the value received. */
-export type OptionCheck =
+export type OptionCheck<T = unknown> =
   | { type: 'number'; min: number }
   | { type: 'boolean' }
-  | { type: 'enum'; values: readonly string[] }
-  | { type: 'custom'; expected: string; valid(value: unknown): boolean };
+  | { type: 'enum'; values: readonly T[] }
+  | { type: 'custom'; expected: string; valid(value: unknown): boolean; shown?(value: unknown): string };
 
 /** One row of the options table. */
 export interface OptionSpec<T> {
@@ -125,7 +128,7 @@ export interface OptionSpec<T> {
   default: T | undefined;
   /** How the README shows the default when it is not a plain value (`'24 h'`). */
   shownDefault?: string;
-  check: OptionCheck;
+  check: OptionCheck<T>;
   /** One line for the README's options table. */
   doc: string;
 }
@@ -138,6 +141,13 @@ function isTitleTemplate(value: unknown): boolean {
   return typeof value === 'function' || (typeof value === 'string' && value.includes('%s'));
 }
 
+/** A secret is never echoed in an error message: only its length or kind. */
+function describeSecret(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : `an array of ${value.map((s) => (typeof s === 'string' ? `${s.length} characters` : describeValue(s))).join(', ')}`;
+  return describeValue(value);
+}
+
 const PREFIX_RE = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 const isRecord = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isSecret = (value: unknown): boolean => typeof value === 'string' && value.length >= 32;
@@ -147,7 +157,11 @@ const isOptionalFunction = (value: unknown): boolean => value === undefined || t
  * Every option of `djustLite()`: its default, its check and its README line. Defaults,
  * validation, the unknown-option check and the README's options table all come from here;
  * `satisfies` ties it to `DjustLiteOptions`, so an option added to one and not the other
- * fails typecheck.
+ * fails typecheck. After editing a `doc` or default, regenerate the README's table:
+ * `npx ts-node --transpile-only __tests__/helpers/options-table.ts`.
+ *
+ * @example
+ * OPTIONS.maxMessageBytes; // { default: 65536, check: { type: 'number', min: 256 }, doc: 'largest WS frame …' }
  */
 export const OPTIONS = {
   views: {
@@ -177,6 +191,7 @@ export const OPTIONS = {
       type: 'custom',
       expected: 'a string of at least 32 characters or a non-empty array of them',
       valid: (v) => isSecret(v) || (Array.isArray(v) && v.length > 0 && v.every(isSecret)),
+      shown: describeSecret,
     },
     doc: 'HMAC secret(s), 32+ chars; an array rotates (first signs, all verify). Required when `NODE_ENV=production`',
   },
@@ -192,7 +207,7 @@ export const OPTIONS = {
   },
   titleTemplate: {
     default: undefined,
-    check: { type: 'custom', expected: TITLE_TEMPLATE_SHAPE, valid: isTitleTemplate },
+    check: { type: 'custom', expected: TITLE_TEMPLATE_SHAPE, valid: (v) => v === null || isTitleTemplate(v) },
     doc: "`'%s | Store'` or a function; a view's `static titleTemplate` wins",
   },
   defaultTitle: {
@@ -316,25 +331,23 @@ function checkOption(name: Name, check: OptionCheck, value: unknown): void {
       if (typeof value !== 'boolean') throw invalidOption(WHERE, name, 'true or false', value);
       return;
     case 'enum':
-      if (!check.values.includes(value as string)) throw invalidOption(WHERE, name, listOf(check.values.map((v) => JSON.stringify(v)), 'or'), value);
+      if (!check.values.includes(value)) throw invalidOption(WHERE, name, listOf(check.values.map((v) => JSON.stringify(v)), 'or'), value);
       return;
     case 'custom':
-      if (!check.valid(value)) throw invalidOption(WHERE, name, check.expected, value, name === 'secret' ? describeSecret(value) : undefined);
+      if (!check.valid(value)) throw invalidOption(WHERE, name, check.expected, value, check.shown?.(value));
   }
-}
-
-/** A secret is never echoed in an error message: only its length or kind. */
-function describeSecret(value: unknown): string {
-  if (typeof value === 'string') return `a string of ${value.length} characters`;
-  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : `an array of ${value.map((s) => (typeof s === 'string' ? `${s.length} characters` : describeValue(s))).join(', ')}`;
-  return describeValue(value);
 }
 
 function listOf(items: string[], last: 'and' | 'or'): string {
   return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} ${last} ${items[items.length - 1]}`;
 }
 
-/** The known option closest to `key` (case or up to two edits away), for "did you mean". */
+/**
+ * The known option closest to `key` (case or up to two edits away), for "did you mean".
+ *
+ * @example
+ * suggestOption('maxMessageByte'); // 'maxMessageBytes'
+ */
 export function suggestOption(key: string): Name | undefined {
   let best: Name | undefined;
   let bestDistance = 3;
@@ -399,7 +412,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   const checked: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(OPTIONS) as [Name, OptionSpec<unknown>][]) {
     const value = given[name] === undefined ? spec.default : given[name];
-    if (value !== undefined && !(name === 'titleTemplate' && value === null)) checkOption(name, spec.check, value);
+    if (value !== undefined) checkOption(name, spec.check, value);
     checked[name] = value;
   }
   const o = checked as Checked;
