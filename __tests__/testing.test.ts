@@ -249,7 +249,7 @@ describe('liveTest', () => {
 
     it('checks its arguments', async () => {
       const { app } = makeApp();
-      await expect(liveTest(app, 'list')).rejects.toThrow(/path must start with "\/"/);
+      await expect(liveTest(app, 'list')).rejects.toThrow(/path must be a string that starts with "\/"/);
       await expect(liveTest(app, '/list', { transport: 'carrier-pigeon' as 'sse' })).rejects.toThrow(/"sse" or "websocket"/);
       await expect(liveTest({} as http.Server, '/list')).rejects.toThrow(/Express app .* or an http.Server/);
     });

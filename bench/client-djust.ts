@@ -1,5 +1,5 @@
 /**
- * djust-lite's wire protocol (DESIGN §4) over its WebSocket transport: GET the page, take the
+ * djust-lite's wire protocol (docs/protocol.md) over its WebSocket transport: GET the page, take the
  * signed token from `data-djust-token`, open `${prefix}/ws`, send `mount`, then `event`
  * envelopes. After an event the server sends the response (`patch`/`reply`/`error`) and then
  * `page_metadata`; a click→title round trip ends at the `page_metadata` title message.

@@ -1,5 +1,5 @@
 /**
- * djust-lite over its SSE transport (DESIGN §5): `GET ${prefix}/sse/:session?token=…` opens an
+ * djust-lite over its SSE transport (docs/protocol.md): `GET ${prefix}/sse/:session?token=…` opens an
  * event stream that mounts the view and carries every server envelope as
  * `id:/event:/data:` records; events go up as `POST ${prefix}/sse/:session/message` (JSON,
  * answered 202; the result arrives on the stream). One keep-alive connection for the POSTs

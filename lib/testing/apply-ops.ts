@@ -10,7 +10,7 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 
 /**
  * The live region as the test client keeps it: the diff engine's own tree (lib/diff), with
- * `{ops}` patches applied the way public/patch.js applies them to the DOM (lib/diff/FORMAT.md).
+ * `{ops}` patches applied the way public/patch.js applies them to the DOM (docs/diff-format.md).
  * `html()` serialises it: untouched subtrees as their source markup, changed ones rebuilt.
  */
 export class RegionModel {

@@ -9,7 +9,7 @@ import { DjustError } from '../errors';
 
 /** One live connection as liveTest sees it: envelopes out, parsed messages in. */
 export interface Channel {
-  /** Sends one envelope (DESIGN §4). Resolves once the server took it. */
+  /** Sends one envelope (docs/protocol.md). Resolves once the server took it. */
   send(message: object): Promise<void>;
   /** Leaves: the server ends the view now. */
   close(): Promise<void>;

@@ -308,7 +308,7 @@ export class LiveTestView {
  */
 export async function liveTest(app: AppLike, path: string, options: LiveTestOptions = {}): Promise<LiveTestView> {
   const { transport = 'sse', headers = {}, timeoutMs = 5000 } = options;
-  if (typeof path !== 'string' || !path.startsWith('/')) throw invalidArgument('liveTest(app, path)', 'path', 'a path starting with "/"', path);
+  if (typeof path !== 'string' || !path.startsWith('/')) throw invalidArgument('liveTest(app, path)', 'path', 'a string that starts with "/"', path);
   if (transport !== 'sse' && transport !== 'websocket') throw invalidOption('liveTest()', 'transport', '"sse" or "websocket"', transport);
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw invalidOption('liveTest()', 'timeoutMs', 'a number > 0', timeoutMs);
   const lease = await acquire(app);

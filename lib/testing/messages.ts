@@ -25,7 +25,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
 }
 
 /**
- * The envelopes a client sends (DESIGN §4), built typed.
+ * The envelopes a client sends (docs/protocol.md), built typed.
  *
  * @example
  * channel.send(envelope.mount(page.token, '/counter'));

@@ -6,7 +6,7 @@
  * @example
  * const waiters = new Waiters();
  * socket.on('message', (m) => { messages.push(m); waiters.wake(); });
- * const mounted = await waiters.until(() => messages.find((m) => m.type === 'mounted'), 5000, () => new Error('no mount'));
+ * const mounted = await waiters.until(() => messages.find((m) => m.type === 'mounted'), 5000, () => new DjustError('DJUST_ERR_LIVE_TEST_TIMEOUT', 'no mount'));
  */
 export class Waiters {
   readonly #wakers = new Set<() => void>();
