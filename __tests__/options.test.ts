@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
-import { OPTIONS, resolveOptions, suggestOption, titleFormatter } from '../lib/options';
+import { OPTIONS, resolveOptions, suggestOption } from '../lib/options';
+import { titleFormatter } from '../lib/title-template';
 
 describe('resolveOptions', () => {
   it('works with no options at all', () => {

@@ -2,7 +2,9 @@ export { djustLite, type DjustLite } from './middleware';
 export { LiveView, type MountContext, type LiveViewClass } from './live-view';
 export { eventHandler } from './decorators';
 export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErrorCode } from './errors';
-export type { DjustLiteOptions, Logger, TitleTemplate } from './options';
+export type { DjustLiteOptions } from './options';
+export type { Logger } from './logger';
+export type { TitleTemplate } from './title-template';
 export type {
   ClientMessage, ServerMessage, EventParams, JsonValue, PageMetadataMessage, FlashMessage, ErrorMessage, PatchMessage,
   NavigateMessage, ParamsMessage,

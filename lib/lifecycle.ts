@@ -1,6 +1,6 @@
 import { createView, viewInternals, type LiveView, type LiveViewClass, type MountContext, type PendingPatch, type ViewHost } from './live-view';
 import { followPatches, type Patchable } from './navigation';
-import type { ResolvedLogger } from './options';
+import type { ResolvedLogger } from './logger';
 import type { TitleFormatter } from './page-metadata';
 import type { NavigateMessage } from './protocol';
 import type { RenderTarget } from './render';

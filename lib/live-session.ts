@@ -3,7 +3,7 @@ import { DjustError, wireCodeOf } from './errors';
 import { isThenable, type Failure, type MountInput, type Step, type ViewLifecycle } from './lifecycle';
 import { templateContext, viewInternals } from './live-view';
 import { paramsForPatch } from './navigation';
-import type { ResolvedLogger } from './options';
+import type { ResolvedLogger } from './logger';
 import { errorMessage, type EventMessage, type NavigateMessage, type ParamsMessage, type ServerMessage } from './protocol';
 import type { RegionSlot, Renderer } from './render';
 import { RegionState } from './region';

@@ -1,57 +1,15 @@
+// Over 300 lines on purpose: the options table (one row per option: default, check, README
+// line) sits with the typed interface IDEs read and the one function that applies both.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { describeValue, DjustError, invalidOption, optionError, optionOutOfRange } from './errors';
 import type { LiveViewClass } from './live-view';
+import { resolveLogger, type Logger, type ResolvedLogger } from './logger';
 import type { JsonValue } from './protocol';
+import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from './title-template';
 
-/**
- * Where djust-lite reports problems. Defaults to `console` without debug lines. `debug` (refused
- * connections, dropped messages, with their reason) and `info` are optional: leave `debug` out
- * and debug lines are off.
- *
- * @example
- * djustLite({ logger: { debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m, e) => log.error(m, e) } })
- */
-export interface Logger {
-  debug?(message: string): void;
-  info?(message: string): void;
-  warn(message: string): void;
-  error(message: string, error?: unknown): void;
-}
-
-/** The logger the rest of djust-lite calls: every level is callable (missing ones do nothing). */
-export interface ResolvedLogger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string, error?: unknown): void;
-}
-
-function ignore(): void {}
-
-/**
- * Fills in the levels a logger lacks with no-ops; methods stay called on their logger. The
- * default `console` gets no debug level, so debug lines stay off unless the user asks for them.
- *
- * @example
- * resolveLogger({ warn: console.warn, error: console.error }).debug('refused: bad origin'); // does nothing
- */
-export function resolveLogger(logger: Logger | undefined): ResolvedLogger {
-  if (logger === undefined) {
-    return { debug: ignore, info: (m) => console.info(m), warn: (m) => console.warn(m), error: (m, e) => (e === undefined ? console.error(m) : console.error(m, e)) };
-  }
-  return {
-    debug: typeof logger.debug === 'function' ? (m) => logger.debug?.(m) : ignore,
-    info: typeof logger.info === 'function' ? (m) => logger.info?.(m) : ignore,
-    warn: (m) => logger.warn(m),
-    error: (m, e) => logger.error(m, e),
-  };
-}
-
-/** A title template: `'%s | Store'` (`%s` is the view's title) or a function. */
-export type TitleTemplate = string | ((title: string | undefined) => string | undefined);
 
 /**
  * Options of `djustLite()`. Every one is optional.
@@ -134,12 +92,6 @@ export interface OptionSpec<T> {
 }
 
 type Name = keyof DjustLiteOptions;
-
-const TITLE_TEMPLATE_SHAPE = 'a string containing "%s" (e.g. "%s | Store") or a function';
-
-function isTitleTemplate(value: unknown): boolean {
-  return typeof value === 'function' || (typeof value === 'string' && value.includes('%s'));
-}
 
 /** A secret is never echoed in an error message: only its length or kind. */
 function describeSecret(value: unknown): string {
@@ -370,16 +322,6 @@ function editDistance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
-/**
- * Checks a title template given outside the options (a view's `static titleTemplate`);
- * `where` names it in the error (`route("/x", View): static titleTemplate`).
- */
-function checkTitleTemplate(value: unknown, where: string): TitleTemplate | null {
-  if (value === undefined || value === null) return null;
-  if (isTitleTemplate(value)) return value as TitleTemplate;
-  throw new DjustError('DJUST_ERR_INVALID_ROUTE', `${where} must be ${TITLE_TEMPLATE_SHAPE}, got ${describeValue(value)}.`);
-}
-
 function normaliseOrigin(value: unknown): string {
   const expected = 'an array of origins like "https://app.example.com" (scheme, host, optional port)';
   if (typeof value !== 'string') throw invalidOption(WHERE, 'allowedOrigins', expected, value);
@@ -450,19 +392,3 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     logger,
   };
 }
-
-/**
- * Resolves a title template into a formatter. A string template replaces `%s` with the view's
- * title; a function gets the title (or undefined) and returns the document title. With no
- * title, or a function that returns undefined, `defaultTitle` is used.
- */
-export function titleFormatter(template: TitleTemplate | null, defaultTitle: string | null): (title: string | undefined) => string | undefined {
-  return (title) => {
-    let shown: unknown;
-    if (typeof template === 'function') shown = template(title);
-    else if (title !== undefined && title !== '') shown = template === null ? title : template.replace(/%s/g, () => title);
-    return typeof shown === 'string' ? shown : defaultTitle ?? undefined;
-  };
-}
-
-export { checkTitleTemplate };

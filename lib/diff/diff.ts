@@ -1,3 +1,5 @@
+// Just over 300 lines: the tree diff and its keyed-children pass (diffChildren, ~70 lines, one
+// algorithm read top to bottom) belong together.
 import { COMMENT, ELEMENT, F_CHANGED, F_IGNORE, F_IMPLIED, F_OPAQUE, TEXT, attr, type Tree, type VNode } from './tree';
 
 /** Child-index path from the region root; `[]` is the root itself. */

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one tree builder with the HTML parsing rules it mirrors (each
+// rule's table is in rules.ts); split, its shared state would have to travel between files.
 import { Parser } from 'htmlparser2';
 import * as R from './rules';
 import { COMMENT, ELEMENT, F_IGNORE, F_IMPLIED, F_OPAQUE, NO_ATTRS, NO_CHILDREN, TEXT, VNode, attr, type Tree } from './tree';

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: LiveTestView is the public test API, and most of the file is its
+// documented getters and methods; the protocol pieces live in the sibling modules.
 import http from 'node:http';
 import { DjustError, invalidArgument, invalidOption, type WireErrorCode } from '../errors';
 import type { EventParams, ServerMessage } from '../protocol';
