@@ -1,6 +1,7 @@
 /**
  * A token bucket: `rate` tokens per second, holding at most `rate` (the burst is one second's
- * worth). `take()` spends one, or answers false when the bucket is empty.
+ * worth). `take(cost)` spends `cost` tokens (default 1), or answers false — spending nothing —
+ * when fewer are left.
  */
 export class TokenBucket {
   readonly #rate: number;
@@ -15,12 +16,12 @@ export class TokenBucket {
     this.#refilledAt = now();
   }
 
-  take(): boolean {
+  take(cost = 1): boolean {
     const now = this.#now();
     this.#tokens = Math.min(this.#rate, this.#tokens + ((now - this.#refilledAt) * this.#rate) / 1000);
     this.#refilledAt = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < cost) return false;
+    this.#tokens -= cost;
     return true;
   }
 }

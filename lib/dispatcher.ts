@@ -1,11 +1,12 @@
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { TokenBucket } from './admission';
 import { DjustError, type WireErrorCode } from './errors';
-import { Fifo } from './fifo';
+import { JobQueue, type Job } from './job-queue';
 import { ViewLifecycle, type RouteEntry } from './lifecycle';
 import { LiveSession } from './live-session';
 import { isLocalPath, paramsForPatch } from './navigation';
 import type { ResolvedOptions } from './options';
-import { errorMessage, parseClientMessage, type EventMessage, type MountMessage, type ParamsMessage, type ServerMessage } from './protocol';
+import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage } from './protocol';
 import type { PubSub, Subscriber } from './pubsub';
 import type { Renderer } from './render';
 import type { TokenSigner } from './token';
@@ -32,15 +33,34 @@ export interface DispatcherContext {
   now(): number;
 }
 
-type Job =
-  | { kind: 'mount'; message: MountMessage }
-  | { kind: 'event'; message: EventMessage }
-  | { kind: 'params'; message: ParamsMessage }
-  | { kind: 'info'; payload: unknown }
-  | { kind: 'error'; message: ServerMessage };
-
 /** WebSocket close codes the dispatcher uses. */
 const CLOSE = { policy: 1008, serverError: 1011 } as const;
+
+/** Jobs one connection runs in one turn before it lets other connections' work run. */
+const MAX_JOBS_PER_TURN = 16;
+
+/** Each frame costs one token from the rate budget, plus one per this many bytes. */
+const BYTES_PER_TOKEN = 4096;
+
+/** Connections whose queue resumes on the next turn (their own drain was cut short, or a push arrived). */
+const ready: Connection[] = [];
+let readyScheduled = false;
+
+function runReady(): void {
+  readyScheduled = false;
+  for (const connection of ready.splice(0)) connection.resume();
+}
+
+/** The `ref` of a frame refused before it was parsed, read from its first bytes (null when not there). */
+function sniffRef(text: string): number | null {
+  const match = /"ref"\s*:\s*(\d{1,9})\b/.exec(text.length > 256 ? text.slice(0, 256) : text);
+  return match ? Number(match[1]) : null;
+}
+
+/** The ref a job answers to, for its timeout or internal-error message. */
+function refOf(job: Job): number | null {
+  return job.kind === 'event' || job.kind === 'params' ? job.message.ref : null;
+}
 
 /**
  * One live connection: admission (mounted, rate and queue checks) and the serial queue that
@@ -51,18 +71,28 @@ const CLOSE = { policy: 1008, serverError: 1011 } as const;
 export class Connection implements Subscriber {
   readonly #ctx: DispatcherContext;
   readonly #sink: Sink;
-  readonly #queue = new Fifo<Job>();
+  readonly #queue: JobQueue;
+  /** Every frame is charged here before it is parsed. */
   readonly #bucket: TokenBucket;
+  /** Frames refused by #bucket are charged here; when it runs dry too, the connection is closed. */
+  readonly #penalty: TokenBucket;
   /** The mounted view; null before mount and after close. */
   #session: LiveSession | null = null;
   #mountRequested = false;
+  /** A job is in progress (possibly waiting for a promise). */
   #running = false;
+  /** Waiting in `ready` for the next turn. */
+  #scheduled = false;
+  /** Bumped when an async job settles or times out: the other of the two then does nothing. */
+  #jobSeq = 0;
   #closed = false;
 
   constructor(ctx: DispatcherContext, sink: Sink) {
     this.#ctx = ctx;
     this.#sink = sink;
+    this.#queue = new JobQueue(ctx.options.maxQueuedEvents);
     this.#bucket = new TokenBucket(ctx.options.maxEventsPerSecond, ctx.now);
+    this.#penalty = new TokenBucket(ctx.options.maxEventsPerSecond, ctx.now);
   }
 
   get closed(): boolean {
@@ -78,9 +108,9 @@ export class Connection implements Subscriber {
     return this.#queue.length;
   }
 
-  /** One inbound text frame. Answers bad input with an `error`; never throws. */
+  /** One inbound text frame. Charged first, then parsed; answers bad input with an `error`; never throws. */
   receive(text: string): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#charge(text)) return;
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.#enqueue({ kind: 'error', message: parsed.error });
     const message = parsed.message;
@@ -95,39 +125,53 @@ export class Connection implements Subscriber {
         this.#mountRequested = true;
         return this.#enqueue({ kind: 'mount', message });
       case 'event':
-        if (this.#admit(message.ref, `event "${message.event}"`)) this.#enqueue({ kind: 'event', message });
-        return;
+        return this.#admit({ kind: 'event', message }, `event "${message.event}"`);
       case 'params':
-        if (this.#admit(message.ref, `params "${message.url}"`)) this.#enqueue({ kind: 'params', message });
-        return;
+        return this.#admit({ kind: 'params', message }, `params "${message.url}"`);
     }
   }
 
-  /** Mounted, rate and queue checks for an event or params frame; answers the refusal itself. */
-  #admit(ref: number | null, what: string): boolean {
+  /**
+   * Every frame — events, pings, invalid or duplicate ones alike — costs one token, plus one
+   * per 4 KiB, before any parsing. A frame with no token left is dropped with `rate_limited`;
+   * one that finds the penalty budget empty too (over twice the rate for a second) closes
+   * the connection (1008).
+   */
+  #charge(text: string): boolean {
+    if (this.#bucket.take(1 + Math.floor(text.length / BYTES_PER_TOKEN))) return true;
+    const { maxEventsPerSecond } = this.#ctx.options;
+    if (!this.#penalty.take()) {
+      this.#ctx.options.logger.debug(`djust-lite: closing a ${this.#viewName()} connection: frames keep coming at over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond).`);
+      this.#fatal([], 'rate_limited', `Too many frames: over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond); closing.`);
+      return false;
+    }
+    this.#write([errorMessage('rate_limited', `Too many frames: over ${maxEventsPerSecond}/s (option maxEventsPerSecond); frame dropped.`, sniffRef(text))]);
+    return false;
+  }
+
+  /** Mounted and queue checks for an event or params frame; answers the refusal itself. */
+  #admit(job: Job & { kind: 'event' | 'params' }, what: string): void {
     if (!this.#mountRequested) {
-      this.#enqueue({ kind: 'error', message: errorMessage('not_mounted', `${what} arrived before mount; send {"type":"mount","token":…} first.`, ref) });
-      return false;
-    }
-    if (!this.#bucket.take()) {
-      this.#write([errorMessage('rate_limited', `Too many events: over ${this.#ctx.options.maxEventsPerSecond}/s (option maxEventsPerSecond); ${what} dropped.`, ref)]);
-      return false;
-    }
-    if (this.#queue.length >= this.#ctx.options.maxQueuedEvents) {
-      this.#write([errorMessage('queue_full', `Too many events waiting: ${this.#queue.length} (option maxQueuedEvents); ${what} dropped.`, ref)]);
-      return false;
-    }
-    return true;
-  }
-
-  /** A `handleInfo` message (pub/sub, timers); queued behind running handlers. */
-  deliver(payload: unknown): void {
-    if (this.#closed || this.#session === null && !this.#mountRequested) return;
-    if (this.#queue.length >= this.#ctx.options.maxQueuedEvents) {
-      this.#ctx.options.logger.warn(`djust-lite: dropped a handleInfo message for ${this.#viewName()}: queue full (option maxQueuedEvents).`);
+      this.#enqueue({ kind: 'error', message: errorMessage('not_mounted', `${what} arrived before mount; send {"type":"mount","token":…} first.`, job.message.ref) });
       return;
     }
-    this.#enqueue({ kind: 'info', payload });
+    if (this.#queue.push(job) === 'full') {
+      this.#write([errorMessage('queue_full', `Too many events waiting: ${this.#ctx.options.maxQueuedEvents} (option maxQueuedEvents); ${what} dropped.`, job.message.ref)]);
+      return;
+    }
+    this.#kick(true);
+  }
+
+  /**
+   * A `handleInfo` message (pub/sub, timers): queued and run on a later turn, never in the
+   * sender's. A full queue drops its oldest waiting info for it (logged at debug).
+   */
+  deliver(payload: unknown): void {
+    if (this.#closed || this.#session === null && !this.#mountRequested) return;
+    if (this.#queue.push({ kind: 'info', payload, dropped: false }) === 'displaced') {
+      this.#ctx.options.logger.debug(`djust-lite: ${this.#viewName()} dropped its oldest waiting handleInfo message: over ${this.#ctx.options.maxQueuedEvents} waiting (option maxQueuedEvents).`);
+    }
+    this.#kick(false);
   }
 
   /** Sends an error that did not come from a frame (e.g. a transport refusal) in order. */
@@ -154,19 +198,44 @@ export class Connection implements Subscriber {
     await session?.close();
   }
 
+  /** Queues a job that came from this connection's own frames (mount, error answers). */
   #enqueue(job: Job): void {
-    this.#queue.push(job);
-    if (!this.#running) this.#drainQueue();
+    if (this.#queue.push(job) === 'full') {
+      this.#ctx.options.logger.debug(`djust-lite: dropped an error answer for a ${this.#viewName()} connection: over ${this.#ctx.options.maxQueuedEvents} waiting (option maxQueuedEvents).`);
+      return;
+    }
+    this.#kick(true);
+  }
+
+  /** Starts the queue if idle: now (a frame of this connection's own) or on a later turn (a push). */
+  #kick(now: boolean): void {
+    if (this.#running || this.#scheduled) return;
+    if (now) return this.#drainQueue();
+    this.#scheduled = true;
+    ready.push(this);
+    if (!readyScheduled) {
+      readyScheduled = true;
+      setImmediate(runReady);
+    }
+  }
+
+  /** Runs the queue where a previous turn left it (see `#kick`). */
+  resume(): void {
+    this.#scheduled = false;
+    if (!this.#running && !this.#closed) this.#drainQueue();
   }
 
   /**
-   * Runs queued jobs one at a time. A job whose handlers are all synchronous completes (and
-   * writes) before this returns, without a microtask hop per step; a job that returns a
-   * promise suspends the queue, which resumes from that promise's settlement.
+   * Runs queued jobs one at a time, at most MAX_JOBS_PER_TURN in one turn (the rest resume on
+   * the next, after other connections' work). A job whose handlers are all synchronous
+   * completes (and writes) before this returns, without a microtask hop per step; a job that
+   * returns a promise suspends the queue until it settles or `handlerTimeoutMs` passes.
    */
   #drainQueue(): void {
     this.#running = true;
-    for (let job = this.#queue.shift(); job !== undefined && !this.#closed; job = this.#queue.shift()) {
+    for (let n = 0; n < MAX_JOBS_PER_TURN && !this.#closed; n += 1) {
+      const job = this.#queue.shift();
+      if (job === undefined) break;
       const out: ServerMessage[] = [];
       let pending: void | Promise<void> = undefined;
       try {
@@ -174,25 +243,42 @@ export class Connection implements Subscriber {
       } catch (err) {
         this.#internalError(err, job, out);
       }
-      if (pending) {
-        const current = job;
-        pending
-          .catch((err: unknown) => this.#internalError(err, current, out))
-          .then(() => {
-            this.#write(out);
-            this.#drainQueue();
-          });
-        return; // stays #running until the job settles
-      }
+      if (pending) return this.#await(job, pending, out); // stays #running until the job settles
       this.#write(out);
     }
     this.#running = false;
+    if (this.#queue.length > 0 && !this.#closed) this.#kick(false);
+  }
+
+  /** Waits for an async job: its messages are written when it settles, or `handler_timeout` after handlerTimeoutMs. */
+  #await(job: Job, pending: Promise<void>, out: ServerMessage[]): void {
+    const seq = ++this.#jobSeq;
+    const { handlerTimeoutMs } = this.#ctx.options;
+    const timer = setTimeout(() => {
+      if (this.#jobSeq !== seq || this.#closed) return;
+      this.#jobSeq += 1;
+      const what = `${this.#viewName()} ${job.kind === 'mount' ? 'mount' : 'handler'} ran over ${handlerTimeoutMs} ms (option handlerTimeoutMs)`;
+      this.#ctx.options.logger.warn(`djust-lite: ${what}; its answer is dropped and the queue moves on.`);
+      if (job.kind === 'mount') return this.#fatal([], 'handler_timeout', `${what}; reload the page.`);
+      this.#session?.abandon();
+      this.#write([errorMessage('handler_timeout', `${what}; what it changes shows with the next update.`, refOf(job))]);
+      this.#drainQueue();
+    }, handlerTimeoutMs);
+    pending
+      .catch((err: unknown) => this.#internalError(err, job, out))
+      .then(() => {
+        clearTimeout(timer);
+        if (this.#jobSeq !== seq) return; // timed out: the queue has moved on
+        this.#jobSeq += 1;
+        this.#write(out);
+        this.#drainQueue();
+      });
   }
 
   /** Jobs handle user errors themselves; reaching this is a bug in djust-lite: report, keep going. */
   #internalError(err: unknown, job: Job, out: ServerMessage[]): void {
     this.#ctx.options.logger.error('djust-lite: internal error while dispatching', err);
-    out.push(errorMessage('handler_failed', 'Internal error; see the server log.', job.kind === 'event' || job.kind === 'params' ? job.message.ref : null));
+    out.push(errorMessage('handler_failed', 'Internal error; see the server log.', refOf(job)));
   }
 
   #run(job: Job, out: ServerMessage[]): void | Promise<void> {

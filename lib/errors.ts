@@ -18,6 +18,7 @@ export type WireErrorCode =
   | 'invalid_flash'
   | 'rate_limited'
   | 'queue_full'
+  | 'handler_timeout'
   | 'resume_gap';
 
 /**

@@ -32,6 +32,8 @@ export type MountInput = Omit<MountContext, 'params' | 'query' | 'url'>;
 
 /** Everything a change may touch, saved before it runs and restored whole when it fails. */
 interface Snapshot {
+  /** The change's generation: `abandon()` moves the lifecycle past it. */
+  readonly generation: number;
   readonly fields: Record<string, unknown>;
   readonly metadata: () => void;
   readonly flash: () => void;
@@ -53,6 +55,8 @@ export class ViewLifecycle implements Patchable {
   params: Record<string, string>;
   readonly #logger: ResolvedLogger;
   #unmounted = false;
+  /** Counts abandoned changes; a change whose generation is behind does nothing more when it settles. */
+  #generation = 0;
 
   /** Creates the view; `host` gives it a live connection's services (null for the HTTP render). */
   constructor(entry: RouteEntry, url: string, params: Record<string, string>, logger: ResolvedLogger, host: ViewHost | null) {
@@ -110,7 +114,16 @@ export class ViewLifecycle implements Patchable {
     return Promise.resolve(result).then(() => this.#afterRun(snapshot, respond), (error: unknown) => this.#restore(snapshot, error));
   }
 
+  /**
+   * Gives up on the change in flight (its handler timed out): when it settles later, it
+   * neither responds nor restores — the view keeps what it did, shown by the next render.
+   */
+  abandon(): void {
+    this.#generation += 1;
+  }
+
   #afterRun(snapshot: Snapshot, respond: (navigate: NavigateMessage | null) => void): Step<Failure | undefined> {
+    if (snapshot.generation !== this.#generation) return undefined;
     let navigate: Step<NavigateMessage | null>;
     try {
       navigate = followPatches(this);
@@ -122,6 +135,7 @@ export class ViewLifecycle implements Patchable {
   }
 
   #respond(snapshot: Snapshot, respond: (navigate: NavigateMessage | null) => void, navigate: NavigateMessage | null): Failure | undefined {
+    if (snapshot.generation !== this.#generation) return undefined;
     try {
       respond(navigate);
       return undefined;
@@ -132,10 +146,11 @@ export class ViewLifecycle implements Patchable {
 
   #snapshot(): Snapshot {
     const { metadata, flash } = viewInternals(this.view);
-    return { fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params };
+    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params };
   }
 
-  #restore(snapshot: Snapshot, error: unknown): Failure {
+  #restore(snapshot: Snapshot, error: unknown): Failure | undefined {
+    if (snapshot.generation !== this.#generation) return undefined;
     restoreFields(this.view, snapshot.fields);
     snapshot.metadata();
     snapshot.flash();

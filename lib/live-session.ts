@@ -93,6 +93,11 @@ export class LiveSession implements RegionSlot {
     this.#updated = false;
   }
 
+  /** The job in flight timed out: whatever it does later is neither sent nor rolled back (see ViewLifecycle.abandon). */
+  abandon(): void {
+    this.life.abandon();
+  }
+
   /** Ends the view (timers and subscriptions released, then unmount). */
   close(): Promise<void> {
     this.#region = null;

@@ -51,10 +51,12 @@ export interface DjustLiteOptions {
   tokenTtlMs?: number;
   /** Largest inbound WS frame or SSE POST body, in bytes. Default 65536, at least 256. */
   maxMessageBytes?: number;
-  /** Events waiting per connection before `queue_full`. Default 256, at least 1. */
+  /** Jobs of each kind (events, server pushes, error answers) waiting per connection; an event over it gets `queue_full`, a push drops the oldest push. Default 256, at least 1. */
   maxQueuedEvents?: number;
-  /** Sustained events per second per connection before `rate_limited`. Default 200, at least 1. */
+  /** Frames per second per connection (each costs 1, plus 1 per 4 KiB) before `rate_limited`; twice that closes it (1008). Default 200, at least 1. */
   maxEventsPerSecond?: number;
+  /** How long a handler (event, handleInfo, handleParams) may run before its ref is answered `handler_timeout` and the queue moves on, in ms. Default 30000, at least 1. */
+  handlerTimeoutMs?: number;
   /** Live connections in total. Default 10000, at least 1. */
   maxConnections?: number;
   /** WS ping / SSE heartbeat interval in ms. Default 30000, at least 100. */
@@ -191,12 +193,17 @@ export const OPTIONS = {
   maxQueuedEvents: {
     default: 256,
     check: { type: 'number', min: 1 },
-    doc: 'events waiting per connection before `queue_full`',
+    doc: 'jobs of each kind (events, server pushes, error answers) waiting per connection; an event over it gets `queue_full`, a push drops the oldest push',
   },
   maxEventsPerSecond: {
     default: 200,
     check: { type: 'number', min: 1 },
-    doc: 'sustained events/s per connection (burst of the same size) before `rate_limited`',
+    doc: 'frames/s per connection (each costs 1, plus 1 per 4 KiB; burst of the same size) before `rate_limited`; twice that closes it (1008)',
+  },
+  handlerTimeoutMs: {
+    default: 30_000,
+    check: { type: 'number', min: 1 },
+    doc: 'ms a handler (event, handleInfo, handleParams) may run before its ref gets `handler_timeout` and the queue moves on',
   },
   maxConnections: {
     default: 10_000,

@@ -1,0 +1,99 @@
+import { Fifo } from './fifo';
+import type { EventMessage, MountMessage, ParamsMessage, ServerMessage } from './protocol';
+
+/** A message for `handleInfo`; `dropped` once a newer one displaced it from a full queue. */
+export interface InfoJob {
+  kind: 'info';
+  payload: unknown;
+  dropped: boolean;
+}
+
+/** One unit of a connection's serial work. */
+export type Job =
+  | { kind: 'mount'; message: MountMessage }
+  | { kind: 'event'; message: EventMessage }
+  | { kind: 'params'; message: ParamsMessage }
+  | InfoJob
+  | { kind: 'error'; message: ServerMessage };
+
+/** What `push` did: queued it, queued it in place of the oldest info, or refused it (its kind is full). */
+export type PushResult = 'queued' | 'displaced' | 'full';
+
+/**
+ * A connection's jobs in arrival order, each kind bounded: at most `cap` events (with
+ * navigations), `cap` infos and `cap` error answers wait at once. A full queue refuses an
+ * event or an error answer; an info instead displaces the oldest waiting info (a slow
+ * subscriber keeps the newest pushes, never a growing backlog). Push and shift are O(1).
+ */
+export class JobQueue {
+  readonly #cap: number;
+  readonly #jobs = new Fifo<Job>();
+  /** The infos waiting, oldest first (allocated on the first info). */
+  #infos: Fifo<InfoJob> | null = null;
+  #events = 0;
+  #errors = 0;
+  #size = 0;
+
+  constructor(cap: number) {
+    this.#cap = cap;
+  }
+
+  /** Jobs waiting (displaced infos not counted). */
+  get length(): number {
+    return this.#size;
+  }
+
+  push(job: Job): PushResult {
+    let result: PushResult = 'queued';
+    switch (job.kind) {
+      case 'event':
+      case 'params':
+        if (this.#events >= this.#cap) return 'full';
+        this.#events += 1;
+        break;
+      case 'error':
+        if (this.#errors >= this.#cap) return 'full';
+        this.#errors += 1;
+        break;
+      case 'info': {
+        const infos = (this.#infos ??= new Fifo<InfoJob>());
+        if (infos.length >= this.#cap) {
+          (infos.shift() as InfoJob).dropped = true;
+          this.#size -= 1;
+          result = 'displaced';
+        }
+        infos.push(job);
+        break;
+      }
+      case 'mount':
+        break;
+    }
+    this.#size += 1;
+    this.#jobs.push(job);
+    return result;
+  }
+
+  shift(): Job | undefined {
+    for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) {
+      if (job.kind === 'info') {
+        if (job.dropped) continue;
+        this.#infos?.shift();
+      } else if (job.kind === 'event' || job.kind === 'params') {
+        this.#events -= 1;
+      } else if (job.kind === 'error') {
+        this.#errors -= 1;
+      }
+      this.#size -= 1;
+      return job;
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.#jobs.clear();
+    this.#infos = null;
+    this.#events = 0;
+    this.#errors = 0;
+    this.#size = 0;
+  }
+}
