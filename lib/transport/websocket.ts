@@ -8,14 +8,21 @@ import { encode, type ServerMessage } from '../protocol';
 import { backlogOf, corkUntilTurnEnds, type Corkable } from './write-batch';
 
 /** ws keeps its socket here; we cork it so the messages of a turn's jobs leave in one write. */
-type WithSocket = { _socket?: Corkable };
+type WithSocket = { _socket?: Corkable & { once(event: 'drain', listener: () => void): unknown } };
 
-/** A Sink over one WebSocket: each message its own text frame; all written in one turn leave in one TCP write. */
+/**
+ * A Sink over one WebSocket: each message its own text frame; all written in one turn leave in
+ * one TCP write. Backpressure: once more than `pauseBytes` wait to go out, the socket stops
+ * reading the peer's frames (which would make more answers) until what waits has drained.
+ */
 class WebSocketSink implements Sink {
   readonly #ws: WebSocket;
+  readonly #pauseBytes: number;
+  #paused = false;
 
-  constructor(ws: WebSocket) {
+  constructor(ws: WebSocket, pauseBytes: number) {
     this.#ws = ws;
+    this.#pauseBytes = pauseBytes;
   }
 
   send(messages: readonly ServerMessage[]): void {
@@ -24,6 +31,16 @@ class WebSocketSink implements Sink {
     const socket = (ws as unknown as WithSocket)._socket;
     if (socket) corkUntilTurnEnds(socket);
     for (const message of messages) ws.send(encode(message));
+    if (socket && !this.#paused && socket.writableLength > this.#pauseBytes) this.#pause(socket);
+  }
+
+  #pause(socket: Corkable & { once(event: 'drain', listener: () => void): unknown }): void {
+    this.#paused = true;
+    this.#ws.pause();
+    socket.once('drain', () => {
+      this.#paused = false;
+      if (this.#ws.readyState === this.#ws.OPEN) this.#ws.resume();
+    });
   }
 
   close(code: number, reason: string): void {
@@ -89,7 +106,7 @@ export class WebSocketTransport {
   }
 
   #accept(ws: WebSocket): void {
-    const connection = new Connection(this.#ctx, new WebSocketSink(ws));
+    const connection = new Connection(this.#ctx, new WebSocketSink(ws, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4)));
     this.#connectionOf.set(ws, connection);
     this.#track(1);
     this.#alive.add(ws);
