@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connectSse, SSE_EVENTS } from '../public/sse.js';
+import { SSE_EVENTS } from '../public/contract.js';
+import { connectSse } from '../public/sse.js';
 
 type Listener = (ev: { data?: string; lastEventId?: string }) => void;
 

@@ -1,5 +1,5 @@
 import nunjucks from 'nunjucks';
-import { ROOT_ATTR } from './constants';
+import { ROOT_ATTR } from './contract';
 import { TAG_ATTR } from './html';
 
 /**

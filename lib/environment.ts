@@ -1,9 +1,12 @@
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { escapeHtml } from './html';
-import { metaAttrFor } from './page-metadata';
+import { FLASH_CONTAINER_ID, flashElement, metaAttrFor } from './contract';
 
-/** Folder of the built-in templates (`djust/layout.njk`, `djust/error.njk`). */
+/**
+ * Folder of the built-in templates (`djust/head.njk`, `djust/flash.njk`, `djust/error.njk`): at
+ * the package root, beside lib/ and dist/, so the same path works from the sources and the build.
+ */
 export const BUILTIN_VIEWS = path.resolve(__dirname, '..', 'views');
 
 /** Context key the djust tags read; not meant for templates. */
@@ -37,32 +40,130 @@ function simpleTag(name: string, run: (ctx: Record<string, unknown>) => string):
   };
 }
 
+/** Template `{% djust_head %}` renders; an app overrides it with djust/head.njk in its views folder. */
+export const HEAD_TEMPLATE = 'djust/head.njk';
+/** Template `{% djust_flash %}` renders (overridable the same way). */
+export const FLASH_TEMPLATE = 'djust/flash.njk';
+/** Template of the development error page (overridable the same way). */
+export const ERROR_TEMPLATE = 'djust/error.njk';
+
+/** An environment prepared here: the loader of the built-in templates, added after the app's. */
+type Prepared = nunjucks.Environment & { __djustBuiltin?: nunjucks.FileSystemLoader & { cache: Record<string, nunjucks.Template> } };
+
+let builtinEnv: nunjucks.Environment | null = null;
+
+/** An environment over the built-in templates only, for rendering them outside an app. */
+function builtinEnvironment(): nunjucks.Environment {
+  return (builtinEnv ??= prepareEnvironment(new nunjucks.Environment([], { autoescape: true })));
+}
+
+/**
+ * The compiled template `name`: the app's if one of its loaders has it, else the built-in one.
+ * Cached by the loader that found it, so a tag costs a cache lookup and the render.
+ */
+function djustTemplate(env: nunjucks.Environment, name: string): nunjucks.Template {
+  try {
+    return env.getTemplate(name);
+  } catch (err) {
+    // A loader that throws for a name it lacks (nunjucks's own return null) hides the built-in
+    // loader behind it: load the built-in template directly, into that loader's cache.
+    const builtin = (env as Prepared).__djustBuiltin;
+    const source = builtin?.getSource(name);
+    if (!builtin || !source) throw err;
+    const template = new nunjucks.Template(source.src, env, source.path);
+    builtin.cache[name] = template;
+    return template;
+  }
+}
+
 /**
  * What `{% djust_head %}` renders: `<title>` (omitted when there is none), every meta tag
  * with the client's name/property rule, and every `<link rel>`, escaped — exactly what live
- * updates would set, so crawlers and first paint see the same head.
+ * updates would set, so crawlers and first paint see the same head. Renders djust/head.njk
+ * of `env` (the app's override if it has one).
+ *
+ * @example
+ * renderHead('Mug', { 'og:image': '/mug.png' }, { canonical: '/store?product=mug' });
+ * // '<title>Mug</title>\n<meta property="og:image" content="/mug.png">\n<link rel="canonical" href="/store?product=mug">'
  */
-export function renderHead(title: string | undefined, meta: Record<string, string>, links: Record<string, string> = {}): string {
-  const out: string[] = title === undefined ? [] : [`<title>${escapeHtml(title)}</title>`];
-  for (const [name, content] of Object.entries(meta)) {
-    out.push(`<meta ${metaAttrFor(name)}="${escapeHtml(name)}" content="${escapeHtml(content)}">`);
-  }
-  for (const [rel, href] of Object.entries(links)) out.push(`<link rel="${escapeHtml(rel)}" href="${escapeHtml(href)}">`);
-  return out.join('\n');
+export function renderHead(
+  title: string | undefined,
+  meta: Record<string, string>,
+  links: Record<string, string> = {},
+  env: nunjucks.Environment = builtinEnvironment(),
+): string {
+  return djustTemplate(env, HEAD_TEMPLATE).render({
+    title,
+    meta: Object.entries(meta).map(([name, content]) => ({ attr: metaAttrFor(name), name, content })),
+    links: Object.entries(links).map(([rel, href]) => ({ rel, href })),
+  });
 }
 
-/** The flash container with the messages shown now; the client keeps the same structure. */
-export function renderFlash(flash: Record<string, string>): string {
-  let out = '<div id="dj-flash-container">';
-  for (const [level, message] of Object.entries(flash)) {
-    out += `<div class="dj-flash dj-flash-${escapeHtml(level)}" role="alert" data-level="${escapeHtml(level)}">${escapeHtml(message)}</div>`;
-  }
-  return `${out}</div>`;
+/**
+ * The flash container with the messages shown now (level → message), as djust/flash.njk of
+ * `env` renders it; each message is the element the client builds for a live one.
+ *
+ * @example
+ * renderFlash({ info: 'Saved' });
+ * // '<div id="dj-flash-container"><div class="dj-flash dj-flash-info" role="alert" data-level="info">Saved</div></div>'
+ */
+export function renderFlash(flash: Record<string, string>, env: nunjucks.Environment = builtinEnvironment()): string {
+  return djustTemplate(env, FLASH_TEMPLATE).render({
+    container_id: FLASH_CONTAINER_ID,
+    messages: Object.entries(flash).map(([level, message]) => ({ level, message, ...flashElement(level, message) })),
+  });
 }
 
-/** Registers the djust tags on an environment (idempotent) and makes the built-in templates loadable. */
+/** What the development error page shows about one error of the `cause` chain. */
+function describeError(error: unknown): { heading: string; message: string; stack: string } {
+  if (!(error instanceof Error)) return { heading: 'Thrown value', message: String(error), stack: '' };
+  const code = (error as { code?: unknown }).code;
+  return { heading: typeof code === 'string' ? `${error.name} [${code}]` : error.name, message: error.message, stack: error.stack ?? '' };
+}
+
+/** What failed, for {@link renderErrorPage}. */
+export interface ErrorPageInfo {
+  error: unknown;
+  /** The view class's name. */
+  viewName?: string;
+  /** The view's template. */
+  template?: string;
+  /** The URL requested. */
+  url?: string;
+}
+
+/**
+ * The page a live route shows when its HTTP render fails in development (NODE_ENV=development
+ * only: it shows the stack): the error's name, code and message, the view, template and URL,
+ * the stack and the `cause` chain, all escaped. Renders djust/error.njk of `env` (the app's
+ * override if it has one); if that template fails too, a plain page says so.
+ *
+ * @example
+ * if (process.env.NODE_ENV === 'development') {
+ *   res.status(500).type('html').send(renderErrorPage(env, { error, viewName: 'StoreView', template: 'store.njk', url: req.originalUrl }));
+ * }
+ */
+export function renderErrorPage(env: nunjucks.Environment, { error, viewName, template, url }: ErrorPageInfo): string {
+  const causes: ReturnType<typeof describeError>[] = [];
+  for (let cause = error instanceof Error ? error.cause : undefined; cause !== undefined && causes.length < 5; ) {
+    causes.push(describeError(cause));
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  const context = { ...describeError(error), view: viewName, template, url, causes };
+  try {
+    return djustTemplate(env, ERROR_TEMPLATE).render(context);
+  } catch (templateError) {
+    const text = [context.heading, context.message, viewName, template, url, context.stack, `(${ERROR_TEMPLATE} failed too: ${describeError(templateError).message})`];
+    return `<!doctype html><meta charset="utf-8"><title>Error</title><pre>${escapeHtml(text.filter(Boolean).join('\n\n'))}</pre>`;
+  }
+}
+
+/**
+ * Registers the djust tags on an environment (idempotent) and adds the built-in templates
+ * after its own loaders, so a same-named template of the app (djust/flash.njk…) wins.
+ */
 export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environment {
-  const marked = env as nunjucks.Environment & { __djustReady?: boolean; loaders?: unknown[] };
+  const marked = env as Prepared & { __djustReady?: boolean; loaders?: unknown[] };
   if (marked.__djustReady) return env;
   env.addExtension('DjustScripts', simpleTag('djust_scripts', (ctx) => {
     const hooks = ctx[HOOKS_KEY] as PageHooks | undefined;
@@ -75,15 +176,18 @@ export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environm
       ctx.page_title as string | undefined,
       (ctx.page_meta as Record<string, string> | undefined) ?? {},
       (ctx.page_links as Record<string, string> | undefined) ?? {},
+      env,
     ),
   ));
+  // The compiled template stays in its loader's cache (unless the environment has noCache).
   env.addExtension('DjustFlash', simpleTag('djust_flash', (ctx) =>
-    renderFlash((ctx.flash as Record<string, string> | undefined) ?? {}),
+    renderFlash((ctx.flash as Record<string, string> | undefined) ?? {}, env),
   ));
   if (Array.isArray(marked.loaders)) {
     // Environment.init gives each loader its template cache; a loader added later needs one too.
     const builtin = Object.assign(new nunjucks.FileSystemLoader(BUILTIN_VIEWS), { cache: {} });
     marked.loaders.push(builtin);
+    marked.__djustBuiltin = builtin;
   }
   marked.__djustReady = true;
   return env;

@@ -1,5 +1,5 @@
 import { Parser } from 'htmlparser2';
-import { ROOT_ATTR } from './constants';
+import { ROOT_ATTR } from './contract';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

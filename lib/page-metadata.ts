@@ -1,4 +1,4 @@
-import { META_NAME_RE, PROPERTY_META_PREFIXES, REFUSED_META_NAMES } from './constants';
+import { RESOURCE_REL_RE } from './contract';
 import { DjustError } from './errors';
 import type { PageMetadataMessage } from './protocol';
 
@@ -9,11 +9,15 @@ export type LinkInput = Record<string, string | null | undefined>;
 /** Turns the title a view set into the one the document shows (title templates). */
 export type TitleFormatter = (title: string | undefined) => string | undefined;
 
-/**
- * Rels `pageLinks` refuses: stylesheets and resource hints load resources into the page;
- * they belong in the template. The client never snapshots or removes these either.
- */
-export const RESOURCE_REL_RE = /stylesheet|preload|prefetch|preconnect|prerender/i;
+/** The meta attribute and resource-rel rules are shared with the client (contract.ts). */
+export { metaAttrFor, RESOURCE_REL_RE } from './contract';
+
+/** Meta names (and link rels): letters, digits and `_ . : -`, 1–128 characters. */
+const META_NAME_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** Names that match META_NAME_RE but would change how the document is interpreted. */
+const REFUSED_META_NAMES: ReadonlySet<string> = new Set(['http-equiv', 'charset']);
+
 /** Rels whose href may be a `data:image/…` URL. */
 const ICON_REL_RE = /^(?:[a-z-]+-)?icon$/;
 const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):/;
@@ -68,11 +72,6 @@ export function assertLinkHref(rel: string, href: string): void {
   if (scheme === undefined || scheme === 'http' || scheme === 'https') return;
   if (scheme === 'data' && ICON_REL_RE.test(rel) && DATA_IMAGE_RE.test(href)) return;
   throw refuse('only http(s), protocol-relative, root-relative and relative URLs are allowed (data:image/… only for icon rels); javascript:, vbscript:, data: and other schemes are refused');
-}
-
-/** `property` for `og:*` / `twitter:*` names, else `name` — the rule the client uses too. */
-export function metaAttrFor(name: string): 'property' | 'name' {
-  return PROPERTY_META_PREFIXES.some((prefix) => name.startsWith(prefix)) ? 'property' : 'name';
 }
 
 function checkRecord(input: unknown, what: string, example: string): asserts input is Record<string, unknown> {

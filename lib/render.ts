@@ -1,5 +1,5 @@
 import type nunjucks from 'nunjucks';
-import { ROOT_ATTR } from './constants';
+import { ROOT_ATTR } from './contract';
 import { DjustError } from './errors';
 import { candidatePlans, type BlockPlan, type Wrapper } from './block-render';
 import { findRegion, findRegionAgain, ownCopy, type RegionBounds } from './html';

@@ -7,9 +7,8 @@ import { applyPatch } from './patch.js';
 import { connectWebSocket } from './socket.js';
 import { connectSse } from './sse.js';
 import { bindEvents } from './events.js';
-import {
-  BACKOFF_MS, CONNECTED_CLASS, DISCONNECTED_CLASS, MAX_PENDING_EVENTS, RELOAD_CODES, ROOT_ATTR,
-} from './constants.js';
+import { BACKOFF_MS, CONNECTED_CLASS, DISCONNECTED_CLASS, MAX_PENDING_EVENTS } from './constants.js';
+import { RELOAD_CODES, ROOT_ATTR } from './contract.js';
 
 /** @typedef {import('./socket.js').Transport} Transport */
 /** @typedef {import('./sse.js').Handlers} TransportHandlers */

@@ -1,5 +1,5 @@
 // @ts-check
-import { FLASH_CONTAINER_ID } from './constants.js';
+import { FLASH_CONTAINER_ID, flashElement } from './contract.js';
 
 /**
  * @typedef {{ type: 'flash', action: 'put', level: string, message: string }
@@ -28,11 +28,10 @@ export function applyFlash(doc, msg) {
   if (msg.action !== 'put' || typeof msg.level !== 'string' || typeof msg.message !== 'string') return;
   let el = items.find((item) => item.dataset.level === msg.level);
   if (!el) {
-    el = doc.createElement('div');
-    el.className = `dj-flash dj-flash-${msg.level}`;
-    el.setAttribute('role', 'alert');
-    el.dataset.level = msg.level;
-    box.appendChild(el);
+    // A new level's element, as the server renders it (flashElement, shared with the server).
+    const { tag, attrs } = flashElement(msg.level, msg.message);
+    el = box.appendChild(doc.createElement(tag));
+    for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
   }
   el.textContent = msg.message;
 }

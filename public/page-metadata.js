@@ -1,11 +1,10 @@
 // @ts-check
 // page_metadata → <head>: synchronous (no rAF: background tabs too), text only. README "Managing the document head".
+import { metaAttrFor, RESOURCE_REL_RE } from './contract.js';
 
 /** @typedef {{ type?: string, action: string, value?: string, name?: string, content?: string, rel?: string, href?: string, remove?: boolean }} PageMetadataMessage */
 /** @typedef {{ t: string, h: Record<string, string> }} HeadSnapshot  title; "m name"/"l rel" → content/href */
 
-/** @param {string} name */
-export const metaAttrFor = (name) => (/^(og|twitter):/.test(name) ? 'property' : 'name');
 
 /** Head meta (by name= or property=) and links (by rel; never stylesheets, resource hints) with their keys. @param {Document} doc */
 function tags(doc) {
@@ -14,7 +13,7 @@ function tags(doc) {
   for (const el of doc.head.querySelectorAll('meta,link')) {
     const meta = el.localName == 'meta';
     const id = meta ? el.getAttribute('name') ?? el.getAttribute('property') : el.getAttribute('rel')?.trim().toLowerCase().split(/\s+/).join(' ');
-    if (id && (meta || !/stylesheet|preload|prefetch|preconnect|prerender/i.test(id))) out.push([el, (meta ? 'm ' : 'l ') + id]);
+    if (id && (meta || !RESOURCE_REL_RE.test(id))) out.push([el, (meta ? 'm ' : 'l ') + id]);
   }
   return out;
 }

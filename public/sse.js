@@ -1,10 +1,7 @@
 // @ts-check
-import { RELOAD_CODES } from './constants.js';
+import { RELOAD_CODES, SSE_EVENTS } from './contract.js';
 
 /** @typedef {import('./socket.js').TransportHandlers & { onLive?: (live: boolean) => void }} Handlers */
-
-/** The `event:` names of the stream: every server message type. */
-export const SSE_EVENTS = ['mounted', 'patch', 'reply', 'navigate', 'page_metadata', 'flash', 'error', 'pong'];
 
 /**
  * SSE transport (DESIGN §5). `send(mount)` opens the stream (its GET mounts the view); other
