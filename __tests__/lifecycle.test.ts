@@ -211,3 +211,34 @@ describe('the HTTP render', () => {
     await live.close();
   });
 });
+
+describe('the HTTP render in development', () => {
+  class Broken extends LiveView {
+    static template = 'counter.njk';
+    mount() {
+      throw new Error('no <database> today');
+    }
+  }
+
+  it('answers a failed render with the escaped error page naming the view, and logs it', async () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'development';
+    const errors: string[] = [];
+    const live = djustLite({ views: FIXTURE_VIEWS, logger: { ...silent, error: (m) => errors.push(m) } });
+    try {
+      live.route('/broken', Broken);
+      const app = express();
+      app.use(live);
+      const res = await request(app).get('/broken?x=1');
+      expect(res.status).toBe(500);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.text).toContain('no &lt;database&gt; today');
+      expect(res.text).toContain('Broken');
+      expect(res.text).not.toContain('<database>');
+      expect(errors).toEqual(['djust-lite: Broken: the HTTP render of /broken?x=1 failed']);
+    } finally {
+      process.env.NODE_ENV = previous;
+      await live.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BUNDLE_NAME } from './assets';
 import type { DispatcherContext } from './dispatcher';
+import { renderErrorPage } from './environment';
 import { escapeHtml } from './html';
 import { ViewLifecycle, type RouteEntry } from './lifecycle';
 import { templateContext, viewInternals } from './live-view';
@@ -33,9 +34,24 @@ export class PageRender {
   /**
    * Answers a GET of `entry`'s route with the page, or a redirect when a pushPatch during the
    * render moved it to another URL. The view unmounts when the response is done, whether the
-   * render succeeded or threw (the error goes on to the caller, then Express's `next(err)`).
+   * render succeeded or threw. A failure goes on to Express's `next(err)`; in development
+   * (NODE_ENV=development) it is logged and answered with the djust/error.njk page instead.
    */
   async render(entry: RouteEntry, req: RouteRequest, res: ServerResponse): Promise<void> {
+    try {
+      await this.#render(entry, req, res);
+    } catch (error) {
+      if (process.env.NODE_ENV !== 'development' || res.headersSent) throw error;
+      this.#ctx.options.logger.error(`djust-lite: ${entry.name}: the HTTP render of ${req.originalUrl ?? req.url ?? entry.route} failed`, error);
+      const html = renderErrorPage(this.#ctx.renderer.env, { error, viewName: entry.name, template: entry.template, url: req.originalUrl ?? req.url ?? entry.route });
+      res.statusCode = 500;
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(html);
+    }
+  }
+
+  async #render(entry: RouteEntry, req: RouteRequest, res: ServerResponse): Promise<void> {
     const { options, signer, renderer } = this.#ctx;
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.params ?? {})) params[key] = Array.isArray(value) ? value.join('/') : value;

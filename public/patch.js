@@ -1,5 +1,5 @@
 // @ts-check
-// Region patches (lib/diff/FORMAT.md). Keeps the focused field (focus, caret, typed value)
+// Region patches (docs/diff-format.md). Keeps the focused field (focus, caret, typed value)
 // and the children of dj-update="ignore"; server text goes in as text, attributes or <template> HTML.
 
 const IGNORE = '[dj-update="ignore"]';

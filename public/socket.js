@@ -14,7 +14,7 @@ import { PING_MS } from './constants.js';
  */
 
 /**
- * Opens a WebSocket to `${prefix}/ws`. Frames are JSON envelopes (DESIGN §4).
+ * Opens a WebSocket to `${prefix}/ws`. Frames are JSON envelopes (docs/protocol.md).
  * @param {string} prefix @param {TransportHandlers} handlers @returns {Transport}
  */
 export function connectWebSocket(prefix, handlers) {

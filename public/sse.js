@@ -4,7 +4,7 @@ import { RELOAD_CODES, SSE_EVENTS } from './contract.js';
 /** @typedef {import('./socket.js').TransportHandlers & { onLive?: (live: boolean) => void }} Handlers */
 
 /**
- * SSE transport (DESIGN §5). `send(mount)` opens the stream (its GET mounts the view); other
+ * SSE transport (docs/protocol.md). `send(mount)` opens the stream (its GET mounts the view); other
  * messages are POSTed in order. EventSource resumes a dropped stream with Last-Event-ID; if
  * it gives up we reopen with `lastEventId` (3 tries). `onLive` reports drop and resume; a
  * session the server lost (`resume_gap`) closes the transport, so the client mounts afresh.
