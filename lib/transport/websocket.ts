@@ -45,7 +45,9 @@ class WebSocketSink implements Sink {
 
   close(code: number, reason: string): void {
     const ws = this.#ws;
-    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
+    if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return;
+    if (this.#paused) ws.resume(); // the closing handshake needs the peer's close frame read
+    ws.close(code, reason.slice(0, 120));
   }
 
   bufferedBytes(): number {
