@@ -1,4 +1,4 @@
-// Over 300 lines on purpose: the options table (one row per option: default, check, README
+// Over 300 lines on purpose: the options table (one row per option: default, check, docs
 // line) sits with the typed interface IDEs read and the one function that applies both.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -86,10 +86,10 @@ export type OptionCheck<T = unknown> =
 export interface OptionSpec<T> {
   /** Used when the option is left out (`undefined`: none). */
   default: T | undefined;
-  /** How the README shows the default when it is not a plain value (`'24 h'`). */
+  /** How docs/options.md shows the default when it is not a plain value (`'24 h'`). */
   shownDefault?: string;
   check: OptionCheck<T>;
-  /** One line for the README's options table. */
+  /** One line for the options table in docs/options.md. */
   doc: string;
 }
 
@@ -108,10 +108,10 @@ const isSecret = (value: unknown): boolean => typeof value === 'string' && value
 const isOptionalFunction = (value: unknown): boolean => value === undefined || typeof value === 'function';
 
 /**
- * Every option of `djustLite()`: its default, its check and its README line. Defaults,
- * validation, the unknown-option check and the README's options table all come from here;
+ * Every option of `djustLite()`: its default, its check and its docs/options.md line. Defaults,
+ * validation, the unknown-option check and the table in docs/options.md all come from here;
  * `satisfies` ties it to `DjustLiteOptions`, so an option added to one and not the other
- * fails typecheck. After editing a `doc` or default, regenerate the README's table:
+ * fails typecheck. After editing a `doc` or default, regenerate the table in docs/options.md:
  * `npx ts-node --transpile-only __tests__/helpers/options-table.ts`.
  *
  * @example
@@ -177,7 +177,7 @@ export const OPTIONS = {
   announceTitle: {
     default: true,
     check: { type: 'boolean' },
-    doc: 'announce title changes in an `aria-live` region ([Screen readers](#screen-readers))',
+    doc: 'announce title changes in an `aria-live` region ([Screen readers](head.md#screen-readers))',
   },
   tokenTtlMs: {
     default: 24 * 60 * 60 * 1000,
