@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { fetchPage } from '../lib/testing/page';
 import { startApp, WsClient, type TestApp } from './helpers/server';
-import { counterRoutes, post, send, sessionId, SseStream, streamPath } from './sse-support';
+import { counterRoutes, post, send, sessionId, SseStream, streamPath, tokenHeaders } from './sse-support';
 
 const opened: SseStream[] = [];
 const apps: TestApp[] = [];
@@ -89,7 +89,7 @@ describe('SSE refusals', () => {
     // No Content-Length: counted while it arrives.
     const streamed = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${a.base}/djust/sse/${other.session}/message`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, agent: false,
+        method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...tokenHeaders(other.session) }, agent: false,
       }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -105,10 +105,11 @@ describe('SSE refusals', () => {
 
   it('404 for a POST to a session with no live Connection (DELETE is idempotent: 204)', async () => {
     const a = await app();
-    const answer = await post(a.base, sessionId(), { type: 'event', ref: 1, event: 'inc' });
+    const { token } = await fetchPage(a.base, '/counter');
+    const answer = await post(a.base, sessionId(), { type: 'event', ref: 1, event: 'inc' }, { 'x-djust-token': token });
     expect(answer.status).toBe(404);
     expect(answer.body).toMatch(/^Not Found: no live SSE session "test-session-/);
-    expect((await send(a.base, `/djust/sse/${sessionId()}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await send(a.base, `/djust/sse/${sessionId()}`, { method: 'DELETE', headers: { 'x-djust-token': token } })).status).toBe(204);
   });
 
   it('400 for a malformed session id, and for a stream without a token', async () => {
@@ -152,7 +153,7 @@ describe('SSE refusals', () => {
     await other.check();
   });
 
-  it('429 past maxSessionsPerClient, naming the option; the sessions already open carry on', async () => {
+  it('429 past maxSessionsPerClient (the alias of maxConnectionsPerClient), naming the option; the sessions already open carry on', async () => {
     const a = await app({ maxSessionsPerClient: 2 });
     const first = await bystander(a);
     await bystander(a);
@@ -160,10 +161,10 @@ describe('SSE refusals', () => {
     const third = await open(a.base, streamPath(sessionId(), token));
     expect(third.status).toBe(429);
     await third.waitForEnd();
-    expect(third.raw).toBe('Too Many Requests: this client already has 2 live SSE sessions (option maxSessionsPerClient).\n');
+    expect(third.raw).toBe('Too Many Requests: this client address already has 2 live connections, WebSocket and SSE together (option maxConnectionsPerClient).\n');
     await first.check();
     // A session that ends frees its place.
-    expect((await send(a.base, `/djust/sse/${first.session}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await send(a.base, `/djust/sse/${first.session}`, { method: 'DELETE', headers: tokenHeaders(first.session) })).status).toBe(204);
     const fourth = await open(a.base, streamPath(sessionId(), token));
     expect(fourth.status).toBe(200);
   });

@@ -5,7 +5,7 @@
 import { TokenSigner } from '../lib/token';
 import { fetchPage } from '../lib/testing/page';
 import { startApp, type TestApp } from './helpers/server';
-import { CounterView, counterRoutes, post, send, sessionId, SseStream, streamPath, type Msg } from './sse-support';
+import { CounterView, counterRoutes, post, send, sessionId, SseStream, streamPath, tokenHeaders, type Msg } from './sse-support';
 
 const SECRET = 'sse-test-secret-0123456789abcdef0123456789';
 let app: TestApp;
@@ -294,11 +294,11 @@ describe('SSE transport', () => {
 
     it('DELETE ends the session now: 204, the view unmounts, the stream ends; again: 204', async () => {
       const { session, stream } = await mounted();
-      const answer = await send(app.base, `/djust/sse/${session}`, { method: 'DELETE' });
+      const answer = await send(app.base, `/djust/sse/${session}`, { method: 'DELETE', headers: tokenHeaders(session) });
       expect(answer.status).toBe(204);
       expect(CounterView.unmounted.has(session)).toBe(true);
       await stream.waitForEnd();
-      expect((await send(app.base, `/djust/sse/${session}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await send(app.base, `/djust/sse/${session}`, { method: 'DELETE', headers: tokenHeaders(session) })).status).toBe(204);
       expect((await post(app.base, session, { type: 'ping' })).status).toBe(404);
     });
 

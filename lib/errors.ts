@@ -18,7 +18,8 @@ export type WireErrorCode =
   | 'invalid_flash'
   | 'rate_limited'
   | 'queue_full'
-  | 'resume_gap';
+  | 'resume_gap'
+  | 'mount_timeout';
 
 /**
  * Codes for errors thrown to the developer (options, API misuse, `liveTest`). Every such error
