@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { fetchPage } from '../lib/testing/page';
 import { TokenSigner } from '../lib/token';
+import { startApp, WsClient, type TestApp } from './helpers/server';
+import { counterRoutes, sessionId, SseStream, streamPath } from './sse-support';
 
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
@@ -84,5 +87,32 @@ describe('TokenSigner', () => {
       const mac = createHmac('sha256', A).update(body).digest('base64url');
       expect(signer.verify(`${body}.${mac}`, 1_000)).toMatchObject({ ok: false, code: 'token_expired' });
     });
+  });
+});
+
+describe('tampered token spellings on a live server', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startApp(counterRoutes, { logger: { warn: jest.fn(), error: jest.fn() } });
+  });
+  afterAll(() => app.close());
+
+  it.each(['!!', '==', '*'])('a WebSocket mount with %j appended to the signature gets bad_token and close 1008; a neighbour goes on', async (extra) => {
+    const neighbour = await WsClient.mount(app.base, '/counter');
+    const { token } = await fetchPage(app.base, '/counter');
+    const ws = await WsClient.open(app.base);
+    ws.send({ type: 'mount', token: `${token}${extra}` });
+    expect(await ws.waitForClose()).toBe(1008);
+    expect(ws.messages).toEqual([expect.objectContaining({ type: 'error', code: 'bad_token', ref: null })]);
+    neighbour.send({ type: 'event', ref: 1, event: 'inc' });
+    expect((await neighbour.eventResult(1))[0]).toMatchObject({ type: 'patch', ref: 1 });
+    await neighbour.close();
+  });
+
+  it('an SSE stream opened with "==" appended gets bad_token and ends', async () => {
+    const { token } = await fetchPage(app.base, '/counter');
+    const stream = await SseStream.open(app.base, streamPath(sessionId(), `${token}==`));
+    await stream.waitForEnd();
+    expect(stream.messages).toEqual([expect.objectContaining({ type: 'error', code: 'bad_token' })]);
   });
 });
