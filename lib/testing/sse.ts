@@ -101,6 +101,9 @@ export function sseMessageUrl(base: string, prefix: string, session: string): st
 /**
  * The header that binds a POST or DELETE to its session: the token the stream was opened with
  * (`TOKEN_HEADER` in lib/transport/sse.ts; a test keeps the two and public/sse.js in step).
+ *
+ * @example
+ * await request(sseSessionUrl(base, '/djust', session), { method: 'DELETE', headers: sseTokenHeaders(page.token) });
  */
 export function sseTokenHeaders(token: string): Record<string, string> {
   return { 'x-djust-token': token };

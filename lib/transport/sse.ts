@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
+import { clearInterval, clearTimeout, setInterval } from 'node:timers';
 import type { ClientAddresses } from '../client-address';
 import { Connection, type DispatcherContext } from '../dispatcher';
 import { originAllowed } from '../origin';
 import type { ConnectionLimits } from './connection-limits';
 import { startMountDeadline } from './mount-deadline';
+import { readBody } from './read-body';
 import { SseSession, writeResumeGap, type SessionHost } from './sse-session';
 
 /** Session ids: what `crypto.randomUUID()` gives, or any 8–128 URL-safe characters. */
@@ -28,47 +29,6 @@ const ACCEPTED_HEADERS = ['Content-Length', '0', 'Cache-Control', 'no-store'];
 
 const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const;
 
-/** A POST body as read: its text, or why there is none. */
-type Body = { ok: true; text: string } | { ok: false; why: 'too_large' | 'timeout' | 'aborted' };
-
-function ignore(): void {}
-
-/**
- * Reads a request body as UTF-8, counting bytes as they arrive: `too_large` as soon as it
- * passes `limit` (the rest is discarded, never buffered), `timeout` when it has not ended
- * `timeoutMs` after the call, `aborted` when the client goes away first. Never rejects. A body
- * an earlier middleware already parsed (e.g. `express.json()`) is re-serialised.
- */
-function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Body> {
-  const parsed = (req as { body?: unknown }).body;
-  if (req.readableEnded && parsed !== undefined) {
-    const text = typeof parsed === 'string' ? parsed : Buffer.isBuffer(parsed) ? parsed.toString('utf8') : JSON.stringify(parsed);
-    return Promise.resolve(Buffer.byteLength(text) > limit ? { ok: false, why: 'too_large' } : { ok: true, text });
-  }
-  if (Number(req.headers['content-length']) > limit) return Promise.resolve({ ok: false, why: 'too_large' });
-  req.on('error', ignore); // an abort after we stopped listening must not become an uncaught 'error'
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (body: Body) => {
-      clearTimeout(timer);
-      req.off('data', onData).off('end', onEnd).off('close', onClose);
-      resolve(body);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      req.resume(); // discard the rest; the 413 closes the connection
-      finish({ ok: false, why: 'too_large' });
-    };
-    const onEnd = () => finish({ ok: true, text: Buffer.concat(chunks).toString('utf8') });
-    // 'close' before 'end': the client went away mid-body ('error' "aborted" comes with it).
-    const onClose = () => finish({ ok: false, why: 'aborted' });
-    const timer = setTimeout(() => finish({ ok: false, why: 'timeout' }), timeoutMs);
-    req.on('data', onData).once('end', onEnd).once('close', onClose);
-  });
-}
-
 /** The request's path without its query (which may hold the token): what a log line shows. */
 function pathOf(req: IncomingMessage): string {
   return (req.url ?? '').split('?', 1)[0] as string;
@@ -90,7 +50,10 @@ function isJson(req: IncomingMessage): boolean {
  * - `POST /:session/message` takes one JSON envelope (docs/protocol.md) and answers 202; results go to the stream;
  * - `DELETE /:session` ends the session now (the view unmounts) and answers 204 (also when it
  *   had already ended).
- * Each session is a Connection whose Sink is the session (see sse-session.ts).
+ * POST and DELETE carry the stream's token in `X-Djust-Token` (403 otherwise). A session counts
+ * against the connection limits (per client address too) until it ends, and ends with
+ * `mount_timeout` if its view has not mounted within `mountTimeoutMs`. Every refusal goes
+ * through `#refuse`. Each session is a Connection whose Sink is the session (see sse-session.ts).
  */
 export class SseTransport {
   readonly #ctx: DispatcherContext;
