@@ -46,6 +46,11 @@ export function clientAddress(req: IncomingMessage, trust: TrustFunction = TRUST
 export class ClientAddresses {
   #app: ExpressApp | null = null;
 
+  /** Whether an app is known (its `trust proxy` setting applies). */
+  get known(): boolean {
+    return this.#app !== null;
+  }
+
   /** Remembers `candidate` if it is an Express app and none is known yet. */
   learnFrom(candidate: unknown): void {
     if (this.#app === null && isExpressApp(candidate)) this.#app = candidate;

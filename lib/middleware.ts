@@ -119,7 +119,8 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   };
   live.attach = (server) => {
     if (!(server instanceof NetServer)) throw invalidArgument('attach(server)', 'server', 'an http.Server or https.Server (what app.listen() returns)', server);
-    for (const listener of server.listeners('request')) addresses.learnFrom(listener);
+    // The middleware calls attach() on every request: look for the app once.
+    if (!addresses.known) for (const listener of server.listeners('request')) addresses.learnFrom(listener);
     servers.attach(server);
     return live;
   };
