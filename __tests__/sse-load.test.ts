@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { fetchPage } from '../lib/testing/page';
 import { startApp, type TestApp } from './helpers/server';
-import { counterRoutes, sessionId, SseStream, streamPath } from './sse-support';
+import { counterRoutes, sessionId, SseStream, streamPath, tokenHeaders } from './sse-support';
 
 const SESSIONS = 100;
 const EVENTS = 20;
@@ -15,7 +15,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const streams: SseStream[] = [];
 
 beforeAll(async () => {
-  app = await startApp(counterRoutes, { maxSessionsPerClient: SESSIONS, sseLingerMs: 200 });
+  app = await startApp(counterRoutes, { maxConnectionsPerClient: SESSIONS, sseLingerMs: 200 });
 });
 afterAll(async () => {
   for (const stream of streams) stream.close();
@@ -27,7 +27,7 @@ function postEvent(session: string, ref: number, tag: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ type: 'event', ref, event: 'inc', params: { tag } });
     const req = http.request(`${app.base}/djust/sse/${session}/message`, {
-      method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...tokenHeaders(session) },
     }, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode ?? 0));
