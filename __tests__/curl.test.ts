@@ -110,6 +110,7 @@ describe('docs/debugging.md "Debug with curl"', () => {
     expect(stream).toMatch(/^TOKEN=\$\(curl -s localhost:3000\/inbox \| sed /);
     expect(stream).toMatch(/curl -N "localhost:3000\/djust\/sse\/[\w-]+\?token=\$TOKEN"/);
     expect(postEvent).toMatch(/curl -i -X POST .*\/message/);
+    expect(postEvent).toMatch(/-H "X-Djust-Token: \$TOKEN"/);
     expect(resume).toMatch(/-H 'Last-Event-ID: 2'/);
   });
 
@@ -126,7 +127,7 @@ describe('docs/debugging.md "Debug with curl"', () => {
     expect(stream.output().startsWith('retry: 1000\n\nid: 1\nevent: mounted\ndata: {"type":"mounted","html":')).toBe(true);
 
     // Shell 2: the event.
-    const answer = await run(postBlock);
+    const answer = await run(postBlock, { TOKEN: token });
     expect(answer).toMatch(/^HTTP\/1\.1 202 Accepted\r\n/);
     await stream.until('"value":"Inbox (1)"}');
     await stream.until('\n: ping\n');
@@ -138,7 +139,7 @@ describe('docs/debugging.md "Debug with curl"', () => {
     // Ctrl-C in shell 1; another event from shell 2 while no stream is open.
     stop(stream.child);
     await new Promise((resolve) => stream.child.once('exit', resolve));
-    expect(await run(postBlock)).toMatch(/^HTTP\/1\.1 202 Accepted\r\n/);
+    expect(await run(postBlock, { TOKEN: token })).toMatch(/^HTTP\/1\.1 202 Accepted\r\n/);
 
     // Shell 1 again: resume after id 2.
     const resumed = background(resumeBlock, { TOKEN: token });

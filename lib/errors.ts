@@ -19,7 +19,8 @@ export type WireErrorCode =
   | 'rate_limited'
   | 'queue_full'
   | 'handler_timeout'
-  | 'resume_gap';
+  | 'resume_gap'
+  | 'mount_timeout';
 
 /**
  * Codes for errors thrown to the developer (options, API misuse, `liveTest`). Every such error

@@ -59,6 +59,12 @@ export interface DjustLiteOptions {
   handlerTimeoutMs?: number;
   /** Live connections in total. Default 10000, at least 1. */
   maxConnections?: number;
+  /** Live connections per client address, WebSocket and SSE together. Default 100, at least 1. */
+  maxConnectionsPerClient?: number;
+  /** A WebSocket or SSE stream that has not mounted within this many ms is closed (`mount_timeout`). Default 10000, at least 100. */
+  mountTimeoutMs?: number;
+  /** SSE: ms a POST body may take to arrive before the request is answered 408 and dropped. Default 10000, at least 100. */
+  bodyTimeoutMs?: number;
   /** WS ping / SSE heartbeat interval in ms. Default 30000, at least 100. */
   heartbeatMs?: number;
   /** Bytes queued to a slow client before it is disconnected. Default 4 MiB, at least 1024. */
@@ -69,7 +75,10 @@ export interface DjustLiteOptions {
   sseLingerMs?: number;
   /** SSE: the `retry:` value in ms. Default 1000, at least 0. */
   sseRetryMs?: number;
-  /** SSE: live sessions per client address. Default 100, at least 1. */
+  /**
+   * @deprecated Use `maxConnectionsPerClient`, which this is an alias of (it now counts
+   * WebSocket and SSE connections together). Giving both with different values throws.
+   */
   maxSessionsPerClient?: number;
   /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console` without debug lines. */
   logger?: Logger;
@@ -210,6 +219,21 @@ export const OPTIONS = {
     check: { type: 'number', min: 1 },
     doc: 'live connections in total, WebSocket and SSE (answers 429)',
   },
+  maxConnectionsPerClient: {
+    default: 100,
+    check: { type: 'number', min: 1 },
+    doc: "live connections per client address (`req.ip`: the app's `trust proxy` applies), WebSocket and SSE together (answers 429)",
+  },
+  mountTimeoutMs: {
+    default: 10_000,
+    check: { type: 'number', min: 100 },
+    doc: 'a WebSocket or SSE stream not mounted within this many ms gets `mount_timeout` and is closed (1008)',
+  },
+  bodyTimeoutMs: {
+    default: 10_000,
+    check: { type: 'number', min: 100 },
+    doc: 'SSE: ms a POST body may take to arrive before it is answered 408 and dropped',
+  },
   heartbeatMs: {
     default: 30_000,
     check: { type: 'number', min: 100 },
@@ -237,9 +261,9 @@ export const OPTIONS = {
     doc: 'SSE: the `retry:` value the stream announces, in ms',
   },
   maxSessionsPerClient: {
-    default: 100,
-    check: { type: 'number', min: 1 },
-    doc: 'SSE: live sessions one client address may hold',
+    default: undefined,
+    check: { type: 'custom', expected: 'a number of at least 1', valid: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 1 },
+    doc: 'deprecated alias of `maxConnectionsPerClient` (it now counts WebSocket and SSE together); giving both with different values throws',
   },
   logger: {
     default: undefined,
@@ -381,6 +405,12 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   const numbers = {} as Record<Numeric, number>;
   for (const name of Object.keys(OPTIONS) as Name[]) {
     if (OPTIONS[name].check.type === 'number') numbers[name as Numeric] = o[name as Numeric];
+  }
+  if (o.maxSessionsPerClient !== undefined) {
+    if (given.maxConnectionsPerClient !== undefined && given.maxConnectionsPerClient !== o.maxSessionsPerClient) {
+      throw optionError(`djustLite(): options "maxSessionsPerClient" (${o.maxSessionsPerClient}) and "maxConnectionsPerClient" (${String(given.maxConnectionsPerClient)}) disagree; "maxSessionsPerClient" is a deprecated alias, give only "maxConnectionsPerClient".`);
+    }
+    numbers.maxConnectionsPerClient = o.maxSessionsPerClient;
   }
 
   return {
