@@ -48,7 +48,7 @@ const last = () => opened.at(-1) as Scripted;
 const root = () => document.querySelector('[dj-root]') as HTMLElement;
 let client: LiveClient;
 
-function start(transport: 'auto' | 'websocket' | 'sse' = 'websocket', available: Partial<typeof transports> = transports) {
+function start(transport: 'auto' | 'websocket' | 'sse' = 'websocket', available: ConstructorParameters<typeof LiveClient>[2] = transports) {
   client = new LiveClient(document, { token: 't.t', prefix: '/djust', transport, announce: false }, available).start();
   return client;
 }
