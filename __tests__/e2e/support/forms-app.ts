@@ -51,7 +51,7 @@ export function createFormsApp(options: DjustLiteOptions = {}): { app: express.E
   });
   app.get('/app.css', (_req, res) => void res.type('css').send('.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; }\n[dj-root].dj-disconnected { opacity: .6; }\n'));
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
-  const live = djustLite({ views: FORMS_VIEWS, secret: 'djust-lite-e2e-forms-secret', ...options });
+  const live = djustLite({ views: FORMS_VIEWS, secret: 'djust-lite-e2e-forms-secret-not-for-production', ...options });
   live.route('/draft', DraftView);
   app.use(live);
   return { app, live };
