@@ -108,7 +108,10 @@ export class LiveClient {
   /** Sends an event, after those still queued (until mounted, or while MAX_UNACKED wait for answers). @param {string} event @param {Record<string, unknown>} params */
   pushEvent(event, params) {
     const message = { type: 'event', ref: ++this.ref, event, params };
-    if (this.pending.length >= MAX_PENDING_EVENTS) console.warn(`djust-lite: queue full, dropped "${this.pending.shift()?.event}"`);
+    if (this.pending.length >= MAX_PENDING_EVENTS) {
+      const dropped = this.pending.shift();
+      console.warn(`djust-lite: queue full, dropped "${dropped?.event}"`);
+    }
     this.pending.push(message);
     this.flush();
     return message.ref;
