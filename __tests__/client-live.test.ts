@@ -66,6 +66,30 @@ describe('LiveClient', () => {
     client.stop();
   });
 
+  it('loads another route every time the user navigates to one (unknown_route answering params), and stays running', async () => {
+    const client = await loadPage();
+    const root = document.querySelector('[dj-root]') as HTMLElement;
+    let reloads = 0;
+    client.reload = () => void (reloads += 1);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      client.start();
+      await waitFor(() => root.classList.contains('dj-connected'));
+      for (const url of ['/elsewhere', '/yet/another']) {
+        const before = reloads;
+        expect(client.pushParams(url, false)).toBe(true);
+        await waitFor(() => reloads === before + 1);
+      }
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite: unknown_route: /));
+      expect(client.stopped).toBe(false);
+      expect(client.unacked.size).toBe(0);
+      expect(root.classList.contains('dj-connected')).toBe(true);
+    } finally {
+      warn.mockRestore();
+      client.stop();
+    }
+  });
+
   it('reconnects and re-mounts after the socket drops', async () => {
     const client = await loadPage();
     const root = document.querySelector('[dj-root]') as HTMLElement;

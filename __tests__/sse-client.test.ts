@@ -64,14 +64,21 @@ interface FetchCall {
   url: string;
   init: { method?: string; body?: string; headers?: Record<string, string>; keepalive?: boolean };
   answer(status: number, text?: () => Promise<string>): void;
+  /** The request fails without an answer (network down, server restarting). */
+  fail(): void;
 }
 
 const calls: FetchCall[] = [];
 const realFetch = globalThis.fetch;
 
 function fakeFetch(url: string, init: FetchCall['init'] = {}): Promise<{ status: number; ok: boolean; text(): Promise<string> }> {
-  return new Promise((resolve) => {
-    calls.push({ url, init, answer: (status, text = async () => '') => resolve({ status, ok: status >= 200 && status < 300, text }) });
+  return new Promise((resolve, reject) => {
+    calls.push({
+      url,
+      init,
+      answer: (status, text = async () => '') => resolve({ status, ok: status >= 200 && status < 300, text }),
+      fail: () => reject(new TypeError('Failed to fetch')),
+    });
   });
 }
 
@@ -263,6 +270,89 @@ describe('public/sse.js', () => {
     await flush();
     transport.close();
     expect(calls[1]?.init).toMatchObject({ method: 'DELETE', headers: { 'x-djust-token': 'tok.en' } });
+  });
+
+  describe('a failed POST', () => {
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'queueMicrotask', 'nextTick'] }));
+    afterEach(() => jest.useRealTimers());
+
+    /** Lets the chain run, then moves the clock by `ms`. */
+    async function after(ms: number) {
+      await flush();
+      jest.advanceTimersByTime(ms);
+      await flush();
+    }
+
+    it.each([['a network error', (c: FetchCall) => c.fail()], ['503', (c: FetchCall) => c.answer(503)], ['429', (c: FetchCall) => c.answer(429)]])(
+      'is tried again after %s, with backoff (250 ms, 1 s, 3 s), and a later envelope waits for it', async (_, failure) => {
+        const { h, transport } = await connected();
+        transport.send({ type: 'event', ref: 1, event: 'a', params: {} });
+        transport.send({ type: 'event', ref: 2, event: 'b', params: {} });
+        await flush();
+        failure(calls[0] as FetchCall);
+        await after(249);
+        expect(calls).toHaveLength(1); // not yet, and ref 2 does not overtake
+        await after(1);
+        expect(calls.map((c) => JSON.parse(c.init.body as string).ref)).toEqual([1, 1]);
+        failure(calls[1] as FetchCall);
+        await after(1000);
+        expect(calls).toHaveLength(3);
+        (calls[2] as FetchCall).answer(202);
+        await flush();
+        expect(calls.map((c) => JSON.parse(c.init.body as string).ref)).toEqual([1, 1, 1, 2]);
+        expect(h.onClose).not.toHaveBeenCalled();
+      });
+
+    it('gives up after 4 tries: logs what failed and what to do, ends the transport (the client reconnects) and sends nothing after it', async () => {
+      const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        const { h, transport, es } = await connected();
+        transport.send({ type: 'event', ref: 1, event: 'a', params: {} });
+        transport.send({ type: 'event', ref: 2, event: 'b', params: {} });
+        for (const wait of [250, 1000, 3000]) {
+          await flush();
+          (calls.at(-1) as FetchCall).fail();
+          await after(wait);
+        }
+        (calls.at(-1) as FetchCall).fail();
+        await flush();
+        expect(calls).toHaveLength(4);
+        expect(error).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite: POST failed 4 times \(TypeError: Failed to fetch\); reconnecting\. Check the server is up and takes POSTs at \/djust\/sse\/\.$/));
+        expect(es.closed).toBe(true);
+        expect(h.onClose).toHaveBeenCalledWith(true);
+        await after(10000);
+        expect(calls).toHaveLength(4); // ref 2 was not sent to a session given up
+      } finally {
+        error.mockRestore();
+      }
+    });
+
+    it('is not tried again when the server refused it (4xx): the refusal is logged', async () => {
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        const { h, transport } = await connected();
+        transport.send({ type: 'event', ref: 1, event: 'a', params: {} });
+        await flush();
+        (calls[0] as FetchCall).answer(415, async () => 'Unsupported Media Type');
+        await after(5000);
+        expect(calls).toHaveLength(1);
+        expect(warn).toHaveBeenCalledWith('djust-lite: Unsupported Media Type');
+        expect(h.onClose).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it('stops retrying when the transport is closed meanwhile', async () => {
+      const { transport } = await connected();
+      transport.send({ type: 'event', ref: 1, event: 'a', params: {} });
+      await flush();
+      (calls[0] as FetchCall).fail();
+      await flush();
+      transport.close(); // DELETE
+      await after(5000);
+      expect(calls.map((c) => c.init.method)).toEqual(['POST', 'DELETE']);
+    });
   });
 
   it('close() DELETEs the session and does not report a close', async () => {

@@ -110,7 +110,7 @@ class NodeEventSource {
 /** fetch over node:http for the POSTs and DELETEs of sse.js. */
 async function nodeFetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
   const { status } = await request(app.base + url, { ...init, agent: false });
-  return { status, ok: status < 300 };
+  return { status, ok: status < 300, text: async () => '' };
 }
 
 beforeAll(async () => {

@@ -14,7 +14,8 @@ export const HOOKS_KEY = '__djust';
 
 /** What the djust tags render on a page: null on live re-renders, absent in templates rendered outside djust-lite. */
 export interface PageHooks {
-  scripts(): string;
+  /** `nonce`: from `{% djust_scripts nonce=… %}`, else the page uses `res.locals.cspNonce`. */
+  scripts(nonce?: string): string;
 }
 
 type NunjucksNodes = { CallExtension: new (ext: object, method: string, args: unknown, body: unknown) => unknown };
@@ -24,8 +25,11 @@ type NunjucksParser = {
   advanceAfterBlockEnd(name: string): void;
 };
 
-/** A body-less tag `{% name %}` that renders `run(context)` as safe HTML. */
-function simpleTag(name: string, run: (ctx: Record<string, unknown>) => string): nunjucks.Extension & Record<string, unknown> {
+/**
+ * A body-less tag `{% name %}` that renders `run(context, keywords)` as safe HTML; `keywords`
+ * holds its keyword arguments (`{% name nonce=n %}`).
+ */
+function simpleTag(name: string, run: (ctx: Record<string, unknown>, keywords: Record<string, unknown>) => string): nunjucks.Extension & Record<string, unknown> {
   return {
     tags: [name],
     parse(parser: NunjucksParser, nodes: NunjucksNodes) {
@@ -34,8 +38,10 @@ function simpleTag(name: string, run: (ctx: Record<string, unknown>) => string):
       parser.advanceAfterBlockEnd(token.value);
       return new nodes.CallExtension(this, 'run', args, null);
     },
-    run(context: { ctx: Record<string, unknown> }) {
-      return new nunjucks.runtime.SafeString(run(context.ctx));
+    run(context: { ctx: Record<string, unknown> }, ...args: unknown[]) {
+      // Nunjucks passes keyword arguments as a last object marked `__keywords`.
+      const last = args.at(-1) as Record<string, unknown> | undefined;
+      return new nunjucks.runtime.SafeString(run(context.ctx, last?.__keywords === true ? last : {}));
     },
   };
 }
@@ -165,9 +171,11 @@ export function renderErrorPage(env: nunjucks.Environment, { error, viewName, te
 export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environment {
   const marked = env as Prepared & { __djustReady?: boolean; loaders?: unknown[] };
   if (marked.__djustReady) return env;
-  env.addExtension('DjustScripts', simpleTag('djust_scripts', (ctx) => {
+  // `{% djust_scripts nonce=cspNonce %}`: a CSP nonce for the script tag (a non-string or
+  // empty one is ignored, and the page's `res.locals.cspNonce` is used when there is one).
+  env.addExtension('DjustScripts', simpleTag('djust_scripts', (ctx, { nonce }) => {
     const hooks = ctx[HOOKS_KEY] as PageHooks | undefined;
-    return hooks ? hooks.scripts() : '';
+    return hooks ? hooks.scripts(typeof nonce === 'string' && nonce !== '' ? nonce : undefined) : '';
   }));
   // A live re-render keeps only the region (in <body>); the head there is the client's, kept
   // current by page_metadata messages, so the tag skips its work (hooks === null).

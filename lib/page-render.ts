@@ -24,10 +24,13 @@ export class PageRender {
     this.#assetsVersion = assetsVersion;
   }
 
-  /** What `{% djust_scripts %}` renders: the bundle's module script carrying the token and client settings. */
-  scriptsTag(token: string): string {
+  /**
+   * What `{% djust_scripts %}` renders: the bundle's module script carrying the token and client
+   * settings, with `nonce` (a Content-Security-Policy nonce) when given.
+   */
+  scriptsTag(token: string, nonce?: string): string {
     const { prefix, transport, announceTitle } = this.#ctx.options;
-    return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${this.#assetsVersion}" data-djust-token="${escapeHtml(token)}" ` +
+    return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${this.#assetsVersion}"${nonce ? ` nonce="${escapeHtml(nonce)}"` : ''} data-djust-token="${escapeHtml(token)}" ` +
       `data-djust-prefix="${escapeHtml(prefix)}" data-djust-transport="${transport}"` +
       `${announceTitle ? '' : ' data-djust-announce="false"'}></script>`;
   }
@@ -70,7 +73,10 @@ export class PageRender {
       }
       const now = this.#ctx.now();
       const token = signer.sign({ route: entry.route, params: life.params, url: life.url, session, iat: now, exp: now + options.tokenTtlMs });
-      const html = renderer.renderPage(entry, templateContext(life.view), () => this.scriptsTag(token));
+      // A nonce the template passes wins; else the one the app left for this response (helmet's pattern).
+      const locals = (res as ServerResponse & { locals?: { cspNonce?: unknown } }).locals;
+      const appNonce = typeof locals?.cspNonce === 'string' ? locals.cspNonce : undefined;
+      const html = renderer.renderPage(entry, templateContext(life.view), (nonce?: string) => this.scriptsTag(token, nonce ?? appNonce));
       const internals = viewInternals(life.view);
       internals.metadata.markRendered();
       internals.flash.markRendered();
