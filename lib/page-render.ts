@@ -6,6 +6,11 @@ import { renderErrorPage } from './environment';
 import { escapeHtml } from './html';
 import { ViewLifecycle, type RouteEntry } from './lifecycle';
 import { templateContext, viewInternals } from './live-view';
+import { OPTIONS } from './options';
+
+/** The default handlerTimeoutMs, and what the client adds to it before it gives up on an answer (ACK_TIMEOUT_MS in public/constants.js is their sum). */
+const HANDLER_TIMEOUT_DEFAULT = OPTIONS.handlerTimeoutMs.default;
+const ACK_MARGIN_MS = 5000;
 
 /** The request as a live route's handler sees it (Express adds `params` and `originalUrl`). */
 export type RouteRequest = IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string };
@@ -29,10 +34,12 @@ export class PageRender {
    * settings, with `nonce` (a Content-Security-Policy nonce) when given.
    */
   scriptsTag(token: string, nonce?: string): string {
-    const { prefix, transport, announceTitle } = this.#ctx.options;
+    const { prefix, transport, announceTitle, handlerTimeoutMs } = this.#ctx.options;
+    // The client waits for an answer this long before it re-syncs (the default needs no attribute).
+    const ackMs = handlerTimeoutMs === HANDLER_TIMEOUT_DEFAULT ? '' : ` data-djust-ack-ms="${handlerTimeoutMs + ACK_MARGIN_MS}"`;
     return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${this.#assetsVersion}"${nonce ? ` nonce="${escapeHtml(nonce)}"` : ''} data-djust-token="${escapeHtml(token)}" ` +
       `data-djust-prefix="${escapeHtml(prefix)}" data-djust-transport="${transport}"` +
-      `${announceTitle ? '' : ' data-djust-announce="false"'}></script>`;
+      `${announceTitle ? '' : ' data-djust-announce="false"'}${ackMs}></script>`;
   }
 
   /**

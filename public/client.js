@@ -25,7 +25,7 @@ import { RELOAD_CODES, ROOT_ATTR } from './contract.js';
 export class LiveClient {
   /**
    * @param {Document} doc
-   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean }} config
+   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean, ackMs?: number }} config  `ackMs`: how long an answer may take (the server's handlerTimeoutMs plus a margin)
    * @param {Record<string, Connect>} transports  available transports by name
    */
   constructor(doc, config, transports) {
@@ -141,16 +141,17 @@ export class LiveClient {
     this.flush();
   }
 
-  /** (Re)starts the wait for the next answer: none within ACK_TIMEOUT_MS re-syncs the page. */
+  /** (Re)starts the wait for the next answer: none within `config.ackMs` (else ACK_TIMEOUT_MS) re-syncs the page. */
   awaitAck() {
     clearTimeout(this.ackTimer);
+    const wait = this.config.ackMs || ACK_TIMEOUT_MS;
     this.ackTimer = setTimeout(() => {
       const [first] = this.unacked;
       if (!first) return;
-      console.error(`djust-lite: no answer to ref ${first[0]} ("${first[1]}") in ${ACK_TIMEOUT_MS / 1000} s; re-syncing.`);
+      console.error(`djust-lite: no answer to ref ${first[0]} ("${first[1]}") in ${wait / 1000} s; re-syncing.`);
       this.transport?.close();
       this.onClose(true);
-    }, ACK_TIMEOUT_MS);
+    }, wait);
   }
 
   /**
@@ -246,7 +247,7 @@ function boot() {
   const script = /** @type {HTMLScriptElement | null} */ (document.querySelector('script[data-djust-token]'));
   if (!script || /** @type {any} */ (window).djust) return;
   const transport = /** @type {'auto' | 'websocket' | 'sse'} */ (script.dataset.djustTransport ?? 'auto');
-  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false' };
+  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false', ackMs: Number(script.dataset.djustAckMs) || undefined };
   /** @type {any} */ (window).djust = new LiveClient(document, config, { websocket: connectWebSocket, sse: connectSse }).start();
 }
 
