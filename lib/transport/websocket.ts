@@ -103,9 +103,6 @@ export class WebSocketTransport {
       noServer: true,
       maxPayload: ctx.options.maxMessageBytes,
       perMessageDeflate: false,
-      // One frame's handling per tick: a peer that sends many frames in one packet cannot keep
-      // the event loop from everyone else until all of them are handled.
-      allowSynchronousEvents: false,
     });
     const alive = this.#alive;
     this.#onPong = function onPong(this: WebSocket) {
