@@ -1,9 +1,9 @@
 // Over 300 lines on purpose: the options table (one row per option: default, check, README
 // line) sits with the typed interface IDEs read and the one function that applies both.
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
 import path from 'node:path';
-import nunjucks from 'nunjucks';
+import { Environment as NunjucksEnvironment } from 'nunjucks';
 import { describeValue, DjustError, invalidOption, optionError, optionOutOfRange } from './errors';
 import type { LiveViewClass } from './live-view';
 import { resolveLogger, type Logger, type ResolvedLogger } from './logger';
@@ -19,58 +19,58 @@ import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from './tit
  */
 export interface DjustLiteOptions {
   /** Folder of your Nunjucks templates. Default `'views'` (relative to the working directory). */
-  views?: string;
+  views?: string | undefined;
   /** Your own Nunjucks environment; djust-lite adds its tags to it. Overrides `views`. */
-  env?: nunjucks.Environment;
+  env?: NunjucksEnvironment | undefined;
   /** URL prefix of the client files and endpoints. Default `'/djust'`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * HMAC secret(s) for view tokens, at least 32 characters; the first signs, all verify.
    * Required when NODE_ENV=production. Default random per process.
    */
-  secret?: string | string[];
+  secret?: string | string[] | undefined;
   /** Origins besides the page's own host allowed to connect, e.g. `['https://app.example.com']`. Default `[]`. */
-  allowedOrigins?: string[];
+  allowedOrigins?: string[] | undefined;
   /** Routes to register up front: path → view class (same as `live.route(path, View)`). Default `{}`. */
-  routes?: Record<string, LiveViewClass>;
+  routes?: Record<string, LiveViewClass> | undefined;
   /** Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). */
-  session?: (req: IncomingMessage) => JsonValue | undefined;
+  session?: ((req: Request) => JsonValue | undefined) | undefined;
   /** Title template for every view, e.g. `'%s | Store'`; a view's `static titleTemplate` wins. */
-  titleTemplate?: TitleTemplate;
+  titleTemplate?: TitleTemplate | undefined;
   /** Title when a view sets none (or an empty one); shown as is, not through the title template. */
-  defaultTitle?: string;
+  defaultTitle?: string | undefined;
   /**
    * Announce title changes to screen readers through a visually hidden `aria-live="polite"`
    * region (`#dj-announcer`), at most one announcement per 2 s (the latest title wins).
    * Default `true`.
    */
-  announceTitle?: boolean;
+  announceTitle?: boolean | undefined;
   /** Transport the browser uses: `'auto'` (WebSocket, falling back to SSE), `'websocket'` or `'sse'`. Default `'auto'`. */
-  transport?: 'auto' | 'websocket' | 'sse';
+  transport?: 'auto' | 'websocket' | 'sse' | undefined;
   /** Token lifetime in ms. Default 24 h, at least 1000. */
-  tokenTtlMs?: number;
+  tokenTtlMs?: number | undefined;
   /** Largest inbound WS frame or SSE POST body, in bytes. Default 65536, at least 256. */
-  maxMessageBytes?: number;
+  maxMessageBytes?: number | undefined;
   /** Events waiting per connection before `queue_full`. Default 256, at least 1. */
-  maxQueuedEvents?: number;
+  maxQueuedEvents?: number | undefined;
   /** Sustained events per second per connection before `rate_limited`. Default 200, at least 1. */
-  maxEventsPerSecond?: number;
+  maxEventsPerSecond?: number | undefined;
   /** Live connections in total. Default 10000, at least 1. */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
   /** WS ping / SSE heartbeat interval in ms. Default 30000, at least 100. */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
   /** Bytes queued to a slow client before it is disconnected. Default 4 MiB, at least 1024. */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /** SSE: messages kept per session for `Last-Event-ID` replay. Default 256, at least 1. */
-  sseBufferSize?: number;
+  sseBufferSize?: number | undefined;
   /** SSE: ms a session outlives its dropped stream. Default 30000, at least 0. */
-  sseLingerMs?: number;
+  sseLingerMs?: number | undefined;
   /** SSE: the `retry:` value in ms. Default 1000, at least 0. */
-  sseRetryMs?: number;
+  sseRetryMs?: number | undefined;
   /** SSE: live sessions per client address. Default 100, at least 1. */
-  maxSessionsPerClient?: number;
+  maxSessionsPerClient?: number | undefined;
   /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console` without debug lines. */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /** How one option is checked; a wrong value throws naming the option, the shape expected and the value received. */
@@ -123,7 +123,7 @@ export const OPTIONS = {
   },
   env: {
     default: undefined,
-    check: { type: 'custom', expected: 'a nunjucks.Environment', valid: (v) => v instanceof nunjucks.Environment },
+    check: { type: 'custom', expected: 'a nunjucks.Environment', valid: (v) => v instanceof NunjucksEnvironment },
     doc: 'your own `nunjucks.Environment` (djust-lite adds its tags); overrides `views`',
   },
   routes: {
@@ -251,13 +251,13 @@ type Numeric = { [K in Name]: (typeof OPTIONS)[K]['check'] extends { type: 'numb
 
 /** Options after defaults and checks; what the rest of djust-lite reads. */
 export interface ResolvedOptions extends Record<Numeric, number> {
-  env: nunjucks.Environment | null;
+  env: NunjucksEnvironment | null;
   views: string;
   prefix: string;
   secrets: string[];
   allowedOrigins: Set<string>;
   routes: Record<string, LiveViewClass>;
-  session: ((req: IncomingMessage) => JsonValue | undefined) | null;
+  session: ((req: Request) => JsonValue | undefined) | null;
   titleTemplate: TitleTemplate | null;
   defaultTitle: string | null;
   announceTitle: boolean;

@@ -1,11 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request } from 'express';
 import { BUNDLE_NAME } from './assets';
 import type { DispatcherContext } from './dispatcher';
 import { escapeHtml } from './html';
 import { ViewLifecycle, type RouteEntry } from './lifecycle';
 import { templateContext, viewInternals } from './live-view';
 
-/** The request as a live route's handler sees it (Express adds `params` and `originalUrl`). */
+/**
+ * The request as a live route's handler sees it (Express adds `params` and `originalUrl`); it
+ * reaches `ctx.req` and the `session` option typed as Express's `Request`, which it is when the
+ * middleware runs inside an Express app.
+ */
 export type RouteRequest = IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string };
 
 /**
@@ -40,10 +45,11 @@ export class PageRender {
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.params ?? {})) params[key] = Array.isArray(value) ? value.join('/') : value;
     const url = req.originalUrl ?? req.url ?? entry.route;
-    const session = options.session ? options.session(req) : undefined;
+    const expressReq = req as Request;
+    const session = options.session ? options.session(expressReq) : undefined;
     const life = new ViewLifecycle(entry, url, params, options.logger, null);
     try {
-      const navigate = await life.mount({ session, connected: false, req });
+      const navigate = await life.mount({ session, connected: false, req: expressReq });
       if (navigate && navigate.url !== url) {
         res.statusCode = 302;
         res.setHeader('Location', navigate.url);
