@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { EventList } from './decorators';
 import { DjustError } from './errors';
 import { Flash } from './flash';
 import { isLocalPath, MAX_URL_LENGTH } from './navigation';
@@ -81,6 +82,22 @@ export class LiveView {
   static template: string;
   /** Per-view title template: `'%s | Store'` or a function; overrides the `titleTemplate` option. */
   static titleTemplate?: string | ((title: string | undefined) => string | undefined);
+
+  /**
+   * The methods the browser may call, for code without decorators (plain JavaScript): method
+   * names, or event name → method name. Refused like `@eventHandler()` for lifecycle and
+   * built-in names; checked by `route()`. Subclasses add to their parent's list.
+   *
+   * @example
+   * class Counter extends LiveView {
+   *   static template = 'counter.njk';
+   *   static events = ['inc', 'reset'];         // or { 'counter:inc': 'inc' }
+   *   count = 0;
+   *   inc() { this.count += 1; }
+   *   reset() { this.count = 0; }
+   * }
+   */
+  declare static events?: EventList;
 
   readonly #internals = new ViewInternals();
 
