@@ -1,6 +1,6 @@
 export { djustLite, type DjustLite } from './middleware';
 export { LiveView, type MountContext, type LiveViewClass } from './live-view';
-export { eventHandler } from './decorators';
+export { eventHandler, type EventList } from './decorators';
 export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErrorCode } from './errors';
 export type { DjustLiteOptions } from './options';
 export type { Logger } from './logger';

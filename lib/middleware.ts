@@ -82,7 +82,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
 
   const ctx: DispatcherContext = {
     options,
-    renderer: new Renderer(env, options.logger.debug),
+    renderer: new Renderer(env, options.logger.render),
     signer: new TokenSigner(options.secrets),
     pubsub: new PubSub(),
     routes,

@@ -69,8 +69,10 @@ export interface DjustLiteOptions {
   sseRetryMs?: number | undefined;
   /** SSE: live sessions per client address. Default 100, at least 1. */
   maxSessionsPerClient?: number | undefined;
-  /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console` without debug lines. */
+  /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console`; debug lines with `DEBUG=djust-lite:*`. */
   logger?: Logger | undefined;
+  /** Handlers (and `handleInfo`, `handleParams`) slower than this many ms are logged on `djust-lite:event`. Default 100, at least 0. */
+  slowHandlerMs?: number | undefined;
 }
 
 /** How one option is checked; a wrong value throws naming the option, the shape expected and the value received. */
@@ -236,14 +238,19 @@ export const OPTIONS = {
   },
   logger: {
     default: undefined,
-    shownDefault: '`console` without debug lines',
+    shownDefault: '`console`; debug lines with `DEBUG=djust-lite:*`',
     check: {
       type: 'custom',
       expected: 'an object with warn(message) and error(message, err) methods (debug(message) and info(message) optional)',
       valid: (v) => isRecord(v) && typeof (v as Logger).warn === 'function' && typeof (v as Logger).error === 'function'
         && isOptionalFunction((v as Logger).debug) && isOptionalFunction((v as Logger).info),
     },
-    doc: '`{ debug?(msg), info?(msg), warn(msg), error(msg, err) }`; debug lines only when `debug` is given',
+    doc: '`{ debug?(msg), info?(msg), warn(msg), error(msg, err) }`; with `debug` given, every debug line goes to it ([docs/debugging.md](docs/debugging.md))',
+  },
+  slowHandlerMs: {
+    default: 100,
+    check: { type: 'number', min: 0 },
+    doc: 'a handler, `handleInfo` or `handleParams` slower than this (ms) is logged on the `djust-lite:event` debug namespace',
   },
 } satisfies { [K in Name]-?: OptionSpec<NonNullable<DjustLiteOptions[K]>> };
 
@@ -359,7 +366,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   }
   const o = checked as Checked;
 
-  const logger = resolveLogger(o.logger);
+  const logger = resolveLogger(o.logger, o.slowHandlerMs);
   const secrets = o.secret === undefined ? [] : Array.isArray(o.secret) ? [...o.secret] : [o.secret];
   if (secrets.length === 0) {
     if (process.env.NODE_ENV === 'production') {

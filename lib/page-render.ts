@@ -21,6 +21,8 @@ export type RouteRequest = IncomingMessage & { params?: Record<string, string | 
 export class PageRender {
   readonly #ctx: DispatcherContext;
   readonly #assetsVersion: string;
+  /** Routes already told their page has no `{% djust_scripts %}` (development: said once per route). */
+  readonly #warnedNoScripts = new Set<RouteEntry>();
 
   constructor(ctx: DispatcherContext, assetsVersion: string) {
     this.#ctx = ctx;
@@ -58,7 +60,14 @@ export class PageRender {
         return;
       }
       const token = signer.sign({ route: entry.route, params: life.params, url: life.url, session, exp: this.#ctx.now() + options.tokenTtlMs });
-      const html = renderer.renderPage(entry, templateContext(life.view), () => this.scriptsTag(token));
+      let scripts = false;
+      const html = renderer.renderPage(entry, templateContext(life.view), () => {
+        scripts = true;
+        return this.scriptsTag(token);
+      });
+      if (!scripts) this.#noScripts(entry);
+      const { connection } = options.logger;
+      if (connection.enabled) connection(`${entry.name} rendered for GET ${url} (HTTP)`);
       const internals = viewInternals(life.view);
       internals.metadata.markRendered();
       internals.flash.markRendered();
@@ -69,5 +78,19 @@ export class PageRender {
     } finally {
       await life.unmount();
     }
+  }
+
+  /**
+   * A live route's page without `{% djust_scripts %}` never connects: it stays a static page
+   * and nothing else would say why. In development (NODE_ENV unset or "development", as
+   * Express reckons it) that is logged once per route, with the fix.
+   */
+  #noScripts(entry: RouteEntry): void {
+    if ((process.env.NODE_ENV ?? 'development') !== 'development' || this.#warnedNoScripts.has(entry)) return;
+    this.#warnedNoScripts.add(entry);
+    this.#ctx.options.logger.warn(
+      `djust-lite: the page of live route "${entry.route}" (${entry.name}, template "${entry.template}") has no {% djust_scripts %}, ` +
+        'so it never connects and stays static. Add {% djust_scripts %} before </body> (in the template or the layout it extends).',
+    );
   }
 }
