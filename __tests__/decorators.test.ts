@@ -1,5 +1,6 @@
 import { eventHandler, handlersOf } from '../lib/decorators';
 import { LiveView } from '../lib/live-view';
+import type { EventList } from '../lib/decorators';
 
 class Base extends LiveView {
   static template = 'x.njk';
@@ -48,7 +49,8 @@ describe('static events', () => {
   it('exposes the listed methods, by name or event → method, with inherited lists and decorators', () => {
     class Counter extends LiveView {
       static template = 'x.njk';
-      static events = ['inc', 'reset'];
+      // Annotated so that a subclass may list its handlers in the other form (TypeScript infers string[]).
+      static events: EventList = ['inc', 'reset'];
       count = 0;
       inc() { this.count += 1; }
       reset() { this.count = 0; }
