@@ -6,25 +6,27 @@ import path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 
-/** Every file the build reads: a change to any of them means a new build. */
+/** What the package holds besides dist/ (package.json `files`), copied as they are. */
+const SHIPPED = ['public', 'views', 'docs', 'README.md'];
+
+/** Every file the package is made of: a change to any of them means a new build. */
 function buildInputs(): string[] {
   const out: string[] = [path.join(REPO, 'package.json'), path.join(REPO, 'tsconfig.json'), path.join(REPO, 'tsconfig.build.json')];
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts')) out.push(full);
-    }
+  const walk = (entry: string): void => {
+    if (!fs.existsSync(entry)) return; // a `files` entry this checkout does not have (yet)
+    if (fs.statSync(entry).isDirectory()) for (const name of fs.readdirSync(entry)) walk(path.join(entry, name));
+    else out.push(entry);
   };
-  walk(path.join(REPO, 'lib'));
+  for (const name of ['lib', ...SHIPPED]) walk(path.join(REPO, name));
   return out.sort();
 }
 
 /**
  * The package as a user's project sees it, without touching the repository's own `dist/`: a
- * folder in the temp dir holding `package.json`, `dist/` built from `lib/` now, and links to
- * `public/`, `views/`, `docs/` and `node_modules/` (the package's dependencies). Built once per
- * content of `lib/` (concurrent test files share it: built aside, then renamed into place).
+ * folder in the temp dir holding `package.json`, `dist/` built from `lib/` now, copies of
+ * `public/`, `views/`, `docs/` and the README — what `npm pack` takes — and a link to
+ * `node_modules/` (the package's dependencies; never packed). Built once per content of those
+ * files (test files share it: built aside, then renamed into place).
  *
  * @example
  * const pkg = builtPackage();   // /tmp/djust-lite-pkg-1a2b3c4d5e6f
@@ -37,9 +39,8 @@ export function builtPackage(): string {
   if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
   const staging = fs.mkdtempSync(`${dir}-staging-`);
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json'), '--outDir', path.join(staging, 'dist')], { stdio: 'pipe' });
-  for (const name of ['public', 'views', 'docs', 'node_modules', 'README.md']) {
-    fs.symlinkSync(path.join(REPO, name), path.join(staging, name));
-  }
+  for (const name of SHIPPED.filter((n) => fs.existsSync(path.join(REPO, n)))) fs.cpSync(path.join(REPO, name), path.join(staging, name), { recursive: true });
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(staging, 'node_modules'));
   fs.copyFileSync(path.join(REPO, 'package.json'), path.join(staging, 'package.json'));
   try {
     fs.renameSync(staging, dir);
@@ -69,6 +70,6 @@ export function consumerProject(pkg: string, files: Record<string, string>): str
 }
 
 /** Removes a consumerProject (its parent temp folder). */
-export function removeProject(dir: string): void {
-  fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+export function removeProject(dir: string | undefined): void {
+  if (dir !== undefined) fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 }

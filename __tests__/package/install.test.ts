@@ -3,14 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { REPO } from '../helpers/built-package';
+import { builtPackage, REPO } from '../helpers/built-package';
 
 /**
- * The package as a user gets it (STYLE 15: measure from the packed tarball): `npm pack` (its
- * prepack builds dist/ and checks the client bundle), then a fresh project installs the tarball
- * with Express 5, then Express 4, and runs the README's smallest example as TypeScript (tsc) and
- * its plain-JavaScript twin as CommonJS and as an ES module, each driven by liveTest. npm takes
- * what it can from its cache and fetches the rest from the registry.
+ * The package as a user gets it (STYLE 15: measure from the packed tarball): `npm pack` of the
+ * package as built from this checkout (helpers/built-package.ts: dist/ built aside, shared with
+ * the other package tests — packing the repository itself would build it again through its
+ * prepare script), then a fresh project installs the tarball with Express 5, then Express 4, and
+ * runs the README's smallest example as TypeScript (tsc) and its plain-JavaScript twin as
+ * CommonJS and as an ES module, each driven by liveTest. npm takes what it can from its cache
+ * and fetches the rest from the registry.
  */
 
 const run = promisify(execFile);
@@ -89,7 +91,7 @@ describe('The packed package', () => {
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'djust-lite-pack-'));
-    const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', tmp], { cwd: REPO, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: builtPackage(), maxBuffer: 16 * 1024 * 1024 });
     const report = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     tarball = path.join(tmp, report[0]?.filename ?? '');
     files = report[0]?.files.map((f) => f.path) ?? [];
@@ -108,6 +110,13 @@ describe('The packed package', () => {
   }, 180_000);
 
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('builds dist/ when packed or installed from git (prepare), from a clean dist/ with a current client bundle (prepack)', () => {
+    const { scripts } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.prepare).toBe('npm run build');
+    expect(scripts.prepack).toContain("rmSync('dist'");
+    expect(scripts.prepack).toContain('scripts/build-client.js --check');
+  });
 
   it('holds dist/ with declarations, the client bundle, docs, and no tests or sources', () => {
     for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'public/build/djust.min.js', 'README.md', 'package.json']) {
