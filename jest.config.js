@@ -1,6 +1,8 @@
 /**
- * `npm test` runs three projects: `unit` (jest workers), `unit-express4` (the server-side tests
- * again, on Express 4) and `e2e` (headless Chromium, one file at a time).
+ * `npm test` runs four projects: `unit` (jest workers), `unit-express4` (the server-side tests
+ * again, on Express 4), `package` (the built package as users get it: types under every common
+ * tsconfig, plain JavaScript, the packed tarball installed with Express 4 and 5; ~1 min) and
+ * `e2e` (headless Chromium, one file at a time).
  * `npx jest --selectProjects unit` or `npm run test:e2e` runs one of them.
  */
 const fs = require('node:fs');
@@ -42,7 +44,7 @@ module.exports = {
       displayName: 'unit',
       globals: { EXPRESS_MAJOR: 5 },
       testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/dist/', '/bench/', '<rootDir>/__tests__/e2e/'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/', '/bench/', '<rootDir>/__tests__/e2e/', '<rootDir>/__tests__/types/', '<rootDir>/__tests__/package/'],
     },
     {
       ...shared,
@@ -52,6 +54,12 @@ module.exports = {
       testMatch: serverSideTests(),
       moduleNameMapper: { '^express$': 'express4' },
       globals: { EXPRESS_MAJOR: 4 },
+    },
+    {
+      ...shared,
+      displayName: 'package',
+      testMatch: ['<rootDir>/__tests__/types/**/*.test.ts', '<rootDir>/__tests__/package/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     },
     {
       ...shared,
