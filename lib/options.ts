@@ -11,6 +11,9 @@ import type { JsonValue } from './protocol';
 import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from './title-template';
 
 
+/** What the `session` option may return: JSON data (a plain object, array, string, number, boolean or null). */
+export type SessionData = object | string | number | boolean | null;
+
 /**
  * Options of `djustLite()`. Every one is optional.
  *
@@ -33,8 +36,12 @@ export interface DjustLiteOptions {
   allowedOrigins?: string[] | undefined;
   /** Routes to register up front: path → view class (same as `live.route(path, View)`). Default `{}`. */
   routes?: Record<string, LiveViewClass> | undefined;
-  /** Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). */
-  session?: ((req: Request) => JsonValue | undefined) | undefined;
+  /**
+   * Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). It
+   * must survive `JSON.stringify`; typed loosely so an interface (`(req): UserSession => …`)
+   * is accepted — interfaces lack the index signature a JSON type needs (docs/typescript.md).
+   */
+  session?: ((req: Request) => SessionData | undefined) | undefined;
   /** Title template for every view, e.g. `'%s | Store'`; a view's `static titleTemplate` wins. */
   titleTemplate?: TitleTemplate | undefined;
   /** Title when a view sets none (or an empty one); shown as is, not through the title template. */
@@ -264,6 +271,7 @@ export interface ResolvedOptions extends Record<Numeric, number> {
   secrets: string[];
   allowedOrigins: Set<string>;
   routes: Record<string, LiveViewClass>;
+  /** The `session` option; what it returns is JSON (it is signed into the token as JSON). */
   session: ((req: Request) => JsonValue | undefined) | null;
   titleTemplate: TitleTemplate | null;
   defaultTitle: string | null;
@@ -391,7 +399,8 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     secrets,
     allowedOrigins: new Set(o.allowedOrigins.map(normaliseOrigin)),
     routes: o.routes,
-    session: o.session ?? null,
+    // SessionData is JSON by contract; JSON.stringify in the signer is what enforces it.
+    session: (o.session as ((req: Request) => JsonValue | undefined) | undefined) ?? null,
     titleTemplate: o.titleTemplate ?? null,
     defaultTitle: o.defaultTitle ?? null,
     announceTitle: o.announceTitle,

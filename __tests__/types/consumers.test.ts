@@ -70,7 +70,7 @@ export class InboxView extends LiveView {
 const options: DjustLiteOptions = {
   views: 'views',
   secret: process.env.DJUST_SECRET,
-  session: (req) => ({ userId: String(req.query.user ?? 'anonymous') }),
+  session: (req): UserSession => ({ userId: String(req.query.user ?? 'anonymous') }),
   logger: { debug: (m) => console.debug(m), warn: (m) => console.warn(m), error: (m, e) => console.error(m, e) },
   transport: process.env.DJUST_TRANSPORT === 'sse' ? 'sse' : undefined,
 };
