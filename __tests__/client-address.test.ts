@@ -117,7 +117,7 @@ describe('per-client limit behind a proxy (real server, WebSocket upgrades and S
     streams.push(other);
     expect(other.status).toBe(200);
     await other.next('mounted');
-    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite: WebSocket upgrade from 203\.0\.113\.1 refused with 429/));
+    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite:refusal WebSocket upgrade from 203\.0\.113\.1 refused with 429/));
   });
 
   it('without trust proxy, ignores X-Forwarded-For: every client here is 127.0.0.1', async () => {
@@ -125,6 +125,6 @@ describe('per-client limit behind a proxy (real server, WebSocket upgrades and S
     await hold(base, '203.0.113.1');
     const other = await rawUpgrade(base, { 'x-forwarded-for': '203.0.113.2' });
     expect(other.status).toBe(429);
-    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite: WebSocket upgrade from 127\.0\.0\.1 refused with 429/));
+    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite:refusal WebSocket upgrade from 127\.0\.0\.1 refused with 429/));
   });
 });

@@ -85,8 +85,8 @@ describe('connection limits on a live server', () => {
     await third.stream.waitForEnd();
     expect(third.stream.raw).toBe('Too Many Requests: this client address already has 2 live connections, WebSocket and SSE together (option maxConnectionsPerClient).\n');
     expect(debug.mock.calls.map(([line]) => line)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^djust-lite: WebSocket upgrade from 127\.0\.0\.1 refused with 429: this client address already has 2 live connections/),
-      expect.stringMatching(/^djust-lite: SSE GET \/djust\/sse\/test-session-[\w-]+ from 127\.0\.0\.1 refused with 429: Too Many Requests: this client address/),
+      expect.stringMatching(/^djust-lite:refusal WebSocket upgrade from 127\.0\.0\.1 refused with 429: this client address already has 2 live connections/),
+      expect.stringMatching(/^djust-lite:refusal SSE GET \/djust\/sse\/test-session-[\w-]+ from 127\.0\.0\.1 refused with 429: Too Many Requests: this client address/),
     ]));
     expect(debug.mock.calls.some(([line]) => line.includes('token='))).toBe(false); // the query (token) is never logged
     expect(app.live.connectionCount).toBe(2);
@@ -118,7 +118,7 @@ describe('connection limits on a live server', () => {
     app = await startApp(counterRoutes, { logger: { debug, warn: jest.fn(), error: jest.fn() } });
     const refused = await rawUpgrade(app.base, { Origin: 'https://evil.example' });
     expect(refused).toEqual({ status: 403, body: 'Forbidden: Origin not allowed (option allowedOrigins).\n', closed: true });
-    expect(debug).toHaveBeenCalledWith('djust-lite: WebSocket upgrade from 127.0.0.1 refused with 403: Origin not allowed (option allowedOrigins).');
+    expect(debug).toHaveBeenCalledWith('djust-lite:refusal WebSocket upgrade from 127.0.0.1 refused with 403: Origin not allowed (option allowedOrigins).');
     expect(app.live.connectionCount).toBe(0);
   });
 });

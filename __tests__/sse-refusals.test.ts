@@ -266,7 +266,7 @@ describe('SSE POST bodies', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(got?.body).toBe('Request Timeout: the body did not arrive within 150 ms (option bodyTimeoutMs).\n');
     await got?.closed;
-    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite: SSE POST \/djust\/sse\/test-session-[\w-]+\/message from 127\.0\.0\.1 refused with 408: Request Timeout/));
+    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite:refusal SSE POST \/djust\/sse\/test-session-[\w-]+\/message from 127\.0\.0\.1 refused with 408: Request Timeout/));
     expect(error).not.toHaveBeenCalled();
     await other.check();
   });
@@ -279,7 +279,7 @@ describe('SSE POST bodies', () => {
     req.destroy();
     for (let i = 0; i < 100 && !debug.mock.calls.some(([line]) => line.includes('aborted')); i += 1) await new Promise((r) => setTimeout(r, 10));
     const lines = debug.mock.calls.map(([line]) => line).filter((line) => line.includes('aborted'));
-    expect(lines).toEqual([expect.stringMatching(/^djust-lite: SSE POST \/djust\/sse\/test-session-[\w-]+\/message: the client aborted the request mid-body\.$/)]);
+    expect(lines).toEqual([expect.stringMatching(/^djust-lite:refusal SSE POST \/djust\/sse\/test-session-[\w-]+\/message: the client aborted the request mid-body\.$/)]);
     expect(error).not.toHaveBeenCalled();
     await other.check();
   });

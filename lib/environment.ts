@@ -164,6 +164,44 @@ export function renderErrorPage(env: nunjucks.Environment, { error, viewName, te
   }
 }
 
+/** What each loader searches: a FileSystemLoader's folders, or what kind of loader it is. */
+function searched(loaders: unknown[]): string[] {
+  return loaders.flatMap((loader) => {
+    const paths = (loader as { searchPaths?: unknown }).searchPaths;
+    if (Array.isArray(paths)) return paths.map(String);
+    const name = (loader as { constructor?: { name?: string } }).constructor?.name;
+    return [`(a ${name || 'custom'} loader)`];
+  });
+}
+
+/**
+ * Makes Nunjucks' "template not found: x" name every folder it searched, for templates of the
+ * page, its layouts and includes alike: `getTemplate` is where each of them is looked up, and its
+ * error (thrown, or handed to its callback) is reworded before Nunjucks wraps it.
+ */
+function nameSearchedFolders(env: nunjucks.Environment, loaders: unknown[]): void {
+  const reword = (err: unknown): unknown => {
+    if (err instanceof Error && err.message.startsWith('template not found: ') && !err.message.includes(' (searched ')) {
+      err.message += ` (searched ${searched(loaders).join(', ')}; check the template name, or the "views" option)`;
+    }
+    return err;
+  };
+  const getTemplate = env.getTemplate as (...args: unknown[]) => unknown;
+  (env as { getTemplate: unknown }).getTemplate = function getTemplateNamingFolders(this: unknown, ...args: unknown[]): unknown {
+    // Nunjucks takes the callback at any of its optional positions.
+    const at = args.findIndex((arg) => typeof arg === 'function');
+    if (at >= 0) {
+      const callback = args[at] as (err: unknown, template?: unknown) => void;
+      args[at] = (err: unknown, template?: unknown) => callback(err ? reword(err) : err, template);
+    }
+    try {
+      return getTemplate.apply(this, args);
+    } catch (err) {
+      throw reword(err);
+    }
+  };
+}
+
 /**
  * Registers the djust tags on an environment (idempotent) and adds the built-in templates
  * after its own loaders, so a same-named template of the app (djust/flash.njk…) wins.
@@ -196,6 +234,7 @@ export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environm
     const builtin = Object.assign(new nunjucks.FileSystemLoader(BUILTIN_VIEWS), { cache: {} });
     marked.loaders.push(builtin);
     marked.__djustBuiltin = builtin;
+    nameSearchedFolders(env, marked.loaders);
   }
   marked.__djustReady = true;
   return env;

@@ -57,6 +57,19 @@ export class LiveClient {
     /** Announces title changes to screen readers (`data-djust-announce="false"` turns it off). */
     this.announce = config.announce === false ? () => {} : announcer(doc);
     this.nav = bindNavigation(doc, (url, pop) => this.pushParams(url, pop), this.announce);
+    /** `djust.enableDebug()`: every message in and out goes to the console (kept for the tab's session). */
+    this.debug = readDebugFlag();
+  }
+
+  /** Logs every message in and out with console.debug, as Phoenix's liveSocket.enableDebug() does; survives reloads of this tab. */
+  enableDebug() {
+    this.debug = true;
+    writeDebugFlag(true);
+  }
+
+  disableDebug() {
+    this.debug = false;
+    writeDebugFlag(false);
   }
 
   start() {
@@ -81,6 +94,11 @@ export class LiveClient {
         if (live) this.flush();
       },
     });
+    const send = this.transport.send.bind(this.transport);
+    this.transport.send = (message) => {
+      if (this.debug) console.debug('djust-lite →', message);
+      return send(message);
+    };
   }
 
   /** @param {boolean} opened */
@@ -164,6 +182,7 @@ export class LiveClient {
 
   /** @param {any} message */
   handle(message) {
+    if (this.debug) console.debug('djust-lite ←', message);
     if (/^(patch|reply|error)$/.test(message?.type)) this.ack(message.ref);
     switch (message?.type) {
       case 'mounted': {
@@ -239,6 +258,27 @@ export class LiveClient {
     this.setLive(false);
     this.unbind();
     this.nav.stop();
+  }
+}
+
+const DEBUG_KEY = 'djust-lite:debug';
+
+/** @returns {boolean} */
+function readDebugFlag() {
+  try {
+    return sessionStorage.getItem(DEBUG_KEY) === '1';
+  } catch {
+    return false; // storage blocked (sandboxed frame, privacy settings)
+  }
+}
+
+/** @param {boolean} on */
+function writeDebugFlag(on) {
+  try {
+    if (on) sessionStorage.setItem(DEBUG_KEY, '1');
+    else sessionStorage.removeItem(DEBUG_KEY);
+  } catch {
+    // storage blocked: debug stays on for this page only
   }
 }
 
