@@ -30,7 +30,7 @@ function readmeBlocks(heading: string): string[] {
 
 /** The README's smallest example, TypeScript as written; listening on a free port, exporting what the check drives. */
 function readmeServerTs(): string {
-  const [ts] = readmeBlocks('The smallest complete example');
+  const [ts] = readmeBlocks('Quick start');
   if (!ts?.includes('app.listen(3000)')) throw new Error('README: the smallest example no longer listens with app.listen(3000); update this test');
   return `${ts.replace('app.listen(3000)', 'app.listen(0)')}\nexport { app, live };\n`;
 }
@@ -98,7 +98,7 @@ describe('The packed package', () => {
     project = path.join(tmp, 'app');
     fs.mkdirSync(path.join(project, 'views'), { recursive: true });
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '1.0.0', private: true }));
-    fs.writeFileSync(path.join(project, 'views', 'inbox.njk'), readmeBlocks('The smallest complete example')[1] ?? '');
+    fs.writeFileSync(path.join(project, 'views', 'inbox.njk'), readmeBlocks('Quick start')[1] ?? '');
     fs.writeFileSync(path.join(project, 'server.ts'), readmeServerTs());
     fs.writeFileSync(path.join(project, 'server.cjs'), jsServer('cjs'));
     fs.writeFileSync(path.join(project, 'server.mjs'), jsServer('mjs'));
