@@ -14,14 +14,17 @@ const path = require('node:path');
  * them twice would only cost time.
  */
 function serverSideTests() {
-  const dir = path.join(__dirname, '__tests__');
-  return fs.readdirSync(dir)
-    .filter((name) => name.endsWith('.test.ts'))
-    .filter((name) => {
-      const source = fs.readFileSync(path.join(dir, name), 'utf8');
+  const root = path.join(__dirname, '__tests__');
+  const skip = new Set(['e2e', 'types', 'package', 'helpers', 'fixtures']);
+  const files = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? (skip.has(entry.name) ? [] : files(path.join(dir, entry.name))) : [path.join(dir, entry.name)]);
+  return files(root)
+    .filter((file) => file.endsWith('.test.ts'))
+    .filter((file) => {
+      const source = fs.readFileSync(file, 'utf8');
       return !source.includes('@jest-environment jsdom') && /djustLite|from 'express'|helpers\/server|demo\/app|liveTest/.test(source);
     })
-    .map((name) => `<rootDir>/__tests__/${name}`);
+    .map((file) => `<rootDir>/${path.relative(__dirname, file).split(path.sep).join('/')}`);
 }
 
 /** Settings both projects share. */

@@ -11,7 +11,7 @@ import { clientAddress, ClientAddresses } from '../lib/client-address';
 import { fetchPage } from '../lib/testing/page';
 import { rawUpgrade } from './helpers/raw-upgrade';
 import { FIXTURE_VIEWS } from './helpers/server';
-import { counterRoutes, sessionId, SseStream, streamPath } from './sse-support';
+import { counterRoutes, sessionId, SseStream, streamPath } from './helpers/sse-support';
 
 /** A request as proxy-addr reads it: the socket's address and the X-Forwarded-For header. */
 function fakeRequest(remoteAddress: string | undefined, forwardedFor?: string): IncomingMessage {

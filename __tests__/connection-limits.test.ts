@@ -8,7 +8,7 @@ import { resolveOptions } from '../lib/options';
 import { ConnectionLimits } from '../lib/transport/connection-limits';
 import { rawUpgrade } from './helpers/raw-upgrade';
 import { startApp, WsClient, type TestApp } from './helpers/server';
-import { counterRoutes, post, SseStream, sessionId, streamPath } from './sse-support';
+import { counterRoutes, post, SseStream, sessionId, streamPath } from './helpers/sse-support';
 
 describe('ConnectionLimits', () => {
   it('refuses past the total, then past the per-client count, naming the option; closing frees a place', () => {

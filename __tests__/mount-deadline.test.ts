@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import { LiveView, type DjustLite, type MountContext } from '../lib';
 import { fetchPage } from '../lib/testing/page';
 import { startApp, WsClient, type TestApp } from './helpers/server';
-import { CounterView, post, sessionId, SseStream, streamPath } from './sse-support';
+import { CounterView, post, sessionId, SseStream, streamPath } from './helpers/sse-support';
 
 /** A view whose connected mount waits until the test releases it (or 2 s pass). */
 class SlowMount extends LiveView {

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { MountContext } from '../lib';
 import { startApp, type TestApp } from './helpers/server';
-import { CounterView } from './sse-support';
+import { CounterView } from './helpers/sse-support';
 
 /** Moves to `?q=` + the `to` it was given, once (a page that already has `q` renders). */
 class Moving extends CounterView {

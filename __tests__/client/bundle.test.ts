@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 // CommonJS build script (also run as `npm run build:client`).
-const { buildClient, OUT } = require('../scripts/build-client.js') as { buildClient(): Promise<string>; OUT: string };
+const { buildClient, OUT } = require('../../scripts/build-client.js') as { buildClient(): Promise<string>; OUT: string };
 
 describe('client bundle', () => {
   it('is up to date with public/*.js (run `npm run build:client` after changing the client)', async () => {

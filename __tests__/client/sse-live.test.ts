@@ -6,12 +6,12 @@
  * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
  */
 import type http from 'node:http';
-import { LiveClient } from '../public/client.js';
-import { connectSse } from '../public/sse.js';
-import { fetchPage, request } from '../lib/testing/page';
-import { openSseStream } from '../lib/testing/sse';
-import { startApp, type TestApp } from './helpers/server';
-import { counterRoutes, sessionId } from './sse-support';
+import { LiveClient } from '../../public/client.js';
+import { connectSse } from '../../public/sse.js';
+import { fetchPage, request } from '../../lib/testing/page';
+import { openSseStream } from '../../lib/testing/sse';
+import { startApp, type TestApp } from '../helpers/server';
+import { counterRoutes, sessionId } from '../helpers/sse-support';
 
 let app: TestApp;
 const sources: NodeEventSource[] = [];

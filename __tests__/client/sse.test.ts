@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SSE_EVENTS } from '../public/contract.js';
-import { connectSse } from '../public/sse.js';
+import { SSE_EVENTS } from '../../public/contract.js';
+import { connectSse } from '../../public/sse.js';
 
 type Listener = (ev: { data?: string; lastEventId?: string }) => void;
 
@@ -131,7 +131,7 @@ describe('public/sse.js', () => {
   });
 
   it('listens for every server message type declared in lib/protocol.ts', () => {
-    const source = readFileSync(path.join(__dirname, '..', 'lib', 'protocol.ts'), 'utf8');
+    const source = readFileSync(path.join(__dirname, '..', '..', 'lib', 'protocol.ts'), 'utf8');
     const server = source.slice(source.indexOf('// ---- server → client'), source.indexOf('// ---- parsing'));
     const declared = new Set([...server.matchAll(/type: '([a-z_]+)'/g)].map((m) => m[1]));
     expect(declared.size).toBeGreaterThan(5);

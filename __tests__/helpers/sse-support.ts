@@ -1,10 +1,10 @@
 /** Test helpers for the SSE transport: a recording stream and a POST, over lib/testing's SSE client. */
 import type http from 'node:http';
-import { eventHandler, LiveView, type DjustLite, type MountContext } from '../lib';
-import type { ServerMessage } from '../lib/protocol';
-import { request } from '../lib/testing/page';
-import { openSseStream, postEnvelope, sseTokenHeaders } from '../lib/testing/sse';
-import { Waiters } from '../lib/testing/waiters';
+import { eventHandler, LiveView, type DjustLite, type MountContext } from '../../lib';
+import type { ServerMessage } from '../../lib/protocol';
+import { request } from '../../lib/testing/page';
+import { openSseStream, postEnvelope, sseTokenHeaders } from '../../lib/testing/sse';
+import { Waiters } from '../../lib/testing/waiters';
 
 export type Msg = ServerMessage & Record<string, unknown>;
 

@@ -2,10 +2,10 @@
  * The SSE transport (lib/transport/sse.ts) against a real server on 127.0.0.1:0: the stream,
  * POSTed envelopes, ordering, tokens, resume with Last-Event-ID, linger and DELETE.
  */
-import { TokenSigner } from '../lib/token';
-import { fetchPage } from '../lib/testing/page';
-import { startApp, type TestApp } from './helpers/server';
-import { CounterView, counterRoutes, post, send, sessionId, SseStream, streamPath, tokenHeaders, type Msg } from './sse-support';
+import { TokenSigner } from '../../lib/token';
+import { fetchPage } from '../../lib/testing/page';
+import { startApp, type TestApp } from '../helpers/server';
+import { CounterView, counterRoutes, post, send, sessionId, SseStream, streamPath, tokenHeaders, type Msg } from '../helpers/sse-support';
 
 const SECRET = 'sse-test-secret-0123456789abcdef0123456789';
 let app: TestApp;

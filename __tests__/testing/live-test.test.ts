@@ -7,11 +7,11 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import fc from 'fast-check';
 import nunjucks from 'nunjucks';
-import { djustLite, DjustError, eventHandler, LiveView, type DjustLite, type DjustLiteOptions, type MountContext } from '../lib';
-import { parseRegion, type VNode } from '../lib/diff';
-import { RegionState } from '../lib/region';
-import { liveTest, type LiveTestView } from '../lib/testing';
-import { RegionModel } from '../lib/testing/apply-ops';
+import { djustLite, DjustError, eventHandler, LiveView, type DjustLite, type DjustLiteOptions, type MountContext } from '../../lib';
+import { parseRegion, type VNode } from '../../lib/diff';
+import { RegionState } from '../../lib/region';
+import { liveTest, type LiveTestView } from '../../lib/testing';
+import { RegionModel } from '../../lib/testing/apply-ops';
 
 const TEMPLATES: Record<string, string> = {
   'layout.njk': '<!doctype html><html><head>{% djust_head %}</head><body>{% djust_flash %}{% block content %}{% endblock %}{% djust_scripts %}</body></html>',

@@ -1,6 +1,6 @@
 /** @jest-environment jsdom */
-import { bindNavigation } from '../public/navigation.js';
-import { applyPageMetadata } from '../public/page-metadata.js';
+import { bindNavigation } from '../../public/navigation.js';
+import { applyPageMetadata } from '../../public/page-metadata.js';
 
 type Nav = ReturnType<typeof bindNavigation>;
 let nav: Nav;

@@ -1,9 +1,9 @@
 /** lib/testing's protocol client pieces (the ones tests and bench share) that need no server. */
-import { envelope, parseServerMessage, toServerMessage } from '../lib/testing/messages';
-import { findElement, readHead, readLiveScript } from '../lib/testing/page';
-import { sseMessageUrl, sseStreamUrl } from '../lib/testing/sse';
-import { Waiters } from '../lib/testing/waiters';
-import { webSocketUrl } from '../lib/testing/websocket';
+import { envelope, parseServerMessage, toServerMessage } from '../../lib/testing/messages';
+import { findElement, readHead, readLiveScript } from '../../lib/testing/page';
+import { sseMessageUrl, sseStreamUrl } from '../../lib/testing/sse';
+import { Waiters } from '../../lib/testing/waiters';
+import { webSocketUrl } from '../../lib/testing/websocket';
 
 describe('lib/testing protocol client', () => {
   describe('messages', () => {

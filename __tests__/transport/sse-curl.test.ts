@@ -8,12 +8,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { createDemoApp } from '../demo/app';
-import type { DjustLite } from '../lib';
+import { createDemoApp } from '../../demo/app';
+import type { DjustLite } from '../../lib';
 
 /** The ```sh blocks of the section "Debug with curl" (docs/debugging.md), in order. */
 function readmeCommands(): string[] {
-  const readme = readFileSync(path.join(__dirname, '..', 'docs', 'debugging.md'), 'utf8');
+  const readme = readFileSync(path.join(__dirname, '..', '..', 'docs', 'debugging.md'), 'utf8');
   const start = readme.indexOf('\n## Debug with curl\n');
   if (start < 0) throw new Error('docs/debugging.md has no "## Debug with curl" section');
   const end = readme.indexOf('\n## ', start + 1);

@@ -3,9 +3,9 @@
  * in order, with nothing lost or duplicated.
  */
 import http from 'node:http';
-import { fetchPage } from '../lib/testing/page';
-import { startApp, type TestApp } from './helpers/server';
-import { counterRoutes, sessionId, SseStream, streamPath, tokenHeaders } from './sse-support';
+import { fetchPage } from '../../lib/testing/page';
+import { startApp, type TestApp } from '../helpers/server';
+import { counterRoutes, sessionId, SseStream, streamPath, tokenHeaders } from '../helpers/sse-support';
 
 const SESSIONS = 100;
 const EVENTS = 20;

@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
-import { RegionState } from '../lib/region';
-import { TokenSigner } from '../lib/token';
-import { CounterView, PushView } from './fixtures/views';
-import { fetchPage } from '../lib/testing/page';
-import { startApp, WsClient, type TestApp } from './helpers/server';
+import { RegionState } from '../../lib/region';
+import { TokenSigner } from '../../lib/token';
+import { CounterView, PushView } from '../fixtures/views';
+import { fetchPage } from '../../lib/testing/page';
+import { startApp, WsClient, type TestApp } from '../helpers/server';
 
 const SECRET = 'test-secret-test-secret-test-secret-42';
 let app: TestApp;

@@ -1,5 +1,5 @@
-import { RegionState, type PatchOp, type RegionPatch } from '../lib/region';
-import { parseRegion, reparse, settle, type VNode } from '../lib/diff';
+import { RegionState, type PatchOp, type RegionPatch } from '../../lib/region';
+import { parseRegion, reparse, settle, type VNode } from '../../lib/diff';
 
 /** Pads a region so ops are smaller than its HTML and the diff does not fall back. */
 const PAD = `<footer>${'static text that does not change. '.repeat(8)}</footer>`;

@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
 import fc from 'fast-check';
-import { announcer } from '../public/announce.js';
-import { applyPageMetadata, applySnapshot, snapshotHead } from '../public/page-metadata.js';
+import { announcer } from '../../public/announce.js';
+import { applyPageMetadata, applySnapshot, snapshotHead } from '../../public/page-metadata.js';
 
 const title = (value: string) => ({ type: 'page_metadata', action: 'title', value });
 const meta = (name: string, content: string) => ({ type: 'page_metadata', action: 'meta', name, content });

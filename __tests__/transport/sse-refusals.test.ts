@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { TOKEN_HEADER } from '../lib/transport/sse';
-import { sseTokenHeaders } from '../lib/testing/sse';
-import { fetchPage } from '../lib/testing/page';
-import { startApp, WsClient, type TestApp } from './helpers/server';
-import { counterRoutes, post, send, sessionId, SseStream, streamPath, tokenHeaders } from './sse-support';
+import { TOKEN_HEADER } from '../../lib/transport/sse';
+import { sseTokenHeaders } from '../../lib/testing/sse';
+import { fetchPage } from '../../lib/testing/page';
+import { startApp, WsClient, type TestApp } from '../helpers/server';
+import { counterRoutes, post, send, sessionId, SseStream, streamPath, tokenHeaders } from '../helpers/sse-support';
 
 const opened: SseStream[] = [];
 const apps: TestApp[] = [];
@@ -192,7 +192,7 @@ describe('SSE POST and DELETE are bound to the view (X-Djust-Token)', () => {
   it('names the header once: the server, lib/testing and the browser client agree', () => {
     expect(TOKEN_HEADER).toBe('x-djust-token');
     expect(Object.keys(sseTokenHeaders('t'))).toEqual([TOKEN_HEADER]);
-    const client = readFileSync(path.join(__dirname, '..', 'public', 'sse.js'), 'utf8');
+    const client = readFileSync(path.join(__dirname, '..', '..', 'public', 'sse.js'), 'utf8');
     expect(client.match(/'x-djust-token'/gi)).toHaveLength(2); // the POST and the DELETE
   });
 

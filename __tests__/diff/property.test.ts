@@ -1,9 +1,9 @@
 /** @jest-environment jsdom */
 import fc from 'fast-check';
-import { applyPatch } from '../public/patch.js';
-import { RegionState } from '../lib/region';
-import { editText, parseRegion, reparse, settle, type Tree, type VNode } from '../lib/diff';
-import { html, mutate, mutation, region, type M } from './diff/model';
+import { applyPatch } from '../../public/patch.js';
+import { RegionState } from '../../lib/region';
+import { editText, parseRegion, reparse, settle, type Tree, type VNode } from '../../lib/diff';
+import { html, mutate, mutation, region, type M } from './model';
 
 /** Structure of a DOM subtree: node kinds, names, attributes (sorted), text. */
 function canon(node: Node): string {

@@ -1,5 +1,5 @@
 /** @jest-environment jsdom */
-import { applyPatch } from '../public/patch.js';
+import { applyPatch } from '../../public/patch.js';
 
 function mount(html: string): Element {
   document.body.innerHTML = '<main dj-root></main>';

@@ -1,5 +1,5 @@
-import { eventHandler, LiveView } from '../lib';
-import { startApp, WsClient, type TestApp } from './helpers/server';
+import { eventHandler, LiveView } from '../../lib';
+import { startApp, WsClient, type TestApp } from '../helpers/server';
 
 /** Every event puts its text into the region: one answer is as big as the frame that asked. */
 class EchoView extends LiveView {

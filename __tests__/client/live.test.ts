@@ -4,11 +4,11 @@
  * @jest-environment jsdom
  * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
  */
-import { LiveClient } from '../public/client.js';
-import { CounterView } from './fixtures/views';
-import { fetchPage } from '../lib/testing/page';
-import { startApp, type TestApp } from './helpers/server';
-import { waitFor, wsTransports } from './helpers/ws-transport';
+import { LiveClient } from '../../public/client.js';
+import { CounterView } from '../fixtures/views';
+import { fetchPage } from '../../lib/testing/page';
+import { startApp, type TestApp } from '../helpers/server';
+import { waitFor, wsTransports } from '../helpers/ws-transport';
 
 let app: TestApp;
 const transports = wsTransports(() => app.base);

@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
-import { applyFlash } from '../public/flash.js';
-import { applyPageMetadata } from '../public/page-metadata.js';
-import { bindEvents } from '../public/events.js';
+import { applyFlash } from '../../public/flash.js';
+import { applyPageMetadata } from '../../public/page-metadata.js';
+import { bindEvents } from '../../public/events.js';
 
 function setHead(html: string): void {
   document.head.innerHTML = html;

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { backlogOf, corkUntilTurnEnds } from '../lib/transport/write-batch';
+import { backlogOf, corkUntilTurnEnds } from '../../lib/transport/write-batch';
 
 /** A connected socket pair on 127.0.0.1; `received()` is what the far end has read so far. */
 async function socketPair(): Promise<{ near: net.Socket; received: () => string; close: () => Promise<void> }> {
