@@ -3,12 +3,12 @@
  * the WS upgrade and the SSE GET answer 429 with the reason, logged at debug; the connections
  * already open carry on; a closed one frees its place.
  */
-import { fetchPage } from '../lib/testing/page';
-import { resolveOptions } from '../lib/options';
-import { ConnectionLimits } from '../lib/transport/connection-limits';
-import { rawUpgrade } from './helpers/raw-upgrade';
-import { startApp, WsClient, type TestApp } from './helpers/server';
-import { counterRoutes, post, SseStream, sessionId, streamPath } from './helpers/sse-support';
+import { fetchPage } from '../../lib/testing/page';
+import { resolveOptions } from '../../lib/options';
+import { ConnectionLimits } from '../../lib/transport/connection-limits';
+import { rawUpgrade } from '../helpers/raw-upgrade';
+import { startApp, WsClient, type TestApp } from '../helpers/server';
+import { counterRoutes, post, SseStream, sessionId, streamPath } from '../helpers/sse-support';
 
 describe('ConnectionLimits', () => {
   it('refuses past the total, then past the per-client count, naming the option; closing frees a place', () => {

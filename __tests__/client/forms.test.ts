@@ -4,12 +4,12 @@
  * @jest-environment jsdom
  * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
  */
-import { LiveClient } from '../public/client.js';
-import { eventHandler, LiveView } from '../lib';
-import { fetchPage } from '../lib/testing/page';
-import { FORMS_VIEWS } from './e2e/support/forms-app';
-import { startApp, type TestApp } from './helpers/server';
-import { waitFor, wsTransports } from './helpers/ws-transport';
+import { LiveClient } from '../../public/client.js';
+import { eventHandler, LiveView } from '../../lib';
+import { fetchPage } from '../../lib/testing/page';
+import { FORMS_VIEWS } from '../e2e/support/forms-app';
+import { startApp, type TestApp } from '../helpers/server';
+import { waitFor, wsTransports } from '../helpers/ws-transport';
 
 let mounts = 0;
 

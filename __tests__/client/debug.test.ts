@@ -1,5 +1,5 @@
 /** @jest-environment jsdom */
-import { LiveClient } from '../public/client.js';
+import { LiveClient } from '../../public/client.js';
 
 /** A transport that opens at once and records what the client sends. */
 function fakeTransport(sent: object[]) {

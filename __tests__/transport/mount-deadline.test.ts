@@ -3,10 +3,10 @@
  * `mount_timeout` and is closed, freeing its place; mounted neighbours are untouched.
  */
 import { WebSocket } from 'ws';
-import { LiveView, type DjustLite, type MountContext } from '../lib';
-import { fetchPage } from '../lib/testing/page';
-import { startApp, WsClient, type TestApp } from './helpers/server';
-import { CounterView, post, sessionId, SseStream, streamPath } from './helpers/sse-support';
+import { LiveView, type DjustLite, type MountContext } from '../../lib';
+import { fetchPage } from '../../lib/testing/page';
+import { startApp, WsClient, type TestApp } from '../helpers/server';
+import { CounterView, post, sessionId, SseStream, streamPath } from '../helpers/sse-support';
 
 /** A view whose connected mount waits until the test releases it (or 2 s pass). */
 class SlowMount extends LiveView {

@@ -5,9 +5,9 @@
  * whose WebSocket opened to SSE, and a POST that keeps failing shows dj-disconnected.
  * @jest-environment jsdom
  */
-import { LiveClient } from '../public/client.js';
-import { ACK_TIMEOUT_MS, MAX_UNACKED } from '../public/constants.js';
-import { connectSse } from '../public/sse.js';
+import { LiveClient } from '../../public/client.js';
+import { ACK_TIMEOUT_MS, MAX_UNACKED } from '../../public/constants.js';
+import { connectSse } from '../../public/sse.js';
 
 type Handlers = { onOpen(): void; onMessage(m: unknown): void; onClose(opened: boolean): void; onLive?(live: boolean): void };
 type Sent = { type: string; ref?: number; event?: string; url?: string };
