@@ -6,9 +6,12 @@
  * or prototype names (not `hold`, whose timer would outlive the memory check), params with `__proto__`/`constructor`/`prototype` keys, nesting up to
  * 20,000 deep, huge and odd numbers, and a few frames over `maxMessageBytes`.
  *
+ * The server keeps its shipped rate limit: each connection (or SSE session) is used for at most
+ * `TOKENS_PER_CONNECTION` of the budget's tokens (a frame costs 1 + 1 per 4 KiB), then a fresh
+ * one is opened, so every frame reaches the parser instead of being answered `rate_limited`.
  * The WebSocket fuzzer sends a `ping` after every batch and waits for its `pong` (so it never
  * outruns the server); a socket the server closes (a frame over the size limit) is reopened and
- * mounted again. The SSE fuzzer POSTs one body after the other and reopens the session on 404.
+ * mounted again. The SSE fuzzer POSTs four bodies at a time and reopens the session on 404.
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -46,6 +49,13 @@ const envelopeShape = fc.record({
 
 /** One fuzzed frame: text, or bytes (a binary WebSocket frame, a raw POST body). */
 export type FuzzFrame = string | Uint8Array;
+
+/** Tokens of the default burst (maxEventsPerSecond 200) one connection spends before the next opens. */
+export const TOKENS_PER_CONNECTION = 150;
+
+const byteLength = (frame: FuzzFrame): number => (typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length);
+/** What the server charges for a frame (lib/dispatcher.ts: one token, plus one per 4 KiB). */
+const tokens = (frame: FuzzFrame): number => 1 + Math.floor(byteLength(frame) / 4096);
 
 export const fuzzFrame: fc.Arbitrary<FuzzFrame> = fc.oneof(
   { weight: 20, arbitrary: fc.uint8Array({ maxLength: 300 }) },
@@ -105,23 +115,35 @@ export async function fuzzWebSocket(base: string, token: string, seed: number, f
   // A frame over the size limit closes the socket (1009): it goes alone, after the batch before
   // it was answered, so no other frame is lost with the socket.
   let i = 0;
+  let spent = 0;
   while (i < frames.length && performance.now() - started < timeoutMs) {
-    if (!channel || !channel.open) channel = await open();
+    if (channel && spent + tokens(frames[i] as FuzzFrame) + 2 > TOKENS_PER_CONNECTION) await channel.close(1000, 'next connection');
+    if (!channel || !channel.open) {
+      channel = await open();
+      spent = 1; // the mount
+    }
     let n = 0;
     for (; n < batch && i < frames.length; n += 1, i += 1) {
       const frame = frames[i] as FuzzFrame;
-      const big = (typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length) > maxMessageBytes;
-      if (big && n > 0) break;
+      const big = byteLength(frame) > maxMessageBytes;
+      if ((big && n > 0) || spent + tokens(frame) + 1 > TOKENS_PER_CONNECTION) break;
       channel.ws.send(frame, { binary: typeof frame !== 'string' });
+      spent += tokens(frame);
       result.frames += 1;
       if (big) {
         i += 1;
         break;
       }
     }
-    const answered = new Promise<void>((resolve) => (pong = resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<void>((resolve) => {
+      pong = resolve;
+      timer = setTimeout(resolve, 10_000);
+    });
     channel.send(envelope.ping());
-    await Promise.race([answered, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    spent += 1;
+    await answered;
+    clearTimeout(timer);
     pong = null;
   }
   await channel?.close(1000, 'fuzz done');
@@ -136,9 +158,15 @@ export async function fuzzSse(base: string, token: string, seed: number, frames:
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   let session = '';
   let stream: http.ClientRequest | null = null;
-  const open = async (): Promise<void> => {
+  let spent = 0;
+  const leave = async (): Promise<void> => {
+    if (session) await request(sseSessionUrl(base, '/djust', session), { method: 'DELETE', agent: false }).catch(() => {});
     stream?.destroy();
+  };
+  const open = async (): Promise<void> => {
+    await leave();
     result.connections += 1;
+    spent = 0;
     session = `fuzz-${randomUUID()}`;
     const handle = openSseStream(sseStreamUrl(base, '/djust', session, { token, url: '/echo?c=fuzz' }), {
       record: (r) => r.message?.type === 'error' && count(result.errors, r.message.code),
@@ -148,20 +176,26 @@ export async function fuzzSse(base: string, token: string, seed: number, frames:
   };
   try {
     await open();
-    for (const frame of frames) {
-      if (performance.now() - started > timeoutMs) break;
-      // Bytes go as they are (postEnvelope would JSON-encode a Buffer), with the same headers.
-      const sent = typeof frame === 'string'
-        ? postEnvelope(base, '/djust', session, frame, { agent, timeoutMs: 10000 })
-        : request(sseMessageUrl(base, '/djust', session), { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(frame), agent, timeoutMs: 10000 });
-      const answer = await sent.catch((err: Error) => ({ status: `failed: ${err.message}`, body: '' }));
-      result.frames += 1;
-      count(result.statuses, answer.status);
-      if (answer.status === 404) await open();
+    // Four POSTs at a time (the agent's four sockets): their order does not matter here.
+    for (let i = 0; i < frames.length && performance.now() - started < timeoutMs; i += 4) {
+      const chunk = frames.slice(i, i + 4);
+      const cost = chunk.reduce((sum, frame) => sum + tokens(frame), 0);
+      if (spent + cost > TOKENS_PER_CONNECTION) await open();
+      spent += cost;
+      const target = session;
+      const answers = await Promise.all(chunk.map((frame) => {
+        // Bytes go as they are (postEnvelope would JSON-encode a Buffer), with the same headers.
+        const sent = typeof frame === 'string'
+          ? postEnvelope(base, '/djust', target, frame, { agent, timeoutMs: 10000 })
+          : request(sseMessageUrl(base, '/djust', target), { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(frame), agent, timeoutMs: 10000 });
+        return sent.catch((err: Error) => ({ status: `failed: ${err.message}`, body: '' }));
+      }));
+      result.frames += chunk.length;
+      for (const answer of answers) count(result.statuses, answer.status);
+      if (answers.some((answer) => answer.status === 404)) await open();
     }
   } finally {
-    await request(sseSessionUrl(base, '/djust', session), { method: 'DELETE', agent: false }).catch(() => {});
-    (stream as http.ClientRequest | null)?.destroy();
+    await leave();
     agent.destroy();
   }
   result.elapsedMs = performance.now() - started;

@@ -23,6 +23,8 @@ export interface ServerStats {
   warningsLogged: number;
   firstProblems: string[];
   connections: number;
+  /** Longest event-loop delay in the server since the last reset, ms. */
+  loopDelayMaxMs: number;
 }
 
 /**
@@ -42,9 +44,9 @@ export function startSoakServer(name: string, options: Record<string, unknown> =
 }
 
 /** The child's counts; null when it does not answer (crashed or frozen for 10 s). */
-export async function serverStats(server: ServerProcess): Promise<ServerStats | null> {
+export async function serverStats(server: ServerProcess, reset = false): Promise<ServerStats | null> {
   try {
-    const res = await request(`${server.base}/soak/stats`, { agent: false, timeoutMs: 10_000 });
+    const res = await request(`${server.base}/soak/stats${reset ? '?reset=1' : ''}`, { agent: false, timeoutMs: 10_000 });
     return res.status === 200 ? (JSON.parse(res.body) as ServerStats) : null;
   } catch {
     return null;
@@ -76,6 +78,8 @@ export interface FreezeResult {
   flood: FloodResult;
   /** Did the server still answer /ping after the flood? */
   answersAfter: boolean;
+  /** The server's own longest event-loop delay during the flood and the hold, ms. */
+  serverLoopDelayMaxMs: number;
 }
 
 /**
@@ -88,6 +92,7 @@ export async function freeze(server: ServerProcess, spec: FreezeSpec): Promise<F
   const token = await pageToken(server.base, '/echo?c=freeze');
   const prober = startProber(server.base, 5, spec.timeoutMs + spec.holdMs + 30_000);
   await new Promise((resolve) => setTimeout(resolve, 200));
+  await serverStats(server, true);
   const started = performance.now();
   const result = await flood({
     base: server.base, token, url: '/echo?c=freeze', frame: () => '{"x":1}', setup: [envelope.event(1, 'hold', { ms: spec.holdMs })],
@@ -96,8 +101,9 @@ export async function freeze(server: ServerProcess, spec: FreezeSpec): Promise<F
   const rest = spec.holdMs + 300 - (performance.now() - started);
   if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
   const probe = await prober.stop();
+  const stats = await serverStats(server, true);
   const answersAfter = (await request(`${server.base}/ping`, { agent: false, timeoutMs: 10_000 }).catch(() => null))?.status === 200;
-  return { probe, flood: result, answersAfter };
+  return { probe, flood: result, answersAfter, serverLoopDelayMaxMs: stats?.loopDelayMaxMs ?? Number.NaN };
 }
 
 export interface FloodRow {
@@ -191,12 +197,13 @@ export interface FuzzOutcome {
 }
 
 /**
- * Warms up with 200 frames per transport (another seed), takes memory after GC, sends `count`
+ * Warms up with `warmUp` frames per transport from another seed (code run for the first time
+ * leaves its bytecode on the heap: that is not a leak), takes memory after GC, sends `count`
  * frames per transport from `seed`, waits for the connections to end, and takes memory again.
  */
-export async function fuzz(server: ServerProcess, seed: number, count: number, timeoutMs = 120_000): Promise<FuzzOutcome> {
+export async function fuzz(server: ServerProcess, seed: number, count: number, timeoutMs = 120_000, warmUp = 1000): Promise<FuzzOutcome> {
   const token = await pageToken(server.base, '/echo?c=fuzz');
-  const warm = fuzzFrames(seed ^ 0x5eed, 200);
+  const warm = fuzzFrames(seed ^ 0x5eed, warmUp);
   await fuzzWebSocket(server.base, token, seed ^ 0x5eed, warm);
   await fuzzSse(server.base, token, seed ^ 0x5eed, warm);
   await settle(server, 0);

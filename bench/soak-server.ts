@@ -10,12 +10,15 @@
  * - `/chat`: ChatView, subscribed to `chat:lobby` once connected; `say {text}` broadcasts.
  * - `/ping`: plain text, answered by Express before djust-lite (the freeze prober's page).
  * - `/soak/stats`: JSON counts the parent reads — unhandled rejections, uncaught exceptions,
- *   errors and warnings djust-lite logged, live connections.
+ *   errors and warnings djust-lite logged, live connections, and the longest event-loop delay
+ *   since the last `?reset=1` (`monitorEventLoopDelay`, 2 ms resolution): how long the server
+ *   itself was blocked, whatever the client side's scheduling.
  *
  * Unhandled rejections and uncaught exceptions are counted, not fatal, so one fuzzed frame
  * that trips a bug is reported with the others instead of ending the run; the parent counts a
  * child that stops answering as a crash.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import express from 'express';
 import nunjucks from 'nunjucks';
 import { djustLite, eventHandler, LiveView, type DjustLiteOptions, type MountContext } from '../lib';
@@ -127,8 +130,11 @@ const app = express();
 app.get('/ping', (_req, res) => {
   res.type('text/plain').send('ok');
 });
-app.get('/soak/stats', (_req, res) => {
-  res.json({ ...counts, connections: live.connectionCount });
+const loopDelay = monitorEventLoopDelay({ resolution: 2 });
+loopDelay.enable();
+app.get('/soak/stats', (req, res) => {
+  res.json({ ...counts, connections: live.connectionCount, loopDelayMaxMs: loopDelay.max / 1e6 });
+  if (req.query.reset === '1') loopDelay.reset();
 });
 app.use(live);
 const server = app.listen(0, '127.0.0.1', () => {
