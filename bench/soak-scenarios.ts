@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MemSample, ServerProcess, StartOptions } from './spawn';
-import { ServerProcess as Spawn } from './spawn';
+import { ServerProcess as Spawn, machineBusyMicros } from './spawn';
 import { flood, pageToken, subscribe, type FloodResult } from './soak-clients';
 import { fuzzFrames, fuzzSse, fuzzWebSocket, type FuzzResult } from './soak-fuzz';
 import { exactlyOnce, type OrderResult, type OrderSpec } from './soak-order';
@@ -65,6 +65,31 @@ export async function settle(server: ServerProcess, n = 0, timeoutMs = 10_000): 
   return seen;
 }
 
+/** CPU over a window, in % of one core: the server, this process (with its workers), and everything else on the machine. */
+export interface CpuShare {
+  server: number;
+  harness: number;
+  other: number;
+}
+
+/** Starts measuring; the returned function ends the window. Other = machine busy − server − harness. */
+async function cpuMeter(server: ServerProcess): Promise<() => Promise<CpuShare>> {
+  const at = performance.now();
+  const s0 = (await server.cpu()).micros;
+  const h0 = process.cpuUsage();
+  const m0 = machineBusyMicros();
+  return async () => {
+    const wall = (performance.now() - at) * 1000;
+    const s = (await server.cpu()).micros - s0;
+    const h1 = process.cpuUsage(h0);
+    const h = h1.user + h1.system;
+    const m1 = machineBusyMicros();
+    const m = m0 !== null && m1 !== null ? m1 - m0 : Number.NaN;
+    const pct = (micros: number): number => Math.round((micros / wall) * 100);
+    return { server: pct(s), harness: pct(h), other: pct(Math.max(0, m - s - h)) };
+  };
+}
+
 export interface FreezeSpec {
   frames: number;
   /** How long the pending handler holds the queue. */
@@ -80,6 +105,7 @@ export interface FreezeResult {
   answersAfter: boolean;
   /** The server's own longest event-loop delay during the flood and the hold, ms. */
   serverLoopDelayMaxMs: number;
+  cpu: CpuShare;
 }
 
 /**
@@ -93,6 +119,7 @@ export async function freeze(server: ServerProcess, spec: FreezeSpec): Promise<F
   const prober = startProber(server.base, 5, spec.timeoutMs + spec.holdMs + 30_000);
   await new Promise((resolve) => setTimeout(resolve, 200));
   await serverStats(server, true);
+  const meter = await cpuMeter(server);
   const started = performance.now();
   const result = await flood({
     base: server.base, token, url: '/echo?c=freeze', frame: () => '{"x":1}', setup: [envelope.event(1, 'hold', { ms: spec.holdMs })],
@@ -101,9 +128,10 @@ export async function freeze(server: ServerProcess, spec: FreezeSpec): Promise<F
   const rest = spec.holdMs + 300 - (performance.now() - started);
   if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
   const probe = await prober.stop();
+  const cpu = await meter();
   const stats = await serverStats(server, true);
   const answersAfter = (await request(`${server.base}/ping`, { agent: false, timeoutMs: 10_000 }).catch(() => null))?.status === 200;
-  return { probe, flood: result, answersAfter, serverLoopDelayMaxMs: stats?.loopDelayMaxMs ?? Number.NaN };
+  return { probe, flood: result, answersAfter, serverLoopDelayMaxMs: stats?.loopDelayMaxMs ?? Number.NaN, cpu };
 }
 
 export interface FloodRow {
@@ -112,12 +140,22 @@ export interface FloodRow {
   flood: FloodResult;
   /** Chat only: pushes the subscribers received. */
   fanOutPatches?: number;
+  /** The server's longest event-loop delay during the window, ms. */
+  serverLoopDelayMaxMs: number;
+  cpu: CpuShare;
+}
+
+/** A window of the neighbour with what the server and the machine did meanwhile. */
+export interface Measured {
+  neighbour: NeighbourWindow;
+  serverLoopDelayMaxMs: number;
+  cpu: CpuShare;
 }
 
 export interface FloodsResult {
-  quiet: NeighbourWindow;
+  quiet: Measured;
   rows: FloodRow[];
-  quietAfter: NeighbourWindow;
+  quietAfter: Measured;
 }
 
 export interface FloodsSpec {
@@ -147,16 +185,23 @@ const FLOODS: { name: string; frame: () => string; ratePerSec: number }[] = [
 export async function floods(server: ServerProcess, spec: FloodsSpec): Promise<FloodsResult> {
   const neighbour = await startNeighbour(server.base);
   const selected = (name: string): boolean => !spec.only || spec.only.some((o) => name.startsWith(o));
+  const measure = async (ms: number): Promise<Measured> => {
+    await serverStats(server, true);
+    const meter = await cpuMeter(server);
+    const window = await neighbour.measure(ms);
+    const cpu = await meter();
+    return { neighbour: window, serverLoopDelayMaxMs: (await serverStats(server, true))?.loopDelayMaxMs ?? Number.NaN, cpu };
+  };
   try {
     await neighbour.measure(300); // warm-up
-    const quiet = await neighbour.measure(spec.quietMs);
+    const quiet = await measure(spec.quietMs);
     const rows: FloodRow[] = [];
     for (const f of FLOODS.filter((x) => selected(x.name))) {
       const token = await pageToken(server.base, '/echo?c=flooder');
       const running = flood({ base: server.base, token, url: '/echo?c=flooder', frame: f.frame, ratePerSec: f.ratePerSec, durationMs: spec.durationMs + 200, maxFrames: 1e7, maxReconnects: spec.maxReconnects });
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const window = await neighbour.measure(spec.durationMs);
-      rows.push({ name: f.name, neighbour: window, flood: await running });
+      const window = await measure(spec.durationMs);
+      rows.push({ name: f.name, ...window, flood: await running });
       await settle(server, 1, 5000);
     }
     const chatName = `chat fan-out: ${spec.subscribers} subscribers, 100 msg/s`;
@@ -166,14 +211,14 @@ export async function floods(server: ServerProcess, spec: FloodsSpec): Promise<F
       try {
         const running = flood({ base: server.base, token: chatToken, url: '/chat', frame: () => '{"type":"event","ref":null,"event":"say","params":{"text":"hello"}}', ratePerSec: 100, durationMs: spec.durationMs + 200, maxFrames: 1e6, maxReconnects: spec.maxReconnects });
         await new Promise((resolve) => setTimeout(resolve, 200));
-        const window = await neighbour.measure(spec.durationMs);
-        rows.push({ name: chatName, neighbour: window, flood: await running, fanOutPatches: subs.received() });
+        const window = await measure(spec.durationMs);
+        rows.push({ name: chatName, ...window, flood: await running, fanOutPatches: subs.received() });
       } finally {
         await subs.close();
       }
       await settle(server, 1, 5000);
     }
-    const quietAfter = await neighbour.measure(spec.quietMs);
+    const quietAfter = await measure(spec.quietMs);
     return { quiet, rows, quietAfter };
   } finally {
     await neighbour.stop();

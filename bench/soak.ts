@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { execSync } from 'node:child_process';
-import { floods, freeze, fuzz, order, serverStats, startSoakServer, type FloodsResult, type FreezeResult, type FuzzOutcome } from './soak-scenarios';
+import { floods, freeze, fuzz, order, serverStats, startSoakServer, type CpuShare, type FloodsResult, type FreezeResult, type FuzzOutcome, type Measured } from './soak-scenarios';
 import type { OrderResult } from './soak-order';
 import type { ServerProcess } from './spawn';
 
@@ -67,21 +67,30 @@ const DEFAULTS = { maxSessionsPerClient: 100_000 };
 function reportFreeze(label: string, r: FreezeResult): void {
   console.log(`freeze (${label}): ${r.flood.frames} frames over ${r.flood.connections} connection(s), cut off ${r.flood.cutOff}× in ${ms(r.flood.elapsedMs)}; ` +
     `GET /ping: ${r.probe.requests} answered, ${r.probe.failures} failed, longest without an answer ${ms(r.probe.maxGapMs)} (p99 latency ${ms(r.probe.p99LatencyMs)}); ` +
-    `server's longest event-loop delay ${ms(r.serverLoopDelayMaxMs)}`);
+    `server's longest event-loop delay ${ms(r.serverLoopDelayMaxMs)}; CPU server / harness / other ${cpuText(r.cpu)}`);
   goal(`freeze, ${label}: longest time without an HTTP answer ≤ 100 ms`, ms(r.probe.maxGapMs), r.probe.maxGapMs <= 100 && r.probe.failures === 0 && r.answersAfter);
 }
 
+const cpuText = (c: CpuShare): string => `${c.server} / ${c.harness} / ${c.other} %`;
+
 function reportFloods(r: FloodsResult): void {
-  const q = r.quiet.p99;
-  console.log(`neighbour quiet: p50 ${ms(r.quiet.p50)} p99 ${ms(q)} max ${ms(r.quiet.max)} (${r.quiet.count} round trips); after the floods p99 ${ms(r.quietAfter.p99)}`);
-  console.log('| flood | neighbour p50 | p99 | max | p99 / quiet | round trips | flood frames | cut off | neighbour errors |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  const quiet = r.quiet.neighbour;
+  const q = quiet.p99;
+  console.log(`neighbour quiet: p50 ${ms(quiet.p50)} p99 ${ms(q)} max ${ms(quiet.max)} (${quiet.count} round trips); after the floods p99 ${ms(r.quietAfter.neighbour.p99)}`);
+  console.log('| window | neighbour p50 | p99 | max | p99 / quiet | round trips | server loop delay max | CPU server / harness / other | flood frames | cut off |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const line = (name: string, m: Measured, extra: string): void => {
+    const n = m.neighbour;
+    console.log(`| ${name} | ${ms(n.p50)} | ${ms(n.p99)} | ${ms(n.max)} | ${(n.p99 / q).toFixed(2)}× | ${n.count} | ${ms(m.serverLoopDelayMaxMs)} | ${cpuText(m.cpu)} | ${extra} |`);
+  };
+  line('quiet', r.quiet, '– | –');
   for (const row of r.rows) {
     const n = row.neighbour;
     const ratio = n.p99 / q;
-    console.log(`| ${row.name} | ${ms(n.p50)} | ${ms(n.p99)} | ${ms(n.max)} | ${ratio.toFixed(2)}× | ${n.count} | ${row.flood.frames}${row.fanOutPatches !== undefined ? ` (${row.fanOutPatches} pushes received)` : ''} | ${row.flood.cutOff} | ${n.errors} |`);
+    line(row.name, row, `${row.flood.frames}${row.fanOutPatches !== undefined ? ` (${row.fanOutPatches} pushes received)` : ''} | ${row.flood.cutOff}`);
     goal(`flood ${row.name}: neighbour p99 ≤ 2× quiet`, `${ms(n.p99)} vs ${ms(q)} (${ratio.toFixed(2)}×)`, ratio <= 2 && n.errors === 0 && !n.closed);
   }
+  line('quiet again', r.quietAfter, '– | –');
 }
 
 function reportOrder(r: OrderResult): void {
