@@ -171,11 +171,12 @@ const BAD_JSON_30K = `{"type":"event",${'x'.repeat(30 * 1024 - 16)}`;
 const PARAMS_37K = JSON.stringify(envelope.event(null, 'ok', { pad: 'x'.repeat(37 * 1024) }));
 
 /** Each flood: what the flooder sends and how fast (the issue's rates where it gave them). */
-const FLOODS: { name: string; frame: () => string; ratePerSec: number }[] = [
+const FLOODS: { name: string; frame: () => string | Buffer; ratePerSec: number }[] = [
   { name: 'bad JSON 30 KB @1.2k/s', frame: () => BAD_JSON_30K, ratePerSec: 1200 },
   { name: 'params 37 KB @300/s', frame: () => PARAMS_37K, ratePerSec: 300 },
   { name: 'pings @10k/s', frame: () => '{"type":"ping"}', ratePerSec: 10_000 },
   { name: 'valid events @5k/s (budget 200/s)', frame: () => '{"type":"event","ref":null,"event":"ok"}', ratePerSec: 5000 },
+  { name: 'binary frames @5k/s', frame: () => Buffer.from('{"x":1}'), ratePerSec: 5000 },
 ];
 
 /**

@@ -133,7 +133,8 @@ async function main(): Promise<void> {
   }
   if (wanted('floods')) {
     results.floods = await withServer('soak floods', DEFAULTS, async (server) => {
-      const r = await floods(server, { durationMs: SIZES.floodMs, quietMs: SIZES.quietMs, subscribers: SIZES.subscribers, maxReconnects: 5000 });
+      const only = process.env.SOAK_FLOODS?.split(',').map((name) => name.trim()).filter(Boolean);
+      const r = await floods(server, { durationMs: SIZES.floodMs, quietMs: SIZES.quietMs, subscribers: SIZES.subscribers, maxReconnects: 5000, only });
       reportFloods(r);
       return r;
     });
