@@ -1,6 +1,7 @@
 import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { TokenBucket } from './admission';
 import { DjustError, type WireErrorCode } from './errors';
+import { Fifo } from './fifo';
 import { JobQueue, type Job } from './job-queue';
 import { ViewLifecycle, type RouteEntry } from './lifecycle';
 import { LiveSession } from './live-session';
@@ -45,12 +46,28 @@ const MAX_JOBS_PER_TURN = 16;
 const BYTES_PER_TOKEN = 4096;
 
 /** Connections whose queue resumes on the next turn (their own drain was cut short, or a push arrived). */
-const ready: Connection[] = [];
+const ready = new Fifo<Connection>();
 let readyScheduled = false;
 
+/** How long one turn may spend resuming connections before it lets I/O (other clients' frames) in. */
+const READY_BUDGET_NS = 2_000_000n;
+
+/**
+ * Resumes the connections waiting for a turn, in order, for up to READY_BUDGET_NS; the rest
+ * wait for the next turn, after the event loop has polled for I/O. A broadcast to many
+ * subscribers thus renders in slices, with other clients' events answered in between.
+ */
 function runReady(): void {
   readyScheduled = false;
-  for (const connection of ready.splice(0)) connection.resume();
+  const start = process.hrtime.bigint();
+  for (let connection = ready.shift(); connection !== undefined; connection = ready.shift()) {
+    connection.resume();
+    if (ready.length > 0 && process.hrtime.bigint() - start > READY_BUDGET_NS) {
+      readyScheduled = true;
+      setImmediate(runReady);
+      return;
+    }
+  }
 }
 
 /** The `ref` of a frame refused before it was parsed, read from its first bytes (null when not there). */
