@@ -19,6 +19,12 @@ export interface MountContext {
   connected: boolean;
   /** The HTTP request: only on the HTTP render (`connected: false`). */
   req?: IncomingMessage;
+  /**
+   * The mount path the page is served under: `'/app'` for `app.use('/app', live)`, `''` at the
+   * root. `url` and `pushPatch` URLs include it (they are what the browser shows); route
+   * patterns do not.
+   */
+  baseUrl: string;
 }
 
 /** The connection's services a connected view calls into (lib/view-host.ts; none during the HTTP render). */

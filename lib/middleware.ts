@@ -7,6 +7,7 @@ import { ServerAttachments } from './attach';
 import { type DispatcherContext } from './dispatcher';
 import { DjustError, invalidArgument } from './errors';
 import { routeEntry, type RouteEntry } from './lifecycle';
+import { MountPaths, MAX_MOUNT_PATHS } from './mount-paths';
 import { LiveView, type LiveViewClass } from './live-view';
 import { resolveOptions, type DjustLiteOptions, type ResolvedOptions } from './options';
 import { checkTitleTemplate, titleFormatter } from './title-template';
@@ -86,13 +87,19 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   const assets = new ClientAssets();
   const pages = new PageRender(ctx, assets.version);
   const router = Router();
-  const servers = new ServerAttachments(websocket, sse);
   const { prefix } = options;
+  const mounts = new MountPaths(prefix, () => options.logger.warn(
+    `djust-lite: mounted under more than ${MAX_MOUNT_PATHS} paths (a parameter in the mount path?); WebSocket and SSE under the others pass through Express or are refused.`,
+  ));
+  const servers = new ServerAttachments(websocket, sse, mounts);
 
   const live = function djustLiteMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const server = (req.socket as { server?: unknown }).server;
     // http.Server and https.Server are both net.Servers that emit 'upgrade'.
     if (server instanceof NetServer) live.attach(server as HttpServer);
+    // Mounted with app.use('/app', live) or in a router: Express took the mount path off req.url.
+    const base = (req as { baseUrl?: string }).baseUrl;
+    if (base) mounts.learn(base);
     if (sse.handle(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     if (path.startsWith(`${prefix}/`) && (req.method === 'GET' || req.method === 'HEAD')) {

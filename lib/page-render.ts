@@ -6,8 +6,8 @@ import { escapeHtml } from './html';
 import { ViewLifecycle, type RouteEntry } from './lifecycle';
 import { templateContext, viewInternals } from './live-view';
 
-/** The request as a live route's handler sees it (Express adds `params` and `originalUrl`). */
-export type RouteRequest = IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string };
+/** The request as a live route's handler sees it (Express adds `params`, `originalUrl` and `baseUrl`). */
+export type RouteRequest = IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string; baseUrl?: string };
 
 /**
  * The HTTP render of live routes: the same lifecycle a live connection runs (mount →
@@ -23,11 +23,16 @@ export class PageRender {
     this.#assetsVersion = assetsVersion;
   }
 
-  /** What `{% djust_scripts %}` renders: the bundle's module script carrying the token and client settings. */
-  scriptsTag(token: string): string {
-    const { prefix, transport, announceTitle } = this.#ctx.options;
+  /**
+   * What `{% djust_scripts %}` renders: the bundle's module script carrying the token and client
+   * settings. `base`: the mount path the page was served under (`req.baseUrl`), put before the
+   * prefix so the browser finds the bundle and the endpoints where Express routes them.
+   */
+  scriptsTag(token: string, base = ''): string {
+    const { transport, announceTitle } = this.#ctx.options;
+    const prefix = escapeHtml(base + this.#ctx.options.prefix);
     return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${this.#assetsVersion}" data-djust-token="${escapeHtml(token)}" ` +
-      `data-djust-prefix="${escapeHtml(prefix)}" data-djust-transport="${transport}"` +
+      `data-djust-prefix="${prefix}" data-djust-transport="${transport}"` +
       `${announceTitle ? '' : ' data-djust-announce="false"'}></script>`;
   }
 
@@ -55,9 +60,11 @@ export class PageRender {
     const { options, signer, renderer } = this.#ctx;
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.params ?? {})) params[key] = Array.isArray(value) ? value.join('/') : value;
+    // URLs as the browser sees them; the route is matched from the mount path on.
     const url = req.originalUrl ?? req.url ?? entry.route;
+    const base = req.baseUrl ?? '';
     const session = options.session ? options.session(req) : undefined;
-    const life = new ViewLifecycle(entry, url, params, options.logger, null);
+    const life = new ViewLifecycle(entry, url, params, options.logger, null, base);
     try {
       const navigate = await life.mount({ session, connected: false, req });
       if (navigate && navigate.url !== url) {
@@ -67,8 +74,8 @@ export class PageRender {
         res.end();
         return;
       }
-      const token = signer.sign({ route: entry.route, params: life.params, url: life.url, session, exp: this.#ctx.now() + options.tokenTtlMs });
-      const html = renderer.renderPage(entry, templateContext(life.view), () => this.scriptsTag(token));
+      const token = signer.sign({ route: entry.route, ...(base && { base }), params: life.params, url: life.url, session, exp: this.#ctx.now() + options.tokenTtlMs });
+      const html = renderer.renderPage(entry, templateContext(life.view), () => this.scriptsTag(token, base));
       const internals = viewInternals(life.view);
       internals.metadata.markRendered();
       internals.flash.markRendered();
