@@ -27,8 +27,8 @@ export interface Failure {
   readonly error: unknown;
 }
 
-/** What `mount(ctx)` receives besides the URL and mount path, which the lifecycle knows. */
-export type MountInput = Omit<MountContext, 'params' | 'query' | 'url' | 'baseUrl'>;
+/** What `mount(ctx)` receives besides the URL and mount path, which the lifecycle knows; `locals` defaults to `{}`. */
+export type MountInput = Omit<MountContext, 'params' | 'query' | 'url' | 'baseUrl' | 'locals'> & { locals?: Record<string, unknown> };
 
 /** Everything a change may touch, saved before it runs and restored whole when it fails. */
 interface Snapshot {
@@ -85,7 +85,7 @@ export class ViewLifecycle implements Patchable {
   /** Runs mount, handleParams and the pushPatch chain they started; returns the `navigate` for the client, if any. Throws what they throw. */
   async mount(input: MountInput): Promise<NavigateMessage | null> {
     const { view, url, params, base } = this;
-    await view.mount?.({ ...input, params, query: queryOf(url), url, baseUrl: base });
+    await view.mount?.({ ...input, locals: input.locals ?? {}, params, query: queryOf(url), url, baseUrl: base });
     await this.handleParams();
     return followPatches(this);
   }

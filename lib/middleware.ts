@@ -92,6 +92,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     `djust-lite: mounted under more than ${MAX_MOUNT_PATHS} paths (a parameter in the mount path?); WebSocket and SSE under the others pass through Express or are refused.`,
   ));
   const servers = new ServerAttachments(websocket, sse, mounts);
+  let sawApp = false;
 
   const live = function djustLiteMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const server = (req.socket as { server?: unknown }).server;
@@ -100,6 +101,12 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     // Mounted with app.use('/app', live) or in a router: Express took the mount path off req.url.
     const base = (req as { baseUrl?: string }).baseUrl;
     if (base) mounts.learn(base);
+    if (!sawApp) {
+      // app.locals in every template context (the object itself: later changes show).
+      sawApp = true;
+      const locals = (req as { app?: { locals?: unknown } }).app?.locals;
+      if (typeof locals === 'object' && locals !== null) ctx.renderer.locals = locals as Record<string, unknown>;
+    }
     if (sse.handle(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     if (path.startsWith(`${prefix}/`) && (req.method === 'GET' || req.method === 'HEAD')) {

@@ -9,6 +9,9 @@ import { templateContext, viewInternals } from './live-view';
 /** The request as a live route's handler sees it (Express adds `params`, `originalUrl` and `baseUrl`). */
 export type RouteRequest = IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string; baseUrl?: string };
 
+/** The response as Express gives it: `res.locals` holds what earlier middleware left for the render. */
+export type RouteResponse = ServerResponse & { locals?: Record<string, unknown> };
+
 /**
  * The HTTP render of live routes: the same lifecycle a live connection runs (mount →
  * handleParams → pushPatch chain), then the whole page with the client's script tag and the
@@ -42,7 +45,7 @@ export class PageRender {
    * render succeeded or threw. A failure goes on to Express's `next(err)`; in development
    * (NODE_ENV=development) it is logged and answered with the djust/error.njk page instead.
    */
-  async render(entry: RouteEntry, req: RouteRequest, res: ServerResponse): Promise<void> {
+  async render(entry: RouteEntry, req: RouteRequest, res: RouteResponse): Promise<void> {
     try {
       await this.#render(entry, req, res);
     } catch (error) {
@@ -56,7 +59,7 @@ export class PageRender {
     }
   }
 
-  async #render(entry: RouteEntry, req: RouteRequest, res: ServerResponse): Promise<void> {
+  async #render(entry: RouteEntry, req: RouteRequest, res: RouteResponse): Promise<void> {
     const { options, signer, renderer } = this.#ctx;
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.params ?? {})) params[key] = Array.isArray(value) ? value.join('/') : value;
@@ -66,7 +69,7 @@ export class PageRender {
     const session = options.session ? options.session(req) : undefined;
     const life = new ViewLifecycle(entry, url, params, options.logger, null, base);
     try {
-      const navigate = await life.mount({ session, connected: false, req });
+      const navigate = await life.mount({ session, connected: false, req, locals: res.locals ?? {} });
       if (navigate && navigate.url !== url) {
         res.statusCode = 302;
         res.setHeader('Location', navigate.url);

@@ -22,6 +22,7 @@ export class StoreView extends LiveView {
   mount(ctx: MountContext) {
     StoreView.mounts.push(ctx);
     this.base = ctx.baseUrl;
+    this.user = typeof ctx.locals.user === 'string' ? ctx.locals.user : '';
   }
 
   handleParams(params: Record<string, string>, url: string) {
