@@ -4,12 +4,14 @@
  * page renders, the bundle loads, and title/meta update over WebSocket — and over SSE through a
  * server block that does not pass the upgrade.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { djustLite, type DjustLite } from '../../lib';
 import { fetchPage, request } from '../../lib/testing/page';
-import { startNginx, type Nginx } from '../helpers/nginx';
+import { appLocation, startNginx, UPGRADE_MAP, type Nginx } from '../helpers/nginx';
 import { ProxiedView } from './proxied-view';
 import { DEPLOY_VIEWS, StoreView } from './store-app';
 
@@ -60,6 +62,12 @@ async function view(block: number, path: string, transport: 'websocket' | 'sse',
 }
 
 describe('behind nginx, mounted at /app', () => {
+  it('runs the config the README shows', () => {
+    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(UPGRADE_MAP);
+    expect(readme).toContain(appLocation({ mount: '/app', upstream: '127.0.0.1:3000' }));
+  });
+
   it('renders the page through the proxy; its script URL loads the bundle through the proxy', async () => {
     const origin = proxy.origins[WS] as string;
     const page = await fetchPage(origin, '/app/store/1');
