@@ -11,6 +11,7 @@ import { liveTest, type LiveTestView } from '../../lib/testing';
 import { fetchPage, request } from '../../lib/testing/page';
 import { WebSocketChannel } from '../../lib/testing/websocket';
 import { envelope } from '../../lib/testing/messages';
+import { openSseStream, postEnvelope, sseStreamUrl } from '../../lib/testing/sse';
 import type { ServerMessage } from '../../lib/protocol';
 import { DEPLOY_VIEWS, StoreView } from './store-app';
 
@@ -188,6 +189,27 @@ describe('a restarted server, before any page under the mount path was served', 
       await expect(other.opened).rejects.toThrow(/404/);
     } finally {
       await channel.close();
+      await stop(server, live);
+    }
+  });
+
+  it('passes an SSE stream under /app/djust to Express, which routes it to the middleware (that learns /app)', async () => {
+    const token = await tokenFromEarlierProcess();
+    const { app, live, seen } = mounts['app.use("/app", live)']();
+    const { server, base } = await listen(app);
+    live.attach(server);
+    const got: ServerMessage[] = [];
+    const stream = openSseStream(sseStreamUrl(base, '/app/djust', 'restart-session-1', { token, url: '/app/store/4' }), { record: (r) => void (r.message && got.push(r.message)) });
+    try {
+      expect((await stream.response).statusCode).toBe(200);
+      for (let i = 0; i < 100 && !got.some((m) => m.type === 'page_metadata'); i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(got).toContainEqual({ type: 'page_metadata', action: 'title', value: 'Item 4' });
+      expect(seen).toEqual(['/app/djust/sse/restart-session-1']);
+      // Learned: the next request under /app/djust skips Express.
+      expect((await postEnvelope(base, '/app/djust', 'restart-session-1', envelope.ping())).status).toBe(202);
+      expect(seen).toEqual(['/app/djust/sse/restart-session-1']);
+    } finally {
+      stream.req.destroy();
       await stop(server, live);
     }
   });
