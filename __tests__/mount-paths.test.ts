@@ -34,10 +34,10 @@ describe('MountPaths', () => {
       mounts.learn('/app');
       const r = req('/app/djust/ws?x=1');
       const seen: string[] = [];
-      expect(mounts.enter(r, () => (seen.push(r.url ?? ''), true))).toBe(true);
+      expect(mounts.enter(r, (x) => (seen.push(x.url ?? ''), true), null)).toBe(true);
       expect(r.url).toBe('/djust/ws?x=1');
       const declined = req('/app/djust/other');
-      expect(mounts.enter(declined, () => (seen.push(declined.url ?? ''), false))).toBe(false);
+      expect(mounts.enter(declined, (x) => (seen.push(x.url ?? ''), false), null)).toBe(false);
       expect(declined.url).toBe('/app/djust/other');
       expect(seen).toEqual(['/djust/ws?x=1', '/djust/other']);
     });
@@ -45,9 +45,9 @@ describe('MountPaths', () => {
     it('with a guess, takes any path ending in prefix + guess (a restarted server)', () => {
       const mounts = new MountPaths('/djust', () => {});
       const r = req('/shop/djust/ws');
-      expect(mounts.enter(r, () => r.url === '/djust/ws', '/ws')).toBe(true);
-      expect(mounts.enter(req('/shop/djust/ws'), () => true)).toBe(false);
-      expect(mounts.enter(req('/shop/djust/sse'), () => true, '/ws')).toBe(false);
+      expect(mounts.enter(r, (x) => x.url === '/djust/ws', null, '/ws')).toBe(true);
+      expect(mounts.enter(req('/shop/djust/ws'), () => true, null)).toBe(false);
+      expect(mounts.enter(req('/shop/djust/sse'), () => true, null, '/ws')).toBe(false);
     });
   });
 });

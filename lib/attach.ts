@@ -41,18 +41,17 @@ function takeSseRequests(server: HttpServer | HttpsServer, take: (req: IncomingM
  */
 export class ServerAttachments {
   readonly #attached = new WeakSet<HttpServer | HttpsServer>();
-  readonly #sse: SseTransport;
   readonly #onUpgrade: (this: HttpServer | HttpsServer, req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-
   readonly #mounts: MountPaths;
+  readonly #handleSse: (req: IncomingMessage, res: ServerResponse) => boolean;
 
   constructor(websocket: WebSocketTransport, sse: SseTransport, mounts: MountPaths) {
-    this.#sse = sse;
+    this.#handleSse = (req, res) => sse.handle(req, res);
     this.#mounts = mounts;
     this.#onUpgrade = function onUpgrade(req, socket, head) {
       // Alone on the server, any path ending in `${prefix}/ws` is ours (else it gets a 404).
       const guess = this.listenerCount('upgrade') === 1 ? '/ws' : undefined;
-      if (mounts.enter(req, () => websocket.handleUpgrade(req, socket, head), guess)) return;
+      if (mounts.enter(req, (r, upgrade) => websocket.handleUpgrade(r, upgrade.socket, upgrade.head), { socket, head }, guess)) return;
       // Not ours; if nobody else listens for upgrades, answer instead of leaving it hanging.
       if (this.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     };
@@ -64,8 +63,9 @@ export class ServerAttachments {
     this.#attached.add(server);
     const onUpgrade = this.#onUpgrade;
     server.on('upgrade', onUpgrade);
-    const sse = this.#sse;
-    const restore = takeSseRequests(server, (req, res) => this.#mounts.enter(req, () => sse.handle(req, res)));
+    const mounts = this.#mounts;
+    const handle = this.#handleSse;
+    const restore = takeSseRequests(server, (req, res) => mounts.enter(req, handle, res));
     server.once('close', () => {
       server.off('upgrade', onUpgrade);
       restore();

@@ -48,13 +48,14 @@ export class MountPaths {
   }
 
   /**
-   * Runs `take` with `req.url` seen from the mount path (`/app/djust/ws` → `/djust/ws`) when
-   * the URL is under a learned one, and puts the URL back when `take` declines; false
-   * without calling it otherwise. `guess` (the upgrade path, when no other listener could
-   * want the request): any path ending with it counts as under a mount path, so a browser
-   * reconnecting to a restarted server finds its WebSocket before any page was served.
+   * Runs `take(req, arg)` with `req.url` seen from the mount path (`/app/djust/ws` →
+   * `/djust/ws`) when the URL is under a learned one, and puts the URL back when `take`
+   * declines; false without calling it otherwise. `guess` (the upgrade path, when no other
+   * listener could want the request): any path ending with it counts as under a mount path,
+   * so a browser reconnecting to a restarted server finds its WebSocket before any page was
+   * served. (`take` and `arg` apart: no closure per request.)
    */
-  enter(req: IncomingMessage, take: () => boolean, guess?: string): boolean {
+  enter<A>(req: IncomingMessage, take: (req: IncomingMessage, arg: A) => boolean, arg: A, guess?: string): boolean {
     const url = req.url ?? '';
     let base = this.baseOf(url);
     if (base === null && guess !== undefined) {
@@ -63,9 +64,9 @@ export class MountPaths {
       if (cut > 0 && path.endsWith(`${this.#prefix}${guess}`) && path.charCodeAt(0) === 47) base = path.slice(0, cut);
     }
     if (base === null) return false;
-    if (base === '') return take();
+    if (base === '') return take(req, arg);
     req.url = url.slice(base.length);
-    if (take()) return true;
+    if (take(req, arg)) return true;
     req.url = url;
     return false;
   }
