@@ -4,6 +4,8 @@ import { Server as NetServer } from 'node:net';
 import { Router } from 'express';
 import { ClientAssets } from './assets';
 import { ServerAttachments } from './attach';
+import { ClientAddresses } from './client-address';
+import { handlersOf } from './decorators';
 import { type DispatcherContext } from './dispatcher';
 import { DjustError, invalidArgument } from './errors';
 import { routeEntry, type RouteEntry } from './lifecycle';
@@ -16,6 +18,7 @@ import { PubSub } from './pubsub';
 import { createEnvironment, prepareEnvironment } from './environment';
 import { Renderer } from './render';
 import { TokenSigner } from './token';
+import { ConnectionLimits } from './transport/connection-limits';
 import { SseTransport } from './transport/sse';
 import { WebSocketTransport } from './transport/websocket';
 
@@ -57,6 +60,11 @@ function checkRoute(path: unknown, viewClass: unknown): asserts viewClass is Liv
   }
 }
 
+/** What Express's default router compares: no trailing slash, lower case. */
+function matchKey(routePath: string): string {
+  return (routePath.length > 1 ? routePath.replace(/\/+$/, '') || '/' : routePath).toLowerCase();
+}
+
 /**
  * Creates the djust-lite middleware: serves your LiveView routes as server-rendered pages, the
  * browser client under `prefix`, and the live connections (WebSocket, SSE).
@@ -71,19 +79,23 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   const options = resolveOptions(input);
   const env = options.env ? prepareEnvironment(options.env) : createEnvironment(options.views);
   const routes = new Map<string, RouteEntry>();
-  let connections = 0;
+  /** matchKey(path) → the path registered, for the duplicate check. */
+  const takenPaths = new Map<string, string>();
 
   const ctx: DispatcherContext = {
     options,
-    renderer: new Renderer(env, options.logger.debug),
-    signer: new TokenSigner(options.secrets),
+    renderer: new Renderer(env, options.logger.render),
+    signer: new TokenSigner(options.secrets, options.tokenTtlMs),
     pubsub: new PubSub(),
     routes,
     now: Date.now,
   };
-  const counter = { count: () => connections, track: (delta: 1 | -1) => void (connections += delta) };
-  const websocket = new WebSocketTransport(ctx, counter);
-  const sse = new SseTransport(ctx, counter);
+  const limits = new ConnectionLimits(options.maxConnections, options.maxConnectionsPerClient);
+  // The app's `trust proxy` setting also decides the client address of live traffic, which
+  // never passes through Express: learnt from `req.app` here, or from the server in attach().
+  const addresses = new ClientAddresses();
+  const websocket = new WebSocketTransport(ctx, limits, addresses);
+  const sse = new SseTransport(ctx, limits, addresses);
   const assets = new ClientAssets();
   const pages = new PageRender(ctx, assets.version);
   const router = Router();
@@ -98,6 +110,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     const server = (req.socket as { server?: unknown }).server;
     // http.Server and https.Server are both net.Servers that emit 'upgrade'.
     if (server instanceof NetServer) live.attach(server as HttpServer);
+    addresses.learnFrom((req as { app?: unknown }).app);
     // Mounted with app.use('/app', live) or in a router: Express took the mount path off req.url.
     const base = (req as { baseUrl?: string }).baseUrl;
     if (base) mounts.learn(base);
@@ -118,7 +131,15 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   live.route = (routePath, viewClass) => {
     checkRoute(routePath, viewClass);
     const template = checkTitleTemplate(viewClass.titleTemplate, `route("${routePath}", ${viewClass.name}): static titleTemplate`);
-    if (routes.has(routePath)) throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${routePath}"): a view is already registered for this path.`);
+    // Express matches "/ok", "/ok/" and "/OK" alike (strict and caseSensitive are off by default).
+    const key = matchKey(routePath);
+    const taken = takenPaths.get(key);
+    if (taken !== undefined) {
+      const same = taken === routePath ? 'this path' : `"${taken}", which Express matches the same (trailing slash and letter case are ignored)`;
+      throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${routePath}"): a view is already registered for ${same}.`);
+    }
+    handlersOf(viewClass); // a malformed `static events` throws now, not on the first event
+    takenPaths.set(key, routePath);
     const entry = routeEntry(routePath, viewClass, titleFormatter(template ?? options.titleTemplate, options.defaultTitle));
     routes.set(routePath, entry);
     router.get(routePath, (req, res, next) => {
@@ -128,11 +149,13 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   };
   live.attach = (server) => {
     if (!(server instanceof NetServer)) throw invalidArgument('attach(server)', 'server', 'an http.Server or https.Server (what app.listen() returns)', server);
+    // The middleware calls attach() on every request: look for the app once.
+    if (!addresses.known) for (const listener of server.listeners('request')) addresses.learnFrom(listener);
     servers.attach(server);
     return live;
   };
   live.broadcast = (topic, message) => ctx.pubsub.broadcast(topic, message);
-  Object.defineProperty(live, 'connectionCount', { get: () => connections });
+  Object.defineProperty(live, 'connectionCount', { get: () => limits.count });
   Object.defineProperty(live, 'options', { value: options });
   live.close = async () => {
     websocket.close();

@@ -1,15 +1,18 @@
-// Over 300 lines on purpose: the options table (one row per option: default, check, README
+// Over 300 lines on purpose: the options table (one row per option: default, check, docs
 // line) sits with the typed interface IDEs read and the one function that applies both.
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
 import path from 'node:path';
-import nunjucks from 'nunjucks';
+import { Environment as NunjucksEnvironment } from 'nunjucks';
 import { describeValue, DjustError, invalidOption, optionError, optionOutOfRange } from './errors';
 import type { LiveViewClass } from './live-view';
 import { resolveLogger, type Logger, type ResolvedLogger } from './logger';
 import type { JsonValue } from './protocol';
 import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from './title-template';
 
+
+/** What the `session` option may return: JSON data (a plain object, array, string, number, boolean or null). */
+export type SessionData = object | string | number | boolean | null;
 
 /**
  * Options of `djustLite()`. Every one is optional.
@@ -19,60 +22,75 @@ import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from './tit
  */
 export interface DjustLiteOptions {
   /** Folder of your Nunjucks templates. Default `'views'` (relative to the working directory). */
-  views?: string;
+  views?: string | undefined;
   /** Your own Nunjucks environment; djust-lite adds its tags to it. Overrides `views`. */
-  env?: nunjucks.Environment;
+  env?: NunjucksEnvironment | undefined;
   /** URL prefix of the client files and endpoints. Default `'/djust'`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * HMAC secret(s) for view tokens, at least 32 characters; the first signs, all verify.
    * Required when NODE_ENV=production. Default random per process.
    */
-  secret?: string | string[];
+  secret?: string | string[] | undefined;
   /** Origins besides the page's own host allowed to connect, e.g. `['https://app.example.com']`. Default `[]`. */
-  allowedOrigins?: string[];
+  allowedOrigins?: string[] | undefined;
   /** Routes to register up front: path → view class (same as `live.route(path, View)`). Default `{}`. */
-  routes?: Record<string, LiveViewClass>;
-  /** Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). */
-  session?: (req: IncomingMessage) => JsonValue | undefined;
+  routes?: Record<string, LiveViewClass> | undefined;
+  /**
+   * Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). It
+   * must survive `JSON.stringify`; typed loosely so an interface (`(req): UserSession => …`)
+   * is accepted — interfaces lack the index signature a JSON type needs (docs/typescript.md).
+   */
+  session?: ((req: Request) => SessionData | undefined) | undefined;
   /** Title template for every view, e.g. `'%s | Store'`; a view's `static titleTemplate` wins. */
-  titleTemplate?: TitleTemplate;
+  titleTemplate?: TitleTemplate | undefined;
   /** Title when a view sets none (or an empty one); shown as is, not through the title template. */
-  defaultTitle?: string;
+  defaultTitle?: string | undefined;
   /**
    * Announce title changes to screen readers through a visually hidden `aria-live="polite"`
    * region (`#dj-announcer`), at most one announcement per 2 s (the latest title wins).
    * Default `true`.
    */
-  announceTitle?: boolean;
+  announceTitle?: boolean | undefined;
   /** Transport the browser uses: `'auto'` (WebSocket, falling back to SSE), `'websocket'` or `'sse'`. Default `'auto'`. */
-  transport?: 'auto' | 'websocket' | 'sse';
+  transport?: 'auto' | 'websocket' | 'sse' | undefined;
   /** Token lifetime in ms. Default 24 h, at least 1000. */
-  tokenTtlMs?: number;
+  tokenTtlMs?: number | undefined;
   /** Largest inbound WS frame or SSE POST body, in bytes. Default 65536, at least 256. */
-  maxMessageBytes?: number;
+  maxMessageBytes?: number | undefined;
   /** Jobs of each kind (events, server pushes, error answers) waiting per connection; an event over it gets `queue_full`, a push drops the oldest push. Default 256, at least 1. */
-  maxQueuedEvents?: number;
+  maxQueuedEvents?: number | undefined;
   /** Frames per second per connection (each costs 1, plus 1 per 4 KiB) before `rate_limited`; twice that closes it (1008). Default 200, at least 1. */
-  maxEventsPerSecond?: number;
+  maxEventsPerSecond?: number | undefined;
   /** How long a handler (event, handleInfo, handleParams) may run before its ref is answered `handler_timeout` and the queue moves on, in ms. Default 30000, at least 1. */
-  handlerTimeoutMs?: number;
+  handlerTimeoutMs?: number | undefined;
   /** Live connections in total. Default 10000, at least 1. */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
+  /** Live connections per client address, WebSocket and SSE together. Default 100, at least 1. */
+  maxConnectionsPerClient?: number | undefined;
+  /** A WebSocket or SSE stream that has not mounted within this many ms is closed (`mount_timeout`). Default 10000, at least 100. */
+  mountTimeoutMs?: number | undefined;
+  /** SSE: ms a POST body may take to arrive before the request is answered 408 and dropped. Default 10000, at least 100. */
+  bodyTimeoutMs?: number | undefined;
   /** WS ping / SSE heartbeat interval in ms. Default 30000, at least 100. */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
   /** Bytes queued to a slow client before it is disconnected. Default 4 MiB, at least 1024. */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /** SSE: messages kept per session for `Last-Event-ID` replay. Default 256, at least 1. */
-  sseBufferSize?: number;
+  sseBufferSize?: number | undefined;
   /** SSE: ms a session outlives its dropped stream. Default 30000, at least 0. */
-  sseLingerMs?: number;
+  sseLingerMs?: number | undefined;
   /** SSE: the `retry:` value in ms. Default 1000, at least 0. */
-  sseRetryMs?: number;
-  /** SSE: live sessions per client address. Default 100, at least 1. */
-  maxSessionsPerClient?: number;
-  /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console` without debug lines. */
-  logger?: Logger;
+  sseRetryMs?: number | undefined;
+  /**
+   * @deprecated Use `maxConnectionsPerClient`, which this is an alias of (it now counts
+   * WebSocket and SSE connections together). Giving both with different values throws.
+   */
+  maxSessionsPerClient?: number | undefined;
+  /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console`; debug lines with `DEBUG=djust-lite:*`. */
+  logger?: Logger | undefined;
+  /** Handlers (and `handleInfo`, `handleParams`) slower than this many ms are logged on `djust-lite:event`. Default 100, at least 0. */
+  slowHandlerMs?: number | undefined;
 }
 
 /** How one option is checked; a wrong value throws naming the option, the shape expected and the value received. */
@@ -86,10 +104,10 @@ export type OptionCheck<T = unknown> =
 export interface OptionSpec<T> {
   /** Used when the option is left out (`undefined`: none). */
   default: T | undefined;
-  /** How the README shows the default when it is not a plain value (`'24 h'`). */
+  /** How docs/options.md shows the default when it is not a plain value (`'24 h'`). */
   shownDefault?: string;
   check: OptionCheck<T>;
-  /** One line for the README's options table. */
+  /** One line for the options table in docs/options.md. */
   doc: string;
 }
 
@@ -108,10 +126,10 @@ const isSecret = (value: unknown): boolean => typeof value === 'string' && value
 const isOptionalFunction = (value: unknown): boolean => value === undefined || typeof value === 'function';
 
 /**
- * Every option of `djustLite()`: its default, its check and its README line. Defaults,
- * validation, the unknown-option check and the README's options table all come from here;
+ * Every option of `djustLite()`: its default, its check and its docs/options.md line. Defaults,
+ * validation, the unknown-option check and the table in docs/options.md all come from here;
  * `satisfies` ties it to `DjustLiteOptions`, so an option added to one and not the other
- * fails typecheck. After editing a `doc` or default, regenerate the README's table:
+ * fails typecheck. After editing a `doc` or default, regenerate the table in docs/options.md:
  * `npx ts-node --transpile-only __tests__/helpers/options-table.ts`.
  *
  * @example
@@ -125,7 +143,7 @@ export const OPTIONS = {
   },
   env: {
     default: undefined,
-    check: { type: 'custom', expected: 'a nunjucks.Environment', valid: (v) => v instanceof nunjucks.Environment },
+    check: { type: 'custom', expected: 'a nunjucks.Environment', valid: (v) => v instanceof NunjucksEnvironment },
     doc: 'your own `nunjucks.Environment` (djust-lite adds its tags); overrides `views`',
   },
   routes: {
@@ -177,7 +195,7 @@ export const OPTIONS = {
   announceTitle: {
     default: true,
     check: { type: 'boolean' },
-    doc: 'announce title changes in an `aria-live` region ([Screen readers](#screen-readers))',
+    doc: 'announce title changes in an `aria-live` region ([Screen readers](head.md#screen-readers))',
   },
   tokenTtlMs: {
     default: 24 * 60 * 60 * 1000,
@@ -210,6 +228,21 @@ export const OPTIONS = {
     check: { type: 'number', min: 1 },
     doc: 'live connections in total, WebSocket and SSE (answers 429)',
   },
+  maxConnectionsPerClient: {
+    default: 100,
+    check: { type: 'number', min: 1 },
+    doc: "live connections per client address (`req.ip`: the app's `trust proxy` applies), WebSocket and SSE together (answers 429)",
+  },
+  mountTimeoutMs: {
+    default: 10_000,
+    check: { type: 'number', min: 100 },
+    doc: 'a WebSocket or SSE stream not mounted within this many ms gets `mount_timeout` and is closed (1008)',
+  },
+  bodyTimeoutMs: {
+    default: 10_000,
+    check: { type: 'number', min: 100 },
+    doc: 'SSE: ms a POST body may take to arrive before it is answered 408 and dropped',
+  },
   heartbeatMs: {
     default: 30_000,
     check: { type: 'number', min: 100 },
@@ -237,20 +270,25 @@ export const OPTIONS = {
     doc: 'SSE: the `retry:` value the stream announces, in ms',
   },
   maxSessionsPerClient: {
-    default: 100,
-    check: { type: 'number', min: 1 },
-    doc: 'SSE: live sessions one client address may hold',
+    default: undefined,
+    check: { type: 'custom', expected: 'a number of at least 1', valid: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 1 },
+    doc: 'deprecated alias of `maxConnectionsPerClient` (it now counts WebSocket and SSE together); giving both with different values throws',
   },
   logger: {
     default: undefined,
-    shownDefault: '`console` without debug lines',
+    shownDefault: '`console`; debug lines with `DEBUG=djust-lite:*`',
     check: {
       type: 'custom',
       expected: 'an object with warn(message) and error(message, err) methods (debug(message) and info(message) optional)',
       valid: (v) => isRecord(v) && typeof (v as Logger).warn === 'function' && typeof (v as Logger).error === 'function'
         && isOptionalFunction((v as Logger).debug) && isOptionalFunction((v as Logger).info),
     },
-    doc: '`{ debug?(msg), info?(msg), warn(msg), error(msg, err) }`; debug lines only when `debug` is given',
+    doc: '`{ debug?(msg), info?(msg), warn(msg), error(msg, err) }`; with `debug` given, every debug line goes to it ([debugging](debugging.md))',
+  },
+  slowHandlerMs: {
+    default: 100,
+    check: { type: 'number', min: 0 },
+    doc: 'a handler, `handleInfo` or `handleParams` slower than this (ms) is logged on the `djust-lite:event` debug namespace',
   },
 } satisfies { [K in Name]-?: OptionSpec<NonNullable<DjustLiteOptions[K]>> };
 
@@ -258,13 +296,14 @@ type Numeric = { [K in Name]: (typeof OPTIONS)[K]['check'] extends { type: 'numb
 
 /** Options after defaults and checks; what the rest of djust-lite reads. */
 export interface ResolvedOptions extends Record<Numeric, number> {
-  env: nunjucks.Environment | null;
+  env: NunjucksEnvironment | null;
   views: string;
   prefix: string;
   secrets: string[];
   allowedOrigins: Set<string>;
   routes: Record<string, LiveViewClass>;
-  session: ((req: IncomingMessage) => JsonValue | undefined) | null;
+  /** The `session` option; what it returns is JSON (it is signed into the token as JSON). */
+  session: ((req: Request) => JsonValue | undefined) | null;
   titleTemplate: TitleTemplate | null;
   defaultTitle: string | null;
   announceTitle: boolean;
@@ -366,7 +405,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   }
   const o = checked as Checked;
 
-  const logger = resolveLogger(o.logger);
+  const logger = resolveLogger(o.logger, o.slowHandlerMs);
   const secrets = o.secret === undefined ? [] : Array.isArray(o.secret) ? [...o.secret] : [o.secret];
   if (secrets.length === 0) {
     if (process.env.NODE_ENV === 'production') {
@@ -382,6 +421,12 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   for (const name of Object.keys(OPTIONS) as Name[]) {
     if (OPTIONS[name].check.type === 'number') numbers[name as Numeric] = o[name as Numeric];
   }
+  if (o.maxSessionsPerClient !== undefined) {
+    if (given.maxConnectionsPerClient !== undefined && given.maxConnectionsPerClient !== o.maxSessionsPerClient) {
+      throw optionError(`djustLite(): options "maxSessionsPerClient" (${o.maxSessionsPerClient}) and "maxConnectionsPerClient" (${String(given.maxConnectionsPerClient)}) disagree; "maxSessionsPerClient" is a deprecated alias, give only "maxConnectionsPerClient".`);
+    }
+    numbers.maxConnectionsPerClient = o.maxSessionsPerClient;
+  }
 
   return {
     ...numbers,
@@ -391,7 +436,8 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     secrets,
     allowedOrigins: new Set(o.allowedOrigins.map(normaliseOrigin)),
     routes: o.routes,
-    session: o.session ?? null,
+    // SessionData is JSON by contract; JSON.stringify in the signer is what enforces it.
+    session: (o.session as ((req: Request) => JsonValue | undefined) | undefined) ?? null,
     titleTemplate: o.titleTemplate ?? null,
     defaultTitle: o.defaultTitle ?? null,
     announceTitle: o.announceTitle,

@@ -81,8 +81,8 @@ describe('several processes', () => {
     const stream = openSseStream(sseStreamUrl(a?.base ?? '', page.prefix, 'sticky-session-1', { token: page.token }), { record: () => {} });
     try {
       expect((await stream.response).statusCode).toBe(200);
-      expect((await postEnvelope(b?.base ?? '', page.prefix, 'sticky-session-1', envelope.ping())).status).toBe(404);
-      expect((await postEnvelope(a?.base ?? '', page.prefix, 'sticky-session-1', envelope.ping())).status).toBe(202);
+      expect((await postEnvelope(b?.base ?? '', page.prefix, 'sticky-session-1', page.token, envelope.ping())).status).toBe(404);
+      expect((await postEnvelope(a?.base ?? '', page.prefix, 'sticky-session-1', page.token, envelope.ping())).status).toBe(202);
     } finally {
       stream.req.destroy();
     }

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import type { ServerMessage } from '../../lib/protocol';
 import { envelope, parseServerMessage } from '../../lib/testing/messages';
 import { fetchPage, request } from '../../lib/testing/page';
-import { openSseStream, postEnvelope, sseSessionUrl, sseStreamUrl } from '../../lib/testing/sse';
+import { openSseStream, postEnvelope, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from '../../lib/testing/sse';
 import { Waiters } from '../../lib/testing/waiters';
 import { webSocketUrl } from '../../lib/testing/websocket';
 
@@ -90,11 +90,11 @@ export class ProxiedView {
         throw new Error(`the SSE stream was refused: ${res.statusCode ?? 0} ${refusal.trim()}`);
       }
       view.#send = async (message) => {
-        const answer = await postEnvelope(origin, page.prefix, session, message, { headers: { ...headers, ...originHeader } });
+        const answer = await postEnvelope(origin, page.prefix, session, page.token, message, { headers: { ...headers, ...originHeader } });
         if (answer.status !== 202) throw new Error(`POST refused: ${answer.status} ${answer.body.trim()}`);
       };
       view.#leave = async () => {
-        await request(sseSessionUrl(origin, page.prefix, session), { method: 'DELETE', headers }).catch(() => {});
+        await request(sseSessionUrl(origin, page.prefix, session), { method: 'DELETE', headers: { ...headers, ...sseTokenHeaders(page.token) } }).catch(() => {});
         stream.req.destroy();
       };
     }

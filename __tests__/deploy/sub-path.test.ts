@@ -206,7 +206,7 @@ describe('a restarted server, before any page under the mount path was served', 
       expect(got).toContainEqual({ type: 'page_metadata', action: 'title', value: 'Item 4' });
       expect(seen).toEqual(['/app/djust/sse/restart-session-1']);
       // Learned: the next request under /app/djust skips Express.
-      expect((await postEnvelope(base, '/app/djust', 'restart-session-1', envelope.ping())).status).toBe(202);
+      expect((await postEnvelope(base, '/app/djust', 'restart-session-1', token, envelope.ping())).status).toBe(202);
       expect(seen).toEqual(['/app/djust/sse/restart-session-1']);
     } finally {
       stream.req.destroy();
