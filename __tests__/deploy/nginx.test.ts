@@ -24,13 +24,15 @@ let proxy: Nginx;
 const seen: { ip: string | undefined; host: string | undefined; protocol: string }[] = [];
 let open: ProxiedView[] = [];
 
-/** Server blocks: 0 passes WebSocket upgrades, 1 does not. */
+/** Server blocks: 0 passes WebSocket upgrades, 1 does not, 2 leaves Host as nginx's default (the upstream's address). */
 const WS = 0;
 const NO_UPGRADE = 1;
+const REWRITES_HOST = 2;
+let app: express.Express;
 
 beforeAll(async () => {
   live = djustLite({ views: DEPLOY_VIEWS, secret: SECRET, logger: { warn: () => {}, error: () => {} } }).route('/store/:id', StoreView);
-  const app = express();
+  app = express();
   app.set('trust proxy', 'loopback');
   app.use((req, _res, next) => {
     if (req.path.startsWith('/app/store')) seen.push({ ip: req.ip, host: req.hostname, protocol: req.protocol });
@@ -40,7 +42,7 @@ beforeAll(async () => {
   server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   live.attach(server);
-  proxy = await startNginx((server.address() as AddressInfo).port, [{ mount: '/app' }, { mount: '/app', websocket: false }]);
+  proxy = await startNginx((server.address() as AddressInfo).port, [{ mount: '/app' }, { mount: '/app', websocket: false }, { mount: '/app', forwardHost: false }]);
 });
 
 afterEach(async () => {
@@ -110,5 +112,82 @@ describe('behind nginx, mounted at /app', () => {
       expect(v.title).toBe(`Item 3 (${i})`);
     }
     expect(v.closed).toBe(false);
+  });
+});
+
+describe('trust proxy behind nginx', () => {
+  it('accepts the public origin from X-Forwarded-Host/-Proto when the proxy rewrites Host; without trust proxy, 403', async () => {
+    const origin = proxy.origins[REWRITES_HOST] as string;
+    const v = await view(REWRITES_HOST, '/app/store/1', 'websocket');
+    await v.event('click');
+    expect(v.title).toBe('Item 1 (1)');
+    const s = await view(REWRITES_HOST, '/app/store/1', 'sse');
+    await s.event('click');
+    expect(s.title).toBe('Item 1 (1)');
+    app.set('trust proxy', false);
+    try {
+      await expect(view(REWRITES_HOST, '/app/store/1', 'websocket')).rejects.toThrow(/refused: 403/);
+      await expect(view(REWRITES_HOST, '/app/store/1', 'sse')).rejects.toThrow(/refused: 403/);
+      // Through the block that forwards Host, the Origin matches Host itself.
+      await view(WS, '/app/store/1', 'websocket');
+    } finally {
+      app.set('trust proxy', 'loopback');
+    }
+    expect(origin).toMatch(/^http:\/\/127\.0\.0\.1:/);
+  });
+});
+
+describe('per-client limits behind nginx', () => {
+  // nginx appends the address it saw (this test, on loopback) to the X-Forwarded-For it got;
+  // under trust proxy 'loopback' Express skips both loopback hops, so the client is the value
+  // the test sent: two values play two clients behind one proxy.
+  let capped: { live: DjustLite; server: http.Server; proxy: Nginx; app: express.Express };
+  const views: ProxiedView[] = [];
+
+  beforeAll(async () => {
+    const live = djustLite({ views: DEPLOY_VIEWS, secret: SECRET, maxConnectionsPerClient: 1, logger: { warn: () => {}, error: () => {} } }).route('/store/:id', StoreView);
+    const app = express();
+    app.set('trust proxy', 'loopback');
+    app.use('/app', live);
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    live.attach(server);
+    capped = { live, server, app, proxy: await startNginx((server.address() as AddressInfo).port, [{ mount: '/app' }]) };
+  });
+
+  afterAll(async () => {
+    await Promise.all(views.map((v) => v.close()));
+    await capped?.proxy.stop();
+    await capped?.live.close();
+    capped?.server.closeAllConnections();
+    await new Promise<void>((resolve) => (capped ? capped.server.close(() => resolve()) : resolve()));
+  });
+
+  const as = (client: string) => ({ headers: { 'x-forwarded-for': client } });
+  async function open(client: string, transport: 'websocket' | 'sse'): Promise<ProxiedView> {
+    const v = await ProxiedView.open(capped.proxy.origins[0] as string, '/app/store/1', { transport, ...as(client) });
+    views.push(v);
+    return v;
+  }
+
+  it('count the X-Forwarded-For client, not nginx: the cap applies per client, over WebSocket and SSE', async () => {
+    const first = await open('203.0.113.1', 'websocket');
+    await expect(open('203.0.113.1', 'sse')).rejects.toThrow(/refused: 429/);
+    await expect(open('203.0.113.1', 'websocket')).rejects.toThrow(/refused: 429/);
+    const second = await open('203.0.113.2', 'sse'); // another client behind the same proxy
+    await first.event('click');
+    await second.event('click');
+    expect([first.title, second.title]).toEqual(['Item 1 (1)', 'Item 1 (1)']);
+    expect(capped.live.connectionCount).toBe(2);
+  });
+
+  it('without trust proxy every client is nginx’s address: one connection for them all', async () => {
+    capped.app.set('trust proxy', false);
+    try {
+      await open('203.0.113.3', 'websocket');
+      await expect(open('203.0.113.4', 'sse')).rejects.toThrow(/refused: 429/);
+    } finally {
+      capped.app.set('trust proxy', 'loopback');
+    }
   });
 });
