@@ -105,6 +105,13 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   ));
   const servers = new ServerAttachments(websocket, sse, mounts);
   let sawApp = false;
+  /** app.locals in every template context (the object itself: later changes show), from the first Express app seen. */
+  const learnLocals = (app: unknown): void => {
+    const locals = typeof app === 'function' ? (app as { locals?: unknown }).locals : undefined;
+    if (typeof locals !== 'object' || locals === null) return;
+    sawApp = true;
+    ctx.renderer.locals = locals as Record<string, unknown>;
+  };
 
   const live = function djustLiteMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const server = (req.socket as { server?: unknown }).server;
@@ -114,12 +121,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     // Mounted with app.use('/app', live) or in a router: Express took the mount path off req.url.
     const base = (req as { baseUrl?: string }).baseUrl;
     if (base) mounts.learn(base);
-    if (!sawApp) {
-      // app.locals in every template context (the object itself: later changes show).
-      sawApp = true;
-      const locals = (req as { app?: { locals?: unknown } }).app?.locals;
-      if (typeof locals === 'object' && locals !== null) ctx.renderer.locals = locals as Record<string, unknown>;
-    }
+    if (!sawApp) learnLocals((req as { app?: unknown }).app);
     if (sse.handle(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     if (path.startsWith(`${prefix}/`) && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -151,6 +153,8 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     if (!(server instanceof NetServer)) throw invalidArgument('attach(server)', 'server', 'an http.Server or https.Server (what app.listen() returns)', server);
     // The middleware calls attach() on every request: look for the app once.
     if (!addresses.known) for (const listener of server.listeners('request')) addresses.learnFrom(listener);
+    // A live render may come before any request (a browser reconnecting after a restart).
+    if (!sawApp) for (const listener of server.listeners('request')) learnLocals(listener);
     servers.attach(server);
     return live;
   };

@@ -3,15 +3,24 @@
  * own fields win a name clash); `res.locals` reach `mount(ctx)` as `ctx.locals` on the HTTP
  * render only.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { djustLite } from '../../lib';
 import { liveTest } from '../../lib/testing';
 import { fetchPage } from '../../lib/testing/page';
+import { envelope } from '../../lib/testing/messages';
+import { WebSocketChannel, webSocketUrl } from '../../lib/testing/websocket';
+import type { ServerMessage } from '../../lib/protocol';
 import { DEPLOY_VIEWS, StoreView } from './store-app';
 
 const SECRET = 'locals-test-secret-0123456789abcdef0123456';
 
 function app() {
+  return appWithLive().app;
+}
+
+function appWithLive() {
   const live = djustLite({ views: DEPLOY_VIEWS, secret: SECRET, logger: { warn: () => {}, error: () => {} } }).route('/store/:id', StoreView);
   const app = express();
   app.locals.brand = 'Acme';
@@ -22,7 +31,7 @@ function app() {
     next();
   });
   app.use('/app', live);
-  return app;
+  return { app, live };
 }
 
 beforeEach(() => {
@@ -54,6 +63,31 @@ describe('app.locals', () => {
       expect(view.html()).toContain('<p id="item">7</p>');
     } finally {
       await view.close();
+    }
+  });
+});
+
+describe('app.locals after a restart', () => {
+  it('are in the first live render even before the new process served any request (attach finds the app)', async () => {
+    const earlier = await liveTest(app(), '/app/store/2', { transport: 'websocket' });
+    const { token } = await fetchPage(earlier.origin, '/app/store/2');
+    await earlier.close();
+    const restarted = appWithLive();
+    const server = http.createServer(restarted.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    restarted.live.attach(server);
+    const got: ServerMessage[] = [];
+    const channel = new WebSocketChannel(webSocketUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, '/app/djust'), { message: (m) => void got.push(m) });
+    try {
+      await channel.opened;
+      channel.send(envelope.mount(token, '/app/store/2'));
+      for (let i = 0; i < 100 && got.length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(got[0]).toMatchObject({ type: 'mounted', html: expect.stringContaining('<p id="brand-live">Acme</p>') });
+    } finally {
+      await channel.close();
+      await restarted.live.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
