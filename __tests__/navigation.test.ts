@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { isLocalPath, matchRoute, paramsForPatch } from '../lib/navigation';
+import { isLocalPath, matchRoute, paramsForPatch, pathInMount } from '../lib/navigation';
 import { ItemView, SHOP, ShopView } from './fixtures/head-views';
 import { fire, headOf, mountAt, roundTrip, sideChannel } from './helpers/head';
 import { fetchPage } from '../lib/testing/page';
@@ -78,6 +78,18 @@ describe('Live navigation', () => {
       const current = { url: '/files/a/b?x=1', params: { path: 'a/b' } };
       expect(paramsForPatch('/files/*path', current, '/files/a/b?x=2')).toBe(current.params);
       expect(paramsForPatch('/files/*path', current, '/files/c')).toBeNull();
+    });
+
+    it('matches the route from the mount path on; a URL outside the mount path matches nothing', () => {
+      expect(pathInMount('/app', '/app/store/1')).toBe('/store/1');
+      expect(pathInMount('/app', '/app')).toBe('/');
+      expect(pathInMount('/app', '/apple/store')).toBeNull();
+      expect(pathInMount('/app', '/store/1')).toBeNull();
+      expect(pathInMount('', '/store/1')).toBe('/store/1');
+      const current = { url: '/app/store/1', params: { id: '1' }, base: '/app' };
+      expect(paramsForPatch('/store/:id', current, '/app/store/2?x=1')).toEqual({ id: '2' });
+      expect(paramsForPatch('/store/:id', current, '/store/2')).toBeNull();
+      expect(paramsForPatch('/', { url: '/app/?a', params: {}, base: '/app' }, '/app?b')).toEqual({});
     });
   });
 

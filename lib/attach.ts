@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import type { MountPaths } from './mount-paths';
 import type { SseTransport } from './transport/sse';
 import type { WebSocketTransport } from './transport/websocket';
 
@@ -33,17 +34,24 @@ function takeSseRequests(server: HttpServer | HttpsServer, take: (req: IncomingM
 /**
  * The servers live traffic arrives on (`live.attach(server)`): WebSocket upgrades go to the
  * WebSocket transport, SSE requests to the SSE transport ahead of the app; both are undone
- * when the server closes.
+ * when the server closes. Both arrive with the whole path: under a mount path the middleware
+ * learned (`app.use('/app', live)`), the transports see the URL from the mount path on. An
+ * SSE request under a mount path not learned yet goes on to the app, where Express routes it
+ * to the middleware (which learns it).
  */
 export class ServerAttachments {
   readonly #attached = new WeakSet<HttpServer | HttpsServer>();
-  readonly #sse: SseTransport;
   readonly #onUpgrade: (this: HttpServer | HttpsServer, req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  readonly #mounts: MountPaths;
+  readonly #handleSse: (req: IncomingMessage, res: ServerResponse) => boolean;
 
-  constructor(websocket: WebSocketTransport, sse: SseTransport) {
-    this.#sse = sse;
+  constructor(websocket: WebSocketTransport, sse: SseTransport, mounts: MountPaths) {
+    this.#handleSse = (req, res) => sse.handle(req, res);
+    this.#mounts = mounts;
     this.#onUpgrade = function onUpgrade(req, socket, head) {
-      if (websocket.handleUpgrade(req, socket, head)) return;
+      // Alone on the server, any path ending in `${prefix}/ws` is ours (else it gets a 404).
+      const guess = this.listenerCount('upgrade') === 1 ? '/ws' : undefined;
+      if (mounts.enter(req, (r, upgrade) => websocket.handleUpgrade(r, upgrade.socket, upgrade.head), { socket, head }, guess)) return;
       // Not ours; if nobody else listens for upgrades, answer instead of leaving it hanging.
       if (this.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     };
@@ -55,7 +63,9 @@ export class ServerAttachments {
     this.#attached.add(server);
     const onUpgrade = this.#onUpgrade;
     server.on('upgrade', onUpgrade);
-    const restore = takeSseRequests(server, (req, res) => this.#sse.handle(req, res));
+    const mounts = this.#mounts;
+    const handle = this.#handleSse;
+    const restore = takeSseRequests(server, (req, res) => mounts.enter(req, handle, res));
     server.once('close', () => {
       server.off('upgrade', onUpgrade);
       restore();

@@ -335,13 +335,13 @@ export class Connection implements Subscriber {
     const { signer, routes, options } = this.#ctx;
     const verified = signer.verify(message.token, this.#ctx.now());
     if (!verified.ok) return this.#fatal(out, verified.code, verified.message);
-    const { route, params: renderedParams, url: renderedUrl, session: sessionData } = verified.payload;
+    const { route, params: renderedParams, url: renderedUrl, session: sessionData, base = '' } = verified.payload;
     const entry = routes.get(route);
     if (!entry) return this.#fatal(out, 'unknown_route', `No live view is registered for route "${route}"; reload the page.`);
     // The client may have moved (dj-patch, pushPatch) since the render: mount at its URL when
     // that is a path of the same route.
-    const moved = isLocalPath(message.url) ? paramsForPatch(route, { url: renderedUrl, params: renderedParams }, message.url) : null;
-    const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, options.logger, new HostServices(this.#ctx.pubsub, this));
+    const moved = isLocalPath(message.url) ? paramsForPatch(route, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
+    const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, options.logger, new HostServices(this.#ctx.pubsub, this), base);
     const session = new LiveSession(life, this.#ctx.renderer, options.logger);
     try {
       await session.mount({ session: sessionData, connected: true }, out);

@@ -27,8 +27,8 @@ export interface Failure {
   readonly error: unknown;
 }
 
-/** What `mount(ctx)` receives besides the URL, which the lifecycle knows. */
-export type MountInput = Omit<MountContext, 'params' | 'query' | 'url'>;
+/** What `mount(ctx)` receives besides the URL and mount path, which the lifecycle knows; `locals` defaults to `{}`. */
+export type MountInput = Omit<MountContext, 'params' | 'query' | 'url' | 'baseUrl' | 'locals'> & { locals?: Record<string, unknown> };
 
 /** Everything a change may touch, saved before it runs and restored whole when it fails. */
 interface Snapshot {
@@ -53,16 +53,22 @@ export class ViewLifecycle implements Patchable {
   /** The URL (path + query) and route params the view shows now; navigation moves them. */
   url: string;
   params: Record<string, string>;
+  /** Patchable: the mount path the page was served under ('' at the root). */
+  readonly base: string;
   readonly #logger: ResolvedLogger;
   #unmounted = false;
   /** Counts abandoned changes; a change whose generation is behind does nothing more when it settles. */
   #generation = 0;
 
-  /** Creates the view; `host` gives it a live connection's services (null for the HTTP render). */
-  constructor(entry: RouteEntry, url: string, params: Record<string, string>, logger: ResolvedLogger, host: ViewHost | null) {
+  /**
+   * Creates the view; `host` gives it a live connection's services (null for the HTTP render).
+   * `url` is as the browser sees it, under the mount path `base`.
+   */
+  constructor(entry: RouteEntry, url: string, params: Record<string, string>, logger: ResolvedLogger, host: ViewHost | null, base = '') {
     this.entry = entry;
     this.url = url;
     this.params = params;
+    this.base = base;
     this.#logger = logger;
     this.view = createView(entry.viewClass, entry.formatTitle);
     viewInternals(this.view).host = host;
@@ -78,8 +84,8 @@ export class ViewLifecycle implements Patchable {
 
   /** Runs mount, handleParams and the pushPatch chain they started; returns the `navigate` for the client, if any. Throws what they throw. */
   async mount(input: MountInput): Promise<NavigateMessage | null> {
-    const { view, url, params } = this;
-    await view.mount?.({ ...input, params, query: queryOf(url), url });
+    const { view, url, params, base } = this;
+    await view.mount?.({ ...input, locals: input.locals ?? {}, params, query: queryOf(url), url, baseUrl: base });
     await this.handleParams();
     return followPatches(this);
   }

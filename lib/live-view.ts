@@ -30,6 +30,18 @@ export interface MountContext<Session = JsonValue> {
   connected: boolean;
   /** The Express request: only on the HTTP render (`connected: false`). */
   req?: Request | undefined;
+  /**
+   * On the HTTP render, Express's `res.locals` (what earlier middleware left for the render:
+   * the user, a CSP nonce…); `{}` once connected. Not kept for live renders or carried in the
+   * token, since it may hold secrets: copy what the template needs into a field.
+   */
+  locals: Record<string, unknown>;
+  /**
+   * The mount path the page is served under: `'/app'` for `app.use('/app', live)`, `''` at the
+   * root. `url` and `pushPatch` URLs include it (they are what the browser shows); route
+   * patterns do not.
+   */
+  baseUrl: string;
 }
 
 /** The connection's services a connected view calls into (lib/view-host.ts; none during the HTTP render). */

@@ -9,6 +9,7 @@ import { handlersOf } from './decorators';
 import { type DispatcherContext } from './dispatcher';
 import { DjustError, invalidArgument } from './errors';
 import { routeEntry, type RouteEntry } from './lifecycle';
+import { MountPaths, MAX_MOUNT_PATHS } from './mount-paths';
 import { LiveView, type LiveViewClass } from './live-view';
 import { resolveOptions, type DjustLiteOptions, type ResolvedOptions } from './options';
 import { checkTitleTemplate, titleFormatter } from './title-template';
@@ -98,14 +99,29 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   const assets = new ClientAssets();
   const pages = new PageRender(ctx, assets.version);
   const router = Router();
-  const servers = new ServerAttachments(websocket, sse);
   const { prefix } = options;
+  const mounts = new MountPaths(prefix, () => options.logger.warn(
+    `djust-lite: mounted under more than ${MAX_MOUNT_PATHS} paths (a parameter in the mount path?); WebSocket and SSE under the others pass through Express or are refused.`,
+  ));
+  const servers = new ServerAttachments(websocket, sse, mounts);
+  let sawApp = false;
+  /** app.locals in every template context (the object itself: later changes show), from the first Express app seen. */
+  const learnLocals = (app: unknown): void => {
+    const locals = typeof app === 'function' ? (app as { locals?: unknown }).locals : undefined;
+    if (typeof locals !== 'object' || locals === null) return;
+    sawApp = true;
+    ctx.renderer.locals = locals as Record<string, unknown>;
+  };
 
   const live = function djustLiteMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const server = (req.socket as { server?: unknown }).server;
     // http.Server and https.Server are both net.Servers that emit 'upgrade'.
     if (server instanceof NetServer) live.attach(server as HttpServer);
     addresses.learnFrom((req as { app?: unknown }).app);
+    // Mounted with app.use('/app', live) or in a router: Express took the mount path off req.url.
+    const base = (req as { baseUrl?: string }).baseUrl;
+    if (base) mounts.learn(base);
+    if (!sawApp) learnLocals((req as { app?: unknown }).app);
     if (sse.handle(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     if (path.startsWith(`${prefix}/`) && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -137,6 +153,8 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     if (!(server instanceof NetServer)) throw invalidArgument('attach(server)', 'server', 'an http.Server or https.Server (what app.listen() returns)', server);
     // The middleware calls attach() on every request: look for the app once.
     if (!addresses.known) for (const listener of server.listeners('request')) addresses.learnFrom(listener);
+    // A live render may come before any request (a browser reconnecting after a restart).
+    if (!sawApp) for (const listener of server.listeners('request')) learnLocals(listener);
     servers.attach(server);
     return live;
   };

@@ -54,13 +54,27 @@ export function matchRoute(pattern: string, path: string): Record<string, string
 }
 
 /**
+ * `path` (as the browser sees it) from the mount path `base` on: `/app/store` under `/app` is
+ * `/store`, `/app` is `/`; null for a path outside the mount path. `base` is '' at the root.
+ */
+export function pathInMount(base: string, path: string): string | null {
+  if (base === '') return path;
+  if (!path.startsWith(base)) return null;
+  if (path.length === base.length) return '/';
+  return path.charCodeAt(base.length) === 47 /* / */ ? path.slice(base.length) : null;
+}
+
+/**
  * The route params for moving the view at `current` to `url`: the current params when only
  * the query changes, else the params of `url` matched against `route`; null when `url` is
- * not a path of this view's route (the client then loads it as a new page).
+ * not a path of this view's route (the client then loads it as a new page). URLs are as the
+ * browser sees them (`/app/store?x` under `app.use('/app', live)`); `current.base` is the
+ * mount path (absent or '' at the root), taken off before matching the route.
  */
-export function paramsForPatch(route: string, current: { url: string; params: Record<string, string> }, url: string): Record<string, string> | null {
+export function paramsForPatch(route: string, current: { url: string; params: Record<string, string>; base?: string }, url: string): Record<string, string> | null {
   if (pathOf(url) === pathOf(current.url)) return current.params;
-  return matchRoute(route, pathOf(url));
+  const path = pathInMount(current.base ?? '', pathOf(url));
+  return path === null ? null : matchRoute(route, path);
 }
 
 /** `pushPatch` calls one change may chain (handleParams patching again) before it fails. */
@@ -69,6 +83,8 @@ export const MAX_PATCH_HOPS = 8;
 /** What the patch chain moves: a view at a URL of its route (a ViewLifecycle). */
 export interface Patchable {
   readonly route: string;
+  /** The mount path the page was served under ('' at the root); URLs include it, the route does not. */
+  readonly base: string;
   /** The view class name, for error messages. */
   readonly name: string;
   url: string;
@@ -101,7 +117,7 @@ async function patchChain(target: Patchable, first: PendingPatch): Promise<Navig
     if (!params) {
       throw new DjustError(
         'DJUST_ERR_INVALID_ROUTE',
-        `pushPatch("${patch.url}"): ${target.name} is served at route "${target.route}" and this path does not match it; pushPatch stays within one view (link to other pages with a plain <a href>).`,
+        `pushPatch("${patch.url}"): ${target.name} is served at route "${target.base}${target.route}" and this path does not match it; pushPatch stays within one view (link to other pages with a plain <a href>).`,
       );
     }
     target.url = patch.url;

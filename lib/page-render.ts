@@ -14,11 +14,14 @@ const HANDLER_TIMEOUT_DEFAULT = OPTIONS.handlerTimeoutMs.default;
 const ACK_MARGIN_MS = 5000;
 
 /**
- * The request as a live route's handler sees it (Express adds `params` and `originalUrl`); it
- * reaches `ctx.req` and the `session` option typed as Express's `Request`, which it is when the
- * middleware runs inside an Express app.
+ * The request as a live route's handler sees it (Express adds `params`, `originalUrl` and
+ * `baseUrl`); it reaches `ctx.req` and the `session` option typed as Express's `Request`,
+ * which it is when the middleware runs inside an Express app.
  */
-export type RouteRequest = IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string };
+export type RouteRequest = IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string; baseUrl?: string };
+
+/** The response as Express gives it: `res.locals` holds what earlier middleware left for the render. */
+export type RouteResponse = ServerResponse & { locals?: Record<string, unknown> };
 
 /**
  * The HTTP render of live routes: the same lifecycle a live connection runs (mount →
@@ -38,14 +41,17 @@ export class PageRender {
 
   /**
    * What `{% djust_scripts %}` renders: the bundle's module script carrying the token and client
-   * settings, with `nonce` (a Content-Security-Policy nonce) when given.
+   * settings, with `nonce` (a Content-Security-Policy nonce) when given. `base`: the mount path
+   * the page was served under (`req.baseUrl`), put before the prefix so the browser finds the
+   * bundle and the endpoints where Express routes them.
    */
-  scriptsTag(token: string, nonce?: string): string {
-    const { prefix, transport, announceTitle, handlerTimeoutMs } = this.#ctx.options;
+  scriptsTag(token: string, nonce?: string, base = ''): string {
+    const { transport, announceTitle, handlerTimeoutMs } = this.#ctx.options;
+    const prefix = escapeHtml(base + this.#ctx.options.prefix);
     // The client waits for an answer this long before it re-syncs (the default needs no attribute).
     const ackMs = handlerTimeoutMs === HANDLER_TIMEOUT_DEFAULT ? '' : ` data-djust-ack-ms="${handlerTimeoutMs + ACK_MARGIN_MS}"`;
     return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${this.#assetsVersion}"${nonce ? ` nonce="${escapeHtml(nonce)}"` : ''} data-djust-token="${escapeHtml(token)}" ` +
-      `data-djust-prefix="${escapeHtml(prefix)}" data-djust-transport="${transport}"` +
+      `data-djust-prefix="${prefix}" data-djust-transport="${transport}"` +
       `${announceTitle ? '' : ' data-djust-announce="false"'}${ackMs}></script>`;
   }
 
@@ -55,7 +61,7 @@ export class PageRender {
    * render succeeded or threw. A failure goes on to Express's `next(err)`; in development
    * (NODE_ENV=development) it is logged and answered with the djust/error.njk page instead.
    */
-  async render(entry: RouteEntry, req: RouteRequest, res: ServerResponse): Promise<void> {
+  async render(entry: RouteEntry, req: RouteRequest, res: RouteResponse): Promise<void> {
     try {
       await this.#render(entry, req, res);
     } catch (error) {
@@ -69,16 +75,18 @@ export class PageRender {
     }
   }
 
-  async #render(entry: RouteEntry, req: RouteRequest, res: ServerResponse): Promise<void> {
+  async #render(entry: RouteEntry, req: RouteRequest, res: RouteResponse): Promise<void> {
     const { options, signer, renderer } = this.#ctx;
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.params ?? {})) params[key] = Array.isArray(value) ? value.join('/') : value;
+    // URLs as the browser sees them; the route is matched from the mount path on.
     const url = req.originalUrl ?? req.url ?? entry.route;
+    const base = req.baseUrl ?? '';
     const expressReq = req as Request;
     const session = options.session ? options.session(expressReq) : undefined;
-    const life = new ViewLifecycle(entry, url, params, options.logger, null);
+    const life = new ViewLifecycle(entry, url, params, options.logger, null, base);
     try {
-      const navigate = await life.mount({ session, connected: false, req: expressReq });
+      const navigate = await life.mount({ session, connected: false, req: expressReq, locals: res.locals ?? {} });
       if (navigate && navigate.url !== url) {
         res.statusCode = 302;
         res.setHeader('Location', encodeUrl(navigate.url)); // as Express's res.location: `/t?q=€` is not a valid header value
@@ -87,14 +95,13 @@ export class PageRender {
         return;
       }
       const now = this.#ctx.now();
-      const token = signer.sign({ route: entry.route, params: life.params, url: life.url, session, iat: now, exp: now + options.tokenTtlMs });
+      const token = signer.sign({ route: entry.route, ...(base && { base }), params: life.params, url: life.url, session, iat: now, exp: now + options.tokenTtlMs });
       // A nonce the template passes wins; else the one the app left for this response (helmet's pattern).
-      const locals = (res as ServerResponse & { locals?: { cspNonce?: unknown } }).locals;
-      const appNonce = typeof locals?.cspNonce === 'string' ? locals.cspNonce : undefined;
+      const appNonce = typeof res.locals?.cspNonce === 'string' ? res.locals.cspNonce : undefined;
       let scripts = false;
       const html = renderer.renderPage(entry, templateContext(life.view), (nonce?: string) => {
         scripts = true;
-        return this.scriptsTag(token, nonce ?? appNonce);
+        return this.scriptsTag(token, nonce ?? appNonce, base);
       });
       if (!scripts) this.#noScripts(entry);
       const { connection } = options.logger;

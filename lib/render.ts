@@ -34,6 +34,12 @@ export function regionSlot(): RegionSlot {
  */
 export class Renderer {
   readonly env: nunjucks.Environment;
+  /**
+   * Values every render sees unless the context has its own of that name: the Express app's
+   * `app.locals` (the middleware hands the object over on its first request; later changes to
+   * it show).
+   */
+  locals: Readonly<Record<string, unknown>> = {};
   readonly #debug: (message: string) => void;
   /** Per template: the block its live renders render (null: the whole page); absent until its first live render. */
   readonly #plans = new Map<string, BlockPlan | null>();
@@ -47,6 +53,8 @@ export class Renderer {
   }
 
   #render(target: RenderTarget, context: Record<string, unknown>, plan?: BlockPlan): string {
+    const { locals } = this;
+    for (const key of Object.keys(locals)) if (!Object.hasOwn(context, key)) context[key] = locals[key];
     try {
       return plan ? plan.template.render(context) : this.env.render(target.template, context);
     } catch (cause) {

@@ -7,8 +7,10 @@ export interface TokenPayload {
   route: string;
   /** Express path params of the rendered URL. */
   params: Record<string, string>;
-  /** Path + query of the rendered URL. */
+  /** Path + query of the rendered URL, as the browser sees it (with the mount path). */
   url: string;
+  /** The mount path the page was served under (`req.baseUrl`, e.g. `/app`); absent at the root. */
+  base?: string;
   /** Data from the `session` option, available as `ctx.session` on connect. */
   session?: JsonValue;
   /** Issued at, ms since the epoch. `sign()` sets it to now when left out. */

@@ -95,7 +95,7 @@ export class SseTransport {
     // none of the checks below it would fail (its pathname is the raw path).
     const postTo = req.method === 'POST' ? this.#messagePath.exec(req.url ?? '')?.[1] : undefined;
     if (postTo !== undefined) {
-      if (!originAllowed(req, this.#ctx.options.allowedOrigins)) {
+      if (!originAllowed(req, this.#ctx.options.allowedOrigins, this.#addresses)) {
         this.#refuse(req, res, 403, 'Forbidden: Origin not allowed (option allowedOrigins).');
         return true;
       }
@@ -120,7 +120,7 @@ export class SseTransport {
       this.#refuse(req, res, 400, `Bad Request: session id must be 8-128 characters of A-Z a-z 0-9 _ - (e.g. a UUID), got ${JSON.stringify(id.slice(0, 40))}.`);
       return true;
     }
-    if (!originAllowed(req, this.#ctx.options.allowedOrigins)) {
+    if (!originAllowed(req, this.#ctx.options.allowedOrigins, this.#addresses)) {
       this.#refuse(req, res, 403, 'Forbidden: Origin not allowed (option allowedOrigins).');
       return true;
     }

@@ -122,7 +122,7 @@ export class WebSocketTransport {
     if (path !== this.#path) return false;
     socket.on('error', () => socket.destroy());
     const client = this.#addresses.of(req);
-    if (!originAllowed(req, this.#ctx.options.allowedOrigins)) {
+    if (!originAllowed(req, this.#ctx.options.allowedOrigins, this.#addresses)) {
       this.#refuse(socket, client, 403, 'Origin not allowed (option allowedOrigins)');
       return true;
     }
