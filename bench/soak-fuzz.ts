@@ -17,7 +17,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { envelope } from '../lib/testing/messages';
-import { openSseStream, postEnvelope, sseMessageUrl, sseSessionUrl, sseStreamUrl } from '../lib/testing/sse';
+import { openSseStream, postEnvelope, sseMessageUrl, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from '../lib/testing/sse';
 import { request } from '../lib/testing/page';
 import { WebSocketChannel, webSocketUrl } from '../lib/testing/websocket';
 
@@ -160,7 +160,7 @@ export async function fuzzSse(base: string, token: string, seed: number, frames:
   let stream: http.ClientRequest | null = null;
   let spent = 0;
   const leave = async (): Promise<void> => {
-    if (session) await request(sseSessionUrl(base, '/djust', session), { method: 'DELETE', agent: false }).catch(() => {});
+    if (session) await request(sseSessionUrl(base, '/djust', session), { method: 'DELETE', headers: sseTokenHeaders(token), agent: false }).catch(() => {});
     stream?.destroy();
   };
   const open = async (): Promise<void> => {
@@ -186,8 +186,8 @@ export async function fuzzSse(base: string, token: string, seed: number, frames:
       const answers = await Promise.all(chunk.map((frame) => {
         // Bytes go as they are (postEnvelope would JSON-encode a Buffer), with the same headers.
         const sent = typeof frame === 'string'
-          ? postEnvelope(base, '/djust', target, frame, { agent, timeoutMs: 10000 })
-          : request(sseMessageUrl(base, '/djust', target), { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(frame), agent, timeoutMs: 10000 });
+          ? postEnvelope(base, '/djust', target, token, frame, { agent, timeoutMs: 10000 })
+          : request(sseMessageUrl(base, '/djust', target), { method: 'POST', headers: { 'content-type': 'application/json', ...sseTokenHeaders(token) }, body: Buffer.from(frame), agent, timeoutMs: 10000 });
         return sent.catch((err: Error) => ({ status: `failed: ${err.message}`, body: '' }));
       }));
       result.frames += chunk.length;
