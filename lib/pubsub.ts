@@ -1,22 +1,51 @@
 import { invalidArgument } from './errors';
 
-/** Something that receives broadcasts (a live connection). */
+/** Something that receives broadcasts (a live connection). `deliver` only enqueues: it never renders on the caller's turn. */
 export interface Subscriber {
   deliver(message: unknown): void;
 }
 
 /**
- * In-memory publish/subscribe between the live connections of one process. Views subscribe
- * with `this.subscribe(topic)`; `live.broadcast(topic, msg)` reaches each subscriber's
- * `handleInfo` through its own serial queue.
+ * Where `live.broadcast(topic, msg)` and views' `this.subscribe(topic)` go: the option
+ * `pubsub`. The default, `MemoryPubSub`, reaches the views of this process; `redisPubSub()`
+ * from `djust-lite/redis` reaches every process sharing one Redis. An adapter of your own
+ * implements these four methods.
+ *
+ * @example
+ * import { redisPubSub } from 'djust-lite/redis';
+ * djustLite({ pubsub: redisPubSub({ url: process.env.REDIS_URL }) });
  */
-export class PubSub {
+export interface PubSubAdapter {
+  /** Adds `subscriber` to `topic` (a non-empty string). Adding it twice is one subscription. */
+  subscribe(topic: string, subscriber: Subscriber): void;
+  /** Removes `subscriber` from `topic`; unknown pairs are ignored. */
+  unsubscribe(topic: string, subscriber: Subscriber): void;
+  /**
+   * Delivers `message` to every subscriber of `topic`: this process's at once (each enqueues it),
+   * other processes' through the adapter. Returns how many subscribers this process had.
+   */
+  broadcast(topic: string, message: unknown): number;
+  /** Releases what the adapter holds (connections, timers); `live.close()` calls it. Idempotent. */
+  close(): Promise<void>;
+}
+
+function checkTopic(call: string, topic: unknown): asserts topic is string {
+  if (typeof topic !== 'string' || topic.length === 0) {
+    throw invalidArgument(call, 'topic', 'a non-empty string, e.g. "room:42"', topic);
+  }
+}
+
+/**
+ * In-memory publish/subscribe between the live connections of one process, the default
+ * adapter. Views subscribe with `this.subscribe(topic)`; `live.broadcast(topic, msg)` reaches
+ * each subscriber's `handleInfo` through its own serial queue. Other adapters use it for their
+ * process's own subscribers.
+ */
+export class MemoryPubSub implements PubSubAdapter {
   readonly #topics = new Map<string, Set<Subscriber>>();
 
   subscribe(topic: string, subscriber: Subscriber): void {
-    if (typeof topic !== 'string' || topic.length === 0) {
-      throw invalidArgument('subscribe(topic)', 'topic', 'a non-empty string, e.g. "room:42"', topic);
-    }
+    checkTopic('subscribe(topic)', topic);
     let set = this.#topics.get(topic);
     if (!set) this.#topics.set(topic, (set = new Set()));
     set.add(subscriber);
@@ -37,8 +66,35 @@ export class PubSub {
     return set.size;
   }
 
+  /** Whether `topic` has a subscriber in this process. */
+  has(topic: string): boolean {
+    return this.#topics.has(topic);
+  }
+
+  /** The topics with subscribers, in the order they got their first. */
+  topics(): IterableIterator<string> {
+    return this.#topics.keys();
+  }
+
   /** Number of topics with subscribers (for leak checks). */
   get topicCount(): number {
     return this.#topics.size;
   }
+
+  /** Nothing to release: subscriptions go with their connections. */
+  async close(): Promise<void> {}
+}
+
+/**
+ * The in-memory adapter under its first name: `new PubSub()` is a `MemoryPubSub`, and the type
+ * `PubSub` is any adapter (what the dispatcher holds).
+ */
+export const PubSub = MemoryPubSub;
+export type PubSub = PubSubAdapter;
+
+/** Whether `value` has the four methods of a `PubSubAdapter` (the check of the option `pubsub`). */
+export function isPubSubAdapter(value: unknown): value is PubSubAdapter {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return ['subscribe', 'unsubscribe', 'broadcast', 'close'].every((name) => typeof v[name] === 'function');
 }
