@@ -27,6 +27,39 @@ export interface PubSubAdapter {
   broadcast(topic: string, message: unknown): number;
   /** Releases what the adapter holds (connections, timers); `live.close()` calls it. Idempotent. */
   close(): Promise<void>;
+  /** Routes SSE requests between processes (no sticky sessions needed); adapters that span processes provide it. */
+  readonly sessions?: SessionRouter;
+}
+
+/** What became of a POST forwarded to the process holding its SSE session. */
+export type ForwardResult = 'delivered' | 'unknown' | 'unreachable';
+
+/** Where a process's SSE transport takes what other processes forward to it. */
+export interface SessionHandler {
+  /** A POST body for session `id`, forwarded by another process: enqueue it; false when the session is not here. */
+  deliver(id: string, body: string): boolean;
+  /** Another process opened a stream for session `id`: end the copy held here. */
+  evict(id: string): void;
+}
+
+/**
+ * SSE without sticky sessions: which process holds which SSE session, and the way to it. The SSE
+ * transport claims a session when its stream opens here and releases it when it ends; a POST
+ * for a session not held here is forwarded, and answered once the holder has enqueued it.
+ */
+export interface SessionRouter {
+  /** The transport's handler for forwarded POSTs and evictions (set once). */
+  listen(handler: SessionHandler): void;
+  /** Session `id` is now held by this process. */
+  claim(id: string): void;
+  /** Session `id` ended here. */
+  release(id: string): void;
+  /**
+   * Hands `body` to the process holding session `id`: `'delivered'` once it enqueued it,
+   * `'unknown'` when no live process holds the session, `'unreachable'` when the holder could
+   * not be asked (Redis down, or no answer in time).
+   */
+  forward(id: string, body: string): Promise<ForwardResult>;
 }
 
 function checkTopic(call: string, topic: unknown): asserts topic is string {

@@ -4,6 +4,7 @@ import { createClient } from 'redis';
 import { DjustError, invalidArgument, invalidOption, optionError, optionOutOfRange } from '../errors';
 import { resolveLogger, type Logger, type ResolvedLogger } from '../logger';
 import { MemoryPubSub, type PubSubAdapter, type Subscriber } from '../pubsub';
+import { RedisSessionRouter } from './session-router';
 
 /** What the adapter uses of a `redis` (node-redis) client: `createClient()` gives one. */
 export interface RedisClientLike {
@@ -14,6 +15,7 @@ export interface RedisClientLike {
   subscribe(channels: string | string[], listener: (message: string, channel: string) => unknown): Promise<void>;
   unsubscribe(channels: string | string[], listener: (message: string, channel: string) => unknown): Promise<void>;
   duplicate(): RedisClientLike;
+  sendCommand(args: string[]): Promise<unknown>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   off(event: string, listener: (...args: unknown[]) => void): unknown;
   close(): Promise<void>;
@@ -38,6 +40,10 @@ export interface RedisPubSubOptions {
   maxPendingPublishes?: number;
   /** Where the outage warnings and counts go. Default `console`. */
   logger?: Logger;
+  /** SSE routing: life of a session's owner key in Redis without a refresh (refreshed every third of it), in ms. Default 30000, at least 100. */
+  sessionTtlMs?: number;
+  /** SSE routing: how long a POST forwarded to the process holding its session waits for its answer, in ms. Default 2000, at least 1. */
+  forwardTimeoutMs?: number;
 }
 
 /** What the adapter has done, for health checks and tests. */
@@ -96,6 +102,8 @@ interface Outage {
 export class RedisPubSub implements PubSubAdapter {
   /** Resolves once Redis is reached (or, with `startDegraded`, once the start gave up waiting). */
   readonly ready: Promise<void>;
+  /** SSE routing between the processes sharing this Redis (used by the SSE transport). */
+  readonly sessions: RedisSessionRouter;
   readonly #local = new MemoryPubSub();
   readonly #pub: RedisClientLike;
   readonly #sub: RedisClientLike;
@@ -140,6 +148,17 @@ export class RedisPubSub implements PubSubAdapter {
     this.#ownsPub = url !== undefined;
     this.#pub = url !== undefined ? createClient({ url, socket: { reconnectStrategy } }) : (client as RedisClientLike);
     this.#sub = this.#pub.duplicate();
+    this.sessions = new RedisSessionRouter({
+      origin: this.#origin,
+      prefix: channelPrefix,
+      logger: this.#logger,
+      ready: () => this.#pub.isReady,
+      command: (args) => this.#pub.sendCommand(args),
+    }, {
+      sessionTtlMs: checkNumber('sessionTtlMs', options.sessionTtlMs, 30_000, 100),
+      forwardTimeoutMs: checkNumber('forwardTimeoutMs', options.forwardTimeoutMs, 2000, 1),
+      maxPendingForwards: this.#maxPending,
+    });
     for (const c of [this.#pub, this.#sub]) {
       c.on('error', this.#onError);
       c.on('ready', this.#onReady);
@@ -225,6 +244,7 @@ export class RedisPubSub implements PubSubAdapter {
 
   async #close(): Promise<void> {
     this.#settle?.();
+    this.sessions.close();
     for (const c of [this.#pub, this.#sub]) {
       c.off('ready', this.#onReady);
     }
@@ -293,6 +313,10 @@ export class RedisPubSub implements PubSubAdapter {
     const outage = this.#outage;
     this.#outage = null;
     if (this.#local.topicCount > 0) this.#redisSubscribe([...this.#local.topics()]);
+    this.#sub.subscribe(this.sessions.channel, this.sessions.onMessage).catch((err: unknown) => {
+      this.#logger.debug(`djust-lite/redis: SUBSCRIBE ${this.sessions.channel} failed (${err instanceof Error ? err.message : String(err)}); retried when Redis is back.`);
+    });
+    if (outage) this.sessions.reclaim();
     if (outage && (!outage.atStart || outage.dropped > 0 || this.#settle === null)) {
       this.#logger.info(`djust-lite/redis: connected to Redis at ${this.#url} after ${Date.now() - outage.since} ms; ${outage.dropped} broadcast(s) published meanwhile reached this process only.`);
     }
