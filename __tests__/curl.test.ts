@@ -1,5 +1,5 @@
 /**
- * The README's "Debug with curl" section, run as written — real `curl` in `bash` — against the
+ * The "Debug with curl" section of docs/debugging.md, run as written — real `curl` in `bash` — against the
  * demo on 127.0.0.1 (port 0 instead of 3000). Every child process is bounded and killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,11 +11,11 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { createDemoApp } from '../demo/app';
 import type { DjustLite } from '../lib';
 
-/** The ```sh blocks of the README section "Debug with curl", in order. */
+/** The ```sh blocks of the section "Debug with curl" (docs/debugging.md), in order. */
 function readmeCommands(): string[] {
-  const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const readme = readFileSync(path.join(__dirname, '..', 'docs', 'debugging.md'), 'utf8');
   const start = readme.indexOf('\n## Debug with curl\n');
-  if (start < 0) throw new Error('README.md has no "## Debug with curl" section');
+  if (start < 0) throw new Error('docs/debugging.md has no "## Debug with curl" section');
   const end = readme.indexOf('\n## ', start + 1);
   const section = readme.slice(start, end < 0 ? undefined : end);
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
@@ -104,19 +104,20 @@ function events(output: string): EventSourceMessage[] {
   return found;
 }
 
-describe('README "Debug with curl"', () => {
+describe('docs/debugging.md "Debug with curl"', () => {
   it('has the commands: take the token, stream, POST an event, resume', () => {
     const [stream, postEvent, resume] = readmeCommands();
     expect(stream).toMatch(/^TOKEN=\$\(curl -s localhost:3000\/inbox \| sed /);
     expect(stream).toMatch(/curl -N "localhost:3000\/djust\/sse\/[\w-]+\?token=\$TOKEN"/);
     expect(postEvent).toMatch(/curl -i -X POST .*\/message/);
+    expect(postEvent).toMatch(/-H "X-Djust-Token: \$TOKEN"/);
     expect(resume).toMatch(/-H 'Last-Event-ID: 2'/);
   });
 
   it('streams the mount, takes a POSTed event (202) and shows its page_metadata; a resume replays what was missed', async () => {
     const [streamBlock, postBlock, resumeBlock] = readmeCommands().map(local) as [string, string, string];
     const [tokenLine, ...streamLines] = streamBlock.trim().split('\n');
-    // Shell 1, line 1: the token, exactly as the README takes it.
+    // Shell 1, line 1: the token, exactly as the guide takes it.
     const token = (await run(`${tokenLine as string}\nprintf %s "$TOKEN"`)).trim();
     expect(token).toMatch(/^[\w-]+\.[\w-]+$/);
 
@@ -126,7 +127,7 @@ describe('README "Debug with curl"', () => {
     expect(stream.output().startsWith('retry: 1000\n\nid: 1\nevent: mounted\ndata: {"type":"mounted","html":')).toBe(true);
 
     // Shell 2: the event.
-    const answer = await run(postBlock);
+    const answer = await run(postBlock, { TOKEN: token });
     expect(answer).toMatch(/^HTTP\/1\.1 202 Accepted\r\n/);
     await stream.until('"value":"Inbox (1)"}');
     await stream.until('\n: ping\n');
@@ -138,7 +139,7 @@ describe('README "Debug with curl"', () => {
     // Ctrl-C in shell 1; another event from shell 2 while no stream is open.
     stop(stream.child);
     await new Promise((resolve) => stream.child.once('exit', resolve));
-    expect(await run(postBlock)).toMatch(/^HTTP\/1\.1 202 Accepted\r\n/);
+    expect(await run(postBlock, { TOKEN: token })).toMatch(/^HTTP\/1\.1 202 Accepted\r\n/);
 
     // Shell 1 again: resume after id 2.
     const resumed = background(resumeBlock, { TOKEN: token });

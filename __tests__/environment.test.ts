@@ -107,7 +107,7 @@ describe('Environment', () => {
       expect(html).toContain('<code>/store?q=&lt;script&gt;alert(1)&lt;/script&gt;</code>');
       expect(html).toContain('Caused by TypeError');
       expect(html).toContain('(reading &#39;&lt;name&gt;&#39;)');
-      expect(html).toMatch(/<pre>DjustError: StoreView[^<]*\n\s+at /);
+      expect(html).toMatch(/<pre>DjustError \[DJUST_ERR_TEMPLATE\]: StoreView[^<]*\n\s+at /);
       expect(html).not.toMatch(/<script>|<img/);
     });
 

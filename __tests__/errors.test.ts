@@ -8,7 +8,7 @@ import {
 import { PubSub } from '../lib/pubsub';
 
 const LIB = path.join(__dirname, '..', 'lib');
-const README = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+const ERRORS_DOC = readFileSync(path.join(__dirname, '..', 'docs', 'errors.md'), 'utf8');
 
 /** Every .ts file under lib/, relative to it, with its text. */
 function libFiles(dir = LIB): { file: string; text: string }[] {
@@ -25,11 +25,9 @@ const HELPERS: Record<string, string[]> = {
   DJUST_ERR_INVALID_ARG: ['invalidArgument(', 'argumentOutOfRange(', 'misuse('],
 };
 
-/** The README's "Error codes" section, up to the next `## ` heading. */
+/** docs/errors.md, the error codes reference. */
 function errorCodesSection(): string {
-  const start = README.indexOf('\n## Error codes');
-  const end = README.indexOf('\n## ', start + 1);
-  return README.slice(start, end < 0 ? undefined : end);
+  return ERRORS_DOC;
 }
 
 describe('errors', () => {
@@ -95,7 +93,7 @@ describe('errors', () => {
     });
   });
 
-  describe('README "Error codes"', () => {
+  describe('docs/errors.md', () => {
     it('lists exactly the developer codes', () => {
       const listed = [...new Set(errorCodesSection().match(/DJUST_ERR_[A-Z_]+/g))].sort();
       expect(listed).toEqual([...DEVELOPER_ERROR_CODES].sort());

@@ -254,6 +254,17 @@ describe('public/sse.js', () => {
     }
   });
 
+  it('POSTs and DELETEs carry the stream\'s token in X-Djust-Token', async () => {
+    const { transport } = await connected();
+    transport.send({ type: 'event', ref: 1, event: 'a', params: {} });
+    await flush();
+    expect(calls[0]?.init).toMatchObject({ method: 'POST', headers: { 'content-type': 'application/json', 'x-djust-token': 'tok.en' } });
+    (calls[0] as FetchCall).answer(202);
+    await flush();
+    transport.close();
+    expect(calls[1]?.init).toMatchObject({ method: 'DELETE', headers: { 'x-djust-token': 'tok.en' } });
+  });
+
   it('close() DELETEs the session and does not report a close', async () => {
     const { h, transport, es } = await connected();
     transport.close();

@@ -227,7 +227,7 @@ describe('LiveClient over SSE', () => {
     await waitFor(() => root().classList.contains('dj-disconnected'), 'dj-disconnected');
     // The server forgets the session (as a restart would).
     const session = first.url.split('?')[0] as string;
-    await nodeFetch(session, { method: 'DELETE' });
+    await nodeFetch(session, { method: 'DELETE', headers: { 'x-djust-token': token } });
     first.restore();
     await waitFor(() => seen.filter((m) => m.type === 'mounted').length === 2, 'a second mount');
     await waitFor(() => root().classList.contains('dj-connected'), 'dj-connected again');

@@ -2,10 +2,14 @@
  * What the SSE endpoints refuse, with which status and reason — and that no refusal touches
  * another session.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import { TOKEN_HEADER } from '../lib/transport/sse';
+import { sseTokenHeaders } from '../lib/testing/sse';
 import { fetchPage } from '../lib/testing/page';
 import { startApp, WsClient, type TestApp } from './helpers/server';
-import { counterRoutes, post, send, sessionId, SseStream, streamPath } from './sse-support';
+import { counterRoutes, post, send, sessionId, SseStream, streamPath, tokenHeaders } from './sse-support';
 
 const opened: SseStream[] = [];
 const apps: TestApp[] = [];
@@ -89,7 +93,7 @@ describe('SSE refusals', () => {
     // No Content-Length: counted while it arrives.
     const streamed = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${a.base}/djust/sse/${other.session}/message`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, agent: false,
+        method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...tokenHeaders(other.session) }, agent: false,
       }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -105,10 +109,11 @@ describe('SSE refusals', () => {
 
   it('404 for a POST to a session with no live Connection (DELETE is idempotent: 204)', async () => {
     const a = await app();
-    const answer = await post(a.base, sessionId(), { type: 'event', ref: 1, event: 'inc' });
+    const { token } = await fetchPage(a.base, '/counter');
+    const answer = await post(a.base, sessionId(), { type: 'event', ref: 1, event: 'inc' }, { 'x-djust-token': token });
     expect(answer.status).toBe(404);
     expect(answer.body).toMatch(/^Not Found: no live SSE session "test-session-/);
-    expect((await send(a.base, `/djust/sse/${sessionId()}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await send(a.base, `/djust/sse/${sessionId()}`, { method: 'DELETE', headers: { 'x-djust-token': token } })).status).toBe(204);
   });
 
   it('400 for a malformed session id, and for a stream without a token', async () => {
@@ -152,7 +157,7 @@ describe('SSE refusals', () => {
     await other.check();
   });
 
-  it('429 past maxSessionsPerClient, naming the option; the sessions already open carry on', async () => {
+  it('429 past maxSessionsPerClient (the alias of maxConnectionsPerClient), naming the option; the sessions already open carry on', async () => {
     const a = await app({ maxSessionsPerClient: 2 });
     const first = await bystander(a);
     await bystander(a);
@@ -160,10 +165,10 @@ describe('SSE refusals', () => {
     const third = await open(a.base, streamPath(sessionId(), token));
     expect(third.status).toBe(429);
     await third.waitForEnd();
-    expect(third.raw).toBe('Too Many Requests: this client already has 2 live SSE sessions (option maxSessionsPerClient).\n');
+    expect(third.raw).toBe('Too Many Requests: this client address already has 2 live connections, WebSocket and SSE together (option maxConnectionsPerClient).\n');
     await first.check();
     // A session that ends frees its place.
-    expect((await send(a.base, `/djust/sse/${first.session}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await send(a.base, `/djust/sse/${first.session}`, { method: 'DELETE', headers: tokenHeaders(first.session) })).status).toBe(204);
     const fourth = await open(a.base, streamPath(sessionId(), token));
     expect(fourth.status).toBe(200);
   });
@@ -180,5 +185,102 @@ describe('SSE refusals', () => {
     expect(third.raw).toBe('Too Many Requests: 2 live connections already (option maxConnections).\n');
     await first.check();
     await ws.close();
+  });
+});
+
+describe('SSE POST and DELETE are bound to the view (X-Djust-Token)', () => {
+  it('names the header once: the server, lib/testing and the browser client agree', () => {
+    expect(TOKEN_HEADER).toBe('x-djust-token');
+    expect(Object.keys(sseTokenHeaders('t'))).toEqual([TOKEN_HEADER]);
+    const client = readFileSync(path.join(__dirname, '..', 'public', 'sse.js'), 'utf8');
+    expect(client.match(/'x-djust-token'/gi)).toHaveLength(2); // the POST and the DELETE
+  });
+
+  it('403 for a POST without the header or with another view\'s token: nothing reaches the session', async () => {
+    const a = await app();
+    const victim = await bystander(a);
+    const missing = await send(a.base, `/djust/sse/${victim.session}/message`, {
+      body: '{"type":"event","ref":1,"event":"inc"}', headers: { 'content-type': 'application/json' },
+    });
+    expect(missing.status).toBe(403);
+    expect(missing.body).toBe('Forbidden: POST and DELETE need the stream\'s token in the X-Djust-Token header (the data-djust-token attribute of the page\'s script tag).\n');
+    const { token: another } = await fetchPage(a.base, '/counter?x=other');
+    const wrong = await post(a.base, victim.session, { type: 'event', ref: 2, event: 'inc' }, { 'x-djust-token': another });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body).toBe(`Forbidden: X-Djust-Token is not the token session "${victim.session}" was opened with.\n`);
+    expect((await post(a.base, victim.session, { type: 'ping' }, { 'x-djust-token': '' })).status).toBe(403);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(victim.stream.messages.filter((m) => m.type !== 'mounted' && m.type !== 'page_metadata')).toEqual([]);
+    await victim.check();
+  });
+
+  it('403 for a DELETE without the header or with another token: the session and its stream go on; with the token, 204', async () => {
+    const a = await app();
+    const victim = await bystander(a);
+    expect((await send(a.base, `/djust/sse/${victim.session}`, { method: 'DELETE' })).status).toBe(403);
+    const { token: another } = await fetchPage(a.base, '/counter?x=other');
+    const wrong = await send(a.base, `/djust/sse/${victim.session}`, { method: 'DELETE', headers: { 'x-djust-token': another } });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body).toMatch(/^Forbidden: X-Djust-Token is not the token session/);
+    await victim.check();
+    expect((await send(a.base, `/djust/sse/${victim.session}`, { method: 'DELETE', headers: tokenHeaders(victim.session) })).status).toBe(204);
+    await victim.stream.waitForEnd();
+  });
+});
+
+describe('SSE POST bodies', () => {
+  const debug = jest.fn<void, [string]>();
+  const error = jest.fn<void, [string, unknown]>();
+  afterEach(() => {
+    debug.mockClear();
+    error.mockClear();
+  });
+
+  /** Starts a POST to `session` that declares `length` bytes and sends only `first`; the request is returned, and its answer (or null if none comes). */
+  function partialPost(base: string, session: string, length: number, first: string) {
+    const req = http.request(`${base}/djust/sse/${session}/message`, {
+      method: 'POST', agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': String(length), ...tokenHeaders(session) },
+    });
+    const answer = new Promise<{ status: number; body: string; closed: Promise<void> } | null>((resolve) => {
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => void (body += chunk));
+        const closed = new Promise<void>((done) => req.socket?.once('close', () => done()));
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, body, closed }));
+      });
+      req.on('error', () => resolve(null));
+      req.on('close', () => setTimeout(() => resolve(null), 50));
+    });
+    req.write(first);
+    return { req, answer };
+  }
+
+  it('408 for a body that does not finish within bodyTimeoutMs; the socket is dropped, the session goes on', async () => {
+    const a = await app({ bodyTimeoutMs: 150, logger: { debug, warn: jest.fn(), error } });
+    const other = await bystander(a);
+    const started = Date.now();
+    const { answer } = partialPost(a.base, other.session, 100, '{"type":"event",');
+    const got = await answer;
+    expect(got?.status).toBe(408);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(got?.body).toBe('Request Timeout: the body did not arrive within 150 ms (option bodyTimeoutMs).\n');
+    await got?.closed;
+    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite: SSE POST \/djust\/sse\/test-session-[\w-]+\/message from 127\.0\.0\.1 refused with 408: Request Timeout/));
+    expect(error).not.toHaveBeenCalled();
+    await other.check();
+  });
+
+  it('an aborted POST (the client goes away mid-body) is one debug line, no error or stack; the session goes on', async () => {
+    const a = await app({ logger: { debug, warn: jest.fn(), error } });
+    const other = await bystander(a);
+    const { req } = partialPost(a.base, other.session, 100, '{"type":"event",');
+    await new Promise((r) => setTimeout(r, 50));
+    req.destroy();
+    for (let i = 0; i < 100 && !debug.mock.calls.some(([line]) => line.includes('aborted')); i += 1) await new Promise((r) => setTimeout(r, 10));
+    const lines = debug.mock.calls.map(([line]) => line).filter((line) => line.includes('aborted'));
+    expect(lines).toEqual([expect.stringMatching(/^djust-lite: SSE POST \/djust\/sse\/test-session-[\w-]+\/message: the client aborted the request mid-body\.$/)]);
+    expect(error).not.toHaveBeenCalled();
+    await other.check();
   });
 });

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { eventHandler, LiveView, type DjustLite, type MountContext } from '../lib';
 import type { ServerMessage } from '../lib/protocol';
 import { request } from '../lib/testing/page';
-import { openSseStream, postEnvelope } from '../lib/testing/sse';
+import { openSseStream, postEnvelope, sseTokenHeaders } from '../lib/testing/sse';
 import { Waiters } from '../lib/testing/waiters';
 
 export type Msg = ServerMessage & Record<string, unknown>;
@@ -98,9 +98,17 @@ export function send(base: string, path: string, init: { method?: string; body?:
   return request(base + path, { ...init, method: init.method ?? 'POST', agent: false });
 }
 
-/** POSTs one envelope as JSON to a session. */
+/** The token each session's stream was first opened with (by `streamPath`): what its POSTs and DELETEs carry. */
+const tokens = new Map<string, string>();
+
+/** The X-Djust-Token header for `session` (the token its stream was opened with). */
+export function tokenHeaders(session: string): Record<string, string> {
+  return sseTokenHeaders(tokens.get(session) ?? '');
+}
+
+/** POSTs one envelope as JSON to a session, with its token (`headers` may override it). */
 export function post(base: string, session: string, envelope: unknown, headers: Record<string, string> = {}) {
-  return postEnvelope(base, '/djust', session, envelope, { headers, agent: false });
+  return postEnvelope(base, '/djust', session, tokens.get(session) ?? '', envelope, { headers, agent: false });
 }
 
 /** `Counter <n>` titles, a meta tag and a flash per click; `boom` throws; `tick` is server push. */
@@ -160,5 +168,6 @@ export function sessionId(): string {
 }
 
 export function streamPath(session: string, token: string, extra = ''): string {
+  if (!tokens.has(session)) tokens.set(session, token);
   return `/djust/sse/${session}?token=${encodeURIComponent(token)}${extra}`;
 }

@@ -5,7 +5,7 @@
 import { TokenSigner } from '../lib/token';
 import { fetchPage } from '../lib/testing/page';
 import { startApp, type TestApp } from './helpers/server';
-import { CounterView, counterRoutes, post, send, sessionId, SseStream, streamPath, type Msg } from './sse-support';
+import { CounterView, counterRoutes, post, send, sessionId, SseStream, streamPath, tokenHeaders, type Msg } from './sse-support';
 
 const SECRET = 'sse-test-secret-0123456789abcdef0123456789';
 let app: TestApp;
@@ -255,12 +255,31 @@ describe('SSE transport', () => {
       expect(stream.messages[0]?.message).toMatch(/sseLingerMs/);
     });
 
-    it('refuses a Last-Event-ID from the future as a gap', async () => {
+    it('answers a Last-Event-ID from the future with resume_gap on that stream only: the session in use goes on', async () => {
       const { session, token, stream } = await mounted();
       await stream.next('page_metadata');
+      for (const future of ['999', 'abc']) {
+        const resumed = await open(streamPath(session, token), { 'Last-Event-ID': future });
+        await resumed.waitForEnd();
+        expect(resumed.messages).toEqual([expect.objectContaining({ type: 'error', code: 'resume_gap', ref: null })]);
+        expect(resumed.messages[0]?.message).toMatch(/the session has not sent that id \(the last one was 2\)/);
+      }
+      expect(stream.ended).toBe(false);
+      expect((await post(app.base, session, { type: 'event', ref: 1, event: 'inc' })).status).toBe(202);
+      await stream.next('patch', (m) => m.ref === 1);
+      expect(CounterView.unmounted.has(session)).toBe(false);
+    });
+
+    it('ends a lingering session (no stream open) that a resume cannot serve', async () => {
+      const { session, token, stream } = await mounted();
+      await stream.next('page_metadata');
+      stream.close();
+      await until(() => stream.ended, 'the drop');
+      await new Promise((r) => setTimeout(r, 30));
       const resumed = await open(streamPath(session, token), { 'Last-Event-ID': '999' });
       await resumed.waitForEnd();
       expect(resumed.messages[0]).toMatchObject({ code: 'resume_gap' });
+      expect((await post(app.base, session, { type: 'ping' })).status).toBe(404);
     });
 
     it('mounts afresh (a new view) on a reconnect without Last-Event-ID; ids go on', async () => {
@@ -294,11 +313,11 @@ describe('SSE transport', () => {
 
     it('DELETE ends the session now: 204, the view unmounts, the stream ends; again: 204', async () => {
       const { session, stream } = await mounted();
-      const answer = await send(app.base, `/djust/sse/${session}`, { method: 'DELETE' });
+      const answer = await send(app.base, `/djust/sse/${session}`, { method: 'DELETE', headers: tokenHeaders(session) });
       expect(answer.status).toBe(204);
       expect(CounterView.unmounted.has(session)).toBe(true);
       await stream.waitForEnd();
-      expect((await send(app.base, `/djust/sse/${session}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await send(app.base, `/djust/sse/${session}`, { method: 'DELETE', headers: tokenHeaders(session) })).status).toBe(204);
       expect((await post(app.base, session, { type: 'ping' })).status).toBe(404);
     });
 

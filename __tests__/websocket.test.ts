@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { RegionState } from '../lib/region';
 import { TokenSigner } from '../lib/token';
-import { CounterView } from './fixtures/views';
+import { CounterView, PushView } from './fixtures/views';
 import { fetchPage } from '../lib/testing/page';
 import { startApp, WsClient, type TestApp } from './helpers/server';
 
@@ -300,21 +300,22 @@ describe('WebSocket transport: a client that does not read (option maxBufferedBy
     }
   });
 
-  it('closes (1008) a connection whose client stopped reading, and leaves the others working', async () => {
+  it('closes (1008) a connection whose client stopped reading while pushes pile up, and leaves the others working', async () => {
     const warnings: string[] = [];
-    const small = await startApp((live) => live.route('/counter', CounterView), {
+    const small = await startApp((live) => live.route('/counter', CounterView).route('/push', PushView), {
       maxBufferedBytes: 64 * 1024,
       maxEventsPerSecond: 10_000,
       logger: { warn: (m) => warnings.push(m), error: () => {} },
     });
     try {
-      const stalled = await WsClient.mount(small.base, '/counter');
+      const stalled = await WsClient.mount(small.base, '/push');
       const other = await WsClient.mount(small.base, '/counter');
-      stalled.ws.pause(); // stops reading its socket; the server's writes pile up
-      const label = (i: number) => `${i}`.padEnd(30_000, i % 2 ? 'a' : 'b');
-      for (let ref = 1; ref <= 600 && !warnings.length; ref += 1) {
-        stalled.send({ type: 'event', ref, event: 'set-label', params: { label: label(ref) } });
-        if (ref % 50 === 0) await new Promise((r) => setTimeout(r, 10));
+      // Not reading its socket only stops the server reading this client's frames; pushes
+      // (broadcasts) still make answers, which pile up until maxBufferedBytes closes it.
+      stalled.ws.pause();
+      for (let i = 0; i < 600 && !warnings.length; i += 1) {
+        small.live.broadcast('news', `${i}`.padEnd(30_000, i % 2 ? 'a' : 'b'));
+        if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
       }
       for (let i = 0; i < 200 && !warnings.length; i += 1) await new Promise((r) => setTimeout(r, 10));
       expect(warnings.join('\n')).toMatch(/client is not reading \(over maxBufferedBytes\)/);

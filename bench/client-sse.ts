@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { request } from '../lib/testing/page';
-import { openSseStream, sseMessageUrl, sseSessionUrl, sseStreamUrl } from '../lib/testing/sse';
+import { openSseStream, sseMessageUrl, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from '../lib/testing/sse';
 import { DjustProtocolClient, djustPage } from './client-djust';
 import type { EventKind, Page, SystemClient } from './client';
 
@@ -20,6 +20,8 @@ class DjustSseClient extends DjustProtocolClient {
   /** The session (DELETEd on close), and where envelopes are POSTed. */
   readonly #session: string;
   readonly #message: URL;
+  /** The stream's token: POST and DELETE carry it (X-Djust-Token). */
+  readonly #token: Record<string, string>;
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   #stream: http.ClientRequest | null = null;
 
@@ -27,6 +29,7 @@ class DjustSseClient extends DjustProtocolClient {
     super();
     this.#session = sseSessionUrl(base, page.prefix ?? '/djust', session);
     this.#message = new URL(sseMessageUrl(base, page.prefix ?? '/djust', session));
+    this.#token = sseTokenHeaders(page.token ?? '');
   }
 
   static open(base: string, page: Page): Promise<DjustSseClient> {
@@ -57,7 +60,7 @@ class DjustSseClient extends DjustProtocolClient {
         method: 'POST',
         path: target.pathname,
         agent: this.#agent,
-        headers: { 'content-type': 'application/json', 'content-length': body.length, origin: target.origin },
+        headers: { 'content-type': 'application/json', 'content-length': body.length, origin: target.origin, ...this.#token },
       },
       (res) => {
         if (res.statusCode !== 202) this.pending.fail(new Error(`djust-lite SSE: POST answered HTTP ${res.statusCode}`));
@@ -75,7 +78,7 @@ class DjustSseClient extends DjustProtocolClient {
 
   /** Like a closing tab: DELETE the session (fire and forget), drop the stream. */
   close(): void {
-    request(this.#session, { method: 'DELETE', agent: false }).catch(() => {});
+    request(this.#session, { method: 'DELETE', headers: this.#token, agent: false }).catch(() => {});
     this.#stream?.destroy();
     this.#agent.destroy();
   }

@@ -57,6 +57,11 @@ function sniffRef(text: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
+/** An event or navigation frame as refusal messages name it. */
+function describe(job: Job & { kind: 'event' | 'params' }): string {
+  return job.kind === 'event' ? `event "${job.message.event}"` : `params "${job.message.url}"`;
+}
+
 /** The ref a job answers to, for its timeout or internal-error message. */
 function refOf(job: Job): number | null {
   return job.kind === 'event' || job.kind === 'params' ? job.message.ref : null;
@@ -125,9 +130,9 @@ export class Connection implements Subscriber {
         this.#mountRequested = true;
         return this.#enqueue({ kind: 'mount', message });
       case 'event':
-        return this.#admit({ kind: 'event', message }, `event "${message.event}"`);
+        return this.#admit({ kind: 'event', message });
       case 'params':
-        return this.#admit({ kind: 'params', message }, `params "${message.url}"`);
+        return this.#admit({ kind: 'params', message });
     }
   }
 
@@ -150,13 +155,13 @@ export class Connection implements Subscriber {
   }
 
   /** Mounted and queue checks for an event or params frame; answers the refusal itself. */
-  #admit(job: Job & { kind: 'event' | 'params' }, what: string): void {
+  #admit(job: Job & { kind: 'event' | 'params' }): void {
     if (!this.#mountRequested) {
-      this.#enqueue({ kind: 'error', message: errorMessage('not_mounted', `${what} arrived before mount; send {"type":"mount","token":…} first.`, job.message.ref) });
+      this.#enqueue({ kind: 'error', message: errorMessage('not_mounted', `${describe(job)} arrived before mount; send {"type":"mount","token":…} first.`, job.message.ref) });
       return;
     }
     if (this.#queue.push(job) === 'full') {
-      this.#write([errorMessage('queue_full', `Too many events waiting: ${this.#ctx.options.maxQueuedEvents} (option maxQueuedEvents); ${what} dropped.`, job.message.ref)]);
+      this.#write([errorMessage('queue_full', `Too many events waiting: ${this.#ctx.options.maxQueuedEvents} (option maxQueuedEvents); ${describe(job)} dropped.`, job.message.ref)]);
       return;
     }
     this.#kick(true);

@@ -19,7 +19,8 @@ export type WireErrorCode =
   | 'rate_limited'
   | 'queue_full'
   | 'handler_timeout'
-  | 'resume_gap';
+  | 'resume_gap'
+  | 'mount_timeout';
 
 /**
  * Codes for errors thrown to the developer (options, API misuse, `liveTest`). Every such error
@@ -62,8 +63,8 @@ function stampCode(err: Error, name: string, code: string): void {
 
 /**
  * What djust-lite throws for everything but a wrong option or argument (those are
- * `DjustTypeError`/`DjustRangeError`). `code` is fixed and listed in the README's "Error
- * codes" section; `message` says what was wrong and how to fix it.
+ * `DjustTypeError`/`DjustRangeError`). `code` is fixed and listed in docs/errors.md; `message`
+ * says what was wrong and how to fix it.
  *
  * @example
  * try { view.pageMeta = { 'http-equiv': 'refresh' }; }

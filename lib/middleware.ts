@@ -4,6 +4,7 @@ import { Server as NetServer } from 'node:net';
 import { Router } from 'express';
 import { ClientAssets } from './assets';
 import { ServerAttachments } from './attach';
+import { ClientAddresses } from './client-address';
 import { type DispatcherContext } from './dispatcher';
 import { DjustError, invalidArgument } from './errors';
 import { routeEntry, type RouteEntry } from './lifecycle';
@@ -15,6 +16,7 @@ import { MemoryPubSub } from './pubsub';
 import { createEnvironment, prepareEnvironment } from './environment';
 import { Renderer } from './render';
 import { TokenSigner } from './token';
+import { ConnectionLimits } from './transport/connection-limits';
 import { SseTransport } from './transport/sse';
 import { WebSocketTransport } from './transport/websocket';
 
@@ -70,19 +72,21 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   const options = resolveOptions(input);
   const env = options.env ? prepareEnvironment(options.env) : createEnvironment(options.views);
   const routes = new Map<string, RouteEntry>();
-  let connections = 0;
 
   const ctx: DispatcherContext = {
     options,
     renderer: new Renderer(env, options.logger.debug),
-    signer: new TokenSigner(options.secrets),
+    signer: new TokenSigner(options.secrets, options.tokenTtlMs),
     pubsub: options.pubsub ?? new MemoryPubSub(),
     routes,
     now: Date.now,
   };
-  const counter = { count: () => connections, track: (delta: 1 | -1) => void (connections += delta) };
-  const websocket = new WebSocketTransport(ctx, counter);
-  const sse = new SseTransport(ctx, counter);
+  const limits = new ConnectionLimits(options.maxConnections, options.maxConnectionsPerClient);
+  // The app's `trust proxy` setting also decides the client address of live traffic, which
+  // never passes through Express: learnt from `req.app` here, or from the server in attach().
+  const addresses = new ClientAddresses();
+  const websocket = new WebSocketTransport(ctx, limits, addresses);
+  const sse = new SseTransport(ctx, limits, addresses);
   const assets = new ClientAssets();
   const pages = new PageRender(ctx, assets.version);
   const router = Router();
@@ -93,6 +97,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     const server = (req.socket as { server?: unknown }).server;
     // http.Server and https.Server are both net.Servers that emit 'upgrade'.
     if (server instanceof NetServer) live.attach(server as HttpServer);
+    addresses.learnFrom((req as { app?: unknown }).app);
     if (sse.handle(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     if (path.startsWith(`${prefix}/`) && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -114,11 +119,13 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   };
   live.attach = (server) => {
     if (!(server instanceof NetServer)) throw invalidArgument('attach(server)', 'server', 'an http.Server or https.Server (what app.listen() returns)', server);
+    // The middleware calls attach() on every request: look for the app once.
+    if (!addresses.known) for (const listener of server.listeners('request')) addresses.learnFrom(listener);
     servers.attach(server);
     return live;
   };
   live.broadcast = (topic, message) => ctx.pubsub.broadcast(topic, message);
-  Object.defineProperty(live, 'connectionCount', { get: () => connections });
+  Object.defineProperty(live, 'connectionCount', { get: () => limits.count });
   Object.defineProperty(live, 'options', { value: options });
   live.close = async () => {
     websocket.close();

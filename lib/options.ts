@@ -1,4 +1,4 @@
-// Over 300 lines on purpose: the options table (one row per option: default, check, README
+// Over 300 lines on purpose: the options table (one row per option: default, check, docs
 // line) sits with the typed interface IDEs read and the one function that applies both.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -60,6 +60,12 @@ export interface DjustLiteOptions {
   handlerTimeoutMs?: number;
   /** Live connections in total. Default 10000, at least 1. */
   maxConnections?: number;
+  /** Live connections per client address, WebSocket and SSE together. Default 100, at least 1. */
+  maxConnectionsPerClient?: number;
+  /** A WebSocket or SSE stream that has not mounted within this many ms is closed (`mount_timeout`). Default 10000, at least 100. */
+  mountTimeoutMs?: number;
+  /** SSE: ms a POST body may take to arrive before the request is answered 408 and dropped. Default 10000, at least 100. */
+  bodyTimeoutMs?: number;
   /** WS ping / SSE heartbeat interval in ms. Default 30000, at least 100. */
   heartbeatMs?: number;
   /** Bytes queued to a slow client before it is disconnected. Default 4 MiB, at least 1024. */
@@ -70,7 +76,10 @@ export interface DjustLiteOptions {
   sseLingerMs?: number;
   /** SSE: the `retry:` value in ms. Default 1000, at least 0. */
   sseRetryMs?: number;
-  /** SSE: live sessions per client address. Default 100, at least 1. */
+  /**
+   * @deprecated Use `maxConnectionsPerClient`, which this is an alias of (it now counts
+   * WebSocket and SSE connections together). Giving both with different values throws.
+   */
   maxSessionsPerClient?: number;
   /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console` without debug lines. */
   logger?: Logger;
@@ -92,10 +101,10 @@ export type OptionCheck<T = unknown> =
 export interface OptionSpec<T> {
   /** Used when the option is left out (`undefined`: none). */
   default: T | undefined;
-  /** How the README shows the default when it is not a plain value (`'24 h'`). */
+  /** How docs/options.md shows the default when it is not a plain value (`'24 h'`). */
   shownDefault?: string;
   check: OptionCheck<T>;
-  /** One line for the README's options table. */
+  /** One line for the options table in docs/options.md. */
   doc: string;
 }
 
@@ -114,10 +123,10 @@ const isSecret = (value: unknown): boolean => typeof value === 'string' && value
 const isOptionalFunction = (value: unknown): boolean => value === undefined || typeof value === 'function';
 
 /**
- * Every option of `djustLite()`: its default, its check and its README line. Defaults,
- * validation, the unknown-option check and the README's options table all come from here;
+ * Every option of `djustLite()`: its default, its check and its docs/options.md line. Defaults,
+ * validation, the unknown-option check and the table in docs/options.md all come from here;
  * `satisfies` ties it to `DjustLiteOptions`, so an option added to one and not the other
- * fails typecheck. After editing a `doc` or default, regenerate the README's table:
+ * fails typecheck. After editing a `doc` or default, regenerate the table in docs/options.md:
  * `npx ts-node --transpile-only __tests__/helpers/options-table.ts`.
  *
  * @example
@@ -183,7 +192,7 @@ export const OPTIONS = {
   announceTitle: {
     default: true,
     check: { type: 'boolean' },
-    doc: 'announce title changes in an `aria-live` region ([Screen readers](#screen-readers))',
+    doc: 'announce title changes in an `aria-live` region ([Screen readers](head.md#screen-readers))',
   },
   tokenTtlMs: {
     default: 24 * 60 * 60 * 1000,
@@ -216,6 +225,21 @@ export const OPTIONS = {
     check: { type: 'number', min: 1 },
     doc: 'live connections in total, WebSocket and SSE (answers 429)',
   },
+  maxConnectionsPerClient: {
+    default: 100,
+    check: { type: 'number', min: 1 },
+    doc: "live connections per client address (`req.ip`: the app's `trust proxy` applies), WebSocket and SSE together (answers 429)",
+  },
+  mountTimeoutMs: {
+    default: 10_000,
+    check: { type: 'number', min: 100 },
+    doc: 'a WebSocket or SSE stream not mounted within this many ms gets `mount_timeout` and is closed (1008)',
+  },
+  bodyTimeoutMs: {
+    default: 10_000,
+    check: { type: 'number', min: 100 },
+    doc: 'SSE: ms a POST body may take to arrive before it is answered 408 and dropped',
+  },
   heartbeatMs: {
     default: 30_000,
     check: { type: 'number', min: 100 },
@@ -243,9 +267,9 @@ export const OPTIONS = {
     doc: 'SSE: the `retry:` value the stream announces, in ms',
   },
   maxSessionsPerClient: {
-    default: 100,
-    check: { type: 'number', min: 1 },
-    doc: 'SSE: live sessions one client address may hold',
+    default: undefined,
+    check: { type: 'custom', expected: 'a number of at least 1', valid: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 1 },
+    doc: 'deprecated alias of `maxConnectionsPerClient` (it now counts WebSocket and SSE together); giving both with different values throws',
   },
   logger: {
     default: undefined,
@@ -262,7 +286,7 @@ export const OPTIONS = {
     default: undefined,
     shownDefault: 'in-memory (this process)',
     check: { type: 'custom', expected: 'a PubSubAdapter (subscribe, unsubscribe, broadcast and close methods), e.g. redisPubSub({ url }) from "djust-lite/redis"', valid: isPubSubAdapter },
-    doc: "`redisPubSub({ url })` from `djust-lite/redis` to broadcast across processes ([Several processes](#several-processes)); `live.close()` closes it",
+    doc: "`redisPubSub({ url })` from `djust-lite/redis` to broadcast across processes ([Several processes](scaling.md#several-processes)); `live.close()` closes it",
   },
 } satisfies { [K in Name]-?: OptionSpec<NonNullable<DjustLiteOptions[K]>> };
 
@@ -394,6 +418,12 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   const numbers = {} as Record<Numeric, number>;
   for (const name of Object.keys(OPTIONS) as Name[]) {
     if (OPTIONS[name].check.type === 'number') numbers[name as Numeric] = o[name as Numeric];
+  }
+  if (o.maxSessionsPerClient !== undefined) {
+    if (given.maxConnectionsPerClient !== undefined && given.maxConnectionsPerClient !== o.maxSessionsPerClient) {
+      throw optionError(`djustLite(): options "maxSessionsPerClient" (${o.maxSessionsPerClient}) and "maxConnectionsPerClient" (${String(given.maxConnectionsPerClient)}) disagree; "maxSessionsPerClient" is a deprecated alias, give only "maxConnectionsPerClient".`);
+    }
+    numbers.maxConnectionsPerClient = o.maxSessionsPerClient;
   }
 
   return {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import encodeUrl from 'encodeurl';
 import { BUNDLE_NAME } from './assets';
 import type { DispatcherContext } from './dispatcher';
 import { renderErrorPage } from './environment';
@@ -62,12 +63,13 @@ export class PageRender {
       const navigate = await life.mount({ session, connected: false, req });
       if (navigate && navigate.url !== url) {
         res.statusCode = 302;
-        res.setHeader('Location', navigate.url);
+        res.setHeader('Location', encodeUrl(navigate.url)); // as Express's res.location: `/t?q=€` is not a valid header value
         res.setHeader('Cache-Control', 'no-store');
         res.end();
         return;
       }
-      const token = signer.sign({ route: entry.route, params: life.params, url: life.url, session, exp: this.#ctx.now() + options.tokenTtlMs });
+      const now = this.#ctx.now();
+      const token = signer.sign({ route: entry.route, params: life.params, url: life.url, session, iat: now, exp: now + options.tokenTtlMs });
       const html = renderer.renderPage(entry, templateContext(life.view), () => this.scriptsTag(token));
       const internals = viewInternals(life.view);
       internals.metadata.markRendered();

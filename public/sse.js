@@ -67,7 +67,7 @@ export function connectSse(prefix, h) {
       }
       if (es?.readyState !== 1) return false;
       chain = chain.then(() => fetch(`${base}/message`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message),
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-djust-token': new URLSearchParams(query).get('token') ?? '' }, body: JSON.stringify(message),
       })).then(async (res) => {
         const text = await res.text(); // read even when empty: Chromium calls an unread body aborted
         if (res.status === 404) end();
@@ -76,7 +76,7 @@ export function connectSse(prefix, h) {
       return true;
     },
     close() {
-      if (es) fetch(base, { method: 'DELETE', keepalive: true }).catch(() => {});
+      if (es) fetch(base, { method: 'DELETE', keepalive: true, headers: { 'x-djust-token': new URLSearchParams(query).get('token') ?? '' } }).catch(() => {});
       end(false);
     },
   };

@@ -1,17 +1,17 @@
 /**
- * The README's options table, generated from the options table in lib/options.ts.
- * `npx ts-node --transpile-only __tests__/helpers/options-table.ts` rewrites it in README.md;
- * __tests__/options-readme.test.ts fails while the README's copy is stale.
+ * The options table of docs/options.md, generated from the options table in lib/options.ts.
+ * `npx ts-node --transpile-only __tests__/helpers/options-table.ts` rewrites it there;
+ * __tests__/options-doc.test.ts fails while that copy is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { OPTIONS, type OptionSpec } from '../../lib/options';
 
-export const README = path.join(__dirname, '..', '..', 'README.md');
+export const OPTIONS_DOC = path.join(__dirname, '..', '..', 'docs', 'options.md');
 export const START = '<!-- options-table: generated from OPTIONS in lib/options.ts by __tests__/helpers/options-table.ts -->';
 export const END = '<!-- /options-table -->';
 
-/** How the README shows a default: `'views'`, `true`, `[]`, 65536, or the row's own text. */
+/** How docs/options.md shows a default: `'views'`, `true`, `[]`, 65536, or the row's own text. */
 export function shownDefault(spec: OptionSpec<unknown>): string {
   if (spec.shownDefault !== undefined) return spec.shownDefault;
   const value = spec.default;
@@ -33,8 +33,8 @@ export function renderOptionsTable(): string {
   return ['| option | default | |', '|---|---|---|', ...rows].join('\n');
 }
 
-/** The table as README.md holds it between the markers, or null without them. */
-export function readmeOptionsTable(readme: string): string | null {
+/** The table as docs/options.md holds it between the markers, or null without them. */
+export function docOptionsTable(readme: string): string | null {
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) return null;
@@ -42,8 +42,8 @@ export function readmeOptionsTable(readme: string): string | null {
 }
 
 if (require.main === module) {
-  const readme = readFileSync(README, 'utf8');
-  if (readmeOptionsTable(readme) === null) throw new Error(`README.md has no ${START} … ${END} markers.`);
+  const readme = readFileSync(OPTIONS_DOC, 'utf8');
+  if (docOptionsTable(readme) === null) throw new Error(`docs/options.md has no ${START} … ${END} markers.`);
   const start = readme.indexOf(START) + START.length;
-  writeFileSync(README, `${readme.slice(0, start)}\n${renderOptionsTable()}\n${readme.slice(readme.indexOf(END))}`);
+  writeFileSync(OPTIONS_DOC, `${readme.slice(0, start)}\n${renderOptionsTable()}\n${readme.slice(readme.indexOf(END))}`);
 }

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import type { ServerMessage } from '../protocol';
 import { envelope } from './messages';
 import { request } from './page';
-import { openSseStream, postEnvelope, sseSessionUrl, sseStreamUrl } from './sse';
+import { openSseStream, postEnvelope, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from './sse';
 import { WebSocketChannel, webSocketUrl } from './websocket';
 import { DjustError } from '../errors';
 
@@ -60,7 +60,7 @@ export async function openSse(target: ChannelTarget, on: ChannelEvents): Promise
   return {
     send(message) {
       const sent = chain.then(async () => {
-        const answer = await postEnvelope(origin, prefix, session, message, { agent, timeoutMs });
+        const answer = await postEnvelope(origin, prefix, session, target.token, message, { agent, timeoutMs });
         if (answer.status !== 202) throw new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: POST refused: ${answer.status} ${answer.body.trim()}`);
       });
       chain = sent.catch(() => {});
@@ -70,7 +70,7 @@ export async function openSse(target: ChannelTarget, on: ChannelEvents): Promise
       if (leaving) return;
       leaving = true;
       await chain;
-      await request(sseSessionUrl(origin, prefix, session), { method: 'DELETE', agent, timeoutMs }).catch(() => {});
+      await request(sseSessionUrl(origin, prefix, session), { method: 'DELETE', headers: sseTokenHeaders(target.token), agent, timeoutMs }).catch(() => {});
       stream.req.destroy();
     },
   };

@@ -99,18 +99,30 @@ export function sseMessageUrl(base: string, prefix: string, session: string): st
 }
 
 /**
- * POSTs one envelope (JSON; a string is sent as it is) to an SSE session; the server answers
- * 202 and sends the result on the stream.
+ * The header that binds a POST or DELETE to its session: the token the stream was opened with
+ * (`TOKEN_HEADER` in lib/transport/sse.ts; a test keeps the two and public/sse.js in step).
  *
  * @example
- * const answer = await postEnvelope(base, '/djust', session, envelope.event(1, 'inc'));
+ * await request(sseSessionUrl(base, '/djust', session), { method: 'DELETE', headers: sseTokenHeaders(page.token) });
+ */
+export function sseTokenHeaders(token: string): Record<string, string> {
+  return { 'x-djust-token': token };
+}
+
+/**
+ * POSTs one envelope (JSON; a string is sent as it is) to an SSE session, with the session's
+ * `token` (the one its stream was opened with); the server answers 202 and sends the result
+ * on the stream.
+ *
+ * @example
+ * const answer = await postEnvelope(base, '/djust', session, page.token, envelope.event(1, 'inc'));
  * expect(answer.status).toBe(202);
  */
-export function postEnvelope(base: string, prefix: string, session: string, message: unknown, init: Omit<RequestInit, 'method' | 'body'> = {}): Promise<HttpResponse> {
+export function postEnvelope(base: string, prefix: string, session: string, token: string, message: unknown, init: Omit<RequestInit, 'method' | 'body'> = {}): Promise<HttpResponse> {
   return request(sseMessageUrl(base, prefix, session), {
     ...init,
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...init.headers },
+    headers: { 'content-type': 'application/json', ...sseTokenHeaders(token), ...init.headers },
     body: typeof message === 'string' ? message : JSON.stringify(message),
   });
 }

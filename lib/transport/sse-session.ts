@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Sink } from '../dispatcher';
@@ -19,8 +20,14 @@ export interface SessionHost {
   end(session: SseSession): void;
 }
 
-/** Outcome of attaching a stream with a `Last-Event-ID`. */
-export type ResumeResult = { ok: true; replayed: number } | { ok: false; first: number };
+/**
+ * Outcome of attaching a stream with a `Last-Event-ID`. A refusal says whether the id was one
+ * the session never sent (`future`: not a number, or past the last id sent) or one whose
+ * messages are no longer buffered.
+ */
+export type ResumeResult = { ok: true; replayed: number } | { ok: false; first: number; future: boolean };
+
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 /**
  * Formats one server message as an SSE message. `event` is the message type (a fixed,
@@ -48,7 +55,8 @@ export const STREAM_HEADERS = {
  */
 export class SseSession {
   readonly id: string;
-  readonly token: string;
+  /** SHA-256 of the token the session was opened with: compared in constant time, whatever its length. */
+  readonly #tokenDigest: Buffer;
   /** Client address, for the per-client session cap. */
   readonly client: string;
   readonly #host: SessionHost;
@@ -61,7 +69,7 @@ export class SseSession {
   constructor(host: SessionHost, id: string, token: string, client: string, firstId = 1) {
     this.#host = host;
     this.id = id;
-    this.token = token;
+    this.#tokenDigest = digest(token);
     this.client = client;
     this.#nextId = firstId;
   }
@@ -73,6 +81,16 @@ export class SseSession {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** Whether a stream is attached now (the session is in use, not lingering). */
+  get streaming(): boolean {
+    return this.#res !== null;
+  }
+
+  /** Whether `token` is the one the session was opened with; constant time. */
+  tokenMatches(token: string): boolean {
+    return timingSafeEqual(digest(token), this.#tokenDigest);
   }
 
   /** The Sink the session's Connection writes to: one `res.write` per job, flushed at the end of the turn. */
@@ -101,7 +119,7 @@ export class SseSession {
    * Makes `res` the session's stream (ending the one attached before): writes the headers,
    * `retry:`, and — for a resume (`lastEventId` not null) — every buffered message after it,
    * all in one write. A resume the buffer cannot serve writes nothing and returns the first
-   * missing id; the caller then reports `resume_gap` and ends the session.
+   * missing id; the caller then reports `resume_gap` (see SseTransport).
    */
   attach(res: ServerResponse, lastEventId: string | null): ResumeResult {
     let replay = '';
@@ -109,7 +127,8 @@ export class SseSession {
     if (lastEventId !== null) {
       const last = /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : -1;
       const oldest = this.#frames[0]?.id ?? this.#nextId;
-      if (last < 0 || last >= this.#nextId || last + 1 < oldest) return { ok: false, first: Math.max(last + 1, 0) };
+      const future = last < 0 || last >= this.#nextId;
+      if (future || last + 1 < oldest) return { ok: false, first: Math.max(last + 1, 0), future };
       for (const frame of this.#frames) {
         if (frame.id <= last) continue;
         replay += frame.text;

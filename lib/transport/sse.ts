@@ -1,57 +1,42 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clearInterval, setInterval } from 'node:timers';
+import { clearInterval, clearTimeout, setInterval } from 'node:timers';
+import type { ClientAddresses } from '../client-address';
 import { Connection, type DispatcherContext } from '../dispatcher';
 import { originAllowed } from '../origin';
+import type { ConnectionLimits } from './connection-limits';
+import { startMountDeadline } from './mount-deadline';
+import { readBody } from './read-body';
 import { SseSession, writeResumeGap, type SessionHost } from './sse-session';
 
 /** Session ids: what `crypto.randomUUID()` gives, or any 8–128 URL-safe characters. */
 export const SESSION_ID_RE = /^[A-Za-z0-9_-]{8,128}$/;
 
+/**
+ * The request header a POST or DELETE proves it belongs to the view with: the token the stream
+ * was opened with (`data-djust-token`). Node lower-cases header names.
+ */
+export const TOKEN_HEADER = 'x-djust-token';
+
 interface Live {
   session: SseSession;
   connection: Connection;
+  /** The mount deadline (option mountTimeoutMs); cleared when the session ends. */
+  deadline: NodeJS.Timeout;
 }
-
-type Counter = { count: () => number; track: (delta: 1 | -1) => void };
 
 /** Headers of the 202 a message POST gets (flat array: the cheapest form for writeHead). */
 const ACCEPTED_HEADERS = ['Content-Length', '0', 'Cache-Control', 'no-store'];
 
 const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const;
 
-/** Answers with a status and a one-line plain-text reason (readable in curl). */
-function refuse(res: ServerResponse, status: number, reason: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...PLAIN, ...headers });
-  res.end(`${reason}\n`);
+/** The request's path without its query (which may hold the token): what a log line shows. */
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '').split('?', 1)[0] as string;
 }
 
-/**
- * Reads a request body as UTF-8, counting bytes as they arrive: null as soon as it passes
- * `limit` (the rest is discarded, never buffered). A body an earlier middleware already
- * parsed (e.g. `express.json()`) is re-serialised.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  const parsed = (req as { body?: unknown }).body;
-  if (req.readableEnded && parsed !== undefined) {
-    const text = typeof parsed === 'string' ? parsed : Buffer.isBuffer(parsed) ? parsed.toString('utf8') : JSON.stringify(parsed);
-    return Promise.resolve(Buffer.byteLength(text) > limit ? null : text);
-  }
-  if (Number(req.headers['content-length']) > limit) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      req.off('data', onData);
-      req.resume(); // discard the rest; the 413 closes the connection
-      resolve(null);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(size > limit ? null : Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-  });
-}
+const MISSING_TOKEN = 'Forbidden: POST and DELETE need the stream\'s token in the X-Djust-Token header (the data-djust-token attribute of the page\'s script tag).';
+
+const wrongToken = (id: string): string => `Forbidden: X-Djust-Token is not the token session "${id}" was opened with.`;
 
 function isJson(req: IncomingMessage): boolean {
   const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
@@ -65,24 +50,28 @@ function isJson(req: IncomingMessage): boolean {
  * - `POST /:session/message` takes one JSON envelope (docs/protocol.md) and answers 202; results go to the stream;
  * - `DELETE /:session` ends the session now (the view unmounts) and answers 204 (also when it
  *   had already ended).
- * Each session is a Connection whose Sink is the session (see sse-session.ts).
+ * POST and DELETE carry the stream's token in `X-Djust-Token` (403 otherwise). A session counts
+ * against the connection limits (per client address too) until it ends, and ends with
+ * `mount_timeout` if its view has not mounted within `mountTimeoutMs`. Every refusal goes
+ * through `#refuse`. Each session is a Connection whose Sink is the session (see sse-session.ts).
  */
 export class SseTransport {
   readonly #ctx: DispatcherContext;
   readonly #base: string;
   readonly #sessions = new Map<string, Live>();
-  readonly #perClient = new Map<string, number>();
-  readonly #counter: Counter;
+  readonly #limits: ConnectionLimits;
+  readonly #addresses: ClientAddresses;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #host: SessionHost;
   /** `${base}/:session/message` with a well-formed id: the per-event POST, routed without URL parsing. */
   readonly #messagePath: RegExp;
 
-  constructor(ctx: DispatcherContext, counter: Counter) {
+  constructor(ctx: DispatcherContext, limits: ConnectionLimits, addresses: ClientAddresses) {
     this.#ctx = ctx;
     this.#base = `${ctx.options.prefix}/sse`;
     this.#messagePath = new RegExp(`^${this.#base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([A-Za-z0-9_-]{8,128})/message(?:\\?|$)`);
-    this.#counter = counter;
+    this.#limits = limits;
+    this.#addresses = addresses;
     const { sseBufferSize, sseLingerMs, sseRetryMs } = ctx.options;
     this.#host = { bufferSize: sseBufferSize, lingerMs: sseLingerMs, retryMs: sseRetryMs, end: (session) => void this.#end(session) };
     this.#heartbeat = setInterval(() => {
@@ -107,7 +96,7 @@ export class SseTransport {
     const postTo = req.method === 'POST' ? this.#messagePath.exec(req.url ?? '')?.[1] : undefined;
     if (postTo !== undefined) {
       if (!originAllowed(req, this.#ctx.options.allowedOrigins)) {
-        refuse(res, 403, 'Forbidden: Origin not allowed (option allowedOrigins).');
+        this.#refuse(req, res, 403, 'Forbidden: Origin not allowed (option allowedOrigins).');
         return true;
       }
       this.#message(req, res, postTo).catch((err: unknown) => this.#failed(req, res, `${this.#base}/${postTo}/message`, err));
@@ -119,94 +108,145 @@ export class SseTransport {
     const [id = '', tail, ...rest] = path.slice(this.#base.length + 1).split('/');
     const endpoint = tail === undefined ? 'stream' : tail === 'message' && rest.length === 0 ? 'message' : null;
     if (endpoint === null || id === '') {
-      refuse(res, 404, `Not Found: SSE endpoints are GET/DELETE ${this.#base}/:session and POST ${this.#base}/:session/message.`);
+      this.#refuse(req, res, 404, `Not Found: SSE endpoints are GET/DELETE ${this.#base}/:session and POST ${this.#base}/:session/message.`);
       return true;
     }
     const allowed = endpoint === 'stream' ? ['GET', 'DELETE'] : ['POST'];
     if (!allowed.includes(req.method ?? '')) {
-      refuse(res, 405, `Method Not Allowed: use ${allowed.join(' or ')} on ${path}.`, { Allow: allowed.join(', ') });
+      this.#refuse(req, res, 405, `Method Not Allowed: use ${allowed.join(' or ')} on ${path}.`, { Allow: allowed.join(', ') });
       return true;
     }
     if (!SESSION_ID_RE.test(id)) {
-      refuse(res, 400, `Bad Request: session id must be 8-128 characters of A-Z a-z 0-9 _ - (e.g. a UUID), got ${JSON.stringify(id.slice(0, 40))}.`);
+      this.#refuse(req, res, 400, `Bad Request: session id must be 8-128 characters of A-Z a-z 0-9 _ - (e.g. a UUID), got ${JSON.stringify(id.slice(0, 40))}.`);
       return true;
     }
     if (!originAllowed(req, this.#ctx.options.allowedOrigins)) {
-      refuse(res, 403, 'Forbidden: Origin not allowed (option allowedOrigins).');
+      this.#refuse(req, res, 403, 'Forbidden: Origin not allowed (option allowedOrigins).');
       return true;
     }
     const work = req.method === 'GET' ? this.#stream(req, res, id, url.searchParams)
       : req.method === 'POST' ? this.#message(req, res, id)
-      : this.#delete(res, id);
+      : this.#delete(req, res, id);
     work.catch((err: unknown) => this.#failed(req, res, path, err));
     return true;
   }
 
+  /**
+   * The one way a request is refused: `status` and a one-line plain-text `reason` naming the
+   * rule or option (readable in curl), logged at debug. A request whose body was not read gets
+   * `Connection: close`, so its socket ends with the answer; `destroy` drops the socket as soon
+   * as the answer is written (a body that never finishes).
+   */
+  #refuse(req: IncomingMessage, res: ServerResponse, status: number, reason: string, headers: Record<string, string> = {}, destroy = false): void {
+    this.#ctx.options.logger.debug(`djust-lite: SSE ${req.method ?? ''} ${pathOf(req)} from ${this.#addresses.of(req) || 'an unknown address'} refused with ${status}: ${reason}`);
+    const close = destroy || !req.complete ? { Connection: 'close' } : {};
+    res.writeHead(status, { ...PLAIN, ...close, ...headers });
+    res.end(`${reason}\n`, destroy ? () => req.socket.destroy() : undefined);
+  }
+
   #failed(req: IncomingMessage, res: ServerResponse, path: string, err: unknown): void {
+    if (req.destroyed || (err as { code?: unknown } | null)?.code === 'ECONNRESET') {
+      // The client went away (an aborted request): one line, not a stack.
+      this.#ctx.options.logger.debug(`djust-lite: SSE ${req.method ?? ''} ${path}: the client went away (${err instanceof Error ? err.message : String(err)}).`);
+      return void res.destroy();
+    }
     this.#ctx.options.logger.error(`djust-lite: SSE ${req.method ?? ''} ${path} failed`, err);
-    if (!res.headersSent) refuse(res, 500, 'Internal Server Error: see the server log.');
+    if (!res.headersSent) this.#refuse(req, res, 500, 'Internal Server Error: see the server log.');
     else res.end();
+  }
+
+  /** The token a POST or DELETE carries in its X-Djust-Token header, or null. */
+  #tokenOf(req: IncomingMessage): string | null {
+    const token = req.headers[TOKEN_HEADER];
+    return typeof token === 'string' && token !== '' ? token : null;
   }
 
   async #stream(req: IncomingMessage, res: ServerResponse, id: string, query: URLSearchParams): Promise<void> {
     const { options } = this.#ctx;
     const token = query.get('token');
-    if (!token) return refuse(res, 400, 'Bad Request: the stream needs ?token=... (the data-djust-token attribute of the page\'s script tag).');
+    if (!token) return this.#refuse(req, res, 400, 'Bad Request: the stream needs ?token=... (the data-djust-token attribute of the page\'s script tag).');
     const header = req.headers['last-event-id'];
     const lastEventId = (typeof header === 'string' && header !== '' ? header : query.get('lastEventId')) || null;
     const existing = this.#sessions.get(id);
-    if (existing && existing.session.token !== token) {
-      return refuse(res, 403, `Forbidden: session "${id}" is live with another token; choose a new session id.`);
+    if (existing && !existing.session.tokenMatches(token)) {
+      return this.#refuse(req, res, 403, `Forbidden: session "${id}" is live with another token; choose a new session id.`);
     }
     if (lastEventId !== null) {
       if (!existing) return writeResumeGap(res, options.sseRetryMs, `Session "${id}" is gone: it ended, or stayed without a stream longer than option sseLingerMs (${options.sseLingerMs} ms).`);
       const resumed = existing.session.attach(res, lastEventId);
       if (resumed.ok) return;
-      await this.#end(existing.session);
-      return writeResumeGap(res, options.sseRetryMs, `Cannot resume session "${id}" after id ${JSON.stringify(lastEventId.slice(0, 20))}: the messages from there on are no longer buffered (option sseBufferSize keeps the last ${options.sseBufferSize}).`);
+      const shown = JSON.stringify(lastEventId.slice(0, 20));
+      // Only a lingering session ends here: one still streaming to its client is not ended by
+      // a resume it cannot serve (an id it never sent); only this new stream gets resume_gap.
+      if (!existing.session.streaming) await this.#end(existing.session);
+      return writeResumeGap(res, options.sseRetryMs, resumed.future
+        ? `Cannot resume session "${id}" after id ${shown}: the session has not sent that id (the last one was ${existing.session.nextId - 1}).`
+        : `Cannot resume session "${id}" after id ${shown}: the messages from there on are no longer buffered (option sseBufferSize keeps the last ${options.sseBufferSize}).`);
     }
     // No Last-Event-ID: mount afresh (a session already live on this id and token is replaced).
     const firstId = existing ? existing.session.nextId : 1;
     if (existing) void this.#end(existing.session);
-    const client = (req as { ip?: string }).ip ?? req.socket.remoteAddress ?? '';
-    if (this.#counter.count() >= options.maxConnections) {
-      return refuse(res, 429, `Too Many Requests: ${options.maxConnections} live connections already (option maxConnections).`);
-    }
-    if ((this.#perClient.get(client) ?? 0) >= options.maxSessionsPerClient) {
-      return refuse(res, 429, `Too Many Requests: this client already has ${options.maxSessionsPerClient} live SSE sessions (option maxSessionsPerClient).`);
-    }
+    const client = this.#addresses.of(req);
+    const full = this.#limits.refusal(client);
+    if (full !== null) return this.#refuse(req, res, 429, `Too Many Requests: ${full}.`);
     const session = new SseSession(this.#host, id, token, client, firstId);
     const connection = new Connection(this.#ctx, session.sink);
-    this.#sessions.set(id, { session, connection });
-    this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
-    this.#counter.track(1);
+    const deadline = startMountDeadline(connection, session.sink, options.mountTimeoutMs, `SSE session "${id}" from ${client || 'an unknown address'}`, options.logger.debug);
+    this.#sessions.set(id, { session, connection, deadline });
+    this.#limits.opened(client);
     session.attach(res, null);
     connection.receive(JSON.stringify({ type: 'mount', token, url: query.get('url') ?? undefined }));
   }
 
+  /**
+   * One envelope for the session's Connection. The X-Djust-Token header must be the token the
+   * stream was opened with (403 otherwise): a session id alone does nothing.
+   */
   async #message(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
-    const limit = this.#ctx.options.maxMessageBytes;
-    if (!isJson(req)) return refuse(res, 415, 'Unsupported Media Type: POST the envelope as JSON with Content-Type: application/json.');
-    if (!this.#sessions.has(id)) return this.#unknown(res, id);
-    const body = await readBody(req, limit);
-    if (body === null) return refuse(res, 413, `Payload Too Large: body over ${limit} bytes (option maxMessageBytes).`, { Connection: 'close' });
+    const { maxMessageBytes: limit, bodyTimeoutMs } = this.#ctx.options;
+    if (!isJson(req)) return this.#refuse(req, res, 415, 'Unsupported Media Type: POST the envelope as JSON with Content-Type: application/json.');
+    const token = this.#tokenOf(req);
+    if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
     const live = this.#sessions.get(id);
-    if (!live) return this.#unknown(res, id);
-    live.connection.receive(body);
+    if (!live) return this.#unknown(req, res, id);
+    if (!live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
+    const body = await readBody(req, limit, bodyTimeoutMs);
+    if (!body.ok) {
+      switch (body.why) {
+        case 'too_large':
+          return this.#refuse(req, res, 413, `Payload Too Large: body over ${limit} bytes (option maxMessageBytes).`, { Connection: 'close' });
+        case 'timeout':
+          return this.#refuse(req, res, 408, `Request Timeout: the body did not arrive within ${bodyTimeoutMs} ms (option bodyTimeoutMs).`, {}, true);
+        case 'aborted':
+          this.#ctx.options.logger.debug(`djust-lite: SSE POST ${pathOf(req)}: the client aborted the request mid-body.`);
+          return void res.destroy();
+      }
+    }
+    // The session may have ended (or been replaced) while the body arrived.
+    const now = this.#sessions.get(id);
+    if (!now) return this.#unknown(req, res, id);
+    if (now !== live && !now.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
+    now.connection.receive(body.text);
     res.writeHead(202, ACCEPTED_HEADERS);
     res.end();
   }
 
-  /** Idempotent: a session that already ended answers 204 too (the client is leaving either way). */
-  async #delete(res: ServerResponse, id: string): Promise<void> {
+  /**
+   * Ends the session now; needs the X-Djust-Token header as a POST does. Idempotent: a session
+   * that already ended answers 204 too (the client is leaving either way).
+   */
+  async #delete(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const token = this.#tokenOf(req);
+    if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
     const live = this.#sessions.get(id);
+    if (live && !live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
     if (live) await this.#end(live.session);
     res.writeHead(204, { 'Cache-Control': 'no-store' });
     res.end();
   }
 
-  #unknown(res: ServerResponse, id: string): void {
-    refuse(res, 404, `Not Found: no live SSE session "${id}" (it ended, or was never opened: GET ${this.#base}/${id}?token=... first).`);
+  #unknown(req: IncomingMessage, res: ServerResponse, id: string): void {
+    this.#refuse(req, res, 404, `Not Found: no live SSE session "${id}" (it ended, or was never opened: GET ${this.#base}/${id}?token=... first).`);
   }
 
   /** Ends a session: its stream closes, its Connection closes (the view unmounts). Idempotent. */
@@ -215,10 +255,8 @@ export class SseTransport {
     const live = this.#sessions.get(session.id);
     if (live?.session !== session) return;
     this.#sessions.delete(session.id);
-    const left = (this.#perClient.get(session.client) ?? 1) - 1;
-    if (left > 0) this.#perClient.set(session.client, left);
-    else this.#perClient.delete(session.client);
-    this.#counter.track(-1);
+    clearTimeout(live.deadline);
+    this.#limits.closed(session.client);
     await live.connection.close();
   }
 

@@ -1,10 +1,13 @@
-import { clearInterval, setInterval } from 'node:timers';
-import type { IncomingMessage } from 'node:http';
+import { clearInterval, clearTimeout, setInterval } from 'node:timers';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { ClientAddresses } from '../client-address';
 import { Connection, type DispatcherContext, type Sink } from '../dispatcher';
 import { originAllowed } from '../origin';
 import { encode, type ServerMessage } from '../protocol';
+import type { ConnectionLimits } from './connection-limits';
+import { startMountDeadline } from './mount-deadline';
 import { backlogOf, corkUntilTurnEnds, type Corkable } from './write-batch';
 
 /** ws keeps its socket here; we cork it so the messages of a turn's jobs leave in one write. */
@@ -45,7 +48,9 @@ class WebSocketSink implements Sink {
 
   close(code: number, reason: string): void {
     const ws = this.#ws;
-    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
+    if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return;
+    if (this.#paused) ws.resume(); // the closing handshake needs the peer's close frame read
+    ws.close(code, reason.slice(0, 120));
   }
 
   bufferedBytes(): number {
@@ -54,31 +59,28 @@ class WebSocketSink implements Sink {
   }
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
-}
-
 /**
- * The WebSocket transport at `${prefix}/ws`: Origin check on upgrade, `maxPayload`
- * (close 1009), ping/pong heartbeat that drops dead peers, and a Connection per socket.
+ * The WebSocket transport at `${prefix}/ws`: Origin check and connection limits on upgrade,
+ * `maxPayload` (close 1009), a mount deadline (`mount_timeout`, close 1008), ping/pong
+ * heartbeat that drops dead peers, and a Connection per socket.
  */
 export class WebSocketTransport {
   readonly #ctx: DispatcherContext;
   readonly #path: string;
   readonly #wss: WebSocketServer;
-  readonly #connections: () => number;
-  readonly #track: (delta: 1 | -1) => void;
+  readonly #limits: ConnectionLimits;
+  readonly #addresses: ClientAddresses;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #alive = new WeakSet<WebSocket>();
   readonly #connectionOf = new WeakMap<WebSocket, Connection>();
   /** One listener for every socket (ws calls it with `this` = the socket): no closure per connection. */
   readonly #onPong: (this: WebSocket) => void;
 
-  constructor(ctx: DispatcherContext, counter: { count: () => number; track: (delta: 1 | -1) => void }) {
+  constructor(ctx: DispatcherContext, limits: ConnectionLimits, addresses: ClientAddresses) {
     this.#ctx = ctx;
     this.#path = `${ctx.options.prefix}/ws`;
-    this.#connections = counter.count;
-    this.#track = counter.track;
+    this.#limits = limits;
+    this.#addresses = addresses;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: ctx.options.maxMessageBytes, perMessageDeflate: false });
     const alive = this.#alive;
     this.#onPong = function onPong(this: WebSocket) {
@@ -88,28 +90,52 @@ export class WebSocketTransport {
     this.#heartbeat.unref();
   }
 
-  /** The `upgrade` listener: takes requests for `${prefix}/ws`, leaves all others alone. Returns whether it took it. */
+  /**
+   * The `upgrade` listener: takes requests for `${prefix}/ws`, leaves all others alone. Returns
+   * whether it took it. A taken socket counts against the connection limits from here until it
+   * closes, handshake included.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const path = (req.url ?? '').split('?', 1)[0];
     if (path !== this.#path) return false;
     socket.on('error', () => socket.destroy());
+    const client = this.#addresses.of(req);
     if (!originAllowed(req, this.#ctx.options.allowedOrigins)) {
-      refuse(socket, 403, 'Forbidden: Origin not allowed (option allowedOrigins)');
+      this.#refuse(socket, client, 403, 'Origin not allowed (option allowedOrigins)');
       return true;
     }
-    if (this.#connections() >= this.#ctx.options.maxConnections) {
-      refuse(socket, 429, 'Too Many Requests: too many live connections (option maxConnections)');
+    const full = this.#limits.refusal(client);
+    if (full !== null) {
+      this.#refuse(socket, client, 429, full);
       return true;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
+    if (socket.destroyed) return true;
+    this.#limits.opened(client);
+    socket.once('close', () => this.#limits.closed(client));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, client));
     return true;
   }
 
-  #accept(ws: WebSocket): void {
-    const connection = new Connection(this.#ctx, new WebSocketSink(ws, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4)));
+  /**
+   * The one way an upgrade is refused: a plain HTTP answer with `status` and `reason` (one
+   * line, readable in curl), then the socket is destroyed; logged at debug with the reason.
+   */
+  #refuse(socket: Duplex, client: string, status: 403 | 429, reason: string): void {
+    this.#ctx.options.logger.debug(`djust-lite: WebSocket upgrade from ${client || 'an unknown address'} refused with ${status}: ${reason}.`);
+    const text = STATUS_CODES[status] ?? '';
+    const body = `${text}: ${reason}.\n`;
+    socket.once('finish', () => socket.destroy());
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Cache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+
+  #accept(ws: WebSocket, client: string): void {
+    const sink = new WebSocketSink(ws, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4));
+    const connection = new Connection(this.#ctx, sink);
     this.#connectionOf.set(ws, connection);
-    this.#track(1);
     this.#alive.add(ws);
+    const { mountTimeoutMs, logger } = this.#ctx.options;
+    const deadline = startMountDeadline(connection, sink, mountTimeoutMs, `WebSocket from ${client || 'an unknown address'}`, logger.debug);
     ws.on('pong', this.#onPong);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
@@ -122,11 +148,10 @@ export class WebSocketTransport {
       // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows.
     });
     ws.once('close', () => {
-      this.#track(-1);
+      clearTimeout(deadline);
       void connection.close();
     });
   }
-
   #sweep(): void {
     for (const ws of this.#wss.clients) {
       if (!this.#alive.has(ws)) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OPTIONS, type OptionSpec } from '../lib/options';
-import { README, readmeOptionsTable, renderOptionsTable, shownDefault } from './helpers/options-table';
+import { OPTIONS_DOC, docOptionsTable, renderOptionsTable, shownDefault } from './helpers/options-table';
 
 const FIX = 'run `npx ts-node --transpile-only __tests__/helpers/options-table.ts` to regenerate it';
 
@@ -17,19 +17,19 @@ function interfaceDocs(): Map<string, string> {
 }
 
 describe('Options table', () => {
-  describe('README', () => {
+  describe('docs/options.md', () => {
     it('holds the table generated from OPTIONS (names, defaults, descriptions)', () => {
-      const inReadme = readmeOptionsTable(readFileSync(README, 'utf8'));
-      expect(inReadme).not.toBeNull();
-      if (inReadme !== renderOptionsTable()) {
+      const inDoc = docOptionsTable(readFileSync(OPTIONS_DOC, 'utf8'));
+      expect(inDoc).not.toBeNull();
+      if (inDoc !== renderOptionsTable()) {
         // The diff names the row that disagrees.
-        expect({ readme: inReadme?.split('\n'), hint: FIX }).toEqual({ readme: renderOptionsTable().split('\n'), hint: FIX });
+        expect({ readme: inDoc?.split('\n'), hint: FIX }).toEqual({ readme: renderOptionsTable().split('\n'), hint: FIX });
       }
     });
 
     it('lists every option exactly once', () => {
-      const inReadme = readmeOptionsTable(readFileSync(README, 'utf8')) ?? '';
-      const names = [...inReadme.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
+      const inDoc = docOptionsTable(readFileSync(OPTIONS_DOC, 'utf8')) ?? '';
+      const names = [...inDoc.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
       expect(names).toEqual(Object.keys(OPTIONS));
     });
   });
