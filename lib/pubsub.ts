@@ -32,12 +32,15 @@ export interface PubSubAdapter {
 }
 
 /** What became of a POST forwarded to the process holding its SSE session. */
-export type ForwardResult = 'delivered' | 'unknown' | 'unreachable';
+export type ForwardResult = 'delivered' | 'unknown' | 'forbidden' | 'unreachable';
 
 /** Where a process's SSE transport takes what other processes forward to it. */
 export interface SessionHandler {
-  /** A POST body for session `id`, forwarded by another process: enqueue it; false when the session is not here. */
-  deliver(id: string, body: string): boolean;
+  /**
+   * A POST body for session `id` with the token it carried, forwarded by another process:
+   * enqueue it (`'delivered'`), or `'unknown'` (not here) or `'forbidden'` (not its token).
+   */
+  deliver(id: string, body: string, token: string): 'delivered' | 'unknown' | 'forbidden';
   /** Another process opened a stream for session `id`: end the copy held here. */
   evict(id: string): void;
 }
@@ -55,11 +58,11 @@ export interface SessionRouter {
   /** Session `id` ended here. */
   release(id: string): void;
   /**
-   * Hands `body` to the process holding session `id`: `'delivered'` once it enqueued it,
-   * `'unknown'` when no live process holds the session, `'unreachable'` when the holder could
-   * not be asked (Redis down, or no answer in time).
+   * Hands `body` (and the `token` it carried) to the process holding session `id`: what that
+   * process's handler answered, `'unknown'` when no live process holds the session, or
+   * `'unreachable'` when the holder could not be asked (Redis down, or no answer in time).
    */
-  forward(id: string, body: string): Promise<ForwardResult>;
+  forward(id: string, body: string, token: string): Promise<ForwardResult>;
 }
 
 function checkTopic(call: string, topic: unknown): asserts topic is string {

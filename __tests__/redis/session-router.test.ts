@@ -10,7 +10,7 @@ function transport(adapter: RedisPubSub) {
   const got: string[] = [];
   const evicted: string[] = [];
   adapter.sessions.listen({
-    deliver: (id, body) => (held.has(id) ? (got.push(`${id} ${body}`), true) : false),
+    deliver: (id, body, token) => (!held.has(id) ? 'unknown' : token !== 'tok' ? 'forbidden' : (got.push(`${id} ${body}`), 'delivered')),
     evict: (id) => void (held.delete(id), evicted.push(id), adapter.sessions.release(id)),
   });
   return {
@@ -68,19 +68,20 @@ describe('RedisSessionRouter', () => {
     transport(b);
     onA.open('session-1');
     await ownerKey('session-1', true);
-    for (let i = 1; i <= 5; i += 1) expect(await b.sessions.forward('session-1', `{"n":${i}}`)).toBe('delivered');
+    for (let i = 1; i <= 5; i += 1) expect(await b.sessions.forward('session-1', `{"n":${i}}`, 'tok')).toBe('delivered');
     expect(onA.got).toEqual([1, 2, 3, 4, 5].map((i) => `session-1 {"n":${i}}`));
+    expect(await b.sessions.forward('session-1', '{}', 'not-its-token')).toBe('forbidden');
   });
 
   it('answers unknown for a session no process holds, or one released', async () => {
     const onA = transport(a);
     transport(b);
-    expect(await b.sessions.forward('nobody-holds-it', '{}')).toBe('unknown');
+    expect(await b.sessions.forward('nobody-holds-it', '{}', 'tok')).toBe('unknown');
     onA.open('session-2');
     await ownerKey('session-2', true);
     a.sessions.release('session-2');
     await ownerKey('session-2', false);
-    expect(await b.sessions.forward('session-2', '{}')).toBe('unknown');
+    expect(await b.sessions.forward('session-2', '{}', 'tok')).toBe('unknown');
   });
 
   it('tells the previous holder to end its copy when another process opens the session', async () => {
@@ -90,7 +91,7 @@ describe('RedisSessionRouter', () => {
     await ownerKey('session-3', true);
     onB.open('session-3');
     await until(() => onA.evicted.includes('session-3'), 'A to be told');
-    expect(await a.sessions.forward('session-3', '{"to":"B"}')).toBe('delivered');
+    expect(await a.sessions.forward('session-3', '{"to":"B"}', 'tok')).toBe('delivered');
     expect(onB.got).toEqual(['session-3 {"to":"B"}']);
   });
 
@@ -100,7 +101,7 @@ describe('RedisSessionRouter', () => {
     await probe.set('djust:@sse:session-4', 'a-process-that-died', { PX: 10_000 });
     await probe.close();
     const started = Date.now();
-    expect(await b.sessions.forward('session-4', '{}')).toBe('unreachable');
+    expect(await b.sessions.forward('session-4', '{}', 'tok')).toBe('unreachable');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 });

@@ -27,8 +27,8 @@ export interface SessionRouterOptions {
 
 /** A message on a process channel. */
 type RouterMessage =
-  | { k: 'fwd'; r: string; f: string; s: string; b: string }
-  | { k: 'ack'; r: string; ok: boolean }
+  | { k: 'fwd'; r: string; f: string; s: string; b: string; t: string }
+  | { k: 'ack'; r: string; a: 'delivered' | 'unknown' | 'forbidden' }
   | { k: 'evict'; s: string };
 
 /** Extends the key while it names this process, or sets it again when it expired (never takes another's). */
@@ -88,7 +88,7 @@ export class RedisSessionRouter implements SessionRouter {
     });
   }
 
-  async forward(id: string, body: string): Promise<ForwardResult> {
+  async forward(id: string, body: string, token: string): Promise<ForwardResult> {
     if (!this.#link.ready()) return 'unreachable';
     if (this.#pending.size >= this.#options.maxPendingForwards) return 'unreachable';
     const owner = await this.#link.command(['GET', this.#keyOf(id)]).catch(() => null);
@@ -101,7 +101,7 @@ export class RedisSessionRouter implements SessionRouter {
         resolve('unreachable');
       }, this.#options.forwardTimeoutMs);
       this.#pending.set(r, { resolve, timer });
-      this.#send(owner, { k: 'fwd', r, f: this.#link.origin, s: id, b: body });
+      this.#send(owner, { k: 'fwd', r, f: this.#link.origin, s: id, b: body, t: token });
     });
   }
 
@@ -133,10 +133,10 @@ export class RedisSessionRouter implements SessionRouter {
       if (!waiting) return; // answered after its timeout
       this.#pending.delete(message.r);
       clearTimeout(waiting.timer);
-      waiting.resolve(message.ok ? 'delivered' : 'unknown');
+      waiting.resolve(message.a);
     } else if (message.k === 'fwd') {
-      const ok = this.#handler?.deliver(message.s, message.b) ?? false;
-      this.#send(message.f, { k: 'ack', r: message.r, ok });
+      const answer = this.#handler?.deliver(message.s, message.b, message.t) ?? 'unknown';
+      this.#send(message.f, { k: 'ack', r: message.r, a: answer });
     } else if (message.k === 'evict') {
       if (this.#held.has(message.s)) this.#handler?.evict(message.s);
     }

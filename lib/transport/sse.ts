@@ -3,6 +3,7 @@ import { clearInterval, clearTimeout, setInterval } from 'node:timers';
 import type { ClientAddresses } from '../client-address';
 import { Connection, type DispatcherContext } from '../dispatcher';
 import { originAllowed } from '../origin';
+import type { SessionRouter } from '../pubsub';
 import type { ConnectionLimits } from './connection-limits';
 import { startMountDeadline } from './mount-deadline';
 import { readBody } from './read-body';
@@ -81,6 +82,20 @@ export class SseTransport {
       }
     }, ctx.options.heartbeatMs);
     this.#heartbeat.unref();
+    // Several processes (docs/scaling.md): POSTs for sessions held here, forwarded by the others.
+    ctx.pubsub.sessions?.listen({
+      deliver: (id, body, token) => {
+        const live = this.#sessions.get(id);
+        if (!live) return 'unknown';
+        if (!live.session.tokenMatches(token)) return 'forbidden';
+        live.connection.receive(body);
+        return 'delivered';
+      },
+      evict: (id) => {
+        const live = this.#sessions.get(id);
+        if (live) void this.#end(live.session);
+      },
+    });
   }
 
   /** Live SSE sessions (streaming or lingering). */
@@ -193,6 +208,7 @@ export class SseTransport {
     const connection = new Connection(this.#ctx, session.sink);
     const deadline = startMountDeadline(connection, session.sink, options.mountTimeoutMs, `SSE session "${id}" from ${client || 'an unknown address'}`, options.logger.debug);
     this.#sessions.set(id, { session, connection, deadline });
+    this.#ctx.pubsub.sessions?.claim(id);
     this.#limits.opened(client);
     session.attach(res, null);
     connection.receive(JSON.stringify({ type: 'mount', token, url: query.get('url') ?? undefined }));
@@ -208,8 +224,9 @@ export class SseTransport {
     const token = this.#tokenOf(req);
     if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
     const live = this.#sessions.get(id);
-    if (!live) return this.#unknown(req, res, id);
-    if (!live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
+    const router = this.#ctx.pubsub.sessions;
+    if (!live && !router) return this.#unknown(req, res, id);
+    if (live && !live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
     const body = await readBody(req, limit, bodyTimeoutMs);
     if (!body.ok) {
       switch (body.why) {
@@ -224,6 +241,7 @@ export class SseTransport {
     }
     // The session may have ended (or been replaced) while the body arrived.
     const now = this.#sessions.get(id);
+    if (!now && router) return this.#forward(req, res, router, id, body.text, token);
     if (!now) return this.#unknown(req, res, id);
     if (now !== live && !now.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
     now.connection.receive(body.text);
@@ -245,6 +263,19 @@ export class SseTransport {
     res.end();
   }
 
+  /**
+   * A POST for a session another process holds (option pubsub with SSE routing): answered 202
+   * once the holder has enqueued it, so a page's POSTs (sent one after the other) apply in order.
+   */
+  async #forward(req: IncomingMessage, res: ServerResponse, router: SessionRouter, id: string, body: string, token: string): Promise<void> {
+    const result = await router.forward(id, body, token);
+    if (result === 'unknown') return this.#unknown(req, res, id);
+    if (result === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
+    if (result === 'unreachable') return this.#refuse(req, res, 503, `Service Unavailable: the process holding SSE session "${id}" did not answer (Redis down, or that process ended); open the stream again.`);
+    res.writeHead(202, ACCEPTED_HEADERS);
+    res.end();
+  }
+
   #unknown(req: IncomingMessage, res: ServerResponse, id: string): void {
     this.#refuse(req, res, 404, `Not Found: no live SSE session "${id}" (it ended, or was never opened: GET ${this.#base}/${id}?token=... first).`);
   }
@@ -255,6 +286,7 @@ export class SseTransport {
     const live = this.#sessions.get(session.id);
     if (live?.session !== session) return;
     this.#sessions.delete(session.id);
+    this.#ctx.pubsub.sessions?.release(session.id);
     clearTimeout(live.deadline);
     this.#limits.closed(session.client);
     await live.connection.close();
