@@ -43,6 +43,31 @@ export interface SessionHandler {
   deliver(id: string, body: string, token: string): 'delivered' | 'unknown' | 'forbidden';
   /** Another process opened a stream for session `id`: end the copy held here. */
   evict(id: string): void;
+  /**
+   * A stream reconnected with `Last-Event-ID` to another process: attach `link` (which carries
+   * the stream's text to that process) to session `id` as its stream, replaying what follows
+   * `lastEventId`. `'gap'` when the buffer no longer covers it.
+   */
+  attach(id: string, token: string, lastEventId: string, link: RelayLink): ResumeAnswer;
+}
+
+/** What became of a stream resumed through the process holding its session. */
+export type ResumeAnswer = 'ok' | 'gap' | 'unknown' | 'forbidden';
+
+/** A session's stream held by another process: what the holder writes to it. */
+export interface RelayLink {
+  /** Stream text (SSE lines) for the client. */
+  write(text: string): void;
+  /** Ends the client's stream. */
+  end(): void;
+  /** `listener` runs once when the client's stream ends on the other side (or that process is gone). */
+  onClose(listener: () => void): void;
+}
+
+/** Where the process holding the client's stream writes what the session's holder relays. */
+export interface RelayTarget {
+  write(text: string): void;
+  end(): void;
 }
 
 /**
@@ -63,6 +88,12 @@ export interface SessionRouter {
    * `'unreachable'` when the holder could not be asked (Redis down, or no answer in time).
    */
   forward(id: string, body: string, token: string): Promise<ForwardResult>;
+  /**
+   * A stream that reconnected here with `Last-Event-ID` for a session another process holds:
+   * that process relays the session's stream to `target` (replay first) until `close()` is
+   * called or it ends the stream. `'unreachable'` as for `forward`.
+   */
+  resume(id: string, token: string, lastEventId: string, target: RelayTarget): Promise<{ answer: ResumeAnswer | 'unreachable'; close(): void }>;
 }
 
 function checkTopic(call: string, topic: unknown): asserts topic is string {

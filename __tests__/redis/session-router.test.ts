@@ -12,6 +12,7 @@ function transport(adapter: RedisPubSub) {
   adapter.sessions.listen({
     deliver: (id, body, token) => (!held.has(id) ? 'unknown' : token !== 'tok' ? 'forbidden' : (got.push(`${id} ${body}`), 'delivered')),
     evict: (id) => void (held.delete(id), evicted.push(id), adapter.sessions.release(id)),
+    attach: () => 'unknown',
   });
   return {
     got,

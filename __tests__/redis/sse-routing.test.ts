@@ -93,4 +93,38 @@ describe('SSE across processes', () => {
     expect((await post(a.base, session, { type: 'event', ref: 1, event: 'push', params: { n: 7 } })).status).toBe(202);
     await onB.waitFor(() => titles(onB).includes('Order 7'), 'the event on B');
   });
+
+  it('resumes a stream that reconnects to another process with Last-Event-ID, nothing lost, while its holder lives', async () => {
+    const session = sessionId();
+    const { token } = await fetchPage(a.base, '/order');
+    const first = await openOn(a, session, token);
+    for (let n = 1; n <= 3; n += 1) expect((await post(a.base, session, { type: 'event', ref: n, event: 'push', params: { n } })).status).toBe(202);
+    await first.waitFor(() => titles(first).includes('Order 3'), 'three events');
+    const seenUpTo = first.events.find((e) => e.data.type === 'page_metadata' && e.data.value === 'Order 1')?.id as string;
+    first.close(); // the network drops; the session lingers on A
+
+    const resumed = await SseStream.open(b.base, streamPath(session, token), { 'Last-Event-ID': seenUpTo });
+    streams.push(resumed);
+    expect(resumed.status).toBe(200);
+    await resumed.waitFor(() => titles(resumed).includes('Order 3'), 'the replay through B');
+    expect(titles(resumed)).toEqual(['Order 2', 'Order 3']);
+    expect(Number(resumed.events[0]?.id)).toBe(Number(seenUpTo) + 1);
+
+    expect((await post(b.base, session, { type: 'event', ref: 4, event: 'push', params: { n: 4 } })).status).toBe(202);
+    await resumed.waitFor(() => titles(resumed).includes('Order 4'), 'a new event through B');
+    expect(resumed.messages.filter((m) => m.type === 'mounted')).toEqual([]); // the same view, not a new mount
+  });
+
+  it('answers resume_gap on another process when the holder\'s buffer no longer covers the id, or no process holds the session', async () => {
+    const session = sessionId();
+    const { token } = await fetchPage(a.base, '/order');
+    const first = await openOn(a, session, token);
+    first.close();
+    const future = await SseStream.open(b.base, streamPath(session, token), { 'Last-Event-ID': '999' });
+    streams.push(future);
+    expect((await future.next('error')).code).toBe('resume_gap');
+    const gone = await SseStream.open(b.base, streamPath(sessionId(), token), { 'Last-Event-ID': '3' });
+    streams.push(gone);
+    expect((await gone.next('error')).code).toBe('resume_gap');
+  });
 });

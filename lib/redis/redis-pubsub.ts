@@ -44,6 +44,8 @@ export interface RedisPubSubOptions {
   sessionTtlMs?: number;
   /** SSE routing: how long a POST forwarded to the process holding its session waits for its answer, in ms. Default 2000, at least 1. */
   forwardTimeoutMs?: number;
+  /** SSE routing: a stream relayed from the process holding its session ends after this long without a word from it (set above djustLite's heartbeatMs), in ms. Default 75000, at least 100. */
+  relayIdleMs?: number;
 }
 
 /** What the adapter has done, for health checks and tests. */
@@ -158,6 +160,7 @@ export class RedisPubSub implements PubSubAdapter {
       sessionTtlMs: checkNumber('sessionTtlMs', options.sessionTtlMs, 30_000, 100),
       forwardTimeoutMs: checkNumber('forwardTimeoutMs', options.forwardTimeoutMs, 2000, 1),
       maxPendingForwards: this.#maxPending,
+      relayIdleMs: checkNumber('relayIdleMs', options.relayIdleMs, 75_000, 100),
     });
     for (const c of [this.#pub, this.#sub]) {
       c.on('error', this.#onError);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import type { ResolvedLogger } from '../logger';
-import type { ForwardResult, SessionHandler, SessionRouter } from '../pubsub';
+import type { ForwardResult, RelayTarget, ResumeAnswer, SessionHandler, SessionRouter } from '../pubsub';
 
 /** What the router needs from the adapter's connections. */
 export interface RouterLink {
@@ -23,13 +23,19 @@ export interface SessionRouterOptions {
   forwardTimeoutMs: number;
   /** Forwarded POSTs waiting for an answer before more are refused. */
   maxPendingForwards: number;
+  /** A relayed stream with nothing from its holder for this long (the holder pings every heartbeatMs) is ended, in ms. */
+  relayIdleMs: number;
 }
 
 /** A message on a process channel. */
 type RouterMessage =
   | { k: 'fwd'; r: string; f: string; s: string; b: string; t: string }
-  | { k: 'ack'; r: string; a: 'delivered' | 'unknown' | 'forbidden' }
-  | { k: 'evict'; s: string };
+  | { k: 'ack'; r: string; a: string }
+  | { k: 'evict'; s: string }
+  | { k: 'attach'; r: string; f: string; s: string; t: string; l: string }
+  | { k: 'frames'; r: string; x: string }
+  | { k: 'end'; r: string }
+  | { k: 'detach'; r: string };
 
 /** Extends the key while it names this process, or sets it again when it expired (never takes another's). */
 const REFRESH_SCRIPT = "local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) else return 0 end";
@@ -50,7 +56,12 @@ export class RedisSessionRouter implements SessionRouter {
   readonly #link: RouterLink;
   readonly #options: SessionRouterOptions;
   readonly #held = new Set<string>();
-  readonly #pending = new Map<string, { resolve: (r: ForwardResult) => void; timer: NodeJS.Timeout }>();
+  readonly #pending = new Map<string, { resolve: (answer: string | null) => void; timer: NodeJS.Timeout }>();
+  /** Streams relayed to this process: request id → where their text goes, and when it last came. */
+  readonly #relaysIn = new Map<string, { target: RelayTarget; last: number }>();
+  /** Streams of sessions held here relayed to other processes: request id → close listeners. */
+  readonly #relaysOut = new Map<string, { to: string; closed: (() => void)[] }>();
+  readonly #idleCheck: NodeJS.Timeout;
   readonly #refresh: NodeJS.Timeout;
   #handler: SessionHandler | null = null;
 
@@ -59,6 +70,8 @@ export class RedisSessionRouter implements SessionRouter {
     this.#options = options;
     this.#refresh = setInterval(() => this.#refreshAll(), Math.max(1, Math.floor(options.sessionTtlMs / 3)));
     this.#refresh.unref();
+    this.#idleCheck = setInterval(() => this.#endIdleRelays(), Math.max(1, Math.floor(options.relayIdleMs / 3)));
+    this.#idleCheck.unref();
   }
 
   /** This process's channel: forwarded POSTs and answers arrive on it. */
@@ -91,18 +104,61 @@ export class RedisSessionRouter implements SessionRouter {
   async forward(id: string, body: string, token: string): Promise<ForwardResult> {
     if (!this.#link.ready()) return 'unreachable';
     if (this.#pending.size >= this.#options.maxPendingForwards) return 'unreachable';
-    const owner = await this.#link.command(['GET', this.#keyOf(id)]).catch(() => null);
-    if (typeof owner !== 'string') return 'unknown';
-    if (owner === this.#link.origin) return 'unknown'; // the key outlived our copy
+    const owner = await this.#ownerOf(id);
+    if (owner === null) return 'unknown';
     const r = randomBytes(9).toString('base64url');
-    return new Promise<ForwardResult>((resolve) => {
+    const answer = await this.#ask(r, () => this.#send(owner, { k: 'fwd', r, f: this.#link.origin, s: id, b: body, t: token }));
+    return (answer ?? 'unreachable') as ForwardResult;
+  }
+
+  async resume(id: string, token: string, lastEventId: string, target: RelayTarget): Promise<{ answer: ResumeAnswer | 'unreachable'; close(): void }> {
+    const none = { close() {} };
+    if (!this.#link.ready() || this.#pending.size >= this.#options.maxPendingForwards) return { answer: 'unreachable', ...none };
+    const owner = await this.#ownerOf(id);
+    if (owner === null) return { answer: 'unknown', ...none };
+    const r = randomBytes(9).toString('base64url');
+    // The holder's first frames (headers' retry and the replay) come before its answer.
+    this.#relaysIn.set(r, { target, last: Date.now() });
+    const answer = (await this.#ask(r, () => this.#send(owner, { k: 'attach', r, f: this.#link.origin, s: id, t: token, l: lastEventId }))) as ResumeAnswer | null;
+    if (answer !== 'ok') {
+      this.#relaysIn.delete(r);
+      if (answer === null) this.#send(owner, { k: 'detach', r }); // in case it attached after all
+      return { answer: answer ?? 'unreachable', ...none };
+    }
+    return {
+      answer,
+      close: () => {
+        if (this.#relaysIn.delete(r)) this.#send(owner, { k: 'detach', r });
+      },
+    };
+  }
+
+  /** The process holding session `id` (not this one), or null. */
+  async #ownerOf(id: string): Promise<string | null> {
+    const owner = await this.#link.command(['GET', this.#keyOf(id)]).catch(() => null);
+    if (typeof owner !== 'string' || owner === this.#link.origin) return null; // none, or the key outlived our copy
+    return owner;
+  }
+
+  /** Sends a request with id `r`; resolves with its answer, or null after forwardTimeoutMs. */
+  #ask(r: string, send: () => void): Promise<string | null> {
+    return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#pending.delete(r);
-        resolve('unreachable');
+        resolve(null);
       }, this.#options.forwardTimeoutMs);
       this.#pending.set(r, { resolve, timer });
-      this.#send(owner, { k: 'fwd', r, f: this.#link.origin, s: id, b: body, t: token });
+      send();
     });
+  }
+
+  #endIdleRelays(): void {
+    const before = Date.now() - this.#options.relayIdleMs;
+    for (const [r, relay] of this.#relaysIn) {
+      if (relay.last >= before) continue;
+      this.#relaysIn.delete(r);
+      relay.target.end(); // the holder went quiet (died): the client reconnects
+    }
   }
 
   /** Every session held here again (after an outage the keys may have expired). */
@@ -112,11 +168,15 @@ export class RedisSessionRouter implements SessionRouter {
 
   close(): void {
     clearInterval(this.#refresh);
+    clearInterval(this.#idleCheck);
     for (const { resolve, timer } of this.#pending.values()) {
       clearTimeout(timer);
-      resolve('unreachable');
+      resolve(null);
     }
     this.#pending.clear();
+    for (const relay of this.#relaysIn.values()) relay.target.end();
+    this.#relaysIn.clear();
+    for (const r of [...this.#relaysOut.keys()]) this.#closeRelayOut(r);
     for (const id of [...this.#held]) this.release(id);
   }
 
@@ -139,8 +199,52 @@ export class RedisSessionRouter implements SessionRouter {
       this.#send(message.f, { k: 'ack', r: message.r, a: answer });
     } else if (message.k === 'evict') {
       if (this.#held.has(message.s)) this.#handler?.evict(message.s);
+    } else if (message.k === 'attach') {
+      this.#attach(message);
+    } else if (message.k === 'frames') {
+      const relay = this.#relaysIn.get(message.r);
+      if (!relay) return;
+      relay.last = Date.now();
+      relay.target.write(message.x);
+    } else if (message.k === 'end') {
+      const relay = this.#relaysIn.get(message.r);
+      this.#relaysIn.delete(message.r);
+      relay?.target.end();
+    } else if (message.k === 'detach') {
+      this.#closeRelayOut(message.r);
     }
   };
+
+  /** Another process asks for the stream of a session held here. */
+  #attach(message: { r: string; f: string; s: string; t: string; l: string }): void {
+    const { r, f: to } = message;
+    const out = { to, closed: [] as (() => void)[] };
+    this.#relaysOut.set(r, out);
+    const answer = this.#handler?.attach(message.s, message.t, message.l, {
+      write: (text) => {
+        if (!this.#relaysOut.has(r)) return;
+        // PUBLISH answers how many listened: none means that process is gone.
+        this.#link.command(['PUBLISH', this.#channelOf(to), JSON.stringify({ k: 'frames', r, x: text })]).then(
+          (listeners) => listeners === 0 && this.#closeRelayOut(r),
+          () => this.#closeRelayOut(r),
+        );
+      },
+      end: () => {
+        if (!this.#relaysOut.delete(r)) return;
+        this.#send(to, { k: 'end', r });
+      },
+      onClose: (listener) => void out.closed.push(listener),
+    }) ?? 'unknown';
+    if (answer !== 'ok') this.#relaysOut.delete(r);
+    this.#send(to, { k: 'ack', r, a: answer });
+  }
+
+  #closeRelayOut(r: string): void {
+    const out = this.#relaysOut.get(r);
+    if (!out) return;
+    this.#relaysOut.delete(r);
+    for (const listener of out.closed) listener();
+  }
 
   #send(origin: string, message: RouterMessage): void {
     this.#link.command(['PUBLISH', this.#channelOf(origin), JSON.stringify(message)]).catch((err: unknown) => {

@@ -7,7 +7,8 @@ import type { SessionRouter } from '../pubsub';
 import type { ConnectionLimits } from './connection-limits';
 import { startMountDeadline } from './mount-deadline';
 import { readBody } from './read-body';
-import { SseSession, writeResumeGap, type SessionHost } from './sse-session';
+import { RemoteStream } from './sse-remote';
+import { openStream, SseSession, writeResumeGap, type SessionHost } from './sse-session';
 
 /** Session ids: what `crypto.randomUUID()` gives, or any 8–128 URL-safe characters. */
 export const SESSION_ID_RE = /^[A-Za-z0-9_-]{8,128}$/;
@@ -94,6 +95,14 @@ export class SseTransport {
       evict: (id) => {
         const live = this.#sessions.get(id);
         if (live) void this.#end(live.session);
+      },
+      attach: (id, token, lastEventId, link) => {
+        const live = this.#sessions.get(id);
+        if (!live) return 'unknown';
+        if (!live.session.tokenMatches(token)) return 'forbidden';
+        if (live.session.attach(new RemoteStream(link).asResponse(), lastEventId).ok) return 'ok';
+        if (!live.session.streaming) void this.#end(live.session);
+        return 'gap';
       },
     });
   }
@@ -187,6 +196,7 @@ export class SseTransport {
       return this.#refuse(req, res, 403, `Forbidden: session "${id}" is live with another token; choose a new session id.`);
     }
     if (lastEventId !== null) {
+      if (!existing && this.#ctx.pubsub.sessions) return this.#resumeElsewhere(req, res, this.#ctx.pubsub.sessions, id, token, lastEventId);
       if (!existing) return writeResumeGap(res, options.sseRetryMs, `Session "${id}" is gone: it ended, or stayed without a stream longer than option sseLingerMs (${options.sseLingerMs} ms).`);
       const resumed = existing.session.attach(res, lastEventId);
       if (resumed.ok) return;
@@ -261,6 +271,33 @@ export class SseTransport {
     if (live) await this.#end(live.session);
     res.writeHead(204, { 'Cache-Control': 'no-store' });
     res.end();
+  }
+
+  /**
+   * A stream reconnected here with `Last-Event-ID` for a session another process may hold
+   * (option pubsub with SSE routing): that process relays the session's stream here, replay
+   * first; `resume_gap` when no process holds it or its buffer no longer covers the id.
+   */
+  async #resumeElsewhere(req: IncomingMessage, res: ServerResponse, router: SessionRouter, id: string, token: string, lastEventId: string): Promise<void> {
+    const { sseRetryMs, sseLingerMs, maxBufferedBytes } = this.#ctx.options;
+    const relay = await router.resume(id, token, lastEventId, {
+      write: (text) => {
+        if (res.writableEnded) return;
+        if (!res.headersSent) openStream(res, sseRetryMs);
+        if (res.writableLength > maxBufferedBytes) return void res.end(); // a client that does not read: it reconnects
+        res.write(text);
+      },
+      end: () => res.end(),
+    });
+    if (relay.answer === 'ok') {
+      if (res.writableEnded || res.destroyed) relay.close();
+      else res.once('close', relay.close);
+      return;
+    }
+    if (relay.answer === 'forbidden') return this.#refuse(req, res, 403, `Forbidden: session "${id}" is live with another token; choose a new session id.`);
+    return writeResumeGap(res, sseRetryMs, relay.answer === 'gap'
+      ? `Cannot resume session "${id}" after id ${JSON.stringify(lastEventId.slice(0, 20))}: the messages from there on are no longer buffered by the process holding it.`
+      : `Session "${id}" is gone: it ended, stayed without a stream longer than option sseLingerMs (${sseLingerMs} ms), or its process ended.`);
   }
 
   /**
