@@ -7,8 +7,8 @@ import type { SessionRouter } from '../pubsub';
 import type { ConnectionLimits } from './connection-limits';
 import { startMountDeadline } from './mount-deadline';
 import { readBody } from './read-body';
-import { RemoteStream } from './sse-remote';
-import { openStream, SseSession, writeResumeGap, type SessionHost } from './sse-session';
+import { relayTarget, sessionHandler } from './sse-remote';
+import { SseSession, writeResumeGap, type SessionHost } from './sse-session';
 
 /** Session ids: what `crypto.randomUUID()` gives, or any 8–128 URL-safe characters. */
 export const SESSION_ID_RE = /^[A-Za-z0-9_-]{8,128}$/;
@@ -83,28 +83,8 @@ export class SseTransport {
       }
     }, ctx.options.heartbeatMs);
     this.#heartbeat.unref();
-    // Several processes (docs/scaling.md): POSTs for sessions held here, forwarded by the others.
-    ctx.pubsub.sessions?.listen({
-      deliver: (id, body, token) => {
-        const live = this.#sessions.get(id);
-        if (!live) return 'unknown';
-        if (!live.session.tokenMatches(token)) return 'forbidden';
-        live.connection.receive(body);
-        return 'delivered';
-      },
-      evict: (id) => {
-        const live = this.#sessions.get(id);
-        if (live) void this.#end(live.session);
-      },
-      attach: (id, token, lastEventId, link) => {
-        const live = this.#sessions.get(id);
-        if (!live) return 'unknown';
-        if (!live.session.tokenMatches(token)) return 'forbidden';
-        if (live.session.attach(new RemoteStream(link).asResponse(), lastEventId).ok) return 'ok';
-        if (!live.session.streaming) void this.#end(live.session);
-        return 'gap';
-      },
-    });
+    // Several processes (docs/scaling.md): what other processes forward for the sessions held here.
+    ctx.pubsub.sessions?.listen(sessionHandler((id) => this.#sessions.get(id), (session) => void this.#end(session)));
   }
 
   /** Live SSE sessions (streaming or lingering). */
@@ -280,15 +260,7 @@ export class SseTransport {
    */
   async #resumeElsewhere(req: IncomingMessage, res: ServerResponse, router: SessionRouter, id: string, token: string, lastEventId: string): Promise<void> {
     const { sseRetryMs, sseLingerMs, maxBufferedBytes } = this.#ctx.options;
-    const relay = await router.resume(id, token, lastEventId, {
-      write: (text) => {
-        if (res.writableEnded) return;
-        if (!res.headersSent) openStream(res, sseRetryMs);
-        if (res.writableLength > maxBufferedBytes) return void res.end(); // a client that does not read: it reconnects
-        res.write(text);
-      },
-      end: () => res.end(),
-    });
+    const relay = await router.resume(id, token, lastEventId, relayTarget(res, sseRetryMs, maxBufferedBytes));
     if (relay.answer === 'ok') {
       if (res.writableEnded || res.destroyed) relay.close();
       else res.once('close', relay.close);
