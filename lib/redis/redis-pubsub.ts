@@ -1,52 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { createClient } from 'redis';
-import { DjustError, invalidArgument, invalidOption, optionError, optionOutOfRange } from '../errors';
-import { resolveLogger, type Logger, type ResolvedLogger } from '../logger';
+import { DjustError, invalidArgument } from '../errors';
+import type { ResolvedLogger } from '../logger';
 import { MemoryPubSub, type PubSubAdapter, type Subscriber } from '../pubsub';
+import { resolveRedisOptions, shownUrl, WHERE, type RedisClientLike, type RedisPubSubOptions } from './options';
 import { RedisSessionRouter } from './session-router';
 
-/** What the adapter uses of a `redis` (node-redis) client: `createClient()` gives one. */
-export interface RedisClientLike {
-  readonly isOpen: boolean;
-  readonly isReady: boolean;
-  connect(): Promise<unknown>;
-  publish(channel: string, message: string): Promise<unknown>;
-  subscribe(channels: string | string[], listener: (message: string, channel: string) => unknown): Promise<void>;
-  unsubscribe(channels: string | string[], listener: (message: string, channel: string) => unknown): Promise<void>;
-  duplicate(): RedisClientLike;
-  sendCommand(args: string[]): Promise<unknown>;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  off(event: string, listener: (...args: unknown[]) => void): unknown;
-  close(): Promise<void>;
-  destroy(): void;
-}
-
-/** Options of `redisPubSub()`: `url` or `client`, exactly one. */
-export interface RedisPubSubOptions {
-  /** `redis://[user:password@]host[:port][/db]` (or `rediss://`). */
-  url?: string;
-  /** A node-redis client of your own (connected or not); the adapter subscribes on `client.duplicate()` and never closes yours. */
-  client?: RedisClientLike;
-  /** Prefix of the Redis channel of each topic. Default `'djust:'`. */
-  channelPrefix?: string;
-  /** Time to reach Redis at start before `ready` rejects (or, with `startDegraded`, resolves with a warning), in ms. Default 5000, at least 1. */
-  connectTimeoutMs?: number;
-  /** Start with in-process delivery only when Redis is not there, with a warning, and connect when it comes. Default `false`: a startup error. */
-  startDegraded?: boolean;
-  /** Longest wait between two reconnection attempts, in ms (the wait doubles from 50 ms up to it). Default 2000, at least 10. */
-  maxBackoffMs?: number;
-  /** Publishes sent and not yet answered before further ones are dropped (counted). Default 10000, at least 1. */
-  maxPendingPublishes?: number;
-  /** Where the outage warnings and counts go. Default `console`. */
-  logger?: Logger;
-  /** SSE routing: life of a session's owner key in Redis without a refresh (refreshed every third of it), in ms. Default 30000, at least 100. */
-  sessionTtlMs?: number;
-  /** SSE routing: how long a POST forwarded to the process holding its session waits for its answer, in ms. Default 2000, at least 1. */
-  forwardTimeoutMs?: number;
-  /** SSE routing: a stream relayed from the process holding its session ends after this long without a word from it (set above djustLite's heartbeatMs), in ms. Default 75000, at least 100. */
-  relayIdleMs?: number;
-}
+export type { RedisClientLike, RedisPubSubOptions } from './options';
 
 /** What the adapter has done, for health checks and tests. */
 export interface RedisPubSubStats {
@@ -62,25 +23,6 @@ export interface RedisPubSubStats {
 
 /** Length of the process id that starts every message on the wire. */
 const ORIGIN_LENGTH = 16;
-const WHERE = 'redisPubSub()';
-
-/** The URL as logs show it: the password replaced. */
-function shownUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
-
-function checkNumber(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidOption(WHERE, name, 'a finite number', value);
-  if (value < min) throw optionOutOfRange(WHERE, name, `at least ${min}`, value);
-  return value;
-}
 
 /** An outage: since when, and what could not be published meanwhile. */
 interface Outage {
@@ -126,24 +68,11 @@ export class RedisPubSub implements PubSubAdapter {
   #closing: Promise<void> | null = null;
 
   constructor(options: RedisPubSubOptions) {
-    if (typeof options !== 'object' || options === null) throw invalidArgument(`${WHERE}`, 'options', 'an object with url or client', options);
-    const { url, client, channelPrefix = 'djust:', startDegraded = false, logger } = options;
-    if ((url === undefined) === (client === undefined)) {
-      throw optionError(`${WHERE}: pass exactly one of options "url" (e.g. process.env.REDIS_URL) and "client" (a node-redis client), got ${url === undefined ? 'neither' : 'both'}.`);
-    }
-    if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
-      throw invalidOption(WHERE, 'url', 'a URL like "redis://127.0.0.1:6379"', url);
-    }
-    if (client !== undefined && (typeof client !== 'object' || client === null || typeof client.duplicate !== 'function')) {
-      throw invalidOption(WHERE, 'client', 'a node-redis client (createClient() from "redis")', client);
-    }
-    if (typeof channelPrefix !== 'string') throw invalidOption(WHERE, 'channelPrefix', 'a string', channelPrefix);
-    if (typeof startDegraded !== 'boolean') throw invalidOption(WHERE, 'startDegraded', 'true or false', startDegraded);
-    const connectTimeoutMs = checkNumber('connectTimeoutMs', options.connectTimeoutMs, 5000, 1);
-    const maxBackoffMs = checkNumber('maxBackoffMs', options.maxBackoffMs, 2000, 10);
-    this.#maxPending = checkNumber('maxPendingPublishes', options.maxPendingPublishes, 10_000, 1);
-    this.#prefix = channelPrefix;
-    this.#logger = resolveLogger(logger);
+    const o = resolveRedisOptions(options);
+    const { url, client, maxBackoffMs } = o;
+    this.#maxPending = o.maxPendingPublishes;
+    this.#prefix = o.channelPrefix;
+    this.#logger = o.logger;
     this.#url = url !== undefined ? shownUrl(url) : 'the given client';
 
     const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** Math.min(retries, 16), maxBackoffMs) + Math.floor(Math.random() * 50);
@@ -152,15 +81,15 @@ export class RedisPubSub implements PubSubAdapter {
     this.#sub = this.#pub.duplicate();
     this.sessions = new RedisSessionRouter({
       origin: this.#origin,
-      prefix: channelPrefix,
+      prefix: o.channelPrefix,
       logger: this.#logger,
       ready: () => this.#pub.isReady,
       command: (args) => this.#pub.sendCommand(args),
     }, {
-      sessionTtlMs: checkNumber('sessionTtlMs', options.sessionTtlMs, 30_000, 100),
-      forwardTimeoutMs: checkNumber('forwardTimeoutMs', options.forwardTimeoutMs, 2000, 1),
-      maxPendingForwards: this.#maxPending,
-      relayIdleMs: checkNumber('relayIdleMs', options.relayIdleMs, 75_000, 100),
+      sessionTtlMs: o.sessionTtlMs,
+      forwardTimeoutMs: o.forwardTimeoutMs,
+      maxPendingForwards: o.maxPendingPublishes,
+      relayIdleMs: o.relayIdleMs,
     });
     for (const c of [this.#pub, this.#sub]) {
       c.on('error', this.#onError);
@@ -176,7 +105,7 @@ export class RedisPubSub implements PubSubAdapter {
         else resolve();
       };
     });
-    this.#startTimer = setTimeout(() => this.#startTimedOut(connectTimeoutMs, startDegraded), connectTimeoutMs);
+    this.#startTimer = setTimeout(() => this.#startTimedOut(o.connectTimeoutMs, o.startDegraded), o.connectTimeoutMs);
     for (const c of [this.#pub, this.#sub]) {
       if (!c.isOpen) c.connect().catch(this.#onError);
     }
