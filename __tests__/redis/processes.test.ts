@@ -10,6 +10,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { fetchPage } from '../../lib/testing/page';
 import { FIXTURE_VIEWS, WsClient } from '../helpers/server';
+import { post, sessionId, SseStream, streamPath } from '../sse-support';
 import { freePort, RedisServer } from '../helpers/redis-server';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -25,6 +26,7 @@ interface Child {
 let redis: RedisServer;
 const children: Child[] = [];
 const clients: WsClient[] = [];
+const streams: SseStream[] = [];
 
 /** Spawns one djust-lite process; resolves with its base URL once it listens, or rejects with its stderr. */
 function startProcess(redisUrl: string, extraEnv: Record<string, string> = {}): Promise<Child> {
@@ -74,6 +76,7 @@ beforeAll(async () => {
 }, 30_000);
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
+  for (const s of streams.splice(0)) s.close();
   await Promise.all(children.splice(0).map((c) => stopProcess(c)));
 });
 afterAll(async () => {
@@ -127,5 +130,33 @@ describe('Several djust-lite processes sharing Redis', () => {
       exitCode: 1,
       stderr: expect.stringContaining(`cannot reach Redis at ${url} within 300 ms`),
     });
+  }, 40_000);
+
+  it('SSE: a page\'s POSTs on either process apply in order; its stream resumes on the other with nothing lost; its holder killed, it ends and gets resume_gap', async () => {
+    const [a, b] = (await Promise.all([startProcess(redis.url), startProcess(redis.url)])) as [Child, Child];
+    const session = sessionId();
+    const { token } = await fetchPage(a.base, '/order');
+    const titles = (s: SseStream) => s.messages.filter((m) => m.type === 'page_metadata' && m.action === 'title').map((m) => m.value);
+    const first = await SseStream.open(a.base, streamPath(session, token));
+    streams.push(first);
+    await first.next('mounted');
+    for (let n = 1; n <= 6; n += 1) expect((await post(n % 2 ? b.base : a.base, session, { type: 'event', ref: n, event: 'push', params: { n } })).status).toBe(202);
+    await first.waitFor(() => titles(first).includes('Order 6'), 'six events');
+    expect(titles(first)).toEqual(['Order', 'Order 1', 'Order 2', 'Order 3', 'Order 4', 'Order 5', 'Order 6']);
+    const seen = first.events.find((e) => e.data.value === 'Order 3')?.id as string;
+    first.close();
+
+    const resumed = await SseStream.open(b.base, streamPath(session, token), { 'Last-Event-ID': seen });
+    streams.push(resumed);
+    await resumed.waitFor(() => titles(resumed).includes('Order 6'), 'the replay through B');
+    expect(titles(resumed)).toEqual(['Order 4', 'Order 5', 'Order 6']);
+    expect((await post(a.base, session, { type: 'event', ref: 7, event: 'push', params: { n: 7 } })).status).toBe(202);
+    await resumed.waitFor(() => titles(resumed).includes('Order 7'), 'a new event through B');
+
+    await stopProcess(a, 'SIGKILL');
+    await resumed.waitFor((s) => s.ended, 'the relayed stream to end', 8000);
+    const again = await SseStream.open(b.base, streamPath(session, token), { 'Last-Event-ID': resumed.lastId as string });
+    streams.push(again);
+    expect((await again.next('error')).code).toBe('resume_gap');
   }, 40_000);
 });

@@ -39,8 +39,8 @@ export interface RedisPubSubOptions {
   sessionTtlMs?: number;
   /** SSE routing: how long a POST forwarded to the process holding its session waits for its answer, in ms. Default 2000, at least 1. */
   forwardTimeoutMs?: number;
-  /** SSE routing: a stream relayed from the process holding its session ends after this long without a word from it (set above djustLite's heartbeatMs), in ms. Default 75000, at least 100. */
-  relayIdleMs?: number;
+  /** SSE routing: how often a process relaying streams checks that their holders still listen (a holder gone ends its streams: the clients reconnect), in ms. Default 2000, at least 10. */
+  holderCheckMs?: number;
 }
 
 export const WHERE = 'redisPubSub()';
@@ -75,7 +75,7 @@ export interface ResolvedRedisOptions {
   logger: ResolvedLogger;
   sessionTtlMs: number;
   forwardTimeoutMs: number;
-  relayIdleMs: number;
+  holderCheckMs: number;
 }
 
 /**
@@ -107,6 +107,6 @@ export function resolveRedisOptions(options: RedisPubSubOptions): ResolvedRedisO
     maxPendingPublishes: checkNumber('maxPendingPublishes', options.maxPendingPublishes, 10_000, 1),
     sessionTtlMs: checkNumber('sessionTtlMs', options.sessionTtlMs, 30_000, 100),
     forwardTimeoutMs: checkNumber('forwardTimeoutMs', options.forwardTimeoutMs, 2000, 1),
-    relayIdleMs: checkNumber('relayIdleMs', options.relayIdleMs, 75_000, 100),
+    holderCheckMs: checkNumber('holderCheckMs', options.holderCheckMs, 2000, 10),
   };
 }

@@ -89,7 +89,7 @@ export class RedisPubSub implements PubSubAdapter {
       sessionTtlMs: o.sessionTtlMs,
       forwardTimeoutMs: o.forwardTimeoutMs,
       maxPendingForwards: o.maxPendingPublishes,
-      relayIdleMs: o.relayIdleMs,
+      holderCheckMs: o.holderCheckMs,
     });
     for (const c of [this.#pub, this.#sub]) {
       c.on('error', this.#onError);

@@ -23,8 +23,8 @@ export interface SessionRouterOptions {
   forwardTimeoutMs: number;
   /** Forwarded POSTs waiting for an answer before more are refused. */
   maxPendingForwards: number;
-  /** A relayed stream with nothing from its holder for this long (the holder pings every heartbeatMs) is ended, in ms. */
-  relayIdleMs: number;
+  /** How often the holders of the streams relayed here are checked (`PUBSUB NUMSUB` of their channels), in ms. */
+  holderCheckMs: number;
 }
 
 /** A message on a process channel. */
@@ -57,11 +57,11 @@ export class RedisSessionRouter implements SessionRouter {
   readonly #options: SessionRouterOptions;
   readonly #held = new Set<string>();
   readonly #pending = new Map<string, { resolve: (answer: string | null) => void; timer: NodeJS.Timeout }>();
-  /** Streams relayed to this process: request id → where their text goes, and when it last came. */
-  readonly #relaysIn = new Map<string, { target: RelayTarget; last: number }>();
+  /** Streams relayed to this process: request id → where their text goes, and the process holding the session. */
+  readonly #relaysIn = new Map<string, { target: RelayTarget; holder: string; answered: boolean }>();
   /** Streams of sessions held here relayed to other processes: request id → close listeners. */
   readonly #relaysOut = new Map<string, { to: string; closed: (() => void)[] }>();
-  readonly #idleCheck: NodeJS.Timeout;
+  readonly #holderCheck: NodeJS.Timeout;
   readonly #refresh: NodeJS.Timeout;
   #handler: SessionHandler | null = null;
 
@@ -70,8 +70,8 @@ export class RedisSessionRouter implements SessionRouter {
     this.#options = options;
     this.#refresh = setInterval(() => this.#refreshAll(), Math.max(1, Math.floor(options.sessionTtlMs / 3)));
     this.#refresh.unref();
-    this.#idleCheck = setInterval(() => this.#endIdleRelays(), Math.max(1, Math.floor(options.relayIdleMs / 3)));
-    this.#idleCheck.unref();
+    this.#holderCheck = setInterval(() => void this.#checkHolders(), options.holderCheckMs);
+    this.#holderCheck.unref();
   }
 
   /** This process's channel: forwarded POSTs and answers arrive on it. */
@@ -118,8 +118,10 @@ export class RedisSessionRouter implements SessionRouter {
     if (owner === null) return { answer: 'unknown', ...none };
     const r = randomBytes(9).toString('base64url');
     // The holder's first frames (headers' retry and the replay) come before its answer.
-    this.#relaysIn.set(r, { target, last: Date.now() });
+    const relay = { target, holder: owner, answered: false };
+    this.#relaysIn.set(r, relay);
     const answer = (await this.#ask(r, () => this.#send(owner, { k: 'attach', r, f: this.#link.origin, s: id, t: token, l: lastEventId }))) as ResumeAnswer | null;
+    relay.answered = true;
     if (answer !== 'ok') {
       this.#relaysIn.delete(r);
       if (answer === null) this.#send(owner, { k: 'detach', r }); // in case it attached after all
@@ -152,12 +154,18 @@ export class RedisSessionRouter implements SessionRouter {
     });
   }
 
-  #endIdleRelays(): void {
-    const before = Date.now() - this.#options.relayIdleMs;
+  /** Ends the relayed streams whose holder no longer listens on its channel (it died): their clients reconnect. */
+  async #checkHolders(): Promise<void> {
+    if (this.#relaysIn.size === 0) return;
+    const holders = [...new Set([...this.#relaysIn.values()].map((relay) => relay.holder))];
+    const reply = await this.#link.command(['PUBSUB', 'NUMSUB', ...holders.map((h) => this.#channelOf(h))]).catch(() => null);
+    // [channel, count, channel, count, …]; no answer (Redis down): the relays cannot flow either.
+    const listening = new Set<string>();
+    if (Array.isArray(reply)) for (let i = 0; i < holders.length; i += 1) if (Number(reply[2 * i + 1]) > 0) listening.add(holders[i] as string);
     for (const [r, relay] of this.#relaysIn) {
-      if (relay.last >= before) continue;
+      if (!relay.answered || listening.has(relay.holder)) continue; // an unanswered one ends with its forwardTimeoutMs
       this.#relaysIn.delete(r);
-      relay.target.end(); // the holder went quiet (died): the client reconnects
+      relay.target.end();
     }
   }
 
@@ -168,7 +176,7 @@ export class RedisSessionRouter implements SessionRouter {
 
   close(): void {
     clearInterval(this.#refresh);
-    clearInterval(this.#idleCheck);
+    clearInterval(this.#holderCheck);
     for (const { resolve, timer } of this.#pending.values()) {
       clearTimeout(timer);
       resolve(null);
@@ -202,10 +210,7 @@ export class RedisSessionRouter implements SessionRouter {
     } else if (message.k === 'attach') {
       this.#attach(message);
     } else if (message.k === 'frames') {
-      const relay = this.#relaysIn.get(message.r);
-      if (!relay) return;
-      relay.last = Date.now();
-      relay.target.write(message.x);
+      this.#relaysIn.get(message.r)?.target.write(message.x);
     } else if (message.k === 'end') {
       const relay = this.#relaysIn.get(message.r);
       this.#relaysIn.delete(message.r);
