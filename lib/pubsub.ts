@@ -38,9 +38,10 @@ export type ForwardResult = 'delivered' | 'unknown' | 'forbidden' | 'unreachable
 export interface SessionHandler {
   /**
    * A POST body for session `id` with the token it carried, forwarded by another process:
-   * enqueue it (`'delivered'`), or `'unknown'` (not here) or `'forbidden'` (not its token).
+   * enqueue it (`'delivered'`), or `'unknown'` (not here) or `'forbidden'` (not its token). A
+   * null body is a DELETE: end the session.
    */
-  deliver(id: string, body: string, token: string): 'delivered' | 'unknown' | 'forbidden';
+  deliver(id: string, body: string | null, token: string): 'delivered' | 'unknown' | 'forbidden';
   /** Another process opened a stream for session `id`: end the copy held here. */
   evict(id: string): void;
   /**
@@ -83,11 +84,11 @@ export interface SessionRouter {
   /** Session `id` ended here. */
   release(id: string): void;
   /**
-   * Hands `body` (and the `token` it carried) to the process holding session `id`: what that
+   * Hands `body` (and the `token` it carried; null for a DELETE) to the process holding session `id`: what that
    * process's handler answered, `'unknown'` when no live process holds the session, or
    * `'unreachable'` when the holder could not be asked (Redis down, or no answer in time).
    */
-  forward(id: string, body: string, token: string): Promise<ForwardResult>;
+  forward(id: string, body: string | null, token: string): Promise<ForwardResult>;
   /**
    * A stream that reconnected here with `Last-Event-ID` for a session another process holds:
    * that process relays the session's stream to `target` (replay first) until `close()` is

@@ -7,7 +7,7 @@ import { redisPubSub } from '../../lib/redis';
 import { fetchPage } from '../../lib/testing/page';
 import { startApp, type TestApp } from '../helpers/server';
 import { RedisServer } from '../helpers/redis-server';
-import { post, sessionId, SseStream, streamPath, type Msg } from '../sse-support';
+import { post, send, sessionId, SseStream, streamPath, tokenHeaders, type Msg } from '../sse-support';
 
 const SECRET = 'a-secret-both-processes-share-0123456789';
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -126,5 +126,13 @@ describe('SSE across processes', () => {
     const gone = await SseStream.open(b.base, streamPath(sessionId(), token), { 'Last-Event-ID': '3' });
     streams.push(gone);
     expect((await gone.next('error')).code).toBe('resume_gap');
+  });
+
+  it('ends a session held by another process on a DELETE, with its token', async () => {
+    const session = sessionId();
+    const stream = await openOn(a, session);
+    expect((await send(b.base, `/djust/sse/${session}`, { method: 'DELETE', headers: { 'X-Djust-Token': 'not-the-token' } })).status).toBe(403);
+    expect((await send(b.base, `/djust/sse/${session}`, { method: 'DELETE', headers: tokenHeaders(session) })).status).toBe(204);
+    await stream.waitForEnd();
   });
 });

@@ -29,7 +29,7 @@ export interface SessionRouterOptions {
 
 /** A message on a process channel. */
 type RouterMessage =
-  | { k: 'fwd'; r: string; f: string; s: string; b: string; t: string }
+  | { k: 'fwd'; r: string; f: string; s: string; b: string | null; t: string }
   | { k: 'ack'; r: string; a: string }
   | { k: 'evict'; s: string }
   | { k: 'attach'; r: string; f: string; s: string; t: string; l: string }
@@ -101,7 +101,7 @@ export class RedisSessionRouter implements SessionRouter {
     });
   }
 
-  async forward(id: string, body: string, token: string): Promise<ForwardResult> {
+  async forward(id: string, body: string | null, token: string): Promise<ForwardResult> {
     if (!this.#link.ready()) return 'unreachable';
     if (this.#pending.size >= this.#options.maxPendingForwards) return 'unreachable';
     const owner = await this.#ownerOf(id);

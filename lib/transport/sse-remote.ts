@@ -49,7 +49,8 @@ export function sessionHandler(find: (id: string) => { session: SseSession; conn
       const live = find(id);
       if (!live) return 'unknown';
       if (!live.session.tokenMatches(token)) return 'forbidden';
-      live.connection.receive(body);
+      if (body === null) end(live.session); // a DELETE
+      else live.connection.receive(body);
       return 'delivered';
     },
     evict: (id) => {

@@ -249,6 +249,7 @@ export class SseTransport {
     const live = this.#sessions.get(id);
     if (live && !live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
     if (live) await this.#end(live.session);
+    else if (this.#ctx.pubsub.sessions && (await this.#ctx.pubsub.sessions.forward(id, null, token)) === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
     res.writeHead(204, { 'Cache-Control': 'no-store' });
     res.end();
   }
