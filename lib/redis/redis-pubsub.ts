@@ -75,9 +75,10 @@ export class RedisPubSub implements PubSubAdapter {
     this.#logger = o.logger;
     this.#url = url !== undefined ? shownUrl(url) : 'the given client';
 
+    // No offline queue: a publish while Redis is away fails at once (counted), never delivered minutes late.
     const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** Math.min(retries, 16), maxBackoffMs) + Math.floor(Math.random() * 50);
     this.#ownsPub = url !== undefined;
-    this.#pub = url !== undefined ? createClient({ url, socket: { reconnectStrategy } }) : (client as RedisClientLike);
+    this.#pub = url !== undefined ? createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy } }) : (client as RedisClientLike);
     this.#sub = this.#pub.duplicate();
     this.sessions = new RedisSessionRouter({
       origin: this.#origin,
