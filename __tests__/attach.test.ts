@@ -9,7 +9,7 @@ import express from 'express';
 import { djustLite } from '../lib';
 import { fetchPage } from '../lib/testing/page';
 import { FIXTURE_VIEWS } from './helpers/server';
-import { CounterView, post, sessionId, SseStream, streamPath } from './sse-support';
+import { CounterView, post, sessionId, SseStream, streamPath } from './helpers/sse-support';
 
 const quiet = { warn: () => {}, error: () => {} };
 

@@ -11,7 +11,7 @@ import { clientAddress, ClientAddresses } from '../lib/client-address';
 import { fetchPage } from '../lib/testing/page';
 import { rawUpgrade } from './helpers/raw-upgrade';
 import { FIXTURE_VIEWS } from './helpers/server';
-import { counterRoutes, sessionId, SseStream, streamPath } from './sse-support';
+import { counterRoutes, sessionId, SseStream, streamPath } from './helpers/sse-support';
 
 /** A request as proxy-addr reads it: the socket's address and the X-Forwarded-For header. */
 function fakeRequest(remoteAddress: string | undefined, forwardedFor?: string): IncomingMessage {
@@ -117,7 +117,7 @@ describe('per-client limit behind a proxy (real server, WebSocket upgrades and S
     streams.push(other);
     expect(other.status).toBe(200);
     await other.next('mounted');
-    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite: WebSocket upgrade from 203\.0\.113\.1 refused with 429/));
+    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite:refusal WebSocket upgrade from 203\.0\.113\.1 refused with 429/));
   });
 
   it('without trust proxy, ignores X-Forwarded-For: every client here is 127.0.0.1', async () => {
@@ -125,6 +125,6 @@ describe('per-client limit behind a proxy (real server, WebSocket upgrades and S
     await hold(base, '203.0.113.1');
     const other = await rawUpgrade(base, { 'x-forwarded-for': '203.0.113.2' });
     expect(other.status).toBe(429);
-    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite: WebSocket upgrade from 127\.0\.0\.1 refused with 429/));
+    expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite:refusal WebSocket upgrade from 127\.0\.0\.1 refused with 429/));
   });
 });

@@ -58,6 +58,7 @@ interface Harness {
   connection: Connection;
   sent: ServerMessage[];
   closed: { code: number; reason: string }[];
+  held: number[];
   debug: string[];
   clock: { now: number };
   pubsub: PubSub;
@@ -79,14 +80,16 @@ function harness(options: DjustLiteOptions = {}, pubsub = new PubSub()): Harness
   };
   const sent: ServerMessage[] = [];
   const closed: { code: number; reason: string }[] = [];
+  const held: number[] = [];
   const sink: Sink = {
     send: (messages) => void sent.push(...messages),
     close: (code, reason) => void closed.push({ code, reason }),
     bufferedBytes: () => 0,
+    hold: (ms) => void held.push(ms),
   };
   const connection = new Connection(ctx, sink);
   return {
-    connection, sent, closed, debug, clock, pubsub,
+    connection, sent, closed, held, debug, clock, pubsub,
     async mount() {
       const token = signer.sign({ route: '/limits', params: {}, url: '/limits', exp: clock.now + 60_000 });
       connection.receive(JSON.stringify({ type: 'mount', token }));
@@ -124,6 +127,16 @@ describe('Connection limits', () => {
       h.connection.receive(event(42));
       expect(h.sent.at(-1)).toMatchObject({ type: 'patch', ref: 42 });
       expect(h.closed).toEqual([]);
+    });
+
+    it('asks the transport to stop reading until the budget has refilled for the refused frame', async () => {
+      const h = harness({ maxEventsPerSecond: 10 });
+      await h.mount();
+      for (let i = 0; i < 9; i += 1) h.connection.receive('{"type":"ping"}');
+      expect(h.held).toEqual([]);
+      expect(h.connection.admit(3 * 4096, () => '{"type":"event","ref":5')).toBe(false); // costs 4 tokens, none left
+      expect(h.held).toEqual([400]);
+      expect(h.sent.at(-1)).toMatchObject({ code: 'rate_limited', ref: 5 });
     });
 
     it('charges a large frame one token per 4 KiB', async () => {

@@ -1,3 +1,4 @@
+import { resolveLogger } from '../lib/logger';
 import express from 'express';
 import request from 'supertest';
 import { djustLite, eventHandler, LiveView, type MountContext } from '../lib';
@@ -8,7 +9,7 @@ import { PubSub } from '../lib/pubsub';
 import { HostServices } from '../lib/view-host';
 import { FIXTURE_VIEWS } from './helpers/server';
 
-const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const silent = resolveLogger({ warn: () => {}, error: () => {} });
 
 class ItemView extends LiveView {
   static template = 'counter.njk';

@@ -155,6 +155,28 @@ describe('Middleware', () => {
       void live.close();
     });
 
+    it('refuses a path Express matches like one already taken: trailing slash, letter case', () => {
+      const live = djustLite({ views: FIXTURE_VIEWS });
+      live.route('/ok', CounterView);
+      expect(() => live.route('/ok/', CounterView)).toThrow(expect.objectContaining({
+        code: 'DJUST_ERR_INVALID_ROUTE',
+        message: 'route("/ok/"): a view is already registered for "/ok", which Express matches the same (trailing slash and letter case are ignored).',
+      }));
+      expect(() => live.route('/OK', CounterView)).toThrow(/already registered for "\/ok"/);
+      live.route('/', CounterView);
+      expect(() => live.route('/ok/more', CounterView)).not.toThrow();
+      void live.close();
+    });
+
+    it('checks static events when the route is registered', () => {
+      const live = djustLite({ views: FIXTURE_VIEWS });
+      class Listed extends CounterView {
+        static events = ['unmount'];
+      }
+      expect(() => live.route('/listed', Listed)).toThrow(/Listed.events cannot expose "unmount"/);
+      void live.close();
+    });
+
     it('takes routes from the routes option', async () => {
       const app = express();
       const live = djustLite({ views: FIXTURE_VIEWS, routes: { '/c': CounterView } });

@@ -124,7 +124,7 @@ describe('resolveOptions logger', () => {
     logger.info('b');
     logger.warn('c');
     logger.error('d', new Error('x'));
-    expect(lines).toEqual(['app:debug a', 'warn c', 'error d']);
+    expect(lines).toEqual(['app:debug djust-lite:refusal a', 'warn c', 'error d']);
   });
 
   it('refuses a debug level that is not a function', () => {

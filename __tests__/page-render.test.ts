@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { MountContext } from '../lib';
 import { startApp, type TestApp } from './helpers/server';
-import { CounterView } from './sse-support';
+import { CounterView } from './helpers/sse-support';
 
 /** Moves to `?q=` + the `to` it was given, once (a page that already has `q` renders). */
 class Moving extends CounterView {
@@ -42,5 +42,32 @@ describe('PageRender', () => {
       expect((await get(app.base, location)).status).toBe(200);
       expect((await get(app.base, '/counter')).status).toBe(200);
     });
+  });
+});
+
+/** The body of a GET. */
+function bodyOf(base: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get(`${base}${path}`, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => void (body += chunk));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+describe('the answer wait the client is given', () => {
+  it('is handlerTimeoutMs + 5 s: the client constant for the default, a data-djust-ack-ms attribute otherwise', async () => {
+    const { ACK_TIMEOUT_MS } = await import('../public/constants.js');
+    const { OPTIONS } = await import('../lib/options');
+    expect(ACK_TIMEOUT_MS).toBe(OPTIONS.handlerTimeoutMs.default + 5000);
+    expect(await bodyOf(app.base, '/counter')).not.toContain('data-djust-ack-ms');
+    const slow = await startApp((live) => live.route('/counter', CounterView), { handlerTimeoutMs: 60_000 });
+    try {
+      expect(await bodyOf(slow.base, '/counter')).toMatch(/<script [^>]*data-djust-ack-ms="65000"/);
+    } finally {
+      await slow.close();
+    }
   });
 });

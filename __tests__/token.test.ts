@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { fetchPage } from '../lib/testing/page';
 import { TokenSigner } from '../lib/token';
 import { startApp, WsClient, type TestApp } from './helpers/server';
-import { counterRoutes, sessionId, SseStream, streamPath } from './sse-support';
+import { counterRoutes, sessionId, SseStream, streamPath } from './helpers/sse-support';
 
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);

@@ -213,6 +213,8 @@ export function createDemoApp(options: DjustLiteOptions = {}): { app: express.Ex
     .route('/studio', StudioView)
     .route('/store', StoreView)
     .route('/settings', SettingsView);
+  // Demo only: the panel showing the live <head> (title, meta, links) on every page.
+  app.use('/demo-assets', express.static(path.join(__dirname, 'public')));
   app.use(live);
   return { app, live };
 }

@@ -16,6 +16,12 @@ export class TokenBucket {
     this.#refilledAt = now();
   }
 
+  /** Milliseconds until `cost` tokens are there (0 when they are now). */
+  wait(cost = 1): number {
+    const missing = cost - Math.min(this.#rate, this.#tokens + ((this.#now() - this.#refilledAt) * this.#rate) / 1000);
+    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.#rate);
+  }
+
   take(cost = 1): boolean {
     const now = this.#now();
     this.#tokens = Math.min(this.#rate, this.#tokens + ((now - this.#refilledAt) * this.#rate) / 1000);

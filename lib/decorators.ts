@@ -15,8 +15,9 @@ const FORBIDDEN = new Set([
 type AnyMethod = (this: never, ...args: never[]) => unknown;
 
 /**
- * Marks a LiveView method as callable from the browser. Only decorated methods are: a
- * client naming any other method gets an `unknown_event` error. The event name defaults to
+ * Marks a LiveView method as callable from the browser. Only decorated methods (and those a
+ * class lists in `static events`, the form for plain JavaScript) are: a client naming any other
+ * method gets an `unknown_event` error. The event name defaults to
  * the method name. Works with standard (TC39) decorators and with `experimentalDecorators`.
  *
  * @example
@@ -58,7 +59,45 @@ export function eventHandler(name?: string) {
   return decorate;
 }
 
-/** The event → method map of a view class (own and inherited handlers; subclasses override). */
+/** What `static events` may hold: method names, or event name → method name. */
+export type EventList = readonly string[] | Readonly<Record<string, string>>;
+
+/**
+ * The handlers a class lists in its own `static events` (the way to expose handlers without
+ * decorators, e.g. from plain JavaScript), checked like `@eventHandler()`: each names a method
+ * of the class, and neither it nor the event name may be a lifecycle or built-in name.
+ */
+function listedHandlers(viewClass: Function, proto: object): Array<[string, string]> {
+  const desc = Object.getOwnPropertyDescriptor(viewClass, 'events');
+  if (desc === undefined || desc.value === undefined) return [];
+  const list: unknown = desc.value;
+  const where = `${viewClass.name || 'LiveView'}.events`;
+  let pairs: Array<[unknown, unknown]>;
+  if (Array.isArray(list)) pairs = list.map((name: unknown) => [name, name]);
+  else if (typeof list === 'object' && list !== null) pairs = Object.entries(list);
+  else {
+    throw invalidArgument(where, 'events', "an array of method names (static events = ['inc', 'save']) or an object of event name → method name", list);
+  }
+  return pairs.map(([eventName, methodName]) => {
+    if (typeof eventName !== 'string' || eventName.length === 0 || typeof methodName !== 'string' || methodName.length === 0) {
+      throw invalidArgument(where, 'events', 'non-empty strings (event and method names)', Array.isArray(list) ? eventName : methodName);
+    }
+    if (FORBIDDEN.has(methodName) || FORBIDDEN.has(eventName)) {
+      const what = eventName === methodName ? `"${eventName}"` : `"${eventName}" → "${methodName}"`;
+      throw misuse(`${where} cannot expose ${what}: it is a lifecycle or built-in name; name the handler's method and event otherwise (e.g. "${methodName}Clicked").`);
+    }
+    if (typeof (proto as Record<string, unknown>)[methodName] !== 'function') {
+      throw misuse(`${where} lists "${methodName}", which is not a method of ${viewClass.name || 'the view'}; list the names of its methods.`);
+    }
+    return [eventName, methodName];
+  });
+}
+
+/**
+ * The event → method map of a view class: its `@eventHandler()` methods and `static events`,
+ * own and inherited (subclasses override). Throws when `static events` is malformed; `route()`
+ * calls it, so that happens at registration.
+ */
 export function handlersOf(viewClass: Function): ReadonlyMap<string, string> {
   let registry = registries.get(viewClass);
   if (registry) return registry;
@@ -73,6 +112,10 @@ export function handlersOf(viewClass: Function): ReadonlyMap<string, string> {
       if (!desc || typeof desc.value !== 'function') continue;
       const eventName = handlerNames.get(desc.value as Function);
       if (eventName !== undefined) map.set(eventName, key);
+    }
+    const ctor = (proto as { constructor?: unknown }).constructor;
+    if (typeof ctor === 'function' && ctor.prototype === proto) {
+      for (const [eventName, methodName] of listedHandlers(ctor, viewClass.prototype as object)) map.set(eventName, methodName);
     }
   }
   registry = map;

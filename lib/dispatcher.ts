@@ -20,6 +20,8 @@ export interface Sink {
   close(code: number, reason: string): void;
   /** Bytes written in earlier turns that the peer has not taken yet (a slow or stalled reader). */
   bufferedBytes(): number;
+  /** Stops reading the peer's frames for `ms` (it is over its rate budget); a transport that cannot, ignores it. */
+  hold?(ms: number): void;
 }
 
 /** What the dispatcher needs from the middleware. */
@@ -113,9 +115,36 @@ export class Connection implements Subscriber {
     return this.#queue.length;
   }
 
-  /** One inbound text frame. Charged first, then parsed; answers bad input with an `error`; never throws. */
+  /** One inbound text frame: charged, then handled. Never throws. */
   receive(text: string): void {
-    if (this.#closed || !this.#charge(text)) return;
+    if (this.admit(text.length, () => text)) this.handle(text);
+  }
+
+  /**
+   * Charges an inbound frame of `bytes` before it is decoded or parsed — every frame: events,
+   * pings, invalid, binary or duplicate ones alike — one token, plus one per 4 KiB. False when
+   * it is refused, already answered: `rate_limited` (its ref read from `head()`, its first
+   * bytes as text), the transport told to stop reading until the budget refills, and the
+   * connection closed (1008) once the penalty budget is empty too (over twice the rate).
+   */
+  admit(bytes: number, head: () => string): boolean {
+    if (this.#closed) return false;
+    const cost = 1 + Math.floor(bytes / BYTES_PER_TOKEN);
+    if (this.#bucket.take(cost)) return true;
+    const { maxEventsPerSecond } = this.#ctx.options;
+    if (!this.#penalty.take()) {
+      this.#ctx.options.logger.debug(`djust-lite: closing a ${this.#viewName()} connection: frames keep coming at over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond).`);
+      this.#fatal([], 'rate_limited', `Too many frames: over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond); closing.`);
+      return false;
+    }
+    this.#write([errorMessage('rate_limited', `Too many frames: over ${maxEventsPerSecond}/s (option maxEventsPerSecond); frame dropped.`, sniffRef(head()))]);
+    this.#sink.hold?.(this.#bucket.wait(cost));
+    return false;
+  }
+
+  /** A frame `admit` let in: parsed, then answered or queued. Answers bad input with an `error`. */
+  handle(text: string): void {
+    if (this.#closed) return;
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.#enqueue({ kind: 'error', message: parsed.error });
     const message = parsed.message;
@@ -130,32 +159,14 @@ export class Connection implements Subscriber {
         this.#mountRequested = true;
         return this.#enqueue({ kind: 'mount', message });
       case 'event':
-        return this.#admit({ kind: 'event', message });
+        return this.#admitJob({ kind: 'event', message });
       case 'params':
-        return this.#admit({ kind: 'params', message });
+        return this.#admitJob({ kind: 'params', message });
     }
-  }
-
-  /**
-   * Every frame — events, pings, invalid or duplicate ones alike — costs one token, plus one
-   * per 4 KiB, before any parsing. A frame with no token left is dropped with `rate_limited`;
-   * one that finds the penalty budget empty too (over twice the rate for a second) closes
-   * the connection (1008).
-   */
-  #charge(text: string): boolean {
-    if (this.#bucket.take(1 + Math.floor(text.length / BYTES_PER_TOKEN))) return true;
-    const { maxEventsPerSecond } = this.#ctx.options;
-    if (!this.#penalty.take()) {
-      this.#ctx.options.logger.debug(`djust-lite: closing a ${this.#viewName()} connection: frames keep coming at over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond).`);
-      this.#fatal([], 'rate_limited', `Too many frames: over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond); closing.`);
-      return false;
-    }
-    this.#write([errorMessage('rate_limited', `Too many frames: over ${maxEventsPerSecond}/s (option maxEventsPerSecond); frame dropped.`, sniffRef(text))]);
-    return false;
   }
 
   /** Mounted and queue checks for an event or params frame; answers the refusal itself. */
-  #admit(job: Job & { kind: 'event' | 'params' }): void {
+  #admitJob(job: Job & { kind: 'event' | 'params' }): void {
     if (!this.#mountRequested) {
       this.#enqueue({ kind: 'error', message: errorMessage('not_mounted', `${describe(job)} arrived before mount; send {"type":"mount","token":…} first.`, job.message.ref) });
       return;

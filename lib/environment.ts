@@ -14,7 +14,8 @@ export const HOOKS_KEY = '__djust';
 
 /** What the djust tags render on a page: null on live re-renders, absent in templates rendered outside djust-lite. */
 export interface PageHooks {
-  scripts(): string;
+  /** `nonce`: from `{% djust_scripts nonce=… %}`, else the page uses `res.locals.cspNonce`. */
+  scripts(nonce?: string): string;
 }
 
 type NunjucksNodes = { CallExtension: new (ext: object, method: string, args: unknown, body: unknown) => unknown };
@@ -24,8 +25,11 @@ type NunjucksParser = {
   advanceAfterBlockEnd(name: string): void;
 };
 
-/** A body-less tag `{% name %}` that renders `run(context)` as safe HTML. */
-function simpleTag(name: string, run: (ctx: Record<string, unknown>) => string): nunjucks.Extension & Record<string, unknown> {
+/**
+ * A body-less tag `{% name %}` that renders `run(context, keywords)` as safe HTML; `keywords`
+ * holds its keyword arguments (`{% name nonce=n %}`).
+ */
+function simpleTag(name: string, run: (ctx: Record<string, unknown>, keywords: Record<string, unknown>) => string): nunjucks.Extension & Record<string, unknown> {
   return {
     tags: [name],
     parse(parser: NunjucksParser, nodes: NunjucksNodes) {
@@ -34,8 +38,10 @@ function simpleTag(name: string, run: (ctx: Record<string, unknown>) => string):
       parser.advanceAfterBlockEnd(token.value);
       return new nodes.CallExtension(this, 'run', args, null);
     },
-    run(context: { ctx: Record<string, unknown> }) {
-      return new nunjucks.runtime.SafeString(run(context.ctx));
+    run(context: { ctx: Record<string, unknown> }, ...args: unknown[]) {
+      // Nunjucks passes keyword arguments as a last object marked `__keywords`.
+      const last = args.at(-1) as Record<string, unknown> | undefined;
+      return new nunjucks.runtime.SafeString(run(context.ctx, last?.__keywords === true ? last : {}));
     },
   };
 }
@@ -158,6 +164,44 @@ export function renderErrorPage(env: nunjucks.Environment, { error, viewName, te
   }
 }
 
+/** What each loader searches: a FileSystemLoader's folders, or what kind of loader it is. */
+function searched(loaders: unknown[]): string[] {
+  return loaders.flatMap((loader) => {
+    const paths = (loader as { searchPaths?: unknown }).searchPaths;
+    if (Array.isArray(paths)) return paths.map(String);
+    const name = (loader as { constructor?: { name?: string } }).constructor?.name;
+    return [`(a ${name || 'custom'} loader)`];
+  });
+}
+
+/**
+ * Makes Nunjucks' "template not found: x" name every folder it searched, for templates of the
+ * page, its layouts and includes alike: `getTemplate` is where each of them is looked up, and its
+ * error (thrown, or handed to its callback) is reworded before Nunjucks wraps it.
+ */
+function nameSearchedFolders(env: nunjucks.Environment, loaders: unknown[]): void {
+  const reword = (err: unknown): unknown => {
+    if (err instanceof Error && err.message.startsWith('template not found: ') && !err.message.includes(' (searched ')) {
+      err.message += ` (searched ${searched(loaders).join(', ')}; check the template name, or the "views" option)`;
+    }
+    return err;
+  };
+  const getTemplate = env.getTemplate as (...args: unknown[]) => unknown;
+  (env as { getTemplate: unknown }).getTemplate = function getTemplateNamingFolders(this: unknown, ...args: unknown[]): unknown {
+    // Nunjucks takes the callback at any of its optional positions.
+    const at = args.findIndex((arg) => typeof arg === 'function');
+    if (at >= 0) {
+      const callback = args[at] as (err: unknown, template?: unknown) => void;
+      args[at] = (err: unknown, template?: unknown) => callback(err ? reword(err) : err, template);
+    }
+    try {
+      return getTemplate.apply(this, args);
+    } catch (err) {
+      throw reword(err);
+    }
+  };
+}
+
 /**
  * Registers the djust tags on an environment (idempotent) and adds the built-in templates
  * after its own loaders, so a same-named template of the app (djust/flash.njk…) wins.
@@ -165,9 +209,11 @@ export function renderErrorPage(env: nunjucks.Environment, { error, viewName, te
 export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environment {
   const marked = env as Prepared & { __djustReady?: boolean; loaders?: unknown[] };
   if (marked.__djustReady) return env;
-  env.addExtension('DjustScripts', simpleTag('djust_scripts', (ctx) => {
+  // `{% djust_scripts nonce=cspNonce %}`: a CSP nonce for the script tag (a non-string or
+  // empty one is ignored, and the page's `res.locals.cspNonce` is used when there is one).
+  env.addExtension('DjustScripts', simpleTag('djust_scripts', (ctx, { nonce }) => {
     const hooks = ctx[HOOKS_KEY] as PageHooks | undefined;
-    return hooks ? hooks.scripts() : '';
+    return hooks ? hooks.scripts(typeof nonce === 'string' && nonce !== '' ? nonce : undefined) : '';
   }));
   // A live re-render keeps only the region (in <body>); the head there is the client's, kept
   // current by page_metadata messages, so the tag skips its work (hooks === null).
@@ -188,6 +234,7 @@ export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environm
     const builtin = Object.assign(new nunjucks.FileSystemLoader(BUILTIN_VIEWS), { cache: {} });
     marked.loaders.push(builtin);
     marked.__djustBuiltin = builtin;
+    nameSearchedFolders(env, marked.loaders);
   }
   marked.__djustReady = true;
   return env;

@@ -1,8 +1,8 @@
 export { djustLite, type DjustLite } from './middleware';
 export { LiveView, type MountContext, type LiveViewClass } from './live-view';
-export { eventHandler } from './decorators';
+export { eventHandler, type EventList } from './decorators';
 export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErrorCode } from './errors';
-export type { DjustLiteOptions } from './options';
+export type { DjustLiteOptions, SessionData } from './options';
 export { MemoryPubSub, type PubSubAdapter, type Subscriber, type SessionRouter } from './pubsub';
 export type { Logger } from './logger';
 export type { TitleTemplate } from './title-template';

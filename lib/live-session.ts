@@ -41,6 +41,7 @@ export class LiveSession implements RegionSlot {
     const html = this.#render();
     this.#region = new RegionState(html, { rootTag: this.rootTag });
     out.push({ type: 'mounted', html });
+    if (this.#logger.connection.enabled) this.#logger.connection(`${this.name} mounted at ${this.life.url}`);
     this.#drainSideChannel(out, navigate);
   }
 
@@ -49,6 +50,7 @@ export class LiveSession implements RegionSlot {
     const { view } = this.life;
     const method = handlersOf(view.constructor).get(message.event);
     if (method === undefined) {
+      if (this.#logger.event.enabled) this.#logger.event(`${this.name}: unknown event ${JSON.stringify(message.event)} (ref ${message.ref}); handlers: ${[...handlersOf(view.constructor).keys()].join(', ') || 'none'}`);
       out.push(errorMessage('unknown_event', `${this.name} has no event handler "${message.event}"; only methods decorated with @eventHandler() can be called.`, message.ref));
       return;
     }
@@ -71,6 +73,7 @@ export class LiveSession implements RegionSlot {
     const { life } = this;
     const params = paramsForPatch(life.route, life, message.url);
     if (!params) {
+      if (this.#logger.refusal.enabled) this.#logger.refusal(`${this.name}: live navigation to ${JSON.stringify(message.url)} refused: not a path of route "${life.route}" (unknown_route)`);
       // unknown_route makes the client load the URL as a page (its history entry already exists).
       out.push(errorMessage('unknown_route', `"${message.url}" is not a path of ${this.name}'s route "${life.route}"; load it as a page.`, message.ref));
       return;
@@ -98,8 +101,9 @@ export class LiveSession implements RegionSlot {
     this.life.abandon();
   }
 
-  /** Ends the view (timers and subscriptions released, then unmount). */
-  close(): Promise<void> {
+  /** Ends the view (timers and subscriptions released, then unmount); `reason` goes to the djust-lite:connection log. */
+  close(reason = 'connection ended'): Promise<void> {
+    if (this.#region !== null && this.#logger.connection.enabled) this.#logger.connection(`${this.name} closed at ${this.life.url}: ${reason}`);
     this.#region = null;
     return this.life.unmount();
   }
@@ -110,9 +114,25 @@ export class LiveSession implements RegionSlot {
    * and pushes `error` for its ref; nothing it queued is sent.
    */
   #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown): Step<void> {
+    // Timed only while djust-lite:event is on (one property read otherwise).
+    const started = this.#logger.event.enabled ? performance.now() : -1;
     const failure = this.life.change(run, (navigate) => this.#respond(out, ref, navigate));
-    if (isThenable<Failure | undefined>(failure)) return failure.then((f) => this.#failed(out, ref, what, f));
+    if (isThenable<Failure | undefined>(failure)) {
+      return failure.then((f) => {
+        if (started >= 0) this.#timed(what, started);
+        this.#failed(out, ref, what, f);
+      });
+    }
+    if (started >= 0) this.#timed(what, started);
     this.#failed(out, ref, what, failure);
+  }
+
+  /** Logs a change slower than the `slowHandlerMs` option (handler, render and diff together). */
+  #timed(what: string, started: number): void {
+    const ms = performance.now() - started;
+    if (ms >= this.#logger.slowHandlerMs) {
+      this.#logger.event(`${this.name}.${what} took ${ms.toFixed(1)} ms (handler, render and diff; over slowHandlerMs ${this.#logger.slowHandlerMs})`);
+    }
   }
 
   #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null): void {
@@ -120,7 +140,7 @@ export class LiveSession implements RegionSlot {
     const region = this.#region;
     if (region === null) return; // closed while the handler ran
     this.#updated = true;
-    const patch = region.update(html, this.#logger.debug);
+    const patch = region.update(html, this.#logger.render);
     if (patch) out.push('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html });
     else if (ref !== null) out.push({ type: 'reply', ref });
     this.#drainSideChannel(out, navigate);
@@ -151,7 +171,9 @@ export class LiveSession implements RegionSlot {
   #drainSideChannel(out: ServerMessage[], navigate: NavigateMessage | null): void {
     const internals = viewInternals(this.life.view);
     if (navigate) out.push(navigate);
+    const before = out.length;
     internals.metadata.drain(out);
+    if (this.#logger.head.enabled && out.length > before) this.#logger.head(`${this.name}: ${out.slice(before).map((m) => JSON.stringify(m)).join(' ')}`);
     internals.flash.drain(out);
   }
 }

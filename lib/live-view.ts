@@ -1,12 +1,23 @@
-import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
+import type { EventList } from './decorators';
 import { DjustError } from './errors';
 import { Flash } from './flash';
 import { isLocalPath, MAX_URL_LENGTH } from './navigation';
 import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
 import type { EventParams, JsonValue } from './protocol';
 
-/** What `mount` receives. */
-export interface MountContext {
+/**
+ * What `mount` receives. `Session` types `ctx.session`: what your `session` option returns
+ * (docs/typescript.md).
+ *
+ * @example
+ * interface UserSession { userId: string }
+ * class Account extends LiveView {
+ *   static template = 'account.njk';
+ *   mount(ctx: MountContext<UserSession>) { this.pageTitle = ctx.session?.userId ?? 'Guest'; }
+ * }
+ */
+export interface MountContext<Session = JsonValue> {
   /** Express path params of the route, e.g. `{ id: '42' }` for `/store/:id`. */
   params: Record<string, string>;
   /** Query string values of the page URL. */
@@ -14,11 +25,11 @@ export interface MountContext {
   /** Path + query of the page URL. */
   url: string;
   /** What the `session` option returned on the HTTP render, carried in the signed token. */
-  session?: JsonValue;
+  session?: Session | undefined;
   /** false on the HTTP render, true once the browser is connected. */
   connected: boolean;
-  /** The HTTP request: only on the HTTP render (`connected: false`). */
-  req?: IncomingMessage;
+  /** The Express request: only on the HTTP render (`connected: false`). */
+  req?: Request | undefined;
 }
 
 /** The connection's services a connected view calls into (lib/view-host.ts; none during the HTTP render). */
@@ -72,6 +83,22 @@ export class LiveView {
   /** Per-view title template: `'%s | Store'` or a function; overrides the `titleTemplate` option. */
   static titleTemplate?: string | ((title: string | undefined) => string | undefined);
 
+  /**
+   * The methods the browser may call, for code without decorators (plain JavaScript): method
+   * names, or event name → method name. Refused like `@eventHandler()` for lifecycle and
+   * built-in names; checked by `route()`. Subclasses add to their parent's list.
+   *
+   * @example
+   * class Counter extends LiveView {
+   *   static template = 'counter.njk';
+   *   static events = ['inc', 'reset'];         // or { 'counter:inc': 'inc' }
+   *   count = 0;
+   *   inc() { this.count += 1; }
+   *   reset() { this.count = 0; }
+   * }
+   */
+  declare static events?: EventList;
+
   readonly #internals = new ViewInternals();
 
   static {
@@ -124,7 +151,7 @@ export class LiveView {
    * @example
    * @eventHandler() choose({ id }) { this.pushPatch(`/store?product=${encodeURIComponent(id)}`); }
    */
-  pushPatch(url: string, options: { replace?: boolean } = {}): void {
+  pushPatch(url: string, options: { replace?: boolean | undefined } = {}): void {
     if (!isLocalPath(url)) {
       throw new DjustError(
         'DJUST_ERR_INVALID_ROUTE',
@@ -184,7 +211,12 @@ export class LiveView {
     return { ...(this as object) };
   }
 
-  mount?(ctx: MountContext): void | Promise<void>;
+  /**
+   * Runs on the HTTP render (`ctx.connected === false`, `ctx.req` set) and again on connect.
+   * Declared with `MountContext<unknown>` so a subclass may narrow the session:
+   * `mount(ctx: MountContext<UserSession>)`.
+   */
+  mount?(ctx: MountContext<unknown>): void | Promise<void>;
   /**
    * Runs after `mount` (HTTP render and connect) and on every live navigation (`dj-patch`
    * links, `pushPatch`, back/forward) with the route params, the path + query, and the query

@@ -5,6 +5,7 @@ import { Router } from 'express';
 import { ClientAssets } from './assets';
 import { ServerAttachments } from './attach';
 import { ClientAddresses } from './client-address';
+import { handlersOf } from './decorators';
 import { type DispatcherContext } from './dispatcher';
 import { DjustError, invalidArgument } from './errors';
 import { routeEntry, type RouteEntry } from './lifecycle';
@@ -58,6 +59,11 @@ function checkRoute(path: unknown, viewClass: unknown): asserts viewClass is Liv
   }
 }
 
+/** What Express's default router compares: no trailing slash, lower case. */
+function matchKey(routePath: string): string {
+  return (routePath.length > 1 ? routePath.replace(/\/+$/, '') || '/' : routePath).toLowerCase();
+}
+
 /**
  * Creates the djust-lite middleware: serves your LiveView routes as server-rendered pages, the
  * browser client under `prefix`, and the live connections (WebSocket, SSE).
@@ -72,10 +78,12 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   const options = resolveOptions(input);
   const env = options.env ? prepareEnvironment(options.env) : createEnvironment(options.views);
   const routes = new Map<string, RouteEntry>();
+  /** matchKey(path) → the path registered, for the duplicate check. */
+  const takenPaths = new Map<string, string>();
 
   const ctx: DispatcherContext = {
     options,
-    renderer: new Renderer(env, options.logger.debug),
+    renderer: new Renderer(env, options.logger.render),
     signer: new TokenSigner(options.secrets, options.tokenTtlMs),
     pubsub: options.pubsub ?? new MemoryPubSub(),
     routes,
@@ -109,7 +117,15 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   live.route = (routePath, viewClass) => {
     checkRoute(routePath, viewClass);
     const template = checkTitleTemplate(viewClass.titleTemplate, `route("${routePath}", ${viewClass.name}): static titleTemplate`);
-    if (routes.has(routePath)) throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${routePath}"): a view is already registered for this path.`);
+    // Express matches "/ok", "/ok/" and "/OK" alike (strict and caseSensitive are off by default).
+    const key = matchKey(routePath);
+    const taken = takenPaths.get(key);
+    if (taken !== undefined) {
+      const same = taken === routePath ? 'this path' : `"${taken}", which Express matches the same (trailing slash and letter case are ignored)`;
+      throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${routePath}"): a view is already registered for ${same}.`);
+    }
+    handlersOf(viewClass); // a malformed `static events` throws now, not on the first event
+    takenPaths.set(key, routePath);
     const entry = routeEntry(routePath, viewClass, titleFormatter(template ?? options.titleTemplate, options.defaultTitle));
     routes.set(routePath, entry);
     router.get(routePath, (req, res, next) => {

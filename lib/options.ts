@@ -1,9 +1,9 @@
 // Over 300 lines on purpose: the options table (one row per option: default, check, docs
 // line) sits with the typed interface IDEs read and the one function that applies both.
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
 import path from 'node:path';
-import nunjucks from 'nunjucks';
+import { Environment as NunjucksEnvironment } from 'nunjucks';
 import { describeValue, DjustError, invalidOption, optionError, optionOutOfRange } from './errors';
 import type { LiveViewClass } from './live-view';
 import { resolveLogger, type Logger, type ResolvedLogger } from './logger';
@@ -11,6 +11,9 @@ import type { JsonValue } from './protocol';
 import { isPubSubAdapter, type PubSubAdapter } from './pubsub';
 import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from './title-template';
 
+
+/** What the `session` option may return: JSON data (a plain object, array, string, number, boolean or null). */
+export type SessionData = object | string | number | boolean | null;
 
 /**
  * Options of `djustLite()`. Every one is optional.
@@ -20,74 +23,80 @@ import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from './tit
  */
 export interface DjustLiteOptions {
   /** Folder of your Nunjucks templates. Default `'views'` (relative to the working directory). */
-  views?: string;
+  views?: string | undefined;
   /** Your own Nunjucks environment; djust-lite adds its tags to it. Overrides `views`. */
-  env?: nunjucks.Environment;
+  env?: NunjucksEnvironment | undefined;
   /** URL prefix of the client files and endpoints. Default `'/djust'`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * HMAC secret(s) for view tokens, at least 32 characters; the first signs, all verify.
    * Required when NODE_ENV=production. Default random per process.
    */
-  secret?: string | string[];
+  secret?: string | string[] | undefined;
   /** Origins besides the page's own host allowed to connect, e.g. `['https://app.example.com']`. Default `[]`. */
-  allowedOrigins?: string[];
+  allowedOrigins?: string[] | undefined;
   /** Routes to register up front: path → view class (same as `live.route(path, View)`). Default `{}`. */
-  routes?: Record<string, LiveViewClass>;
-  /** Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). */
-  session?: (req: IncomingMessage) => JsonValue | undefined;
+  routes?: Record<string, LiveViewClass> | undefined;
+  /**
+   * Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). It
+   * must survive `JSON.stringify`; typed loosely so an interface (`(req): UserSession => …`)
+   * is accepted — interfaces lack the index signature a JSON type needs (docs/typescript.md).
+   */
+  session?: ((req: Request) => SessionData | undefined) | undefined;
   /** Title template for every view, e.g. `'%s | Store'`; a view's `static titleTemplate` wins. */
-  titleTemplate?: TitleTemplate;
+  titleTemplate?: TitleTemplate | undefined;
   /** Title when a view sets none (or an empty one); shown as is, not through the title template. */
-  defaultTitle?: string;
+  defaultTitle?: string | undefined;
   /**
    * Announce title changes to screen readers through a visually hidden `aria-live="polite"`
    * region (`#dj-announcer`), at most one announcement per 2 s (the latest title wins).
    * Default `true`.
    */
-  announceTitle?: boolean;
+  announceTitle?: boolean | undefined;
   /** Transport the browser uses: `'auto'` (WebSocket, falling back to SSE), `'websocket'` or `'sse'`. Default `'auto'`. */
-  transport?: 'auto' | 'websocket' | 'sse';
+  transport?: 'auto' | 'websocket' | 'sse' | undefined;
   /** Token lifetime in ms. Default 24 h, at least 1000. */
-  tokenTtlMs?: number;
+  tokenTtlMs?: number | undefined;
   /** Largest inbound WS frame or SSE POST body, in bytes. Default 65536, at least 256. */
-  maxMessageBytes?: number;
+  maxMessageBytes?: number | undefined;
   /** Jobs of each kind (events, server pushes, error answers) waiting per connection; an event over it gets `queue_full`, a push drops the oldest push. Default 256, at least 1. */
-  maxQueuedEvents?: number;
+  maxQueuedEvents?: number | undefined;
   /** Frames per second per connection (each costs 1, plus 1 per 4 KiB) before `rate_limited`; twice that closes it (1008). Default 200, at least 1. */
-  maxEventsPerSecond?: number;
+  maxEventsPerSecond?: number | undefined;
   /** How long a handler (event, handleInfo, handleParams) may run before its ref is answered `handler_timeout` and the queue moves on, in ms. Default 30000, at least 1. */
-  handlerTimeoutMs?: number;
+  handlerTimeoutMs?: number | undefined;
   /** Live connections in total. Default 10000, at least 1. */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
   /** Live connections per client address, WebSocket and SSE together. Default 100, at least 1. */
-  maxConnectionsPerClient?: number;
+  maxConnectionsPerClient?: number | undefined;
   /** A WebSocket or SSE stream that has not mounted within this many ms is closed (`mount_timeout`). Default 10000, at least 100. */
-  mountTimeoutMs?: number;
+  mountTimeoutMs?: number | undefined;
   /** SSE: ms a POST body may take to arrive before the request is answered 408 and dropped. Default 10000, at least 100. */
-  bodyTimeoutMs?: number;
+  bodyTimeoutMs?: number | undefined;
   /** WS ping / SSE heartbeat interval in ms. Default 30000, at least 100. */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
   /** Bytes queued to a slow client before it is disconnected. Default 4 MiB, at least 1024. */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /** SSE: messages kept per session for `Last-Event-ID` replay. Default 256, at least 1. */
-  sseBufferSize?: number;
+  sseBufferSize?: number | undefined;
   /** SSE: ms a session outlives its dropped stream. Default 30000, at least 0. */
-  sseLingerMs?: number;
+  sseLingerMs?: number | undefined;
   /** SSE: the `retry:` value in ms. Default 1000, at least 0. */
-  sseRetryMs?: number;
+  sseRetryMs?: number | undefined;
   /**
    * @deprecated Use `maxConnectionsPerClient`, which this is an alias of (it now counts
    * WebSocket and SSE connections together). Giving both with different values throws.
    */
-  maxSessionsPerClient?: number;
-  /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console` without debug lines. */
-  logger?: Logger;
+  maxSessionsPerClient?: number | undefined;
+  /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console`; debug lines with `DEBUG=djust-lite:*`. */
+  logger?: Logger | undefined;
+  /** Handlers (and `handleInfo`, `handleParams`) slower than this many ms are logged on `djust-lite:event`. Default 100, at least 0. */
+  slowHandlerMs?: number | undefined;
   /**
    * Where `live.broadcast` and views' `subscribe` go: a `PubSubAdapter`, e.g. `redisPubSub({ url })`
    * from `djust-lite/redis` to reach every process. `live.close()` closes it. Default in-memory (this process).
    */
-  pubsub?: PubSubAdapter;
+  pubsub?: PubSubAdapter | undefined;
 }
 
 /** How one option is checked; a wrong value throws naming the option, the shape expected and the value received. */
@@ -140,7 +149,7 @@ export const OPTIONS = {
   },
   env: {
     default: undefined,
-    check: { type: 'custom', expected: 'a nunjucks.Environment', valid: (v) => v instanceof nunjucks.Environment },
+    check: { type: 'custom', expected: 'a nunjucks.Environment', valid: (v) => v instanceof NunjucksEnvironment },
     doc: 'your own `nunjucks.Environment` (djust-lite adds its tags); overrides `views`',
   },
   routes: {
@@ -273,14 +282,19 @@ export const OPTIONS = {
   },
   logger: {
     default: undefined,
-    shownDefault: '`console` without debug lines',
+    shownDefault: '`console`; debug lines with `DEBUG=djust-lite:*`',
     check: {
       type: 'custom',
       expected: 'an object with warn(message) and error(message, err) methods (debug(message) and info(message) optional)',
       valid: (v) => isRecord(v) && typeof (v as Logger).warn === 'function' && typeof (v as Logger).error === 'function'
         && isOptionalFunction((v as Logger).debug) && isOptionalFunction((v as Logger).info),
     },
-    doc: '`{ debug?(msg), info?(msg), warn(msg), error(msg, err) }`; debug lines only when `debug` is given',
+    doc: '`{ debug?(msg), info?(msg), warn(msg), error(msg, err) }`; with `debug` given, every debug line goes to it ([debugging](debugging.md))',
+  },
+  slowHandlerMs: {
+    default: 100,
+    check: { type: 'number', min: 0 },
+    doc: 'a handler, `handleInfo` or `handleParams` slower than this (ms) is logged on the `djust-lite:event` debug namespace',
   },
   pubsub: {
     default: undefined,
@@ -294,13 +308,14 @@ type Numeric = { [K in Name]: (typeof OPTIONS)[K]['check'] extends { type: 'numb
 
 /** Options after defaults and checks; what the rest of djust-lite reads. */
 export interface ResolvedOptions extends Record<Numeric, number> {
-  env: nunjucks.Environment | null;
+  env: NunjucksEnvironment | null;
   views: string;
   prefix: string;
   secrets: string[];
   allowedOrigins: Set<string>;
   routes: Record<string, LiveViewClass>;
-  session: ((req: IncomingMessage) => JsonValue | undefined) | null;
+  /** The `session` option; what it returns is JSON (it is signed into the token as JSON). */
+  session: ((req: Request) => JsonValue | undefined) | null;
   titleTemplate: TitleTemplate | null;
   defaultTitle: string | null;
   announceTitle: boolean;
@@ -403,7 +418,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   }
   const o = checked as Checked;
 
-  const logger = resolveLogger(o.logger);
+  const logger = resolveLogger(o.logger, o.slowHandlerMs);
   const secrets = o.secret === undefined ? [] : Array.isArray(o.secret) ? [...o.secret] : [o.secret];
   if (secrets.length === 0) {
     if (process.env.NODE_ENV === 'production') {
@@ -434,7 +449,8 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     secrets,
     allowedOrigins: new Set(o.allowedOrigins.map(normaliseOrigin)),
     routes: o.routes,
-    session: o.session ?? null,
+    // SessionData is JSON by contract; JSON.stringify in the signer is what enforces it.
+    session: (o.session as ((req: Request) => JsonValue | undefined) | undefined) ?? null,
     titleTemplate: o.titleTemplate ?? null,
     defaultTitle: o.defaultTitle ?? null,
     announceTitle: o.announceTitle,

@@ -110,10 +110,12 @@ export class PageMetadata {
   }
 
   setTitle(value: unknown): void {
-    if (value !== undefined && value !== null && typeof value !== 'string' && typeof value !== 'number') {
-      throw new DjustError('DJUST_ERR_INVALID_META', `pageTitle must be a string, got ${typeof value}.`);
+    // Strings only: a number is refused rather than shown as "42", so a slip such as
+    // `this.pageTitle = this.unread` fails loudly (pageMeta contents may be numbers; a title is text).
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      throw new DjustError('DJUST_ERR_INVALID_META', `pageTitle must be a string (or undefined/null for none), got ${typeof value === 'number' ? `the number ${value}; write it as text, e.g. \`Inbox (${value})\`` : typeof value}.`);
     }
-    this.#title = value === undefined || value === null ? undefined : String(value);
+    this.#title = value === undefined || value === null ? undefined : value;
     // No title at all shows as an empty one, as a page without <title> does.
     this.#pending.set(TITLE_KEY, this.documentTitle ?? '');
   }

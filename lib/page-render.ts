@@ -1,13 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import encodeUrl from 'encodeurl';
+import type { Request } from 'express';
 import { BUNDLE_NAME } from './assets';
 import type { DispatcherContext } from './dispatcher';
 import { renderErrorPage } from './environment';
 import { escapeHtml } from './html';
 import { ViewLifecycle, type RouteEntry } from './lifecycle';
 import { templateContext, viewInternals } from './live-view';
+import { OPTIONS } from './options';
 
-/** The request as a live route's handler sees it (Express adds `params` and `originalUrl`). */
+/** The default handlerTimeoutMs, and what the client adds to it before it gives up on an answer (ACK_TIMEOUT_MS in public/constants.js is their sum). */
+const HANDLER_TIMEOUT_DEFAULT = OPTIONS.handlerTimeoutMs.default;
+const ACK_MARGIN_MS = 5000;
+
+/**
+ * The request as a live route's handler sees it (Express adds `params` and `originalUrl`); it
+ * reaches `ctx.req` and the `session` option typed as Express's `Request`, which it is when the
+ * middleware runs inside an Express app.
+ */
 export type RouteRequest = IncomingMessage & { params?: Record<string, string | string[]>; originalUrl?: string };
 
 /**
@@ -18,18 +28,25 @@ export type RouteRequest = IncomingMessage & { params?: Record<string, string | 
 export class PageRender {
   readonly #ctx: DispatcherContext;
   readonly #assetsVersion: string;
+  /** Routes already told their page has no `{% djust_scripts %}` (development: said once per route). */
+  readonly #warnedNoScripts = new Set<RouteEntry>();
 
   constructor(ctx: DispatcherContext, assetsVersion: string) {
     this.#ctx = ctx;
     this.#assetsVersion = assetsVersion;
   }
 
-  /** What `{% djust_scripts %}` renders: the bundle's module script carrying the token and client settings. */
-  scriptsTag(token: string): string {
-    const { prefix, transport, announceTitle } = this.#ctx.options;
-    return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${this.#assetsVersion}" data-djust-token="${escapeHtml(token)}" ` +
+  /**
+   * What `{% djust_scripts %}` renders: the bundle's module script carrying the token and client
+   * settings, with `nonce` (a Content-Security-Policy nonce) when given.
+   */
+  scriptsTag(token: string, nonce?: string): string {
+    const { prefix, transport, announceTitle, handlerTimeoutMs } = this.#ctx.options;
+    // The client waits for an answer this long before it re-syncs (the default needs no attribute).
+    const ackMs = handlerTimeoutMs === HANDLER_TIMEOUT_DEFAULT ? '' : ` data-djust-ack-ms="${handlerTimeoutMs + ACK_MARGIN_MS}"`;
+    return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${this.#assetsVersion}"${nonce ? ` nonce="${escapeHtml(nonce)}"` : ''} data-djust-token="${escapeHtml(token)}" ` +
       `data-djust-prefix="${escapeHtml(prefix)}" data-djust-transport="${transport}"` +
-      `${announceTitle ? '' : ' data-djust-announce="false"'}></script>`;
+      `${announceTitle ? '' : ' data-djust-announce="false"'}${ackMs}></script>`;
   }
 
   /**
@@ -57,10 +74,11 @@ export class PageRender {
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.params ?? {})) params[key] = Array.isArray(value) ? value.join('/') : value;
     const url = req.originalUrl ?? req.url ?? entry.route;
-    const session = options.session ? options.session(req) : undefined;
+    const expressReq = req as Request;
+    const session = options.session ? options.session(expressReq) : undefined;
     const life = new ViewLifecycle(entry, url, params, options.logger, null);
     try {
-      const navigate = await life.mount({ session, connected: false, req });
+      const navigate = await life.mount({ session, connected: false, req: expressReq });
       if (navigate && navigate.url !== url) {
         res.statusCode = 302;
         res.setHeader('Location', encodeUrl(navigate.url)); // as Express's res.location: `/t?q=€` is not a valid header value
@@ -70,7 +88,17 @@ export class PageRender {
       }
       const now = this.#ctx.now();
       const token = signer.sign({ route: entry.route, params: life.params, url: life.url, session, iat: now, exp: now + options.tokenTtlMs });
-      const html = renderer.renderPage(entry, templateContext(life.view), () => this.scriptsTag(token));
+      // A nonce the template passes wins; else the one the app left for this response (helmet's pattern).
+      const locals = (res as ServerResponse & { locals?: { cspNonce?: unknown } }).locals;
+      const appNonce = typeof locals?.cspNonce === 'string' ? locals.cspNonce : undefined;
+      let scripts = false;
+      const html = renderer.renderPage(entry, templateContext(life.view), (nonce?: string) => {
+        scripts = true;
+        return this.scriptsTag(token, nonce ?? appNonce);
+      });
+      if (!scripts) this.#noScripts(entry);
+      const { connection } = options.logger;
+      if (connection.enabled) connection(`${entry.name} rendered for GET ${url} (HTTP)`);
       const internals = viewInternals(life.view);
       internals.metadata.markRendered();
       internals.flash.markRendered();
@@ -81,5 +109,19 @@ export class PageRender {
     } finally {
       await life.unmount();
     }
+  }
+
+  /**
+   * A live route's page without `{% djust_scripts %}` never connects: it stays a static page
+   * and nothing else would say why. In development (NODE_ENV unset or "development", as
+   * Express reckons it) that is logged once per route, with the fix.
+   */
+  #noScripts(entry: RouteEntry): void {
+    if ((process.env.NODE_ENV ?? 'development') !== 'development' || this.#warnedNoScripts.has(entry)) return;
+    this.#warnedNoScripts.add(entry);
+    this.#ctx.options.logger.warn(
+      `djust-lite: the page of live route "${entry.route}" (${entry.name}, template "${entry.template}") has no {% djust_scripts %}, ` +
+        'so it never connects and stays static. Add {% djust_scripts %} before </body> (in the template or the layout it extends).',
+    );
   }
 }

@@ -7,22 +7,25 @@ import { applyPatch } from './patch.js';
 import { connectWebSocket } from './socket.js';
 import { connectSse } from './sse.js';
 import { bindEvents } from './events.js';
-import { BACKOFF_MS, CONNECTED_CLASS, DISCONNECTED_CLASS, MAX_PENDING_EVENTS } from './constants.js';
+import { recoverForms, snapshotForms } from './recover.js';
+import { ACK_TIMEOUT_MS, BACKOFF_MS, CONNECTED_CLASS, DISCONNECTED_CLASS, MAX_PENDING_EVENTS, MAX_UNACKED } from './constants.js';
 import { RELOAD_CODES, ROOT_ATTR } from './contract.js';
 
 /** @typedef {import('./socket.js').Transport} Transport */
 /** @typedef {import('./sse.js').Handlers} TransportHandlers */
 /** @typedef {(prefix: string, handlers: TransportHandlers) => Transport} Connect */
+/** @typedef {{ type: string, ref: number, event?: string, url?: string, [k: string]: unknown }} Message  an `event` or `params` */
 
 /**
  * The browser side of one live page: picks a transport, mounts with the page's token,
  * sends events, applies region patches, page metadata and flash as they arrive, and
- * reconnects with backoff (re-mounting) when the connection drops.
+ * reconnects with backoff (re-mounting, then recovering forms) when the connection drops or
+ * the server stops answering events.
  */
 export class LiveClient {
   /**
    * @param {Document} doc
-   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean }} config
+   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean, ackMs?: number }} config  `ackMs`: how long an answer may take (the server's handlerTimeoutMs plus a margin)
    * @param {Record<string, Connect>} transports  available transports by name
    */
   constructor(doc, config, transports) {
@@ -38,15 +41,35 @@ export class LiveClient {
     this.ref = 0;
     this.attempt = 0;
     this.failedOpens = 0;
-    /** @type {object[]} */
+    /** A transport has opened on this page: `auto` no longer switches. */
+    this.pinned = false;
+    this.mounts = 0;
+    /** @type {Message[]} events not sent yet, in order */
     this.pending = [];
+    /** @type {Map<number, string>} refs sent and not answered yet → event name or URL */
+    this.unacked = new Map();
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.retryTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.ackTimer = undefined;
     this.stopped = false;
     this.unbind = bindEvents(doc, (event, params) => this.pushEvent(event, params));
     /** Announces title changes to screen readers (`data-djust-announce="false"` turns it off). */
     this.announce = config.announce === false ? () => {} : announcer(doc);
     this.nav = bindNavigation(doc, (url, pop) => this.pushParams(url, pop), this.announce);
+    /** `djust.enableDebug()`: every message in and out goes to the console (kept for the tab's session). */
+    this.debug = readDebugFlag();
+  }
+
+  /** Logs every message in and out with console.debug, as Phoenix's liveSocket.enableDebug() does; survives reloads of this tab. */
+  enableDebug() {
+    this.debug = true;
+    writeDebugFlag(true);
+  }
+
+  disableDebug() {
+    this.debug = false;
+    writeDebugFlag(false);
   }
 
   start() {
@@ -71,39 +94,82 @@ export class LiveClient {
         if (live) this.flush();
       },
     });
+    const send = this.transport.send.bind(this.transport);
+    this.transport.send = (message) => {
+      if (this.debug) console.debug('djust-lite →', message);
+      return send(message);
+    };
   }
 
   /** @param {boolean} opened */
   onClose(opened) {
     this.transport = null;
     this.setLive(false);
+    // Sent on the connection that ended: the next mount re-syncs the page (and its forms).
+    this.unacked.clear();
+    clearTimeout(this.ackTimer);
     if (this.stopped) return;
-    if (!opened) this.failedOpens += 1;
-    // `auto`: a WebSocket that never opens twice in a row is blocked; use SSE from now on.
-    if (this.config.transport === 'auto' && this.mode === 'websocket' && this.failedOpens >= 2 && this.transports.sse) {
-      this.mode = 'sse';
+    if (opened) this.pinned = true;
+    else this.failedOpens += 1;
+    // `auto`, until a transport has opened on this page: two WebSocket opens refused in a row
+    // try SSE; an SSE stream that does not open either goes back to WebSocket (the server is
+    // down, not the WebSocket blocked). Once one has opened, restarts never switch.
+    if (this.config.transport === 'auto' && this.transports.sse && !this.pinned && (this.mode === 'sse' || this.failedOpens >= 2)) {
+      this.mode = this.mode === 'sse' ? 'websocket' : 'sse';
       this.failedOpens = 0;
-      this.attempt = 0;
     }
     const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)] ?? 1000;
     this.attempt += 1;
     this.retryTimer = setTimeout(() => this.connect(), base + Math.random() * base * 0.25);
   }
 
-  /** Sends an event now, or queues it until the view is mounted. @param {string} event @param {Record<string, unknown>} params */
+  /** Sends an event, after those still queued (until mounted, or while MAX_UNACKED wait for answers). @param {string} event @param {Record<string, unknown>} params */
   pushEvent(event, params) {
     const message = { type: 'event', ref: ++this.ref, event, params };
-    if (this.live && this.transport?.send(message)) return message.ref;
-    if (this.pending.length >= MAX_PENDING_EVENTS) this.pending.shift();
+    if (this.pending.length >= MAX_PENDING_EVENTS) {
+      const dropped = this.pending.shift();
+      console.warn(`djust-lite: queue full, dropped "${dropped?.event}"`);
+    }
     this.pending.push(message);
+    this.flush();
     return message.ref;
   }
 
-  /** Sends the events queued while not live. */
+  /** Sends queued events, in order, while live and fewer than MAX_UNACKED wait for answers. */
   flush() {
-    for (const queued of this.pending.splice(0)) {
-      if (!this.transport?.send(queued)) this.pending.push(queued);
-    }
+    while (this.pending[0] && this.send(this.pending[0])) this.pending.shift();
+  }
+
+  /**
+   * Sends an `event` or `params` now and waits for its answer; false when not live or when
+   * MAX_UNACKED answers are outstanding. No answer to any of them for ACK_TIMEOUT_MS re-syncs.
+   * @param {Message} message
+   */
+  send(message) {
+    if (!this.live || this.unacked.size >= MAX_UNACKED || !this.transport?.send(message)) return false;
+    if (!this.unacked.size) this.awaitAck();
+    this.unacked.set(message.ref, message.event ?? message.url ?? '');
+    return true;
+  }
+
+  /** An answer (`patch`/`reply`/`error`) came for `ref`. @param {unknown} ref */
+  ack(ref) {
+    if (typeof ref != 'number' || !this.unacked.delete(ref)) return;
+    this.awaitAck();
+    this.flush();
+  }
+
+  /** (Re)starts the wait for the next answer: none within `config.ackMs` (else ACK_TIMEOUT_MS) re-syncs the page. */
+  awaitAck() {
+    clearTimeout(this.ackTimer);
+    const wait = this.config.ackMs || ACK_TIMEOUT_MS;
+    this.ackTimer = setTimeout(() => {
+      const [first] = this.unacked;
+      if (!first) return;
+      console.error(`djust-lite: no answer to ref ${first[0]} ("${first[1]}") in ${wait / 1000} s; re-syncing.`);
+      this.transport?.close();
+      this.onClose(true);
+    }, wait);
   }
 
   /**
@@ -111,18 +177,27 @@ export class LiveClient {
    * @param {string} url @param {boolean} pop  back/forward (the head was restored from history)
    */
   pushParams(url, pop) {
-    return this.live && !!this.transport?.send({ type: 'params', ref: ++this.ref, url, pop });
+    return this.send({ type: 'params', ref: ++this.ref, url, pop });
   }
 
   /** @param {any} message */
   handle(message) {
+    if (this.debug) console.debug('djust-lite ←', message);
+    if (/^(patch|reply|error)$/.test(message?.type)) this.ack(message.ref);
     switch (message?.type) {
-      case 'mounted':
+      case 'mounted': {
+        // A re-mount: the fresh view gets the forms' values back before the queued events.
+        const forms = this.mounts++ && snapshotForms(this.doc);
         if (this.root) applyPatch(this.root, message);
         this.attempt = 0;
         this.setLive(true);
+        /** @type {{ type: string, ref: number, event: string, params: Record<string, unknown> }[]} */
+        const recovered = [];
+        if (forms) recoverForms(this.doc, forms, (event, params) => recovered.push({ type: 'event', ref: ++this.ref, event, params }));
+        this.pending.unshift(...recovered);
         this.flush();
         break;
+      }
       case 'patch':
         if (this.root) applyPatch(this.root, message);
         break;
@@ -148,11 +223,22 @@ export class LiveClient {
   onError(error) {
     console.warn(`djust-lite: ${error.code}: ${error.message}`);
     if (!RELOAD_CODES.includes(error.code)) return;
-    // The token is no good any more: a fresh page brings a fresh one (at most once a minute).
+    // It answers a `params` (dj-patch, back/forward) to another route: the history entry shows
+    // the URL the user asked for; load it, every time.
+    if (error.ref != null) return this.reload();
+    // The server refused the page's token: a fresh page brings a fresh one, once a minute at most.
     const key = 'djust-lite:reloaded-at';
     const last = Number(sessionStorage.getItem(key) ?? 0);
-    if (Date.now() - last < 60000) return this.stop();
+    if (Date.now() - last < 60000) {
+      console.error(`djust-lite: ${error.code} again after a reload; stopped. Reload by hand; check all servers share one secret.`);
+      return this.stop();
+    }
     sessionStorage.setItem(key, String(Date.now()));
+    this.reload();
+  }
+
+  /** Loads the page again (the URL it shows now). */
+  reload() {
     location.reload();
   }
 
@@ -166,6 +252,7 @@ export class LiveClient {
   stop() {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.ackTimer);
     this.transport?.close();
     this.transport = null;
     this.setLive(false);
@@ -174,12 +261,33 @@ export class LiveClient {
   }
 }
 
+const DEBUG_KEY = 'djust-lite:debug';
+
+/** @returns {boolean} */
+function readDebugFlag() {
+  try {
+    return sessionStorage.getItem(DEBUG_KEY) === '1';
+  } catch {
+    return false; // storage blocked (sandboxed frame, privacy settings)
+  }
+}
+
+/** @param {boolean} on */
+function writeDebugFlag(on) {
+  try {
+    if (on) sessionStorage.setItem(DEBUG_KEY, '1');
+    else sessionStorage.removeItem(DEBUG_KEY);
+  } catch {
+    // storage blocked: debug stays on for this page only
+  }
+}
+
 /** Starts the client for the page's djust script tag, if there is one. */
 function boot() {
   const script = /** @type {HTMLScriptElement | null} */ (document.querySelector('script[data-djust-token]'));
   if (!script || /** @type {any} */ (window).djust) return;
   const transport = /** @type {'auto' | 'websocket' | 'sse'} */ (script.dataset.djustTransport ?? 'auto');
-  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false' };
+  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false', ackMs: Number(script.dataset.djustAckMs) || undefined };
   /** @type {any} */ (window).djust = new LiveClient(document, config, { websocket: connectWebSocket, sse: connectSse }).start();
 }
 

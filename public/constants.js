@@ -12,6 +12,15 @@ export const CONNECTED_CLASS = 'dj-connected';
 export const DISCONNECTED_CLASS = 'dj-disconnected';
 /** Reconnect delays in ms; the last one repeats. A random 0–25% is added to each. */
 export const BACKOFF_MS = [250, 500, 1000, 2000, 5000, 10000];
+/** SSE: a POST that fails (network, 408, 429, 5xx) is tried again after each of these ms, then the transport ends. */
+export const POST_RETRY_MS = [250, 1000, 3000];
+/** No answer (`patch`/`reply`/`error`) to any outstanding ref for this long: re-sync (handlerTimeoutMs 30 s + margin). */
+export const ACK_TIMEOUT_MS = 35000;
+/** Refs sent and not yet answered, at most; further events wait in the queue until answers come. */
+export const MAX_UNACKED = 64;
+/** Forms opt out of recovery after a reconnect with this; `dj-recover="event"` names the event to send. */
+export const NO_RECOVER_ATTR = 'dj-no-recover';
+export const RECOVER_ATTR = 'dj-recover';
 /** Events kept while disconnected; older ones are dropped past this. */
 export const MAX_PENDING_EVENTS = 100;
 /** Application-level ping interval (keeps proxies from closing an idle socket). */

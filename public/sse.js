@@ -1,11 +1,12 @@
 // @ts-check
 import { RELOAD_CODES, SSE_EVENTS } from './contract.js';
+import { POST_RETRY_MS } from './constants.js';
 
 /** @typedef {import('./socket.js').TransportHandlers & { onLive?: (live: boolean) => void }} Handlers */
 
 /**
  * SSE transport (docs/protocol.md). `send(mount)` opens the stream (its GET mounts the view); other
- * messages are POSTed in order. EventSource resumes a dropped stream with Last-Event-ID; if
+ * messages are POSTed in order (retried with backoff, then the transport ends). EventSource resumes a dropped stream with Last-Event-ID; if
  * it gives up we reopen with `lastEventId` (3 tries). `onLive` reports drop and resume; a
  * session the server lost (`resume_gap`) closes the transport, so the client mounts afresh.
  * @param {string} prefix @param {Handlers} h @returns {import('./socket.js').Transport}
@@ -17,6 +18,8 @@ export function connectSse(prefix, h) {
   let opened = false, done = false, last = '', tries = 0, query = '';
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let pause;
   /** @type {Promise<unknown>} */
   let chain = Promise.resolve();
 
@@ -24,6 +27,7 @@ export function connectSse(prefix, h) {
     if (done) return;
     done = true;
     clearTimeout(timer);
+    clearTimeout(pause);
     es?.close();
     if (notify) h.onClose(opened);
   };
@@ -55,6 +59,38 @@ export function connectSse(prefix, h) {
     };
   };
 
+  /**
+   * POSTs one envelope. A network failure or a 408/429/5xx answer is tried again after each of
+   * POST_RETRY_MS; then the transport ends (the client shows dj-disconnected, reconnects and
+   * mounts afresh). The chain waits meanwhile, so a later envelope never overtakes a retry.
+   * @param {object} message
+   */
+  const post = async (message) => {
+    for (let i = 0; !done; i++) {
+      let why;
+      try {
+        const res = await fetch(`${base}/message`, {
+          method: 'POST', headers: { 'content-type': 'application/json', 'x-djust-token': new URLSearchParams(query).get('token') ?? '' }, body: JSON.stringify(message),
+        });
+        // read even when empty (Chromium calls an unread body aborted); the status is the answer
+        const text = await res.text().catch(() => '');
+        if (res.status === 404) return end();
+        if (res.ok) return;
+        if (res.status < 500 && res.status != 408 && res.status != 429) return console.warn(`djust-lite: ${text}`);
+        why = `HTTP ${res.status}`;
+      } catch (err) {
+        why = String(err); // no answer: network down, server restarting
+      }
+      const wait = POST_RETRY_MS[i];
+      if (done) return;
+      if (wait == null) {
+        console.error(`djust-lite: POST failed ${i + 1} times (${why}); reconnecting. Check the server is up and takes POSTs at ${prefix}/sse/.`);
+        return end();
+      }
+      await new Promise((r) => (pause = setTimeout(r, wait)));
+    }
+  };
+
   queueMicrotask(() => done || h.onOpen());
   return {
     send(message) {
@@ -66,13 +102,7 @@ export function connectSse(prefix, h) {
         return true;
       }
       if (es?.readyState !== 1) return false;
-      chain = chain.then(() => fetch(`${base}/message`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-djust-token': new URLSearchParams(query).get('token') ?? '' }, body: JSON.stringify(message),
-      })).then(async (res) => {
-        const text = await res.text(); // read even when empty: Chromium calls an unread body aborted
-        if (res.status === 404) end();
-        else if (!res.ok) console.warn(`djust-lite: ${text}`);
-      }).catch(() => {});
+      chain = chain.then(() => post(message));
       return true;
     },
     close() {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { fetchPage } from '../../lib/testing/page';
 import { FIXTURE_VIEWS, WsClient } from '../helpers/server';
-import { post, sessionId, SseStream, streamPath } from '../sse-support';
+import { post, sessionId, SseStream, streamPath } from '../helpers/sse-support';
 import { freePort, RedisServer } from '../helpers/redis-server';
 
 const ROOT = path.join(__dirname, '..', '..');

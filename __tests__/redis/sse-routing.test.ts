@@ -7,7 +7,7 @@ import { redisPubSub } from '../../lib/redis';
 import { fetchPage } from '../../lib/testing/page';
 import { startApp, type TestApp } from '../helpers/server';
 import { RedisServer } from '../helpers/redis-server';
-import { post, send, sessionId, SseStream, streamPath, tokenHeaders, type Msg } from '../sse-support';
+import { post, send, sessionId, SseStream, streamPath, tokenHeaders, type Msg } from '../helpers/sse-support';
 
 const SECRET = 'a-secret-both-processes-share-0123456789';
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,6 +1,6 @@
 // Over 300 lines on purpose: LiveTestView is the public test API, and most of the file is its
 // documented getters and methods; the protocol pieces live in the sibling modules.
-import http from 'node:http';
+import * as http from 'node:http';
 import { DjustError, invalidArgument, invalidOption, type WireErrorCode } from '../errors';
 import type { EventParams, ServerMessage } from '../protocol';
 import { RegionModel } from './apply-ops';
@@ -13,11 +13,11 @@ import { Waiters } from './waiters';
 /** Options of `liveTest`. */
 export interface LiveTestOptions {
   /** `'sse'` (default) or `'websocket'`: both speak the same protocol to the same dispatcher. */
-  transport?: 'sse' | 'websocket';
+  transport?: 'sse' | 'websocket' | undefined;
   /** Extra headers for the page GET (a cookie, an auth header). */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** How long any wait (mount, an event's response, `waitFor`) may take, in ms. Default 5000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** What one `event()` produced. */

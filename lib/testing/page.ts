@@ -1,4 +1,4 @@
-import http from 'node:http';
+import * as http from 'node:http';
 import { Parser } from 'htmlparser2';
 import { findRegion } from '../html';
 import { DjustError } from '../errors';

@@ -1,4 +1,5 @@
-import http, { type RequestListener } from 'node:http';
+import * as http from 'node:http';
+import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invalidArgument, misuse } from '../errors';
 

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import * as http from 'node:http';
 import { createParser } from 'eventsource-parser';
 import type { ServerMessage } from '../protocol';
 import { parseServerMessage } from './messages';

@@ -1,4 +1,4 @@
-import { clearInterval, clearTimeout, setInterval } from 'node:timers';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -15,13 +15,17 @@ type WithSocket = { _socket?: Corkable & { once(event: 'drain', listener: () => 
 
 /**
  * A Sink over one WebSocket: each message its own text frame; all written in one turn leave in
- * one TCP write. Backpressure: once more than `pauseBytes` wait to go out, the socket stops
- * reading the peer's frames (which would make more answers) until what waits has drained.
+ * one TCP write. The socket stops reading the peer's frames while more than `pauseBytes` wait
+ * to go out (until they drain: backpressure), and for a while when the peer is over its rate
+ * budget (`hold`).
  */
 class WebSocketSink implements Sink {
   readonly #ws: WebSocket;
   readonly #pauseBytes: number;
+  /** Waiting for our writes to drain. */
   #paused = false;
+  /** Held by `hold` until its timer ends. */
+  #held = false;
 
   constructor(ws: WebSocket, pauseBytes: number) {
     this.#ws = ws;
@@ -42,14 +46,28 @@ class WebSocketSink implements Sink {
     this.#ws.pause();
     socket.once('drain', () => {
       this.#paused = false;
-      if (this.#ws.readyState === this.#ws.OPEN) this.#ws.resume();
+      this.#resume();
     });
+  }
+
+  hold(ms: number): void {
+    if (this.#held || this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#held = true;
+    this.#ws.pause();
+    setTimeout(() => {
+      this.#held = false;
+      this.#resume();
+    }, Math.max(ms, 1)).unref();
+  }
+
+  #resume(): void {
+    if (!this.#paused && !this.#held && this.#ws.readyState === this.#ws.OPEN) this.#ws.resume();
   }
 
   close(code: number, reason: string): void {
     const ws = this.#ws;
     if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return;
-    if (this.#paused) ws.resume(); // the closing handshake needs the peer's close frame read
+    if (this.#paused || this.#held) ws.resume(); // the closing handshake needs the peer's close frame read
     ws.close(code, reason.slice(0, 120));
   }
 
@@ -81,7 +99,11 @@ export class WebSocketTransport {
     this.#path = `${ctx.options.prefix}/ws`;
     this.#limits = limits;
     this.#addresses = addresses;
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: ctx.options.maxMessageBytes, perMessageDeflate: false });
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: ctx.options.maxMessageBytes,
+      perMessageDeflate: false,
+    });
     const alive = this.#alive;
     this.#onPong = function onPong(this: WebSocket) {
       alive.add(this);
@@ -138,11 +160,10 @@ export class WebSocketTransport {
     const deadline = startMountDeadline(connection, sink, mountTimeoutMs, `WebSocket from ${client || 'an unknown address'}`, logger.debug);
     ws.on('pong', this.#onPong);
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (isBinary) {
-        connection.reject('bad_message', 'Binary frames are not accepted; send JSON text frames.');
-        return;
-      }
-      connection.receive(rawToString(data));
+      // Charged by its size before it is decoded; binary frames too.
+      if (!connection.admit(byteLengthOf(data), () => (isBinary ? '' : headOf(data)))) return;
+      if (isBinary) connection.reject('bad_message', 'Binary frames are not accepted; send JSON text frames.');
+      else connection.handle(rawToString(data));
     });
     ws.on('error', () => {
       // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows.
@@ -170,6 +191,17 @@ export class WebSocketTransport {
     for (const ws of this.#wss.clients) ws.close(1001, 'server shutting down');
     this.#wss.close();
   }
+}
+
+function byteLengthOf(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, chunk) => n + chunk.length, 0) : data.byteLength;
+}
+
+/** The first bytes of a frame as text (for a refusal's ref). */
+function headOf(data: RawData): string {
+  const first = Array.isArray(data) ? data[0] : data;
+  if (!first) return '';
+  return Buffer.isBuffer(first) ? first.toString('utf8', 0, 256) : Buffer.from(first).toString('utf8', 0, 256);
 }
 
 function rawToString(data: RawData): string {

@@ -1,7 +1,8 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { Server } from 'node:http';
 import { createDemoApp } from '../../../demo/app';
-import type { DjustLiteOptions, Logger } from '../../../lib';
+import type { Express } from 'express';
+import type { DjustLite, DjustLiteOptions, Logger } from '../../../lib';
 
 /** What the demo's djust-lite logged: errors fail the test, warnings are kept for the report. */
 export interface ServerLog {
@@ -26,13 +27,16 @@ function collectingLogger(log: ServerLog): Logger {
   };
 }
 
+/** Builds the app under test: `createDemoApp`, or another app of the same shape. */
+export type AppFactory = (options: DjustLiteOptions) => { app: Express; live: DjustLite };
+
 /**
- * Starts `createDemoApp(options)` on `port` (0: any free port) with `live.attach(server)`.
- * Uses the demo's fixed secret (unless DJUST_SECRET is set), so a page rendered by one
- * server can reconnect to the next one started on the same port.
+ * Starts `create(options)` (default `createDemoApp`) on `port` (0: any free port) with
+ * `live.attach(server)`. Uses the demo's fixed secret (unless DJUST_SECRET is set), so a page
+ * rendered by one server can reconnect to the next one started on the same port.
  */
-export async function startDemo(options: DjustLiteOptions = {}, port = 0, log: ServerLog = { errors: [], warnings: [] }): Promise<DemoServer> {
-  const { app, live } = createDemoApp({ ...options, logger: collectingLogger(log) });
+export async function startDemo(options: DjustLiteOptions = {}, port = 0, log: ServerLog = { errors: [], warnings: [] }, create: AppFactory = createDemoApp): Promise<DemoServer> {
+  const { app, live } = create({ ...options, logger: collectingLogger(log) });
   const sockets = new Set<Socket>();
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(port, '127.0.0.1');

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DjustLiteOptions } from '../../../lib';
-import { startDemo, type DemoServer, type ServerLog } from './demo-server';
+import { startDemo, type AppFactory, type DemoServer, type ServerLog } from './demo-server';
 import { messages, WAIT_MS, waitLive } from './page';
 
 /** Where failure screenshots go (gitignored). `E2E_SCREENSHOTS=always` keeps them for passing tests too. */
@@ -10,8 +10,10 @@ export const RESULTS_DIR = path.resolve(__dirname, '..', '..', '..', 'test-resul
 
 export interface TransportCase {
   name: 'websocket' | 'sse';
-  /** Passed to createDemoApp. */
+  /** Passed to createDemoApp (or `app`). */
   options: DjustLiteOptions;
+  /** The app to serve instead of the demo (same shape as createDemoApp). */
+  app?: AppFactory;
 }
 
 /**
@@ -82,7 +84,7 @@ function fileSafe(name: string): string {
 export async function runSession(browser: Browser, transport: TransportCase, body: (session: Session) => Promise<void>): Promise<void> {
   const testName = expect.getState().currentTestName ?? 'e2e';
   const log: ServerLog = { errors: [], warnings: [] };
-  let server = await startDemo(transport.options, 0, log);
+  let server = await startDemo(transport.options, 0, log, transport.app);
   const context = await browser.newContext();
   context.setDefaultTimeout(WAIT_MS);
   await context.addInitScript({ content: RECORD_MESSAGES });
@@ -147,7 +149,7 @@ export async function runSession(browser: Browser, transport: TransportCase, bod
       const port = server.port;
       await server.stop();
       await whileDown?.();
-      server = await startDemo(transport.options, port, log);
+      server = await startDemo(transport.options, port, log, transport.app);
     },
     async waitAllLive() {
       for (const record of records) {
