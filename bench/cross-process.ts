@@ -5,15 +5,18 @@
  * them, and measures from a chat message sent on process A to the last subscriber's
  * "Chat (N unread)" title: p50/p99 over ROUNDS messages one at a time, then messages/s for 100
  * messages sent back to back. The same with one process, with Redis and with the in-memory
- * default, for comparison.
+ * default, for comparison. Then SSE: an event POSTed to the process holding the stream vs to
+ * the other one (forwarded through Redis), p50/p99 from the POST to the patch on the stream.
  * Every process, socket and server it starts is closed at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { fetchPage } from '../lib/testing/page';
+import { openSseStream, postEnvelope, sseStreamUrl } from '../lib/testing/sse';
 import { WebSocketChannel, webSocketUrl } from '../lib/testing/websocket';
 import { RedisServer } from '../__tests__/helpers/redis-server';
 
@@ -107,6 +110,37 @@ async function measure(bases: string[]): Promise<{ p50: number; p99: number; per
   return { p50: pct(latencies, 50), p99: pct(latencies, 99), perSecond: burst / seconds };
 }
 
+/** POST → patch on the stream, `events` one at a time, each POST sent to `postTo`; the stream is on `streamOn`. */
+async function ssePostLatency(streamOn: string, postTo: string, events: number): Promise<{ p50: number; p99: number }> {
+  const session = `bench-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const { token } = await fetchPage(streamOn, '/order');
+  let wake: ((ref: number) => void) | null = null;
+  let mounted!: () => void;
+  const ready = new Promise<void>((r) => (mounted = r));
+  const stream = openSseStream(sseStreamUrl(streamOn, '/djust', session, { token }), {
+    record: (record) => {
+      const m = record.message as { type?: string; ref?: number } | undefined;
+      if (m?.type === 'mounted') mounted();
+      if ((m?.type === 'patch' || m?.type === 'reply') && typeof m.ref === 'number') wake?.(m.ref);
+    },
+  });
+  await ready;
+  const latencies: number[] = [];
+  for (let ref = 1; ref <= events; ref += 1) {
+    const patched = new Promise<void>((resolve) => (wake = (r) => r === ref && resolve()));
+    const start = process.hrtime.bigint();
+    const answer = await postEnvelope(postTo, '/djust', session, token, { type: 'event', ref, event: 'push', params: { n: ref } }, { agent: keepAlive });
+    if (answer.status !== 202) throw new Error(`POST answered ${answer.status}: ${answer.body}`);
+    await patched;
+    latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  stream.req.destroy();
+  latencies.sort((x, y) => x - y);
+  return { p50: pct(latencies, 50), p99: pct(latencies, 99) };
+}
+
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
 async function main(): Promise<void> {
   await build({ entryPoints: [path.join(ROOT, '__tests__', 'redis', 'fixtures', 'chat-process.ts')], bundle: true, platform: 'node', target: 'node20', packages: 'external', outfile: BUNDLE, logLevel: 'error', define: { __dirname: JSON.stringify(path.join(ROOT, 'lib')) } });
   const redis = await RedisServer.start();
@@ -121,6 +155,13 @@ async function main(): Promise<void> {
       for (const s of started) s.child.kill('SIGTERM');
     }
     console.log(`| | subscribers | message → last subscriber's title p50 / p99 | 100 messages back to back |\n|---|---|---|---|\n${rows.join('\n')}`);
+
+    const [a, b] = await Promise.all([startProcess({ REDIS_URL: redis.url }), startProcess({ REDIS_URL: redis.url })]) as [{ child: ChildProcess; base: string }, { child: ChildProcess; base: string }];
+    children.push(a.child, b.child);
+    const direct = await ssePostLatency(a.base, a.base, 300);
+    const routed = await ssePostLatency(a.base, b.base, 300);
+    console.log(`\n| SSE, 300 events one at a time | POST → patch p50 / p99 |\n|---|---|\n| POST to the process holding the stream | ${direct.p50.toFixed(2)} / ${direct.p99.toFixed(2)} ms |\n| POST to the other process (forwarded through Redis) | ${routed.p50.toFixed(2)} / ${routed.p99.toFixed(2)} ms |`);
+    keepAlive.destroy();
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await redis.stop();
