@@ -41,6 +41,7 @@ export const DEVELOPER_ERROR_CODES = [
   'DJUST_ERR_LIVE_TEST_CLOSED',
   'DJUST_ERR_LIVE_TEST_TIMEOUT',
   'DJUST_ERR_LIVE_TEST_PATCH',
+  'DJUST_ERR_REDIS_UNAVAILABLE',
 ] as const;
 
 export type DeveloperErrorCode = (typeof DEVELOPER_ERROR_CODES)[number];
@@ -97,6 +98,7 @@ export function wireCodeOf(err: DjustError): WireErrorCode {
     case 'DJUST_ERR_LIVE_TEST_CLOSED':
     case 'DJUST_ERR_LIVE_TEST_TIMEOUT':
     case 'DJUST_ERR_LIVE_TEST_PATCH':
+    case 'DJUST_ERR_REDIS_UNAVAILABLE':
       return 'handler_failed';
     default:
       return err.code;

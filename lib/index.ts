@@ -3,6 +3,7 @@ export { LiveView, type MountContext, type LiveViewClass } from './live-view';
 export { eventHandler, type EventList } from './decorators';
 export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErrorCode } from './errors';
 export type { DjustLiteOptions, SessionData } from './options';
+export { MemoryPubSub, type PubSubAdapter, type Subscriber, type SessionRouter } from './pubsub';
 export type { Logger } from './logger';
 export type { TitleTemplate } from './title-template';
 export type {

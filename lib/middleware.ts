@@ -14,7 +14,7 @@ import { LiveView, type LiveViewClass } from './live-view';
 import { resolveOptions, type DjustLiteOptions, type ResolvedOptions } from './options';
 import { checkTitleTemplate, titleFormatter } from './title-template';
 import { PageRender } from './page-render';
-import { PubSub } from './pubsub';
+import { MemoryPubSub } from './pubsub';
 import { createEnvironment, prepareEnvironment } from './environment';
 import { Renderer } from './render';
 import { TokenSigner } from './token';
@@ -41,7 +41,7 @@ export interface DjustLite {
   broadcast(topic: string, message: unknown): number;
   /** Live connections open now (WebSocket and SSE). */
   readonly connectionCount: number;
-  /** Closes every live connection (views unmount) and stops timers. */
+  /** Closes every live connection (views unmount), stops timers and closes the `pubsub` adapter. */
   close(): Promise<void>;
   /** The options after defaults. */
   readonly options: Readonly<ResolvedOptions>;
@@ -86,7 +86,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     options,
     renderer: new Renderer(env, options.logger.render),
     signer: new TokenSigner(options.secrets, options.tokenTtlMs),
-    pubsub: new PubSub(),
+    pubsub: options.pubsub ?? new MemoryPubSub(),
     routes,
     now: Date.now,
   };
@@ -164,6 +164,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   live.close = async () => {
     websocket.close();
     await sse.close();
+    await ctx.pubsub.close();
   };
 
   for (const [routePath, viewClass] of Object.entries(options.routes)) live.route(routePath, viewClass);

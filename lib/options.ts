@@ -8,6 +8,7 @@ import { describeValue, DjustError, invalidOption, optionError, optionOutOfRange
 import type { LiveViewClass } from './live-view';
 import { resolveLogger, type Logger, type ResolvedLogger } from './logger';
 import type { JsonValue } from './protocol';
+import { isPubSubAdapter, type PubSubAdapter } from './pubsub';
 import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from './title-template';
 
 
@@ -91,6 +92,11 @@ export interface DjustLiteOptions {
   logger?: Logger | undefined;
   /** Handlers (and `handleInfo`, `handleParams`) slower than this many ms are logged on `djust-lite:event`. Default 100, at least 0. */
   slowHandlerMs?: number | undefined;
+  /**
+   * Where `live.broadcast` and views' `subscribe` go: a `PubSubAdapter`, e.g. `redisPubSub({ url })`
+   * from `djust-lite/redis` to reach every process. `live.close()` closes it. Default in-memory (this process).
+   */
+  pubsub?: PubSubAdapter | undefined;
 }
 
 /** How one option is checked; a wrong value throws naming the option, the shape expected and the value received. */
@@ -290,6 +296,12 @@ export const OPTIONS = {
     check: { type: 'number', min: 0 },
     doc: 'a handler, `handleInfo` or `handleParams` slower than this (ms) is logged on the `djust-lite:event` debug namespace',
   },
+  pubsub: {
+    default: undefined,
+    shownDefault: 'in-memory (this process)',
+    check: { type: 'custom', expected: 'a PubSubAdapter (subscribe, unsubscribe, broadcast and close methods), e.g. redisPubSub({ url }) from "djust-lite/redis"', valid: isPubSubAdapter },
+    doc: "`redisPubSub({ url })` from `djust-lite/redis` to broadcast across processes ([Several processes](scaling.md#several-processes)); `live.close()` closes it",
+  },
 } satisfies { [K in Name]-?: OptionSpec<NonNullable<DjustLiteOptions[K]>> };
 
 type Numeric = { [K in Name]: (typeof OPTIONS)[K]['check'] extends { type: 'number' } ? K : never }[Name];
@@ -309,6 +321,7 @@ export interface ResolvedOptions extends Record<Numeric, number> {
   announceTitle: boolean;
   transport: 'auto' | 'websocket' | 'sse';
   logger: ResolvedLogger;
+  pubsub: PubSubAdapter | null;
 }
 
 /** Each option after its default and check: options with a default are always set. */
@@ -443,5 +456,6 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     announceTitle: o.announceTitle,
     transport: o.transport,
     logger,
+    pubsub: o.pubsub ?? null,
   };
 }

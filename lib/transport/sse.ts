@@ -3,9 +3,11 @@ import { clearInterval, clearTimeout, setInterval } from 'node:timers';
 import type { ClientAddresses } from '../client-address';
 import { Connection, type DispatcherContext } from '../dispatcher';
 import { originAllowed } from '../origin';
+import type { SessionRouter } from '../pubsub';
 import type { ConnectionLimits } from './connection-limits';
 import { startMountDeadline } from './mount-deadline';
 import { readBody } from './read-body';
+import { relayTarget, sessionHandler } from './sse-remote';
 import { SseSession, writeResumeGap, type SessionHost } from './sse-session';
 
 /** Session ids: what `crypto.randomUUID()` gives, or any 8–128 URL-safe characters. */
@@ -81,6 +83,8 @@ export class SseTransport {
       }
     }, ctx.options.heartbeatMs);
     this.#heartbeat.unref();
+    // Several processes (docs/scaling.md): what other processes forward for the sessions held here.
+    ctx.pubsub.sessions?.listen(sessionHandler((id) => this.#sessions.get(id), (session) => void this.#end(session)));
   }
 
   /** Live SSE sessions (streaming or lingering). */
@@ -172,6 +176,7 @@ export class SseTransport {
       return this.#refuse(req, res, 403, `Forbidden: session "${id}" is live with another token; choose a new session id.`);
     }
     if (lastEventId !== null) {
+      if (!existing && this.#ctx.pubsub.sessions) return this.#resumeElsewhere(req, res, this.#ctx.pubsub.sessions, id, token, lastEventId);
       if (!existing) return writeResumeGap(res, options.sseRetryMs, `Session "${id}" is gone: it ended, or stayed without a stream longer than option sseLingerMs (${options.sseLingerMs} ms).`);
       const resumed = existing.session.attach(res, lastEventId);
       if (resumed.ok) return;
@@ -193,6 +198,7 @@ export class SseTransport {
     const connection = new Connection(this.#ctx, session.sink);
     const deadline = startMountDeadline(connection, session.sink, options.mountTimeoutMs, `SSE session "${id}" from ${client || 'an unknown address'}`, options.logger.debug);
     this.#sessions.set(id, { session, connection, deadline });
+    this.#ctx.pubsub.sessions?.claim(id);
     this.#limits.opened(client);
     session.attach(res, null);
     connection.receive(JSON.stringify({ type: 'mount', token, url: query.get('url') ?? undefined }));
@@ -208,8 +214,9 @@ export class SseTransport {
     const token = this.#tokenOf(req);
     if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
     const live = this.#sessions.get(id);
-    if (!live) return this.#unknown(req, res, id);
-    if (!live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
+    const router = this.#ctx.pubsub.sessions;
+    if (!live && !router) return this.#unknown(req, res, id);
+    if (live && !live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
     const body = await readBody(req, limit, bodyTimeoutMs);
     if (!body.ok) {
       switch (body.why) {
@@ -224,6 +231,7 @@ export class SseTransport {
     }
     // The session may have ended (or been replaced) while the body arrived.
     const now = this.#sessions.get(id);
+    if (!now && router) return this.#forward(req, res, router, id, body.text, token);
     if (!now) return this.#unknown(req, res, id);
     if (now !== live && !now.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
     now.connection.receive(body.text);
@@ -241,7 +249,40 @@ export class SseTransport {
     const live = this.#sessions.get(id);
     if (live && !live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
     if (live) await this.#end(live.session);
+    else if (this.#ctx.pubsub.sessions && (await this.#ctx.pubsub.sessions.forward(id, null, token)) === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
     res.writeHead(204, { 'Cache-Control': 'no-store' });
+    res.end();
+  }
+
+  /**
+   * A stream reconnected here with `Last-Event-ID` for a session another process may hold
+   * (option pubsub with SSE routing): that process relays the session's stream here, replay
+   * first; `resume_gap` when no process holds it or its buffer no longer covers the id.
+   */
+  async #resumeElsewhere(req: IncomingMessage, res: ServerResponse, router: SessionRouter, id: string, token: string, lastEventId: string): Promise<void> {
+    const { sseRetryMs, sseLingerMs, maxBufferedBytes } = this.#ctx.options;
+    const relay = await router.resume(id, token, lastEventId, relayTarget(res, sseRetryMs, maxBufferedBytes));
+    if (relay.answer === 'ok') {
+      if (res.writableEnded || res.destroyed) relay.close();
+      else res.once('close', relay.close);
+      return;
+    }
+    if (relay.answer === 'forbidden') return this.#refuse(req, res, 403, `Forbidden: session "${id}" is live with another token; choose a new session id.`);
+    return writeResumeGap(res, sseRetryMs, relay.answer === 'gap'
+      ? `Cannot resume session "${id}" after id ${JSON.stringify(lastEventId.slice(0, 20))}: the messages from there on are no longer buffered by the process holding it.`
+      : `Session "${id}" is gone: it ended, stayed without a stream longer than option sseLingerMs (${sseLingerMs} ms), or its process ended.`);
+  }
+
+  /**
+   * A POST for a session another process holds (option pubsub with SSE routing): answered 202
+   * once the holder has enqueued it, so a page's POSTs (sent one after the other) apply in order.
+   */
+  async #forward(req: IncomingMessage, res: ServerResponse, router: SessionRouter, id: string, body: string, token: string): Promise<void> {
+    const result = await router.forward(id, body, token);
+    if (result === 'unknown') return this.#unknown(req, res, id);
+    if (result === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
+    if (result === 'unreachable') return this.#refuse(req, res, 503, `Service Unavailable: the process holding SSE session "${id}" did not answer (Redis down, or that process ended); open the stream again.`);
+    res.writeHead(202, ACCEPTED_HEADERS);
     res.end();
   }
 
@@ -255,6 +296,7 @@ export class SseTransport {
     const live = this.#sessions.get(session.id);
     if (live?.session !== session) return;
     this.#sessions.delete(session.id);
+    this.#ctx.pubsub.sessions?.release(session.id);
     clearTimeout(live.deadline);
     this.#limits.closed(session.client);
     await live.connection.close();

@@ -1,0 +1,82 @@
+import type { ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
+import type { Connection } from '../dispatcher';
+import type { RelayLink, RelayTarget, SessionHandler } from '../pubsub';
+import { openStream, type SseSession } from './sse-session';
+
+/**
+ * SSE across processes (option pubsub with SSE routing, docs/scaling.md): what the SSE
+ * transport hands the session router, and the streams relayed between processes.
+ */
+
+/**
+ * A session's stream held by another process: what `SseSession.attach` takes as its response.
+ * Every write goes to `link` (the stream's text, relayed through Redis); `end()` ends the
+ * stream there; when it closes there, this emits `'close'` and the session lingers as after a
+ * local drop. `writeHead` does nothing: the process holding the client's connection wrote the
+ * headers.
+ */
+export class RemoteStream extends Writable {
+  readonly socket = null;
+  readonly #link: RelayLink;
+
+  constructor(link: RelayLink) {
+    super({ decodeStrings: false });
+    this.#link = link;
+    link.onClose(() => this.destroy());
+    this.once('finish', () => link.end());
+  }
+
+  override _write(chunk: string | Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#link.write(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    callback();
+  }
+
+  writeHead(): this {
+    return this;
+  }
+
+  /** The shape `SseSession.attach` takes (it writes, ends, corks and listens for 'close'). */
+  asResponse(): ServerResponse {
+    return this as unknown as ServerResponse;
+  }
+}
+
+/** The transport's side of the router: forwarded POSTs, evictions and relayed resumes for the sessions held here. */
+export function sessionHandler(find: (id: string) => { session: SseSession; connection: Connection } | undefined, end: (session: SseSession) => void): SessionHandler {
+  return {
+    deliver: (id, body, token) => {
+      const live = find(id);
+      if (!live) return 'unknown';
+      if (!live.session.tokenMatches(token)) return 'forbidden';
+      if (body === null) end(live.session); // a DELETE
+      else live.connection.receive(body);
+      return 'delivered';
+    },
+    evict: (id) => {
+      const live = find(id);
+      if (live) end(live.session);
+    },
+    attach: (id, token, lastEventId, link) => {
+      const live = find(id);
+      if (!live) return 'unknown';
+      if (!live.session.tokenMatches(token)) return 'forbidden';
+      if (live.session.attach(new RemoteStream(link).asResponse(), lastEventId).ok) return 'ok';
+      if (!live.session.streaming) end(live.session);
+      return 'gap';
+    },
+  };
+}
+
+/** Where a stream relayed from the holder of its session is written: the headers on the first text; a client that does not read is disconnected (it reconnects). */
+export function relayTarget(res: ServerResponse, retryMs: number, maxBufferedBytes: number): RelayTarget {
+  return {
+    write: (text) => {
+      if (res.writableEnded) return;
+      if (!res.headersSent) openStream(res, retryMs);
+      if (res.writableLength > maxBufferedBytes) return void res.end();
+      res.write(text);
+    },
+    end: () => res.end(),
+  };
+}
