@@ -97,3 +97,20 @@ export function listenAndServeParent(server: Server, wss: WsServer): void {
     });
   });
 }
+
+/**
+ * Starts an Express `app` with djust-lite (`live`) on 127.0.0.1, a free port, attaches `live`
+ * to it and serves the parent harness (see serveParent); shutting down closes both.
+ */
+export function listenForParent(app: { listen(port: number, host: string, ready: () => void): import('node:http').Server }, live: { attach(server: import('node:http').Server): unknown; close(): Promise<void> }): void {
+  const server = app.listen(0, '127.0.0.1', () => {
+    live.attach(server);
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    serveParent(port, async () => {
+      await live.close();
+      server.closeAllConnections();
+      server.close();
+    });
+  });
+}

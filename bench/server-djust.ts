@@ -7,7 +7,7 @@ import path from 'node:path';
 import express from 'express';
 import { djustLite } from '../lib';
 import { CounterView } from './counter-view';
-import { serveParent } from './server-child';
+import { listenForParent } from './server-child';
 
 const live = djustLite({
   views: process.env.BENCH_VIEWS ?? path.join(__dirname, '..', '..', '..', 'views'),
@@ -24,13 +24,4 @@ live.route('/counter', CounterView);
 
 const app = express();
 app.use(live);
-const server = app.listen(0, '127.0.0.1', () => {
-  live.attach(server);
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  serveParent(port, async () => {
-    await live.close();
-    server.closeAllConnections();
-    server.close();
-  });
-});
+listenForParent(app, live);

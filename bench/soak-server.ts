@@ -22,7 +22,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import express from 'express';
 import nunjucks from 'nunjucks';
 import { djustLite, eventHandler, LiveView, type DjustLiteOptions, type MountContext } from '../lib';
-import { serveParent } from './server-child';
+import { listenForParent } from './server-child';
 
 const TEMPLATES: Record<string, string> = {
   'echo.njk': `<!doctype html>
@@ -137,13 +137,4 @@ app.get('/soak/stats', (req, res) => {
   if (req.query.reset === '1') loopDelay.reset();
 });
 app.use(live);
-const server = app.listen(0, '127.0.0.1', () => {
-  live.attach(server);
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  serveParent(port, async () => {
-    await live.close();
-    server.closeAllConnections();
-    server.close();
-  });
-});
+listenForParent(app, live);

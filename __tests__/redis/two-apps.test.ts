@@ -5,42 +5,13 @@
  */
 import { djustLite, eventHandler, LiveView, type DjustLite, type MountContext } from '../../lib';
 import { redisPubSub, type RedisPubSub } from '../../lib/redis';
+import { chatView, TOPIC } from './fixtures/chat-view';
 import { FIXTURE_VIEWS, startApp, WsClient, type TestApp } from '../helpers/server';
 import { freePort, RedisServer } from '../helpers/redis-server';
 
-const TOPIC = 'chat:lobby';
 const SECRET = 'a-secret-both-processes-share-0123456789';
 
 /** "Chat (N unread)" for messages from others; `send` broadcasts through its own app. */
-function chatView(app: () => DjustLite) {
-  return class ChatView extends LiveView {
-    static template = 'counter.njk';
-    static received: string[] = [];
-    count = 0;
-    label = 'chat';
-    me = Math.random().toString(36).slice(2);
-
-    mount(ctx: MountContext) {
-      this.pageTitle = 'Chat';
-      if (ctx.connected) this.subscribe(TOPIC);
-    }
-
-    @eventHandler()
-    send(params: { text?: unknown }) {
-      app().broadcast(TOPIC, { text: String(params.text), from: this.me });
-    }
-
-    handleInfo(message: unknown) {
-      const { text, from } = message as { text: string; from: string };
-      if (from === this.me) return;
-      ChatView.received.push(text);
-      this.count += 1;
-      this.label = text;
-      this.pageTitle = `Chat (${this.count} unread)`;
-    }
-  };
-}
-
 function recordingLogger() {
   const lines: string[] = [];
   return { lines, logger: { debug() {}, info: (m: string) => void lines.push(`info ${m}`), warn: (m: string) => void lines.push(`warn ${m}`), error: (m: string) => void lines.push(`error ${m}`) } };
@@ -73,8 +44,8 @@ beforeAll(async () => {
   pubsubA = redisPubSub({ url: redis.url, maxBackoffMs: 100, logger: logA.logger });
   const pubsubB = redisPubSub({ url: redis.url, maxBackoffMs: 100, logger: recordingLogger().logger });
   await Promise.all([pubsubA.ready, pubsubB.ready]);
-  a = await startApp((live) => live.route('/chat', chatView(() => a.live)), { pubsub: pubsubA, secret: SECRET });
-  b = await startApp((live) => live.route('/chat', chatView(() => b.live)), { pubsub: pubsubB, secret: SECRET });
+  a = await startApp((live) => live.route('/chat', chatView((topic, message) => a.live.broadcast(topic, message))), { pubsub: pubsubA, secret: SECRET });
+  b = await startApp((live) => live.route('/chat', chatView((topic, message) => b.live.broadcast(topic, message))), { pubsub: pubsubB, secret: SECRET });
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
