@@ -25,4 +25,18 @@ build=bench/results/.build
 ln -sfn "$root/views" "$build/views"
 ln -sfn "$root/public" "$build/public"
 
-BENCH_ROOT="$root" exec node "$build/bench/run.js" "$@"
+BENCH_ROOT="$root" node "$build/bench/run.js" "$@"
+
+# Several processes (not with --profile): broadcast from one process to 1,000 subscribers spread
+# over two, and an SSE POST forwarded to the process holding the stream vs sent to it directly,
+# both through a redis-server of its own (bench/cross-process.ts prints its table and JSON).
+if [ "${1:-}" != "--profile" ]; then
+  if command -v redis-server >/dev/null 2>&1; then
+    echo "[bench] cross-process through Redis (bench/cross-process.ts)" >&2
+    if [ -n "${BENCH_QUICK:-}" ]; then export SUBSCRIBERS="${SUBSCRIBERS:-300}" ROUNDS="${ROUNDS:-10}"; fi
+    node node_modules/ts-node/dist/bin.js --transpile-only bench/cross-process.ts
+  else
+    echo "[bench] cross-process skipped: redis-server is missing (apt-get install -y redis-server)" >&2
+    exit 1
+  fi
+fi
