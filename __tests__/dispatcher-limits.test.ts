@@ -134,7 +134,8 @@ describe('Connection limits', () => {
       await h.mount();
       for (let i = 0; i < 9; i += 1) h.connection.receive('{"type":"ping"}');
       expect(h.held).toEqual([]);
-      expect(h.connection.admit(3 * 4096, () => '{"type":"event","ref":5')).toBe(false); // costs 4 tokens, none left
+      expect(h.connection.admit(3 * 4096)).toBe(false); // costs 4 tokens, none left
+      h.connection.refuse('{"type":"event","ref":5');
       expect(h.held).toEqual([400]);
       expect(h.sent.at(-1)).toMatchObject({ code: 'rate_limited', ref: 5 });
     });

@@ -107,6 +107,8 @@ export class Connection implements Subscriber {
   #running = false;
   /** Waiting in `ready` for the next turn. */
   #scheduled = false;
+  /** What the last frame `admit` saw cost (for the wait `refuse` asks of the transport). */
+  #lastCost = 1;
   /** Bumped when an async job settles or times out: the other of the two then does nothing. */
   #jobSeq = 0;
   #closed = false;
@@ -134,29 +136,36 @@ export class Connection implements Subscriber {
 
   /** One inbound text frame: charged, then handled. Never throws. */
   receive(text: string): void {
-    if (this.admit(text.length, () => text)) this.handle(text);
+    if (this.admit(text.length)) this.handle(text);
+    else this.refuse(text);
   }
 
   /**
    * Charges an inbound frame of `bytes` before it is decoded or parsed — every frame: events,
    * pings, invalid, binary or duplicate ones alike — one token, plus one per 4 KiB. False when
-   * it is refused, already answered: `rate_limited` (its ref read from `head()`, its first
-   * bytes as text), the transport told to stop reading until the budget refills, and the
-   * connection closed (1008) once the penalty budget is empty too (over twice the rate).
+   * the budget is empty: the transport then calls `refuse`.
    */
-  admit(bytes: number, head: () => string): boolean {
+  admit(bytes: number): boolean {
     if (this.#closed) return false;
-    const cost = 1 + Math.floor(bytes / BYTES_PER_TOKEN);
-    if (this.#bucket.take(cost)) return true;
+    this.#lastCost = 1 + Math.floor(bytes / BYTES_PER_TOKEN);
+    return this.#bucket.take(this.#lastCost);
+  }
+
+  /**
+   * Answers a frame `admit` refused: `rate_limited` (its ref read from `head`, the frame's first
+   * bytes as text), and the transport stops reading until the budget has refilled for it. Once
+   * the penalty budget is empty too (over twice the rate) the connection is closed (1008).
+   */
+  refuse(head: string): void {
+    if (this.#closed) return;
     const { maxEventsPerSecond } = this.#ctx.options;
     if (!this.#penalty.take()) {
       this.#ctx.options.logger.debug(`djust-lite: closing a ${this.#viewName()} connection: frames keep coming at over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond).`);
       this.#fatal([], 'rate_limited', `Too many frames: over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond); closing.`);
-      return false;
+      return;
     }
-    this.#write([errorMessage('rate_limited', `Too many frames: over ${maxEventsPerSecond}/s (option maxEventsPerSecond); frame dropped.`, sniffRef(head()))]);
-    this.#sink.hold?.(this.#bucket.wait(cost));
-    return false;
+    this.#write([errorMessage('rate_limited', `Too many frames: over ${maxEventsPerSecond}/s (option maxEventsPerSecond); frame dropped.`, sniffRef(head))]);
+    this.#sink.hold?.(this.#bucket.wait(this.#lastCost));
   }
 
   /** A frame `admit` let in: parsed, then answered or queued. Answers bad input with an `error`. */

@@ -161,7 +161,7 @@ export class WebSocketTransport {
     ws.on('pong', this.#onPong);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       // Charged by its size before it is decoded; binary frames too.
-      if (!connection.admit(byteLengthOf(data), () => (isBinary ? '' : headOf(data)))) return;
+      if (!connection.admit(byteLengthOf(data))) return connection.refuse(isBinary ? '' : headOf(data));
       if (isBinary) connection.reject('bad_message', 'Binary frames are not accepted; send JSON text frames.');
       else connection.handle(rawToString(data));
     });
