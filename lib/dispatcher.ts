@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: one Connection's admission (charging, refusals), serial queue,
+// async-job timeout and write path read top to bottom in one class; the view's side of each job
+// is lib/live-session.ts, the lifecycle lib/lifecycle.ts.
 import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { TokenBucket } from './admission';
 import { DjustError, type WireErrorCode } from './errors';

@@ -75,6 +75,8 @@ function matchKey(routePath: string): string {
  * app.use(live);
  * live.attach(app.listen(3000));
  */
+// Longer than 60 lines on purpose: it only wires the pieces together, and the middleware,
+// route(), attach() and close() share their state through this one closure.
 export function djustLite(input?: DjustLiteOptions): DjustLite {
   const options = resolveOptions(input);
   const env = options.env ? prepareEnvironment(options.env) : createEnvironment(options.views);

@@ -1,3 +1,5 @@
+// Just over 300 lines: the SSE endpoint's routing and checks; framing is sse-session.ts, bodies
+// read-body.ts, routing to other processes sse-remote.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clearInterval, clearTimeout, setInterval } from 'node:timers';
 import type { ClientAddresses } from '../client-address';
