@@ -163,8 +163,9 @@ export function computeTargets(systems: readonly SystemResult[]): Target[] {
     system: 'djust-ws',
     name: 'client bundle gzip',
     value: gz,
-    goal: '≤ 6.0 KB',
-    pass: check(gz, (x) => x <= 6 * KB),
+    // The client's budget (the bundle test holds it too): 8 KB gzip with hooks and loading states.
+    goal: '≤ 8.0 KB',
+    pass: check(gz, (x) => x <= 8 * KB),
     note: bundle && !bundle.ok ? `n/a (${bundle.reason})` : undefined,
   });
   return targets;
