@@ -110,15 +110,20 @@ describe('Mistakes answered clearly', () => {
   class NoScripts extends LiveView {
     static template = 'no-scripts.njk';
   }
-  const noScriptsEnv = () => new nunjucks.Environment(new nunjucks.FileSystemLoader(FIXTURE_VIEWS));
-
-  it('warns once per route, in development, that a page without {% djust_scripts %} stays static', async () => {
-    process.env.NODE_ENV = 'development';
+  /** An app serving NoScripts at /static under `nodeEnv`, and the warnings it logs. */
+  function staticApp(nodeEnv: string) {
+    process.env.NODE_ENV = nodeEnv;
     const warnings: string[] = [];
     const app = express();
-    const live = djustLite({ env: noScriptsEnv(), secret: 'x'.repeat(32), logger: { warn: (m) => warnings.push(m), error() {} } });
+    const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(FIXTURE_VIEWS));
+    const live = djustLite({ env, secret: 'x'.repeat(32), logger: { warn: (m) => warnings.push(m), error() {} } });
     live.route('/static', NoScripts);
     app.use(live);
+    return { app, live, warnings };
+  }
+
+  it('warns once per route, in development, that a page without {% djust_scripts %} stays static', async () => {
+    const { app, live, warnings } = staticApp('development');
     await request(app).get('/static').expect(200);
     await request(app).get('/static').expect(200);
     expect(warnings).toEqual([
@@ -129,12 +134,7 @@ describe('Mistakes answered clearly', () => {
   });
 
   it('says nothing of it outside development', async () => {
-    process.env.NODE_ENV = 'production';
-    const warnings: string[] = [];
-    const app = express();
-    const live = djustLite({ env: noScriptsEnv(), secret: 'x'.repeat(32), logger: { warn: (m) => warnings.push(m), error() {} } });
-    live.route('/static', NoScripts);
-    app.use(live);
+    const { app, live, warnings } = staticApp('production');
     await request(app).get('/static').expect(200);
     expect(warnings).toEqual([]);
     await live.close();
