@@ -15,10 +15,7 @@ import { RELOAD_CODES, ROOT_ATTR } from './contract.js';
 /** @typedef {import('./sse.js').Handlers} TransportHandlers */
 /** @typedef {(prefix: string, handlers: TransportHandlers) => Transport} Connect */
 /** @typedef {{ type: string, ref: number, event?: string, url?: string, [k: string]: unknown }} Message  an `event` or `params` */
-/** @typedef {Error & { code: string, issues?: { message: string, path?: (string | number)[] }[] }} EventError  how `pushEvent`'s promise rejects */
-
-/** @param {{ code: string, message: string, issues?: EventError['issues'] }} error @returns {EventError} */
-const eventError = ({ code, message, issues }) => Object.assign(new Error(message), { code, issues });
+/** @typedef {Error & { code: string, issues?: { message: string, path?: (string | number)[] }[] }} EventError  how `pushEvent`'s promise rejects: an `error` answer's fields (`code`, `message`, `issues`, `ref`) on an Error */
 
 /**
  * The browser side of one live page: picks a transport, mounts with the page's token,
@@ -29,7 +26,7 @@ const eventError = ({ code, message, issues }) => Object.assign(new Error(messag
 export class LiveClient {
   /**
    * @param {Document} doc
-   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean, ackMs?: number }} config  `ackMs`: how long an answer may take (the server's handlerTimeoutMs plus a margin)
+   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean, ackMs?: number, hooks?: Record<string, import('./hooks.js').Hook> }} config  `ackMs`: how long an answer may take (the server's handlerTimeoutMs plus a margin); `hooks`: as `djust.hooks`
    * @param {Record<string, Connect>} transports  available transports by name
    */
   constructor(doc, config, transports) {
@@ -55,7 +52,7 @@ export class LiveClient {
     /** @type {Map<number, [(value: any) => void, (err: any) => void]>} `[resolve, reject]` of each `pushEvent` promise not settled yet, by ref */
     this.waits = new Map();
     /** @type {Record<string, import('./hooks.js').Hook>} `djust.hooks.Name = {…}` for `dj-hook="Name"` (docs/hooks.md) */
-    this.hooks = {};
+    this.hooks = config.hooks ?? {};
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.retryTimer = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -116,7 +113,7 @@ export class LiveClient {
     this.transport = null;
     this.setLive(false);
     // Sent on the connection that ended: the next mount re-syncs the page (and its forms); their promises reject.
-    for (const ref of this.unacked.keys()) this.lost(ref);
+    for (const ref of this.unacked.keys()) this.settle(ref);
     this.unacked.clear();
     clearTimeout(this.ackTimer);
     if (this.stopped) return;
@@ -149,22 +146,21 @@ export class LiveClient {
     if (this.pending.length >= MAX_PENDING_EVENTS) {
       const dropped = this.pending.shift();
       console.warn(`djust-lite: queue full, dropped "${dropped?.event}"`);
-      if (dropped) this.lost(dropped.ref);
+      this.settle(dropped?.ref);
     }
     this.pending.push(message);
     this.flush();
     return answer;
   }
 
-  /** Settles the promise of `ref`, if there is one: rejected with `err`, else resolved with `payload`. @param {unknown} ref @param {EventError | null} err @param {unknown} [payload] */
-  settle(ref, err, payload) {
+  /**
+   * Settles the promise of `ref`, if there is one: rejected with `err`, else resolved with
+   * `payload`. `err` left out: no answer will come (the connection ended, the queue overflowed, stop()).
+   * @param {unknown} ref @param {EventError | null} [err] @param {unknown} [payload]
+   */
+  settle(ref, err = Object.assign(new Error('djust-lite: disconnected'), { code: 'disconnected' }), payload) {
     this.waits.get(/** @type {number} */ (ref))?.[err ? 1 : 0](err ?? payload);
     this.waits.delete(/** @type {number} */ (ref));
-  }
-
-  /** No answer will come for `ref`. @param {number} ref */
-  lost(ref) {
-    this.settle(ref, eventError({ code: 'disconnected', message: 'djust-lite: disconnected' }));
   }
 
   /** Sends queued events, in order, while live and fewer than MAX_UNACKED wait for answers. */
@@ -187,7 +183,7 @@ export class LiveClient {
   /** An answer came: settles its promise and forgets its ref. @param {any} answer a `patch`, `reply` or `error` */
   ack(answer) {
     const { ref } = answer;
-    this.settle(ref, answer.type == 'error' ? eventError(answer) : null, answer.payload);
+    this.settle(ref, answer.type == 'error' ? Object.assign(new Error(), answer) : null, answer.payload);
     if (typeof ref != 'number' || !this.unacked.delete(ref)) return;
     this.awaitAck();
     this.flush();
@@ -295,16 +291,15 @@ export class LiveClient {
 
   /** @param {boolean} live */
   setLive(live) {
-    const was = this.live;
+    if (live != this.live) this.hooked?.live(live);
     this.live = live;
     this.root?.classList.toggle(CONNECTED_CLASS, live);
     this.root?.classList.toggle(DISCONNECTED_CLASS, !live);
-    if (was != live) this.hooked?.live(live);
   }
 
   stop() {
     this.hooked?.stop();
-    for (const ref of this.waits.keys()) this.lost(ref);
+    for (const ref of this.waits.keys()) this.settle(ref);
     this.stopped = true;
     clearTimeout(this.retryTimer);
     clearTimeout(this.ackTimer);
@@ -344,10 +339,8 @@ function boot() {
   const early = /** @type {any} */ (window).djust;
   if (!script || early?.start) return;
   const transport = /** @type {'auto' | 'websocket' | 'sse'} */ (script.dataset.djustTransport ?? 'auto');
-  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false', ackMs: Number(script.dataset.djustAckMs) || undefined };
-  const client = new LiveClient(document, config, { websocket: connectWebSocket, sse: connectSse });
-  Object.assign(client.hooks, early?.hooks);
-  /** @type {any} */ (window).djust = client.start();
+  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false', ackMs: Number(script.dataset.djustAckMs) || undefined, hooks: early?.hooks };
+  /** @type {any} */ (window).djust = new LiveClient(document, config, { websocket: connectWebSocket, sse: connectSse }).start();
 }
 
 if (typeof document !== 'undefined') boot();

@@ -60,8 +60,10 @@ export function bindHooks(root, hooks, push) {
     const name = el.getAttribute(HOOK_ATTR) ?? '';
     const def = hooks()[name];
     if (!def) {
+      // retried at each patch, so a hook registered later still mounts; said once
       if (!warned.has(name)) console.warn(`djust-lite: no hook ${name}: set djust.hooks.${name} = {…}`);
-      return warned.add(name);
+      warned.add(name);
+      return;
     }
     /** @type {HookInstance & Hook} */
     const h = Object.assign(Object.create(def), {
@@ -92,11 +94,11 @@ export function bindHooks(root, hooks, push) {
       for (const h of live.values()) call(h, h.beforeUpdate);
       observer.takeRecords();
       applyPatch(root, patch);
-      const touched = observer.takeRecords().map((r) => r.target);
+      const changes = observer.takeRecords();
       const els = new Set(root.querySelectorAll(`[${HOOK_ATTR}]`));
       for (const [el, h] of live) {
         if (!els.has(el)) destroy(h);
-        else if (touched.some((node) => el.contains(node))) call(h, h.updated);
+        else if (changes.some((r) => el.contains(r.target))) call(h, h.updated);
       }
       for (const el of els) if (!live.has(el)) mount(el);
     },
