@@ -62,16 +62,20 @@ export function bindEvents(doc, push) {
 
   /**
    * Sends `el`'s `attr` event with `params()` (read when it goes: a held call sends the form as it
-   * is then) and its dj-value-*, now or as dj-debounce/dj-throttle on `by` say; `el` shows it loading
-   * until the answer.
-   * @param {Element} el @param {string} attr @param {() => Params} params @param {Element} [by]
+   * is then) and its dj-value-*, now or as dj-debounce/dj-throttle on `by` say (null: now); `el`
+   * shows it loading until the answer.
+   * @param {Element} el @param {string} attr @param {() => Params} params @param {Element | null} [by]
    */
-  const fire = (el, attr, params, by = el) => rate.run(by, attr, () => {
-    const p = /** @type {Promise<unknown> | undefined} */ (push(/** @type {string} */ (el.getAttribute(attr)), { ...params(), ...valueParams(el) }));
-    if (typeof p?.then != 'function') return;
-    const done = loading(el, attr.replace(/^dj-(window-)?/, ''));
-    p.then(done, done);
-  });
+  const fire = (el, attr, params, by = el) => {
+    const send = () => {
+      const p = /** @type {Promise<unknown> | undefined} */ (push(/** @type {string} */ (el.getAttribute(attr)), { ...params(), ...valueParams(el) }));
+      if (typeof p?.then != 'function') return;
+      const done = loading(el, attr.replace(/^dj-(window-)?/, ''));
+      p.then(done, done);
+    };
+    if (by) rate.run(by, attr, send);
+    else send();
+  };
 
   /** Key, focus and blur bindings: `{ key?, value? }`; a key event passes only `dj-key`'s key. @param {string} attr @param {Iterable<Element | null>} els @param {KeyboardEvent} ev */
   const fireAll = (attr, els, ev) => {
@@ -92,9 +96,10 @@ export function bindEvents(doc, push) {
     const form = ev.target instanceof HTMLFormElement && ev.target.hasAttribute(SUBMIT_ATTR) ? ev.target : null;
     if (!form) return;
     ev.preventDefault();
-    // the server sees the form's last change before the submit
+    // The server sees the form's last change before the submit. A form's dj-debounce is for its
+    // changes: the submit goes now (held until blur, Enter in a field would send nothing).
     rate.flush((w) => w.key == CHANGE_ATTR && form.contains(w.el));
-    fire(form, SUBMIT_ATTR, () => formParams(form));
+    fire(form, SUBMIT_ATTR, () => formParams(form), null);
   });
   on(doc, 'input', (ev) => {
     const el = closest(ev, CHANGE_ATTR);

@@ -175,6 +175,13 @@ describe('bindEvents: dj-debounce', () => {
     jest.advanceTimersByTime(300);
     expect(pushed()).toEqual([['edit', { t: 'last', _target: 't' }], ['save', { t: 'last' }], ['other', { u: 'keep', _target: 'u' }]]);
   });
+
+  it('a form\'s dj-debounce holds its changes, never its submit', () => {
+    mount('<form id="f" dj-change="edit" dj-submit="save" dj-debounce="blur"><input name="t"></form>');
+    input('[name=t]', 'x');
+    submit('#f');
+    expect(pushed()).toEqual([['edit', { t: 'x', _target: 't' }], ['save', { t: 'x' }]]);
+  });
 });
 
 describe('bindEvents: dj-throttle', () => {
