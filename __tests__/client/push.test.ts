@@ -2,7 +2,8 @@
  * LiveClient (public/client.js) with scripted transports: `pushEvent`'s promise (the answer's
  * payload, an error's code, `disconnected` when no answer can come), and the server messages of
  * issue 17 — `push_event` on window, `navigate` with the next view's html and token, `redirect` —
- * and `dj-navigate` links (public/navigation.js).
+ * `dj-navigate` links (public/navigation.js), and the loading classes of public/events.js following
+ * the real promise.
  * @jest-environment jsdom
  */
 import { LiveClient } from '../../public/client.js';
@@ -155,6 +156,24 @@ describe('LiveClient.pushEvent', () => {
     // jest fails the test on an unhandled rejection seen by then
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(client.waits.size).toBe(0);
+  });
+});
+
+describe('loading states (events.js) on the real promise', () => {
+  it('dj-click-loading stays until the reply, and goes when the connection drops unanswered', async () => {
+    const t = live();
+    root().insertAdjacentHTML('beforeend', '<button id="b" dj-click="save">Save</button>');
+    const button = document.getElementById('b') as HTMLElement;
+    button.click();
+    expect(button.classList.contains('dj-click-loading')).toBe(true);
+    t.receive({ type: 'reply', ref: 1 });
+    await Promise.resolve();
+    expect(button.classList.contains('dj-click-loading')).toBe(false);
+    button.click();
+    expect(button.classList.contains('dj-click-loading')).toBe(true);
+    t.drop();
+    await Promise.resolve();
+    expect(button.classList.contains('dj-click-loading')).toBe(false);
   });
 });
 
