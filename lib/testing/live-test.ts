@@ -246,11 +246,16 @@ export class LiveTestView {
         else if (message.level === undefined) this.#flash.clear();
         else this.#flash.delete(message.level);
         break;
-      default: {
-        const other = message as { type: string; url?: unknown };
-        if (other.type === 'navigate' && typeof other.url === 'string') this.#url = other.url;
+      case 'navigate':
+        this.#url = message.url;
+        // Another view took the connection (pushNavigate): its region replaces this one's.
+        if (typeof message.html === 'string') {
+          this.#region.reset(message.html);
+          this.#broken = null;
+        }
         break;
-      }
+      default:
+        break;
     }
   }
 
