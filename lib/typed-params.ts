@@ -17,8 +17,8 @@ export type ParamsCheck = { ok: true; value: unknown } | { ok: false; issues: Pa
  * gets one more try with the strings at the refused paths coerced as form fields mean them —
  * numeric text → number, `"true"`/`"false"` → boolean, `""` → key removed — so
  * `dj-value-id="3"` passes `z.number()`. The retry's output is used when it passes; otherwise
- * the first answer's issues are returned (they describe what the client sent). Throws (or
- * rejects) what the schema throws.
+ * its issues are returned (those coercion could not fix), or the first answer's when nothing
+ * was coerced. Throws (or rejects) what the schema throws.
  */
 export function checkParams(schema: StandardSchemaV1, params: EventParams): Step<ParamsCheck> {
   const first = schema['~standard'].validate(params);
@@ -29,7 +29,7 @@ function retry(schema: StandardSchemaV1, params: EventParams, first: StandardSch
   if (!first.issues) return { ok: true, value: first.value };
   const coerced = coerce(params, first.issues);
   if (coerced === null) return refused(first.issues);
-  const settle = (second: StandardSchemaV1.Result<unknown>): ParamsCheck => (second.issues ? refused(first.issues) : { ok: true, value: second.value });
+  const settle = (second: StandardSchemaV1.Result<unknown>): ParamsCheck => (second.issues ? refused(second.issues) : { ok: true, value: second.value });
   const second = schema['~standard'].validate(coerced);
   return isThenable<StandardSchemaV1.Result<unknown>>(second) ? Promise.resolve(second).then(settle) : settle(second);
 }
