@@ -161,7 +161,9 @@ export class ViewLifecycle implements Patchable {
   }
 
   #snapshot(): Snapshot {
-    const { metadata, flash, events } = viewInternals(this.view);
+    const internals = viewInternals(this.view);
+    const { metadata, flash, events } = internals;
+    internals.reply = null; // what a change that was given up (timed out) left is not this change's answer
     return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length };
   }
 

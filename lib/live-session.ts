@@ -69,6 +69,7 @@ export class LiveSession implements RegionSlot {
   }
 
   #start(): string {
+    viewInternals(this.life.view).reply = null; // a mount answers no event
     const html = this.#render();
     this.#region = new RegionState(html, { rootTag: this.rootTag });
     if (this.#logger.connection.enabled) this.#logger.connection(`${this.name} mounted at ${this.life.url}`);

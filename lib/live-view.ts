@@ -148,7 +148,7 @@ export class LiveView {
    * @example
    * class Counter extends LiveView {
    *   static template = 'counter.njk';
-   *   static events = ['inc', 'reset'];         // or { 'counter:inc': 'inc' }
+   *   static events = ['inc', 'reset'];         // or { 'counter:inc': 'inc' }, or { inc: { method: 'inc', params: schema } }
    *   count = 0;
    *   inc() { this.count += 1; }
    *   reset() { this.count = 0; }
