@@ -93,9 +93,10 @@ function refOf(job: Job): number | null {
 
 /**
  * One live connection: admission (mounted, rate and queue checks) and the serial queue that
- * runs its jobs one at a time, each job's messages — the response, then its page metadata,
- * then its flash (lib/live-session.ts) — sent in one write. Transports feed it text frames
- * (`receive`) and close it (`close`); it knows nothing of them.
+ * runs its jobs one at a time, each job's messages — the response, then its navigation, page
+ * metadata, flash and push events (lib/live-session.ts) — sent in one write; and the hand-over
+ * to another view when one leaves (`pushNavigate`, lib/view-switch.ts). Transports feed it
+ * text frames (`receive`) and close it (`close`); it knows nothing of them.
  */
 export class Connection implements Subscriber {
   readonly #ctx: DispatcherContext;
@@ -116,7 +117,7 @@ export class Connection implements Subscriber {
   #lastCost = 1;
   /** Bumped when an async job settles or times out: the other of the two then does nothing. */
   #jobSeq = 0;
-  /** Bumped when an async job times out: a view switch it was making is given up (see `current`). */
+  /** Bumped when an async job times out: a view switch it was making is given up (see `#leave`). */
   #abandons = 0;
   #closed = false;
 
@@ -214,7 +215,7 @@ export class Connection implements Subscriber {
   /**
    * A `handleInfo` message (pub/sub, timers): queued and run on a later turn, never in the
    * sender's. A full queue drops its oldest waiting info for it (logged at debug). `from`: the
-   * view services it came from (see `hostServices`); it is dropped if that view has left.
+   * view services it came from (see `#hostServices`); it is dropped if that view has left.
    */
   deliver(payload: unknown, from?: ViewHost): void {
     if (this.#closed || this.#session === null && !this.#mountRequested) return;

@@ -1,5 +1,6 @@
-// Just over 300 lines: the LiveView class is the public API, most of it documented accessors;
-// its private state and the template context sit beside it because they read its private fields.
+// Over 400 lines: the LiveView class is the public API, most of it documented accessors and
+// methods (each with its example); its private state and the template context sit beside it
+// because they read its private fields.
 import type { Request } from 'express';
 import type { EventList } from './decorators';
 import { DjustError } from './errors';
