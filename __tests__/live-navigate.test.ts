@@ -110,6 +110,16 @@ describe('pushNavigate to a live route sharing the layout', () => {
   });
 });
 
+describe('redirect in the connected mount', () => {
+  it('is sent right after mounted, where navigate goes (before the head)', async () => {
+    view = await open('/push?connectGo=away');
+    await view.waitFor((v) => v.messages.some((m) => m.type === 'redirect'));
+    const types = view.messages.map((m) => m.type);
+    expect(types.slice(0, 2)).toEqual(['mounted', 'redirect']);
+    expect(view.messages[1]).toEqual({ type: 'redirect', url: '/login', replace: false });
+  });
+});
+
 describe('pushNavigate the connection cannot follow live', () => {
   it.each([['/admin', 'a route whose page has another layout'], ['/nowhere', 'no live route']])('redirects to %s (%s), then sends the old view\'s side channel', async (to) => {
     view = await open('/push');
