@@ -90,7 +90,8 @@ export function eventHandler<S extends StandardSchemaV1>(options: EventHandlerOp
 /** `@eventHandler('name', { params: schema })`: a typed handler under another event name. */
 export function eventHandler<S extends StandardSchemaV1>(name: string, options: EventHandlerOptions<S>): TypedEventHandlerDecorator<StandardSchemaV1.InferOutput<S>>;
 export function eventHandler(nameOrOptions?: string | EventHandlerOptions, maybeOptions?: EventHandlerOptions): EventHandlerDecorator {
-  const named = typeof nameOrOptions === 'string' || nameOrOptions === undefined || maybeOptions !== undefined;
+  // eventHandler(options) is the only form whose first argument is an object.
+  const named = typeof nameOrOptions !== 'object' || nameOrOptions === null || maybeOptions !== undefined;
   const name = named ? (nameOrOptions as string | undefined) : undefined;
   if (named && name !== undefined && (typeof name !== 'string' || name.length === 0)) {
     throw invalidArgument('eventHandler(name)', 'name', 'a non-empty string (the event name, e.g. "inbox:refresh") or omitted', name);
