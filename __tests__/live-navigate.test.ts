@@ -76,6 +76,13 @@ describe('pushNavigate to a live route sharing the layout', () => {
     expect((await view.event('ping')).response).toEqual({ type: 'reply', ref: 2, payload: { pings: 1, id: '8' } });
   });
 
+  it('works over SSE too: the session keeps its stream and token, the new view answers', async () => {
+    view = await liveTest(app, '/push', { transport: 'sse' });
+    const { messages } = await view.event('go', { to: '/orders/11' });
+    expect(navigateOf(messages)).toMatchObject({ url: '/orders/11', html: expect.stringContaining('Order 11') });
+    expect((await view.event('ping')).response).toMatchObject({ payload: { pings: 1, id: '11' } });
+  });
+
   it('gives a token that mounts the new view on reconnect', async () => {
     view = await open('/push');
     const { messages } = await view.event('go', { to: '/orders/9', replace: true });
