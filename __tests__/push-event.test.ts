@@ -3,10 +3,15 @@
  * (lib/testing): the order of one job's messages, rollback when the handler throws, the reply
  * payload, and the HTTP render's 302.
  */
+import { jsonObjectProblem } from '../lib/json';
+import { routeEntry, ViewLifecycle } from '../lib/lifecycle';
+import { viewInternals } from '../lib/live-view';
+import { resolveLogger } from '../lib/logger';
+import { isHttpUrl } from '../lib/navigation';
 import type { ServerMessage } from '../lib/protocol';
 import { liveTest, type LiveTestView } from '../lib/testing';
 import { request } from '../lib/testing/page';
-import { navigateApp } from './fixtures/navigate-views';
+import { navigateApp, PushView } from './fixtures/navigate-views';
 
 const { app, live } = navigateApp();
 let view: LiveTestView | null = null;
@@ -110,5 +115,37 @@ describe('the HTTP render', () => {
     expect([navigate.status, navigate.headers.location]).toEqual([302, '/orders/1']);
     const away = await request(`${view.origin}/push?go=away`);
     expect([away.status, away.headers.location]).toEqual([302, 'https://example.com/away']);
+  });
+});
+
+describe('jsonObjectProblem', () => {
+  it('accepts plain JSON objects (undefined values left out) and names what is not', () => {
+    expect(jsonObjectProblem({ a: [1, 'x', null, true, { b: undefined }], c: Object.assign(Object.create(null), { d: 1 }) })).toBeNull();
+    expect(jsonObjectProblem([])).toBe('it is not a plain object');
+    expect(jsonObjectProblem(new Map())).toBe('it is not a plain object');
+    expect(jsonObjectProblem({ n: NaN })).toBe('n is NaN (not a finite number)');
+    expect(jsonObjectProblem({ f: () => 1 })).toBe('f is a function');
+    expect(jsonObjectProblem({ list: [1, 2n] })).toBe('list[1] is a bigint');
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(jsonObjectProblem(cycle)).toMatch(/nests deeper than 16 levels \(or is a cycle\)/);
+  });
+});
+
+describe('isHttpUrl', () => {
+  it('takes absolute http(s) URLs only', () => {
+    expect(['https://pay.example.com/x?y=1', 'http://127.0.0.1:3000/'].map(isHttpUrl)).toEqual([true, true]);
+    expect(['/local', '//evil.example', 'https:///x', 'javascript:alert(1)', 'https://a b', 'ftp://x', 42].map(isHttpUrl)).toEqual([false, false, false, false, false, false, false]);
+  });
+});
+
+describe('the snapshot', () => {
+  it('drops the events, reply and navigation a failed change queued, keeping those queued before', () => {
+    const life = new ViewLifecycle(routeEntry('/push', PushView, (t) => t), '/push', {}, resolveLogger({ warn() {}, error() {} }), null) as ViewLifecycle & { view: PushView };
+    life.view.pushEvent('kept', {});
+    const failure = life.change(() => life.view.failAll(), () => {});
+    expect(failure).toMatchObject({ error: expect.any(Error) });
+    const internals = viewInternals(life.view);
+    expect([internals.events?.map((e) => e.event), internals.reply, internals.leave, internals.patch, life.view.n]).toEqual([['kept'], null, null, null, 0]);
   });
 });
