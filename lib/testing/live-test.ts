@@ -25,7 +25,7 @@ export interface EventResult {
   ref: number;
   /** The handler's response: `patch` (the region changed) or `reply` (it did not). */
   response: Extract<ServerMessage, { type: 'patch' | 'reply' }>;
-  /** The response, then its page metadata and flash messages, in order. */
+  /** The response, then what followed it up to the next response (navigate or redirect, page metadata, flash, push events), in order. */
   messages: ServerMessage[];
 }
 
