@@ -7,7 +7,8 @@ import type { NavigateMessage, ServerMessage } from '../lib/protocol';
 import { liveTest, type LiveTestView } from '../lib/testing';
 import { envelope } from '../lib/testing/messages';
 import { WebSocketChannel, webSocketUrl } from '../lib/testing/websocket';
-import { navigateApp, seen } from './fixtures/navigate-views';
+import { djustLite } from '../lib';
+import { navigateApp, OrderView, seen } from './fixtures/navigate-views';
 
 const { app, live } = navigateApp();
 let view: LiveTestView | null = null;
@@ -156,6 +157,36 @@ describe('params for another route', () => {
     await expect(view.navigate('/admin')).rejects.toMatchObject({ code: 'unknown_route', message: expect.stringContaining('"/admin" is not a path of PushView\'s route "/push"') });
     await expect(view.navigate('/nowhere')).rejects.toMatchObject({ code: 'unknown_route' });
     expect(seen.pushUnmounts).toBe(1); // only the HTTP render's
+  });
+});
+
+describe('live sessions (route option liveSession)', () => {
+  it('refuses a params frame for a route outside the live session the connection has not shown (the client loads the page, so its Express middleware runs)', async () => {
+    view = await open('/push');
+    await expect(view.navigate('/guest/3')).rejects.toMatchObject({ code: 'unknown_route' });
+    expect(seen.orderUnmounts).toBe(0); // never mounted live
+  });
+
+  it('lets a server pushNavigate go outside the live session, and the browser come back to a view it showed', async () => {
+    view = await open('/push');
+    const { messages } = await view.event('go', { to: '/guest/4' });
+    expect(navigateOf(messages)).toMatchObject({ url: '/guest/4', html: expect.stringContaining('Order 4') });
+    const back = await view.navigate('/push');
+    expect(back.response).toEqual({ type: 'reply', ref: 2 });
+    expect(navigateOf(back.messages)).toMatchObject({ url: '/push', replace: true });
+  });
+
+  it('redirects a pushNavigate between two different named live sessions', async () => {
+    view = await open('/push');
+    const { messages } = await view.event('go', { to: '/staff/1' });
+    expect(messages).toContainEqual({ type: 'redirect', url: '/staff/1', replace: false });
+    expect(navigateOf(messages)).toBeUndefined();
+  });
+
+  it('checks the route options', () => {
+    const live = djustLite({ views: __dirname });
+    expect(() => live.route('/a', OrderView, { liveSession: '' })).toThrow(/liveSession must be a non-empty string/);
+    expect(() => live.route('/b', OrderView, { liveSesion: 'x' } as never)).toThrow('unknown option "liveSesion"; the only route option is liveSession');
   });
 });
 

@@ -12,10 +12,10 @@ import { viewInternals, type ViewHost } from './live-view';
 import { isLocalPath, paramsForPatch } from './navigation';
 import type { ResolvedOptions } from './options';
 import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage } from './protocol';
-import type { PubSub, Subscriber } from './pubsub';
+import type { PubSub } from './pubsub';
 import type { Renderer } from './render';
 import type { TokenSigner } from './token';
-import { HostServices } from './view-host';
+import { HostServices, type HostTarget } from './view-host';
 import { leaveView, type SwitchHost } from './view-switch';
 
 /** Where a connection's messages go: a transport (WebSocket or SSE stream). */
@@ -98,7 +98,7 @@ function refOf(job: Job): number | null {
  * to another view when one leaves (`pushNavigate`, lib/view-switch.ts). Transports feed it
  * text frames (`receive`) and close it (`close`); it knows nothing of them.
  */
-export class Connection implements Subscriber {
+export class Connection implements HostTarget {
   readonly #ctx: DispatcherContext;
   readonly #sink: Sink;
   readonly #queue: JobQueue;
@@ -119,6 +119,8 @@ export class Connection implements Subscriber {
   #jobSeq = 0;
   /** Bumped when an async job times out: a view switch it was making is given up (see `#leave`). */
   #abandons = 0;
+  /** Views this connection showed before its current one (allocated on the first switch). */
+  #visited: Set<RouteEntry> | null = null;
   #closed = false;
 
   constructor(ctx: DispatcherContext, sink: Sink) {
@@ -225,14 +227,9 @@ export class Connection implements Subscriber {
     this.#kick(false);
   }
 
-  /**
-   * The services (timers, subscriptions) of one view on this connection. What they deliver is
-   * tagged with them, so a view that left the connection (`pushNavigate`) hears nothing more,
-   * and the next view's subscriptions are its own.
-   */
-  #hostServices(): ViewHost {
-    const host: HostServices = new HostServices(this.#ctx.pubsub, { deliver: (payload) => this.deliver(payload, host) });
-    return host;
+  /** The services (timers, subscriptions) of one view on this connection; what they deliver is tagged with them (see `deliver`). */
+  #hostServices(): HostServices {
+    return new HostServices(this.#ctx.pubsub, this);
   }
 
   /** Sends an error that did not come from a frame (e.g. a transport refusal) in order. */
@@ -381,13 +378,19 @@ export class Connection implements Subscriber {
   async #leave(from: LiveSession, departure: Departure, out: ServerMessage[]): Promise<void> {
     const abandons = this.#abandons;
     // Given up when the connection closes or this job times out (the queue then moves on without it).
-    const host: SwitchHost = { ctx: this.#ctx, hostServices: () => this.#hostServices(), current: () => !this.#closed && this.#abandons === abandons };
+    const host: SwitchHost = {
+      ctx: this.#ctx,
+      hostServices: () => this.#hostServices(),
+      current: () => !this.#closed && this.#abandons === abandons,
+      visited: (entry) => entry === from.life.entry || this.#visited?.has(entry) === true,
+    };
     const next = await leaveView(host, from, departure, out);
     if (next === from) return;
     if (this.#closed || this.#abandons !== abandons) {
       await next.close('the connection ended');
       return;
     }
+    (this.#visited ??= new Set()).add(from.life.entry);
     this.#session = next;
     await from.close(`navigated to ${next.name}`);
   }

@@ -1,4 +1,4 @@
-export { djustLite, type DjustLite } from './middleware';
+export { djustLite, type DjustLite, type RouteOptions } from './middleware';
 export { LiveView, type MountContext, type LiveViewClass } from './live-view';
 export { eventHandler, type EventList, type EventHandlerOptions, type ListedHandler } from './decorators';
 export type { StandardSchemaV1, InferParams } from './standard-schema';

@@ -12,11 +12,16 @@ export interface RouteEntry extends RenderTarget {
   readonly viewClass: LiveViewClass;
   /** The view's title template (or the option's) with the default title. */
   readonly formatTitle: TitleFormatter;
+  /**
+   * `live.route(path, View, { liveSession })`: routes of one named live session are reachable
+   * from each other's pages by the browser's own live navigation (dj-navigate, back/forward).
+   */
+  readonly liveSession: string | undefined;
 }
 
-/** The entry `live.route(route, viewClass)` registers. */
-export function routeEntry(route: string, viewClass: LiveViewClass, formatTitle: TitleFormatter): RouteEntry {
-  return { route, viewClass, template: viewClass.template, name: viewClass.name, formatTitle };
+/** The entry `live.route(route, viewClass, { liveSession })` registers. */
+export function routeEntry(route: string, viewClass: LiveViewClass, formatTitle: TitleFormatter, liveSession?: string): RouteEntry {
+  return { route, viewClass, template: viewClass.template, name: viewClass.name, formatTitle, liveSession };
 }
 
 /** A value now, or later. Synchronous handlers keep the whole path synchronous. */

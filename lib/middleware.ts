@@ -7,7 +7,7 @@ import { ServerAttachments } from './attach';
 import { ClientAddresses } from './client-address';
 import { handlersOf } from './decorators';
 import { type DispatcherContext } from './dispatcher';
-import { DjustError, invalidArgument } from './errors';
+import { DjustError, invalidArgument, misuse } from './errors';
 import { routeEntry, type RouteEntry } from './lifecycle';
 import { MountPaths, MAX_MOUNT_PATHS } from './mount-paths';
 import { LiveView, type LiveViewClass } from './live-view';
@@ -29,8 +29,11 @@ type Next = (err?: unknown) => void;
  */
 export interface DjustLite {
   (req: IncomingMessage, res: ServerResponse, next: Next): void;
-  /** Serves `ViewClass` at `path` (Express path syntax, e.g. `/store/:id`). Returns the middleware. */
-  route(path: string, viewClass: LiveViewClass): DjustLite;
+  /**
+   * Serves `ViewClass` at `path` (Express path syntax, e.g. `/store/:id`). Returns the middleware.
+   * `liveSession` groups routes the browser may navigate between live (docs/view-api.md, "Live sessions").
+   */
+  route(path: string, viewClass: LiveViewClass, options?: RouteOptions): DjustLite;
   /**
    * Handles WebSocket upgrades on `server`, and takes SSE requests under the prefix ahead of
    * the server's request listeners (Express middleware does not see live traffic on either
@@ -45,6 +48,31 @@ export interface DjustLite {
   close(): Promise<void>;
   /** The options after defaults. */
   readonly options: Readonly<ResolvedOptions>;
+}
+
+/** The third argument of `live.route(path, View, options)`. */
+export interface RouteOptions {
+  /**
+   * A name shared by routes whose pages the browser may switch between without a page load on
+   * its own — `dj-navigate` links, back/forward — as Phoenix's `live_session`. Express middleware
+   * in front of a route does not run for such a switch (nor for a server's `pushNavigate`): a
+   * view that needs an access check makes it in `mount` from `ctx.session`.
+   */
+  liveSession?: string;
+}
+
+function checkRouteOptions(path: string, options: unknown): RouteOptions {
+  if (options === undefined) return {};
+  const where = `route("${path}", View, options)`;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgument(where, 'options', 'an object such as { liveSession: "app" }', options);
+  for (const key of Object.keys(options)) {
+    if (key !== 'liveSession') throw misuse(`${where}: unknown option "${key}"; the only route option is liveSession.`);
+  }
+  const { liveSession } = options as RouteOptions;
+  if (liveSession !== undefined && (typeof liveSession !== 'string' || liveSession === '')) {
+    throw invalidArgument(where, 'liveSession', 'a non-empty string naming the group of routes the browser may navigate between live', liveSession);
+  }
+  return { liveSession };
 }
 
 function checkRoute(path: unknown, viewClass: unknown): asserts viewClass is LiveViewClass {
@@ -132,8 +160,9 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     router(req as never, res as never, next);
   } as DjustLite;
 
-  live.route = (routePath, viewClass) => {
+  live.route = (routePath, viewClass, routeOptions) => {
     checkRoute(routePath, viewClass);
+    const { liveSession } = checkRouteOptions(routePath, routeOptions);
     const template = checkTitleTemplate(viewClass.titleTemplate, `route("${routePath}", ${viewClass.name}): static titleTemplate`);
     // Express matches "/ok", "/ok/" and "/OK" alike (strict and caseSensitive are off by default).
     const key = matchKey(routePath);
@@ -144,7 +173,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     }
     handlersOf(viewClass); // a malformed `static events` throws now, not on the first event
     takenPaths.set(key, routePath);
-    const entry = routeEntry(routePath, viewClass, titleFormatter(template ?? options.titleTemplate, options.defaultTitle));
+    const entry = routeEntry(routePath, viewClass, titleFormatter(template ?? options.titleTemplate, options.defaultTitle), liveSession);
     routes.set(routePath, entry);
     router.get(routePath, (req, res, next) => {
       pages.render(entry, req, res).catch(next);

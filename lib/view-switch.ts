@@ -18,6 +18,21 @@ export interface SwitchHost {
   hostServices(): ViewHost;
   /** False once the job switching views was given up (it timed out) or the connection closed. */
   current(): boolean;
+  /** Whether this connection has shown `entry`'s view (its page was loaded, or a pushNavigate went there). */
+  visited(entry: RouteEntry): boolean;
+}
+
+/**
+ * Whether the browser may move on its own (a `params` frame: dj-navigate, back/forward) from
+ * `from` to `to` without a page load: routes of one named live session, or a view this
+ * connection has shown. Anything else is loaded as a page, so the Express middleware in front
+ * of its route runs (an access check there cannot be skipped by a crafted frame). A server's
+ * `pushNavigate` may go to any live route, unless both name different live sessions.
+ */
+export function mayNavigate(from: RouteEntry, to: RouteEntry, byClient: boolean, visited: (entry: RouteEntry) => boolean): boolean {
+  const same = from.liveSession !== undefined && from.liveSession === to.liveSession;
+  if (byClient) return same || visited(to);
+  return same || from.liveSession === undefined || to.liveSession === undefined;
 }
 
 /** The registered route whose pattern matches `url` under the mount path `base`, with its params. */
@@ -70,6 +85,9 @@ export async function leaveView(host: SwitchHost, from: LiveSession, departure: 
     }
     const target = routeFor(ctx.routes, base, url);
     if (target === null) return stay('no live route matches it');
+    if (!mayNavigate(from.life.entry, target.entry, fromParams, (entry) => host.visited(entry))) {
+      return stay(fromParams ? `${target.entry.name} is not in ${from.name}'s live session (route option liveSession) and this connection has not shown it` : `${from.name} and ${target.entry.name} are in different live sessions (route option liveSession)`);
+    }
     const life = new ViewLifecycle(target.entry, url, target.params, logger, host.hostServices(), base);
     viewInternals(life.view).flash.carry(flash);
     const session = new LiveSession(life, ctx.renderer, logger);
