@@ -6,7 +6,16 @@
 export const CLICK_ATTR = 'dj-click';
 export const SUBMIT_ATTR = 'dj-submit';
 export const CHANGE_ATTR = 'dj-change';
+/** `dj-debounce="300"` (ms after the last trigger) or `"blur"` (when the field loses focus); on any event binding. */
 export const DEBOUNCE_ATTR = 'dj-debounce';
+/** `dj-throttle="500"`: the first trigger now, then at most once per ms; the last one in a window at its end. */
+export const THROTTLE_ATTR = 'dj-throttle';
+/** `dj-key="Enter"`: only that key (case-insensitive) triggers the element's key bindings. */
+export const KEY_ATTR = 'dj-key';
+/** `dj-disable-with="Saving…"`: disabled and showing this text while its event is in flight. */
+export const DISABLE_WITH_ATTR = 'dj-disable-with';
+/** `dj-window-keydown` etc.: listened to on window; the element carrying it gives the name and values. */
+export const WINDOW_ATTR_PREFIX = 'dj-window-';
 export const VALUE_ATTR_PREFIX = 'dj-value-';
 export const CONNECTED_CLASS = 'dj-connected';
 export const DISCONNECTED_CLASS = 'dj-disconnected';

@@ -1,5 +1,7 @@
 // @ts-check
-import { CHANGE_ATTR, CLICK_ATTR, DEBOUNCE_ATTR, SUBMIT_ATTR, VALUE_ATTR_PREFIX } from './constants.js';
+import { CHANGE_ATTR, CLICK_ATTR, DEBOUNCE_ATTR, KEY_ATTR, SUBMIT_ATTR, THROTTLE_ATTR, VALUE_ATTR_PREFIX, WINDOW_ATTR_PREFIX } from './constants.js';
+import { loading } from './loading.js';
+import { limiter } from './rate.js';
 
 /** @typedef {Record<string, unknown>} Params */
 
@@ -32,51 +34,99 @@ function fieldValue(el) {
   return field.value;
 }
 
+/** A field's `{ value }`, else `{}`. @param {Element} el @returns {Params} */
+const valueOf = (el) => (el.matches('input,select,textarea') ? { value: fieldValue(el) } : {});
+
+/** The element carrying `attr` at or above the event's target. @param {Event} ev @param {string} attr */
+const closest = (ev, attr) => (ev.target instanceof Element ? ev.target.closest(`[${attr}]`) : null);
+
 /**
- * Wires `dj-click`, `dj-submit` and `dj-change` (on `input`, with optional `dj-debounce="ms"`) by
- * delegation on `doc`; calls `push(eventName, params)` for each.
- * @param {Document} doc @param {(event: string, params: Params) => void} push
- * @returns {() => void} removes the listeners
+ * Wires the event bindings by delegation on `doc` (and window for `dj-window-*`): `dj-click`,
+ * `dj-submit`, `dj-change` (on `input`), `dj-keydown`/`dj-keyup` (with `dj-key`), `dj-focus`/`dj-blur`,
+ * their `dj-window-*` forms, each with `dj-debounce`/`dj-throttle`. Calls `push(event, params)`;
+ * while the promise it may return is pending the element carries `dj-<kind>-loading` and dj-disable-with.
+ * @param {Document} doc @param {(event: string, params: Params) => unknown} push
+ * @returns {() => void} removes the listeners and drops held calls
+ * @example const unbind = bindEvents(document, (event, params) => client.pushEvent(event, params));
  */
 export function bindEvents(doc, push) {
-  /** @type {WeakMap<Element, ReturnType<typeof setTimeout>>} */
-  const timers = new WeakMap();
+  const rate = limiter();
+  /** @type {(() => void)[]} */
+  const offs = [];
+  /** @param {EventTarget | null} target @param {string} type @param {(ev: KeyboardEvent) => void} fn */
+  const on = (target, type, fn) => {
+    const listener = /** @type {EventListener} */ (fn);
+    target?.addEventListener(type, listener);
+    offs.push(() => target?.removeEventListener(type, listener));
+  };
 
-  /** @param {Event} ev */
-  const onClick = (ev) => {
-    const el = ev.target instanceof Element ? ev.target.closest(`[${CLICK_ATTR}]`) : null;
+  /**
+   * Sends `el`'s `attr` event with `params()` (read when it goes: a held call sends the form as it
+   * is then) and its dj-value-*, now or as dj-debounce/dj-throttle on `by` say (null: now); `el`
+   * shows it loading until the answer.
+   * @param {Element} el @param {string} attr @param {() => Params} params @param {Element | null} [by]
+   */
+  const fire = (el, attr, params, by = el) => {
+    const send = () => {
+      const p = /** @type {Promise<unknown> | undefined} */ (push(/** @type {string} */ (el.getAttribute(attr)), { ...params(), ...valueParams(el) }));
+      if (typeof p?.then != 'function') return;
+      const done = loading(el, attr.replace(/^dj-(window-)?/, ''));
+      p.then(done, done);
+    };
+    if (by) rate.run(by, attr, send);
+    else send();
+  };
+
+  /** Key, focus and blur bindings: `{ key?, value? }`; a key event passes only `dj-key`'s key. @param {string} attr @param {Iterable<Element | null>} els @param {KeyboardEvent} ev */
+  const fireAll = (attr, els, ev) => {
+    for (const el of els) {
+      const want = el?.getAttribute(KEY_ATTR);
+      if (!el || /key/.test(attr) && (!ev.key || want && want.toLowerCase() != ev.key.toLowerCase())) continue;
+      fire(el, attr, () => ({ ...(ev.key && { key: ev.key }), ...valueOf(el) }));
+    }
+  };
+
+  on(doc, 'click', (ev) => {
+    const el = closest(ev, CLICK_ATTR);
     if (!el) return;
     ev.preventDefault();
-    push(/** @type {string} */ (el.getAttribute(CLICK_ATTR)), valueParams(el));
-  };
-  /** @param {Event} ev */
-  const onSubmit = (ev) => {
+    fire(el, CLICK_ATTR, () => ({}));
+  });
+  on(doc, 'submit', (ev) => {
     const form = ev.target instanceof HTMLFormElement && ev.target.hasAttribute(SUBMIT_ATTR) ? ev.target : null;
     if (!form) return;
     ev.preventDefault();
-    push(/** @type {string} */ (form.getAttribute(SUBMIT_ATTR)), { ...formParams(form), ...valueParams(form) });
-  };
-  /** @param {Event} ev */
-  const onChange = (ev) => {
-    if (!(ev.target instanceof Element)) return;
-    const target = ev.target;
-    const el = target.closest(`[${CHANGE_ATTR}]`);
+    // The server sees the form's last change before the submit. A form's dj-debounce is for its
+    // changes: the submit goes now (held until blur, Enter in a field would send nothing).
+    rate.flush((w) => w.key == CHANGE_ATTR && form.contains(w.el));
+    fire(form, SUBMIT_ATTR, () => formParams(form), null);
+  });
+  on(doc, 'input', (ev) => {
+    const el = closest(ev, CHANGE_ATTR);
     if (!el) return;
-    const params = el instanceof HTMLFormElement
+    const target = /** @type {Element} */ (ev.target);
+    const name = el.getAttribute('name');
+    const params = () => el instanceof HTMLFormElement
       ? { ...formParams(el), _target: target.getAttribute('name') ?? '' }
-      : { value: fieldValue(el), ...(el.getAttribute('name') ? { [/** @type {string} */ (el.getAttribute('name'))]: fieldValue(el) } : {}) };
-    const send = () => push(/** @type {string} */ (el.getAttribute(CHANGE_ATTR)), { ...params, ...valueParams(el) });
-    const wait = Number(el.getAttribute(DEBOUNCE_ATTR));
-    if (!(wait > 0)) return send();
-    clearTimeout(timers.get(el));
-    timers.set(el, setTimeout(send, wait));
-  };
-  doc.addEventListener('click', onClick);
-  doc.addEventListener('submit', onSubmit);
-  doc.addEventListener('input', onChange);
+      : { ...valueOf(el), ...(name && { [name]: fieldValue(el) }) };
+    // a form's field may carry its own dj-debounce / dj-throttle
+    fire(el, CHANGE_ATTR, params, target.matches(`[${DEBOUNCE_ATTR}],[${THROTTLE_ATTR}]`) ? target : el);
+  });
+  for (const type of ['keydown', 'keyup']) {
+    on(doc, type, (ev) => fireAll(`dj-${type}`, [closest(ev, `dj-${type}`)], ev));
+    on(doc.defaultView, type, (ev) => fireAll(WINDOW_ATTR_PREFIX + type, doc.querySelectorAll(`[${WINDOW_ATTR_PREFIX}${type}]`), ev));
+  }
+  for (const [type, kind] of /** @type {const} */ ([['focusin', 'focus'], ['focusout', 'blur']])) {
+    on(doc, type, (ev) => {
+      const el = /** @type {Element} */ (ev.target);
+      // dj-debounce (ms or "blur") sends a field's held call when it loses focus
+      if (kind == 'blur') rate.flush((w) => w.debounce && w.el.contains(el));
+      fireAll(`dj-${kind}`, [el.hasAttribute?.(`dj-${kind}`) ? el : null], ev);
+    });
+    on(doc.defaultView, kind, (ev) => fireAll(WINDOW_ATTR_PREFIX + kind, doc.querySelectorAll(`[${WINDOW_ATTR_PREFIX}${kind}]`), ev));
+  }
   return () => {
-    doc.removeEventListener('click', onClick);
-    doc.removeEventListener('submit', onSubmit);
-    doc.removeEventListener('input', onChange);
+    offs.forEach((off) => off());
+    rate.stop();
   };
 }

@@ -1,0 +1,56 @@
+// @ts-check
+// What an element shows while its event is in flight: class `dj-<kind>-loading`, and dj-disable-with.
+import { DISABLE_WITH_ATTR } from './constants.js';
+
+/** Per element, what is held on it: key → [holders, undo]. @type {WeakMap<Element, Record<string, [number, () => void]>>} */
+const held = new WeakMap();
+
+/**
+ * Does `on` to `el` for the first holder of `key`; its undo runs when the last holder releases,
+ * so two overlapping events keep the state until both settle.
+ * @param {Element} el @param {string} key @param {() => () => void} on @returns {() => void} release
+ */
+function hold(el, key, on) {
+  const all = held.get(el) ?? {};
+  held.set(el, all);
+  const h = (all[key] ??= [0, on()]);
+  h[0]++;
+  return () => {
+    if (--h[0]) return;
+    delete all[key];
+    h[1]();
+  };
+}
+
+/**
+ * Disables `el` and shows its dj-disable-with text (an `<input>`: as its value); the undo puts back
+ * what it had, unless a patch changed the text meanwhile. @param {Element} el
+ */
+const disable = (el) => hold(el, DISABLE_WITH_ATTR, () => {
+  const field = /** @type {HTMLInputElement} */ (el);
+  const text = el.getAttribute(DISABLE_WITH_ATTR) ?? '';
+  const input = el.nodeName == 'INPUT';
+  const [was, value, kids] = [field.disabled, field.value, [...el.childNodes]];
+  if (input) field.value = text;
+  else el.textContent = text;
+  field.disabled = true;
+  return () => {
+    field.disabled = was;
+    if (input && field.value == text) field.value = value;
+    else if (!input && el.textContent == text) el.replaceChildren(...kids);
+  };
+});
+
+/**
+ * Marks `el` busy with a `kind` event (click, submit, change, keydown…) until the returned function
+ * is called: class `dj-<kind>-loading`, and dj-disable-with on `el` (for a submit: on every element
+ * inside the form that carries it).
+ * @param {Element} el @param {string} kind @returns {() => void}
+ * @example const done = loading(form, 'submit'); promise.then(done, done);
+ */
+export function loading(el, kind) {
+  const cls = `dj-${kind}-loading`;
+  const els = kind == 'submit' ? el.querySelectorAll(`[${DISABLE_WITH_ATTR}]`) : el.hasAttribute(DISABLE_WITH_ATTR) ? [el] : [];
+  const undo = [hold(el, cls, () => (el.classList.add(cls), () => el.classList.remove(cls))), ...[...els].map(disable)];
+  return () => undo.forEach((f) => f());
+}
