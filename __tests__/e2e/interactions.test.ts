@@ -18,7 +18,6 @@ interface InPage {
   location: { pathname: string };
   document: { activeElement: { id: string } | null };
 }
-const inPage = () => globalThis as unknown as InPage;
 
 /** For the MutationObserver that records the submit button while the signup saves. */
 interface SeenWhileSaving {
@@ -44,8 +43,8 @@ async function waitHook(page: Page, entry: string): Promise<void> {
 }
 
 /** Marks the document: the mark survives a live navigation and is gone after a page load. */
-const mark = (page: Page) => page.evaluate(() => void (inPage().__marker = 17));
-const marked = (page: Page) => page.evaluate(() => inPage().__marker === 17);
+const mark = (page: Page) => page.evaluate(() => void ((globalThis as unknown as InPage).__marker = 17));
+const marked = (page: Page) => page.evaluate(() => (globalThis as unknown as InPage).__marker === 17);
 
 describe('interactions in Chromium', () => {
   test('dj-disable-with and dj-click-loading while a slow handler runs, undone by its answer', () =>
@@ -95,7 +94,7 @@ describe('interactions in Chromium', () => {
   test('dj-debounce sends the last value once: after a pause (ms) and when the field loses focus ("blur")', () =>
     runSession(browser(), WS, async ({ open }) => {
       const page = await open('/lab');
-      const peek = () => page.evaluate(() => inPage().__probe.pushEvent('peek', {})) as Promise<{ searches: string[]; blurSearches: string[] }>;
+      const peek = () => page.evaluate(() => (globalThis as unknown as InPage).__probe.pushEvent('peek', {})) as Promise<{ searches: string[]; blurSearches: string[] }>;
 
       await page.click('#search');
       await page.keyboard.type('hello');
@@ -119,11 +118,11 @@ describe('interactions in Chromium', () => {
       await page.click('#ping');
       await waitHook(page, 'ping 1');
       await waitHook(page, 'window 1');
-      const reply = await page.evaluate(() => inPage().__probe.pushEvent('ask', { q: 'hi' }));
+      const reply = await page.evaluate(() => (globalThis as unknown as InPage).__probe.pushEvent('ask', { q: 'hi' }));
       expect(reply).toEqual({ answer: 'HI' });
       await page.click('#hook-off');
       await waitHook(page, 'destroyed');
-      const log = await page.evaluate(() => inPage().__hookLog);
+      const log = await page.evaluate(() => (globalThis as unknown as InPage).__hookLog);
       expect({ lifecycle: [...log.slice(0, 2), ...log.slice(4)], pushed: log.slice(2, 4).sort() })
         .toEqual({ lifecycle: ['mounted 0', 'updated 1', 'destroyed'], pushed: ['ping 1', 'window 1'] });
     }));
@@ -142,7 +141,7 @@ describe('interactions in Chromium', () => {
       expect(refused).toMatchObject({ code: 'bad_params', issues: [expect.objectContaining({ path: ['qty'] })] });
       expect(seen.filter((m) => m.ref === refused?.ref).map((m) => m.type)).toEqual(['error']); // no patch: the view is untouched
       // A hook's pushEvent is refused the same way: its promise rejects with the code.
-      const code = await page.evaluate(() => inPage().__probe.pushEvent('setQty', { qty: 'x' }).then(() => 'resolved', (e: { code?: string }) => e.code));
+      const code = await page.evaluate(() => (globalThis as unknown as InPage).__probe.pushEvent('setQty', { qty: 'x' }).then(() => 'resolved', (e: { code?: string }) => e.code));
       expect(code).toBe('bad_params');
       expect(await page.textContent('#qty')).toBe('3 number');
       expect(await page.textContent('#qty-calls')).toBe('1');

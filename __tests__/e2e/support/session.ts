@@ -46,6 +46,9 @@ export interface OpenOptions {
 /** The browser client: any script under /djust/, bundle or module, with or without `?v=`. */
 const isClientScript = (url: URL): boolean => url.pathname.startsWith('/djust/') && url.pathname.endsWith('.js');
 
+/** The SSE stream of a page (`GET /djust/sse/<session>`). */
+const isSseStream = (url: URL): boolean => url.pathname.startsWith('/djust/sse/');
+
 /** Init script: every server message the client handled, in order, in `window.__djustMessages`. */
 const RECORD_MESSAGES = `window.__djustMessages = [];
 document.addEventListener('djust:message', (event) => window.__djustMessages.push(event.detail));`;
@@ -103,7 +106,13 @@ export async function runSession(browser: Browser, transport: TransportCase, bod
       report(`console error: ${msg.text()}${where}`, isNetworkNoise(msg.text()));
     });
     page.on('pageerror', (err) => report(`uncaught exception: ${err.stack ?? err.message}`, false));
-    page.on('requestfailed', (req) => report(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText ?? '?'}`, true));
+    page.on('requestfailed', (req) => {
+      const text = `request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText ?? '?'}`;
+      // A page load (reload, redirect, pushNavigate to another layout) ends the open SSE stream:
+      // the browser reports its GET as aborted. That is the page leaving, not a failure.
+      if (req.method() === 'GET' && isSseStream(new URL(req.url())) && req.failure()?.errorText === 'net::ERR_ABORTED') record.tolerated.push(text);
+      else report(text, true);
+    });
     page.on('response', (res) => {
       if (res.status() >= 400) report(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`, false);
     });
