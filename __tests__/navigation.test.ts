@@ -134,11 +134,11 @@ describe('Live navigation', () => {
       expect(sideChannel(await patchTo(client, '/items/2'))).toEqual([title('Item 2')]);
     });
 
-    it('answers a path outside the view\'s route with unknown_route for its ref (the client loads it as a page)', async () => {
+    it('answers a path outside every live route with unknown_route for its ref (the client loads it as a page)', async () => {
       const client = await mount('/shop');
-      const [error, ...rest] = await patchTo(client, '/items/1');
+      const [error, ...rest] = await patchTo(client, '/nowhere/1');
       expect(error).toMatchObject({ type: 'error', code: 'unknown_route' });
-      expect(error?.message).toContain('"/items/1" is not a path of ShopView\'s route "/shop"');
+      expect(error?.message).toContain('"/nowhere/1" is not a path of ShopView\'s route "/shop"');
       expect(rest).toEqual([]);
     });
 

@@ -62,8 +62,10 @@ export const SSE_EVENTS: readonly string[] = [
   'patch',
   'reply',
   'navigate',
+  'redirect',
   'page_metadata',
   'flash',
+  'push_event',
   'error',
   'pong',
 ] satisfies readonly ServerMessage['type'][];

@@ -7,7 +7,8 @@ import { DjustError, type WireErrorCode } from './errors';
 import { Fifo } from './fifo';
 import { JobQueue, type Job } from './job-queue';
 import { ViewLifecycle, type RouteEntry } from './lifecycle';
-import { LiveSession } from './live-session';
+import { LiveSession, type Departure } from './live-session';
+import { viewInternals, type ViewHost } from './live-view';
 import { isLocalPath, paramsForPatch } from './navigation';
 import type { ResolvedOptions } from './options';
 import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage } from './protocol';
@@ -15,6 +16,7 @@ import type { PubSub, Subscriber } from './pubsub';
 import type { Renderer } from './render';
 import type { TokenSigner } from './token';
 import { HostServices } from './view-host';
+import { leaveView, type SwitchHost } from './view-switch';
 
 /** Where a connection's messages go: a transport (WebSocket or SSE stream). */
 export interface Sink {
@@ -91,9 +93,10 @@ function refOf(job: Job): number | null {
 
 /**
  * One live connection: admission (mounted, rate and queue checks) and the serial queue that
- * runs its jobs one at a time, each job's messages — the response, then its page metadata,
- * then its flash (lib/live-session.ts) — sent in one write. Transports feed it text frames
- * (`receive`) and close it (`close`); it knows nothing of them.
+ * runs its jobs one at a time, each job's messages — the response, then its navigation, page
+ * metadata, flash and push events (lib/live-session.ts) — sent in one write; and the hand-over
+ * to another view when one leaves (`pushNavigate`, lib/view-switch.ts). Transports feed it
+ * text frames (`receive`) and close it (`close`); it knows nothing of them.
  */
 export class Connection implements Subscriber {
   readonly #ctx: DispatcherContext;
@@ -114,6 +117,8 @@ export class Connection implements Subscriber {
   #lastCost = 1;
   /** Bumped when an async job settles or times out: the other of the two then does nothing. */
   #jobSeq = 0;
+  /** Bumped when an async job times out: a view switch it was making is given up (see `#leave`). */
+  #abandons = 0;
   #closed = false;
 
   constructor(ctx: DispatcherContext, sink: Sink) {
@@ -209,14 +214,25 @@ export class Connection implements Subscriber {
 
   /**
    * A `handleInfo` message (pub/sub, timers): queued and run on a later turn, never in the
-   * sender's. A full queue drops its oldest waiting info for it (logged at debug).
+   * sender's. A full queue drops its oldest waiting info for it (logged at debug). `from`: the
+   * view services it came from (see `#hostServices`); it is dropped if that view has left.
    */
-  deliver(payload: unknown): void {
+  deliver(payload: unknown, from?: ViewHost): void {
     if (this.#closed || this.#session === null && !this.#mountRequested) return;
-    if (this.#queue.push({ kind: 'info', payload, dropped: false }) === 'displaced') {
+    if (this.#queue.push({ kind: 'info', payload, dropped: false, from }) === 'displaced') {
       this.#ctx.options.logger.debug(`djust-lite: ${this.#viewName()} dropped its oldest waiting handleInfo message: over ${this.#ctx.options.maxQueuedEvents} waiting (option maxQueuedEvents).`);
     }
     this.#kick(false);
+  }
+
+  /**
+   * The services (timers, subscriptions) of one view on this connection. What they deliver is
+   * tagged with them, so a view that left the connection (`pushNavigate`) hears nothing more,
+   * and the next view's subscriptions are its own.
+   */
+  #hostServices(): ViewHost {
+    const host: HostServices = new HostServices(this.#ctx.pubsub, { deliver: (payload) => this.deliver(payload, host) });
+    return host;
   }
 
   /** Sends an error that did not come from a frame (e.g. a transport refusal) in order. */
@@ -306,6 +322,7 @@ export class Connection implements Subscriber {
       this.#ctx.options.logger.warn(`djust-lite: ${what}; its answer is dropped and the queue moves on.`);
       if (job.kind === 'mount') return this.#fatal([], 'handler_timeout', `${what}; reload the page.`);
       this.#session?.abandon();
+      this.#abandons += 1;
       this.#write([errorMessage('handler_timeout', `${what}; what it changes shows with the next update.`, refOf(job))]);
       this.#drainQueue();
     }, handlerTimeoutMs);
@@ -334,12 +351,45 @@ export class Connection implements Subscriber {
       case 'mount':
         return this.#mount(job.message, out);
       case 'event':
-        return this.#session?.event(job.message, out);
+        return this.#then(this.#session?.event(job.message, out), out);
       case 'params':
-        return this.#session?.navigate(job.message, out);
-      case 'info':
-        return this.#session?.info(job.payload, out);
+        return this.#then(this.#session?.navigate(job.message, out), out);
+      case 'info': {
+        const session = this.#session;
+        // Meant for a view that has since left the connection (pushNavigate): dropped.
+        if (session === null || (job.from !== undefined && job.from !== viewInternals(session.life.view).host)) return;
+        return this.#then(session.info(job.payload, out), out);
+      }
     }
+  }
+
+  /** After a job's step: the view's `departure`, if it asked to leave. */
+  #then(step: void | Promise<void>, out: ServerMessage[]): void | Promise<void> {
+    if (step) return step.then(() => this.#departed(out));
+    return this.#departed(out);
+  }
+
+  #departed(out: ServerMessage[]): void | Promise<void> {
+    const session = this.#session;
+    const departure = session?.departure;
+    if (!departure) return;
+    session.departure = null;
+    return this.#leave(session, departure, out);
+  }
+
+  /** Leaves `from` for another view (lib/view-switch.ts); installs it, then unmounts `from`. */
+  async #leave(from: LiveSession, departure: Departure, out: ServerMessage[]): Promise<void> {
+    const abandons = this.#abandons;
+    // Given up when the connection closes or this job times out (the queue then moves on without it).
+    const host: SwitchHost = { ctx: this.#ctx, hostServices: () => this.#hostServices(), current: () => !this.#closed && this.#abandons === abandons };
+    const next = await leaveView(host, from, departure, out);
+    if (next === from) return;
+    if (this.#closed || this.#abandons !== abandons) {
+      await next.close('the connection ended');
+      return;
+    }
+    this.#session = next;
+    await from.close(`navigated to ${next.name}`);
   }
 
   /** Verifies the token, then mounts a LiveSession for its route; a failure answers and closes. */
@@ -353,7 +403,7 @@ export class Connection implements Subscriber {
     // The client may have moved (dj-patch, pushPatch) since the render: mount at its URL when
     // that is a path of the same route.
     const moved = isLocalPath(message.url) ? paramsForPatch(route, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
-    const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, options.logger, new HostServices(this.#ctx.pubsub, this), base);
+    const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, options.logger, this.#hostServices(), base);
     const session = new LiveSession(life, this.#ctx.renderer, options.logger);
     try {
       await session.mount({ session: sessionData, connected: true }, out);
@@ -364,6 +414,7 @@ export class Connection implements Subscriber {
     }
     if (this.#closed) return session.close(); // the peer left while mount ran
     this.#session = session;
+    return this.#departed(out); // its mount called pushNavigate
   }
 
   #fatal(out: ServerMessage[], code: WireErrorCode, message: string, closeCode: number = CLOSE.policy): void {

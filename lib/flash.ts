@@ -47,6 +47,14 @@ export class Flash {
     return this.#current === null ? {} : Object.fromEntries(this.#current);
   }
 
+  /**
+   * The messages `current` (level → message) of the view this one replaced on the connection
+   * (`pushNavigate`): shown now, without sending them again (the client shows them already).
+   */
+  carry(current: Record<string, string>): void {
+    for (const level of Object.keys(current)) (this.#current ??= new Map()).set(level, current[level] as string);
+  }
+
   /** The HTML render shows `current`; nothing is pending for the client. */
   markRendered(): void {
     this.#pending.length = 0;

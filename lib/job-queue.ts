@@ -6,6 +6,8 @@ export interface InfoJob {
   kind: 'info';
   payload: unknown;
   dropped: boolean;
+  /** The view services (timers, subscriptions) it came from; a view that has left the connection gets none. */
+  from?: object | undefined;
 }
 
 /** One unit of a connection's serial work. */

@@ -1,8 +1,8 @@
-import { createView, viewInternals, type LiveView, type LiveViewClass, type MountContext, type PendingPatch, type ViewHost } from './live-view';
+import { createView, viewInternals, type LiveView, type LiveViewClass, type MountContext, type PendingLeave, type PendingPatch, type ViewHost } from './live-view';
 import { followPatches, type Patchable } from './navigation';
 import type { ResolvedLogger } from './logger';
 import type { TitleFormatter } from './page-metadata';
-import type { NavigateMessage } from './protocol';
+import type { JsonValue, NavigateMessage } from './protocol';
 import type { RenderTarget } from './render';
 import { queryOf } from './url';
 
@@ -39,6 +39,8 @@ interface Snapshot {
   readonly flash: () => void;
   readonly url: string;
   readonly params: Record<string, string>;
+  /** `pushEvent` messages pending before the change (those it adds are dropped on failure). */
+  readonly events: number;
 }
 
 /**
@@ -55,6 +57,8 @@ export class ViewLifecycle implements Patchable {
   params: Record<string, string>;
   /** Patchable: the mount path the page was served under ('' at the root). */
   readonly base: string;
+  /** What the `session` option gave (carried in the token); set by `mount`, handed to views this one navigates to. */
+  session: JsonValue | undefined = undefined;
   readonly #logger: ResolvedLogger;
   #unmounted = false;
   /** Counts abandoned changes; a change whose generation is behind does nothing more when it settles. */
@@ -85,6 +89,7 @@ export class ViewLifecycle implements Patchable {
   /** Runs mount, handleParams and the pushPatch chain they started; returns the `navigate` for the client, if any. Throws what they throw. */
   async mount(input: MountInput): Promise<NavigateMessage | null> {
     const { view, url, params, base } = this;
+    this.session = input.session;
     await view.mount?.({ ...input, locals: input.locals ?? {}, params, query: queryOf(url), url, baseUrl: base });
     await this.handleParams();
     return followPatches(this);
@@ -101,11 +106,16 @@ export class ViewLifecycle implements Patchable {
     return viewInternals(this.view).takePatch();
   }
 
+  /** The view's pending `pushNavigate` / `redirect`, taken (see ViewInternals.leave). */
+  takeLeave(): PendingLeave | null {
+    return viewInternals(this.view).takeLeave();
+  }
+
   /**
    * Runs one change to the view — `run` (an event handler, handleInfo, or handleParams for a
    * new URL), the pushPatch chain it started, then `respond(navigate)` (render and answer).
-   * When any of them throws, the view's fields, title, meta, links, flash, pending patch and
-   * URL are restored from one snapshot and the error is returned; undefined on success.
+   * When any of them throws, the view's fields, title, meta, links, flash, pending patch,
+   * navigation, push events and reply, and URL are restored from one snapshot and the error is returned; undefined on success.
    * Synchronous steps complete before this returns; a promise makes the rest wait for it.
    */
   change(run: () => unknown, respond: (navigate: NavigateMessage | null) => void): Step<Failure | undefined> {
@@ -151,8 +161,10 @@ export class ViewLifecycle implements Patchable {
   }
 
   #snapshot(): Snapshot {
-    const { metadata, flash } = viewInternals(this.view);
-    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params };
+    const internals = viewInternals(this.view);
+    const { metadata, flash, events } = internals;
+    internals.reply = null; // what a change that was given up (timed out) left is not this change's answer
+    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length };
   }
 
   #restore(snapshot: Snapshot, error: unknown): Failure | undefined {
@@ -160,7 +172,11 @@ export class ViewLifecycle implements Patchable {
     restoreFields(this.view, snapshot.fields);
     snapshot.metadata();
     snapshot.flash();
-    this.takePatch();
+    const internals = viewInternals(this.view);
+    internals.patch = null;
+    internals.leave = null;
+    internals.reply = null;
+    if (internals.events !== null && internals.events.length > snapshot.events) internals.events.length = snapshot.events;
     this.url = snapshot.url;
     this.params = snapshot.params;
     return { error };

@@ -4,9 +4,22 @@ import { isThenable, type Failure, type MountInput, type Step, type ViewLifecycl
 import { templateContext, viewInternals } from './live-view';
 import { paramsForPatch } from './navigation';
 import type { ResolvedLogger } from './logger';
-import { errorMessage, type EventMessage, type NavigateMessage, type ParamsMessage, type ServerMessage } from './protocol';
+import { errorMessage, type EventMessage, type NavigateMessage, type ParamsMessage, type PatchMessage, type ServerMessage } from './protocol';
 import type { RegionSlot, Renderer } from './render';
 import { RegionState } from './region';
+import type { StandardSchemaV1 } from './standard-schema';
+import { checkParams, type ParamsCheck } from './typed-params';
+
+/**
+ * A view's wish to hand its connection to another view (lib/view-switch.ts): a `pushNavigate`
+ * (`ref` undefined), or a `params` frame whose URL is not a path of the view's route (`ref`:
+ * that frame's, answered `reply` when another view takes over, `unknown_route` otherwise).
+ */
+export interface Departure {
+  url: string;
+  replace: boolean;
+  ref?: number | null;
+}
 
 /**
  * One mounted view on a live connection: its lifecycle, the region the client shows, and
@@ -24,6 +37,8 @@ export class LiveSession implements RegionSlot {
   /** RegionSlot: kept by the renderer. */
   suffix: string | undefined = undefined;
   rootTag = '';
+  /** Set by the job that asked to leave this view; the connection takes it when the job ends. */
+  departure: Departure | null = null;
 
   constructor(life: ViewLifecycle, renderer: Renderer, logger: ResolvedLogger) {
     this.life = life;
@@ -38,24 +53,80 @@ export class LiveSession implements RegionSlot {
   /** Mounts the view and pushes `mounted`, then its metadata and flash. Throws what mount or render throw. */
   async mount(input: MountInput, out: ServerMessage[]): Promise<void> {
     const navigate = await this.life.mount(input);
+    const html = this.#start();
+    out.push({ type: 'mounted', html });
+    this.#drainSideChannel(out, navigate);
+  }
+
+  /**
+   * Mounts the view to take over a connection from another (see `takeOver`): returns its
+   * region's HTML; its side channel waits for `takeOver`, its pending `pushNavigate` /
+   * `redirect` for `life.takeLeave()`. Throws what mount or render throw.
+   */
+  async mountInPlace(input: MountInput): Promise<string> {
+    await this.life.mount(input); // its pushPatch chain moved life.url, which the `navigate` message carries
+    return this.#start();
+  }
+
+  #start(): string {
+    viewInternals(this.life.view).reply = null; // a mount answers no event
     const html = this.#render();
     this.#region = new RegionState(html, { rootTag: this.rootTag });
-    out.push({ type: 'mounted', html });
     if (this.#logger.connection.enabled) this.#logger.connection(`${this.name} mounted at ${this.life.url}`);
-    this.#drainSideChannel(out, navigate);
+    return html;
+  }
+
+  /**
+   * After the `navigate` that put this view in `previous`'s place: this view's whole head
+   * (and removals of what `previous` showed), then `previous`'s flash messages still pending
+   * and this view's, then `previous`'s push events and this view's.
+   */
+  takeOver(previous: LiveSession, out: ServerMessage[]): void {
+    const mine = viewInternals(this.life.view);
+    const theirs = viewInternals(previous.life.view);
+    mine.metadata.takeOver(theirs.metadata);
+    this.#drainHead(mine, out);
+    theirs.flash.drain(out);
+    mine.flash.drain(out);
+    theirs.drainEvents(out);
+    mine.drainEvents(out);
   }
 
   /** An `event` frame: runs its @eventHandler, or answers `unknown_event`. */
   event(message: EventMessage, out: ServerMessage[]): Step<void> {
     const { view } = this.life;
-    const method = handlersOf(view.constructor).get(message.event);
+    const handlers = handlersOf(view.constructor);
+    const method = handlers.get(message.event);
     if (method === undefined) {
       if (this.#logger.event.enabled) this.#logger.event(`${this.name}: unknown event ${JSON.stringify(message.event)} (ref ${message.ref}); handlers: ${[...handlersOf(view.constructor).keys()].join(', ') || 'none'}`);
       out.push(errorMessage('unknown_event', `${this.name} has no event handler "${message.event}"; only methods decorated with @eventHandler() can be called.`, message.ref));
       return;
     }
     const handler = (view as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
+    const schema = handlers.schemas === null ? undefined : handlers.schemas.get(message.event);
+    if (schema !== undefined) return this.#typedEvent(message, out, `${method}("${message.event}")`, handler, schema);
     return this.#update(out, message.ref, `${method}("${message.event}")`, () => handler.call(view, message.params));
+  }
+
+  /** An event whose handler has a params schema: the handler runs with the schema's output, or not at all (`bad_params`). */
+  #typedEvent(message: EventMessage, out: ServerMessage[], what: string, handler: (params: unknown) => unknown, schema: StandardSchemaV1): Step<void> {
+    const { view } = this.life;
+    const run = (check: ParamsCheck): Step<void> => {
+      if (check.ok) return this.#update(out, message.ref, what, () => handler.call(view, check.value));
+      const [first] = check.issues;
+      const where = first?.path ? first.path.join('.') : 'params';
+      const more = check.issues.length > 1 ? ` (and ${check.issues.length - 1} more)` : '';
+      if (this.#logger.event.enabled) this.#logger.event(`${this.name}.${what}: params refused by its schema (ref ${message.ref}): ${JSON.stringify(check.issues)}`);
+      out.push({ ...errorMessage('bad_params', `${this.name}: params of event "${message.event}" do not match its schema: ${where}: ${first?.message ?? 'refused'}${more}.`, message.ref), issues: check.issues });
+    };
+    const schemaFailed = (error: unknown): void => this.#failed(out, message.ref, `${what} params schema`, { error });
+    let check: Step<ParamsCheck>;
+    try {
+      check = checkParams(schema, message.params);
+    } catch (error) {
+      return schemaFailed(error);
+    }
+    return isThenable<ParamsCheck>(check) ? Promise.resolve(check).then(run, schemaFailed) : run(check);
   }
 
   /** A message for `handleInfo` (pub/sub, timers). */
@@ -73,9 +144,9 @@ export class LiveSession implements RegionSlot {
     const { life } = this;
     const params = paramsForPatch(life.route, life, message.url);
     if (!params) {
-      if (this.#logger.refusal.enabled) this.#logger.refusal(`${this.name}: live navigation to ${JSON.stringify(message.url)} refused: not a path of route "${life.route}" (unknown_route)`);
-      // unknown_route makes the client load the URL as a page (its history entry already exists).
-      out.push(errorMessage('unknown_route', `"${message.url}" is not a path of ${this.name}'s route "${life.route}"; load it as a page.`, message.ref));
+      // Another view's URL: the connection switches to it (lib/view-switch.ts) or answers
+      // unknown_route. The browser's history entry already exists, hence `replace`.
+      this.departure = { url: message.url, replace: true, ref: message.ref };
       return;
     }
     // Back/forward: the client restored that entry's head itself; what we sent before is stale.
@@ -141,8 +212,20 @@ export class LiveSession implements RegionSlot {
     if (region === null) return; // closed while the handler ran
     this.#updated = true;
     const patch = region.update(html, this.#logger.render);
-    if (patch) out.push('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html });
-    else if (ref !== null) out.push({ type: 'reply', ref });
+    const internals = viewInternals(this.life.view);
+    const payload = internals.reply;
+    if (payload === null) {
+      if (patch) out.push('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html });
+      else if (ref !== null) out.push({ type: 'reply', ref });
+    } else {
+      // pushReply: only an event with a ref is waiting for it.
+      internals.reply = null;
+      if (patch) {
+        const message: PatchMessage = 'ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html };
+        if (ref !== null) message.payload = payload;
+        out.push(message);
+      } else if (ref !== null) out.push({ type: 'reply', ref, payload });
+    }
     this.#drainSideChannel(out, navigate);
   }
 
@@ -166,14 +249,36 @@ export class LiveSession implements RegionSlot {
 
   /**
    * After the response: `navigate` first (the client pushes its history entry before the new
-   * head arrives, so each entry keeps its own head), then page metadata, then flash.
+   * head arrives, so each entry keeps its own head) or `redirect`, then page metadata, flash
+   * and push events. A `pushNavigate` stops here: the connection leaves the view
+   * (lib/view-switch.ts), and what is pending goes with the view that takes over, or `drain`.
    */
   #drainSideChannel(out: ServerMessage[], navigate: NavigateMessage | null): void {
     const internals = viewInternals(this.life.view);
     if (navigate) out.push(navigate);
+    const leave = internals.leave;
+    if (leave !== null) {
+      internals.leave = null;
+      if (leave.kind === 'navigate') {
+        this.departure = { url: leave.url, replace: leave.replace };
+        return;
+      }
+      out.push({ type: 'redirect', url: leave.url, replace: leave.replace });
+    }
+    this.drain(out);
+  }
+
+  /** Moves the view's pending page metadata, flash and push events into `out`. */
+  drain(out: ServerMessage[]): void {
+    const internals = viewInternals(this.life.view);
+    this.#drainHead(internals, out);
+    internals.flash.drain(out);
+    internals.drainEvents(out);
+  }
+
+  #drainHead(internals: ReturnType<typeof viewInternals>, out: ServerMessage[]): void {
     const before = out.length;
     internals.metadata.drain(out);
     if (this.#logger.head.enabled && out.length > before) this.#logger.head(`${this.name}: ${out.slice(before).map((m) => JSON.stringify(m)).join(' ')}`);
-    internals.flash.drain(out);
   }
 }

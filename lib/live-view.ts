@@ -1,12 +1,14 @@
-// Just over 300 lines: the LiveView class is the public API, most of it documented accessors;
-// its private state and the template context sit beside it because they read its private fields.
+// Over 400 lines: the LiveView class is the public API, most of it documented accessors and
+// methods (each with its example); its private state and the template context sit beside it
+// because they read its private fields.
 import type { Request } from 'express';
 import type { EventList } from './decorators';
 import { DjustError } from './errors';
 import { Flash } from './flash';
-import { isLocalPath, MAX_URL_LENGTH } from './navigation';
+import { jsonObjectProblem } from './json';
+import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from './navigation';
 import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
-import type { EventParams, JsonValue } from './protocol';
+import { EVENT_NAME_RE, type EventParams, type JsonObject, type JsonValue, type PushEventMessage } from './protocol';
 
 /**
  * What `mount` receives. `Session` types `ctx.session`: what your `session` option returns
@@ -61,19 +63,61 @@ export interface PendingPatch {
   replace: boolean;
 }
 
+/** A `pushNavigate` (another live view) or `redirect` (a page load) waiting for its change to end. */
+export interface PendingLeave {
+  kind: 'navigate' | 'redirect';
+  url: string;
+  replace: boolean;
+}
+
+/** `pushEvent` calls one change may queue before the next fails (a runaway loop, not a use). */
+export const MAX_PUSHED_EVENTS = 64;
+
 /** Per-view state kept out of the template context (private to djust-lite). */
 export class ViewInternals {
   readonly metadata = new PageMetadata();
   readonly flash = new Flash();
   host: ViewHost | null = null;
-  /** The last `pushPatch` since the dispatcher looked (several in one handler: the last wins). */
+  /**
+   * The last `pushPatch` since the dispatcher looked (several in one handler: the last wins).
+   * `pushPatch`, `pushNavigate` and `redirect` share the rule: each clears the others.
+   */
   patch: PendingPatch | null = null;
+  /** The last `pushNavigate` / `redirect`, see `patch`. */
+  leave: PendingLeave | null = null;
+  /** `pushEvent` messages since the last drain, in call order (allocated on the first). */
+  events: PushEventMessage[] | null = null;
+  /** The `pushReply` payload of the change in flight. */
+  reply: JsonObject | null = null;
 
   /** Returns and clears the pending `pushPatch`. */
   takePatch(): PendingPatch | null {
     const patch = this.patch;
     this.patch = null;
     return patch;
+  }
+
+  /** Returns and clears the pending `pushNavigate` / `redirect`. */
+  takeLeave(): PendingLeave | null {
+    const leave = this.leave;
+    this.leave = null;
+    return leave;
+  }
+
+  /** The HTTP render shows the view as it is: nothing it queued is for a client. */
+  markRendered(): void {
+    this.metadata.markRendered();
+    this.flash.markRendered();
+    this.events = null;
+    this.reply = null;
+  }
+
+  /** Moves the pending `push_event` messages into `out`, in call order. */
+  drainEvents(out: { push(m: PushEventMessage): unknown }): void {
+    const { events } = this;
+    if (events === null || events.length === 0) return;
+    for (const message of events) out.push(message);
+    events.length = 0;
   }
 }
 
@@ -105,7 +149,7 @@ export class LiveView {
    * @example
    * class Counter extends LiveView {
    *   static template = 'counter.njk';
-   *   static events = ['inc', 'reset'];         // or { 'counter:inc': 'inc' }
+   *   static events = ['inc', 'reset'];         // or { 'counter:inc': 'inc' }, or { inc: { method: 'inc', params: schema } }
    *   count = 0;
    *   inc() { this.count += 1; }
    *   reset() { this.count = 0; }
@@ -172,7 +216,91 @@ export class LiveView {
         `pushPatch(url): url must be a same-origin path such as "/store?product=mug" (one leading "/", no spaces or control characters, at most ${MAX_URL_LENGTH} characters), got ${JSON.stringify(String(url).slice(0, 80))}.`,
       );
     }
+    this.#internals.leave = null;
     this.#internals.patch = { url, replace: options.replace === true };
+  }
+
+  /**
+   * Moves the browser to another live view at `url` (a path of a route this middleware serves,
+   * e.g. `/orders/7`) without a page load: after the current handler's response the view
+   * unmounts and the route's view mounts on the same connection, its region replacing this
+   * one's, the URL pushed to history (`replaceState` with `{ replace: true }`). The flash
+   * shown now is carried over. When the other page does not share this page's layout (the
+   * HTML outside the live region), or no live route matches, the browser loads `url` instead.
+   * During the HTTP render it answers with a 302 redirect. Of `pushPatch`, `pushNavigate` and
+   * `redirect`, the last called in one handler wins.
+   *
+   * @example
+   * @eventHandler() open({ id }) { this.pushNavigate(`/orders/${encodeURIComponent(id)}`); }
+   */
+  pushNavigate(url: string, options: { replace?: boolean | undefined } = {}): void {
+    if (!isLocalPath(url)) {
+      throw new DjustError(
+        'DJUST_ERR_INVALID_ROUTE',
+        `pushNavigate(url): url must be a same-origin path such as "/orders/7" (one leading "/", no spaces or control characters, at most ${MAX_URL_LENGTH} characters), got ${JSON.stringify(String(url).slice(0, 80))}; use redirect(url) for another site.`,
+      );
+    }
+    this.#internals.patch = null;
+    this.#internals.leave = { kind: 'navigate', url, replace: options.replace === true };
+  }
+
+  /**
+   * Sends the browser to `url` with a page load, after the current handler's response: a
+   * same-origin path (`/login`) or an absolute http(s) URL (`https://pay.example.com/…`).
+   * `{ replace: true }` replaces the history entry (`location.replace`). During the HTTP
+   * render it answers with a 302 redirect. Of `pushPatch`, `pushNavigate` and `redirect`, the
+   * last called in one handler wins.
+   *
+   * @example
+   * @eventHandler() logout() { this.redirect('/login', { replace: true }); }
+   */
+  redirect(url: string, options: { replace?: boolean | undefined } = {}): void {
+    if (!isLocalPath(url) && !isHttpUrl(url)) {
+      throw new DjustError(
+        'DJUST_ERR_INVALID_ROUTE',
+        `redirect(url): url must be a same-origin path such as "/login" or an absolute http(s) URL (no spaces or control characters, at most ${MAX_URL_LENGTH} characters), got ${JSON.stringify(String(url).slice(0, 80))}.`,
+      );
+    }
+    this.#internals.patch = null;
+    this.#internals.leave = { kind: 'redirect', url, replace: options.replace === true };
+  }
+
+  /**
+   * Sends `{type:"push_event", event, payload}` to the browser after the handler's response
+   * (and its navigation, head and flash messages), in call order: hooks' `handleEvent(event)`
+   * callbacks and `window` listeners of `dj:<event>` receive `payload`. `event` is named like
+   * an event handler (`chart:update`); `payload` is a plain JSON object, sent as it is when
+   * the handler ends. Dropped when the handler fails, and during the HTTP render.
+   *
+   * @example
+   * @eventHandler() save() { this.pushEvent('toast', { text: 'Saved' }); }
+   */
+  pushEvent(event: string, payload: JsonObject = {}): void {
+    if (typeof event !== 'string' || !EVENT_NAME_RE.test(event)) {
+      throw new DjustError('DJUST_ERR_INVALID_PUSH', `pushEvent(event, payload): event must be a name like "chart:update" (a letter, "_" or "$", then up to 127 letters, digits, "_", "$", ":", "." or "-"), got ${JSON.stringify(String(event).slice(0, 80))}.`);
+    }
+    const problem = jsonObjectProblem(payload);
+    if (problem !== null) throw new DjustError('DJUST_ERR_INVALID_PUSH', `pushEvent("${event}", payload): payload must be a plain JSON object, but ${problem}.`);
+    const events = (this.#internals.events ??= []);
+    if (events.length >= MAX_PUSHED_EVENTS) {
+      throw new DjustError('DJUST_ERR_INVALID_PUSH', `pushEvent("${event}"): more than ${MAX_PUSHED_EVENTS} events in one handler; send one event with a list instead.`);
+    }
+    events.push({ type: 'push_event', event, payload });
+  }
+
+  /**
+   * Answers the browser event being handled with `payload` (a plain JSON object): it becomes
+   * the `payload` of the event's `patch` / `reply`, and what the client's
+   * `pushEvent(…)` promise resolves with. Only events sent with a `ref` get it; the last call
+   * in a handler wins, and a failed handler sends none. A handler's return value is never sent.
+   *
+   * @example
+   * @eventHandler() search({ q }) { this.pushReply({ hits: this.find(q).length }); }
+   */
+  pushReply(payload: JsonObject): void {
+    const problem = jsonObjectProblem(payload);
+    if (problem !== null) throw new DjustError('DJUST_ERR_INVALID_PUSH', `pushReply(payload): payload must be a plain JSON object, but ${problem}.`);
+    this.#internals.reply = payload;
   }
 
   /** Shows a flash message (`#dj-flash-container`) after the handler's response. */

@@ -186,6 +186,27 @@ export class PageMetadata {
     this.#client.clear();
   }
 
+  /**
+   * Hand-over from the view this one replaced on the connection (`pushNavigate`): the client
+   * shows `previous`'s head, so the next drain sends this view's whole head — its document
+   * title (after the title template and default title), every meta tag and link — and removes
+   * the meta tags and links `previous` had shown (or set) that this view does not have.
+   */
+  takeOver(previous: PageMetadata): void {
+    this.#client.clear();
+    this.#pending.set(TITLE_KEY, this.documentTitle ?? '');
+    if (this.#meta) for (const [name, content] of this.#meta) this.#pending.set(metaKey(name), content);
+    if (this.#links) for (const [rel, href] of this.#links) this.#pending.set(linkKey(rel), href);
+    const shown = new Set<string>();
+    for (const [key, value] of previous.#client) if (key !== TITLE_KEY && value !== null) shown.add(key);
+    if (previous.#meta) for (const name of previous.#meta.keys()) shown.add(metaKey(name));
+    if (previous.#links) for (const rel of previous.#links.keys()) shown.add(linkKey(rel));
+    for (const key of shown) {
+      const has = key[0] === 'm' ? this.#meta?.has(key.slice(2)) : this.#links?.has(key.slice(2));
+      if (!has) this.#pending.set(key, null);
+    }
+  }
+
   /** Returns a function that restores title, meta and links to now and drops pending sets (a handler failed). */
   snapshot(): () => void {
     const title = this.#title;

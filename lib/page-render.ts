@@ -87,9 +87,11 @@ export class PageRender {
     const life = new ViewLifecycle(entry, url, params, options.logger, null, base);
     try {
       const navigate = await life.mount({ session, connected: false, req: expressReq, locals: res.locals ?? {} });
-      if (navigate && navigate.url !== url) {
+      // pushNavigate and redirect answer as pushPatch does: the browser loads the URL.
+      const target = life.takeLeave()?.url ?? (navigate && navigate.url !== url ? navigate.url : null);
+      if (target !== null) {
         res.statusCode = 302;
-        res.setHeader('Location', encodeUrl(navigate.url)); // as Express's res.location: `/t?q=€` is not a valid header value
+        res.setHeader('Location', encodeUrl(target)); // as Express's res.location: `/t?q=€` is not a valid header value
         res.setHeader('Cache-Control', 'no-store');
         res.end();
         return;
@@ -106,9 +108,7 @@ export class PageRender {
       if (!scripts) this.#noScripts(entry);
       const { connection } = options.logger;
       if (connection.enabled) connection(`${entry.name} rendered for GET ${url} (HTTP)`);
-      const internals = viewInternals(life.view);
-      internals.metadata.markRendered();
-      internals.flash.markRendered();
+      viewInternals(life.view).markRendered();
       res.statusCode = 200;
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
       res.setHeader('Cache-Control', 'no-store');

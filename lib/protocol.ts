@@ -3,8 +3,10 @@ import { MAX_URL_LENGTH, isLocalPath } from './navigation';
 
 /** A plain JSON value, as params and `handleInfo` payloads carry. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A plain JSON object: event params, `pushEvent` and `pushReply` payloads. */
+export type JsonObject = { [key: string]: JsonValue };
 /** Event params: a plain JSON object (no prototype keys). */
-export type EventParams = { [key: string]: JsonValue };
+export type EventParams = JsonObject;
 
 // ---- client → server ------------------------------------------------------------------
 
@@ -49,10 +51,13 @@ export interface PatchMessage {
   ref: number | null;
   html?: string;
   ops?: unknown[];
+  /** What the handler gave `this.pushReply(payload)`; absent otherwise. */
+  payload?: JsonObject;
 }
 export interface ReplyMessage {
   type: 'reply';
   ref: number | null;
+  payload?: JsonObject;
 }
 export type PageMetadataMessage =
   | { type: 'page_metadata'; action: 'title'; value: string }
@@ -60,20 +65,46 @@ export type PageMetadataMessage =
   | { type: 'page_metadata'; action: 'meta'; name: string; remove: true }
   | { type: 'page_metadata'; action: 'link'; rel: string; href: string }
   | { type: 'page_metadata'; action: 'link'; rel: string; remove: true };
-/** `pushPatch(url)`: the client moves to `url` with history.pushState (replaceState if `replace`). */
+/**
+ * `pushPatch(url)`: the client moves to `url` with history.pushState (replaceState if `replace`).
+ * With `html` and `token` (`pushNavigate`, or a `params` for another live route sharing the
+ * layout): another view took the connection; the region's content becomes `html`, and `token`
+ * mounts that view on the next connect.
+ */
 export interface NavigateMessage {
   type: 'navigate';
   url: string;
   replace: boolean;
+  html?: string;
+  token?: string;
+}
+/** `redirect(url)`, or a `pushNavigate` the connection cannot follow live: the client loads `url`. */
+export interface RedirectMessage {
+  type: 'redirect';
+  url: string;
+  replace: boolean;
+}
+/** `this.pushEvent(event, payload)`: for the client's `handleEvent` callbacks and `dj:<event>` window events. */
+export interface PushEventMessage {
+  type: 'push_event';
+  event: string;
+  payload: JsonObject;
 }
 export type FlashMessage =
   | { type: 'flash'; action: 'put'; level: string; message: string }
   | { type: 'flash'; action: 'clear'; level?: string };
+/** One reason typed params were refused: the schema's message, and where in params (keys and indexes). */
+export interface ParamsIssue {
+  message: string;
+  path?: (string | number)[];
+}
 export interface ErrorMessage {
   type: 'error';
   ref: number | null;
   code: WireErrorCode;
   message: string;
+  /** `bad_params` from a handler's params schema: what it refused. */
+  issues?: ParamsIssue[];
 }
 export interface PongMessage {
   type: 'pong';
@@ -83,8 +114,10 @@ export type ServerMessage =
   | PatchMessage
   | ReplyMessage
   | NavigateMessage
+  | RedirectMessage
   | PageMetadataMessage
   | FlashMessage
+  | PushEventMessage
   | ErrorMessage
   | PongMessage;
 
@@ -92,7 +125,8 @@ export type ServerMessage =
 
 export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ErrorMessage };
 
-const EVENT_NAME_RE = /^[A-Za-z_$][\w$:.-]{0,127}$/;
+/** What an event name (client events, `pushEvent`) looks like. */
+export const EVENT_NAME_RE = /^[A-Za-z_$][\w$:.-]{0,127}$/;
 const MAX_PARAM_DEPTH = 16;
 
 function fail(code: WireErrorCode, message: string, ref: number | null = null): ParseResult {
@@ -219,10 +253,11 @@ function describe(value: unknown): string {
 export function encode(message: ServerMessage): string {
   switch (message.type) {
     case 'patch':
-      if (message.html === undefined && message.ops !== undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
+      if (message.html === undefined && message.ops !== undefined && message.payload === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
       break;
     case 'reply':
-      return `{"type":"reply","ref":${message.ref}}`;
+      if (message.payload === undefined) return `{"type":"reply","ref":${message.ref}}`;
+      break;
     case 'page_metadata':
       if (message.action === 'title') return `{"type":"page_metadata","action":"title","value":${JSON.stringify(message.value)}}`;
       break;

@@ -94,6 +94,22 @@ export class Renderer {
   }
 
   /**
+   * The page around the live region: the whole page `target` renders with `context`, as on a
+   * live connection (`{% djust_head %}` and `{% djust_scripts %}` render nothing, the flash
+   * container is empty), without the region's content. Two views whose pages give the same
+   * string share the layout, so a connection can swap one's region for the other's
+   * (`pushNavigate`) and the page stays right.
+   */
+  renderLayout(target: RenderTarget, context: Record<string, unknown>): string {
+    context[HOOKS_KEY] = null;
+    context.flash = {};
+    const html = this.#render(target, context);
+    const bounds = findRegion(html);
+    if (!bounds) throw noRoot(target);
+    return html.slice(0, bounds.start) + html.slice(bounds.end);
+  }
+
+  /**
    * The inner HTML of the live region, for a live connection whose last render `slot`
    * describes. Connections of one template that show the same region (fresh mounts, a
    * broadcast everyone renders alike) get the same string, and so do their page suffixes:

@@ -3,10 +3,10 @@ import { applyFlash } from './flash.js';
 import { applyPageMetadata } from './page-metadata.js';
 import { announcer } from './announce.js';
 import { bindNavigation } from './navigation.js';
-import { applyPatch } from './patch.js';
 import { connectWebSocket } from './socket.js';
 import { connectSse } from './sse.js';
 import { bindEvents } from './events.js';
+import { bindHooks } from './hooks.js';
 import { recoverForms, snapshotForms } from './recover.js';
 import { ACK_TIMEOUT_MS, BACKOFF_MS, CONNECTED_CLASS, DISCONNECTED_CLASS, MAX_PENDING_EVENTS, MAX_UNACKED } from './constants.js';
 import { RELOAD_CODES, ROOT_ATTR } from './contract.js';
@@ -15,6 +15,7 @@ import { RELOAD_CODES, ROOT_ATTR } from './contract.js';
 /** @typedef {import('./sse.js').Handlers} TransportHandlers */
 /** @typedef {(prefix: string, handlers: TransportHandlers) => Transport} Connect */
 /** @typedef {{ type: string, ref: number, event?: string, url?: string, [k: string]: unknown }} Message  an `event` or `params` */
+/** @typedef {Error & { code: string, issues?: { message: string, path?: (string | number)[] }[] }} EventError  how `pushEvent`'s promise rejects: an `error` answer's fields (`code`, `message`, `issues`, `ref`) on an Error */
 
 /**
  * The browser side of one live page: picks a transport, mounts with the page's token,
@@ -25,7 +26,7 @@ import { RELOAD_CODES, ROOT_ATTR } from './contract.js';
 export class LiveClient {
   /**
    * @param {Document} doc
-   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean, ackMs?: number }} config  `ackMs`: how long an answer may take (the server's handlerTimeoutMs plus a margin)
+   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean, ackMs?: number, hooks?: Record<string, import('./hooks.js').Hook> }} config  `ackMs`: how long an answer may take (the server's handlerTimeoutMs plus a margin); `hooks`: as `djust.hooks`
    * @param {Record<string, Connect>} transports  available transports by name
    */
   constructor(doc, config, transports) {
@@ -48,6 +49,10 @@ export class LiveClient {
     this.pending = [];
     /** @type {Map<number, string>} refs sent and not answered yet → event name or URL */
     this.unacked = new Map();
+    /** @type {Map<number, [(value: any) => void, (err: any) => void]>} `[resolve, reject]` of each `pushEvent` promise not settled yet, by ref */
+    this.waits = new Map();
+    /** @type {Record<string, import('./hooks.js').Hook>} `djust.hooks.Name = {…}` for `dj-hook="Name"` (docs/hooks.md) */
+    this.hooks = config.hooks ?? {};
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.retryTimer = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -59,6 +64,8 @@ export class LiveClient {
     this.nav = bindNavigation(doc, (url, pop) => this.pushParams(url, pop), this.announce);
     /** `djust.enableDebug()`: every message in and out goes to the console (kept for the tab's session). */
     this.debug = readDebugFlag();
+    /** Applies the region's patches, running its hooks (docs/hooks.md); null without a region. */
+    this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params) => this.pushEvent(event, params));
   }
 
   /** Logs every message in and out with console.debug, as Phoenix's liveSocket.enableDebug() does; survives reloads of this tab. */
@@ -105,7 +112,8 @@ export class LiveClient {
   onClose(opened) {
     this.transport = null;
     this.setLive(false);
-    // Sent on the connection that ended: the next mount re-syncs the page (and its forms).
+    // Sent on the connection that ended: the next mount re-syncs the page (and its forms); their promises reject.
+    for (const ref of this.unacked.keys()) this.settle(ref);
     this.unacked.clear();
     clearTimeout(this.ackTimer);
     if (this.stopped) return;
@@ -123,16 +131,36 @@ export class LiveClient {
     this.retryTimer = setTimeout(() => this.connect(), base + Math.random() * base * 0.25);
   }
 
-  /** Sends an event, after those still queued (until mounted, or while MAX_UNACKED wait for answers). @param {string} event @param {Record<string, unknown>} params */
+  /**
+   * Sends an event, after those still queued (until mounted, or while MAX_UNACKED wait for answers).
+   * The promise resolves with the answer's `payload` (the handler's `pushReply`), or rejects with
+   * an {@link EventError}: the server's error `code`, or `disconnected` when no answer can come.
+   * Rejections nobody handles are not reported (callers may ignore the promise).
+   * @param {string} event @param {Record<string, unknown>} [params] @returns {Promise<unknown>}
+   */
   pushEvent(event, params) {
     const message = { type: 'event', ref: ++this.ref, event, params };
+    /** @type {Promise<unknown>} */
+    const answer = new Promise((resolve, reject) => this.waits.set(message.ref, [resolve, reject]));
+    answer.catch(() => {});
     if (this.pending.length >= MAX_PENDING_EVENTS) {
       const dropped = this.pending.shift();
       console.warn(`djust-lite: queue full, dropped "${dropped?.event}"`);
+      this.settle(dropped?.ref);
     }
     this.pending.push(message);
     this.flush();
-    return message.ref;
+    return answer;
+  }
+
+  /**
+   * Settles the promise of `ref`, if there is one: rejected with `err`, else resolved with
+   * `payload`. `err` left out: no answer will come (the connection ended, the queue overflowed, stop()).
+   * @param {unknown} ref @param {EventError | null} [err] @param {unknown} [payload]
+   */
+  settle(ref, err = Object.assign(new Error('djust-lite: disconnected'), { code: 'disconnected' }), payload) {
+    this.waits.get(/** @type {number} */ (ref))?.[err ? 1 : 0](err ?? payload);
+    this.waits.delete(/** @type {number} */ (ref));
   }
 
   /** Sends queued events, in order, while live and fewer than MAX_UNACKED wait for answers. */
@@ -152,8 +180,10 @@ export class LiveClient {
     return true;
   }
 
-  /** An answer (`patch`/`reply`/`error`) came for `ref`. @param {unknown} ref */
-  ack(ref) {
+  /** An answer came: settles its promise and forgets its ref. @param {any} answer a `patch`, `reply` or `error` */
+  ack(answer) {
+    const { ref } = answer;
+    this.settle(ref, answer.type == 'error' ? Object.assign(new Error(), answer) : null, answer.payload);
     if (typeof ref != 'number' || !this.unacked.delete(ref)) return;
     this.awaitAck();
     this.flush();
@@ -183,12 +213,12 @@ export class LiveClient {
   /** @param {any} message */
   handle(message) {
     if (this.debug) console.debug('djust-lite ←', message);
-    if (/^(patch|reply|error)$/.test(message?.type)) this.ack(message.ref);
+    if (/^(patch|reply|error)$/.test(message?.type)) this.ack(message);
     switch (message?.type) {
       case 'mounted': {
         // A re-mount: the fresh view gets the forms' values back before the queued events.
         const forms = this.mounts++ && snapshotForms(this.doc);
-        if (this.root) applyPatch(this.root, message);
+        this.hooked?.patch(message);
         this.attempt = 0;
         this.setLive(true);
         /** @type {{ type: string, ref: number, event: string, params: Record<string, unknown> }[]} */
@@ -199,13 +229,25 @@ export class LiveClient {
         break;
       }
       case 'patch':
-        if (this.root) applyPatch(this.root, message);
+        this.hooked?.patch(message);
         break;
       case 'page_metadata':
         if (applyPageMetadata(this.doc, message)) this.announce(this.doc.title);
         break;
       case 'navigate':
         if (typeof message.url === 'string') this.nav.go(message.url, message.replace);
+        // Another live view of the same layout: its content, and its token for the next mount.
+        if (typeof message.html == 'string') {
+          this.hooked?.patch(message);
+          if (message.token) this.config.token = message.token;
+        }
+        break;
+      case 'redirect':
+        this.redirect(message.url, message.replace);
+        break;
+      case 'push_event':
+        this.hooked?.emit(message.event, message.payload);
+        dispatchEvent(new CustomEvent(`dj:${message.event}`, { detail: message.payload }));
         break;
       case 'flash':
         applyFlash(this.doc, message);
@@ -242,14 +284,22 @@ export class LiveClient {
     location.reload();
   }
 
+  /** Loads `url` as a page (a server `redirect`). @param {string} url @param {boolean} [replace] replace the history entry */
+  redirect(url, replace) {
+    location[replace ? 'replace' : 'assign'](url);
+  }
+
   /** @param {boolean} live */
   setLive(live) {
+    if (live != this.live) this.hooked?.live(live);
     this.live = live;
     this.root?.classList.toggle(CONNECTED_CLASS, live);
     this.root?.classList.toggle(DISCONNECTED_CLASS, !live);
   }
 
   stop() {
+    this.hooked?.stop();
+    for (const ref of this.waits.keys()) this.settle(ref);
     this.stopped = true;
     clearTimeout(this.retryTimer);
     clearTimeout(this.ackTimer);
@@ -285,9 +335,11 @@ function writeDebugFlag(on) {
 /** Starts the client for the page's djust script tag, if there is one. */
 function boot() {
   const script = /** @type {HTMLScriptElement | null} */ (document.querySelector('script[data-djust-token]'));
-  if (!script || /** @type {any} */ (window).djust) return;
+  // `window.djust = { hooks }` set before the bundle loads is taken; a running client is kept (a second copy of the bundle).
+  const early = /** @type {any} */ (window).djust;
+  if (!script || early?.start) return;
   const transport = /** @type {'auto' | 'websocket' | 'sse'} */ (script.dataset.djustTransport ?? 'auto');
-  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false', ackMs: Number(script.dataset.djustAckMs) || undefined };
+  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false', ackMs: Number(script.dataset.djustAckMs) || undefined, hooks: early?.hooks };
   /** @type {any} */ (window).djust = new LiveClient(document, config, { websocket: connectWebSocket, sse: connectSse }).start();
 }
 

@@ -57,8 +57,10 @@ export const SSE_EVENTS = [
   'patch',
   'reply',
   'navigate',
+  'redirect',
   'page_metadata',
   'flash',
+  'push_event',
   'error',
   'pong',
 ];

@@ -1,9 +1,11 @@
 // @ts-check
-// dj-patch / navigate → pushState; back/forward restore each entry's head with no round trip.
+// dj-patch / dj-navigate / navigate → pushState; back/forward restore each entry's head with no round trip.
 // Snapshots: in memory by history.state.djust.id, and in the left entry's history.state on push.
 import { PATCH_ATTR } from './constants.js';
 import { applySnapshot, snapshotHead } from './page-metadata.js';
 
+/** `<a href="/other" dj-navigate>`: as dj-patch on the client; the server mounts the URL's view when it is another route of the same layout. */
+const NAVIGATE_ATTR = 'dj-navigate';
 const here = () => location.pathname + location.search;
 const newId = () => Math.random().toString(36).slice(2);
 
@@ -22,9 +24,9 @@ export function bindNavigation(doc, visit, onTitle) {
   let id = history.state?.djust?.id ?? newId();
   save();
 
-  /** @param {string} to @param {boolean} [replace] */
+  /** `to` the URL shown already (a server `navigate` answering a click or back/forward) replaces. @param {string} to @param {boolean} [replace] */
   const go = (to, replace) => {
-    if (replace) history.replaceState(history.state, '', to);
+    if (replace || to == here()) history.replaceState(history.state, '', to);
     else {
       heads.set(id, snapshotHead(doc));
       save(heads.get(id));
@@ -46,9 +48,9 @@ export function bindNavigation(doc, visit, onTitle) {
 
   /** @param {MouseEvent} ev */
   const onClick = (ev) => {
-    const el = ev.target instanceof Element && ev.target.closest(`[${PATCH_ATTR}]`);
+    const el = ev.target instanceof Element && ev.target.closest(`[${PATCH_ATTR}],[${NAVIGATE_ATTR}]`);
     if (!el || ev.defaultPrevented || ev.button || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
-    const to = new URL(el.getAttribute(PATCH_ATTR) || el.getAttribute('href') || '', location.href);
+    const to = new URL(el.getAttribute(PATCH_ATTR) || el.getAttribute(NAVIGATE_ATTR) || el.getAttribute('href') || '', location.href);
     if (to.origin != location.origin) return;
     ev.preventDefault();
     const path = to.pathname + to.search;

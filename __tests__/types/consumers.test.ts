@@ -35,9 +35,21 @@ function expressImport(setup: Setup, interop: boolean): string {
 
 function appSource(setup: Setup, interop: boolean): string {
   return `${expressImport(setup, interop)}
-import { djustLite, LiveView, eventHandler, DjustError, type DjustLiteOptions, type MountContext } from 'djust-lite';
+import { djustLite, LiveView, eventHandler, DjustError, type DjustLiteOptions, type InferParams, type MountContext, type StandardSchemaV1 } from 'djust-lite';
 
 interface UserSession { userId: string }
+
+/** A Standard Schema written by hand (zod, valibot… give the same shape). */
+const Archive: StandardSchemaV1<unknown, { id: number }> = {
+  '~standard': {
+    version: 1,
+    vendor: 'user-app',
+    validate: (value) => {
+      const id = (value as { id?: unknown }).id;
+      return typeof id === 'number' ? { value: { id } } : { issues: [{ message: 'Expected number', path: ['id'] }] };
+    },
+  },
+};
 
 export class InboxView extends LiveView {
   static template = 'inbox.njk';
@@ -58,6 +70,18 @@ export class InboxView extends LiveView {
     this.pageMeta = { description: 'Your mail', 'og:count': this.unread, robots: null };
     this.pageLinks = { canonical: '/inbox' };
     this.putFlash('info', 'New mail');
+  }
+
+  @eventHandler({ params: Archive })
+  archive({ id }: InferParams<typeof Archive>) {
+    this.pushEvent('archived', { id });
+    this.pushReply({ ok: true, id });
+  }
+
+  @eventHandler('inbox:open', { params: Archive })
+  open(params: { id: number }) {
+    if (params.id > 0) this.pushNavigate('/inbox/' + params.id, { replace: true });
+    else this.redirect('https://example.com/help');
   }
 
   @eventHandler('inbox:clear')

@@ -25,7 +25,7 @@ export interface EventResult {
   ref: number;
   /** The handler's response: `patch` (the region changed) or `reply` (it did not). */
   response: Extract<ServerMessage, { type: 'patch' | 'reply' }>;
-  /** The response, then its page metadata and flash messages, in order. */
+  /** The response, then what followed it up to the next response (navigate or redirect, page metadata, flash, push events), in order. */
   messages: ServerMessage[];
 }
 
@@ -246,11 +246,16 @@ export class LiveTestView {
         else if (message.level === undefined) this.#flash.clear();
         else this.#flash.delete(message.level);
         break;
-      default: {
-        const other = message as { type: string; url?: unknown };
-        if (other.type === 'navigate' && typeof other.url === 'string') this.#url = other.url;
+      case 'navigate':
+        this.#url = message.url;
+        // Another view took the connection (pushNavigate): its region replaces this one's.
+        if (typeof message.html === 'string') {
+          this.#region.reset(message.html);
+          this.#broken = null;
+        }
         break;
-      }
+      default:
+        break;
     }
   }
 
