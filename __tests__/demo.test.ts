@@ -121,6 +121,29 @@ describe.each(['sse', 'websocket'] as const)('demo over %s', (transport) => {
     expect(settings.flash.error).toBe('Project name cannot be empty.');
   });
 
+  test('signup: errors for the fields reached, all on submit, then a flash and pushNavigate home', async () => {
+    const signup = await view('/signup');
+    expect(signup.title).toBe('Sign up');
+    const form = { name: 'A', email: '', age: '', bio: '' };
+    await signup.event('validate', { ...form, _target: 'name' });
+    expect(signup.html()).toContain('Your name needs at least 2 characters.');
+    expect(signup.html()).not.toContain('Your age, please.'); // not reached yet
+    await signup.event('save', { ...form, name: 'Ada' });
+    expect(signup.html()).not.toContain('Your name needs');
+    expect(signup.html()).toContain('Your age, please.');
+    expect(signup.html()).toContain('That is not an email address.');
+    // Fields that are not strings never reach the handler.
+    await expect(signup.event('validate', { ...form, age: 36 })).rejects.toMatchObject({ code: 'bad_params' });
+
+    const saved = await signup.event('save', { name: 'Ada', email: 'ada@example.com', age: '36', bio: '' });
+    // The response (the errors go), the other view (title and meta in between), the carried flash.
+    expect(saved.messages.map((m) => m.type).filter((type) => type !== 'page_metadata')).toEqual(['patch', 'navigate', 'flash']);
+    expect(signup.url).toBe('/');
+    expect(signup.title).toBe('djust-lite demo');
+    expect(signup.flash).toEqual({ success: 'Welcome, Ada! You are signed up.' });
+    expect(signup.html()).toContain('<h1>djust-lite demo</h1>');
+  });
+
   test('a handler error rejects event() with the wire code', async () => {
     const inbox = await view('/inbox');
     await expect(inbox.event('nope')).rejects.toMatchObject({ code: 'unknown_event' });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import express from 'express';
 import { djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOptions, type MountContext } from '../lib';
+import { SignupView } from './signup';
 
 const CHAT_TOPIC = 'chat:lobby';
 
@@ -212,7 +213,8 @@ export function createDemoApp(options: DjustLiteOptions = {}): { app: express.Ex
     .route('/inbox', InboxView)
     .route('/studio', StudioView)
     .route('/store', StoreView)
-    .route('/settings', SettingsView);
+    .route('/settings', SettingsView)
+    .route('/signup', SignupView);
   // Demo only: the panel showing the live <head> (title, meta, links) on every page.
   app.use('/demo-assets', express.static(path.join(__dirname, 'public')));
   app.use(live);

@@ -21,4 +21,16 @@ describe.each(TRANSPORTS)('inbox over $name', (transport) => {
       await page.click('#inbox-read');
       await waitForTitle(page, 'Inbox');
     }));
+
+  test('keyboard: "n" anywhere on the page is new mail, Escape reads all (dj-window-keydown + dj-key)', () =>
+    runSession(browser(), transport, async ({ open }) => {
+      const page = await open('/inbox');
+      await page.keyboard.press('n');
+      await page.keyboard.press('x'); // no binding: nothing sent
+      await page.keyboard.press('n');
+      await waitForTitle(page, 'Inbox (2)');
+      await page.keyboard.press('Escape');
+      await waitForTitle(page, 'Inbox');
+      expect(await page.locator('#count').textContent()).toBe('0 unread');
+    }));
 });

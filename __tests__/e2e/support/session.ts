@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import type { DjustLiteOptions } from '../../../lib';
 import { startDemo, type AppFactory, type DemoServer, type ServerLog } from './demo-server';
 import { messages, WAIT_MS, waitLive } from './page';
@@ -45,6 +45,9 @@ export interface OpenOptions {
 
 /** The browser client: any script under /djust/, bundle or module, with or without `?v=`. */
 const isClientScript = (url: URL): boolean => url.pathname.startsWith('/djust/') && url.pathname.endsWith('.js');
+
+/** The SSE requests of a page: its stream (`GET /djust/sse/<session>`) and POSTs. */
+const isSseRequest = (url: URL): boolean => url.pathname.startsWith('/djust/sse/');
 
 /** Init script: every server message the client handled, in order, in `window.__djustMessages`. */
 const RECORD_MESSAGES = `window.__djustMessages = [];
@@ -103,7 +106,22 @@ export async function runSession(browser: Browser, transport: TransportCase, bod
       report(`console error: ${msg.text()}${where}`, isNetworkNoise(msg.text()));
     });
     page.on('pageerror', (err) => report(`uncaught exception: ${err.stack ?? err.message}`, false));
-    page.on('requestfailed', (req) => report(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText ?? '?'}`, true));
+    // A page load (reload, redirect, pushNavigate to another layout) aborts the SSE requests of
+    // the page it leaves: the open stream, and a POST whose answer already came on the stream.
+    // That is the page leaving, not a failure: tolerated when a load started after the request.
+    let requests = 0;
+    let lastLoad = -1;
+    const started = new WeakMap<Request, number>();
+    page.on('request', (req) => {
+      started.set(req, requests++);
+      if (req.isNavigationRequest() && req.frame() === page.mainFrame()) lastLoad = requests;
+    });
+    page.on('requestfailed', (req) => {
+      const text = `request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText ?? '?'}`;
+      const leftBehind = isSseRequest(new URL(req.url())) && req.failure()?.errorText === 'net::ERR_ABORTED' && lastLoad > (started.get(req) ?? Infinity);
+      if (leftBehind) record.tolerated.push(text);
+      else report(text, true);
+    });
     page.on('response', (res) => {
       if (res.status() >= 400) report(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`, false);
     });
