@@ -207,14 +207,17 @@ export function createDemoApp(options: DjustLiteOptions = {}): { app: express.Ex
   const secret = process.env.DJUST_SECRET ?? 'djust-lite-demo-secret-not-for-production';
   const live = djustLite({ views: path.join(__dirname, 'views'), secret, ...options });
   chatBus.live = live;
+  // One live session: no page here sits behind middleware of its own, so dj-navigate links
+  // between them switch views without a page load.
+  const demo = { liveSession: 'demo' };
   live
-    .route('/', HomeView)
-    .route('/chat', ChatView)
-    .route('/inbox', InboxView)
-    .route('/studio', StudioView)
-    .route('/store', StoreView)
-    .route('/settings', SettingsView)
-    .route('/signup', SignupView);
+    .route('/', HomeView, demo)
+    .route('/chat', ChatView, demo)
+    .route('/inbox', InboxView, demo)
+    .route('/studio', StudioView, demo)
+    .route('/store', StoreView, demo)
+    .route('/settings', SettingsView, demo)
+    .route('/signup', SignupView, demo);
   // Demo only: the panel showing the live <head> (title, meta, links) on every page.
   app.use('/demo-assets', express.static(path.join(__dirname, 'public')));
   app.use(live);

@@ -160,7 +160,7 @@ export function createLabApp(options: DjustLiteOptions = {}): { app: express.Exp
   const app = express();
   app.get('/plain', (_req, res) => void res.type('html').send('<!doctype html><html><head><title>Plain</title><link rel="icon" href="data:,"></head><body><h1 id="plain">Plain</h1></body></html>'));
   const live = djustLite({ views: LAB_VIEWS, secret: 'djust-lite-e2e-lab-secret-not-for-production', ...options });
-  live.route('/lab', LabView).route('/lab/other', OtherView).route('/solo', SoloView);
+  live.route('/lab', LabView, { liveSession: 'lab' }).route('/lab/other', OtherView, { liveSession: 'lab' }).route('/solo', SoloView, { liveSession: 'lab' });
   app.use(live);
   return { app, live };
 }
