@@ -6,21 +6,10 @@ import {
   BUILTIN_VIEWS, createEnvironment, ERROR_TEMPLATE, FLASH_TEMPLATE, HEAD_TEMPLATE, prepareEnvironment, renderErrorPage, renderFlash, renderHead,
 } from '../lib/environment';
 import { FIXTURE_VIEWS } from './helpers/server';
+import { MemoryLoader } from './helpers/memory-templates';
 
 const OVERRIDE_VIEWS = path.join(__dirname, 'fixtures', 'override-views');
 const PAGE = '<head>{% djust_head %}</head><body>{% djust_flash %}</body>';
-
-/** Templates from memory; throws for a name it lacks, as some hand-written loaders do. */
-class ThrowingLoader extends nunjucks.Loader implements nunjucks.ILoader {
-  constructor(readonly templates: Record<string, string>) {
-    super();
-  }
-  getSource(name: string): nunjucks.LoaderSource {
-    const src = this.templates[name];
-    if (src === undefined) throw new Error(`no template ${name}`);
-    return { src, path: name, noCache: false };
-  }
-}
 
 describe('Environment', () => {
   describe('built-in templates', () => {
@@ -52,7 +41,7 @@ describe('Environment', () => {
     });
 
     it('are found after an app loader that throws for names it lacks', () => {
-      const env = prepareEnvironment(new nunjucks.Environment(new ThrowingLoader({ 'page.njk': PAGE }), { autoescape: true }));
+      const env = prepareEnvironment(new nunjucks.Environment(new MemoryLoader({ 'page.njk': PAGE }), { autoescape: true }));
       expect(env.render('page.njk', { flash: { info: 'Hi' } })).toBe(`<head></head><body>${renderFlash({ info: 'Hi' })}</body>`);
       expect(env.render('page.njk', { page_title: 'T' })).toBe(`<head><title>T</title></head><body>${renderFlash({})}</body>`);
     });
@@ -68,7 +57,7 @@ describe('Environment', () => {
     });
 
     it('uses an override from a loader that throws for other names', () => {
-      const env = prepareEnvironment(new nunjucks.Environment(new ThrowingLoader({ 'djust/flash.njk': '<p id="{{ container_id }}">{{ messages | length }}</p>' })));
+      const env = prepareEnvironment(new nunjucks.Environment(new MemoryLoader({ 'djust/flash.njk': '<p id="{{ container_id }}">{{ messages | length }}</p>' })));
       expect(env.renderString('{% djust_flash %}', { flash: { a: '1', b: '2' } })).toBe('<p id="dj-flash-container">2</p>');
     });
 
@@ -126,7 +115,7 @@ describe('Environment', () => {
       expect(html).toContain('/store?q=&lt;script&gt;');
       expect(html).toContain('djust/error.njk failed too');
       expect(html).not.toMatch(/<script>|<img/);
-      const working = prepareEnvironment(new nunjucks.Environment(new ThrowingLoader({ 'djust/error.njk': '<h1>{{ view }}</h1>' }), { autoescape: true }));
+      const working = prepareEnvironment(new nunjucks.Environment(new MemoryLoader({ 'djust/error.njk': '<h1>{{ view }}</h1>' }), { autoescape: true }));
       expect(renderErrorPage(working, info)).toBe('<h1>StoreView&lt;script&gt;</h1>');
     });
   });

@@ -5,24 +5,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import nunjucks from 'nunjucks';
 import { djustLite, LiveView } from '../lib';
 import { request } from '../lib/testing/page';
+import { memoryEnvironment } from './helpers/memory-templates';
 
 const TEMPLATES: Record<string, string> = {
   'plain.njk': '<main dj-root>hi</main>{% djust_scripts %}',
   'argument.njk': '<main dj-root>hi</main>{% djust_scripts nonce=myNonce %}',
   'empty.njk': '<main dj-root>hi</main>{% djust_scripts nonce=missing %}',
 };
-
-/** Templates from memory. */
-class MemoryLoader extends nunjucks.Loader implements nunjucks.ILoader {
-  getSource(name: string): nunjucks.LoaderSource {
-    const src = TEMPLATES[name];
-    if (src === undefined) throw new Error(`no template ${name}`);
-    return { src, path: name, noCache: false };
-  }
-}
 
 const view = (template: string) => class extends LiveView {
   static template = template;
@@ -38,7 +29,7 @@ beforeAll(async () => {
     if (req.query.locals !== undefined) res.locals.cspNonce = String(req.query.locals);
     next();
   });
-  const live = djustLite({ env: new nunjucks.Environment(new MemoryLoader(), { autoescape: true }) });
+  const live = djustLite({ env: memoryEnvironment(TEMPLATES) });
   live.route('/plain', view('plain.njk')).route('/argument', view('argument.njk')).route('/empty', view('empty.njk'));
   app.use(live);
   server = await new Promise((resolve) => {

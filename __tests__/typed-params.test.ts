@@ -5,11 +5,11 @@
  * the schema's output, or not at all (`bad_params` with the issues); form strings are coerced.
  */
 import express from 'express';
-import nunjucks from 'nunjucks';
 import { djustLite, eventHandler, LiveView, type InferParams, type StandardSchemaV1 } from '../lib';
 import { handlersOf } from '../lib/decorators';
 import type { ErrorMessage } from '../lib/protocol';
 import { liveTest, type LiveTestView } from '../lib/testing';
+import { memoryEnvironment } from './helpers/memory-templates';
 
 type Issue = StandardSchemaV1.Issue;
 
@@ -91,13 +91,7 @@ class PlainView extends LiveView {
 const TEMPLATES: Record<string, string> = {
   'editor.njk': '<!doctype html><html><head>{% djust_head %}</head><body><main dj-root><p id="saved">{{ saved }}</p><p id="calls">{{ calls }}</p></main>{% djust_scripts %}</body></html>',
 };
-class MemoryLoader extends nunjucks.Loader implements nunjucks.ILoader {
-  getSource(name: string): nunjucks.LoaderSource {
-    return { src: TEMPLATES[name] as string, path: name, noCache: false };
-  }
-}
-
-const live = djustLite({ env: new nunjucks.Environment(new MemoryLoader(), { autoescape: true }), logger: { warn() {}, error() {} } });
+const live = djustLite({ env: memoryEnvironment(TEMPLATES), logger: { warn() {}, error() {} } });
 live.route('/editor', EditorView).route('/plain', PlainView);
 const app = express().use(live);
 let view: LiveTestView | null = null;

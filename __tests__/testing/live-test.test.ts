@@ -6,12 +6,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import fc from 'fast-check';
-import nunjucks from 'nunjucks';
 import { djustLite, DjustError, eventHandler, LiveView, type DjustLite, type DjustLiteOptions, type MountContext } from '../../lib';
 import { parseRegion, type VNode } from '../../lib/diff';
 import { RegionState } from '../../lib/region';
 import { liveTest, type LiveTestView } from '../../lib/testing';
 import { RegionModel } from '../../lib/testing/apply-ops';
+import { memoryEnvironment } from '../helpers/memory-templates';
 
 const TEMPLATES: Record<string, string> = {
   'layout.njk': '<!doctype html><html><head>{% djust_head %}</head><body>{% djust_flash %}{% block content %}{% endblock %}{% djust_scripts %}</body></html>',
@@ -19,15 +19,6 @@ const TEMPLATES: Record<string, string> = {
     '<li dj-key="{{ i }}" class="item{% if i == picked %} picked{% endif %}">Item {{ i }}: a line long enough that a diff is smaller</li>' +
     '{% endfor %}</ul>{% endblock %}',
 };
-
-/** Templates from memory, so this file needs no views folder. */
-class MemoryLoader extends nunjucks.Loader implements nunjucks.ILoader {
-  getSource(name: string): nunjucks.LoaderSource {
-    const src = TEMPLATES[name];
-    if (src === undefined) throw new Error(`no template ${name}`);
-    return { src, path: name, noCache: false };
-  }
-}
 
 class ListView extends LiveView {
   static template = 'list.njk';
@@ -73,7 +64,7 @@ class ListView extends LiveView {
 }
 
 function makeApp(options: DjustLiteOptions = {}): { app: express.Express; live: DjustLite } {
-  const live = djustLite({ env: new nunjucks.Environment(new MemoryLoader(), { autoescape: true }), logger: { warn() {}, error() {} }, ...options });
+  const live = djustLite({ env: memoryEnvironment(TEMPLATES), logger: { warn() {}, error() {} }, ...options });
   live.route('/list', ListView);
   const app = express();
   app.use(live);
