@@ -6,34 +6,11 @@
  */
 import { LiveClient } from '../../public/client.js';
 import type { Hook, HookInstance } from '../../public/hooks.js';
+import { scriptedTransports } from '../helpers/scripted-transport';
 
-type Handlers = { onOpen(): void; onMessage(m: unknown): void; onClose(opened: boolean): void; onLive?(live: boolean): void };
-type Sent = { type: string; ref?: number; event?: string; params?: unknown };
 
-/** One connection the test drives: open() (the client then sends mount), mounted(), receive(), drop(). */
-class Scripted {
-  readonly sent: Sent[] = [];
-  closed = false;
-  constructor(readonly h: Handlers) {}
-  send = (m: object) => !this.closed && this.sent.push(m as Sent) > 0;
-  close = () => void (this.closed = true);
-  receive(m: object) {
-    this.h.onMessage(m);
-  }
-  mounted(html: string) {
-    this.receive({ type: 'mounted', html });
-  }
-  patch(...ops: unknown[]) {
-    this.receive({ type: 'patch', ref: null, ops });
-  }
-  drop() {
-    this.h.onClose(true);
-  }
-}
 
-let opened: Scripted[];
-const transports = { websocket: (_p: string, h: Handlers) => opened[opened.push(new Scripted(h)) - 1] as Scripted };
-const last = () => opened.at(-1) as Scripted;
+const { opened, transports, last } = scriptedTransports();
 let client: LiveClient;
 let log: string[];
 
@@ -60,7 +37,7 @@ const took = () => log.splice(0);
 let warn: jest.SpyInstance;
 beforeEach(() => {
   jest.useFakeTimers();
-  opened = [];
+  opened.length = 0;
   log = [];
   sessionStorage.clear();
   warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);

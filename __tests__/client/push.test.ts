@@ -8,37 +8,11 @@
  */
 import { LiveClient } from '../../public/client.js';
 import { ACK_TIMEOUT_MS, MAX_PENDING_EVENTS } from '../../public/constants.js';
+import { scriptedTransports, type Scripted } from '../helpers/scripted-transport';
 
-type Handlers = { onOpen(): void; onMessage(m: unknown): void; onClose(opened: boolean): void };
-type Sent = { type: string; ref?: number; event?: string; url?: string; token?: string; params?: unknown };
 
-/** One connection the test drives: open() (the client then sends mount), mounted(), receive(), drop(). */
-class Scripted {
-  readonly sent: Sent[] = [];
-  closed = false;
-  constructor(readonly h: Handlers) {}
-  send = (m: object) => !this.closed && this.sent.push(m as Sent) > 0;
-  close = () => void (this.closed = true);
-  open() {
-    this.h.onOpen();
-  }
-  receive(m: object) {
-    this.h.onMessage(m);
-  }
-  mounted(html = '<p>x</p>') {
-    this.receive({ type: 'mounted', html });
-  }
-  drop() {
-    this.h.onClose(true);
-  }
-  events() {
-    return this.sent.filter((m) => m.type !== 'mount');
-  }
-}
 
-let opened: Scripted[];
-const transports = { websocket: (_p: string, h: Handlers) => opened[opened.push(new Scripted(h)) - 1] as Scripted };
-const last = () => opened.at(-1) as Scripted;
+const { opened, transports, last } = scriptedTransports();
 const root = () => document.querySelector('[dj-root]') as HTMLElement;
 let client: LiveClient;
 
@@ -60,7 +34,7 @@ const outcome = (p: Promise<unknown>) => p.then((v) => ['ok', v], (e: Error & { 
 let warn: jest.SpyInstance;
 beforeEach(() => {
   jest.useFakeTimers();
-  opened = [];
+  opened.length = 0;
   sessionStorage.clear();
   history.replaceState(null, '', '/counter');
   document.body.innerHTML = '<main dj-root><p>x</p></main>';

@@ -8,43 +8,11 @@
 import { LiveClient } from '../../public/client.js';
 import { ACK_TIMEOUT_MS, MAX_UNACKED } from '../../public/constants.js';
 import { connectSse } from '../../public/sse.js';
+import { scriptedTransports, type Scripted } from '../helpers/scripted-transport';
 
-type Handlers = { onOpen(): void; onMessage(m: unknown): void; onClose(opened: boolean): void; onLive?(live: boolean): void };
-type Sent = { type: string; ref?: number; event?: string; url?: string };
 
-/** One connection the test drives: open() (the client then sends mount), mounted(), drop(), refuse(). */
-class Scripted {
-  readonly sent: Sent[] = [];
-  closed = false;
-  constructor(readonly kind: string, readonly h: Handlers) {}
-  send = (m: object) => !this.closed && this.sent.push(m as Sent) > 0;
-  close = () => void (this.closed = true);
-  open() {
-    this.h.onOpen();
-  }
-  mounted(html = '<p>x</p>') {
-    this.h.onMessage({ type: 'mounted', html });
-  }
-  answer(type: 'patch' | 'reply' | 'error', ref: number, extra: object = {}) {
-    this.h.onMessage({ type, ref, ...(type === 'patch' ? { ops: [] } : {}), ...extra });
-  }
-  drop() {
-    this.h.onClose(true);
-  }
-  refuse() {
-    this.h.onClose(false);
-  }
-  events() {
-    return this.sent.filter((m) => m.type !== 'mount');
-  }
-}
 
-let opened: Scripted[];
-const transports = {
-  websocket: (_p: string, h: Handlers) => opened[opened.push(new Scripted('websocket', h)) - 1] as Scripted,
-  sse: (_p: string, h: Handlers) => opened[opened.push(new Scripted('sse', h)) - 1] as Scripted,
-};
-const last = () => opened.at(-1) as Scripted;
+const { opened, transports, last } = scriptedTransports();
 const root = () => document.querySelector('[dj-root]') as HTMLElement;
 let client: LiveClient;
 
@@ -66,7 +34,7 @@ const reconnectDelay = () => jest.advanceTimersByTime(12500);
 
 beforeEach(() => {
   jest.useFakeTimers();
-  opened = [];
+  opened.length = 0;
   sessionStorage.clear();
   document.body.innerHTML = '<main dj-root><p>x</p></main>';
 });
