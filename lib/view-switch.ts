@@ -56,6 +56,7 @@ export function routeFor(routes: ReadonlyMap<string, RouteEntry>, base: string, 
  * frame: the client loads the page), and `from` is returned. A new view whose mount calls
  * `pushNavigate` again is followed up to MAX_PATCH_HOPS times.
  */
+// Over 60 lines: the hops of one switch (route, mount, layout check, hand-over) read in order in one loop.
 export async function leaveView(host: SwitchHost, from: LiveSession, departure: Departure, out: ServerMessage[]): Promise<LiveSession> {
   const { ctx } = host;
   const { logger } = ctx.options;

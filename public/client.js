@@ -1,4 +1,6 @@
 // @ts-check
+// Over 300 lines: LiveClient is the page's one state machine (connect, mount, send, answers,
+// re-sync, the message switch); the pieces it drives are the other modules.
 import { applyFlash } from './flash.js';
 import { applyPageMetadata } from './page-metadata.js';
 import { announcer } from './announce.js';

@@ -11,6 +11,7 @@ import { POST_RETRY_MS } from './constants.js';
  * session the server lost (`resume_gap`) closes the transport, so the client mounts afresh.
  * @param {string} prefix @param {Handlers} h @returns {import('./socket.js').Transport}
  */
+// Over 60 lines: the stream, the POST queue and their retries share one closure's state.
 export function connectSse(prefix, h) {
   const base = `${prefix}/sse/${crypto.randomUUID()}`;
   /** @type {EventSource | undefined} */
