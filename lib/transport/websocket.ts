@@ -14,7 +14,8 @@ import { backlogOf, corkUntilTurnEnds, type Corkable } from './write-batch';
 type WithSocket = { _socket?: Corkable & { once(event: 'drain', listener: () => void): unknown } };
 
 /**
- * A Sink over one WebSocket: each message its own text frame; all written in one turn leave in
+ * A Sink over one WebSocket: a job's messages in one text frame (one envelope alone, several as a
+ * JSON array in their order, docs/protocol.md "Framing"); all frames written in one turn leave in
  * one TCP write. The socket stops reading the peer's frames while more than `pauseBytes` wait
  * to go out (until they drain: backpressure), and for a while when the peer is over its rate
  * budget (`hold`).
@@ -37,7 +38,7 @@ class WebSocketSink implements Sink {
     if (ws.readyState !== ws.OPEN) return;
     const socket = (ws as unknown as WithSocket)._socket;
     if (socket) corkUntilTurnEnds(socket);
-    for (const message of messages) ws.send(encode(message));
+    ws.send(frameOf(messages));
     if (socket && !this.#paused && socket.writableLength > this.#pauseBytes) this.#pause(socket);
   }
 
@@ -191,6 +192,18 @@ export class WebSocketTransport {
     for (const ws of this.#wss.clients) ws.close(1001, 'server shutting down');
     this.#wss.close();
   }
+}
+
+/**
+ * One frame for a job's messages: the envelope itself when alone, else a JSON array of them in
+ * order. A click's `patch` and `page_metadata` then cost the browser one message event and one
+ * `JSON.parse`, and the server one ws frame, instead of two of each.
+ */
+export function frameOf(messages: readonly ServerMessage[]): string {
+  if (messages.length === 1) return encode(messages[0] as ServerMessage);
+  let text = '[';
+  for (let i = 0; i < messages.length; i += 1) text += (i === 0 ? '' : ',') + encode(messages[i] as ServerMessage);
+  return `${text}]`;
 }
 
 function byteLengthOf(data: RawData): number {
