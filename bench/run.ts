@@ -20,6 +20,7 @@ import { djustWs } from './client-djust';
 import { DEFAULT_FLOOR_BYTES, floorClient } from './client-floor';
 import { liveviewjs } from './client-lvjs';
 import { djustSse } from './client-sse';
+import { runHeap } from './heap';
 import { runProfile } from './profile';
 import { NOISY_PCT, computeTargets, notes, resultsTable, targetsTable, type SystemKey, type SystemResult } from './report';
 import { closedLoop, idleLadder, openClients, wireBytes, type LoopOptions, type LoopResult } from './scenarios';
@@ -48,7 +49,7 @@ export interface BenchConfig {
   systems: SystemKey[];
 }
 
-const ALL: SystemKey[] = ['djust-ws', 'djust-sse', 'wire', 'floor', 'liveviewjs'];
+const ALL: SystemKey[] = ['djust-ws', 'djust-public', 'djust-sse', 'wire', 'floor', 'liveviewjs'];
 
 export const config: BenchConfig = {
   quick,
@@ -66,6 +67,7 @@ export const config: BenchConfig = {
 
 const LABELS: Record<SystemKey, string> = {
   'djust-ws': 'djust-lite ws',
+  'djust-public': 'djust-lite ws public-API',
   'djust-sse': 'djust-lite sse',
   wire: 'djust wire floor',
   floor: 'raw ws floor',
@@ -85,6 +87,9 @@ function definition(key: SystemKey): SystemDef {
   switch (key) {
     case 'djust-ws':
       return { script: server('server-djust.js'), client: djustWs };
+    case 'djust-public':
+      // The same counter as an application writes it (plain CommonJS, public API only).
+      return { script: path.join(ROOT, 'bench', 'server-public.js'), client: djustWs };
     case 'djust-sse':
       return { script: server('server-djust.js'), client: djustSse };
     case 'wire':
@@ -102,7 +107,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n').slice(0, 6).join(' | ');
 
 function startServer(key: SystemKey): Promise<ServerProcess> {
-  return ServerProcess.start(LABELS[key], definition(key).script, { env: { BENCH_VIEWS: path.join(ROOT, 'bench', 'views') } });
+  return ServerProcess.start(LABELS[key], definition(key).script, { env: serverEnv() });
+}
+
+/** What every server child is told: the bench's views, and (for server-public.js) where the built package and bench are. */
+function serverEnv(): Record<string, string> {
+  const build = path.resolve(__dirname, '..');
+  return { BENCH_VIEWS: path.join(ROOT, 'bench', 'views'), BENCH_BUILD: build, BENCH_DJUST_LITE: path.join(build, 'lib', 'index.js') };
 }
 
 /** How many idle connections the open-file limits of both processes allow (with a margin). */
@@ -199,7 +210,13 @@ async function main(): Promise<void> {
     const key = ALL.find((k) => process.argv.includes(k) || process.argv.includes(k.replace('djust-', ''))) ?? 'djust-ws';
     const connections = envNumber('BENCH_PROFILE_CONNS', 50);
     const { script, client } = definition(key);
-    await runProfile({ root: ROOT, results: RESULTS, serverScript: script, loop: config.loop, log, name: key, client, connections });
+    await runProfile({ root: ROOT, results: RESULTS, serverScript: script, loop: config.loop, log, name: key, client, connections, env: serverEnv() });
+    return;
+  }
+  if (process.argv.includes('--heap')) {
+    const key = ALL.find((k) => process.argv.includes(k) || process.argv.includes(k.replace('djust-', ''))) ?? 'djust-ws';
+    const { script, client } = definition(key);
+    await runHeap({ root: ROOT, results: RESULTS, name: key, serverScript: script, client, env: serverEnv(), connections: envNumber('BENCH_HEAP_CONNS', 1000), log, keep: process.env.BENCH_HEAP_KEEP === '1' });
     return;
   }
   const started = Date.now();

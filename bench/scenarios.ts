@@ -61,6 +61,10 @@ export interface LoopResult {
    * work not charged to the two), % of one core. High values mean a noisy run.
    */
   otherCpuPct: number;
+  /** Server CPU time (user + system) per round trip completed in the window, µs. */
+  serverMicrosPerEvent: number;
+  /** The load generator's CPU time per round trip, µs (what a click costs the client side). */
+  clientMicrosPerEvent: number;
   /** Windows run to get this one (noisy ones are run again). */
   attempts?: number;
 }
@@ -129,6 +133,8 @@ export async function closedLoop(clients: readonly LiveClient[], kind: EventKind
   let serverCpuPct = Number.NaN;
   let clientCpuPct = Number.NaN;
   let otherCpuPct = Number.NaN;
+  let serverMicrosPerEvent = Number.NaN;
+  let clientMicrosPerEvent = Number.NaN;
   const began = cpuStart as CpuMark | null;
   if (began) {
     const wallMicros = (stopped - began.at) * 1000;
@@ -136,6 +142,10 @@ export async function closedLoop(clients: readonly LiveClient[], kind: EventKind
     const c = process.cpuUsage(began.client);
     serverCpuPct = (100 * serverMicros) / wallMicros;
     clientCpuPct = (100 * (c.user + c.system)) / wallMicros;
+    if (completed > 0) {
+      serverMicrosPerEvent = serverMicros / completed;
+      clientMicrosPerEvent = (c.user + c.system) / completed;
+    }
     if (began.machine !== null && machineEnd !== null) {
       otherCpuPct = Math.max(0, (100 * (machineEnd - began.machine - serverMicros - c.user - c.system)) / wallMicros);
     }
@@ -160,6 +170,8 @@ export async function closedLoop(clients: readonly LiveClient[], kind: EventKind
     serverCpuPct,
     clientCpuPct,
     otherCpuPct,
+    serverMicrosPerEvent,
+    clientMicrosPerEvent,
   };
 }
 

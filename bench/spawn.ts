@@ -12,6 +12,9 @@ export interface MemSample {
   /** VmRSS of the server process from /proc/PID/status (bytes); falls back to its own report. */
   rss: number;
   heapUsed: number;
+  /** Bytes V8 holds for its heap (committed), and per space (new, old, code…) when the server says. */
+  heapTotal: number;
+  spaces?: Record<string, number>;
   external: number;
   arrayBuffers: number;
   /** Whether the server ran a full GC before measuring (needs --expose-gc). */
@@ -178,7 +181,7 @@ export class ServerProcess {
     return this.#output.join('');
   }
 
-  #ask(type: 'mem' | 'cpu', timeoutMs = 30000): Promise<ChildMessage> {
+  #ask(type: 'mem' | 'cpu' | 'heap', timeoutMs = 30000, file = ''): Promise<ChildMessage> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -189,7 +192,7 @@ export class ServerProcess {
         clearTimeout(timer);
         resolve(message);
       });
-      this.#child.send({ type, id } satisfies ParentMessage);
+      this.#child.send((type === 'heap' ? { type, id, file } : { type, id }) satisfies ParentMessage);
     });
   }
 
@@ -198,7 +201,14 @@ export class ServerProcess {
     const reply = await this.#ask('mem');
     if (reply.type !== 'mem') throw new Error('unexpected reply');
     const rss = procStatusBytes(this.pid, 'VmRSS') ?? reply.rss;
-    return { rss, heapUsed: reply.heapUsed, external: reply.external, arrayBuffers: reply.arrayBuffers, gc: reply.gc };
+    return { rss, heapUsed: reply.heapUsed, heapTotal: reply.heapTotal, spaces: reply.spaces, external: reply.external, arrayBuffers: reply.arrayBuffers, gc: reply.gc };
+  }
+
+  /** Writes a heap snapshot of the server (after a full GC) to `file`; resolves with its path. */
+  async heapSnapshot(file: string): Promise<string> {
+    const reply = await this.#ask('heap', 300000, file);
+    if (reply.type !== 'heap') throw new Error('unexpected reply');
+    return reply.file;
   }
 
   /** CPU time used so far (µs), from /proc (no IPC round trip, so it never waits on a busy loop). */
