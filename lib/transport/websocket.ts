@@ -184,7 +184,9 @@ export class WebSocketTransport {
     socket.on('close', this.#on.handshakeClose);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       if (!this.#handshaking.delete(socket)) return ws.terminate(); // closed meanwhile: already given back
+      // From here ws watches the raw socket itself (its own 'error' listener destroys it).
       socket.removeListener('close', this.#on.handshakeClose);
+      socket.removeListener('error', destroySocket);
       this.#accept(ws, client);
     });
     return true;
