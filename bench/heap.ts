@@ -2,7 +2,8 @@
  * What an idle live connection holds on the server, by kind: `npm run bench -- --heap [system]`
  * starts the server (djust-lite ws by default; also public, sse, floor, liveviewjs), opens 20
  * connections and closes them (warm-up), takes a heap snapshot after a full GC, opens
- * BENCH_HEAP_CONNS (1000) idle mounted connections sharing one page load, takes another, and
+ * BENCH_HEAP_CONNS (1000) idle mounted connections (each loads its own page;
+ * BENCH_IDLE_PAGES=shared: one page load for all), takes another, and
  * prints what grew, per connection, grouped by constructor name (objects) or node type with
  * name (closures: the function's name; strings, arrays, code, native). Snapshots are written
  * to bench/results/heap/; the table to bench/results/heap-<system>-latest.json.
@@ -71,6 +72,8 @@ export interface HeapOptions {
   env: Record<string, string>;
   connections: number;
   log: (message: string) => void;
+  /** Each connection loads its own page (as `npm run bench` does by default), or they share one. */
+  pages: 'own' | 'shared';
   /** Keep the snapshot files (they are large); default false. */
   keep?: boolean;
 }
@@ -88,7 +91,7 @@ export async function runHeap(options: HeapOptions): Promise<Kind[]> {
     await new Promise((resolve) => setTimeout(resolve, 300));
     before = await server.heapSnapshot(path.join(dir, `${name}-0.heapsnapshot`));
     log(`${name}: opening ${connections} idle connections`);
-    const clients = await openClients(client, server.base, connections, page, 100);
+    const clients = await openClients(client, server.base, connections, options.pages === 'own' ? undefined : page, 100);
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
       after = await server.heapSnapshot(path.join(dir, `${name}-${connections}.heapsnapshot`));

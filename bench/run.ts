@@ -7,7 +7,7 @@
  *
  * Env: BENCH_QUICK=1 (~1 min), BENCH_WARMUP_MS, BENCH_DURATION_MS, BENCH_IDLE (ladder, e.g.
  * "1000,3000,5000,10000"), BENCH_SYSTEMS (subset of djust-ws,djust-sse,wire,floor,liveviewjs),
- * BENCH_BYTES_EVENTS, BENCH_MAX_EVENTS (per connection per loop), BENCH_RETRIES (reruns of a
+ * BENCH_IDLE_PAGES (own | shared), BENCH_BYTES_EVENTS, BENCH_MAX_EVENTS (per connection per loop), BENCH_RETRIES (reruns of a
  * noisy loop window, default 1; 0 with BENCH_QUICK).
  */
 import { execFileSync } from 'node:child_process';
@@ -43,6 +43,8 @@ export interface BenchConfig {
   loop: LoopOptions;
   connections: number[];
   idleLadder: number[];
+  /** Idle connections each load their own page (`own`, as browser tabs do) or share one (`shared`). */
+  idlePages: 'own' | 'shared';
   bytesEvents: number;
   /** Reruns of a loop whose window was noisy (other processes busy); the quietest is kept. */
   retries: number;
@@ -60,6 +62,7 @@ export const config: BenchConfig = {
   },
   connections: [1, 50, 100],
   idleLadder: (process.env.BENCH_IDLE ?? (quick ? '1000,3000' : '1000,3000,5000,10000')).split(',').map(Number).filter((n) => n > 0),
+  idlePages: process.env.BENCH_IDLE_PAGES === 'shared' ? 'shared' : 'own',
   bytesEvents: envNumber('BENCH_BYTES_EVENTS', quick ? 10 : 30),
   retries: envNumber('BENCH_RETRIES', quick ? 0 : 1),
   systems: (process.env.BENCH_SYSTEMS ? process.env.BENCH_SYSTEMS.split(',') : ALL).filter((k): k is SystemKey => (ALL as string[]).includes(k)),
@@ -187,7 +190,7 @@ async function runSystem(key: SystemKey): Promise<SystemResult> {
   server = await startServer(key);
   try {
     const budget = connectionBudget(server);
-    result.idle = await idleLadder(client, server, config.idleLadder, budget.max, budget.reason);
+    result.idle = await idleLadder(client, server, config.idleLadder, budget.max, budget.reason, config.idlePages);
   } catch (err) {
     result.errors.push(`idle: ${errorText(err)}\n${server.output.slice(-1500)}`);
   } finally {
@@ -216,13 +219,13 @@ async function main(): Promise<void> {
   if (process.argv.includes('--heap')) {
     const key = ALL.find((k) => process.argv.includes(k) || process.argv.includes(k.replace('djust-', ''))) ?? 'djust-ws';
     const { script, client } = definition(key);
-    await runHeap({ root: ROOT, results: RESULTS, name: key, serverScript: script, client, env: serverEnv(), connections: envNumber('BENCH_HEAP_CONNS', 1000), log, keep: process.env.BENCH_HEAP_KEEP === '1' });
+    await runHeap({ root: ROOT, results: RESULTS, name: key, serverScript: script, client, env: serverEnv(), connections: envNumber('BENCH_HEAP_CONNS', 1000), pages: config.idlePages, log, keep: process.env.BENCH_HEAP_KEEP === '1' });
     return;
   }
   const started = Date.now();
   const load = os.loadavg().map((n) => n.toFixed(2)).join(' ');
   log(`load average ${load}${os.loadavg()[0] as number > 0.5 ? ' — other work is running; numbers will be noisier' : ''}`);
-  log(`${quick ? 'quick' : 'full'} run: ${config.systems.join(', ')}; loops ${config.loop.warmupMs}+${config.loop.durationMs} ms at ${config.connections.join('/')} conns; idle ${config.idleLadder.join('/')}`);
+  log(`${quick ? 'quick' : 'full'} run: ${config.systems.join(', ')}; loops ${config.loop.warmupMs}+${config.loop.durationMs} ms at ${config.connections.join('/')} conns; idle ${config.idleLadder.join('/')} (${config.idlePages === 'own' ? 'a page load each' : 'one shared page load'})`);
   const systems: SystemResult[] = [];
   for (const key of config.systems) systems.push(await runSystem(key));
   const targets = computeTargets(systems);

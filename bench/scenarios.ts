@@ -196,12 +196,15 @@ export interface IdleResult {
 /**
  * Opens idle live connections up the ladder on a fresh server and measures its RSS after GC
  * at each step against a baseline taken after a short warm-up (template compiled, code hot).
- * Connections share one page load: what is measured is the server's cost of a live
- * connection, not of page views.
+ * With `pages: 'own'` each connection first loads its own page, as a browser tab does, so what
+ * a page view leaves on the server (a session, for LiveViewJS) counts too; with `'shared'`
+ * they share one page load and only the live connection is measured. Page requests close
+ * their socket when answered (no keep-alive socket is left open).
  */
-export async function idleLadder(system: SystemClient, server: ServerProcess, ladder: readonly number[], maxConnections: number, limitReason: string): Promise<IdleResult> {
+export async function idleLadder(system: SystemClient, server: ServerProcess, ladder: readonly number[], maxConnections: number, limitReason: string, pages: 'own' | 'shared' = 'own'): Promise<IdleResult> {
   const base = server.base;
-  const page = await system.page(base);
+  const shared = await system.page(base);
+  const page = pages === 'shared' ? shared : undefined;
   const warm = await openClients(system, base, 20, page);
   for (const client of warm) client.close();
   await sleep(300);

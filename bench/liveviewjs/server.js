@@ -95,6 +95,7 @@ async function collect() {
   global.gc();
   await tick();
   global.gc();
+  await new Promise((resolve) => setTimeout(resolve, 300)); // pages given back on a helper thread
   return true;
 }
 let exiting = false;
