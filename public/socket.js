@@ -15,7 +15,7 @@ import { PING_MS } from './constants.js';
 
 /**
  * Opens a WebSocket to `${prefix}/ws`. A frame is one JSON envelope, or a job's envelopes as
- * a JSON array: one onMessage each, in order (docs/protocol.md, Framing).
+ * a JSON array: one onMessage each, in order (docs/protocol.md, WebSocket, "Frames").
  * @param {string} prefix @param {TransportHandlers} handlers @returns {Transport}
  */
 export function connectWebSocket(prefix, handlers) {

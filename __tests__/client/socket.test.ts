@@ -1,6 +1,6 @@
 /**
  * public/socket.js with a scripted WebSocket: a frame holding one envelope, or a job's envelopes
- * as a JSON array (docs/protocol.md, Framing), reaches the client as one onMessage each, in order.
+ * as a JSON array (docs/protocol.md, WebSocket, "Frames"), reaches the client as one onMessage each, in order.
  * @jest-environment jsdom
  */
 import { connectWebSocket } from '../../public/socket.js';

@@ -26,7 +26,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
 
 /**
  * One WebSocket text frame as the messages it holds, in order: one envelope, or a job's
- * envelopes as a JSON array (docs/protocol.md "Framing"). Null when the text is not JSON, or
+ * envelopes as a JSON array (docs/protocol.md, WebSocket, "Frames"). Null when the text is not JSON, or
  * is not an envelope or a non-empty array of envelopes.
  */
 export function parseServerFrame(text: string): ServerMessage[] | null {

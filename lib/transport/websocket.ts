@@ -15,7 +15,7 @@ type WithSocket = { _socket?: Corkable & { once(event: 'drain', listener: () => 
 
 /**
  * A Sink over one WebSocket: a job's messages in one text frame (one envelope alone, several as a
- * JSON array in their order, docs/protocol.md "Framing"); all frames written in one turn leave in
+ * JSON array in their order, docs/protocol.md, WebSocket, "Frames"); all frames written in one turn leave in
  * one TCP write. The socket stops reading the peer's frames while more than `pauseBytes` wait
  * to go out (until they drain: backpressure), and for a while when the peer is over its rate
  * budget (`hold`).
