@@ -14,9 +14,9 @@ import { backlogOf, corkUntilTurnEnds, type Corkable } from './write-batch';
 type WithSocket = { _socket?: Corkable & { once(event: 'drain', listener: () => void): unknown } };
 
 /**
- * A Sink over one WebSocket: a job's messages in one text frame (one envelope alone, several as a
- * JSON array in their order, docs/protocol.md, WebSocket, "Frames"); all frames written in one turn leave in
- * one TCP write. The socket stops reading the peer's frames while more than `pauseBytes` wait
+ * A Sink over one WebSocket: a job's messages in one text frame (one envelope alone, several as
+ * a JSON array in their order: docs/protocol.md, WebSocket, "Frames"); all frames written in one
+ * turn leave in one TCP write. The socket stops reading the peer's frames while more than `pauseBytes` wait
  * to go out (until they drain: backpressure), and for a while when the peer is over its rate
  * budget (`hold`).
  */
