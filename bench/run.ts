@@ -127,7 +127,15 @@ function connectionBudget(server: ServerProcess): { max: number; reason: string 
   return { max: limit - 256, reason: `open-file limit ${limit} (ulimit -n; bench/run.sh raises it to the hard limit)` };
 }
 
-async function runSystem(key: SystemKey): Promise<SystemResult> {
+/** A system being measured: its result so far and, during the loops, its running server. */
+interface Running {
+  key: SystemKey;
+  result: SystemResult;
+  server: ServerProcess | null;
+}
+
+/** Starts a system's server, checks it can run, measures its bytes per update. */
+async function prepare(key: SystemKey): Promise<Running> {
   const { client } = definition(key);
   const result: SystemResult = { key, label: LABELS[key], unavailable: null, bytes: null, loops: {}, idle: null, bundle: null, errors: [] };
   result.bundle =
@@ -138,14 +146,15 @@ async function runSystem(key: SystemKey): Promise<SystemResult> {
         : djustBundle(ROOT);
 
   log(`${LABELS[key]}: starting server`);
-  let server = await startServer(key);
+  const server = await startServer(key);
   try {
     const page = await client.page(server.base);
     const unavailable = await client.probe(server.base, page);
     if (unavailable) {
       result.unavailable = unavailable;
       log(`${LABELS[key]}: n/a (${unavailable})`);
-      return result;
+      await server.stop();
+      return { key, result, server: null };
     }
     try {
       result.bytes = await wireBytes(client, server.base, EVENT_KINDS, config.bytesEvents);
@@ -155,39 +164,50 @@ async function runSystem(key: SystemKey): Promise<SystemResult> {
     } catch (err) {
       result.errors.push(`bytes: ${errorText(err)}`);
     }
-    for (const c of config.connections) {
-      try {
-        const clients = await openClients(client, server.base, c);
-        try {
-          // A window where other processes took a good share of the CPU is run again (at most
-          // config.retries times); the quietest attempt is kept.
-          let kept: LoopResult | undefined;
-          let attempts = 0;
-          while (attempts <= config.retries) {
-            log(`${LABELS[key]}: ${c} connection(s), closed loop ${config.loop.warmupMs}+${config.loop.durationMs} ms${attempts ? ` (again: noisy, attempt ${attempts + 1})` : ''}`);
-            const loop = await closedLoop(clients, 'inc', server, config.loop);
-            attempts += 1;
-            if (!kept || !(kept.otherCpuPct <= loop.otherCpuPct)) kept = loop;
-            if (!(loop.otherCpuPct > NOISY_PCT) || loop.errors > 0) break;
-          }
-          if (kept) result.loops[String(c)] = { ...kept, attempts };
-        } finally {
-          for (const x of clients) x.close();
-        }
-        await sleep(300);
-      } catch (err) {
-        result.errors.push(`${c} conns: ${errorText(err)}`);
-      }
-    }
   } catch (err) {
     result.errors.push(`${errorText(err)}\n${server.output.slice(-1500)}`);
-  } finally {
     await server.stop();
+    return { key, result, server: null };
   }
+  return { key, result, server };
+}
 
-  if (config.idleLadder.length === 0) return result;
+/** One closed-loop measurement of a system at `c` connections (run again when noisy). */
+async function loopAt(run: Running, c: number): Promise<void> {
+  const { key, result, server } = run;
+  if (!server) return;
+  const { client } = definition(key);
+  try {
+    const clients = await openClients(client, server.base, c);
+    try {
+      // A window where other processes took a good share of the CPU is run again (at most
+      // config.retries times); the quietest attempt is kept.
+      let kept: LoopResult | undefined;
+      let attempts = 0;
+      while (attempts <= config.retries) {
+        log(`${LABELS[key]}: ${c} connection(s), closed loop ${config.loop.warmupMs}+${config.loop.durationMs} ms${attempts ? ` (again: noisy, attempt ${attempts + 1})` : ''}`);
+        const loop = await closedLoop(clients, 'inc', server, config.loop);
+        attempts += 1;
+        if (!kept || !(kept.otherCpuPct <= loop.otherCpuPct)) kept = loop;
+        if (!(loop.otherCpuPct > NOISY_PCT) || loop.errors > 0) break;
+      }
+      if (kept) result.loops[String(c)] = { ...kept, attempts };
+    } finally {
+      for (const x of clients) x.close();
+    }
+    await sleep(300);
+  } catch (err) {
+    result.errors.push(`${c} conns: ${errorText(err)}`);
+  }
+}
+
+/** The idle ladder of a system, on a fresh server. */
+async function idleOf(run: Running): Promise<void> {
+  const { key, result } = run;
+  if (config.idleLadder.length === 0 || result.unavailable) return;
+  const { client } = definition(key);
   log(`${LABELS[key]}: idle connections ${config.idleLadder.join(', ')} on a fresh server`);
-  server = await startServer(key);
+  const server = await startServer(key);
   try {
     const budget = connectionBudget(server);
     result.idle = await idleLadder(client, server, config.idleLadder, budget.max, budget.reason, config.idlePages);
@@ -196,7 +216,30 @@ async function runSystem(key: SystemKey): Promise<SystemResult> {
   } finally {
     await server.stop();
   }
-  return result;
+}
+
+/**
+ * Every system, side by side: all servers start (each in its own process), then for each
+ * connection count the systems take turns, one closed loop each, so the windows that are
+ * compared are minutes apart at most (on a shared VM the cost of an event moved by up to 70 %
+ * from one hour to the next, and not by the same amount for every server); then the idle
+ * ladders, each on a fresh server.
+ */
+async function runSystems(keys: readonly SystemKey[]): Promise<SystemResult[]> {
+  const runs: Running[] = [];
+  try {
+    for (const key of keys) runs.push(await prepare(key));
+    for (const c of config.connections) {
+      for (const run of runs) await loopAt(run, c);
+    }
+  } finally {
+    for (const run of runs) await run.server?.stop();
+  }
+  for (const run of runs) {
+    run.server = null;
+    await idleOf(run);
+  }
+  return runs.map((run) => run.result);
 }
 
 function gitCommit(): string | null {
@@ -226,8 +269,7 @@ async function main(): Promise<void> {
   const load = os.loadavg().map((n) => n.toFixed(2)).join(' ');
   log(`load average ${load}${os.loadavg()[0] as number > 0.5 ? ' — other work is running; numbers will be noisier' : ''}`);
   log(`${quick ? 'quick' : 'full'} run: ${config.systems.join(', ')}; loops ${config.loop.warmupMs}+${config.loop.durationMs} ms at ${config.connections.join('/')} conns; idle ${config.idleLadder.join('/')} (${config.idlePages === 'own' ? 'a page load each' : 'one shared page load'})`);
-  const systems: SystemResult[] = [];
-  for (const key of config.systems) systems.push(await runSystem(key));
+  const systems = await runSystems(config.systems);
   const targets = computeTargets(systems);
   const seconds = (Date.now() - started) / 1000;
 
