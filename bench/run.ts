@@ -7,7 +7,7 @@
  *
  * Env: BENCH_QUICK=1 (~1 min), BENCH_WARMUP_MS, BENCH_DURATION_MS, BENCH_IDLE (ladder, e.g.
  * "1000,3000,5000,10000"), BENCH_SYSTEMS (subset of djust-ws,djust-sse,wire,floor,liveviewjs),
- * BENCH_IDLE_PAGES (own | shared), BENCH_BYTES_EVENTS, BENCH_MAX_EVENTS (per connection per loop), BENCH_RETRIES (reruns of a
+ * BENCH_ROUNDS (turns at each connection count, median kept; 3, 1 when quick), BENCH_IDLE_PAGES (own | shared), BENCH_BYTES_EVENTS, BENCH_MAX_EVENTS (per connection per loop), BENCH_RETRIES (reruns of a
  * noisy loop window, default 1; 0 with BENCH_QUICK).
  */
 import { execFileSync } from 'node:child_process';
@@ -48,6 +48,8 @@ export interface BenchConfig {
   bytesEvents: number;
   /** Reruns of a loop whose window was noisy (other processes busy); the quietest is kept. */
   retries: number;
+  /** Rounds of turns at each connection count; each system's median window (by events/s) is kept. */
+  rounds: number;
   systems: SystemKey[];
 }
 
@@ -57,7 +59,7 @@ export const config: BenchConfig = {
   quick,
   loop: {
     warmupMs: envNumber('BENCH_WARMUP_MS', quick ? 500 : 1500),
-    durationMs: envNumber('BENCH_DURATION_MS', quick ? 2000 : 6000),
+    durationMs: envNumber('BENCH_DURATION_MS', quick ? 2000 : 3000),
     maxEventsPerConnection: envNumber('BENCH_MAX_EVENTS', 1_000_000),
   },
   connections: [1, 50, 100],
@@ -65,6 +67,7 @@ export const config: BenchConfig = {
   idlePages: process.env.BENCH_IDLE_PAGES === 'shared' ? 'shared' : 'own',
   bytesEvents: envNumber('BENCH_BYTES_EVENTS', quick ? 10 : 30),
   retries: envNumber('BENCH_RETRIES', quick ? 0 : 1),
+  rounds: Math.max(1, envNumber('BENCH_ROUNDS', quick ? 1 : 3)),
   systems: (process.env.BENCH_SYSTEMS ? process.env.BENCH_SYSTEMS.split(',') : ALL).filter((k): k is SystemKey => (ALL as string[]).includes(k)),
 };
 
@@ -172,10 +175,10 @@ async function prepare(key: SystemKey): Promise<Running> {
   return { key, result, server };
 }
 
-/** One closed-loop measurement of a system at `c` connections (run again when noisy). */
-async function loopAt(run: Running, c: number): Promise<void> {
+/** One closed-loop measurement of a system at `c` connections (run again when noisy); undefined when it failed. */
+async function loopAt(run: Running, c: number): Promise<LoopResult | undefined> {
   const { key, result, server } = run;
-  if (!server) return;
+  if (!server) return undefined;
   const { client } = definition(key);
   try {
     const clients = await openClients(client, server.base, c);
@@ -191,14 +194,23 @@ async function loopAt(run: Running, c: number): Promise<void> {
         if (!kept || !(kept.otherCpuPct <= loop.otherCpuPct)) kept = loop;
         if (!(loop.otherCpuPct > NOISY_PCT) || loop.errors > 0) break;
       }
-      if (kept) result.loops[String(c)] = { ...kept, attempts };
+      return kept ? { ...kept, attempts } : undefined;
     } finally {
       for (const x of clients) x.close();
+      await sleep(300);
     }
-    await sleep(300);
   } catch (err) {
     result.errors.push(`${c} conns: ${errorText(err)}`);
+    return undefined;
   }
+}
+
+/** The median window of a system's rounds (by events/s), with every round's events/s beside it. */
+function median(windows: readonly LoopResult[]): LoopResult | undefined {
+  if (windows.length === 0) return undefined;
+  const sorted = [...windows].sort((a, b) => a.eventsPerSec - b.eventsPerSec);
+  const kept = sorted[Math.floor((sorted.length - 1) / 2)] as LoopResult;
+  return { ...kept, rounds: windows.map((w) => Math.round(w.eventsPerSec)) };
 }
 
 /** The idle ladder of a system, on a fresh server. */
@@ -220,8 +232,8 @@ async function idleOf(run: Running): Promise<void> {
 
 /**
  * Every system, side by side: all servers start (each in its own process), then for each
- * connection count the systems take turns, one closed loop each, so the windows that are
- * compared are minutes apart at most (on a shared VM the cost of an event moved by up to 70 %
+ * connection count the systems take turns, one closed loop each, `config.rounds` times (the
+ * median window is kept), so the windows that are compared are a minute or two apart (on a shared VM the cost of an event moved by up to 70 %
  * from one hour to the next, and not by the same amount for every server); then the idle
  * ladders, each on a fresh server.
  */
@@ -230,7 +242,17 @@ async function runSystems(keys: readonly SystemKey[]): Promise<SystemResult[]> {
   try {
     for (const key of keys) runs.push(await prepare(key));
     for (const c of config.connections) {
-      for (const run of runs) await loopAt(run, c);
+      const windows = runs.map((): LoopResult[] => []);
+      for (let round = 0; round < config.rounds; round += 1) {
+        for (const [i, run] of runs.entries()) {
+          const loop = await loopAt(run, c);
+          if (loop) windows[i]?.push(loop);
+        }
+      }
+      for (const [i, run] of runs.entries()) {
+        const kept = median(windows[i] ?? []);
+        if (kept) run.result.loops[String(c)] = kept;
+      }
     }
   } finally {
     for (const run of runs) await run.server?.stop();
@@ -268,7 +290,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const load = os.loadavg().map((n) => n.toFixed(2)).join(' ');
   log(`load average ${load}${os.loadavg()[0] as number > 0.5 ? ' — other work is running; numbers will be noisier' : ''}`);
-  log(`${quick ? 'quick' : 'full'} run: ${config.systems.join(', ')}; loops ${config.loop.warmupMs}+${config.loop.durationMs} ms at ${config.connections.join('/')} conns; idle ${config.idleLadder.join('/')} (${config.idlePages === 'own' ? 'a page load each' : 'one shared page load'})`);
+  log(`${quick ? 'quick' : 'full'} run: ${config.systems.join(', ')}; ${config.rounds} round(s) of loops ${config.loop.warmupMs}+${config.loop.durationMs} ms at ${config.connections.join('/')} conns; idle ${config.idleLadder.join('/')} (${config.idlePages === 'own' ? 'a page load each' : 'one shared page load'})`);
   const systems = await runSystems(config.systems);
   const targets = computeTargets(systems);
   const seconds = (Date.now() - started) / 1000;
@@ -276,7 +298,7 @@ async function main(): Promise<void> {
   const out = [
     '',
     `djust-lite benchmark — ${new Date().toISOString()} — node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, commit ${gitCommit() ?? '?'}${quick ? ' — QUICK' : ''}`,
-    `load average before ${load}, after ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}; closed loop (one event in flight per connection), warm-up ${config.loop.warmupMs} ms + ${config.loop.durationMs} ms; servers in child processes; the floor echoes a ${floorBytes}-byte frame`,
+    `load average before ${load}, after ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}; closed loop (one event in flight per connection), warm-up ${config.loop.warmupMs} ms + ${config.loop.durationMs} ms, systems in turn, median of ${config.rounds} round(s); servers in child processes; the floor echoes a ${floorBytes}-byte frame`,
     '',
     resultsTable(systems, config.idleLadder),
     '',

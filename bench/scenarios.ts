@@ -67,6 +67,8 @@ export interface LoopResult {
   clientMicrosPerEvent: number;
   /** Windows run to get this one (noisy ones are run again). */
   attempts?: number;
+  /** Events/s of every round at this connection count; this window is their median. */
+  rounds?: number[];
 }
 
 function percentile(sorted: Float64Array, p: number): number {
