@@ -1,6 +1,6 @@
 /**
  * Server CPU per event without sockets: the bench's counter view on one Connection whose
- * Sink encodes the messages as the WebSocket sink does (JSON per message) and drops them.
+ * Sink encodes the messages as the WebSocket sink does (one frame per job) and drops them.
  * Measures what djust-lite itself adds per click (parse → handler → render → diff → encode),
  * and the parts alone (render, diff, encode) for the profile's split; then one event after the
  * thread slept 0.2 ms and 1 ms (cold caches, as between one user's clicks).
@@ -14,7 +14,8 @@ import { Connection, type DispatcherContext, type Sink } from '../lib/dispatcher
 import { routeEntry } from '../lib/lifecycle';
 import { createView, LiveView, templateContext } from '../lib/live-view';
 import { resolveOptions } from '../lib/options';
-import { encode, type ServerMessage } from '../lib/protocol';
+import type { ServerMessage } from '../lib/protocol';
+import { frameOf } from '../lib/transport/websocket';
 import { PubSub } from '../lib/pubsub';
 import { RegionState } from '../lib/region';
 import { createEnvironment } from '../lib/environment';
@@ -54,7 +55,7 @@ async function fullEvent(): Promise<number> {
   let pending: (() => void) | null = null;
   const sink: Sink = {
     send(messages: readonly ServerMessage[]) {
-      for (const m of messages) bytes += encode(m).length;
+      bytes += frameOf(messages).length;
       pending?.();
     },
     close() {},
@@ -101,13 +102,12 @@ function diffOnly(): number {
   return Number(process.hrtime.bigint() - start) / 1000 / EVENTS;
 }
 
-/** µs per encode of one event's messages (patch + page_metadata). */
+/** µs per encode of one event's messages (patch + page_metadata, one frame). */
 function encodeOnly(): number {
   const start = process.hrtime.bigint();
   let n = 0;
   for (let i = 0; i < EVENTS; i += 1) {
-    n += encode({ type: 'patch', ref: i, ops: [['t', [0, 0], String(i)]] }).length;
-    n += encode({ type: 'page_metadata', action: 'title', value: `Counter ${i}` }).length;
+    n += frameOf([{ type: 'patch', ref: i, ops: [['t', [0, 0], String(i)]] }, { type: 'page_metadata', action: 'title', value: `Counter ${i}` }]).length;
   }
   if (n === 0) throw new Error('unreachable');
   return Number(process.hrtime.bigint() - start) / 1000 / EVENTS;
@@ -120,7 +120,7 @@ function encodeOnly(): number {
  * synchronous handler runs the whole job, write included.
  */
 async function afterIdle(gapMs: number, events = 2000): Promise<number> {
-  const sink: Sink = { send(messages) { for (const m of messages) encode(m); }, close() {}, bufferedBytes: () => 0 };
+  const sink: Sink = { send(messages) { frameOf(messages); }, close() {}, bufferedBytes: () => 0 };
   const connection = new Connection(ctx, sink);
   connection.receive(JSON.stringify({ type: 'mount', token: signer.sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() + 60_000 }) }));
   for (let i = 0; i < 100 && !connection.mounted; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -88,6 +88,8 @@ export interface ProfileOptions {
   /** Name of what is profiled, e.g. `djust-ws` (file names, output). */
   name: string;
   client: SystemClient;
+  /** Environment of the server child (views, where the built package is). */
+  env: Record<string, string>;
 }
 
 export async function runProfile(options: ProfileOptions): Promise<void> {
@@ -100,7 +102,7 @@ export async function runProfile(options: ProfileOptions): Promise<void> {
   log(`profiling ${label} under ${connections} connections, ${loop.warmupMs}+${loop.durationMs} ms`);
   const server = await ServerProcess.start(`${label} (profiled)`, serverScript, {
     nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', name],
-    env: { BENCH_VIEWS: path.join(root, 'bench', 'views') },
+    env: options.env,
   });
   let result;
   try {

@@ -6,7 +6,7 @@ import type { BundleResult } from './bundle';
 import type { EventKind } from './client';
 import type { BytesResult, IdleResult, LoopResult } from './scenarios';
 
-export type SystemKey = 'djust-ws' | 'djust-sse' | 'wire' | 'floor' | 'liveviewjs';
+export type SystemKey = 'djust-ws' | 'djust-public' | 'djust-sse' | 'wire' | 'floor' | 'liveviewjs';
 
 export interface SystemResult {
   key: SystemKey;
@@ -81,6 +81,8 @@ export function resultsTable(systems: readonly SystemResult[], ladder: readonly 
     ['events/s, 1 conn', loop(1, (l) => num(l.eventsPerSec))],
     ['events/s, 50 conns', loop(50, (l) => num(l.eventsPerSec))],
     ['events/s, 100 conns', loop(100, (l) => num(l.eventsPerSec))],
+    ['server CPU per event @1/@50/@100 (µs)', (s) => [1, 50, 100].map((c) => { const l = s.loops[String(c)]; return l ? num(l.serverMicrosPerEvent, 1) : '–'; }).join('/')],
+    ['client CPU per event @50 (µs)', loop(50, (l) => num(l.clientMicrosPerEvent, 1))],
     ['  CPU server/client/other @50 (% core)', loop(50, (l) => `${num(l.serverCpuPct)}/${num(l.clientCpuPct)}/${num(l.otherCpuPct)}`)],
     ['  CPU server/client/other @100 (% core)', loop(100, (l) => `${num(l.serverCpuPct)}/${num(l.clientCpuPct)}/${num(l.otherCpuPct)}`)],
     ...ladder.map((n): [string, Cell] => [`RSS per idle conn @${n >= 1000 ? `${n / 1000}k` : n} (KB)`, idle(n, (x) => kb(x.rssPerConn))]),
@@ -122,9 +124,11 @@ export function computeTargets(systems: readonly SystemResult[]): Target[] {
       const v = ratio(loop(c)?.eventsPerSec, floor?.loops[String(c)]?.eventsPerSec);
       targets.push({ system: key, name: `events/s @${c} vs floor`, value: v, goal: '≥ 0.80×', pass: check(v, (x) => x >= 0.8), note });
     }
-    for (const c of [50, 100]) {
-      const v = ratio(loop(c)?.eventsPerSec, lvjs?.loops[String(c)]?.eventsPerSec);
-      targets.push({ system: key, name: `events/s @${c} vs LiveViewJS`, value: v, goal: '≥ 1.00×', pass: check(v, (x) => x >= 1), note });
+    if (key === 'djust-sse') {
+      for (const c of [50, 100]) {
+        const v = ratio(loop(c)?.eventsPerSec, lvjs?.loops[String(c)]?.eventsPerSec);
+        targets.push({ system: key, name: `events/s @${c} vs LiveViewJS`, value: v, goal: '≥ 1.00×', pass: check(v, (x) => x >= 1), note });
+      }
     }
     const p50 = ratio(loop(1)?.p50Ms, floor?.loops['1']?.p50Ms);
     targets.push({ system: key, name: 'p50 @1 vs floor', value: p50, goal: '≤ 1.15×', pass: check(p50, (x) => x <= 1.15), note });
@@ -135,6 +139,39 @@ export function computeTargets(systems: readonly SystemResult[]): Target[] {
     const idle = s?.idle?.steps.find((x) => x.connections === 3000)?.rssPerConn ?? Number.NaN;
     targets.push({ system: key, name: 'RSS per idle conn @3k', value: idle, goal: '≤ 15.0 KB', pass: check(idle, (x) => x <= 15 * KB), note });
   }
+  // Issue 18: clearly ahead of LiveViewJS on the same counter, over WebSocket — the bench's
+  // counter and the same counter written as an application would (plain CommonJS, public API).
+  for (const key of ['djust-ws', 'djust-public'] as const) {
+    const all = systems.find((s) => s.key === key);
+    if (!all) continue;
+    const s = by(key);
+    const lvjsNote = lvjs ? undefined : 'n/a (LiveViewJS not run)';
+    const note = s ? lvjsNote : all.unavailable ? `n/a (${all.unavailable})` : 'n/a (not run)';
+    const loop = (c: number): LoopResult | undefined => s?.loops[String(c)];
+    for (const [c, goal] of [[1, 1], [50, 1.5], [100, 1.5]] as const) {
+      const v = ratio(loop(c)?.eventsPerSec, lvjs?.loops[String(c)]?.eventsPerSec);
+      targets.push({ system: key, name: `events/s @${c} vs LiveViewJS`, value: v, goal: `≥ ${goal.toFixed(2)}×`, pass: check(v, (x) => x >= goal), note });
+    }
+    const cpu = ratio(loop(50)?.serverMicrosPerEvent, lvjs?.loops['50']?.serverMicrosPerEvent);
+    targets.push({ system: key, name: 'server CPU per event @50 vs LiveViewJS', value: cpu, goal: '≤ 0.60×', pass: check(cpu, (x) => x <= 0.6), note });
+    const rss = (x: SystemResult | undefined, n: number): number | undefined => x?.idle?.steps.find((step) => step.connections === n)?.rssPerConn;
+    const mem = ratio(rss(s, 3000), rss(lvjs, 3000));
+    targets.push({ system: key, name: 'RSS per idle conn @3k vs LiveViewJS', value: mem, goal: '≤ 0.80×', pass: check(mem, (x) => x <= 0.8), note });
+    // Held: the 10k step opened and mounted every connection. A ladder that failed on the way is a FAIL.
+    const held = rss(s, 10000) ?? Number.NaN;
+    const skipped = s?.idle?.skipped.find((x) => x.connections === 10000);
+    const failed = s ? s.errors.some((e) => e.startsWith('idle:')) : false;
+    const attempted = Number.isFinite(held) || failed;
+    targets.push({
+      system: key,
+      name: '10k idle mounted conns held (RSS per conn)',
+      value: held,
+      goal: 'held, KB',
+      pass: attempted ? Number.isFinite(held) : null,
+      note: skipped ? `n/a (skipped: ${skipped.reason})` : s ? 'n/a (10000 not in BENCH_IDLE)' : note,
+    });
+  }
+
   // Informational: djust-lite against the wire floor (a zero-cost server speaking its protocol
   // to the same client), and the wire floor against the echo floor (what the protocol itself
   // leaves). No goal: these say where a shortfall comes from, they are not budgets.

@@ -61,8 +61,14 @@ export interface LoopResult {
    * work not charged to the two), % of one core. High values mean a noisy run.
    */
   otherCpuPct: number;
+  /** Server CPU time (user + system) per round trip completed in the window, µs. */
+  serverMicrosPerEvent: number;
+  /** The load generator's CPU time per round trip, µs (what a click costs the client side). */
+  clientMicrosPerEvent: number;
   /** Windows run to get this one (noisy ones are run again). */
   attempts?: number;
+  /** Events/s of every round at this connection count; this window is their median. */
+  rounds?: number[];
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -129,6 +135,8 @@ export async function closedLoop(clients: readonly LiveClient[], kind: EventKind
   let serverCpuPct = Number.NaN;
   let clientCpuPct = Number.NaN;
   let otherCpuPct = Number.NaN;
+  let serverMicrosPerEvent = Number.NaN;
+  let clientMicrosPerEvent = Number.NaN;
   const began = cpuStart as CpuMark | null;
   if (began) {
     const wallMicros = (stopped - began.at) * 1000;
@@ -136,6 +144,10 @@ export async function closedLoop(clients: readonly LiveClient[], kind: EventKind
     const c = process.cpuUsage(began.client);
     serverCpuPct = (100 * serverMicros) / wallMicros;
     clientCpuPct = (100 * (c.user + c.system)) / wallMicros;
+    if (completed > 0) {
+      serverMicrosPerEvent = serverMicros / completed;
+      clientMicrosPerEvent = (c.user + c.system) / completed;
+    }
     if (began.machine !== null && machineEnd !== null) {
       otherCpuPct = Math.max(0, (100 * (machineEnd - began.machine - serverMicros - c.user - c.system)) / wallMicros);
     }
@@ -160,6 +172,8 @@ export async function closedLoop(clients: readonly LiveClient[], kind: EventKind
     serverCpuPct,
     clientCpuPct,
     otherCpuPct,
+    serverMicrosPerEvent,
+    clientMicrosPerEvent,
   };
 }
 
@@ -184,12 +198,15 @@ export interface IdleResult {
 /**
  * Opens idle live connections up the ladder on a fresh server and measures its RSS after GC
  * at each step against a baseline taken after a short warm-up (template compiled, code hot).
- * Connections share one page load: what is measured is the server's cost of a live
- * connection, not of page views.
+ * With `pages: 'own'` each connection first loads its own page, as a browser tab does, so what
+ * a page view leaves on the server (a session, for LiveViewJS) counts too; with `'shared'`
+ * they share one page load and only the live connection is measured. Page requests close
+ * their socket when answered (no keep-alive socket is left open).
  */
-export async function idleLadder(system: SystemClient, server: ServerProcess, ladder: readonly number[], maxConnections: number, limitReason: string): Promise<IdleResult> {
+export async function idleLadder(system: SystemClient, server: ServerProcess, ladder: readonly number[], maxConnections: number, limitReason: string, pages: 'own' | 'shared' = 'own'): Promise<IdleResult> {
   const base = server.base;
-  const page = await system.page(base);
+  const shared = await system.page(base);
+  const page = pages === 'shared' ? shared : undefined;
   const warm = await openClients(system, base, 20, page);
   for (const client of warm) client.close();
   await sleep(300);

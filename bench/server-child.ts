@@ -1,19 +1,21 @@
 /**
  * The child side of a benchmark server process: tells the parent its port over IPC, answers
- * memory and CPU questions (memory after a forced GC when started with --expose-gc), and exits
+ * memory, CPU and heap-snapshot questions (memory after a forced GC when started with --expose-gc), and exits
  * cleanly when asked (so --cpu-prof writes its profile) or when the parent goes away.
  */
 
 import type { Server } from 'node:http';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 /** Parent → child. */
-export type ParentMessage = { type: 'mem'; id: number } | { type: 'cpu'; id: number } | { type: 'exit' };
+export type ParentMessage = { type: 'mem'; id: number } | { type: 'cpu'; id: number } | { type: 'heap'; id: number; file: string } | { type: 'exit' };
 
 /** Child → parent. */
 export type ChildMessage =
   | { type: 'ready'; port: number }
-  | { type: 'mem'; id: number; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; gc: boolean }
-  | { type: 'cpu'; id: number; user: number; system: number };
+  | { type: 'mem'; id: number; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; gc: boolean; spaces?: Record<string, number> }
+  | { type: 'cpu'; id: number; user: number; system: number }
+  | { type: 'heap'; id: number; file: string };
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -21,12 +23,30 @@ function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Full GC twice with a turn of the event loop between (finalizers, weak refs), when exposed. */
+/**
+ * Grows the young generation to its largest size with every page resident. Done before each
+ * memory reading in every bench server: V8 sizes the young generation by how the process
+ * allocated lately (1 to ~32 MB), not by what it holds, so without this a server whose young
+ * generation grew between the baseline and a step (djust-lite's did while 3,000 connections
+ * mounted; LiveViewJS's had already grown at start-up) counts up to 32 MB more "per connection".
+ */
+export function fillYoungGeneration(): number {
+  // A ring of 20k objects kept alive a little while: scavenges see survivors and grow the young
+  // generation to its limit, and few objects live long enough to be promoted (~0.4 s).
+  const ring = new Array(20_000);
+  for (let i = 0; i < 1_500_000; i += 1) ring[i % 20_000] = { a: i, b: [i] };
+  return ring.length;
+}
+
+/** Young generation filled, then full GC twice with a turn of the event loop between (finalizers, weak refs), when exposed. */
 async function collect(): Promise<boolean> {
   if (!gc) return false;
+  fillYoungGeneration();
   gc();
   await tick();
   gc();
+  // V8 gives freed pages back on a helper thread after the GC: read memory once that is done.
+  await new Promise((resolve) => setTimeout(resolve, 300));
   return true;
 }
 
@@ -60,8 +80,13 @@ export function serveParent(port: number, close: () => Promise<void> | void): vo
       case 'mem':
         void collect().then((didGc) => {
           const m = process.memoryUsage();
-          send({ type: 'mem', id: message.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc: didGc });
+          const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
+          send({ type: 'mem', id: message.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc: didGc, spaces });
         });
+        return;
+      case 'heap':
+        // After a full GC, so the snapshot holds what is live (bench/heap.ts groups it by kind).
+        void collect().then(() => send({ type: 'heap', id: message.id, file: writeHeapSnapshot(message.file) }));
         return;
       case 'cpu': {
         const c = process.cpuUsage();

@@ -1,12 +1,12 @@
 /**
  * The djust wire floor: a raw `ws` server (same ws version and settings as the floor and
  * djust-lite's transport: no compression) that speaks djust-lite's wire protocol for the
- * bench's counter and nothing else. Per click it parses the `event` envelope with JSON.parse
- * and answers the same two frames, byte for byte, that djust-lite answers (the response, then
- * the `page_metadata` title), both written in one go. No templates, no diff, no djust-lite
+ * bench's counter and nothing else. Per click it parses the `event` envelope with JSON.parse and
+ * answers the same frame, byte for byte, that djust-lite answers (a JSON array: the response,
+ * then the `page_metadata` title). No templates, no diff, no djust-lite
  * code: the best any server could do speaking this protocol, driven by djust-lite's own
  * bench client (client-djust.ts) — so the gap between it and the echo floor is the cost of
- * the protocol (two frames, bigger JSON) to the load generator and the kernel, and the gap
+ * the protocol (bigger JSON) to the load generator and the kernel, and the gap
  * between it and djust-lite is djust-lite's own work.
  */
 import { createServer } from 'node:http';
@@ -50,23 +50,12 @@ interface Counter {
   titles: number;
 }
 
-type Corkable = { cork(): void; uncork(): void };
-
 const title = (value: string): string => `{"type":"page_metadata","action":"title","value":"${value}"}`;
 const error = (ref: string, code: string, message: string): string => `{"type":"error","ref":${ref},"code":"${code}","message":"${message}"}`;
 
-/** Sends the frames of one answer in one TCP write: cork, send each, uncork right away. */
+/** Sends the envelopes of one answer as djust-lite does: one alone, several as one JSON-array frame. */
 function sendAll(ws: WebSocket, first: string, second?: string): void {
-  const socket = (ws as unknown as { _socket?: Corkable })._socket;
-  if (second === undefined || !socket) {
-    ws.send(first);
-    if (second !== undefined) ws.send(second);
-    return;
-  }
-  socket.cork();
-  ws.send(first);
-  ws.send(second);
-  socket.uncork();
+  ws.send(second === undefined ? first : `[${first},${second}]`);
 }
 
 function handle(ws: WebSocket, state: Counter, text: string): void {

@@ -75,7 +75,10 @@ function page() {
   });
 }
 function onMessage(data) {
-  const m = JSON.parse(String(data));
+  const frame = JSON.parse(String(data));
+  for (const m of Array.isArray(frame) ? frame : [frame]) onEnvelope(m);
+}
+function onEnvelope(m) {
   if (m.type === 'error') { errors += 1; if (waiting && m.ref === waiting.ref) waiting.done(); return; }
   if (m.type === 'mounted' && waiting && waiting.ref === 0) return waiting.done();
   if (m.type === 'page_metadata' && m.action === 'title' && waiting && waiting.ref > 0) waiting.done();

@@ -9,9 +9,12 @@ import { readFileSync } from 'node:fs';
 import type { ChildMessage, ParentMessage } from './server-child';
 
 export interface MemSample {
-  /** VmRSS of the server process from /proc/PID/status (bytes); falls back to its own report. */
+  /** Resident set of the server process from /proc/PID/smaps_rollup (bytes); falls back to VmRSS, then its own report. */
   rss: number;
   heapUsed: number;
+  /** Bytes V8 holds for its heap (committed), and per space (new, old, code…) when the server says. */
+  heapTotal: number;
+  spaces?: Record<string, number>;
   external: number;
   arrayBuffers: number;
   /** Whether the server ran a full GC before measuring (needs --expose-gc). */
@@ -50,6 +53,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     killAll();
     process.exit(130);
   });
+}
+
+/**
+ * The exact resident set of a process (bytes), from /proc/PID/smaps_rollup; null when
+ * unavailable. Not VmRSS: the kernel updates that counter per thread in batches of up to 64
+ * pages, so with Node's threads it can be off by a few MB — several KB per connection at 1,000.
+ */
+export function exactRss(pid: number): number | null {
+  try {
+    const match = /^Rss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Reads a `Name:   123 kB` line of /proc/PID/status, in bytes; null when unavailable. */
@@ -178,7 +195,7 @@ export class ServerProcess {
     return this.#output.join('');
   }
 
-  #ask(type: 'mem' | 'cpu', timeoutMs = 30000): Promise<ChildMessage> {
+  #ask(type: 'mem' | 'cpu' | 'heap', timeoutMs = 30000, file = ''): Promise<ChildMessage> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -189,16 +206,23 @@ export class ServerProcess {
         clearTimeout(timer);
         resolve(message);
       });
-      this.#child.send({ type, id } satisfies ParentMessage);
+      this.#child.send((type === 'heap' ? { type, id, file } : { type, id }) satisfies ParentMessage);
     });
   }
 
-  /** Memory after a full GC in the server; RSS read from /proc/PID/status right after. */
+  /** Memory after a full GC in the server; RSS read from /proc/PID/smaps_rollup right after. */
   async mem(): Promise<MemSample> {
     const reply = await this.#ask('mem');
     if (reply.type !== 'mem') throw new Error('unexpected reply');
-    const rss = procStatusBytes(this.pid, 'VmRSS') ?? reply.rss;
-    return { rss, heapUsed: reply.heapUsed, external: reply.external, arrayBuffers: reply.arrayBuffers, gc: reply.gc };
+    const rss = exactRss(this.pid) ?? procStatusBytes(this.pid, 'VmRSS') ?? reply.rss;
+    return { rss, heapUsed: reply.heapUsed, heapTotal: reply.heapTotal, spaces: reply.spaces, external: reply.external, arrayBuffers: reply.arrayBuffers, gc: reply.gc };
+  }
+
+  /** Writes a heap snapshot of the server (after a full GC) to `file`; resolves with its path. */
+  async heapSnapshot(file: string): Promise<string> {
+    const reply = await this.#ask('heap', 300000, file);
+    if (reply.type !== 'heap') throw new Error('unexpected reply');
+    return reply.file;
   }
 
   /** CPU time used so far (µs), from /proc (no IPC round trip, so it never waits on a busy loop). */

@@ -104,8 +104,8 @@ export class Connection implements HostTarget {
   readonly #queue: JobQueue;
   /** Every frame is charged here before it is parsed. */
   readonly #bucket: TokenBucket;
-  /** Frames refused by #bucket are charged here; when it runs dry too, the connection is closed. */
-  readonly #penalty: TokenBucket;
+  /** Frames refused by #bucket are charged here; when it runs dry too, the connection is closed (made on the first refusal). */
+  #penalty: TokenBucket | null = null;
   /** The mounted view; null before mount and after close. */
   #session: LiveSession | null = null;
   #mountRequested = false;
@@ -128,7 +128,6 @@ export class Connection implements HostTarget {
     this.#sink = sink;
     this.#queue = new JobQueue(ctx.options.maxQueuedEvents);
     this.#bucket = new TokenBucket(ctx.options.maxEventsPerSecond, ctx.now);
-    this.#penalty = new TokenBucket(ctx.options.maxEventsPerSecond, ctx.now);
   }
 
   get closed(): boolean {
@@ -169,7 +168,7 @@ export class Connection implements HostTarget {
   refuse(head: string): void {
     if (this.#closed) return;
     const { maxEventsPerSecond } = this.#ctx.options;
-    if (!this.#penalty.take()) {
+    if (!(this.#penalty ??= new TokenBucket(maxEventsPerSecond, this.#ctx.now)).take()) {
       this.#ctx.options.logger.debug(`djust-lite: closing a ${this.#viewName()} connection: frames keep coming at over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond).`);
       this.#fatal([], 'rate_limited', `Too many frames: over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond); closing.`);
       return;

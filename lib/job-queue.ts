@@ -26,10 +26,11 @@ export type PushResult = 'queued' | 'displaced' | 'full';
  * navigations), `cap` infos and `cap` error answers wait at once. A full queue refuses an
  * event or an error answer; an info instead displaces the oldest waiting info (a slow
  * subscriber keeps the newest pushes, never a growing backlog). Push and shift are O(1).
+ * An empty queue holds no list: most connections are idle most of the time.
  */
 export class JobQueue {
   readonly #cap: number;
-  readonly #jobs = new Fifo<Job>();
+  #jobs: Fifo<Job> | null = null;
   /** The infos waiting, oldest first (allocated on the first info). */
   #infos: Fifo<InfoJob> | null = null;
   #events = 0;
@@ -71,28 +72,34 @@ export class JobQueue {
         break;
     }
     this.#size += 1;
-    this.#jobs.push(job);
+    (this.#jobs ??= new Fifo<Job>()).push(job);
     return result;
   }
 
   shift(): Job | undefined {
-    for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) {
+    const jobs = this.#jobs;
+    if (jobs === null) return undefined;
+    for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) {
       if (job.kind === 'info') {
         if (job.dropped) continue;
-        this.#infos?.shift();
+        const infos = this.#infos;
+        infos?.shift();
+        if (infos?.length === 0) this.#infos = null;
       } else if (job.kind === 'event' || job.kind === 'params') {
         this.#events -= 1;
       } else if (job.kind === 'error') {
         this.#errors -= 1;
       }
       this.#size -= 1;
+      if (jobs.length === 0) this.#jobs = null;
       return job;
     }
+    this.#jobs = null;
     return undefined;
   }
 
   clear(): void {
-    this.#jobs.clear();
+    this.#jobs = null;
     this.#infos = null;
     this.#events = 0;
     this.#errors = 0;

@@ -14,7 +14,8 @@ import { PING_MS } from './constants.js';
  */
 
 /**
- * Opens a WebSocket to `${prefix}/ws`. Frames are JSON envelopes (docs/protocol.md).
+ * Opens a WebSocket to `${prefix}/ws`. A frame is one JSON envelope, or a job's envelopes as
+ * a JSON array: one onMessage each, in order (docs/protocol.md, WebSocket, "Frames").
  * @param {string} prefix @param {TransportHandlers} handlers @returns {Transport}
  */
 export function connectWebSocket(prefix, handlers) {
@@ -29,13 +30,13 @@ export function connectWebSocket(prefix, handlers) {
     handlers.onOpen();
   };
   ws.onmessage = (ev) => {
-    let message;
+    let data;
     try {
-      message = JSON.parse(ev.data);
+      data = JSON.parse(ev.data);
     } catch {
       return;
     }
-    handlers.onMessage(message);
+    for (const message of Array.isArray(data) ? data : [data]) handlers.onMessage(message);
   };
   ws.onclose = () => {
     clearInterval(ping);

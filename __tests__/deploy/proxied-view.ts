@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../lib/protocol';
-import { envelope, parseServerMessage } from '../../lib/testing/messages';
+import { envelope, parseServerFrame } from '../../lib/testing/messages';
 import { fetchPage, request } from '../../lib/testing/page';
 import { openSseStream, postEnvelope, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from '../../lib/testing/sse';
 import { Waiters } from '../../lib/testing/waiters';
@@ -59,7 +59,7 @@ export class ProxiedView {
     };
     if (options.transport === 'websocket') {
       const ws = new WebSocket(webSocketUrl(origin, page.prefix), { headers: { ...headers, ...originHeader }, perMessageDeflate: false, handshakeTimeout: 5000 });
-      ws.on('message', (data: Buffer) => receive(parseServerMessage(data.toString('utf8'))));
+      ws.on('message', (data: Buffer) => { for (const m of parseServerFrame(data.toString('utf8')) ?? []) receive(m); });
       ws.on('close', ended);
       await new Promise<void>((resolve, reject) => {
         ws.once('open', () => resolve());

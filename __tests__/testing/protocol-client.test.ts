@@ -1,5 +1,5 @@
 /** lib/testing's protocol client pieces (the ones tests and bench share) that need no server. */
-import { envelope, parseServerMessage, toServerMessage } from '../../lib/testing/messages';
+import { envelope, parseServerFrame, parseServerMessage, toServerMessage } from '../../lib/testing/messages';
 import { findElement, readHead, readLiveScript } from '../../lib/testing/page';
 import { sseMessageUrl, sseStreamUrl } from '../../lib/testing/sse';
 import { Waiters } from '../../lib/testing/waiters';
@@ -14,6 +14,17 @@ describe('lib/testing protocol client', () => {
       expect(parseServerMessage('{"type":"mount","token":"t"}')).toBeNull();
       expect(toServerMessage(null)).toBeNull();
       expect(toServerMessage({ type: 7 })).toBeNull();
+    });
+
+    it("parses a WebSocket frame: one envelope, or a job's envelopes as an array, in order", () => {
+      expect(parseServerFrame('{"type":"reply","ref":3}')).toEqual([{ type: 'reply', ref: 3 }]);
+      expect(parseServerFrame('[{"type":"reply","ref":3},{"type":"page_metadata","action":"title","value":"T"}]')).toEqual([
+        { type: 'reply', ref: 3 },
+        { type: 'page_metadata', action: 'title', value: 'T' },
+      ]);
+      expect(parseServerFrame('[]')).toBeNull();
+      expect(parseServerFrame('[{"type":"reply","ref":3},1]')).toBeNull();
+      expect(parseServerFrame('{not json')).toBeNull();
     });
 
     it('builds the envelopes a client sends', () => {

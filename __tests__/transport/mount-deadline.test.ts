@@ -105,6 +105,25 @@ describe('mount deadline', () => {
       await stillWorks(other, 1);
     });
 
+    it('gives each socket its own deadline, counted from its own connect, when several wait at once', async () => {
+      const first = await WsClient.open(app.base);
+      sockets.push(first);
+      const firstAt = Date.now();
+      await new Promise((r) => setTimeout(r, MOUNT_TIMEOUT / 2));
+      const second = await WsClient.open(app.base);
+      sockets.push(second);
+      const secondAt = Date.now();
+      const mounted = await neighbour(); // mounts in time among them: kept
+      const closedAt = await Promise.all([first, second].map(async (ws) => {
+        expect(await ws.waitForClose(3000)).toBe(1008);
+        return Date.now();
+      }));
+      expect((closedAt[0] as number) - firstAt).toBeGreaterThanOrEqual(MOUNT_TIMEOUT - 50);
+      expect((closedAt[1] as number) - secondAt).toBeGreaterThanOrEqual(MOUNT_TIMEOUT - 50);
+      expect(closedAt[1] as number).toBeGreaterThanOrEqual(closedAt[0] as number);
+      await stillWorks(mounted, 1);
+    });
+
     it('also closes a raw socket that sends nothing and answers pings (the client a browser would not be)', async () => {
       const raw = new WebSocket(`${app.base.replace('http', 'ws')}/djust/ws`);
       const closed = new Promise<[number, string]>((resolve) => raw.once('close', (code, reason) => resolve([code, reason.toString()])));

@@ -205,6 +205,44 @@ describe('WebSocket transport: bad input', () => {
   });
 });
 
+describe('WebSocket transport: framing', () => {
+  /** Every text frame the server sends on `client` from now on, as it arrived. */
+  function rawFrames(client: WsClient): string[] {
+    const frames: string[] = [];
+    client.ws.on('message', (data: Buffer) => void frames.push(data.toString('utf8')));
+    return frames;
+  }
+
+  it("sends a job's envelopes as one frame: a JSON array, response → page_metadata → flash", async () => {
+    const client = track(await WsClient.mount(app.base, '/counter'));
+    const frames = rawFrames(client);
+    client.send({ type: 'event', ref: 7, event: 'inc', params: {} });
+    await client.waitFor((m) => m.type === 'flash');
+    expect(frames).toHaveLength(1);
+    const envelopes = JSON.parse(frames[0] as string) as { type: string; action?: string }[];
+    expect(envelopes.map((m) => (m.action ? `${m.type}:${m.action}` : m.type))).toEqual(['patch', 'page_metadata:title', 'page_metadata:meta', 'flash:put']);
+    expect(envelopes[0]).toMatchObject({ type: 'patch', ref: 7 });
+  });
+
+  it('sends an envelope alone as itself, not as an array of one', async () => {
+    const client = track(await WsClient.open(app.base));
+    const frames = rawFrames(client);
+    client.send({ type: 'ping' });
+    await client.waitFor((m) => m.type === 'pong');
+    expect(frames).toEqual(['{"type":"pong"}']);
+  });
+
+  it('keeps two jobs answered in one turn in two frames, in order', async () => {
+    const client = track(await WsClient.mount(app.base, '/counter'));
+    const frames = rawFrames(client);
+    client.ws.send('{"type":"event","ref":21,"event":"inc","params":{}}');
+    client.ws.send('{"type":"event","ref":22,"event":"inc","params":{}}');
+    await client.waitFor((m) => m.type === 'patch' && m.ref === 22);
+    await client.waitFor(() => frames.length === 2);
+    expect(frames.map((f) => (JSON.parse(f) as { ref?: number }[])[0]?.ref)).toEqual([21, 22]);
+  });
+});
+
 describe('WebSocket transport: limits', () => {
   it('answers queue_full when more than maxQueuedEvents wait', async () => {
     const client = track(await WsClient.mount(app.base, '/counter'));

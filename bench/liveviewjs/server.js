@@ -4,7 +4,7 @@
  * folder's own node_modules): the same counter as bench/server-djust.ts, set up the way the
  * @liveviewjs/express README does it (express-session, NodeExpressLiveViewServer,
  * a ws server on /live/websocket feeding wsMiddleware). Forked by bench/spawn.ts; speaks the
- * same IPC as bench/server-child.ts (ready / mem / cpu / exit).
+ * same IPC as bench/server-child.ts (ready / mem / cpu / heap / exit).
  */
 const http = require('node:http');
 
@@ -81,11 +81,21 @@ lvServer.wsMiddleware()(wss);
 
 // ---- IPC with the harness (same messages as bench/server-child.ts) ----------------------
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+/** As bench/server-child.ts: the young generation filled to its largest, then full GC twice. */
+function fillYoungGeneration() {
+  // A ring of 20k objects kept alive a little while: scavenges see survivors and grow the young
+  // generation to its limit, and few objects live long enough to be promoted (~0.4 s).
+  const ring = new Array(20_000);
+  for (let i = 0; i < 1_500_000; i += 1) ring[i % 20_000] = { a: i, b: [i] };
+  return ring.length;
+}
 async function collect() {
   if (typeof global.gc !== 'function') return false;
+  fillYoungGeneration();
   global.gc();
   await tick();
   global.gc();
+  await new Promise((resolve) => setTimeout(resolve, 300)); // pages given back on a helper thread
   return true;
 }
 let exiting = false;
@@ -102,8 +112,11 @@ process.on('message', (message) => {
   if (message.type === 'mem') {
     collect().then((gc) => {
       const m = process.memoryUsage();
-      process.send({ type: 'mem', id: message.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc });
+      const spaces = Object.fromEntries(require('node:v8').getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
+      process.send({ type: 'mem', id: message.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc, spaces });
     });
+  } else if (message.type === 'heap') {
+    collect().then(() => process.send({ type: 'heap', id: message.id, file: require('node:v8').writeHeapSnapshot(message.file) }));
   } else if (message.type === 'cpu') {
     const c = process.cpuUsage();
     process.send({ type: 'cpu', id: message.id, user: c.user, system: c.system });

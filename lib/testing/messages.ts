@@ -13,7 +13,7 @@ export function toServerMessage(value: unknown): ServerMessage | null {
   return typeof type === 'string' && SERVER_TYPES.has(type) ? (value as ServerMessage) : null;
 }
 
-/** One WebSocket text frame or SSE `data` as a `ServerMessage`; null for text that is not one. */
+/** One SSE `data` (or a WebSocket frame holding one envelope) as a `ServerMessage`; null for text that is not one. */
 export function parseServerMessage(text: string): ServerMessage | null {
   let value: unknown;
   try {
@@ -22,6 +22,32 @@ export function parseServerMessage(text: string): ServerMessage | null {
     return null;
   }
   return toServerMessage(value);
+}
+
+/**
+ * One WebSocket text frame as the messages it holds, in order: one envelope, or a job's
+ * envelopes as a JSON array (docs/protocol.md, WebSocket, "Frames"). Null when the text is not JSON, or
+ * is not an envelope or a non-empty array of envelopes.
+ */
+export function parseServerFrame(text: string): ServerMessage[] | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(value)) {
+    const message = toServerMessage(value);
+    return message ? [message] : null;
+  }
+  if (value.length === 0) return null;
+  const messages: ServerMessage[] = [];
+  for (const item of value) {
+    const message = toServerMessage(item);
+    if (!message) return null;
+    messages.push(message);
+  }
+  return messages;
 }
 
 /**

@@ -1,12 +1,15 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../protocol';
-import { parseServerMessage } from './messages';
+import { parseServerFrame } from './messages';
 import { DjustError } from '../errors';
 
 /** What a `WebSocketChannel` reports. */
 export interface WebSocketEvents {
-  /** One server message; `bytes`: the frame's payload size. */
+  /**
+   * One server message, in order (a frame holding a job's envelopes as an array gives one call
+   * each); `bytes`: the frame's payload size, given with its first message (0 with the others).
+   */
   message(message: ServerMessage, bytes: number): void;
   /** The socket closed (by either side, or the network). */
   closed?(code: number, reason: string): void;
@@ -53,9 +56,9 @@ export class WebSocketChannel {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) return;
       const text = data.toString('utf8');
-      const message = parseServerMessage(text);
-      if (message) on.message(message, data.length);
-      else on.invalid?.(text);
+      const messages = parseServerFrame(text);
+      if (!messages) return on.invalid?.(text);
+      for (let i = 0; i < messages.length; i += 1) on.message(messages[i] as ServerMessage, i === 0 ? data.length : 0);
     });
     ws.on('close', (code, reason) => on.closed?.(code, reason.toString()));
     this.opened = new Promise<void>((resolve, reject) => {

@@ -1,13 +1,13 @@
 // Just over 300 lines: the SSE endpoint's routing and checks; framing is sse-session.ts, bodies
 // read-body.ts, routing to other processes sse-remote.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clearInterval, clearTimeout, setInterval } from 'node:timers';
+import { clearInterval, setInterval } from 'node:timers';
 import type { ClientAddresses } from '../client-address';
 import { Connection, type DispatcherContext } from '../dispatcher';
 import { originAllowed } from '../origin';
 import type { SessionRouter } from '../pubsub';
 import type { ConnectionLimits } from './connection-limits';
-import { startMountDeadline } from './mount-deadline';
+import { MountDeadlines } from './mount-deadline';
 import { readBody } from './read-body';
 import { relayTarget, sessionHandler } from './sse-remote';
 import { SseSession, writeResumeGap, type SessionHost } from './sse-session';
@@ -24,8 +24,6 @@ export const TOKEN_HEADER = 'x-djust-token';
 interface Live {
   session: SseSession;
   connection: Connection;
-  /** The mount deadline (option mountTimeoutMs); cleared when the session ends. */
-  deadline: NodeJS.Timeout;
 }
 
 /** Headers of the 202 a message POST gets (flat array: the cheapest form for writeHead). */
@@ -66,6 +64,8 @@ export class SseTransport {
   readonly #limits: ConnectionLimits;
   readonly #addresses: ClientAddresses;
   readonly #heartbeat: NodeJS.Timeout;
+  /** Option mountTimeoutMs: a session whose view has not mounted in time is ended. */
+  readonly #deadlines: MountDeadlines;
   readonly #host: SessionHost;
   /** `${base}/:session/message` with a well-formed id: the per-event POST, routed without URL parsing. */
   readonly #messagePath: RegExp;
@@ -85,6 +85,7 @@ export class SseTransport {
       }
     }, ctx.options.heartbeatMs);
     this.#heartbeat.unref();
+    this.#deadlines = new MountDeadlines(ctx.options.mountTimeoutMs, (who) => `SSE session ${who}`, ctx.options.logger.debug);
     // Several processes (docs/scaling.md): what other processes forward for the sessions held here.
     ctx.pubsub.sessions?.listen(sessionHandler((id) => this.#sessions.get(id), (session) => void this.#end(session)));
   }
@@ -198,8 +199,8 @@ export class SseTransport {
     if (full !== null) return this.#refuse(req, res, 429, `Too Many Requests: ${full}.`);
     const session = new SseSession(this.#host, id, token, client, firstId);
     const connection = new Connection(this.#ctx, session.sink);
-    const deadline = startMountDeadline(connection, session.sink, options.mountTimeoutMs, `SSE session "${id}" from ${client || 'an unknown address'}`, options.logger.debug);
-    this.#sessions.set(id, { session, connection, deadline });
+    this.#deadlines.start(connection, session.sink, `"${id}" from ${client || 'an unknown address'}`);
+    this.#sessions.set(id, { session, connection });
     this.#ctx.pubsub.sessions?.claim(id);
     this.#limits.opened(client);
     session.attach(res, null);
@@ -299,7 +300,6 @@ export class SseTransport {
     if (live?.session !== session) return;
     this.#sessions.delete(session.id);
     this.#ctx.pubsub.sessions?.release(session.id);
-    clearTimeout(live.deadline);
     this.#limits.closed(session.client);
     await live.connection.close();
   }
@@ -307,6 +307,7 @@ export class SseTransport {
   /** Ends every session (views unmount) and stops the heartbeat. */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
+    this.#deadlines.stop();
     await Promise.all([...this.#sessions.values()].map(({ session }) => this.#end(session)));
   }
 }

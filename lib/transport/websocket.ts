@@ -1,4 +1,4 @@
-import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
+import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -7,29 +7,37 @@ import { Connection, type DispatcherContext, type Sink } from '../dispatcher';
 import { originAllowed } from '../origin';
 import { encode, type ServerMessage } from '../protocol';
 import type { ConnectionLimits } from './connection-limits';
-import { startMountDeadline } from './mount-deadline';
+import { MountDeadlines } from './mount-deadline';
 import { backlogOf, corkUntilTurnEnds, type Corkable } from './write-batch';
 
 /** ws keeps its socket here; we cork it so the messages of a turn's jobs leave in one write. */
 type WithSocket = { _socket?: Corkable & { once(event: 'drain', listener: () => void): unknown } };
 
 /**
- * A Sink over one WebSocket: each message its own text frame; all written in one turn leave in
- * one TCP write. The socket stops reading the peer's frames while more than `pauseBytes` wait
+ * A Sink over one WebSocket: a job's messages in one text frame (one envelope alone, several as
+ * a JSON array in their order: docs/protocol.md, WebSocket, "Frames"); all frames written in one
+ * turn leave in one TCP write. The socket stops reading the peer's frames while more than `pauseBytes` wait
  * to go out (until they drain: backpressure), and for a while when the peer is over its rate
  * budget (`hold`).
  */
 class WebSocketSink implements Sink {
   readonly #ws: WebSocket;
   readonly #pauseBytes: number;
+  /** The client address (for the connection limits when the socket closes). */
+  readonly client: string;
+  /** Its Connection (set right after both exist). */
+  connection: Connection | null = null;
+  /** Answered the last heartbeat ping. */
+  alive = true;
   /** Waiting for our writes to drain. */
   #paused = false;
   /** Held by `hold` until its timer ends. */
   #held = false;
 
-  constructor(ws: WebSocket, pauseBytes: number) {
+  constructor(ws: WebSocket, pauseBytes: number, client: string) {
     this.#ws = ws;
     this.#pauseBytes = pauseBytes;
+    this.client = client;
   }
 
   send(messages: readonly ServerMessage[]): void {
@@ -37,7 +45,7 @@ class WebSocketSink implements Sink {
     if (ws.readyState !== ws.OPEN) return;
     const socket = (ws as unknown as WithSocket)._socket;
     if (socket) corkUntilTurnEnds(socket);
-    for (const message of messages) ws.send(encode(message));
+    ws.send(frameOf(messages));
     if (socket && !this.#paused && socket.writableLength > this.#pauseBytes) this.#pause(socket);
   }
 
@@ -89,10 +97,22 @@ export class WebSocketTransport {
   readonly #limits: ConnectionLimits;
   readonly #addresses: ClientAddresses;
   readonly #heartbeat: NodeJS.Timeout;
-  readonly #alive = new WeakSet<WebSocket>();
-  readonly #connectionOf = new WeakMap<WebSocket, Connection>();
-  /** One listener for every socket (ws calls it with `this` = the socket): no closure per connection. */
-  readonly #onPong: (this: WebSocket) => void;
+  readonly #deadlines: MountDeadlines;
+  /** Each socket's sink, which holds what the socket's listeners need. */
+  readonly #sinkOf = new WeakMap<WebSocket, WebSocketSink>();
+  /**
+   * The socket listeners, one function each for every socket (ws and net call them with `this` =
+   * the socket): an idle connection holds no closure, context or `once` wrapper of its own.
+   */
+  readonly #on: {
+    message: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+    pong: (this: WebSocket) => void;
+    close: (this: WebSocket) => void;
+    /** A raw socket that closes during the handshake: its place in the limits is given back. */
+    handshakeClose: (this: Duplex) => void;
+  };
+  /** Client address of a raw socket still in its handshake. */
+  readonly #handshaking = new WeakMap<Duplex, string>();
 
   constructor(ctx: DispatcherContext, limits: ConnectionLimits, addresses: ClientAddresses) {
     this.#ctx = ctx;
@@ -104,10 +124,35 @@ export class WebSocketTransport {
       maxPayload: ctx.options.maxMessageBytes,
       perMessageDeflate: false,
     });
-    const alive = this.#alive;
-    this.#onPong = function onPong(this: WebSocket) {
-      alive.add(this);
+    const sinkOf = this.#sinkOf;
+    const handshaking = this.#handshaking;
+    this.#on = {
+      message(data, isBinary) {
+        const connection = sinkOf.get(this)?.connection;
+        if (!connection) return;
+        // Charged by its size before it is decoded; binary frames too.
+        if (!connection.admit(byteLengthOf(data))) return connection.refuse(isBinary ? '' : headOf(data));
+        if (isBinary) connection.reject('bad_message', 'Binary frames are not accepted; send JSON text frames.');
+        else connection.handle(rawToString(data));
+      },
+      pong() {
+        const sink = sinkOf.get(this);
+        if (sink) sink.alive = true;
+      },
+      close() {
+        const sink = sinkOf.get(this);
+        if (!sink) return;
+        limits.closed(sink.client);
+        void sink.connection?.close();
+      },
+      handshakeClose() {
+        const client = handshaking.get(this);
+        if (client === undefined) return;
+        handshaking.delete(this);
+        limits.closed(client);
+      },
     };
+    this.#deadlines = new MountDeadlines(ctx.options.mountTimeoutMs, (who) => `WebSocket from ${who || 'an unknown address'}`, ctx.options.logger.debug);
     this.#heartbeat = setInterval(() => this.#sweep(), ctx.options.heartbeatMs);
     this.#heartbeat.unref();
   }
@@ -120,7 +165,7 @@ export class WebSocketTransport {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const path = (req.url ?? '').split('?', 1)[0];
     if (path !== this.#path) return false;
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     const client = this.#addresses.of(req);
     if (!originAllowed(req, this.#ctx.options.allowedOrigins, this.#addresses)) {
       this.#refuse(socket, client, 403, 'Origin not allowed (option allowedOrigins)');
@@ -132,9 +177,18 @@ export class WebSocketTransport {
       return true;
     }
     if (socket.destroyed) return true;
+    // Counted until the socket closes: by the raw socket's 'close' while the handshake runs, by
+    // the WebSocket's 'close' once it is accepted (then the raw listener goes).
     this.#limits.opened(client);
-    socket.once('close', () => this.#limits.closed(client));
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, client));
+    this.#handshaking.set(socket, client);
+    socket.on('close', this.#on.handshakeClose);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!this.#handshaking.delete(socket)) return ws.terminate(); // closed meanwhile: already given back
+      // From here ws watches the raw socket itself (its own 'error' listener destroys it).
+      socket.removeListener('close', this.#on.handshakeClose);
+      socket.removeListener('error', destroySocket);
+      this.#accept(ws, client);
+    });
     return true;
   }
 
@@ -152,45 +206,55 @@ export class WebSocketTransport {
   }
 
   #accept(ws: WebSocket, client: string): void {
-    const sink = new WebSocketSink(ws, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4));
+    const sink = new WebSocketSink(ws, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4), client);
     const connection = new Connection(this.#ctx, sink);
-    this.#connectionOf.set(ws, connection);
-    this.#alive.add(ws);
-    const { mountTimeoutMs, logger } = this.#ctx.options;
-    const deadline = startMountDeadline(connection, sink, mountTimeoutMs, `WebSocket from ${client || 'an unknown address'}`, logger.debug);
-    ws.on('pong', this.#onPong);
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      // Charged by its size before it is decoded; binary frames too.
-      if (!connection.admit(byteLengthOf(data))) return connection.refuse(isBinary ? '' : headOf(data));
-      if (isBinary) connection.reject('bad_message', 'Binary frames are not accepted; send JSON text frames.');
-      else connection.handle(rawToString(data));
-    });
-    ws.on('error', () => {
-      // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows.
-    });
-    ws.once('close', () => {
-      clearTimeout(deadline);
-      void connection.close();
-    });
+    sink.connection = connection;
+    this.#sinkOf.set(ws, sink);
+    this.#deadlines.start(connection, sink, client);
+    ws.on('pong', this.#on.pong);
+    ws.on('message', this.#on.message);
+    ws.on('error', ignore); // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows
+    ws.on('close', this.#on.close);
   }
+
   #sweep(): void {
     for (const ws of this.#wss.clients) {
-      if (!this.#alive.has(ws)) {
+      const sink = this.#sinkOf.get(ws);
+      if (!sink?.alive) {
         ws.terminate();
         continue;
       }
-      this.#alive.delete(ws);
+      sink.alive = false;
       ws.ping();
-      this.#connectionOf.get(ws)?.sweep();
+      sink.connection?.sweep();
     }
   }
 
   /** Closes every socket (1001) and stops the heartbeat. */
   close(): void {
     clearInterval(this.#heartbeat);
+    this.#deadlines.stop();
     for (const ws of this.#wss.clients) ws.close(1001, 'server shutting down');
     this.#wss.close();
   }
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
+function ignore(): void {}
+
+/**
+ * One frame for a job's messages: the envelope itself when alone, else a JSON array of them in
+ * order. A click's `patch` and `page_metadata` then cost the browser one message event and one
+ * `JSON.parse`, and the server one ws frame, instead of two of each.
+ */
+export function frameOf(messages: readonly ServerMessage[]): string {
+  if (messages.length === 1) return encode(messages[0] as ServerMessage);
+  let text = '[';
+  for (let i = 0; i < messages.length; i += 1) text += (i === 0 ? '' : ',') + encode(messages[i] as ServerMessage);
+  return `${text}]`;
 }
 
 function byteLengthOf(data: RawData): number {
