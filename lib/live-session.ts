@@ -4,7 +4,7 @@ import { isThenable, type Failure, type MountInput, type Step, type ViewLifecycl
 import { templateContext, viewInternals } from './live-view';
 import { paramsForPatch } from './navigation';
 import type { ResolvedLogger } from './logger';
-import { errorMessage, type EventMessage, type NavigateMessage, type ParamsMessage, type PatchMessage, type ServerMessage } from './protocol';
+import { errorMessage, type EventMessage, type NavigateMessage, type ParamsMessage, type PatchMessage, type ReplyMessage, type ServerMessage } from './protocol';
 import type { RegionSlot, Renderer } from './render';
 import { RegionState } from './region';
 import type { StandardSchemaV1 } from './standard-schema';
@@ -98,7 +98,7 @@ export class LiveSession implements RegionSlot {
     const handlers = handlersOf(view.constructor);
     const method = handlers.get(message.event);
     if (method === undefined) {
-      if (this.#logger.event.enabled) this.#logger.event(`${this.name}: unknown event ${JSON.stringify(message.event)} (ref ${message.ref}); handlers: ${[...handlersOf(view.constructor).keys()].join(', ') || 'none'}`);
+      if (this.#logger.event.enabled) this.#logger.event(`${this.name}: unknown event ${JSON.stringify(message.event)} (ref ${message.ref}); handlers: ${[...handlers.keys()].join(', ') || 'none'}`);
       out.push(errorMessage('unknown_event', `${this.name} has no event handler "${message.event}"; only methods decorated with @eventHandler() can be called.`, message.ref));
       return;
     }
@@ -212,20 +212,16 @@ export class LiveSession implements RegionSlot {
     if (region === null) return; // closed while the handler ran
     this.#updated = true;
     const patch = region.update(html, this.#logger.render);
+    const message: PatchMessage | ReplyMessage | null = patch
+      ? ('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html })
+      : ref !== null ? { type: 'reply', ref } : null;
     const internals = viewInternals(this.life.view);
-    const payload = internals.reply;
-    if (payload === null) {
-      if (patch) out.push('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html });
-      else if (ref !== null) out.push({ type: 'reply', ref });
-    } else {
+    if (internals.reply !== null) {
       // pushReply: only an event with a ref is waiting for it.
+      if (message !== null && ref !== null) message.payload = internals.reply;
       internals.reply = null;
-      if (patch) {
-        const message: PatchMessage = 'ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html };
-        if (ref !== null) message.payload = payload;
-        out.push(message);
-      } else if (ref !== null) out.push({ type: 'reply', ref, payload });
     }
+    if (message !== null) out.push(message);
     this.#drainSideChannel(out, navigate);
   }
 
