@@ -143,15 +143,15 @@ describe('Documentation', () => {
 
   describe('docs/protocol.md', () => {
     it('has a row in "Error codes" for every WireErrorCode, and none for a code that does not exist', () => {
-      const codes = unionMembers('lib/errors.ts', 'WireErrorCode');
+      const codes = unionMembers('lib/core/errors.ts', 'WireErrorCode');
       expect(codes.length).toBeGreaterThan(10);
       const rows = [...section(protocolDoc(), 'Error codes').matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]);
       expect({ missing: codes.filter((code) => !rows.includes(code)), unknown: rows.filter((row) => !codes.includes(row as string)) })
         .toEqual({ missing: [], unknown: [] });
     });
 
-    it('shows every envelope type of lib/protocol.ts as JSON', () => {
-      const source = readFileSync(path.join(ROOT, 'lib', 'protocol.ts'), 'utf8');
+    it('shows every envelope type of lib/contract/protocol.ts as JSON', () => {
+      const source = readFileSync(path.join(ROOT, 'lib', 'contract', 'protocol.ts'), 'utf8');
       const types = [...new Set([...source.matchAll(/^\s+\|?\s*\{?\s*type: '([a-z_]+)'/gm)].map((m) => m[1] as string))];
       expect(types).toEqual(expect.arrayContaining(['mount', 'event', 'ping', 'params', 'mounted', 'patch', 'reply', 'page_metadata', 'navigate', 'flash', 'error', 'pong']));
       const doc = protocolDoc();

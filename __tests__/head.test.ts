@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import request from 'supertest';
 import { DjustError, djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOptions } from '../lib';
-import { assertLinkHref, assertLinkRel, PageMetadata } from '../lib/page-metadata';
-import { createEnvironment, renderHead } from '../lib/environment';
+import { assertLinkHref, assertLinkRel, PageMetadata } from '../lib/view/page-metadata';
+import { createEnvironment, renderHead } from '../lib/render/nunjucks';
 import { ItemView, SHOP, ShopView } from './fixtures/head-views';
 import { fire, headOf, mountAt, sideChannel } from './helpers/head';
 import { FIXTURE_VIEWS, startApp, type TestApp, type WsClient } from './helpers/server';

@@ -3,7 +3,7 @@
  * clients (lib/testing): the live switch between views sharing a layout (navigate with html and
  * token, the new view's head, carried flash, the old view released), redirect otherwise, chains.
  */
-import type { NavigateMessage, ServerMessage } from '../lib/protocol';
+import type { NavigateMessage, ServerMessage } from '../lib/contract/protocol';
 import { liveTest, type LiveTestView } from '../lib/testing';
 import { envelope } from '../lib/testing/messages';
 import { WebSocketChannel, webSocketUrl } from '../lib/testing/websocket';

@@ -4,7 +4,7 @@ import express from 'express';
 import nunjucks from 'nunjucks';
 import request from 'supertest';
 import { djustLite, LiveView } from '../lib';
-import { resolveLogger } from '../lib/logger';
+import { resolveLogger } from '../lib/core/logger';
 import { liveTest } from '../lib/testing';
 import { CounterView } from './fixtures/views';
 import { FIXTURE_VIEWS } from './helpers/server';

@@ -3,12 +3,12 @@
  * (lib/testing): the order of one job's messages, rollback when the handler throws, the reply
  * payload, and the HTTP render's 302.
  */
-import { jsonObjectProblem } from '../lib/json';
-import { routeEntry, ViewLifecycle } from '../lib/lifecycle';
-import { viewInternals } from '../lib/live-view';
-import { resolveLogger } from '../lib/logger';
-import { isHttpUrl } from '../lib/navigation';
-import type { ServerMessage } from '../lib/protocol';
+import { jsonObjectProblem } from '../lib/core/json';
+import { routeEntry, ViewLifecycle } from '../lib/view/lifecycle';
+import { viewInternals } from '../lib/view/live-view';
+import { resolveLogger } from '../lib/core/logger';
+import { isHttpUrl } from '../lib/view/navigation';
+import type { ServerMessage } from '../lib/contract/protocol';
 import { liveTest, type LiveTestView } from '../lib/testing';
 import { request } from '../lib/testing/page';
 import { navigateApp, PushView } from './fixtures/navigate-views';

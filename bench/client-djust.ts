@@ -5,7 +5,7 @@
  * `page_metadata`; a click→title round trip ends at the `page_metadata` title message.
  * Page, envelopes, parsing and the WebSocket channel are lib/testing's protocol client.
  */
-import type { EventMessage, ServerMessage } from '../lib/protocol';
+import type { EventMessage, ServerMessage } from '../lib/contract/protocol';
 import { envelope } from '../lib/testing/messages';
 import { readLiveScript } from '../lib/testing/page';
 import { WebSocketChannel, webSocketUrl } from '../lib/testing/websocket';

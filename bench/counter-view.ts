@@ -1,5 +1,5 @@
-import { eventHandler } from '../lib/decorators';
-import { LiveView } from '../lib/live-view';
+import { eventHandler } from '../lib/view/decorators';
+import { LiveView } from '../lib/view/live-view';
 
 /**
  * The benchmark's counter, the same view LiveViewJS serves (liveviewjs/server.js): `inc`

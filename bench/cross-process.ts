@@ -142,7 +142,7 @@ async function ssePostLatency(streamOn: string, postTo: string, events: number):
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 async function main(): Promise<void> {
-  await build({ entryPoints: [path.join(ROOT, '__tests__', 'redis', 'fixtures', 'chat-process.ts')], bundle: true, platform: 'node', target: 'node20', packages: 'external', outfile: BUNDLE, logLevel: 'error', define: { __dirname: JSON.stringify(path.join(ROOT, 'lib')) } });
+  await build({ entryPoints: [path.join(ROOT, '__tests__', 'redis', 'fixtures', 'chat-process.ts')], bundle: true, platform: 'node', target: 'node20', packages: 'external', outfile: BUNDLE, logLevel: 'error', define: { __dirname: JSON.stringify(path.join(ROOT, 'lib', 'http')) } });
   const redis = await RedisServer.start();
   const children: ChildProcess[] = [];
   try {

@@ -10,9 +10,9 @@
  * incrementally. Times are medians (µs per event). Prints a table, then the same as JSON.
  */
 import nunjucks from 'nunjucks';
-import { findRegion } from '../lib/html';
+import { findRegion } from '../lib/render/html';
 import { diffTrees, parseRegion } from '../lib/diff';
-import { RegionState, type RegionPatch } from '../lib/region';
+import { RegionState, type RegionPatch } from '../lib/render/region';
 
 const TEMPLATES: Record<string, string> = {
   'layout.njk': '<!doctype html><html><head><title>{{ title }}</title></head><body><nav><a href="/">Home</a></nav>{% block content %}{% endblock %}</body></html>',

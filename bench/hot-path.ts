@@ -10,17 +10,17 @@
  * djust-lite keeps per connection on top of the transport), for the counter and for a 7 KB page.
  */
 import path from 'node:path';
-import { Connection, type DispatcherContext, type Sink } from '../lib/dispatcher';
-import { routeEntry } from '../lib/lifecycle';
-import { createView, LiveView, templateContext } from '../lib/live-view';
-import { resolveOptions } from '../lib/options';
-import type { ServerMessage } from '../lib/protocol';
+import { Connection, type DispatcherContext, type Sink } from '../lib/connection/connection';
+import { routeEntry } from '../lib/view/lifecycle';
+import { createView, LiveView, templateContext } from '../lib/view/live-view';
+import { resolveOptions } from '../lib/config/options';
+import type { ServerMessage } from '../lib/contract/protocol';
 import { frameOf } from '../lib/transport/websocket';
-import { PubSub } from '../lib/pubsub';
-import { RegionState } from '../lib/region';
-import { createEnvironment } from '../lib/environment';
-import { regionSlot, Renderer } from '../lib/render';
-import { TokenSigner } from '../lib/token';
+import { PubSub } from '../lib/pubsub/pubsub';
+import { RegionState } from '../lib/render/region';
+import { createEnvironment } from '../lib/render/nunjucks';
+import { regionSlot, Renderer } from '../lib/render/renderer';
+import { TokenSigner } from '../lib/routes/token';
 import { CounterView } from './counter-view';
 
 function arg(name: string, fallback: number): number {

@@ -3,7 +3,7 @@
  * (one abusive WebSocket that reconnects when the server cuts it off, so a flood is sustained)
  * and the fan-out subscribers. Every loop here is bounded in frames, in reconnects and in time.
  */
-import type { ServerMessage } from '../lib/protocol';
+import type { ServerMessage } from '../lib/contract/protocol';
 import { envelope } from '../lib/testing/messages';
 import { fetchPage } from '../lib/testing/page';
 import { WebSocketChannel, webSocketUrl } from '../lib/testing/websocket';

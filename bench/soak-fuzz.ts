@@ -54,7 +54,7 @@ export type FuzzFrame = string | Uint8Array;
 export const TOKENS_PER_CONNECTION = 150;
 
 const byteLength = (frame: FuzzFrame): number => (typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length);
-/** What the server charges for a frame (lib/dispatcher.ts: one token, plus one per 4 KiB). */
+/** What the server charges for a frame (lib/connection/connection.ts: one token, plus one per 4 KiB). */
 const tokens = (frame: FuzzFrame): number => 1 + Math.floor(byteLength(frame) / 4096);
 
 export const fuzzFrame: fc.Arbitrary<FuzzFrame> = fc.oneof(

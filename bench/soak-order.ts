@@ -8,7 +8,7 @@
  * answer carrying another connection's id, an error — is a violation, counted and sampled.
  */
 import http from 'node:http';
-import type { ServerMessage } from '../lib/protocol';
+import type { ServerMessage } from '../lib/contract/protocol';
 import { openSse, openWebSocket, type Channel } from '../lib/testing/channels';
 import { envelope } from '../lib/testing/messages';
 import { fetchPage } from '../lib/testing/page';

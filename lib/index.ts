@@ -1,15 +1,15 @@
-export { djustLite, type DjustLite, type RouteOptions } from './middleware';
-export { LiveView, type MountContext, type LiveViewClass } from './live-view';
-export { eventHandler, type EventList, type EventHandlerOptions, type ListedHandler } from './decorators';
-export type { StandardSchemaV1, InferParams } from './standard-schema';
-export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErrorCode } from './errors';
-export type { DjustLiteOptions, SessionData } from './options';
-export { MemoryPubSub, type PubSubAdapter, type Subscriber, type SessionRouter } from './pubsub';
-export type { Logger } from './logger';
-export type { TitleTemplate } from './title-template';
+export { djustLite, type DjustLite, type RouteOptions } from './http/djust-lite';
+export { LiveView, type MountContext, type LiveViewClass } from './view/live-view';
+export { eventHandler, type EventList, type EventHandlerOptions, type ListedHandler } from './view/decorators';
+export type { StandardSchemaV1, InferParams } from './core/standard-schema';
+export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErrorCode } from './core/errors';
+export type { DjustLiteOptions, SessionData } from './config/options';
+export { MemoryPubSub, type PubSubAdapter, type Subscriber, type SessionRouter } from './pubsub/pubsub';
+export type { Logger } from './core/logger';
+export type { TitleTemplate } from './view/title-template';
 export type {
   ClientMessage, ServerMessage, EventParams, JsonValue, PageMetadataMessage, FlashMessage, ErrorMessage, PatchMessage,
   NavigateMessage, ParamsMessage, JsonObject, PushEventMessage, RedirectMessage, ParamsIssue, ReplyMessage,
-} from './protocol';
-export type { MetaInput, LinkInput, TitleFormatter } from './page-metadata';
-export type { RegionPatch, PatchOp, Path } from './region';
+} from './contract/protocol';
+export type { MetaInput, LinkInput, TitleFormatter } from './view/page-metadata';
+export type { RegionPatch, PatchOp, Path } from './render/region';

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The attributes, classes and ids only the client reads or writes. Those the server writes too
- * (the root attribute, the flash markup, reload codes) are in ./contract.js, generated from lib/contract.ts.
+ * (the root attribute, the flash markup, reload codes) are in ./contract.js, generated from lib/contract/contract.ts.
  */
 export const CLICK_ATTR = 'dj-click';
 export const SUBMIT_ATTR = 'dj-submit';

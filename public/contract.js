@@ -1,5 +1,5 @@
 // @ts-check
-// generated from lib/contract.ts by scripts/build-client.js — do not edit.
+// generated from lib/contract/contract.ts by scripts/build-client.js — do not edit.
 /** Attribute that marks the live region: `<div dj-root>`. */
 export const ROOT_ATTR = 'dj-root';
 /** Id of the element that holds the flash messages. */

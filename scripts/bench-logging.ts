@@ -4,7 +4,7 @@
  * DEBUG unset, against a plain `false` field (what code without logging would do at most).
  * Run: `npx ts-node --transpile-only scripts/bench-logging.ts` (unset DEBUG first).
  */
-import { resolveLogger, type DebugChannel } from '../lib/logger';
+import { resolveLogger, type DebugChannel } from '../lib/core/logger';
 
 const N = 20_000_000;
 

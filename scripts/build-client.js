@@ -1,5 +1,5 @@
 // Builds what the browser loads from the client sources:
-// - public/contract.js, generated from lib/contract.ts (the rules server and client share;
+// - public/contract.js, generated from lib/contract/contract.ts (the rules server and client share;
 //   see scripts/contract-js.js);
 // - public/build/djust.min.js, public/*.js (entry client.js) bundled and minified, the one
 //   file `{% djust_scripts %}` loads.

@@ -1,4 +1,4 @@
-// Generates public/contract.js from lib/contract.ts, the rules the server and the browser
+// Generates public/contract.js from lib/contract/contract.ts, the rules the server and the browser
 // client share: an ES module, readable, with the TypeScript types turned into JSDoc so
 // `tsc -p public/tsconfig.json` checks it. Run through scripts/build-client.js (which also
 // checks it with `--check`); kept apart from the bundler so tests can load it anywhere.
@@ -8,11 +8,11 @@ const path = require('node:path');
 const ts = require('typescript');
 
 const ROOT = path.join(__dirname, '..');
-const CONTRACT_SOURCE = path.join(ROOT, 'lib', 'contract.ts');
+const CONTRACT_SOURCE = path.join(ROOT, 'lib', 'contract', 'contract.ts');
 const CONTRACT_OUT = path.join(ROOT, 'public', 'contract.js');
 
 const CONTRACT_HEADER =
-  '// @ts-check\n// generated from lib/contract.ts by scripts/build-client.js — do not edit.\n';
+  '// @ts-check\n// generated from lib/contract/contract.ts by scripts/build-client.js — do not edit.\n';
 
 /**
  * JSDoc tags for what transpiling drops: `@param`/`@returns` of function declarations and
@@ -22,7 +22,7 @@ function typeTags(node, file) {
   const text = (typeNode) => typeNode.getText(file).replace(/\s+/g, ' ');
   if (ts.isFunctionDeclaration(node)) {
     const tags = node.parameters.map((p) => {
-      if (!p.type) throw new Error(`lib/contract.ts: parameter ${p.name.getText(file)} of ${node.name?.text} needs a type`);
+      if (!p.type) throw new Error(`lib/contract/contract.ts: parameter ${p.name.getText(file)} of ${node.name?.text} needs a type`);
       return `@param {${text(p.type)}} ${p.name.getText(file)}`;
     });
     if (node.type) tags.push(`@returns {${text(node.type)}}`);
@@ -35,7 +35,7 @@ function typeTags(node, file) {
   return [];
 }
 
-/** public/contract.js: lib/contract.ts as an ES module with JSDoc types, 2-space indented. */
+/** public/contract.js: lib/contract/contract.ts as an ES module with JSDoc types, 2-space indented. */
 function buildContract() {
   const source = readFileSync(CONTRACT_SOURCE, 'utf8');
   const file = ts.createSourceFile(CONTRACT_SOURCE, source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);

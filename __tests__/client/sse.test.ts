@@ -130,8 +130,8 @@ describe('public/sse.js', () => {
     expect(h.onMessage.mock.calls.map(([m]) => (m as { type: string }).type)).toEqual(['mounted', 'page_metadata', 'flash']);
   });
 
-  it('listens for every server message type declared in lib/protocol.ts', () => {
-    const source = readFileSync(path.join(__dirname, '..', '..', 'lib', 'protocol.ts'), 'utf8');
+  it('listens for every server message type declared in lib/contract/protocol.ts', () => {
+    const source = readFileSync(path.join(__dirname, '..', '..', 'lib', 'contract', 'protocol.ts'), 'utf8');
     const server = source.slice(source.indexOf('// ---- server → client'), source.indexOf('// ---- parsing'));
     const declared = new Set([...server.matchAll(/type: '([a-z_]+)'/g)].map((m) => m[1]));
     expect(declared.size).toBeGreaterThan(5);

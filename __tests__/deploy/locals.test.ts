@@ -11,7 +11,7 @@ import { liveTest } from '../../lib/testing';
 import { fetchPage } from '../../lib/testing/page';
 import { envelope } from '../../lib/testing/messages';
 import { WebSocketChannel, webSocketUrl } from '../../lib/testing/websocket';
-import type { ServerMessage } from '../../lib/protocol';
+import type { ServerMessage } from '../../lib/contract/protocol';
 import { DEPLOY_VIEWS, StoreView } from './store-app';
 
 const SECRET = 'locals-test-secret-0123456789abcdef0123456';

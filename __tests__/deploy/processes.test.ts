@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { djustLite, type DjustLite } from '../../lib';
-import type { ServerMessage } from '../../lib/protocol';
+import type { ServerMessage } from '../../lib/contract/protocol';
 import { envelope } from '../../lib/testing/messages';
 import { fetchPage } from '../../lib/testing/page';
 import { openSseStream, postEnvelope, sseStreamUrl } from '../../lib/testing/sse';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import WebSocket from 'ws';
-import type { ServerMessage } from '../../lib/protocol';
+import type { ServerMessage } from '../../lib/contract/protocol';
 import { envelope, parseServerFrame } from '../../lib/testing/messages';
 import { fetchPage, request } from '../../lib/testing/page';
 import { openSseStream, postEnvelope, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from '../../lib/testing/sse';

@@ -12,7 +12,7 @@ import { fetchPage, request } from '../../lib/testing/page';
 import { WebSocketChannel } from '../../lib/testing/websocket';
 import { envelope } from '../../lib/testing/messages';
 import { openSseStream, postEnvelope, sseStreamUrl } from '../../lib/testing/sse';
-import type { ServerMessage } from '../../lib/protocol';
+import type { ServerMessage } from '../../lib/contract/protocol';
 import { DEPLOY_VIEWS, StoreView } from './store-app';
 
 const SECRET = 'sub-path-test-secret-0123456789abcdef0123';

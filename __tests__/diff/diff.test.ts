@@ -1,4 +1,4 @@
-import { RegionState, type PatchOp, type RegionPatch } from '../../lib/region';
+import { RegionState, type PatchOp, type RegionPatch } from '../../lib/render/region';
 import { parseRegion, reparse, settle, type VNode } from '../../lib/diff';
 
 /** Pads a region so ops are smaller than its HTML and the diff does not fall back. */

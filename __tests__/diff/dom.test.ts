@@ -1,6 +1,6 @@
 /** @jest-environment jsdom */
 import { applyPatch } from '../../public/patch.js';
-import { RegionState, type RegionPatch } from '../../lib/region';
+import { RegionState, type RegionPatch } from '../../lib/render/region';
 
 /** Keeps regions large enough that ops win over html, so the cases below test ops. */
 const PAD = `<footer>${'text that does not change. '.repeat(10)}</footer>`;

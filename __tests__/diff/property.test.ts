@@ -1,7 +1,7 @@
 /** @jest-environment jsdom */
 import fc from 'fast-check';
 import { applyPatch } from '../../public/patch.js';
-import { RegionState } from '../../lib/region';
+import { RegionState } from '../../lib/render/region';
 import { editText, parseRegion, reparse, settle, type Tree, type VNode } from '../../lib/diff';
 import { html, mutate, mutation, region, type M } from './model';
 

@@ -1,14 +1,14 @@
 /**
- * The options table of docs/options.md, generated from the options table in lib/options.ts.
+ * The options table of docs/options.md, generated from the options table in lib/config/options.ts.
  * `npx ts-node --transpile-only __tests__/helpers/options-table.ts` rewrites it there;
- * __tests__/options-doc.test.ts fails while that copy is stale.
+ * __tests__/config/options-doc.test.ts fails while that copy is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { OPTIONS, type OptionSpec } from '../../lib/options';
+import { OPTIONS, type OptionSpec } from '../../lib/config/options';
 
 export const OPTIONS_DOC = path.join(__dirname, '..', '..', 'docs', 'options.md');
-export const START = '<!-- options-table: generated from OPTIONS in lib/options.ts by __tests__/helpers/options-table.ts -->';
+export const START = '<!-- options-table: generated from OPTIONS in lib/config/options.ts by __tests__/helpers/options-table.ts -->';
 export const END = '<!-- /options-table -->';
 
 /** How docs/options.md shows a default: `'views'`, `true`, `[]`, 65536, or the row's own text. */

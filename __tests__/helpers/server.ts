@@ -4,7 +4,7 @@ import path from 'node:path';
 import express from 'express';
 import { applyPatch } from '../../public/patch.js';
 import { djustLite, type DjustLite, type DjustLiteOptions } from '../../lib';
-import type { ServerMessage } from '../../lib/protocol';
+import type { ServerMessage } from '../../lib/contract/protocol';
 import { fetchPage } from '../../lib/testing/page';
 import { Waiters } from '../../lib/testing/waiters';
 import { WebSocketChannel, webSocketUrl } from '../../lib/testing/websocket';

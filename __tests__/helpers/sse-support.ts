@@ -1,7 +1,7 @@
 /** Test helpers for the SSE transport: a recording stream and a POST, over lib/testing's SSE client. */
 import type http from 'node:http';
 import { eventHandler, LiveView, type DjustLite, type MountContext } from '../../lib';
-import type { ServerMessage } from '../../lib/protocol';
+import type { ServerMessage } from '../../lib/contract/protocol';
 import { request } from '../../lib/testing/page';
 import { openSseStream, postEnvelope, sseTokenHeaders } from '../../lib/testing/sse';
 import { Waiters } from '../../lib/testing/waiters';

@@ -72,7 +72,7 @@ const titleOf = (client: WsClient, value: string) => client.waitFor((m) => m.typ
 
 beforeAll(async () => {
   redis = await RedisServer.start();
-  await build({ entryPoints: [path.join(__dirname, 'fixtures', 'chat-process.ts')], bundle: true, platform: 'node', target: 'node20', packages: 'external', outfile: BUNDLE, logLevel: 'error', define: { __dirname: JSON.stringify(path.join(ROOT, 'lib')) } });
+  await build({ entryPoints: [path.join(__dirname, 'fixtures', 'chat-process.ts')], bundle: true, platform: 'node', target: 'node20', packages: 'external', outfile: BUNDLE, logLevel: 'error', define: { __dirname: JSON.stringify(path.join(ROOT, 'lib', 'http')) } });
 }, 30_000);
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));

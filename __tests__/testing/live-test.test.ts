@@ -8,7 +8,7 @@ import express from 'express';
 import fc from 'fast-check';
 import { djustLite, DjustError, eventHandler, LiveView, type DjustLite, type DjustLiteOptions, type MountContext } from '../../lib';
 import { parseRegion, type VNode } from '../../lib/diff';
-import { RegionState } from '../../lib/region';
+import { RegionState } from '../../lib/render/region';
 import { liveTest, type LiveTestView } from '../../lib/testing';
 import { RegionModel } from '../../lib/testing/apply-ops';
 import { memoryEnvironment } from '../helpers/memory-templates';

@@ -4,7 +4,7 @@
  * already open carry on; a closed one frees its place.
  */
 import { fetchPage } from '../../lib/testing/page';
-import { resolveOptions } from '../../lib/options';
+import { resolveOptions } from '../../lib/config/options';
 import { ConnectionLimits } from '../../lib/transport/connection-limits';
 import { rawUpgrade } from '../helpers/raw-upgrade';
 import { startApp, WsClient, type TestApp } from '../helpers/server';

@@ -2,7 +2,7 @@
  * The SSE transport (lib/transport/sse.ts) against a real server on 127.0.0.1:0: the stream,
  * POSTed envelopes, ordering, tokens, resume with Last-Event-ID, linger and DELETE.
  */
-import { TokenSigner } from '../../lib/token';
+import { TokenSigner } from '../../lib/routes/token';
 import { fetchPage } from '../../lib/testing/page';
 import { startApp, type TestApp } from '../helpers/server';
 import { CounterView, counterRoutes, post, send, sessionId, SseStream, streamPath, tokenHeaders, type Msg } from '../helpers/sse-support';

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import { RegionState } from '../../lib/region';
-import { TokenSigner } from '../../lib/token';
+import { RegionState } from '../../lib/render/region';
+import { TokenSigner } from '../../lib/routes/token';
 import { CounterView, PushView } from '../fixtures/views';
 import { fetchPage } from '../../lib/testing/page';
 import { startApp, WsClient, type TestApp } from '../helpers/server';

@@ -1,5 +1,5 @@
-import { invalidArgument, invalidOption, optionError, optionOutOfRange } from '../errors';
-import { resolveLogger, type Logger, type ResolvedLogger } from '../logger';
+import { invalidArgument, invalidOption, optionError, optionOutOfRange } from '../core/errors';
+import { resolveLogger, type Logger, type ResolvedLogger } from '../core/logger';
 
 /** What the adapter uses of a `redis` (node-redis) client: `createClient()` gives one. */
 export interface RedisClientLike {

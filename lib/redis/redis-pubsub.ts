@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { createClient } from 'redis';
-import { DjustError, invalidArgument } from '../errors';
-import type { ResolvedLogger } from '../logger';
-import { MemoryPubSub, type PubSubAdapter, type Subscriber } from '../pubsub';
+import { DjustError, invalidArgument } from '../core/errors';
+import type { ResolvedLogger } from '../core/logger';
+import { MemoryPubSub, type PubSubAdapter, type Subscriber } from '../pubsub/pubsub';
 import { resolveRedisOptions, shownUrl, WHERE, type RedisClientLike, type RedisPubSubOptions } from './options';
-import { RedisSessionRouter } from './session-router';
+import { RedisSessionRouter } from './stream-router';
 
 export type { RedisClientLike, RedisPubSubOptions } from './options';
 

@@ -1,6 +1,6 @@
 import { parseRegion, type VNode } from '../diff';
-import { DjustError } from '../errors';
-import { escapeHtml } from '../html';
+import { DjustError } from '../core/errors';
+import { escapeHtml } from '../render/html';
 
 const VOID = new Set('area base br col embed hr img input link meta param source track wbr'.split(' '));
 const RAW_TEXT = new Set(['script', 'style']);

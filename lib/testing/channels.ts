@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { ServerMessage } from '../protocol';
+import type { ServerMessage } from '../contract/protocol';
 import { envelope } from './messages';
 import { request } from './page';
 import { openSseStream, postEnvelope, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from './sse';
 import { WebSocketChannel, webSocketUrl } from './websocket';
-import { DjustError } from '../errors';
+import { DjustError } from '../core/errors';
 
 /** One live connection as liveTest sees it: envelopes out, parsed messages in. */
 export interface Channel {

@@ -1,8 +1,8 @@
 // Over 300 lines on purpose: LiveTestView is the public test API, and most of the file is its
 // documented getters and methods; the protocol pieces live in the sibling modules.
 import * as http from 'node:http';
-import { DjustError, invalidArgument, invalidOption, type WireErrorCode } from '../errors';
-import type { EventParams, ServerMessage } from '../protocol';
+import { DjustError, invalidArgument, invalidOption, type WireErrorCode } from '../core/errors';
+import type { EventParams, ServerMessage } from '../contract/protocol';
 import { RegionModel } from './apply-ops';
 import { openSse, openWebSocket, type Channel } from './channels';
 import { envelope } from './messages';

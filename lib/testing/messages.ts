@@ -1,6 +1,6 @@
-import type { EventParams, EventMessage, MountMessage, ParamsMessage, PingMessage, ServerMessage } from '../protocol';
+import type { EventParams, EventMessage, MountMessage, ParamsMessage, PingMessage, ServerMessage } from '../contract/protocol';
 
-/** Every `type` the server sends (lib/protocol.ts `ServerMessage`). */
+/** Every `type` the server sends (lib/contract/protocol.ts `ServerMessage`). */
 const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessage['type']>(['mounted', 'patch', 'reply', 'navigate', 'redirect', 'page_metadata', 'flash', 'push_event', 'error', 'pong']);
 
 /**

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import { Parser } from 'htmlparser2';
-import { findRegion } from '../html';
-import { DjustError } from '../errors';
+import { findRegion } from '../render/html';
+import { DjustError } from '../core/errors';
 
 /** A whole HTTP response, its body as text. */
 export interface HttpResponse {

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { invalidArgument, misuse } from '../errors';
+import { invalidArgument, misuse } from '../core/errors';
 
 /** What `liveTest` accepts: an Express app (any request listener) or an `http.Server`. */
 export type AppLike = RequestListener | http.Server;

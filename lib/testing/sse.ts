@@ -1,9 +1,9 @@
 import * as http from 'node:http';
 import { createParser } from 'eventsource-parser';
-import type { ServerMessage } from '../protocol';
+import type { ServerMessage } from '../contract/protocol';
 import { parseServerMessage } from './messages';
 import { request, type HttpResponse, type RequestInit } from './page';
-import { DjustError } from '../errors';
+import { DjustError } from '../core/errors';
 
 /** One record of a djust event stream: its `id:` and `event:` lines, its `data`, and that data parsed. */
 export interface SseRecord {

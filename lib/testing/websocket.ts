@@ -1,8 +1,8 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import type { ServerMessage } from '../protocol';
+import type { ServerMessage } from '../contract/protocol';
 import { parseServerFrame } from './messages';
-import { DjustError } from '../errors';
+import { DjustError } from '../core/errors';
 
 /** What a `WebSocketChannel` reports. */
 export interface WebSocketEvents {

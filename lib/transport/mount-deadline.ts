@@ -1,7 +1,7 @@
 import { clearTimeout, setTimeout } from 'node:timers';
-import type { Connection, Sink } from '../dispatcher';
-import { Fifo } from '../fifo';
-import { errorMessage } from '../protocol';
+import type { Connection, Sink } from '../connection/connection';
+import { Fifo } from '../core/fifo';
+import { errorMessage } from '../contract/protocol';
 
 /** WebSocket close code for a broken rule (RFC 6455 "policy violation"). */
 const POLICY = 1008;

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
-import type { Connection } from '../dispatcher';
-import type { RelayLink, RelayTarget, SessionHandler } from '../pubsub';
-import { openStream, type SseSession } from './sse-session';
+import type { Connection } from '../connection/connection';
+import type { RelayLink, RelayTarget, SessionHandler } from '../pubsub/pubsub';
+import { openStream, type SseSession } from './sse-stream';
 
 /**
  * SSE across processes (option pubsub with SSE routing, docs/scaling.md): what the SSE

@@ -2,15 +2,15 @@
 // read-body.ts, routing to other processes sse-remote.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clearInterval, setInterval } from 'node:timers';
-import type { ClientAddresses } from '../client-address';
-import { Connection, type DispatcherContext } from '../dispatcher';
-import { originAllowed } from '../origin';
-import type { SessionRouter } from '../pubsub';
+import type { ClientAddresses } from './client-address';
+import { Connection, type DispatcherContext } from '../connection/connection';
+import { originAllowed } from './origin';
+import type { SessionRouter } from '../pubsub/pubsub';
 import type { ConnectionLimits } from './connection-limits';
 import { MountDeadlines } from './mount-deadline';
 import { readBody } from './read-body';
 import { relayTarget, sessionHandler } from './sse-remote';
-import { SseSession, writeResumeGap, type SessionHost } from './sse-session';
+import { SseSession, writeResumeGap, type SessionHost } from './sse-stream';
 
 /** Session ids: what `crypto.randomUUID()` gives, or any 8–128 URL-safe characters. */
 export const SESSION_ID_RE = /^[A-Za-z0-9_-]{8,128}$/;

@@ -1,0 +1,40 @@
+import { JobQueue, type Job } from '../../lib/connection/job-queue';
+
+const event = (ref: number): Job => ({ kind: 'event', message: { type: 'event', ref, event: 'e', params: {} } });
+const info = (payload: unknown): Job => ({ kind: 'info', payload, dropped: false });
+const error = (ref: number): Job => ({ kind: 'error', message: { type: 'error', code: 'bad_json', message: 'x', ref } });
+
+describe('JobQueue', () => {
+  it('bounds each kind on its own: a full kind refuses, the others still queue', () => {
+    const queue = new JobQueue(2);
+    expect([queue.push(event(1)), queue.push(event(2)), queue.push(event(3))]).toEqual(['queued', 'queued', 'full']);
+    expect([queue.push(error(1)), queue.push(error(2)), queue.push(error(3))]).toEqual(['queued', 'queued', 'full']);
+    expect(queue.push(info('a'))).toBe('queued');
+    expect(queue.length).toBe(5);
+  });
+
+  it('lets a new info displace the oldest waiting info, keeping arrival order for the rest', () => {
+    const queue = new JobQueue(2);
+    queue.push(info(1));
+    queue.push(event(1));
+    queue.push(info(2));
+    expect(queue.push(info(3))).toBe('displaced');
+    expect(queue.length).toBe(3);
+    const order: unknown[] = [];
+    for (let job = queue.shift(); job; job = queue.shift()) order.push(job.kind === 'info' ? `info ${String(job.payload)}` : job.kind);
+    expect(order).toEqual(['event', 'info 2', 'info 3']);
+    expect(queue.length).toBe(0);
+  });
+
+  it('frees a kind\'s room as its jobs are taken, and clear() empties every kind', () => {
+    const queue = new JobQueue(1);
+    queue.push(event(1));
+    expect(queue.push(event(2))).toBe('full');
+    expect(queue.shift()).toEqual(event(1));
+    expect(queue.push(event(3))).toBe('queued');
+    queue.push(info('x'));
+    queue.clear();
+    expect([queue.length, queue.shift()]).toEqual([0, undefined]);
+    expect([queue.push(event(4)), queue.push(info('y')), queue.push(info('z'))]).toEqual(['queued', 'queued', 'displaced']);
+  });
+});

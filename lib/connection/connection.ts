@@ -1,0 +1,443 @@
+// Over 300 lines on purpose: one Connection's admission (charging, refusals), serial queue,
+// async-job timeout and write path read top to bottom in one class; the view's side of each job
+// is lib/connection/mounted-view.ts, the lifecycle lib/view/lifecycle.ts.
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
+import { TokenBucket } from './admission';
+import { DjustError, type WireErrorCode } from '../core/errors';
+import { Fifo } from '../core/fifo';
+import { JobQueue, type Job } from './job-queue';
+import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
+import { LiveSession, type Departure } from './mounted-view';
+import { viewInternals, type ViewHost } from '../view/live-view';
+import { isLocalPath, paramsForPatch } from '../view/navigation';
+import type { ResolvedOptions } from '../config/options';
+import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage } from '../contract/protocol';
+import type { PubSub } from '../pubsub/pubsub';
+import type { Renderer } from '../render/renderer';
+import type { TokenSigner } from '../routes/token';
+import { HostServices, type HostTarget } from '../view/view-host';
+import { leaveView, type SwitchHost } from './view-switch';
+
+/** Where a connection's messages go: a transport (WebSocket or SSE stream). */
+export interface Sink {
+  /** Writes the messages of one job, in order (a transport may hold them to the end of the event-loop turn). Never throws after close. */
+  send(messages: readonly ServerMessage[]): void;
+  /** Ends the connection (WebSocket close code; SSE ends the stream). */
+  close(code: number, reason: string): void;
+  /** Bytes written in earlier turns that the peer has not taken yet (a slow or stalled reader). */
+  bufferedBytes(): number;
+  /** Stops reading the peer's frames for `ms` (it is over its rate budget); a transport that cannot, ignores it. */
+  hold?(ms: number): void;
+}
+
+/** What the dispatcher needs from the middleware. */
+export interface DispatcherContext {
+  readonly options: ResolvedOptions;
+  readonly renderer: Renderer;
+  readonly signer: TokenSigner;
+  readonly pubsub: PubSub;
+  /** Route pattern → its registered entry. */
+  readonly routes: ReadonlyMap<string, RouteEntry>;
+  now(): number;
+}
+
+/** WebSocket close codes the dispatcher uses. */
+const CLOSE = { policy: 1008, serverError: 1011 } as const;
+
+/** Jobs one connection runs in one turn before it lets other connections' work run. */
+const MAX_JOBS_PER_TURN = 16;
+
+/** Each frame costs one token from the rate budget, plus one per this many bytes. */
+const BYTES_PER_TOKEN = 4096;
+
+/** Connections whose queue resumes on the next turn (their own drain was cut short, or a push arrived). */
+const ready = new Fifo<Connection>();
+let readyScheduled = false;
+
+/** How long one turn may spend resuming connections before it lets I/O (other clients' frames) in. */
+const READY_BUDGET_NS = 2_000_000n;
+
+/**
+ * Resumes the connections waiting for a turn, in order, for up to READY_BUDGET_NS; the rest
+ * wait for the next turn, after the event loop has polled for I/O. A broadcast to many
+ * subscribers thus renders in slices, with other clients' events answered in between.
+ */
+function runReady(): void {
+  readyScheduled = false;
+  const start = process.hrtime.bigint();
+  for (let connection = ready.shift(); connection !== undefined; connection = ready.shift()) {
+    connection.resume();
+    if (ready.length > 0 && process.hrtime.bigint() - start > READY_BUDGET_NS) {
+      readyScheduled = true;
+      setImmediate(runReady);
+      return;
+    }
+  }
+}
+
+/** The `ref` of a frame refused before it was parsed, read from its first bytes (null when not there). */
+function sniffRef(text: string): number | null {
+  const match = /"ref"\s*:\s*(\d{1,9})\b/.exec(text.length > 256 ? text.slice(0, 256) : text);
+  return match ? Number(match[1]) : null;
+}
+
+/** An event or navigation frame as refusal messages name it. */
+function describe(job: Job & { kind: 'event' | 'params' }): string {
+  return job.kind === 'event' ? `event "${job.message.event}"` : `params "${job.message.url}"`;
+}
+
+/** The ref a job answers to, for its timeout or internal-error message. */
+function refOf(job: Job): number | null {
+  return job.kind === 'event' || job.kind === 'params' ? job.message.ref : null;
+}
+
+/**
+ * One live connection: admission (mounted, rate and queue checks) and the serial queue that
+ * runs its jobs one at a time, each job's messages — the response, then its navigation, page
+ * metadata, flash and push events (lib/connection/mounted-view.ts) — sent in one write; and the hand-over
+ * to another view when one leaves (`pushNavigate`, lib/connection/view-switch.ts). Transports feed it
+ * text frames (`receive`) and close it (`close`); it knows nothing of them.
+ */
+export class Connection implements HostTarget {
+  readonly #ctx: DispatcherContext;
+  readonly #sink: Sink;
+  readonly #queue: JobQueue;
+  /** Every frame is charged here before it is parsed. */
+  readonly #bucket: TokenBucket;
+  /** Frames refused by #bucket are charged here; when it runs dry too, the connection is closed (made on the first refusal). */
+  #penalty: TokenBucket | null = null;
+  /** The mounted view; null before mount and after close. */
+  #session: LiveSession | null = null;
+  #mountRequested = false;
+  /** A job is in progress (possibly waiting for a promise). */
+  #running = false;
+  /** Waiting in `ready` for the next turn. */
+  #scheduled = false;
+  /** What the last frame `admit` saw cost (for the wait `refuse` asks of the transport). */
+  #lastCost = 1;
+  /** Bumped when an async job settles or times out: the other of the two then does nothing. */
+  #jobSeq = 0;
+  /** Bumped when an async job times out: a view switch it was making is given up (see `#leave`). */
+  #abandons = 0;
+  /** Views this connection showed before its current one (allocated on the first switch). */
+  #visited: Set<RouteEntry> | null = null;
+  #closed = false;
+
+  constructor(ctx: DispatcherContext, sink: Sink) {
+    this.#ctx = ctx;
+    this.#sink = sink;
+    this.#queue = new JobQueue(ctx.options.maxQueuedEvents);
+    this.#bucket = new TokenBucket(ctx.options.maxEventsPerSecond, ctx.now);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get mounted(): boolean {
+    return this.#session !== null;
+  }
+
+  /** Jobs waiting behind the running one. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** One inbound text frame: charged, then handled. Never throws. */
+  receive(text: string): void {
+    if (this.admit(text.length)) this.handle(text);
+    else this.refuse(text);
+  }
+
+  /**
+   * Charges an inbound frame of `bytes` before it is decoded or parsed — every frame: events,
+   * pings, invalid, binary or duplicate ones alike — one token, plus one per 4 KiB. False when
+   * the budget is empty: the transport then calls `refuse`.
+   */
+  admit(bytes: number): boolean {
+    if (this.#closed) return false;
+    this.#lastCost = 1 + Math.floor(bytes / BYTES_PER_TOKEN);
+    return this.#bucket.take(this.#lastCost);
+  }
+
+  /**
+   * Answers a frame `admit` refused: `rate_limited` (its ref read from `head`, the frame's first
+   * bytes as text), and the transport stops reading until the budget has refilled for it. Once
+   * the penalty budget is empty too (over twice the rate) the connection is closed (1008).
+   */
+  refuse(head: string): void {
+    if (this.#closed) return;
+    const { maxEventsPerSecond } = this.#ctx.options;
+    if (!(this.#penalty ??= new TokenBucket(maxEventsPerSecond, this.#ctx.now)).take()) {
+      this.#ctx.options.logger.debug(`djust-lite: closing a ${this.#viewName()} connection: frames keep coming at over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond).`);
+      this.#fatal([], 'rate_limited', `Too many frames: over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond); closing.`);
+      return;
+    }
+    this.#write([errorMessage('rate_limited', `Too many frames: over ${maxEventsPerSecond}/s (option maxEventsPerSecond); frame dropped.`, sniffRef(head))]);
+    this.#sink.hold?.(this.#bucket.wait(this.#lastCost));
+  }
+
+  /** A frame `admit` let in: parsed, then answered or queued. Answers bad input with an `error`. */
+  handle(text: string): void {
+    if (this.#closed) return;
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return this.#enqueue({ kind: 'error', message: parsed.error });
+    const message = parsed.message;
+    switch (message.type) {
+      case 'ping':
+        this.#write([{ type: 'pong' }]);
+        return;
+      case 'mount':
+        if (this.#mountRequested) {
+          return this.#enqueue({ kind: 'error', message: errorMessage('already_mounted', 'This connection already has a view; open a new connection to mount another.') });
+        }
+        this.#mountRequested = true;
+        return this.#enqueue({ kind: 'mount', message });
+      case 'event':
+        return this.#admitJob({ kind: 'event', message });
+      case 'params':
+        return this.#admitJob({ kind: 'params', message });
+    }
+  }
+
+  /** Mounted and queue checks for an event or params frame; answers the refusal itself. */
+  #admitJob(job: Job & { kind: 'event' | 'params' }): void {
+    if (!this.#mountRequested) {
+      this.#enqueue({ kind: 'error', message: errorMessage('not_mounted', `${describe(job)} arrived before mount; send {"type":"mount","token":…} first.`, job.message.ref) });
+      return;
+    }
+    if (this.#queue.push(job) === 'full') {
+      this.#write([errorMessage('queue_full', `Too many events waiting: ${this.#ctx.options.maxQueuedEvents} (option maxQueuedEvents); ${describe(job)} dropped.`, job.message.ref)]);
+      return;
+    }
+    this.#kick(true);
+  }
+
+  /**
+   * A `handleInfo` message (pub/sub, timers): queued and run on a later turn, never in the
+   * sender's. A full queue drops its oldest waiting info for it (logged at debug). `from`: the
+   * view services it came from (see `#hostServices`); it is dropped if that view has left.
+   */
+  deliver(payload: unknown, from?: ViewHost): void {
+    if (this.#closed || this.#session === null && !this.#mountRequested) return;
+    if (this.#queue.push({ kind: 'info', payload, dropped: false, from }) === 'displaced') {
+      this.#ctx.options.logger.debug(`djust-lite: ${this.#viewName()} dropped its oldest waiting handleInfo message: over ${this.#ctx.options.maxQueuedEvents} waiting (option maxQueuedEvents).`);
+    }
+    this.#kick(false);
+  }
+
+  /** The services (timers, subscriptions) of one view on this connection; what they deliver is tagged with them (see `deliver`). */
+  #hostServices(): HostServices {
+    return new HostServices(this.#ctx.pubsub, this);
+  }
+
+  /** Sends an error that did not come from a frame (e.g. a transport refusal) in order. */
+  reject(code: WireErrorCode, message: string): void {
+    this.#enqueue({ kind: 'error', message: errorMessage(code, message) });
+  }
+
+  /**
+   * Called by the transport's heartbeat: a connection that had no update since the previous
+   * call drops its region's parsed tree (rebuilt by the next update), so memory goes back to
+   * what an idle connection holds once its user stops clicking.
+   */
+  sweep(): void {
+    this.#session?.sweep();
+  }
+
+  /** Ends the connection's view: timers and subscriptions released, then unmount. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue.clear();
+    const session = this.#session;
+    this.#session = null;
+    await session?.close();
+  }
+
+  /** Queues a job that came from this connection's own frames (mount, error answers). */
+  #enqueue(job: Job): void {
+    if (this.#queue.push(job) === 'full') {
+      this.#ctx.options.logger.debug(`djust-lite: dropped an error answer for a ${this.#viewName()} connection: over ${this.#ctx.options.maxQueuedEvents} waiting (option maxQueuedEvents).`);
+      return;
+    }
+    this.#kick(true);
+  }
+
+  /** Starts the queue if idle: now (a frame of this connection's own) or on a later turn (a push). */
+  #kick(now: boolean): void {
+    if (this.#running || this.#scheduled) return;
+    if (now) return this.#drainQueue();
+    this.#scheduled = true;
+    ready.push(this);
+    if (!readyScheduled) {
+      readyScheduled = true;
+      setImmediate(runReady);
+    }
+  }
+
+  /** Runs the queue where a previous turn left it (see `#kick`). */
+  resume(): void {
+    this.#scheduled = false;
+    if (!this.#running && !this.#closed) this.#drainQueue();
+  }
+
+  /**
+   * Runs queued jobs one at a time, at most MAX_JOBS_PER_TURN in one turn (the rest resume on
+   * the next, after other connections' work). A job whose handlers are all synchronous
+   * completes (and writes) before this returns, without a microtask hop per step; a job that
+   * returns a promise suspends the queue until it settles or `handlerTimeoutMs` passes.
+   */
+  #drainQueue(): void {
+    this.#running = true;
+    for (let n = 0; n < MAX_JOBS_PER_TURN && !this.#closed; n += 1) {
+      const job = this.#queue.shift();
+      if (job === undefined) break;
+      const out: ServerMessage[] = [];
+      let pending: void | Promise<void> = undefined;
+      try {
+        pending = this.#run(job, out);
+      } catch (err) {
+        this.#internalError(err, job, out);
+      }
+      if (pending) return this.#await(job, pending, out); // stays #running until the job settles
+      this.#write(out);
+    }
+    this.#running = false;
+    if (this.#queue.length > 0 && !this.#closed) this.#kick(false);
+  }
+
+  /** Waits for an async job: its messages are written when it settles, or `handler_timeout` after handlerTimeoutMs. */
+  #await(job: Job, pending: Promise<void>, out: ServerMessage[]): void {
+    const seq = ++this.#jobSeq;
+    const { handlerTimeoutMs } = this.#ctx.options;
+    const timer = setTimeout(() => {
+      if (this.#jobSeq !== seq || this.#closed) return;
+      this.#jobSeq += 1;
+      const what = `${this.#viewName()} ${job.kind === 'mount' ? 'mount' : 'handler'} ran over ${handlerTimeoutMs} ms (option handlerTimeoutMs)`;
+      this.#ctx.options.logger.warn(`djust-lite: ${what}; its answer is dropped and the queue moves on.`);
+      if (job.kind === 'mount') return this.#fatal([], 'handler_timeout', `${what}; reload the page.`);
+      this.#session?.abandon();
+      this.#abandons += 1;
+      this.#write([errorMessage('handler_timeout', `${what}; what it changes shows with the next update.`, refOf(job))]);
+      this.#drainQueue();
+    }, handlerTimeoutMs);
+    pending
+      .catch((err: unknown) => this.#internalError(err, job, out))
+      .then(() => {
+        clearTimeout(timer);
+        if (this.#jobSeq !== seq) return; // timed out: the queue has moved on
+        this.#jobSeq += 1;
+        this.#write(out);
+        this.#drainQueue();
+      });
+  }
+
+  /** Jobs handle user errors themselves; reaching this is a bug in djust-lite: report, keep going. */
+  #internalError(err: unknown, job: Job, out: ServerMessage[]): void {
+    this.#ctx.options.logger.error('djust-lite: internal error while dispatching', err);
+    out.push(errorMessage('handler_failed', 'Internal error; see the server log.', refOf(job)));
+  }
+
+  #run(job: Job, out: ServerMessage[]): void | Promise<void> {
+    switch (job.kind) {
+      case 'error':
+        out.push(job.message);
+        return;
+      case 'mount':
+        return this.#mount(job.message, out);
+      case 'event':
+        return this.#then(this.#session?.event(job.message, out), out);
+      case 'params':
+        return this.#then(this.#session?.navigate(job.message, out), out);
+      case 'info': {
+        const session = this.#session;
+        // Meant for a view that has since left the connection (pushNavigate): dropped.
+        if (session === null || (job.from !== undefined && job.from !== viewInternals(session.life.view).host)) return;
+        return this.#then(session.info(job.payload, out), out);
+      }
+    }
+  }
+
+  /** After a job's step: the view's `departure`, if it asked to leave. */
+  #then(step: void | Promise<void>, out: ServerMessage[]): void | Promise<void> {
+    if (step) return step.then(() => this.#departed(out));
+    return this.#departed(out);
+  }
+
+  #departed(out: ServerMessage[]): void | Promise<void> {
+    const session = this.#session;
+    const departure = session?.departure;
+    if (!departure) return;
+    session.departure = null;
+    return this.#leave(session, departure, out);
+  }
+
+  /** Leaves `from` for another view (lib/connection/view-switch.ts); installs it, then unmounts `from`. */
+  async #leave(from: LiveSession, departure: Departure, out: ServerMessage[]): Promise<void> {
+    const abandons = this.#abandons;
+    // Given up when the connection closes or this job times out (the queue then moves on without it).
+    const host: SwitchHost = {
+      ctx: this.#ctx,
+      hostServices: () => this.#hostServices(),
+      current: () => !this.#closed && this.#abandons === abandons,
+      visited: (entry) => entry === from.life.entry || this.#visited?.has(entry) === true,
+    };
+    const next = await leaveView(host, from, departure, out);
+    if (next === from) return;
+    if (this.#closed || this.#abandons !== abandons) {
+      await next.close('the connection ended');
+      return;
+    }
+    (this.#visited ??= new Set()).add(from.life.entry);
+    this.#session = next;
+    await from.close(`navigated to ${next.name}`);
+  }
+
+  /** Verifies the token, then mounts a LiveSession for its route; a failure answers and closes. */
+  async #mount(message: MountMessage, out: ServerMessage[]): Promise<void> {
+    const { signer, routes, options } = this.#ctx;
+    const verified = signer.verify(message.token, this.#ctx.now());
+    if (!verified.ok) return this.#fatal(out, verified.code, verified.message);
+    const { route, params: renderedParams, url: renderedUrl, session: sessionData, base = '' } = verified.payload;
+    const entry = routes.get(route);
+    if (!entry) return this.#fatal(out, 'unknown_route', `No live view is registered for route "${route}"; reload the page.`);
+    // The client may have moved (dj-patch, pushPatch) since the render: mount at its URL when
+    // that is a path of the same route.
+    const moved = isLocalPath(message.url) ? paramsForPatch(route, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
+    const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, options.logger, this.#hostServices(), base);
+    const session = new LiveSession(life, this.#ctx.renderer, options.logger);
+    try {
+      await session.mount({ session: sessionData, connected: true }, out);
+    } catch (err) {
+      await session.close();
+      options.logger.error(`djust-lite: ${entry.name}.mount() failed on connect`, err);
+      return this.#fatal(out, 'mount_failed', err instanceof DjustError ? err.message : `${entry.name} failed to mount; see the server log.`, CLOSE.serverError);
+    }
+    if (this.#closed) return session.close(); // the peer left while mount ran
+    this.#session = session;
+    return this.#departed(out); // its mount called pushNavigate
+  }
+
+  #fatal(out: ServerMessage[], code: WireErrorCode, message: string, closeCode: number = CLOSE.policy): void {
+    out.push(errorMessage(code, message));
+    this.#write(out.splice(0));
+    this.#sink.close(closeCode, code);
+    void this.close();
+  }
+
+  #write(messages: ServerMessage[]): void {
+    if (messages.length === 0 || this.#closed) return;
+    if (this.#sink.bufferedBytes() > this.#ctx.options.maxBufferedBytes) {
+      this.#ctx.options.logger.warn(`djust-lite: closing a ${this.#viewName()} connection: client is not reading (over maxBufferedBytes).`);
+      this.#sink.close(CLOSE.policy, 'client too slow');
+      void this.close();
+      return;
+    }
+    this.#sink.send(messages);
+  }
+
+  #viewName(): string {
+    return this.#session?.name ?? 'view';
+  }
+}

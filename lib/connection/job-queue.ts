@@ -1,0 +1,108 @@
+import { Fifo } from '../core/fifo';
+import type { EventMessage, MountMessage, ParamsMessage, ServerMessage } from '../contract/protocol';
+
+/** A message for `handleInfo`; `dropped` once a newer one displaced it from a full queue. */
+export interface InfoJob {
+  kind: 'info';
+  payload: unknown;
+  dropped: boolean;
+  /** The view services (timers, subscriptions) it came from; a view that has left the connection gets none. */
+  from?: object | undefined;
+}
+
+/** One unit of a connection's serial work. */
+export type Job =
+  | { kind: 'mount'; message: MountMessage }
+  | { kind: 'event'; message: EventMessage }
+  | { kind: 'params'; message: ParamsMessage }
+  | InfoJob
+  | { kind: 'error'; message: ServerMessage };
+
+/** What `push` did: queued it, queued it in place of the oldest info, or refused it (its kind is full). */
+export type PushResult = 'queued' | 'displaced' | 'full';
+
+/**
+ * A connection's jobs in arrival order, each kind bounded: at most `cap` events (with
+ * navigations), `cap` infos and `cap` error answers wait at once. A full queue refuses an
+ * event or an error answer; an info instead displaces the oldest waiting info (a slow
+ * subscriber keeps the newest pushes, never a growing backlog). Push and shift are O(1).
+ * An empty queue holds no list: most connections are idle most of the time.
+ */
+export class JobQueue {
+  readonly #cap: number;
+  #jobs: Fifo<Job> | null = null;
+  /** The infos waiting, oldest first (allocated on the first info). */
+  #infos: Fifo<InfoJob> | null = null;
+  #events = 0;
+  #errors = 0;
+  #size = 0;
+
+  constructor(cap: number) {
+    this.#cap = cap;
+  }
+
+  /** Jobs waiting (displaced infos not counted). */
+  get length(): number {
+    return this.#size;
+  }
+
+  push(job: Job): PushResult {
+    let result: PushResult = 'queued';
+    switch (job.kind) {
+      case 'event':
+      case 'params':
+        if (this.#events >= this.#cap) return 'full';
+        this.#events += 1;
+        break;
+      case 'error':
+        if (this.#errors >= this.#cap) return 'full';
+        this.#errors += 1;
+        break;
+      case 'info': {
+        const infos = (this.#infos ??= new Fifo<InfoJob>());
+        if (infos.length >= this.#cap) {
+          (infos.shift() as InfoJob).dropped = true;
+          this.#size -= 1;
+          result = 'displaced';
+        }
+        infos.push(job);
+        break;
+      }
+      case 'mount':
+        break;
+    }
+    this.#size += 1;
+    (this.#jobs ??= new Fifo<Job>()).push(job);
+    return result;
+  }
+
+  shift(): Job | undefined {
+    const jobs = this.#jobs;
+    if (jobs === null) return undefined;
+    for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) {
+      if (job.kind === 'info') {
+        if (job.dropped) continue;
+        const infos = this.#infos;
+        infos?.shift();
+        if (infos?.length === 0) this.#infos = null;
+      } else if (job.kind === 'event' || job.kind === 'params') {
+        this.#events -= 1;
+      } else if (job.kind === 'error') {
+        this.#errors -= 1;
+      }
+      this.#size -= 1;
+      if (jobs.length === 0) this.#jobs = null;
+      return job;
+    }
+    this.#jobs = null;
+    return undefined;
+  }
+
+  clear(): void {
+    this.#jobs = null;
+    this.#infos = null;
+    this.#events = 0;
+    this.#errors = 0;
+    this.#size = 0;
+  }
+}

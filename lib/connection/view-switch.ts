@@ -1,0 +1,134 @@
+import type { DispatcherContext } from './connection';
+import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
+import { LiveSession, type Departure } from './mounted-view';
+import { templateContext, viewInternals, type ViewHost } from '../view/live-view';
+import { MAX_PATCH_HOPS, matchRoute, pathInMount, pathOf } from '../view/navigation';
+import { errorMessage, type ServerMessage } from '../contract/protocol';
+
+/**
+ * Live navigation between views (`pushNavigate`, or a `params` frame for another route's URL):
+ * a connection leaves its view for the live route at the URL, when that route's page shares
+ * the layout, so the browser only swaps the live region.
+ */
+
+/** What `leaveView` needs from the connection it works for. */
+export interface SwitchHost {
+  readonly ctx: DispatcherContext;
+  /** The services of a new view on this connection (its timers and subscriptions its own). */
+  hostServices(): ViewHost;
+  /** False once the job switching views was given up (it timed out) or the connection closed. */
+  current(): boolean;
+  /** Whether this connection has shown `entry`'s view (its page was loaded, or a pushNavigate went there). */
+  visited(entry: RouteEntry): boolean;
+}
+
+/**
+ * Whether the browser may move on its own (a `params` frame: dj-navigate, back/forward) from
+ * `from` to `to` without a page load: routes of one named live session, or a view this
+ * connection has shown. Anything else is loaded as a page, so the Express middleware in front
+ * of its route runs (an access check there cannot be skipped by a crafted frame). A server's
+ * `pushNavigate` may go to any live route, unless both name different live sessions.
+ */
+export function mayNavigate(from: RouteEntry, to: RouteEntry, byClient: boolean, visited: (entry: RouteEntry) => boolean): boolean {
+  const same = from.liveSession !== undefined && from.liveSession === to.liveSession;
+  if (byClient) return same || visited(to);
+  return same || from.liveSession === undefined || to.liveSession === undefined;
+}
+
+/** The registered route whose pattern matches `url` under the mount path `base`, with its params. */
+export function routeFor(routes: ReadonlyMap<string, RouteEntry>, base: string, url: string): { entry: RouteEntry; params: Record<string, string> } | null {
+  const path = pathInMount(base, pathOf(url));
+  if (path === null) return null;
+  for (const entry of routes.values()) {
+    const params = matchRoute(entry.route, path);
+    if (params) return { entry, params };
+  }
+  return null;
+}
+
+/**
+ * Moves the connection from `from` to the view at `departure.url`, after `from`'s response is
+ * in `out`. The route's view mounts (with `from`'s session data and flash); when its page's
+ * layout is `from`'s, `out` gets `navigate` with its region's HTML and a token for it (a `reply`
+ * for the `params` frame first), then its head, flash and push events, and the new session is
+ * returned: the caller installs it and closes `from`. Otherwise the new view unmounts and `out`
+ * gets `redirect` (a `pushNavigate`; then `from`'s side channel) or `unknown_route` (a `params`
+ * frame: the client loads the page), and `from` is returned. A new view whose mount calls
+ * `pushNavigate` again is followed up to MAX_PATCH_HOPS times.
+ */
+// Over 60 lines: the hops of one switch (route, mount, layout check, hand-over) read in order in one loop.
+export async function leaveView(host: SwitchHost, from: LiveSession, departure: Departure, out: ServerMessage[]): Promise<LiveSession> {
+  const { ctx } = host;
+  const { logger } = ctx.options;
+  const { base } = from.life;
+  const fromParams = departure.ref !== undefined;
+  const flash = viewInternals(from.life.view).flash.current;
+  let { url, replace } = departure;
+  /** The view stays: the client loads `target` (or, after `params`, the URL it asked for). */
+  const stay = (why: string, target = url, replaceIt = replace): LiveSession => {
+    if (fromParams) {
+      if (logger.refusal.enabled) logger.refusal(`${from.name}: live navigation to ${JSON.stringify(departure.url)} refused: ${why} (unknown_route)`);
+      out.push(errorMessage('unknown_route', `"${departure.url}" is not a path of ${from.name}'s route "${from.life.route}" nor of a live route sharing its layout; load it as a page.`, departure.ref ?? null));
+      return from;
+    }
+    if (logger.connection.enabled) logger.connection(`${from.name} redirects to ${target}: ${why}`);
+    out.push({ type: 'redirect', url: target, replace: replaceIt });
+    from.drain(out);
+    return from;
+  };
+  for (let hops = 0; ; hops += 1) {
+    if (hops > MAX_PATCH_HOPS) {
+      logger.error(`djust-lite: pushNavigate: more than ${MAX_PATCH_HOPS} in a row (each view's mount navigates on); the last was "${url}".`);
+      if (fromParams) return stay(`more than ${MAX_PATCH_HOPS} pushNavigate in a row`);
+      out.push(errorMessage('handler_failed', `pushNavigate: more than ${MAX_PATCH_HOPS} in a row (each view's mount navigates on); the last was "${url}". ${from.name} stays.`));
+      from.drain(out);
+      return from;
+    }
+    const target = routeFor(ctx.routes, base, url);
+    if (target === null) return stay('no live route matches it');
+    if (!mayNavigate(from.life.entry, target.entry, fromParams, (entry) => host.visited(entry))) {
+      return stay(fromParams ? `${target.entry.name} is not in ${from.name}'s live session (route option liveSession) and this connection has not shown it` : `${from.name} and ${target.entry.name} are in different live sessions (route option liveSession)`);
+    }
+    const life = new ViewLifecycle(target.entry, url, target.params, logger, host.hostServices(), base);
+    viewInternals(life.view).flash.carry(flash);
+    const session = new LiveSession(life, ctx.renderer, logger);
+    let html: string;
+    try {
+      html = await session.mountInPlace({ session: from.life.session, connected: true });
+    } catch (err) {
+      await session.close('its mount failed');
+      logger.error(`djust-lite: ${target.entry.name}.mount() failed on live navigation to ${url}; loading the page instead`, err);
+      return host.current() ? stay(`${target.entry.name}.mount() failed`) : from;
+    }
+    if (!host.current()) {
+      await session.close('the navigation was given up');
+      return from;
+    }
+    const next = life.takeLeave();
+    if (next !== null) {
+      await session.close(`it navigated on to ${next.url}`);
+      if (!host.current()) return from;
+      if (next.kind === 'redirect') return stay(`${target.entry.name}.mount() redirected`, next.url, next.replace);
+      url = next.url;
+      replace &&= next.replace;
+      continue;
+    }
+    let same = false;
+    try {
+      same = ctx.renderer.renderLayout(from.life.entry, templateContext(from.life.view)) === ctx.renderer.renderLayout(target.entry, templateContext(life.view));
+    } catch (err) {
+      logger.error(`djust-lite: comparing the layouts of ${from.name} and ${target.entry.name} failed`, err);
+    }
+    if (!same) {
+      await session.close('its page does not share the layout');
+      return host.current() ? stay(`${target.entry.name}'s page does not share ${from.name}'s layout (the HTML outside the live region differs)`) : from;
+    }
+    const now = ctx.now();
+    const token = ctx.signer.sign({ route: target.entry.route, ...(base && { base }), params: life.params, url: life.url, session: life.session, iat: now, exp: now + ctx.options.tokenTtlMs });
+    if (departure.ref !== undefined && departure.ref !== null) out.push({ type: 'reply', ref: departure.ref });
+    out.push({ type: 'navigate', url: life.url, replace, html, token });
+    session.takeOver(from, out);
+    if (logger.connection.enabled) logger.connection(`${from.name} navigated to ${session.name} at ${life.url}`);
+    return session;
+  }
+}

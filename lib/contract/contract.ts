@@ -1,0 +1,71 @@
+/**
+ * The rules the server and the browser client both apply, written once. The server imports
+ * this file; scripts/build-client.js turns it into public/contract.js for the client (types
+ * become JSDoc), and `node scripts/build-client.js --check` fails when that copy is stale.
+ *
+ * Keep it plain: no imports except `import type`, only constants and small pure functions,
+ * and parameter types written inline (the generated JSDoc copies them as written).
+ */
+import type { WireErrorCode } from '../core/errors';
+import type { ServerMessage } from './protocol';
+
+/** Attribute that marks the live region: `<div dj-root>`. */
+export const ROOT_ATTR = 'dj-root';
+
+/** Id of the element that holds the flash messages. */
+export const FLASH_CONTAINER_ID = 'dj-flash-container';
+
+/** Meta names written as `<meta property=…>`: Open Graph (`og:`) and Twitter (`twitter:`). */
+export const PROPERTY_META_RE = /^(?:og|twitter):/;
+
+/**
+ * The attribute that names a meta tag: `property` for `og:*` / `twitter:*`, else `name`.
+ *
+ * @example
+ * metaAttrFor('og:title'); // 'property'
+ * metaAttrFor('description'); // 'name'
+ */
+export function metaAttrFor(name: string): 'property' | 'name' {
+  return PROPERTY_META_RE.test(name) ? 'property' : 'name';
+}
+
+/**
+ * Matches the rels of stylesheets and resource hints (in any token, any case): they load
+ * resources into the page, so they belong in the template. `pageLinks` refuses them; the
+ * client never snapshots or removes them.
+ *
+ * @example
+ * RESOURCE_REL_RE.test('preload'); // true
+ * RESOURCE_REL_RE.test('canonical'); // false
+ */
+export const RESOURCE_REL_RE = /stylesheet|preload|prefetch|preconnect|prerender/i;
+
+/**
+ * One flash message as an element: `tag`, attributes in order, and the message as text. The
+ * server writes it as HTML (views/djust/flash.njk), the client builds it with the DOM; both
+ * find a level's message again by `data-level`.
+ *
+ * @example
+ * flashElement('info', 'Saved');
+ * // { tag: 'div', attrs: { class: 'dj-flash dj-flash-info', role: 'alert', 'data-level': 'info' }, text: 'Saved' }
+ */
+export function flashElement(level: string, message: string): { tag: string; attrs: Record<string, string>; text: string } {
+  return { tag: 'div', attrs: { class: `dj-flash dj-flash-${level}`, role: 'alert', 'data-level': level }, text: message };
+}
+
+/** Error codes after which the client reloads the page to get a fresh token. */
+export const RELOAD_CODES: readonly string[] = ['bad_token', 'token_expired', 'unknown_route', 'resume_gap'] satisfies readonly WireErrorCode[];
+
+/** Every server message type; over SSE each is the `event:` name of its frame. */
+export const SSE_EVENTS: readonly string[] = [
+  'mounted',
+  'patch',
+  'reply',
+  'navigate',
+  'redirect',
+  'page_metadata',
+  'flash',
+  'push_event',
+  'error',
+  'pong',
+] satisfies readonly ServerMessage['type'][];

@@ -1,0 +1,266 @@
+import type { WireErrorCode } from '../core/errors';
+import { MAX_URL_LENGTH, isLocalPath } from '../view/navigation';
+
+/** A plain JSON value, as params and `handleInfo` payloads carry. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A plain JSON object: event params, `pushEvent` and `pushReply` payloads. */
+export type JsonObject = { [key: string]: JsonValue };
+/** Event params: a plain JSON object (no prototype keys). */
+export type EventParams = JsonObject;
+
+// ---- client → server ------------------------------------------------------------------
+
+export interface MountMessage {
+  type: 'mount';
+  token: string;
+  /** The page URL the client shows (path + query); optional. */
+  url?: string;
+}
+export interface EventMessage {
+  type: 'event';
+  /** Client-chosen correlation id, echoed on the response; `null` when the client wants none. */
+  ref: number | null;
+  event: string;
+  params: EventParams;
+}
+export interface PingMessage {
+  type: 'ping';
+}
+/**
+ * Live navigation (a `dj-patch` link, or back/forward): the page now shows `url` (same-origin
+ * path + query); the view's `handleParams` runs for it. `pop: true` when the client restored
+ * a history entry's head itself (the server then forgets what it knew the client shows).
+ */
+export interface ParamsMessage {
+  type: 'params';
+  ref: number | null;
+  url: string;
+  pop: boolean;
+}
+export type ClientMessage = MountMessage | EventMessage | PingMessage | ParamsMessage;
+
+// ---- server → client ------------------------------------------------------------------
+
+export interface MountedMessage {
+  type: 'mounted';
+  html: string;
+}
+/** Region update: `html` replaces the live region; `ops` (see diff/) patches it. */
+export interface PatchMessage {
+  type: 'patch';
+  ref: number | null;
+  html?: string;
+  ops?: unknown[];
+  /** What the handler gave `this.pushReply(payload)`; absent otherwise. */
+  payload?: JsonObject;
+}
+export interface ReplyMessage {
+  type: 'reply';
+  ref: number | null;
+  payload?: JsonObject;
+}
+export type PageMetadataMessage =
+  | { type: 'page_metadata'; action: 'title'; value: string }
+  | { type: 'page_metadata'; action: 'meta'; name: string; content: string }
+  | { type: 'page_metadata'; action: 'meta'; name: string; remove: true }
+  | { type: 'page_metadata'; action: 'link'; rel: string; href: string }
+  | { type: 'page_metadata'; action: 'link'; rel: string; remove: true };
+/**
+ * `pushPatch(url)`: the client moves to `url` with history.pushState (replaceState if `replace`).
+ * With `html` and `token` (`pushNavigate`, or a `params` for another live route sharing the
+ * layout): another view took the connection; the region's content becomes `html`, and `token`
+ * mounts that view on the next connect.
+ */
+export interface NavigateMessage {
+  type: 'navigate';
+  url: string;
+  replace: boolean;
+  html?: string;
+  token?: string;
+}
+/** `redirect(url)`, or a `pushNavigate` the connection cannot follow live: the client loads `url`. */
+export interface RedirectMessage {
+  type: 'redirect';
+  url: string;
+  replace: boolean;
+}
+/** `this.pushEvent(event, payload)`: for the client's `handleEvent` callbacks and `dj:<event>` window events. */
+export interface PushEventMessage {
+  type: 'push_event';
+  event: string;
+  payload: JsonObject;
+}
+export type FlashMessage =
+  | { type: 'flash'; action: 'put'; level: string; message: string }
+  | { type: 'flash'; action: 'clear'; level?: string };
+/** One reason typed params were refused: the schema's message, and where in params (keys and indexes). */
+export interface ParamsIssue {
+  message: string;
+  path?: (string | number)[];
+}
+export interface ErrorMessage {
+  type: 'error';
+  ref: number | null;
+  code: WireErrorCode;
+  message: string;
+  /** `bad_params` from a handler's params schema: what it refused. */
+  issues?: ParamsIssue[];
+}
+export interface PongMessage {
+  type: 'pong';
+}
+export type ServerMessage =
+  | MountedMessage
+  | PatchMessage
+  | ReplyMessage
+  | NavigateMessage
+  | RedirectMessage
+  | PageMetadataMessage
+  | FlashMessage
+  | PushEventMessage
+  | ErrorMessage
+  | PongMessage;
+
+// ---- parsing ------------------------------------------------------------------------------
+
+export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ErrorMessage };
+
+/** What an event name (client events, `pushEvent`) looks like. */
+export const EVENT_NAME_RE = /^[A-Za-z_$][\w$:.-]{0,127}$/;
+const MAX_PARAM_DEPTH = 16;
+
+function fail(code: WireErrorCode, message: string, ref: number | null = null): ParseResult {
+  return { ok: false, error: { type: 'error', ref, code, message } };
+}
+
+/** Builds an `error` envelope. */
+export function errorMessage(code: WireErrorCode, message: string, ref: number | null = null): ErrorMessage {
+  return { type: 'error', ref, code, message };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Copies a JSON value into fresh null-prototype-free plain objects, dropping
+ * `__proto__`, `constructor` and `prototype` keys. Returns undefined for values that
+ * are not JSON (cannot happen after JSON.parse, but params may come from elsewhere).
+ */
+function cleanJson(value: unknown, depth: number): JsonValue | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (depth > MAX_PARAM_DEPTH) return undefined;
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = [];
+    for (const item of value) {
+      const clean = cleanJson(item, depth + 1);
+      if (clean === undefined) return undefined;
+      out.push(clean);
+    }
+    return out;
+  }
+  if (isRecord(value)) {
+    const out: { [key: string]: JsonValue } = {};
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+      const clean = cleanJson(value[key], depth + 1);
+      if (clean === undefined) return undefined;
+      out[key] = clean;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** Copies event params into a plain object without prototype keys; undefined if not a plain JSON object. */
+export function cleanParams(value: unknown): EventParams | undefined {
+  if (value === undefined) return {};
+  if (!isRecord(value)) return undefined;
+  const clean = cleanJson(value, 0);
+  return clean !== undefined && isRecord(clean) ? (clean as EventParams) : undefined;
+}
+
+/**
+ * Narrows one inbound text frame into a ClientMessage. The caller has already checked its
+ * size against `maxMessageBytes`. Every refusal is an `error` envelope naming the fix.
+ */
+export function parseClientMessage(text: string): ParseResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return fail('bad_json', 'Frame is not valid JSON; send one JSON object such as {"type":"event","event":"save","params":{}}.');
+  }
+  if (!isRecord(data)) {
+    return fail('bad_message', 'Frame must be a JSON object with a "type" field ("mount", "event" or "ping").');
+  }
+  const ref = typeof data.ref === 'number' && Number.isSafeInteger(data.ref) ? data.ref : null;
+  switch (data.type) {
+    case 'ping':
+      return { ok: true, message: { type: 'ping' } };
+    case 'mount': {
+      if (typeof data.token !== 'string' || data.token.length === 0) {
+        return fail('bad_message', 'mount needs "token": the data-djust-token attribute of the page\'s djust script tag.');
+      }
+      if (data.url !== undefined && typeof data.url !== 'string') {
+        return fail('bad_message', 'mount "url", when given, must be a string (the page URL).');
+      }
+      return { ok: true, message: { type: 'mount', token: data.token, url: data.url } };
+    }
+    case 'event': {
+      if (data.ref !== undefined && data.ref !== null && ref === null) {
+        return fail('bad_message', 'event "ref" must be an integer or null.');
+      }
+      if (typeof data.event !== 'string' || !EVENT_NAME_RE.test(data.event)) {
+        return fail('bad_message', 'event needs "event": the handler name, a string of letters, digits, "_", "$", ":", "." or "-".', ref);
+      }
+      const params = cleanParams(data.params);
+      if (params === undefined) {
+        return fail('bad_params', `event "${data.event}": "params" must be a plain JSON object (got ${describe(data.params)}).`, ref);
+      }
+      return { ok: true, message: { type: 'event', ref, event: data.event, params } };
+    }
+    case 'params': {
+      if (data.ref !== undefined && data.ref !== null && ref === null) {
+        return fail('bad_message', 'params "ref" must be an integer or null.');
+      }
+      if (!isLocalPath(data.url)) {
+        return fail('bad_message', `params needs "url": a same-origin path such as "/store?product=mug" (one leading "/", no spaces or control characters, at most ${MAX_URL_LENGTH} characters).`, ref);
+      }
+      return { ok: true, message: { type: 'params', ref, url: data.url, pop: data.pop === true } };
+    }
+    default:
+      return fail(
+        'bad_message',
+        `Unknown message type ${JSON.stringify(typeof data.type === 'string' ? data.type.slice(0, 40) : data.type ?? null)}; expected "mount", "event", "params" or "ping".`,
+        ref,
+      );
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'a nested value that is not plain JSON' : `a ${typeof value}`;
+}
+
+/**
+ * Serialises one server message: the same text as JSON.stringify. The three every event sends
+ * (a patch's envelope, reply, title) are written by hand: ~0.35 µs → ~0.15 µs each, on the
+ * path a click takes.
+ */
+export function encode(message: ServerMessage): string {
+  switch (message.type) {
+    case 'patch':
+      if (message.html === undefined && message.ops !== undefined && message.payload === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
+      break;
+    case 'reply':
+      if (message.payload === undefined) return `{"type":"reply","ref":${message.ref}}`;
+      break;
+    case 'page_metadata':
+      if (message.action === 'title') return `{"type":"page_metadata","action":"title","value":${JSON.stringify(message.value)}}`;
+      break;
+  }
+  return JSON.stringify(message);
+}

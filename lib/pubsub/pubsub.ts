@@ -1,0 +1,168 @@
+import { invalidArgument } from '../core/errors';
+
+/** Something that receives broadcasts (a live connection). `deliver` only enqueues: it never renders on the caller's turn. */
+export interface Subscriber {
+  deliver(message: unknown): void;
+}
+
+/**
+ * Where `live.broadcast(topic, msg)` and views' `this.subscribe(topic)` go: the option
+ * `pubsub`. The default, `MemoryPubSub`, reaches the views of this process; `redisPubSub()`
+ * from `djust-lite/redis` reaches every process sharing one Redis. An adapter of your own
+ * implements these four methods.
+ *
+ * @example
+ * import { redisPubSub } from 'djust-lite/redis';
+ * djustLite({ pubsub: redisPubSub({ url: process.env.REDIS_URL }) });
+ */
+export interface PubSubAdapter {
+  /** Adds `subscriber` to `topic` (a non-empty string). Adding it twice is one subscription. */
+  subscribe(topic: string, subscriber: Subscriber): void;
+  /** Removes `subscriber` from `topic`; unknown pairs are ignored. */
+  unsubscribe(topic: string, subscriber: Subscriber): void;
+  /**
+   * Delivers `message` to every subscriber of `topic`: this process's at once (each enqueues it),
+   * other processes' through the adapter. Returns how many subscribers this process had.
+   */
+  broadcast(topic: string, message: unknown): number;
+  /** Releases what the adapter holds (connections, timers); `live.close()` calls it. Idempotent. */
+  close(): Promise<void>;
+  /** Routes SSE requests between processes (no sticky sessions needed); adapters that span processes provide it. */
+  readonly sessions?: SessionRouter;
+}
+
+/** What became of a POST forwarded to the process holding its SSE session. */
+export type ForwardResult = 'delivered' | 'unknown' | 'forbidden' | 'unreachable';
+
+/** Where a process's SSE transport takes what other processes forward to it. */
+export interface SessionHandler {
+  /**
+   * A POST body for session `id` with the token it carried, forwarded by another process:
+   * enqueue it (`'delivered'`), or `'unknown'` (not here) or `'forbidden'` (not its token). A
+   * null body is a DELETE: end the session.
+   */
+  deliver(id: string, body: string | null, token: string): 'delivered' | 'unknown' | 'forbidden';
+  /** Another process opened a stream for session `id`: end the copy held here. */
+  evict(id: string): void;
+  /**
+   * A stream reconnected with `Last-Event-ID` to another process: attach `link` (which carries
+   * the stream's text to that process) to session `id` as its stream, replaying what follows
+   * `lastEventId`. `'gap'` when the buffer no longer covers it.
+   */
+  attach(id: string, token: string, lastEventId: string, link: RelayLink): ResumeAnswer;
+}
+
+/** What became of a stream resumed through the process holding its session. */
+export type ResumeAnswer = 'ok' | 'gap' | 'unknown' | 'forbidden';
+
+/** A session's stream held by another process: what the holder writes to it. */
+export interface RelayLink {
+  /** Stream text (SSE lines) for the client. */
+  write(text: string): void;
+  /** Ends the client's stream. */
+  end(): void;
+  /** `listener` runs once when the client's stream ends on the other side (or that process is gone). */
+  onClose(listener: () => void): void;
+}
+
+/** Where the process holding the client's stream writes what the session's holder relays. */
+export interface RelayTarget {
+  write(text: string): void;
+  end(): void;
+}
+
+/**
+ * SSE without sticky sessions: which process holds which SSE session, and the way to it. The SSE
+ * transport claims a session when its stream opens here and releases it when it ends; a POST
+ * for a session not held here is forwarded, and answered once the holder has enqueued it.
+ */
+export interface SessionRouter {
+  /** The transport's handler for forwarded POSTs and evictions (set once). */
+  listen(handler: SessionHandler): void;
+  /** Session `id` is now held by this process. */
+  claim(id: string): void;
+  /** Session `id` ended here. */
+  release(id: string): void;
+  /**
+   * Hands `body` (and the `token` it carried; null for a DELETE) to the process holding session `id`: what that
+   * process's handler answered, `'unknown'` when no live process holds the session, or
+   * `'unreachable'` when the holder could not be asked (Redis down, or no answer in time).
+   */
+  forward(id: string, body: string | null, token: string): Promise<ForwardResult>;
+  /**
+   * A stream that reconnected here with `Last-Event-ID` for a session another process holds:
+   * that process relays the session's stream to `target` (replay first) until `close()` is
+   * called or it ends the stream. `'unreachable'` as for `forward`.
+   */
+  resume(id: string, token: string, lastEventId: string, target: RelayTarget): Promise<{ answer: ResumeAnswer | 'unreachable'; close(): void }>;
+}
+
+function checkTopic(call: string, topic: unknown): asserts topic is string {
+  if (typeof topic !== 'string' || topic.length === 0) {
+    throw invalidArgument(call, 'topic', 'a non-empty string, e.g. "room:42"', topic);
+  }
+}
+
+/**
+ * In-memory publish/subscribe between the live connections of one process, the default
+ * adapter. Views subscribe with `this.subscribe(topic)`; `live.broadcast(topic, msg)` reaches
+ * each subscriber's `handleInfo` through its own serial queue. Other adapters use it for their
+ * process's own subscribers.
+ */
+export class MemoryPubSub implements PubSubAdapter {
+  readonly #topics = new Map<string, Set<Subscriber>>();
+
+  subscribe(topic: string, subscriber: Subscriber): void {
+    checkTopic('subscribe(topic)', topic);
+    let set = this.#topics.get(topic);
+    if (!set) this.#topics.set(topic, (set = new Set()));
+    set.add(subscriber);
+  }
+
+  unsubscribe(topic: string, subscriber: Subscriber): void {
+    const set = this.#topics.get(topic);
+    if (!set) return;
+    set.delete(subscriber);
+    if (set.size === 0) this.#topics.delete(topic);
+  }
+
+  /** Delivers to every subscriber of `topic`; returns how many there were. */
+  broadcast(topic: string, message: unknown): number {
+    const set = this.#topics.get(topic);
+    if (!set) return 0;
+    for (const subscriber of [...set]) subscriber.deliver(message);
+    return set.size;
+  }
+
+  /** Whether `topic` has a subscriber in this process. */
+  has(topic: string): boolean {
+    return this.#topics.has(topic);
+  }
+
+  /** The topics with subscribers, in the order they got their first. */
+  topics(): IterableIterator<string> {
+    return this.#topics.keys();
+  }
+
+  /** Number of topics with subscribers (for leak checks). */
+  get topicCount(): number {
+    return this.#topics.size;
+  }
+
+  /** Nothing to release: subscriptions go with their connections. */
+  async close(): Promise<void> {}
+}
+
+/**
+ * The in-memory adapter under its first name: `new PubSub()` is a `MemoryPubSub`, and the type
+ * `PubSub` is any adapter (what the dispatcher holds).
+ */
+export const PubSub = MemoryPubSub;
+export type PubSub = PubSubAdapter;
+
+/** Whether `value` has the four methods of a `PubSubAdapter` (the check of the option `pubsub`). */
+export function isPubSubAdapter(value: unknown): value is PubSubAdapter {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return ['subscribe', 'unsubscribe', 'broadcast', 'close'].every((name) => typeof v[name] === 'function');
+}

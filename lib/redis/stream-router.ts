@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
+import type { ResolvedLogger } from '../core/logger';
+import type { ForwardResult, RelayTarget, ResumeAnswer, SessionHandler, SessionRouter } from '../pubsub/pubsub';
+
+/** What the router needs from the adapter's connections. */
+export interface RouterLink {
+  /** This process's id (the prefix of its published messages). */
+  readonly origin: string;
+  /** Prefix of every channel and key. */
+  readonly prefix: string;
+  readonly logger: ResolvedLogger;
+  /** The publishing connection is up. */
+  ready(): boolean;
+  /** One command on the publishing connection. */
+  command(args: string[]): Promise<unknown>;
+}
+
+export interface SessionRouterOptions {
+  /** Life of a session's owner key without a refresh, in ms (refreshed every third of it). */
+  sessionTtlMs: number;
+  /** How long a forwarded POST waits for the owner's answer, in ms. */
+  forwardTimeoutMs: number;
+  /** Forwarded POSTs waiting for an answer before more are refused. */
+  maxPendingForwards: number;
+  /** How often the holders of the streams relayed here are checked (`PUBSUB NUMSUB` of their channels), in ms. */
+  holderCheckMs: number;
+}
+
+/** A message on a process channel. */
+type RouterMessage =
+  | { k: 'fwd'; r: string; f: string; s: string; b: string | null; t: string }
+  | { k: 'ack'; r: string; a: string }
+  | { k: 'evict'; s: string }
+  | { k: 'attach'; r: string; f: string; s: string; t: string; l: string }
+  | { k: 'frames'; r: string; x: string }
+  | { k: 'end'; r: string }
+  | { k: 'detach'; r: string };
+
+/** Extends the key while it names this process, or sets it again when it expired (never takes another's). */
+const REFRESH_SCRIPT = "local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) else return 0 end";
+
+/** Deletes the key only while it still names this process (another may have claimed it since). */
+const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+
+/**
+ * SSE without sticky sessions, over the Redis adapter's connections. A process that opens a
+ * session's stream records `<prefix>@sse:<session> → <process id>` (a key with a TTL,
+ * refreshed while the session lives) and tells the previous holder, if any, to end its copy. A
+ * POST that lands on a process not holding the session is published to the holder's channel
+ * `<prefix>@proc:<id>`; the holder enqueues it and answers, and only then does the POST get
+ * its 202. The browser client sends a page's POSTs one after the other, each after the
+ * previous answer, so the page's events apply in the order it sent them wherever they land.
+ */
+export class RedisSessionRouter implements SessionRouter {
+  readonly #link: RouterLink;
+  readonly #options: SessionRouterOptions;
+  readonly #held = new Set<string>();
+  readonly #pending = new Map<string, { resolve: (answer: string | null) => void; timer: NodeJS.Timeout }>();
+  /** Streams relayed to this process: request id → where their text goes, and the process holding the session. */
+  readonly #relaysIn = new Map<string, { target: RelayTarget; holder: string; answered: boolean }>();
+  /** Streams of sessions held here relayed to other processes: request id → close listeners. */
+  readonly #relaysOut = new Map<string, { to: string; closed: (() => void)[] }>();
+  readonly #holderCheck: NodeJS.Timeout;
+  readonly #refresh: NodeJS.Timeout;
+  #handler: SessionHandler | null = null;
+
+  constructor(link: RouterLink, options: SessionRouterOptions) {
+    this.#link = link;
+    this.#options = options;
+    this.#refresh = setInterval(() => this.#refreshAll(), Math.max(1, Math.floor(options.sessionTtlMs / 3)));
+    this.#refresh.unref();
+    this.#holderCheck = setInterval(() => void this.#checkHolders(), options.holderCheckMs);
+    this.#holderCheck.unref();
+  }
+
+  /** This process's channel: forwarded POSTs and answers arrive on it. */
+  get channel(): string {
+    return this.#channelOf(this.#link.origin);
+  }
+
+  listen(handler: SessionHandler): void {
+    this.#handler = handler;
+  }
+
+  claim(id: string): void {
+    this.#held.add(id);
+    if (!this.#link.ready()) return; // claimed again when Redis is back (reclaim)
+    this.#link.command(['SET', this.#keyOf(id), this.#link.origin, 'PX', String(this.#options.sessionTtlMs), 'GET']).then(
+      (previous) => {
+        if (typeof previous === 'string' && previous !== this.#link.origin) this.#send(previous, { k: 'evict', s: id });
+      },
+      (err: unknown) => this.#link.logger.debug(`djust-lite/redis: could not record SSE session "${id}" (${String(err)}); retried when Redis is back.`),
+    );
+  }
+
+  release(id: string): void {
+    if (!this.#held.delete(id) || !this.#link.ready()) return;
+    this.#link.command(['EVAL', RELEASE_SCRIPT, '1', this.#keyOf(id), this.#link.origin]).catch(() => {
+      // the key expires by itself
+    });
+  }
+
+  async forward(id: string, body: string | null, token: string): Promise<ForwardResult> {
+    if (!this.#link.ready()) return 'unreachable';
+    if (this.#pending.size >= this.#options.maxPendingForwards) return 'unreachable';
+    const owner = await this.#ownerOf(id);
+    if (owner === null) return 'unknown';
+    const r = randomBytes(9).toString('base64url');
+    const answer = await this.#ask(r, () => this.#send(owner, { k: 'fwd', r, f: this.#link.origin, s: id, b: body, t: token }));
+    return (answer ?? 'unreachable') as ForwardResult;
+  }
+
+  async resume(id: string, token: string, lastEventId: string, target: RelayTarget): Promise<{ answer: ResumeAnswer | 'unreachable'; close(): void }> {
+    const none = { close() {} };
+    if (!this.#link.ready() || this.#pending.size >= this.#options.maxPendingForwards) return { answer: 'unreachable', ...none };
+    const owner = await this.#ownerOf(id);
+    if (owner === null) return { answer: 'unknown', ...none };
+    const r = randomBytes(9).toString('base64url');
+    // The holder's first frames (headers' retry and the replay) come before its answer.
+    const relay = { target, holder: owner, answered: false };
+    this.#relaysIn.set(r, relay);
+    const answer = (await this.#ask(r, () => this.#send(owner, { k: 'attach', r, f: this.#link.origin, s: id, t: token, l: lastEventId }))) as ResumeAnswer | null;
+    relay.answered = true;
+    if (answer !== 'ok') {
+      this.#relaysIn.delete(r);
+      if (answer === null) this.#send(owner, { k: 'detach', r }); // in case it attached after all
+      return { answer: answer ?? 'unreachable', ...none };
+    }
+    return {
+      answer,
+      close: () => {
+        if (this.#relaysIn.delete(r)) this.#send(owner, { k: 'detach', r });
+      },
+    };
+  }
+
+  /** The process holding session `id` (not this one), or null. */
+  async #ownerOf(id: string): Promise<string | null> {
+    const owner = await this.#link.command(['GET', this.#keyOf(id)]).catch(() => null);
+    if (typeof owner !== 'string' || owner === this.#link.origin) return null; // none, or the key outlived our copy
+    return owner;
+  }
+
+  /** Sends a request with id `r`; resolves with its answer, or null after forwardTimeoutMs. */
+  #ask(r: string, send: () => void): Promise<string | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(r);
+        resolve(null);
+      }, this.#options.forwardTimeoutMs);
+      this.#pending.set(r, { resolve, timer });
+      send();
+    });
+  }
+
+  /** Ends the relayed streams whose holder no longer listens on its channel (it died): their clients reconnect. */
+  async #checkHolders(): Promise<void> {
+    if (this.#relaysIn.size === 0) return;
+    const holders = [...new Set([...this.#relaysIn.values()].map((relay) => relay.holder))];
+    const reply = await this.#link.command(['PUBSUB', 'NUMSUB', ...holders.map((h) => this.#channelOf(h))]).catch(() => null);
+    // [channel, count, channel, count, …]; no answer (Redis down): the relays cannot flow either.
+    const listening = new Set<string>();
+    if (Array.isArray(reply)) for (let i = 0; i < holders.length; i += 1) if (Number(reply[2 * i + 1]) > 0) listening.add(holders[i] as string);
+    for (const [r, relay] of this.#relaysIn) {
+      if (!relay.answered || listening.has(relay.holder)) continue; // an unanswered one ends with its forwardTimeoutMs
+      this.#relaysIn.delete(r);
+      relay.target.end();
+    }
+  }
+
+  /** Every session held here again (after an outage the keys may have expired). */
+  reclaim(): void {
+    for (const id of this.#held) this.claim(id);
+  }
+
+  close(): void {
+    clearInterval(this.#refresh);
+    clearInterval(this.#holderCheck);
+    for (const { resolve, timer } of this.#pending.values()) {
+      clearTimeout(timer);
+      resolve(null);
+    }
+    this.#pending.clear();
+    for (const relay of this.#relaysIn.values()) relay.target.end();
+    this.#relaysIn.clear();
+    for (const r of [...this.#relaysOut.keys()]) this.#closeRelayOut(r);
+    for (const id of [...this.#held]) this.release(id);
+  }
+
+  /** A message on this process's channel. */
+  readonly onMessage = (raw: string): void => {
+    let message: RouterMessage;
+    try {
+      message = JSON.parse(raw) as RouterMessage;
+    } catch {
+      return;
+    }
+    if (message.k === 'ack') {
+      const waiting = this.#pending.get(message.r);
+      if (!waiting) return; // answered after its timeout
+      this.#pending.delete(message.r);
+      clearTimeout(waiting.timer);
+      waiting.resolve(message.a);
+    } else if (message.k === 'fwd') {
+      const answer = this.#handler?.deliver(message.s, message.b, message.t) ?? 'unknown';
+      this.#send(message.f, { k: 'ack', r: message.r, a: answer });
+    } else if (message.k === 'evict') {
+      if (this.#held.has(message.s)) this.#handler?.evict(message.s);
+    } else if (message.k === 'attach') {
+      this.#attach(message);
+    } else if (message.k === 'frames') {
+      this.#relaysIn.get(message.r)?.target.write(message.x);
+    } else if (message.k === 'end') {
+      const relay = this.#relaysIn.get(message.r);
+      this.#relaysIn.delete(message.r);
+      relay?.target.end();
+    } else if (message.k === 'detach') {
+      this.#closeRelayOut(message.r);
+    }
+  };
+
+  /** Another process asks for the stream of a session held here. */
+  #attach(message: { r: string; f: string; s: string; t: string; l: string }): void {
+    const { r, f: to } = message;
+    const out = { to, closed: [] as (() => void)[] };
+    this.#relaysOut.set(r, out);
+    const answer = this.#handler?.attach(message.s, message.t, message.l, {
+      write: (text) => {
+        if (!this.#relaysOut.has(r)) return;
+        // PUBLISH answers how many listened: none means that process is gone.
+        this.#link.command(['PUBLISH', this.#channelOf(to), JSON.stringify({ k: 'frames', r, x: text })]).then(
+          (listeners) => listeners === 0 && this.#closeRelayOut(r),
+          () => this.#closeRelayOut(r),
+        );
+      },
+      end: () => {
+        if (!this.#relaysOut.delete(r)) return;
+        this.#send(to, { k: 'end', r });
+      },
+      onClose: (listener) => void out.closed.push(listener),
+    }) ?? 'unknown';
+    if (answer !== 'ok') this.#relaysOut.delete(r);
+    this.#send(to, { k: 'ack', r, a: answer });
+  }
+
+  #closeRelayOut(r: string): void {
+    const out = this.#relaysOut.get(r);
+    if (!out) return;
+    this.#relaysOut.delete(r);
+    for (const listener of out.closed) listener();
+  }
+
+  #send(origin: string, message: RouterMessage): void {
+    this.#link.command(['PUBLISH', this.#channelOf(origin), JSON.stringify(message)]).catch((err: unknown) => {
+      this.#link.logger.debug(`djust-lite/redis: could not reach process ${origin} (${String(err)}).`);
+    });
+  }
+
+  #refreshAll(): void {
+    if (this.#held.size === 0 || !this.#link.ready()) return;
+    const ttl = String(this.#options.sessionTtlMs);
+    for (const id of this.#held) {
+      this.#link.command(['EVAL', REFRESH_SCRIPT, '1', this.#keyOf(id), this.#link.origin, ttl]).catch(() => {});
+    }
+  }
+
+  #keyOf(id: string): string {
+    return `${this.#link.prefix}@sse:${id}`;
+  }
+
+  #channelOf(origin: string): string {
+    return `${this.#link.prefix}@proc:${origin}`;
+  }
+}

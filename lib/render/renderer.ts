@@ -1,0 +1,162 @@
+import type nunjucks from 'nunjucks';
+import { ROOT_ATTR } from '../contract/contract';
+import { DjustError } from '../core/errors';
+import { candidatePlans, type BlockPlan, type Wrapper } from './block-render';
+import { findRegion, findRegionAgain, ownCopy, type RegionBounds } from './html';
+import { HOOKS_KEY, type PageHooks } from './nunjucks';
+
+/** What the renderer needs to know of a view: its template, and a name for error messages. */
+export interface RenderTarget {
+  readonly template: string;
+  /** The view class name, e.g. `InboxView`. */
+  readonly name: string;
+}
+
+/**
+ * Per live connection: where its region was found at the last render. `suffix` is the page
+ * text after the region (see findRegionAgain); `rootTag` the dj-root element's tag name ('' until
+ * the first region render), which tells the diff how a browser parses the region.
+ */
+export interface RegionSlot {
+  suffix: string | undefined;
+  rootTag: string;
+}
+
+/** A fresh slot for a connection's first `renderRegion`. */
+export function regionSlot(): RegionSlot {
+  return { suffix: undefined, rootTag: '' };
+}
+
+/**
+ * Renders templates with one Nunjucks environment: the whole page for the HTTP response, or
+ * only the live region for a connection. Takes plain data — a template name and a context —
+ * and knows nothing of views.
+ */
+export class Renderer {
+  readonly env: nunjucks.Environment;
+  /**
+   * Values every render sees unless the context has its own of that name: the Express app's
+   * `app.locals` (the middleware hands the object over on its first request; later changes to
+   * it show).
+   */
+  locals: Readonly<Record<string, unknown>> = {};
+  readonly #debug: (message: string) => void;
+  /** Per template: the block its live renders render (null: the whole page); absent until its first live render. */
+  readonly #plans = new Map<string, BlockPlan | null>();
+  /** Per template: the last region and suffix rendered, handed out again when equal. */
+  readonly #shared = new Map<string, { region: string; suffix: string }>();
+
+  /** `debug` hears why a template's live renders render the whole page rather than one block. */
+  constructor(env: nunjucks.Environment, debug: (message: string) => void = () => {}) {
+    this.env = env;
+    this.#debug = debug;
+  }
+
+  #render(target: RenderTarget, context: Record<string, unknown>, plan?: BlockPlan): string {
+    const { locals } = this;
+    for (const key of Object.keys(locals)) if (!Object.hasOwn(context, key)) context[key] = locals[key];
+    try {
+      return plan ? plan.template.render(context) : this.env.render(target.template, context);
+    } catch (cause) {
+      throw new DjustError('DJUST_ERR_TEMPLATE', `${target.name}: rendering "${target.template}" failed: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /**
+   * Decides, on a template's first live render (`page`, with region `bounds`), whether its
+   * live renders can render one block instead of the page (lib/render/block-render.ts): the block
+   * plan whose output appears verbatim in the page around the region, or null.
+   */
+  #decide(template: string, context: Record<string, unknown>, page: string, bounds: RegionBounds): void {
+    let chosen: BlockPlan | null = null;
+    const region = page.slice(bounds.start, bounds.end);
+    for (const { plan, html } of candidatePlans(this.env, template, context, this.#debug)) {
+      const at = page.indexOf(html);
+      const fits = plan.wrapper
+        ? region === plan.wrapper.before + html + plan.wrapper.after
+        : at !== -1 && at <= bounds.tagStart && bounds.end <= at + html.length;
+      if (fits) {
+        chosen = plan;
+        break;
+      }
+    }
+    if (chosen === null) this.#debug(`djust-lite: live renders of "${template}" render the whole page (no {% block %} holding dj-root renders alone to the same region).`);
+    this.#plans.set(template, chosen);
+  }
+
+  /** The full page for the HTTP response; `scripts()` is what `{% djust_scripts %}` renders. */
+  renderPage(target: RenderTarget, context: Record<string, unknown>, scripts: () => string): string {
+    const hooks: PageHooks = { scripts };
+    context[HOOKS_KEY] = hooks;
+    const html = this.#render(target, context);
+    if (!findRegion(html)) throw noRoot(target);
+    return html;
+  }
+
+  /**
+   * The page around the live region: the whole page `target` renders with `context`, as on a
+   * live connection (`{% djust_head %}` and `{% djust_scripts %}` render nothing, the flash
+   * container is empty), without the region's content. Two views whose pages give the same
+   * string share the layout, so a connection can swap one's region for the other's
+   * (`pushNavigate`) and the page stays right.
+   */
+  renderLayout(target: RenderTarget, context: Record<string, unknown>): string {
+    context[HOOKS_KEY] = null;
+    context.flash = {};
+    const html = this.#render(target, context);
+    const bounds = findRegion(html);
+    if (!bounds) throw noRoot(target);
+    return html.slice(0, bounds.start) + html.slice(bounds.end);
+  }
+
+  /**
+   * The inner HTML of the live region, for a live connection whose last render `slot`
+   * describes. Connections of one template that show the same region (fresh mounts, a
+   * broadcast everyone renders alike) get the same string, and so do their page suffixes:
+   * idle connections do not each keep a copy.
+   */
+  renderRegion(target: RenderTarget, context: Record<string, unknown>, slot: RegionSlot): string {
+    const { template } = target;
+    const plan = this.#plans.get(template);
+    context[HOOKS_KEY] = null;
+    const html = this.#render(target, context, plan ?? undefined);
+    const shared = this.#sharedOf(template);
+    const region = plan?.wrapper ? wrapped(slot, plan.wrapper, html) : this.#cut(target, slot, html, shared, plan === undefined ? context : null);
+    if (region === shared.region) return shared.region;
+    return (shared.region = ownCopy(region));
+  }
+
+  /** The region cut out of a page or block render; `deciding`: the context of a first live render, to decide the template's plan. */
+  #cut(target: RenderTarget, slot: RegionSlot, html: string, shared: { suffix: string }, deciding: Record<string, unknown> | null): string {
+    const known = slot.suffix;
+    const found = findRegionAgain(html, known);
+    if (!found) throw noRoot(target);
+    if (deciding) this.#decide(target.template, deciding, html, found.bounds);
+    if (known === undefined) slot.rootTag = /^<([A-Za-z][^\s/>]*)/.exec(html.slice(found.bounds.tagStart, found.bounds.tagStart + 64))?.[1] ?? '';
+    if (found.suffix !== known) {
+      if (found.suffix === shared.suffix) found.suffix = shared.suffix;
+      else shared.suffix = found.suffix;
+      slot.suffix = found.suffix;
+    }
+    return html.slice(found.bounds.start, found.bounds.end);
+  }
+
+  #sharedOf(template: string): { region: string; suffix: string } {
+    let shared = this.#shared.get(template);
+    if (!shared) this.#shared.set(template, (shared = { region: '', suffix: '' }));
+    return shared;
+  }
+}
+
+/** The region of a block that is the region's whole content (see Wrapper). */
+function wrapped(slot: RegionSlot, wrapper: Wrapper, html: string): string {
+  if (slot.rootTag === '') slot.rootTag = wrapper.rootTag;
+  return wrapper.before + html + wrapper.after;
+}
+
+function noRoot(target: RenderTarget): DjustError {
+  return new DjustError(
+    'DJUST_ERR_TEMPLATE',
+    `${target.name}: template "${target.template}" has no element with the ${ROOT_ATTR} attribute; wrap the live part of the page in <div ${ROOT_ATTR}>…</div>.`,
+  );
+}

@@ -1,0 +1,192 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { clearTimeout, setTimeout } from 'node:timers';
+import type { Sink } from '../connection/connection';
+import { encode, errorMessage, type ServerMessage } from '../contract/protocol';
+import { backlogOf, corkUntilTurnEnds } from './write-batch';
+
+/** One SSE message as written: its id and its text (`id:`, `event:`, `data:` lines). */
+interface Frame {
+  id: number;
+  text: string;
+}
+
+/** What a session needs from its transport. */
+export interface SessionHost {
+  readonly bufferSize: number;
+  readonly lingerMs: number;
+  readonly retryMs: number;
+  /** Ends the session: closes its Connection (the view unmounts) and forgets it. */
+  end(session: SseSession): void;
+}
+
+/**
+ * Outcome of attaching a stream with a `Last-Event-ID`. A refusal says whether the id was one
+ * the session never sent (`future`: not a number, or past the last id sent) or one whose
+ * messages are no longer buffered.
+ */
+export type ResumeResult = { ok: true; replayed: number } | { ok: false; first: number; future: boolean };
+
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+/**
+ * Formats one server message as an SSE message. `event` is the message type (a fixed,
+ * newline-free word) and `data` is one JSON line: JSON.stringify escapes CR and LF.
+ * A null id writes an empty `id:`, which resets the reader's Last-Event-ID.
+ */
+export function frameOf(id: number | null, message: ServerMessage): string {
+  return `${id === null ? 'id:' : `id: ${id}`}\nevent: ${message.type}\ndata: ${encode(message)}\n\n`;
+}
+
+/** Response headers of the stream: no caching or transforming, no proxy buffering. */
+export const STREAM_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  // no-transform keeps compression middleware (which would buffer) off the stream.
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+  'X-Content-Type-Options': 'nosniff',
+} as const;
+
+/**
+ * One SSE session: a client-chosen id, the token it was opened with, the stream attached now
+ * (if any) and the last `bufferSize` messages for `Last-Event-ID` replay. Every message gets
+ * the next id; while no stream is attached, messages only go to the buffer. When the stream
+ * drops the session lingers `lingerMs`, then the host ends it.
+ */
+export class SseSession {
+  readonly id: string;
+  /** SHA-256 of the token the session was opened with: compared in constant time, whatever its length. */
+  readonly #tokenDigest: Buffer;
+  /** Client address, for the per-client session cap. */
+  readonly client: string;
+  readonly #host: SessionHost;
+  readonly #frames: Frame[] = [];
+  #nextId: number;
+  #res: ServerResponse | null = null;
+  #linger: NodeJS.Timeout | null = null;
+  #ended = false;
+
+  constructor(host: SessionHost, id: string, token: string, client: string, firstId = 1) {
+    this.#host = host;
+    this.id = id;
+    this.#tokenDigest = digest(token);
+    this.client = client;
+    this.#nextId = firstId;
+  }
+
+  /** Id the next message will get (a fresh session on the same id continues from here). */
+  get nextId(): number {
+    return this.#nextId;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Whether a stream is attached now (the session is in use, not lingering). */
+  get streaming(): boolean {
+    return this.#res !== null;
+  }
+
+  /** Whether `token` is the one the session was opened with; constant time. */
+  tokenMatches(token: string): boolean {
+    return timingSafeEqual(digest(token), this.#tokenDigest);
+  }
+
+  /** The Sink the session's Connection writes to: one `res.write` per job, flushed at the end of the turn. */
+  readonly sink: Sink = {
+    send: (messages) => {
+      if (this.#ended || messages.length === 0) return;
+      let text = '';
+      for (const message of messages) {
+        const frame = { id: this.#nextId++, text: '' };
+        frame.text = frameOf(frame.id, message);
+        this.#frames.push(frame);
+        text += frame.text;
+      }
+      const excess = this.#frames.length - this.#host.bufferSize;
+      if (excess > 0) this.#frames.splice(0, excess);
+      const res = this.#res;
+      if (!res) return;
+      corkUntilTurnEnds(res);
+      res.write(text);
+    },
+    close: () => this.#host.end(this),
+    bufferedBytes: () => (this.#res ? backlogOf(this.#res) : 0),
+  };
+
+  /**
+   * Makes `res` the session's stream (ending the one attached before): writes the headers,
+   * `retry:`, and — for a resume (`lastEventId` not null) — every buffered message after it,
+   * all in one write. A resume the buffer cannot serve writes nothing and returns the first
+   * missing id; the caller then reports `resume_gap` (see SseTransport).
+   */
+  attach(res: ServerResponse, lastEventId: string | null): ResumeResult {
+    let replay = '';
+    let replayed = 0;
+    if (lastEventId !== null) {
+      const last = /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : -1;
+      const oldest = this.#frames[0]?.id ?? this.#nextId;
+      const future = last < 0 || last >= this.#nextId;
+      if (future || last + 1 < oldest) return { ok: false, first: Math.max(last + 1, 0), future };
+      for (const frame of this.#frames) {
+        if (frame.id <= last) continue;
+        replay += frame.text;
+        replayed += 1;
+      }
+    }
+    this.#cancelLinger();
+    const previous = this.#res;
+    this.#res = res;
+    previous?.end();
+    openStream(res, this.#host.retryMs, replay);
+    res.once('close', () => this.#detach(res));
+    return { ok: true, replayed };
+  }
+
+  /** Writes a heartbeat comment to the attached stream, if any. */
+  ping(): void {
+    this.#res?.write(': ping\n\n');
+  }
+
+  /** Ends the attached stream and cancels the linger timer. Idempotent; the host forgets the session. */
+  finish(): void {
+    this.#ended = true;
+    this.#cancelLinger();
+    const res = this.#res;
+    this.#res = null;
+    res?.end();
+  }
+
+  #detach(res: ServerResponse): void {
+    if (this.#res !== res) return; // replaced by a newer stream, or finished
+    this.#res = null;
+    if (this.#ended) return;
+    if (this.#host.lingerMs === 0) return this.#host.end(this);
+    this.#linger = setTimeout(() => this.#host.end(this), this.#host.lingerMs);
+    this.#linger.unref();
+  }
+
+  #cancelLinger(): void {
+    if (this.#linger) clearTimeout(this.#linger);
+    this.#linger = null;
+  }
+}
+
+/** Starts an event stream on `res` with `retry:` and `body`, flushed at once. */
+export function openStream(res: ServerResponse, retryMs: number, body = ''): void {
+  res.writeHead(200, STREAM_HEADERS);
+  res.socket?.setNoDelay(true);
+  res.write(`retry: ${retryMs}\n\n${body}`);
+}
+
+/**
+ * Answers a resume for a session that is gone or whose buffer no longer reaches back: one
+ * `error` (code `resume_gap`) with an empty id — so an EventSource that reconnects by itself
+ * sends no Last-Event-ID and mounts afresh — then the end of the stream.
+ */
+export function writeResumeGap(res: ServerResponse, retryMs: number, detail: string): void {
+  const message = errorMessage('resume_gap', `${detail} Open the stream again without Last-Event-ID to mount afresh (or reload the page).`);
+  openStream(res, retryMs, frameOf(null, message));
+  res.end();
+}

@@ -1,0 +1,228 @@
+import { createView, viewInternals, type LiveView, type LiveViewClass, type MountContext, type PendingLeave, type PendingPatch, type ViewHost } from './live-view';
+import { followPatches, type Patchable } from './navigation';
+import type { ResolvedLogger } from '../core/logger';
+import type { TitleFormatter } from './page-metadata';
+import type { JsonValue, NavigateMessage } from '../contract/protocol';
+import type { RenderTarget } from '../render/renderer';
+import { queryOf } from '../core/url';
+
+/** A registered route: its Express path pattern and view class, resolved once by `live.route()`. */
+export interface RouteEntry extends RenderTarget {
+  readonly route: string;
+  readonly viewClass: LiveViewClass;
+  /** The view's title template (or the option's) with the default title. */
+  readonly formatTitle: TitleFormatter;
+  /**
+   * `live.route(path, View, { liveSession })`: routes of one named live session are reachable
+   * from each other's pages by the browser's own live navigation (dj-navigate, back/forward).
+   */
+  readonly liveSession: string | undefined;
+}
+
+/** The entry `live.route(route, viewClass, { liveSession })` registers. */
+export function routeEntry(route: string, viewClass: LiveViewClass, formatTitle: TitleFormatter, liveSession?: string): RouteEntry {
+  return { route, viewClass, template: viewClass.template, name: viewClass.name, formatTitle, liveSession };
+}
+
+/** A value now, or later. Synchronous handlers keep the whole path synchronous. */
+export type Step<T> = T | Promise<T>;
+
+/** A change that threw (see `ViewLifecycle.change`); the view was restored. */
+export interface Failure {
+  readonly error: unknown;
+}
+
+/** What `mount(ctx)` receives besides the URL and mount path, which the lifecycle knows; `locals` defaults to `{}`. */
+export type MountInput = Omit<MountContext, 'params' | 'query' | 'url' | 'baseUrl' | 'locals'> & { locals?: Record<string, unknown> };
+
+/** Everything a change may touch, saved before it runs and restored whole when it fails. */
+interface Snapshot {
+  /** The change's generation: `abandon()` moves the lifecycle past it. */
+  readonly generation: number;
+  readonly fields: Record<string, unknown>;
+  readonly metadata: () => void;
+  readonly flash: () => void;
+  readonly url: string;
+  readonly params: Record<string, string>;
+  /** `pushEvent` messages pending before the change (those it adds are dropped on failure). */
+  readonly events: number;
+}
+
+/**
+ * One view's life, defined once and used by the HTTP render and by live connections alike:
+ * `mount` (mount → handleParams → the pushPatch chain), `change` (an event, a handleInfo or
+ * a navigation, rolled back whole when it throws) and `unmount` (timers and subscriptions
+ * released, then the view's own unmount).
+ */
+export class ViewLifecycle implements Patchable {
+  readonly view: LiveView;
+  readonly entry: RouteEntry;
+  /** The URL (path + query) and route params the view shows now; navigation moves them. */
+  url: string;
+  params: Record<string, string>;
+  /** Patchable: the mount path the page was served under ('' at the root). */
+  readonly base: string;
+  /** What the `session` option gave (carried in the token); set by `mount`, handed to views this one navigates to. */
+  session: JsonValue | undefined = undefined;
+  readonly #logger: ResolvedLogger;
+  #unmounted = false;
+  /** Counts abandoned changes; a change whose generation is behind does nothing more when it settles. */
+  #generation = 0;
+
+  /**
+   * Creates the view; `host` gives it a live connection's services (null for the HTTP render).
+   * `url` is as the browser sees it, under the mount path `base`.
+   */
+  constructor(entry: RouteEntry, url: string, params: Record<string, string>, logger: ResolvedLogger, host: ViewHost | null, base = '') {
+    this.entry = entry;
+    this.url = url;
+    this.params = params;
+    this.base = base;
+    this.#logger = logger;
+    this.view = createView(entry.viewClass, entry.formatTitle);
+    viewInternals(this.view).host = host;
+  }
+
+  get route(): string {
+    return this.entry.route;
+  }
+
+  get name(): string {
+    return this.entry.name;
+  }
+
+  /** Runs mount, handleParams and the pushPatch chain they started; returns the `navigate` for the client, if any. Throws what they throw. */
+  async mount(input: MountInput): Promise<NavigateMessage | null> {
+    const { view, url, params, base } = this;
+    this.session = input.session;
+    await view.mount?.({ ...input, locals: input.locals ?? {}, params, query: queryOf(url), url, baseUrl: base });
+    await this.handleParams();
+    return followPatches(this);
+  }
+
+  /** Patchable: `handleParams` for the URL the view shows now. */
+  handleParams(): unknown {
+    const { url } = this;
+    return this.view.handleParams?.(this.params, url, queryOf(url));
+  }
+
+  /** Patchable: the view's pending pushPatch. */
+  takePatch(): PendingPatch | null {
+    return viewInternals(this.view).takePatch();
+  }
+
+  /** The view's pending `pushNavigate` / `redirect`, taken (see ViewInternals.leave). */
+  takeLeave(): PendingLeave | null {
+    return viewInternals(this.view).takeLeave();
+  }
+
+  /**
+   * Runs one change to the view — `run` (an event handler, handleInfo, or handleParams for a
+   * new URL), the pushPatch chain it started, then `respond(navigate)` (render and answer).
+   * When any of them throws, the view's fields, title, meta, links, flash, pending patch,
+   * navigation, push events and reply, and URL are restored from one snapshot and the error is returned; undefined on success.
+   * Synchronous steps complete before this returns; a promise makes the rest wait for it.
+   */
+  change(run: () => unknown, respond: (navigate: NavigateMessage | null) => void): Step<Failure | undefined> {
+    const snapshot = this.#snapshot();
+    let result: unknown;
+    try {
+      result = run();
+    } catch (error) {
+      return this.#restore(snapshot, error);
+    }
+    if (!isThenable(result)) return this.#afterRun(snapshot, respond);
+    return Promise.resolve(result).then(() => this.#afterRun(snapshot, respond), (error: unknown) => this.#restore(snapshot, error));
+  }
+
+  /**
+   * Gives up on the change in flight (its handler timed out): when it settles later, it
+   * neither responds nor restores — the view keeps what it did, shown by the next render.
+   */
+  abandon(): void {
+    this.#generation += 1;
+  }
+
+  #afterRun(snapshot: Snapshot, respond: (navigate: NavigateMessage | null) => void): Step<Failure | undefined> {
+    if (snapshot.generation !== this.#generation) return undefined;
+    let navigate: Step<NavigateMessage | null>;
+    try {
+      navigate = followPatches(this);
+    } catch (error) {
+      return this.#restore(snapshot, error);
+    }
+    if (!isThenable(navigate)) return this.#respond(snapshot, respond, navigate);
+    return navigate.then((n) => this.#respond(snapshot, respond, n), (error: unknown) => this.#restore(snapshot, error));
+  }
+
+  #respond(snapshot: Snapshot, respond: (navigate: NavigateMessage | null) => void, navigate: NavigateMessage | null): Failure | undefined {
+    if (snapshot.generation !== this.#generation) return undefined;
+    try {
+      respond(navigate);
+      return undefined;
+    } catch (error) {
+      return this.#restore(snapshot, error);
+    }
+  }
+
+  #snapshot(): Snapshot {
+    const internals = viewInternals(this.view);
+    const { metadata, flash, events } = internals;
+    internals.reply = null; // what a change that was given up (timed out) left is not this change's answer
+    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length };
+  }
+
+  #restore(snapshot: Snapshot, error: unknown): Failure | undefined {
+    if (snapshot.generation !== this.#generation) return undefined;
+    restoreFields(this.view, snapshot.fields);
+    snapshot.metadata();
+    snapshot.flash();
+    const internals = viewInternals(this.view);
+    internals.patch = null;
+    internals.leave = null;
+    internals.reply = null;
+    if (internals.events !== null && internals.events.length > snapshot.events) internals.events.length = snapshot.events;
+    this.url = snapshot.url;
+    this.params = snapshot.params;
+    return { error };
+  }
+
+  /**
+   * Ends the view: releases its host's timers and subscriptions, then runs its `unmount`
+   * (a failure there is logged, never thrown). Idempotent.
+   */
+  async unmount(): Promise<void> {
+    if (this.#unmounted) return;
+    this.#unmounted = true;
+    const internals = viewInternals(this.view);
+    internals.host?.release();
+    internals.host = null;
+    try {
+      await this.view.unmount?.();
+    } catch (err) {
+      this.#logger.error(`djust-lite: ${this.name}.unmount() failed`, err);
+    }
+  }
+}
+
+export function isThenable<T>(value: unknown): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** `{ ...view }` without the spread's slow path for class instances: own enumerable fields. */
+function ownFields(view: LiveView): Record<string, unknown> {
+  const source = view as unknown as Record<string, unknown>;
+  const saved: Record<string, unknown> = {};
+  const keys = Object.keys(source);
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    saved[key] = source[key];
+  }
+  return saved;
+}
+
+function restoreFields(view: LiveView, saved: Record<string, unknown>): void {
+  const target = view as unknown as Record<string, unknown>;
+  for (const key of Object.keys(target)) if (!(key in saved)) delete target[key];
+  Object.assign(target, saved);
+}

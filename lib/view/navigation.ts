@@ -1,0 +1,139 @@
+import { DjustError } from '../core/errors';
+import type { PendingPatch } from './live-view';
+import type { NavigateMessage } from '../contract/protocol';
+
+/**
+ * Live navigation (`pushPatch`, `dj-patch`): which URLs a view may move to without a page
+ * load, the route params of such a URL, and the chain of `handleParams` runs a `pushPatch`
+ * starts.
+ */
+
+/** Longest URL a `params` message or `pushPatch` may carry. */
+export const MAX_URL_LENGTH = 2048;
+
+/**
+ * True for a same-origin path + query (+ hash): starts with one `/`, not `//` or `/\`
+ * (both are other hosts to a browser), no whitespace or control characters, at most
+ * MAX_URL_LENGTH characters.
+ */
+export function isLocalPath(url: unknown): url is string {
+  return typeof url === 'string' && url.length <= MAX_URL_LENGTH && /^\/(?![/\\])/.test(url) && !/[\u0000-\u0020\u007f]/.test(url);
+}
+
+/**
+ * True for an absolute http(s) URL `redirect()` may send the browser to: `http://` or
+ * `https://`, a URL the WHATWG parser takes, no whitespace or control characters, at most
+ * MAX_URL_LENGTH characters.
+ */
+export function isHttpUrl(url: unknown): url is string {
+  return typeof url === 'string' && url.length <= MAX_URL_LENGTH && /^https?:\/\/[^/\\]/i.test(url) && !/[\u0000-\u0020\u007f]/.test(url) && URL.canParse(url);
+}
+
+/** `/store?product=mug#x` → `/store`. */
+export function pathOf(url: string): string {
+  return url.split(/[?#]/, 1)[0] as string;
+}
+
+/**
+ * Route params of `path` for an Express route `pattern` made of literal and `:name`
+ * segments (`/store/:id`); null when it does not match. Patterns using other syntax
+ * (`*splat`, `{optional}`) match only themselves — such views can patch the query, not
+ * the path.
+ */
+export function matchRoute(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return pattern === path ? {} : null;
+  const params: Record<string, string> = {};
+  for (const [i, segment] of want.entries()) {
+    const value = got[i] as string;
+    const name = /^:([A-Za-z_$][\w$]*)$/.exec(segment)?.[1];
+    if (name === undefined) {
+      if (segment !== value) return null;
+      continue;
+    }
+    if (value === '') return null;
+    try {
+      params[name] = decodeURIComponent(value);
+    } catch {
+      return null;
+    }
+  }
+  return params;
+}
+
+/**
+ * `path` (as the browser sees it) from the mount path `base` on: `/app/store` under `/app` is
+ * `/store`, `/app` is `/`; null for a path outside the mount path. `base` is '' at the root.
+ */
+export function pathInMount(base: string, path: string): string | null {
+  if (base === '') return path;
+  if (!path.startsWith(base)) return null;
+  if (path.length === base.length) return '/';
+  return path.charCodeAt(base.length) === 47 /* / */ ? path.slice(base.length) : null;
+}
+
+/**
+ * The route params for moving the view at `current` to `url`: the current params when only
+ * the query changes, else the params of `url` matched against `route`; null when `url` is
+ * not a path of this view's route (the client then loads it as a new page). URLs are as the
+ * browser sees them (`/app/store?x` under `app.use('/app', live)`); `current.base` is the
+ * mount path (absent or '' at the root), taken off before matching the route.
+ */
+export function paramsForPatch(route: string, current: { url: string; params: Record<string, string>; base?: string }, url: string): Record<string, string> | null {
+  if (pathOf(url) === pathOf(current.url)) return current.params;
+  const path = pathInMount(current.base ?? '', pathOf(url));
+  return path === null ? null : matchRoute(route, path);
+}
+
+/** `pushPatch` calls one change may chain (handleParams patching again) before it fails. */
+export const MAX_PATCH_HOPS = 8;
+
+/** What the patch chain moves: a view at a URL of its route (a ViewLifecycle). */
+export interface Patchable {
+  readonly route: string;
+  /** The mount path the page was served under ('' at the root); URLs include it, the route does not. */
+  readonly base: string;
+  /** The view class name, for error messages. */
+  readonly name: string;
+  url: string;
+  params: Record<string, string>;
+  /** Returns and clears the view's pending `pushPatch`. */
+  takePatch(): PendingPatch | null;
+  /** Runs the view's `handleParams` for its current URL. */
+  handleParams(): unknown;
+}
+
+/**
+ * Runs `handleParams` for each `pushPatch` the view made (a handleParams may patch again, up
+ * to MAX_PATCH_HOPS times) and returns the `navigate` message for the client, or null —
+ * synchronously when the view made no pushPatch. Throws DJUST_ERR_INVALID_ROUTE for a URL
+ * outside the view's route.
+ */
+export function followPatches(target: Patchable): NavigateMessage | null | Promise<NavigateMessage | null> {
+  const patch = target.takePatch();
+  return patch ? patchChain(target, patch) : null;
+}
+
+async function patchChain(target: Patchable, first: PendingPatch): Promise<NavigateMessage | null> {
+  let navigate: NavigateMessage | null = null;
+  let replace = true;
+  for (let patch: PendingPatch | null = first, hops = 0; patch; patch = target.takePatch(), hops += 1) {
+    if (hops === MAX_PATCH_HOPS) {
+      throw new DjustError('DJUST_ERR_INVALID_ROUTE', `pushPatch: more than ${MAX_PATCH_HOPS} in a row (handleParams keeps calling pushPatch); the last was "${patch.url}".`);
+    }
+    const params = paramsForPatch(target.route, target, patch.url);
+    if (!params) {
+      throw new DjustError(
+        'DJUST_ERR_INVALID_ROUTE',
+        `pushPatch("${patch.url}"): ${target.name} is served at route "${target.base}${target.route}" and this path does not match it; pushPatch stays within one view (link to other pages with a plain <a href>).`,
+      );
+    }
+    target.url = patch.url;
+    target.params = params;
+    replace &&= patch.replace; // a chain that pushed once is a push
+    navigate = { type: 'navigate', url: patch.url, replace };
+    await target.handleParams();
+  }
+  return navigate;
+}

@@ -1,0 +1,68 @@
+import { clearTimeout, setTimeout } from 'node:timers';
+import { invalidArgument } from '../core/errors';
+import type { ViewHost } from './live-view';
+import type { PubSub, Subscriber } from '../pubsub/pubsub';
+
+/** Where a view's services deliver: the connection, told which view's services it came from. */
+export interface HostTarget {
+  deliver(message: unknown, from: HostServices): void;
+}
+
+/**
+ * The services a connected view calls into — `subscribe`, `unsubscribe`, `sendAfter` — for
+ * one live connection, and their release when the view unmounts. It is the subscriber the
+ * pub/sub sees; what it hears, and its timers' messages, go to `target` (the connection) tagged
+ * with it, so a view that left the connection (`pushNavigate`) hears nothing more.
+ */
+export class HostServices implements ViewHost, Subscriber {
+  readonly #pubsub: PubSub;
+  readonly #target: HostTarget;
+  /** Allocated on first use (most connections never set a timer or subscribe). */
+  #timers: Set<NodeJS.Timeout> | null = null;
+  #topics: Set<string> | null = null;
+
+  constructor(pubsub: PubSub, target: HostTarget) {
+    this.#pubsub = pubsub;
+    this.#target = target;
+  }
+
+  /** Subscriber: a broadcast on a topic of this view. */
+  deliver(message: unknown): void {
+    this.#target.deliver(message, this);
+  }
+
+  /** `view.subscribe(topic)`: `live.broadcast(topic, msg)` reaches the view's `handleInfo`. */
+  subscribe(topic: string): void {
+    this.#pubsub.subscribe(topic, this);
+    (this.#topics ??= new Set()).add(topic);
+  }
+
+  /** `view.unsubscribe(topic)`. */
+  unsubscribe(topic: string): void {
+    this.#pubsub.unsubscribe(topic, this);
+    this.#topics?.delete(topic);
+  }
+
+  /** `view.sendAfter(message, ms)`: delivers `message` after `ms`; returns the cancel function. */
+  sendAfter(message: unknown, ms: number): () => void {
+    if (typeof ms !== 'number' || !(ms >= 0)) throw invalidArgument('sendAfter(message, ms)', 'ms', 'a number of milliseconds ≥ 0', ms);
+    const timers = (this.#timers ??= new Set());
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      this.#target.deliver(message, this);
+    }, ms);
+    timers.add(timer);
+    return () => {
+      clearTimeout(timer);
+      timers.delete(timer);
+    };
+  }
+
+  /** Cancels every pending `sendAfter` and subscription. Idempotent. */
+  release(): void {
+    if (this.#timers) for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers = null;
+    if (this.#topics) for (const topic of this.#topics) this.#pubsub.unsubscribe(topic, this);
+    this.#topics = null;
+  }
+}
