@@ -9,9 +9,9 @@ function transport(adapter: RedisPubSub) {
   const held = new Set<string>();
   const got: string[] = [];
   const evicted: string[] = [];
-  adapter.sessions.listen({
+  adapter.streams.listen({
     deliver: (id, body, token) => (!held.has(id) ? 'unknown' : token !== 'tok' ? 'forbidden' : (got.push(`${id} ${body}`), 'delivered')),
-    evict: (id) => void (held.delete(id), evicted.push(id), adapter.sessions.release(id)),
+    evict: (id) => void (held.delete(id), evicted.push(id), adapter.streams.release(id)),
     attach: () => 'unknown',
   });
   return {
@@ -19,7 +19,7 @@ function transport(adapter: RedisPubSub) {
     evicted,
     open(id: string) {
       held.add(id);
-      adapter.sessions.claim(id);
+      adapter.streams.claim(id);
     },
   };
 }
@@ -63,26 +63,26 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describe('RedisSessionRouter', () => {
+describe('RedisStreamRouter', () => {
   it('forwards a POST to the process holding the session, and answers once it is enqueued', async () => {
     const onA = transport(a);
     transport(b);
     onA.open('session-1');
     await ownerKey('session-1', true);
-    for (let i = 1; i <= 5; i += 1) expect(await b.sessions.forward('session-1', `{"n":${i}}`, 'tok')).toBe('delivered');
+    for (let i = 1; i <= 5; i += 1) expect(await b.streams.forward('session-1', `{"n":${i}}`, 'tok')).toBe('delivered');
     expect(onA.got).toEqual([1, 2, 3, 4, 5].map((i) => `session-1 {"n":${i}}`));
-    expect(await b.sessions.forward('session-1', '{}', 'not-its-token')).toBe('forbidden');
+    expect(await b.streams.forward('session-1', '{}', 'not-its-token')).toBe('forbidden');
   });
 
   it('answers unknown for a session no process holds, or one released', async () => {
     const onA = transport(a);
     transport(b);
-    expect(await b.sessions.forward('nobody-holds-it', '{}', 'tok')).toBe('unknown');
+    expect(await b.streams.forward('nobody-holds-it', '{}', 'tok')).toBe('unknown');
     onA.open('session-2');
     await ownerKey('session-2', true);
-    a.sessions.release('session-2');
+    a.streams.release('session-2');
     await ownerKey('session-2', false);
-    expect(await b.sessions.forward('session-2', '{}', 'tok')).toBe('unknown');
+    expect(await b.streams.forward('session-2', '{}', 'tok')).toBe('unknown');
   });
 
   it('tells the previous holder to end its copy when another process opens the session', async () => {
@@ -92,7 +92,7 @@ describe('RedisSessionRouter', () => {
     await ownerKey('session-3', true);
     onB.open('session-3');
     await until(() => onA.evicted.includes('session-3'), 'A to be told');
-    expect(await a.sessions.forward('session-3', '{"to":"B"}', 'tok')).toBe('delivered');
+    expect(await a.streams.forward('session-3', '{"to":"B"}', 'tok')).toBe('delivered');
     expect(onB.got).toEqual(['session-3 {"to":"B"}']);
   });
 
@@ -102,7 +102,7 @@ describe('RedisSessionRouter', () => {
     await probe.set('djust:@sse:session-4', 'a-process-that-died', { PX: 10_000 });
     await probe.close();
     const started = Date.now();
-    expect(await b.sessions.forward('session-4', '{}', 'tok')).toBe('unreachable');
+    expect(await b.streams.forward('session-4', '{}', 'tok')).toBe('unreachable');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 });

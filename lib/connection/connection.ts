@@ -7,7 +7,7 @@ import { DjustError, type WireErrorCode } from '../core/errors';
 import { Fifo } from '../core/fifo';
 import { JobQueue, type Job } from './job-queue';
 import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
-import { LiveSession, type Departure } from './mounted-view';
+import { MountedView, type Departure } from './mounted-view';
 import { viewInternals, type ViewHost } from '../view/live-view';
 import { isLocalPath, paramsForPatch } from '../view/navigation';
 import type { ResolvedOptions } from '../config/options';
@@ -107,7 +107,7 @@ export class Connection implements HostTarget {
   /** Frames refused by #bucket are charged here; when it runs dry too, the connection is closed (made on the first refusal). */
   #penalty: TokenBucket | null = null;
   /** The mounted view; null before mount and after close. */
-  #session: LiveSession | null = null;
+  #session: MountedView | null = null;
   #mountRequested = false;
   /** A job is in progress (possibly waiting for a promise). */
   #running = false;
@@ -374,7 +374,7 @@ export class Connection implements HostTarget {
   }
 
   /** Leaves `from` for another view (lib/connection/view-switch.ts); installs it, then unmounts `from`. */
-  async #leave(from: LiveSession, departure: Departure, out: ServerMessage[]): Promise<void> {
+  async #leave(from: MountedView, departure: Departure, out: ServerMessage[]): Promise<void> {
     const abandons = this.#abandons;
     // Given up when the connection closes or this job times out (the queue then moves on without it).
     const host: SwitchHost = {
@@ -394,7 +394,7 @@ export class Connection implements HostTarget {
     await from.close(`navigated to ${next.name}`);
   }
 
-  /** Verifies the token, then mounts a LiveSession for its route; a failure answers and closes. */
+  /** Verifies the token, then mounts a MountedView for its route; a failure answers and closes. */
   async #mount(message: MountMessage, out: ServerMessage[]): Promise<void> {
     const { signer, routes, options } = this.#ctx;
     const verified = signer.verify(message.token, this.#ctx.now());
@@ -406,7 +406,7 @@ export class Connection implements HostTarget {
     // that is a path of the same route.
     const moved = isLocalPath(message.url) ? paramsForPatch(route, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
     const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, options.logger, this.#hostServices(), base);
-    const session = new LiveSession(life, this.#ctx.renderer, options.logger);
+    const session = new MountedView(life, this.#ctx.renderer, options.logger);
     try {
       await session.mount({ session: sessionData, connected: true }, out);
     } catch (err) {

@@ -27,7 +27,7 @@ export interface Departure {
  * page metadata → flash. The connection (lib/connection/connection.ts) queues the jobs and writes what
  * each pushes to `out`. It is also the renderer's region slot for this connection.
  */
-export class LiveSession implements RegionSlot {
+export class MountedView implements RegionSlot {
   readonly life: ViewLifecycle;
   readonly #renderer: Renderer;
   readonly #logger: ResolvedLogger;
@@ -81,7 +81,7 @@ export class LiveSession implements RegionSlot {
    * (and removals of what `previous` showed), then `previous`'s flash messages still pending
    * and this view's, then `previous`'s push events and this view's.
    */
-  takeOver(previous: LiveSession, out: ServerMessage[]): void {
+  takeOver(previous: MountedView, out: ServerMessage[]): void {
     const mine = viewInternals(this.life.view);
     const theirs = viewInternals(previous.life.view);
     mine.metadata.takeOver(theirs.metadata);

@@ -1,6 +1,6 @@
 import type { DispatcherContext } from './connection';
 import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
-import { LiveSession, type Departure } from './mounted-view';
+import { MountedView, type Departure } from './mounted-view';
 import { templateContext, viewInternals, type ViewHost } from '../view/live-view';
 import { MAX_PATCH_HOPS, matchRoute, pathInMount, pathOf } from '../view/navigation';
 import { errorMessage, type ServerMessage } from '../contract/protocol';
@@ -57,7 +57,7 @@ export function routeFor(routes: ReadonlyMap<string, RouteEntry>, base: string, 
  * `pushNavigate` again is followed up to MAX_PATCH_HOPS times.
  */
 // Over 60 lines: the hops of one switch (route, mount, layout check, hand-over) read in order in one loop.
-export async function leaveView(host: SwitchHost, from: LiveSession, departure: Departure, out: ServerMessage[]): Promise<LiveSession> {
+export async function leaveView(host: SwitchHost, from: MountedView, departure: Departure, out: ServerMessage[]): Promise<MountedView> {
   const { ctx } = host;
   const { logger } = ctx.options;
   const { base } = from.life;
@@ -65,7 +65,7 @@ export async function leaveView(host: SwitchHost, from: LiveSession, departure: 
   const flash = viewInternals(from.life.view).flash.current;
   let { url, replace } = departure;
   /** The view stays: the client loads `target` (or, after `params`, the URL it asked for). */
-  const stay = (why: string, target = url, replaceIt = replace): LiveSession => {
+  const stay = (why: string, target = url, replaceIt = replace): MountedView => {
     if (fromParams) {
       if (logger.refusal.enabled) logger.refusal(`${from.name}: live navigation to ${JSON.stringify(departure.url)} refused: ${why} (unknown_route)`);
       out.push(errorMessage('unknown_route', `"${departure.url}" is not a path of ${from.name}'s route "${from.life.route}" nor of a live route sharing its layout; load it as a page.`, departure.ref ?? null));
@@ -91,7 +91,7 @@ export async function leaveView(host: SwitchHost, from: LiveSession, departure: 
     }
     const life = new ViewLifecycle(target.entry, url, target.params, logger, host.hostServices(), base);
     viewInternals(life.view).flash.carry(flash);
-    const session = new LiveSession(life, ctx.renderer, logger);
+    const session = new MountedView(life, ctx.renderer, logger);
     let html: string;
     try {
       html = await session.mountInPlace({ session: from.life.session, connected: true });

@@ -28,7 +28,7 @@ export interface PubSubAdapter {
   /** Releases what the adapter holds (connections, timers); `live.close()` calls it. Idempotent. */
   close(): Promise<void>;
   /** Routes SSE requests between processes (no sticky sessions needed); adapters that span processes provide it. */
-  readonly sessions?: SessionRouter;
+  readonly streams?: StreamRouter;
 }
 
 /** What became of a POST forwarded to the process holding its SSE session. */
@@ -76,7 +76,7 @@ export interface RelayTarget {
  * transport claims a session when its stream opens here and releases it when it ends; a POST
  * for a session not held here is forwarded, and answered once the holder has enqueued it.
  */
-export interface SessionRouter {
+export interface StreamRouter {
   /** The transport's handler for forwarded POSTs and evictions (set once). */
   listen(handler: SessionHandler): void;
   /** Session `id` is now held by this process. */

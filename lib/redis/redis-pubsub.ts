@@ -5,7 +5,7 @@ import { DjustError, invalidArgument } from '../core/errors';
 import type { ResolvedLogger } from '../core/logger';
 import { MemoryPubSub, type PubSubAdapter, type Subscriber } from '../pubsub/pubsub';
 import { resolveRedisOptions, shownUrl, WHERE, type RedisClientLike, type RedisPubSubOptions } from './options';
-import { RedisSessionRouter } from './stream-router';
+import { RedisStreamRouter } from './stream-router';
 
 export type { RedisClientLike, RedisPubSubOptions } from './options';
 
@@ -47,7 +47,7 @@ export class RedisPubSub implements PubSubAdapter {
   /** Resolves once Redis is reached (or, with `startDegraded`, once the start gave up waiting). */
   readonly ready: Promise<void>;
   /** SSE routing between the processes sharing this Redis (used by the SSE transport). */
-  readonly sessions: RedisSessionRouter;
+  readonly streams: RedisStreamRouter;
   readonly #local = new MemoryPubSub();
   readonly #pub: RedisClientLike;
   readonly #sub: RedisClientLike;
@@ -80,7 +80,7 @@ export class RedisPubSub implements PubSubAdapter {
     this.#ownsPub = url !== undefined;
     this.#pub = url !== undefined ? createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy } }) : (client as RedisClientLike);
     this.#sub = this.#pub.duplicate();
-    this.sessions = new RedisSessionRouter({
+    this.streams = new RedisStreamRouter({
       origin: this.#origin,
       prefix: o.channelPrefix,
       logger: this.#logger,
@@ -177,7 +177,7 @@ export class RedisPubSub implements PubSubAdapter {
 
   async #close(): Promise<void> {
     this.#settle?.();
-    this.sessions.close();
+    this.streams.close();
     for (const c of [this.#pub, this.#sub]) {
       c.off('ready', this.#onReady);
     }
@@ -246,10 +246,10 @@ export class RedisPubSub implements PubSubAdapter {
     const outage = this.#outage;
     this.#outage = null;
     if (this.#local.topicCount > 0) this.#redisSubscribe([...this.#local.topics()]);
-    this.#sub.subscribe(this.sessions.channel, this.sessions.onMessage).catch((err: unknown) => {
-      this.#logger.debug(`djust-lite/redis: SUBSCRIBE ${this.sessions.channel} failed (${err instanceof Error ? err.message : String(err)}); retried when Redis is back.`);
+    this.#sub.subscribe(this.streams.channel, this.streams.onMessage).catch((err: unknown) => {
+      this.#logger.debug(`djust-lite/redis: SUBSCRIBE ${this.streams.channel} failed (${err instanceof Error ? err.message : String(err)}); retried when Redis is back.`);
     });
-    if (outage) this.sessions.reclaim();
+    if (outage) this.streams.reclaim();
     if (outage && (!outage.atStart || outage.dropped > 0 || this.#settle === null)) {
       this.#logger.info(`djust-lite/redis: connected to Redis at ${this.#url} after ${Date.now() - outage.since} ms; ${outage.dropped} broadcast(s) published meanwhile reached this process only.`);
     }

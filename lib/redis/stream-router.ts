@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import type { ResolvedLogger } from '../core/logger';
-import type { ForwardResult, RelayTarget, ResumeAnswer, SessionHandler, SessionRouter } from '../pubsub/pubsub';
+import type { ForwardResult, RelayTarget, ResumeAnswer, SessionHandler, StreamRouter } from '../pubsub/pubsub';
 
 /** What the router needs from the adapter's connections. */
 export interface RouterLink {
@@ -52,7 +52,7 @@ const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return red
  * its 202. The browser client sends a page's POSTs one after the other, each after the
  * previous answer, so the page's events apply in the order it sent them wherever they land.
  */
-export class RedisSessionRouter implements SessionRouter {
+export class RedisStreamRouter implements StreamRouter {
   readonly #link: RouterLink;
   readonly #options: SessionRouterOptions;
   readonly #held = new Set<string>();

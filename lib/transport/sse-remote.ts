@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import type { Connection } from '../connection/connection';
 import type { RelayLink, RelayTarget, SessionHandler } from '../pubsub/pubsub';
-import { openStream, type SseSession } from './sse-stream';
+import { openStream, type SseStream } from './sse-stream';
 
 /**
  * SSE across processes (option pubsub with SSE routing, docs/scaling.md): what the SSE
@@ -10,7 +10,7 @@ import { openStream, type SseSession } from './sse-stream';
  */
 
 /**
- * A session's stream held by another process: what `SseSession.attach` takes as its response.
+ * A session's stream held by another process: what `SseStream.attach` takes as its response.
  * Every write goes to `link` (the stream's text, relayed through Redis); `end()` ends the
  * stream there; when it closes there, this emits `'close'` and the session lingers as after a
  * local drop. `writeHead` does nothing: the process holding the client's connection wrote the
@@ -36,14 +36,14 @@ export class RemoteStream extends Writable {
     return this;
   }
 
-  /** The shape `SseSession.attach` takes (it writes, ends, corks and listens for 'close'). */
+  /** The shape `SseStream.attach` takes (it writes, ends, corks and listens for 'close'). */
   asResponse(): ServerResponse {
     return this as unknown as ServerResponse;
   }
 }
 
 /** The transport's side of the router: forwarded POSTs, evictions and relayed resumes for the sessions held here. */
-export function sessionHandler(find: (id: string) => { session: SseSession; connection: Connection } | undefined, end: (session: SseSession) => void): SessionHandler {
+export function sessionHandler(find: (id: string) => { session: SseStream; connection: Connection } | undefined, end: (session: SseStream) => void): SessionHandler {
   return {
     deliver: (id, body, token) => {
       const live = find(id);

@@ -17,7 +17,7 @@ export interface SessionHost {
   readonly lingerMs: number;
   readonly retryMs: number;
   /** Ends the session: closes its Connection (the view unmounts) and forgets it. */
-  end(session: SseSession): void;
+  end(session: SseStream): void;
 }
 
 /**
@@ -53,7 +53,7 @@ export const STREAM_HEADERS = {
  * the next id; while no stream is attached, messages only go to the buffer. When the stream
  * drops the session lingers `lingerMs`, then the host ends it.
  */
-export class SseSession {
+export class SseStream {
   readonly id: string;
   /** SHA-256 of the token the session was opened with: compared in constant time, whatever its length. */
   readonly #tokenDigest: Buffer;

@@ -5,12 +5,12 @@ import { clearInterval, setInterval } from 'node:timers';
 import type { ClientAddresses } from './client-address';
 import { Connection, type DispatcherContext } from '../connection/connection';
 import { originAllowed } from './origin';
-import type { SessionRouter } from '../pubsub/pubsub';
+import type { StreamRouter } from '../pubsub/pubsub';
 import type { ConnectionLimits } from './connection-limits';
 import { MountDeadlines } from './mount-deadline';
 import { readBody } from './read-body';
 import { relayTarget, sessionHandler } from './sse-remote';
-import { SseSession, writeResumeGap, type SessionHost } from './sse-stream';
+import { SseStream, writeResumeGap, type SessionHost } from './sse-stream';
 
 /** Session ids: what `crypto.randomUUID()` gives, or any 8–128 URL-safe characters. */
 export const SESSION_ID_RE = /^[A-Za-z0-9_-]{8,128}$/;
@@ -22,7 +22,7 @@ export const SESSION_ID_RE = /^[A-Za-z0-9_-]{8,128}$/;
 export const TOKEN_HEADER = 'x-djust-token';
 
 interface Live {
-  session: SseSession;
+  session: SseStream;
   connection: Connection;
 }
 
@@ -87,7 +87,7 @@ export class SseTransport {
     this.#heartbeat.unref();
     this.#deadlines = new MountDeadlines(ctx.options.mountTimeoutMs, (who) => `SSE session ${who}`, ctx.options.logger.debug);
     // Several processes (docs/scaling.md): what other processes forward for the sessions held here.
-    ctx.pubsub.sessions?.listen(sessionHandler((id) => this.#sessions.get(id), (session) => void this.#end(session)));
+    ctx.pubsub.streams?.listen(sessionHandler((id) => this.#sessions.get(id), (session) => void this.#end(session)));
   }
 
   /** Live SSE sessions (streaming or lingering). */
@@ -179,7 +179,7 @@ export class SseTransport {
       return this.#refuse(req, res, 403, `Forbidden: session "${id}" is live with another token; choose a new session id.`);
     }
     if (lastEventId !== null) {
-      if (!existing && this.#ctx.pubsub.sessions) return this.#resumeElsewhere(req, res, this.#ctx.pubsub.sessions, id, token, lastEventId);
+      if (!existing && this.#ctx.pubsub.streams) return this.#resumeElsewhere(req, res, this.#ctx.pubsub.streams, id, token, lastEventId);
       if (!existing) return writeResumeGap(res, options.sseRetryMs, `Session "${id}" is gone: it ended, or stayed without a stream longer than option sseLingerMs (${options.sseLingerMs} ms).`);
       const resumed = existing.session.attach(res, lastEventId);
       if (resumed.ok) return;
@@ -197,11 +197,11 @@ export class SseTransport {
     const client = this.#addresses.of(req);
     const full = this.#limits.refusal(client);
     if (full !== null) return this.#refuse(req, res, 429, `Too Many Requests: ${full}.`);
-    const session = new SseSession(this.#host, id, token, client, firstId);
+    const session = new SseStream(this.#host, id, token, client, firstId);
     const connection = new Connection(this.#ctx, session.sink);
     this.#deadlines.start(connection, session.sink, `"${id}" from ${client || 'an unknown address'}`);
     this.#sessions.set(id, { session, connection });
-    this.#ctx.pubsub.sessions?.claim(id);
+    this.#ctx.pubsub.streams?.claim(id);
     this.#limits.opened(client);
     session.attach(res, null);
     connection.receive(JSON.stringify({ type: 'mount', token, url: query.get('url') ?? undefined }));
@@ -217,7 +217,7 @@ export class SseTransport {
     const token = this.#tokenOf(req);
     if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
     const live = this.#sessions.get(id);
-    const router = this.#ctx.pubsub.sessions;
+    const router = this.#ctx.pubsub.streams;
     if (!live && !router) return this.#unknown(req, res, id);
     if (live && !live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
     const body = await readBody(req, limit, bodyTimeoutMs);
@@ -252,7 +252,7 @@ export class SseTransport {
     const live = this.#sessions.get(id);
     if (live && !live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
     if (live) await this.#end(live.session);
-    else if (this.#ctx.pubsub.sessions && (await this.#ctx.pubsub.sessions.forward(id, null, token)) === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
+    else if (this.#ctx.pubsub.streams && (await this.#ctx.pubsub.streams.forward(id, null, token)) === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
     res.writeHead(204, { 'Cache-Control': 'no-store' });
     res.end();
   }
@@ -262,7 +262,7 @@ export class SseTransport {
    * (option pubsub with SSE routing): that process relays the session's stream here, replay
    * first; `resume_gap` when no process holds it or its buffer no longer covers the id.
    */
-  async #resumeElsewhere(req: IncomingMessage, res: ServerResponse, router: SessionRouter, id: string, token: string, lastEventId: string): Promise<void> {
+  async #resumeElsewhere(req: IncomingMessage, res: ServerResponse, router: StreamRouter, id: string, token: string, lastEventId: string): Promise<void> {
     const { sseRetryMs, sseLingerMs, maxBufferedBytes } = this.#ctx.options;
     const relay = await router.resume(id, token, lastEventId, relayTarget(res, sseRetryMs, maxBufferedBytes));
     if (relay.answer === 'ok') {
@@ -280,7 +280,7 @@ export class SseTransport {
    * A POST for a session another process holds (option pubsub with SSE routing): answered 202
    * once the holder has enqueued it, so a page's POSTs (sent one after the other) apply in order.
    */
-  async #forward(req: IncomingMessage, res: ServerResponse, router: SessionRouter, id: string, body: string, token: string): Promise<void> {
+  async #forward(req: IncomingMessage, res: ServerResponse, router: StreamRouter, id: string, body: string, token: string): Promise<void> {
     const result = await router.forward(id, body, token);
     if (result === 'unknown') return this.#unknown(req, res, id);
     if (result === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
@@ -294,12 +294,12 @@ export class SseTransport {
   }
 
   /** Ends a session: its stream closes, its Connection closes (the view unmounts). Idempotent. */
-  async #end(session: SseSession): Promise<void> {
+  async #end(session: SseStream): Promise<void> {
     session.finish();
     const live = this.#sessions.get(session.id);
     if (live?.session !== session) return;
     this.#sessions.delete(session.id);
-    this.#ctx.pubsub.sessions?.release(session.id);
+    this.#ctx.pubsub.streams?.release(session.id);
     this.#limits.closed(session.client);
     await live.connection.close();
   }
