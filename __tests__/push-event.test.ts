@@ -7,7 +7,7 @@ import { jsonObjectProblem } from '../lib/core/json';
 import { routeEntry, ViewLifecycle } from '../lib/view/lifecycle';
 import { viewInternals } from '../lib/view/live-view';
 import { resolveLogger } from '../lib/core/logger';
-import { isHttpUrl } from '../lib/view/navigation';
+import { isHttpUrl } from '../lib/contract/urls';
 import type { ServerMessage } from '../lib/contract/protocol';
 import { liveTest, type LiveTestView } from '../lib/testing';
 import { request } from '../lib/testing/page';

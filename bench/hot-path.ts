@@ -10,7 +10,8 @@
  * djust-lite keeps per connection on top of the transport), for the counter and for a 7 KB page.
  */
 import path from 'node:path';
-import { Connection, type DispatcherContext, type Sink } from '../lib/connection/connection';
+import { Connection, type Sink } from '../lib/connection/connection';
+import type { LiveContext } from '../lib/connection/context';
 import { routeEntry } from '../lib/view/lifecycle';
 import { createView, LiveView, templateContext } from '../lib/view/live-view';
 import { resolveOptions } from '../lib/config/options';
@@ -42,7 +43,7 @@ class PageView extends LiveView {
 }
 
 const counterRoute = routeEntry('/counter', CounterView, (t) => t);
-const ctx: DispatcherContext = {
+const ctx: LiveContext = {
   options, renderer, signer, pubsub: new PubSub(), now: Date.now,
   routes: new Map([['/counter', counterRoute], ['/page', routeEntry('/page', PageView, (t) => t)]]),
 };

@@ -2,7 +2,8 @@
  * The Connection's own limits, driven without sockets: a recording Sink, a clock the test
  * moves, and the real renderer, signer and pub/sub.
  */
-import { Connection, type DispatcherContext, type Sink } from '../../lib/connection/connection';
+import { Connection, type Sink } from '../../lib/connection/connection';
+import type { LiveContext } from '../../lib/connection/context';
 import { createEnvironment } from '../../lib/render/nunjucks';
 import { eventHandler, LiveView } from '../../lib';
 import { routeEntry } from '../../lib/view/lifecycle';
@@ -70,7 +71,7 @@ function harness(options: DjustLiteOptions = {}, pubsub = new PubSub()): Harness
   const resolved = resolveOptions({ views: FIXTURE_VIEWS, logger: { debug: (m) => debug.push(m), warn: () => {}, error: () => {} }, ...options });
   const clock = { now: 1_000_000 };
   const signer = new TokenSigner(resolved.secrets);
-  const ctx: DispatcherContext = {
+  const ctx: LiveContext = {
     options: resolved,
     renderer: new Renderer(createEnvironment(FIXTURE_VIEWS)),
     signer,

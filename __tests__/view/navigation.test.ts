@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { isLocalPath, matchRoute, paramsForPatch, pathInMount } from '../../lib/view/navigation';
+import { isLocalPath } from '../../lib/contract/urls';
+import { matchRoute, paramsForPatch, pathInMount } from '../../lib/view/navigation';
 import { ItemView, SHOP, ShopView } from '../fixtures/head-views';
 import { fire, headOf, mountAt, roundTrip, sideChannel } from '../helpers/head';
 import { fetchPage } from '../../lib/testing/page';

@@ -8,13 +8,11 @@ import { Fifo } from '../core/fifo';
 import { JobQueue, type Job } from './job-queue';
 import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
 import { MountedView, type Departure } from './mounted-view';
+import type { LiveContext } from './context';
 import { viewInternals, type ViewHost } from '../view/live-view';
-import { isLocalPath, paramsForPatch } from '../view/navigation';
-import type { ResolvedOptions } from '../config/options';
+import { isLocalPath } from '../contract/urls';
+import { paramsForPatch } from '../view/navigation';
 import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage } from '../contract/protocol';
-import type { PubSub } from '../pubsub/pubsub';
-import type { Renderer } from '../render/renderer';
-import type { TokenSigner } from '../routes/token';
 import { HostServices, type HostTarget } from '../view/view-host';
 import { leaveView, type SwitchHost } from './view-switch';
 
@@ -28,17 +26,6 @@ export interface Sink {
   bufferedBytes(): number;
   /** Stops reading the peer's frames for `ms` (it is over its rate budget); a transport that cannot, ignores it. */
   hold?(ms: number): void;
-}
-
-/** What the dispatcher needs from the middleware. */
-export interface DispatcherContext {
-  readonly options: ResolvedOptions;
-  readonly renderer: Renderer;
-  readonly signer: TokenSigner;
-  readonly pubsub: PubSub;
-  /** Route pattern → its registered entry. */
-  readonly routes: ReadonlyMap<string, RouteEntry>;
-  now(): number;
 }
 
 /** WebSocket close codes the dispatcher uses. */
@@ -99,7 +86,7 @@ function refOf(job: Job): number | null {
  * text frames (`receive`) and close it (`close`); it knows nothing of them.
  */
 export class Connection implements HostTarget {
-  readonly #ctx: DispatcherContext;
+  readonly #ctx: LiveContext;
   readonly #sink: Sink;
   readonly #queue: JobQueue;
   /** Every frame is charged here before it is parsed. */
@@ -123,7 +110,7 @@ export class Connection implements HostTarget {
   #visited: Set<RouteEntry> | null = null;
   #closed = false;
 
-  constructor(ctx: DispatcherContext, sink: Sink) {
+  constructor(ctx: LiveContext, sink: Sink) {
     this.#ctx = ctx;
     this.#sink = sink;
     this.#queue = new JobQueue(ctx.options.maxQueuedEvents);

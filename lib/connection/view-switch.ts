@@ -1,8 +1,9 @@
-import type { DispatcherContext } from './connection';
+import type { LiveContext } from './context';
 import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
 import { MountedView, type Departure } from './mounted-view';
 import { templateContext, viewInternals, type ViewHost } from '../view/live-view';
-import { MAX_PATCH_HOPS, matchRoute, pathInMount, pathOf } from '../view/navigation';
+import { pathOf } from '../contract/urls';
+import { MAX_PATCH_HOPS, matchRoute, pathInMount } from '../view/navigation';
 import { errorMessage, type ServerMessage } from '../contract/protocol';
 
 /**
@@ -13,7 +14,7 @@ import { errorMessage, type ServerMessage } from '../contract/protocol';
 
 /** What `leaveView` needs from the connection it works for. */
 export interface SwitchHost {
-  readonly ctx: DispatcherContext;
+  readonly ctx: LiveContext;
   /** The services of a new view on this connection (its timers and subscriptions its own). */
   hostServices(): ViewHost;
   /** False once the job switching views was given up (it timed out) or the connection closed. */

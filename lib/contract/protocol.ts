@@ -1,5 +1,5 @@
 import type { WireErrorCode } from '../core/errors';
-import { MAX_URL_LENGTH, isLocalPath } from '../view/navigation';
+import { MAX_URL_LENGTH, isLocalPath } from './urls';
 
 /** A plain JSON value, as params and `handleInfo` payloads carry. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

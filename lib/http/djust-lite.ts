@@ -6,7 +6,7 @@ import { ClientAssets } from './assets';
 import { ServerAttachments } from './attach';
 import { ClientAddresses } from '../transport/client-address';
 import { handlersOf } from '../view/decorators';
-import { type DispatcherContext } from '../connection/connection';
+import type { LiveContext } from '../connection/context';
 import { DjustError, invalidArgument, misuse } from '../core/errors';
 import { routeEntry, type RouteEntry } from '../view/lifecycle';
 import { MountPaths, MAX_MOUNT_PATHS } from './mount-paths';
@@ -112,7 +112,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   /** matchKey(path) → the path registered, for the duplicate check. */
   const takenPaths = new Map<string, string>();
 
-  const ctx: DispatcherContext = {
+  const ctx: LiveContext = {
     options,
     renderer: new Renderer(env, options.logger.render),
     signer: new TokenSigner(options.secrets, options.tokenTtlMs),

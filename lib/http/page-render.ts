@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import encodeUrl from 'encodeurl';
 import type { Request } from 'express';
 import { BUNDLE_NAME } from './assets';
-import type { DispatcherContext } from '../connection/connection';
+import type { LiveContext } from '../connection/context';
 import { renderErrorPage } from '../render/nunjucks';
 import { escapeHtml } from '../render/html';
 import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
@@ -29,12 +29,12 @@ export type RouteResponse = ServerResponse & { locals?: Record<string, unknown> 
  * signed token it connects with.
  */
 export class PageRender {
-  readonly #ctx: DispatcherContext;
+  readonly #ctx: LiveContext;
   readonly #assetsVersion: string;
   /** Routes already told their page has no `{% djust_scripts %}` (development: said once per route). */
   readonly #warnedNoScripts = new Set<RouteEntry>();
 
-  constructor(ctx: DispatcherContext, assetsVersion: string) {
+  constructor(ctx: LiveContext, assetsVersion: string) {
     this.#ctx = ctx;
     this.#assetsVersion = assetsVersion;
   }

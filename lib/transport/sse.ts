@@ -3,7 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clearInterval, setInterval } from 'node:timers';
 import type { ClientAddresses } from './client-address';
-import { Connection, type DispatcherContext } from '../connection/connection';
+import { Connection } from '../connection/connection';
+import type { LiveContext } from '../connection/context';
 import { originAllowed } from './origin';
 import type { StreamRouter } from '../pubsub/pubsub';
 import type { ConnectionLimits } from './connection-limits';
@@ -58,7 +59,7 @@ function isJson(req: IncomingMessage): boolean {
  * through `#refuse`. Each session is a Connection whose Sink is the session (see sse-session.ts).
  */
 export class SseTransport {
-  readonly #ctx: DispatcherContext;
+  readonly #ctx: LiveContext;
   readonly #base: string;
   readonly #sessions = new Map<string, Live>();
   readonly #limits: ConnectionLimits;
@@ -70,7 +71,7 @@ export class SseTransport {
   /** `${base}/:session/message` with a well-formed id: the per-event POST, routed without URL parsing. */
   readonly #messagePath: RegExp;
 
-  constructor(ctx: DispatcherContext, limits: ConnectionLimits, addresses: ClientAddresses) {
+  constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses) {
     this.#ctx = ctx;
     this.#base = `${ctx.options.prefix}/sse`;
     this.#messagePath = new RegExp(`^${this.#base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([A-Za-z0-9_-]{8,128})/message(?:\\?|$)`);

@@ -3,7 +3,8 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ClientAddresses } from './client-address';
-import { Connection, type DispatcherContext, type Sink } from '../connection/connection';
+import { Connection, type Sink } from '../connection/connection';
+import type { LiveContext } from '../connection/context';
 import { originAllowed } from './origin';
 import { encode, type ServerMessage } from '../contract/protocol';
 import type { ConnectionLimits } from './connection-limits';
@@ -91,7 +92,7 @@ class WebSocketSink implements Sink {
  * heartbeat that drops dead peers, and a Connection per socket.
  */
 export class WebSocketTransport {
-  readonly #ctx: DispatcherContext;
+  readonly #ctx: LiveContext;
   readonly #path: string;
   readonly #wss: WebSocketServer;
   readonly #limits: ConnectionLimits;
@@ -114,7 +115,7 @@ export class WebSocketTransport {
   /** Client address of a raw socket still in its handshake. */
   readonly #handshaking = new WeakMap<Duplex, string>();
 
-  constructor(ctx: DispatcherContext, limits: ConnectionLimits, addresses: ClientAddresses) {
+  constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses) {
     this.#ctx = ctx;
     this.#path = `${ctx.options.prefix}/ws`;
     this.#limits = limits;

@@ -6,7 +6,7 @@ import type { EventList } from './decorators';
 import { DjustError } from '../core/errors';
 import { Flash } from './flash';
 import { jsonObjectProblem } from '../core/json';
-import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from './navigation';
+import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from '../contract/urls';
 import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
 import { EVENT_NAME_RE, type EventParams, type JsonObject, type JsonValue, type PushEventMessage } from '../contract/protocol';
 

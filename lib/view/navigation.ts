@@ -1,38 +1,13 @@
 import { DjustError } from '../core/errors';
 import type { PendingPatch } from './live-view';
 import type { NavigateMessage } from '../contract/protocol';
+import { pathOf } from '../contract/urls';
 
 /**
  * Live navigation (`pushPatch`, `dj-patch`): which URLs a view may move to without a page
  * load, the route params of such a URL, and the chain of `handleParams` runs a `pushPatch`
  * starts.
  */
-
-/** Longest URL a `params` message or `pushPatch` may carry. */
-export const MAX_URL_LENGTH = 2048;
-
-/**
- * True for a same-origin path + query (+ hash): starts with one `/`, not `//` or `/\`
- * (both are other hosts to a browser), no whitespace or control characters, at most
- * MAX_URL_LENGTH characters.
- */
-export function isLocalPath(url: unknown): url is string {
-  return typeof url === 'string' && url.length <= MAX_URL_LENGTH && /^\/(?![/\\])/.test(url) && !/[\u0000-\u0020\u007f]/.test(url);
-}
-
-/**
- * True for an absolute http(s) URL `redirect()` may send the browser to: `http://` or
- * `https://`, a URL the WHATWG parser takes, no whitespace or control characters, at most
- * MAX_URL_LENGTH characters.
- */
-export function isHttpUrl(url: unknown): url is string {
-  return typeof url === 'string' && url.length <= MAX_URL_LENGTH && /^https?:\/\/[^/\\]/i.test(url) && !/[\u0000-\u0020\u007f]/.test(url) && URL.canParse(url);
-}
-
-/** `/store?product=mug#x` → `/store`. */
-export function pathOf(url: string): string {
-  return url.split(/[?#]/, 1)[0] as string;
-}
 
 /**
  * Route params of `path` for an Express route `pattern` made of literal and `:name`
