@@ -1,3 +1,4 @@
+import { CLEAR_FLASH_EVENT } from './contract';
 import { handlersOf } from './decorators';
 import { DjustError, wireCodeOf } from './errors';
 import { isThenable, type Failure, type MountInput, type Step, type ViewLifecycle } from './lifecycle';
@@ -95,6 +96,8 @@ export class LiveSession implements RegionSlot {
   /** An `event` frame: runs its @eventHandler, or answers `unknown_event`. */
   event(message: EventMessage, out: ServerMessage[]): Step<void> {
     const { view } = this.life;
+    // A click on a flash message (Phoenix's lv:clear-flash): forgotten as clearFlash(level) would.
+    if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).flash.clear(message.params.level));
     const handlers = handlersOf(view.constructor);
     const method = handlers.get(message.event);
     if (method === undefined) {
