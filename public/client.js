@@ -1,7 +1,7 @@
 // @ts-check
 // Over 300 lines: LiveClient is the page's one state machine (connect, mount, send, answers,
 // re-sync, the message switch); the pieces it drives are the other modules.
-import { applyFlash } from './flash.js';
+import { applyFlash, bindFlashClear } from './flash.js';
 import { applyPageMetadata } from './page-metadata.js';
 import { announcer } from './announce.js';
 import { bindNavigation } from './navigation.js';
@@ -61,6 +61,7 @@ export class LiveClient {
     this.ackTimer = undefined;
     this.stopped = false;
     this.unbind = bindEvents(doc, (event, params) => this.pushEvent(event, params));
+    this.unbindFlash = bindFlashClear(doc, (event, params) => this.pushEvent(event, params));
     /** Announces title changes to screen readers (`data-djust-announce="false"` turns it off). */
     this.announce = config.announce === false ? () => {} : announcer(doc);
     this.nav = bindNavigation(doc, (url, pop) => this.pushParams(url, pop), this.announce);
@@ -309,6 +310,7 @@ export class LiveClient {
     this.transport = null;
     this.setLive(false);
     this.unbind();
+    this.unbindFlash();
     this.nav.stop();
   }
 }

@@ -10,9 +10,11 @@ export const CHANGE_ATTR = 'dj-change';
 export const DEBOUNCE_ATTR = 'dj-debounce';
 /** `dj-throttle="500"`: the first trigger now, then at most once per ms; the last one in a window at its end. */
 export const THROTTLE_ATTR = 'dj-throttle';
+/** The wait of a bare `dj-debounce` / `dj-throttle` (an empty value), as Phoenix's. */
+export const DEFAULT_RATE_MS = 300;
 /** `dj-key="Enter"`: only that key (case-insensitive) triggers the element's key bindings. */
 export const KEY_ATTR = 'dj-key';
-/** `dj-disable-with="Saving…"`: disabled and showing this text while its event is in flight. */
+/** `dj-disable-with="Saving…"`: disabled and showing this text while its event is in flight (bare: keeps its text). */
 export const DISABLE_WITH_ATTR = 'dj-disable-with';
 /** `dj-window-keydown` etc.: listened to on window; the element carrying it gives the name and values. */
 export const WINDOW_ATTR_PREFIX = 'dj-window-';

@@ -44,6 +44,12 @@ export function flashElement(level, message) {
   return { tag: 'div', attrs: { class: `dj-flash dj-flash-${level}`, role: 'alert', 'data-level': level }, text: message };
 }
 /**
+ * The event a click on a flash message sends (`params: { level }`), as Phoenix's
+ * `lv:clear-flash`: the server clears that level (no level: all), as `clearFlash(level)` would.
+ * The client has removed the message already. No view handler can take this name.
+ */
+export const CLEAR_FLASH_EVENT = 'dj:clear-flash';
+/**
  * Error codes after which the client reloads the page to get a fresh token.
  * @type {readonly string[]}
  */

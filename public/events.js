@@ -1,5 +1,6 @@
 // @ts-check
 import { CHANGE_ATTR, CLICK_ATTR, DEBOUNCE_ATTR, KEY_ATTR, SUBMIT_ATTR, THROTTLE_ATTR, VALUE_ATTR_PREFIX, WINDOW_ATTR_PREFIX } from './constants.js';
+import { takeServerValues } from './form-values.js';
 import { loading } from './loading.js';
 import { limiter } from './rate.js';
 
@@ -15,11 +16,15 @@ export function valueParams(el) {
   return params;
 }
 
-/** Form fields as params; a name used twice becomes an array. Files are skipped. @param {HTMLFormElement} form @returns {Params} */
-export function formParams(form) {
+/**
+ * Form fields as params (those outside it joined by `form=` too), with the named button that
+ * submitted it as the browser would send it; a name used twice becomes an array. Files are skipped.
+ * @param {HTMLFormElement} form @param {HTMLElement | null} [submitter] @returns {Params}
+ */
+export function formParams(form, submitter = null) {
   /** @type {Params} */
   const params = {};
-  for (const [name, value] of new FormData(form)) {
+  for (const [name, value] of new FormData(form, submitter)) {
     if (typeof value !== 'string') continue;
     const prev = params[name];
     params[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
@@ -54,43 +59,50 @@ export function bindEvents(doc, push) {
   const rate = limiter();
   /** @type {(() => void)[]} */
   const offs = [];
-  /** @param {EventTarget | null} target @param {string} type @param {(ev: KeyboardEvent) => void} fn */
+  /** @param {EventTarget | null} target @param {string} type @param {(ev: KeyboardEvent & SubmitEvent) => void} fn */
   const on = (target, type, fn) => {
     const listener = /** @type {EventListener} */ (fn);
     target?.addEventListener(type, listener);
     offs.push(() => target?.removeEventListener(type, listener));
   };
 
+  /** Per field, the `input` count at its last input: which fields were typed in since a submit. @type {WeakMap<EventTarget, number>} */
+  const typed = new WeakMap();
+  let inputs = 0;
+
   /**
-   * Sends `el`'s `attr` event with `params()` (read when it goes: a held call sends the form as it
-   * is then) and its dj-value-*, now or as dj-debounce/dj-throttle on `by` say (null: now); `el`
-   * shows it loading until the answer.
-   * @param {Element} el @param {string} attr @param {() => Params} params @param {Element | null} [by]
+   * Sends `el`'s `attr` event with `params()` and its dj-value-*; `el` shows it loading until the
+   * answer. @param {Element} el @param {string} attr @param {() => Params} params
    */
-  const fire = (el, attr, params, by = el) => {
-    const send = () => {
-      const p = /** @type {Promise<unknown> | undefined} */ (push(/** @type {string} */ (el.getAttribute(attr)), { ...params(), ...valueParams(el) }));
-      if (typeof p?.then != 'function') return;
-      const done = loading(el, attr.replace(/^dj-(window-)?/, ''));
-      p.then(done, done);
-    };
-    if (by) rate.run(by, attr, send);
-    else send();
+  const send = (el, attr, params) => {
+    const p = /** @type {Promise<unknown> | undefined} */ (push(/** @type {string} */ (el.getAttribute(attr)), { ...params(), ...valueParams(el) }));
+    if (typeof p?.then != 'function') return;
+    const done = loading(el, attr.replace(/^dj-(window-)?/, ''));
+    p.then(done, done);
+    return p;
   };
+
+  /**
+   * {@link send}, now or as dj-debounce/dj-throttle on `by` say (`params()` is read when it goes:
+   * a held call sends the form as it is then); `tag`: a key binding's key.
+   * @param {Element} el @param {string} attr @param {() => Params} params @param {Element} [by] @param {string} [tag]
+   */
+  const fire = (el, attr, params, by = el, tag) => rate.run(by, attr, () => void send(el, attr, params), tag);
 
   /** Key, focus and blur bindings: `{ key?, value? }`; a key event passes only `dj-key`'s key. @param {string} attr @param {Iterable<Element | null>} els @param {KeyboardEvent} ev */
   const fireAll = (attr, els, ev) => {
     for (const el of els) {
       const want = el?.getAttribute(KEY_ATTR);
       if (!el || /key/.test(attr) && (!ev.key || want && want.toLowerCase() != ev.key.toLowerCase())) continue;
-      fire(el, attr, () => ({ ...(ev.key && { key: ev.key }), ...valueOf(el) }));
+      fire(el, attr, () => ({ ...(ev.key && { key: ev.key }), ...valueOf(el) }), el, ev.key);
     }
   };
 
   on(doc, 'click', (ev) => {
     const el = closest(ev, CLICK_ATTR);
     if (!el) return;
-    ev.preventDefault();
+    // as Phoenix: the click keeps its default (a checkbox toggles, a submit button submits) but on href="#"
+    if (el.getAttribute('href') == '#') ev.preventDefault();
     fire(el, CLICK_ATTR, () => ({}));
   });
   on(doc, 'submit', (ev) => {
@@ -99,13 +111,17 @@ export function bindEvents(doc, push) {
     ev.preventDefault();
     // The server sees the form's last change before the submit. A form's dj-debounce is for its
     // changes: the submit goes now (held until blur, Enter in a field would send nothing).
-    rate.flush((w) => w.key == CHANGE_ATTR && form.contains(w.el));
-    fire(form, SUBMIT_ATTR, () => formParams(form), null);
+    rate.flush((w) => w.key == CHANGE_ATTR && (form.contains(w.el) || /** @type {HTMLInputElement} */ (w.el).form == form));
+    const since = inputs;
+    // After the answer the server's values win, but in a field typed in since (form-values.js).
+    send(form, SUBMIT_ATTR, () => formParams(form, ev.submitter))?.then(() => takeServerValues(form, (f) => (typed.get(f) ?? 0) > since), () => {});
   });
   on(doc, 'input', (ev) => {
-    const el = closest(ev, CHANGE_ATTR);
+    const target = /** @type {HTMLInputElement} */ (ev.target);
+    typed.set(target, ++inputs);
+    // a field's own dj-change, else its form's (also from outside it, by `form=`)
+    const el = !target.hasAttribute(CHANGE_ATTR) && target.form?.hasAttribute(CHANGE_ATTR) ? target.form : closest(ev, CHANGE_ATTR);
     if (!el) return;
-    const target = /** @type {Element} */ (ev.target);
     const name = el.getAttribute('name');
     const params = () => el instanceof HTMLFormElement
       ? { ...formParams(el), _target: target.getAttribute('name') ?? '' }
@@ -120,8 +136,8 @@ export function bindEvents(doc, push) {
   for (const [type, kind] of /** @type {const} */ ([['focusin', 'focus'], ['focusout', 'blur']])) {
     on(doc, type, (ev) => {
       const el = /** @type {Element} */ (ev.target);
-      // dj-debounce (ms or "blur") sends a field's held call when it loses focus
-      if (kind == 'blur') rate.flush((w) => w.debounce && w.el.contains(el));
+      // losing focus sends a field's held call (dj-debounce) and ends its dj-throttle window
+      if (kind == 'blur') rate.flush((w) => w.el.contains(el));
       fireAll(`dj-${kind}`, [el.hasAttribute?.(`dj-${kind}`) ? el : null], ev);
     });
     on(doc.defaultView, kind, (ev) => fireAll(WINDOW_ATTR_PREFIX + kind, doc.querySelectorAll(`[${WINDOW_ATTR_PREFIX}${kind}]`), ev));

@@ -1,5 +1,5 @@
 // @ts-check
-import { FLASH_CONTAINER_ID, flashElement } from './contract.js';
+import { CLEAR_FLASH_EVENT, FLASH_CONTAINER_ID, flashElement } from './contract.js';
 
 /**
  * @typedef {{ type: 'flash', action: 'put', level: string, message: string }
@@ -34,4 +34,23 @@ export function applyFlash(doc, msg) {
     for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
   }
   el.textContent = msg.message;
+}
+
+/**
+ * A click on a flash message (or inside it: a close button) removes it and tells the server,
+ * which forgets it (CLEAR_FLASH_EVENT), so no later render shows it again.
+ * @param {Document} doc @param {(event: string, params: Record<string, unknown>) => unknown} push
+ * @returns {() => void} removes the listener
+ * @example const off = bindFlashClear(document, (event, params) => client.pushEvent(event, params));
+ */
+export function bindFlashClear(doc, push) {
+  /** @param {Event} ev */
+  const onClick = (ev) => {
+    const item = ev.target instanceof Element ? ev.target.closest(`#${FLASH_CONTAINER_ID} > [data-level]`) : null;
+    if (!(item instanceof HTMLElement)) return;
+    item.remove();
+    push(CLEAR_FLASH_EVENT, { level: item.dataset.level });
+  };
+  doc.addEventListener('click', onClick);
+  return () => doc.removeEventListener('click', onClick);
 }

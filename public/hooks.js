@@ -3,7 +3,7 @@
 // phx-hook (docs/hooks.md). A MutationObserver on the region tells which hooked elements a patch
 // touched; what left or joined the region is found by looking after each patch.
 
-import { applyPatch } from './patch.js';
+import { applyPatch, ignored, preview } from './patch.js';
 
 const HOOK_ATTR = 'dj-hook';
 
@@ -16,7 +16,7 @@ const HOOK_ATTR = 'dj-hook';
  * @property {(ref: HandlerRef) => void} removeHandleEvent
  */
 /**
- * @typedef {{ [k: string]: unknown, mounted?: Callback, beforeUpdate?: Callback, updated?: Callback, destroyed?: Callback, disconnected?: Callback, reconnected?: Callback }} Hook
+ * @typedef {{ [k: string]: unknown, mounted?: Callback, beforeUpdate?: (this: HookInstance & Record<string, any>, toEl: Element) => void, updated?: Callback, destroyed?: Callback, disconnected?: Callback, reconnected?: Callback }} Hook
  * @typedef {(this: HookInstance & Record<string, any>) => void} Callback
  */
 
@@ -33,6 +33,8 @@ const HOOK_ATTR = 'dj-hook';
 export function bindHooks(root, hooks, push) {
   /** @type {Map<Element, HookInstance & Hook>} */
   const live = new Map();
+  /** The hook name each live hook was mounted for: another name on its element is another hook. @type {Map<Element, string>} */
+  const names = new Map();
   /** @type {Set<HandlerRef>} */
   const handlers = new Set();
   /** @type {Set<string>} */
@@ -53,6 +55,7 @@ export function bindHooks(root, hooks, push) {
   /** @param {HookInstance & Hook} h */
   const destroy = (h) => {
     live.delete(h.el);
+    names.delete(h.el);
     call(h, h.destroyed);
     for (const ref of handlers) if (ref[0] == h) handlers.delete(ref);
   };
@@ -81,24 +84,34 @@ export function bindHooks(root, hooks, push) {
       removeHandleEvent: (ref) => handlers.delete(ref),
     });
     live.set(el, h);
+    names.set(el, name);
     call(h, h.mounted);
   };
 
   return {
     /**
-     * Applies a `{html}` or `{ops}` patch to `root`: `beforeUpdate` on every hook first (which
-     * ones a patch touches is known only after), then `destroyed` for hooks whose element left
-     * (or lost `dj-hook`), `updated` for those the patch touched, `mounted` for new ones.
+     * Applies a `{html}` or `{ops}` patch to `root`: first `beforeUpdate(toEl)` on each hook whose
+     * element the patch changes (`toEl`: a detached copy as the patch leaves it; of a
+     * dj-update="ignore" element only its attributes count), then `destroyed` for hooks whose
+     * element left (or lost or changed `dj-hook`), `updated` for those the patch touched,
+     * `mounted` for new ones.
      * @param {Parameters<typeof applyPatch>[1]} patch
      */
     patch(patch) {
-      for (const h of live.values()) call(h, h.beforeUpdate);
+      const before = [...live.values()].filter((h) => h.beforeUpdate);
+      // the patch applied to a copy first, only when some hook asks (it costs a copy of the region)
+      const next = before.length ? preview(root, patch, before.map((h) => h.el)) : [];
+      before.forEach((h, i) => {
+        const to = next[i];
+        const [a, b] = ignored(h.el) ? [h.el.cloneNode(false), to?.cloneNode(false)] : [h.el, to];
+        if (to && !a.isEqualNode(b ?? null)) call(h, h.beforeUpdate, to);
+      });
       observer.takeRecords();
       applyPatch(root, patch);
       const changes = observer.takeRecords();
       const els = new Set(root.querySelectorAll(`[${HOOK_ATTR}]`));
       for (const [el, h] of live) {
-        if (!els.has(el)) destroy(h);
+        if (!els.has(el) || el.getAttribute(HOOK_ATTR) != names.get(el)) destroy(h);
         else if (changes.some((r) => el.contains(r.target))) call(h, h.updated);
       }
       for (const el of els) if (!live.has(el)) mount(el);

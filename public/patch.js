@@ -38,8 +38,29 @@ export function applyPatch(root, patch) {
   return ok;
 }
 
+/**
+ * What each of `els` (elements of `root`) will be once `patch` is applied: a detached copy, or
+ * null when the patch removes or replaces it. `root` is left as it is.
+ * @param {Element} root @param {{ html?: string, ops?: unknown[] }} patch @param {Element[]} els
+ * @returns {(Element | null)[]}
+ * @example const [next] = preview(root, { ops }, [chart]); // next.getAttribute('data-points')
+ */
+export function preview(root, patch, els) {
+  const html = typeof patch.html == 'string';
+  const copy = /** @type {Element} */ (root.cloneNode(!html));
+  if (html) {
+    copy.innerHTML = /** @type {string} */ (patch.html);
+    // new content replaces all but the dj-update="ignore" elements and the focused field's ancestors
+    return els.map((el) => (ignored(el) || el.contains(root.ownerDocument.activeElement) ? twinOf(root, copy, el) : null));
+  }
+  // before the ops the copy has root's shape: each element's twin is at its path
+  const twins = els.map((el) => twinOf(root, copy, el));
+  for (const op of patch.ops ?? []) run(copy, /** @type {Op} */ (op), null);
+  return twins.map((t) => (t && copy.contains(t) ? t : null));
+}
+
 /** @param {Node} node */
-const ignored = (node) => node.nodeType == 1 && /** @type {Element} */ (node).matches(IGNORE);
+export const ignored = (node) => node.nodeType == 1 && /** @type {Element} */ (node).matches(IGNORE);
 
 /** @param {Element} root @param {Op} op @param {Element | null} field */
 function run(root, [code, path, ...args], field) {

@@ -9,8 +9,8 @@ describe('client bundle', () => {
     expect(readFileSync(OUT, 'utf8')).toBe(await buildClient());
   });
 
-  it('stays within 8 KB gzip', () => {
+  it('stays within 9 KB gzip', () => {
     const gzip = gzipSync(readFileSync(OUT), { level: 9 }).length;
-    expect(gzip).toBeLessThanOrEqual(8 * 1024);
+    expect(gzip).toBeLessThanOrEqual(9 * 1024);
   });
 });

@@ -9,6 +9,7 @@ import type { RegionSlot, Renderer } from '../render/renderer';
 import { RegionState } from '../render/region';
 import type { StandardSchemaV1 } from '../core/standard-schema';
 import { checkParams, type ParamsCheck } from '../view/typed-params';
+import { CLEAR_FLASH_EVENT } from '../contract/contract';
 
 /**
  * A view's wish to hand its connection to another view (lib/connection/view-switch.ts): a `pushNavigate`
@@ -95,6 +96,8 @@ export class MountedView implements RegionSlot {
   /** An `event` frame: runs its @eventHandler, or answers `unknown_event`. */
   event(message: EventMessage, out: ServerMessage[]): Step<void> {
     const { view } = this.life;
+    // A click on a flash message (Phoenix's lv:clear-flash): forgotten as clearFlash(level) would.
+    if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).flash.clear(message.params.level));
     const handlers = handlersOf(view.constructor);
     const method = handlers.get(message.event);
     if (method === undefined) {

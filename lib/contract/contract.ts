@@ -53,6 +53,13 @@ export function flashElement(level: string, message: string): { tag: string; att
   return { tag: 'div', attrs: { class: `dj-flash dj-flash-${level}`, role: 'alert', 'data-level': level }, text: message };
 }
 
+/**
+ * The event a click on a flash message sends (`params: { level }`), as Phoenix's
+ * `lv:clear-flash`: the server clears that level (no level: all), as `clearFlash(level)` would.
+ * The client has removed the message already. No view handler can take this name.
+ */
+export const CLEAR_FLASH_EVENT = 'dj:clear-flash';
+
 /** Error codes after which the client reloads the page to get a fresh token. */
 export const RELOAD_CODES: readonly string[] = ['bad_token', 'token_expired', 'unknown_route', 'resume_gap'] satisfies readonly WireErrorCode[];
 
