@@ -17,6 +17,7 @@
  * @property {(event: string, params: Record<string, unknown>) => Promise<unknown>} pushEvent
  * @property {(url: string, pop: boolean) => boolean} pushParams
  * @property {{ go(url: string, replace?: boolean): void }} nav
+ * @property {boolean} stopped  its messages no longer concern us
  */
 
 /** A transition's default length, in ms (Phoenix's). */
@@ -72,10 +73,13 @@ export function jsCommands(client) {
       }
     }
   };
-  doc.addEventListener('djust:message', (ev) => {
+  /** @param {Event} ev */
+  const onMessage = (ev) => {
     const m = /** @type {CustomEvent} */ (ev).detail;
-    if (m?.type == 'patch' || m?.type == 'mounted' || (m?.type == 'navigate' && typeof m.html == 'string')) restore(m.type == 'navigate');
-  });
+    if (client.stopped) doc.removeEventListener('djust:message', onMessage);
+    else if (m?.type == 'patch' || m?.type == 'mounted' || (m?.type == 'navigate' && typeof m.html == 'string')) restore(m.type == 'navigate');
+  };
+  doc.addEventListener('djust:message', onMessage);
 
   /** @param {Element} el @param {string[]} adds @param {string[]} removes */
   const classes = (el, adds, removes) => {
