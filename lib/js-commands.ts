@@ -64,7 +64,7 @@ type Opts = Record<string, unknown>;
  */
 function options(call: string, value: unknown, known: readonly string[]): Opts {
   if (value === undefined) return {};
-  if (typeof value === 'string') return { to: value };
+  if (typeof value === 'string' || isRelative(value)) return { to: value };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalidArgument(call, 'the last argument', 'a "to" selector string or an options object', value);
   }
@@ -92,6 +92,13 @@ function split(call: string, raw: readonly unknown[], count: number): [unknown[]
   if (!keywords || given === undefined) return [fixed, keywords ?? given];
   const base = typeof given === 'string' ? { to: given } : given;
   return [fixed, typeof base === 'object' && base !== null && !Array.isArray(base) ? { ...base, ...keywords } : given];
+}
+
+/** `{ inner: … }` or `{ closest: … }` given where the options go: it is the `to`. */
+function isRelative(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const keys = Object.keys(value).filter((k) => k !== '__keywords');
+  return keys.length === 1 && (keys[0] === 'inner' || keys[0] === 'closest');
 }
 
 function nonEmpty(call: string, name: string, value: unknown): string {

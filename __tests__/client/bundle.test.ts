@@ -26,7 +26,7 @@ describe('client bundle', () => {
   });
 
   it('keeps the JS commands out of the bundle (they load on demand), within 3 KB gzip themselves', () => {
-    expect(readFileSync(OUT, 'utf8')).not.toContain('dj:show-start');
+    expect(readFileSync(OUT, 'utf8')).not.toContain('show-start');
     expect(gzipped(JS_OUT)).toBeLessThanOrEqual(3 * 1024);
   });
 });
