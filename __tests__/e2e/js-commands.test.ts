@@ -105,4 +105,18 @@ describe('JS commands in Chromium', () => {
       expect(loaded).toHaveLength(1); // loaded once
       // (runSession fails the test on any console error or failed request.)
     }));
+
+  test('the demo inbox: "How it works" opens in the page and stays open while mail arrives', () =>
+    runSession(browser(), { name: 'websocket', options: {} }, async (session) => {
+      const page = await session.open('/inbox');
+      const help = page.locator('#inbox-help');
+      expect(await help.isVisible()).toBe(false);
+      await page.click('#inbox-about');
+      await help.waitFor({ state: 'visible' });
+      await page.click('#inbox-receive');
+      await page.locator('#count', { hasText: '1 unread' }).waitFor();
+      expect(await help.isVisible()).toBe(true);
+      await page.click('#inbox-about');
+      await help.waitFor({ state: 'hidden' });
+    }));
 });
