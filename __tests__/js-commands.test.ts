@@ -43,13 +43,16 @@ describe('JsCommands', () => {
     it('takes Nunjucks keyword arguments, a selector string for `to`, inner and closest, lists for transitions', () => {
       const html = render(`<b dj-click="{{ js.show('#m', time=300, transition=['ease-out duration-300', 'opacity-0', 'opacity-100'], display='flex')
         .add_class('open  active', to={ inner: '.item' }).remove_class(['a', 'b c'], { closest: 'ul' }).set_attribute('aria-expanded', true)
-        .remove_attribute('hidden', '#m').transition('shake').push('save', value={ id: item.id }).focus(to='#name').navigate('/inbox', replace=true).patch('/inbox?page=2') }}">`, { item: { id: 7 } });
+        .remove_attribute('hidden', '#m').toggle_class('on', '#m').toggle_attribute(['aria-expanded', 'true', 'false']).exec('data-cancel', to='#modal').transition('shake').push('save', value={ id: item.id }).focus(to='#name').navigate('/inbox', replace=true).patch('/inbox?page=2') }}">`, { item: { id: 7 } });
       expect(clickOf(html)).toEqual([
         ['show', { to: '#m', time: 300, transition: ['ease-out duration-300', 'opacity-0', 'opacity-100'], display: 'flex' }],
         ['add_class', { names: 'open active', to: { inner: '.item' } }],
         ['remove_class', { names: 'a b c', to: { closest: 'ul' } }],
         ['set_attribute', { attr: ['aria-expanded', 'true'] }],
         ['remove_attribute', { attr: 'hidden', to: '#m' }],
+        ['toggle_class', { names: 'on', to: '#m' }],
+        ['toggle_attribute', { attr: ['aria-expanded', 'true', 'false'] }],
+        ['exec', { attr: 'data-cancel', to: '#modal' }],
         ['transition', { transition: ['shake', '', ''] }],
         ['push', { event: 'save', value: { id: 7 } }],
         ['focus', { to: '#name' }],
@@ -98,6 +101,9 @@ describe('JsCommands', () => {
       [`{{ js.set_attribute('onclick', 'x') }}`, 'js.set_attribute(): "onclick" is an event-handler attribute'],
       [`{{ js.set_attribute('a b', 'x') }}`, 'js.set_attribute(): name must be an attribute name'],
       [`{{ js.set_attribute('title') }}`, 'js.set_attribute(): missing arguments'],
+      [`{{ js.toggle_attribute('open') }}`, 'js.toggle_attribute(): attr must be [name, value] or [name, value1, value2]'],
+      [`{{ js.toggle_attribute(['onload', 'x']) }}`, 'js.toggle_attribute(): "onload" is an event-handler attribute'],
+      [`{{ js.exec() }}`, 'js.exec(): missing argument'],
       [`{{ js.push() }}`, 'js.push(): the event name is missing'],
       [`{{ js.push('save', '#form') }}`, 'js.push(): the second argument must be options such as { value: { id: 7 } }, got "#form".'],
       [`{{ js.push('save', value='x') }}`, 'js.push(): value must be an object, got "x".'],

@@ -250,6 +250,13 @@ export class JsCommands {
     return this.#add('remove_class', { names: classes(call, 'names', names), ...wire });
   }
 
+  /** Adds the classes an element lacks and removes those it has, kept across server updates. Phoenix `JS.toggle_class`. */
+  toggle_class(names: string | readonly string[], toOrOptions?: JsTarget | JsTransitionOptions): JsCommands;
+  toggle_class(...raw: unknown[]): JsCommands {
+    const [[names], wire, call] = this.#leading('toggle_class', 1, TRANSITION, raw);
+    return this.#add('toggle_class', { names: classes(call, 'names', names), ...wire });
+  }
+
   /** Runs a transition: its classes for `time` ms, nothing else. Phoenix `JS.transition`. */
   transition(classes: JsTransition, toOrOptions?: JsTarget | Omit<JsTransitionOptions, 'transition'>): JsCommands;
   transition(...raw: unknown[]): JsCommands {
@@ -270,6 +277,26 @@ export class JsCommands {
   remove_attribute(...raw: unknown[]): JsCommands {
     const [[name], wire, call] = this.#leading('remove_attribute', 1, TO, raw);
     return this.#add('remove_attribute', { attr: attributeName(call, name), ...wire });
+  }
+
+  /**
+   * `[name, value]`: sets the attribute when absent, removes it when present; `[name, a, b]`:
+   * switches its value between `a` and `b`. Kept across server updates. Phoenix `JS.toggle_attribute`.
+   */
+  toggle_attribute(attr: readonly [string, string] | readonly [string, string, string], toOrOptions?: JsTarget | JsToOptions): JsCommands;
+  toggle_attribute(...raw: unknown[]): JsCommands {
+    const [[attr], wire, call] = this.#leading('toggle_attribute', 1, TO, raw);
+    if (!Array.isArray(attr) || attr.length < 2 || attr.length > 3 || attr.slice(1).some((v) => typeof v !== 'string')) {
+      throw invalidArgument(call, 'attr', "[name, value] or [name, value1, value2] (['aria-expanded', 'true', 'false'])", attr);
+    }
+    return this.#add('toggle_attribute', { attr: [attributeName(call, attr[0]), ...attr.slice(1)], ...wire });
+  }
+
+  /** Runs the commands in an attribute of the elements (`data-cancel="{{ js.hide('#modal') }}"`) as theirs. Phoenix `JS.exec`. */
+  exec(attr: string, toOrOptions?: JsTarget | JsToOptions): JsCommands;
+  exec(...raw: unknown[]): JsCommands {
+    const [[attr], wire, call] = this.#leading('exec', 1, TO, raw);
+    return this.#add('exec', { attr: attributeName(call, attr), ...wire });
   }
 
   /** Dispatches a DOM `CustomEvent` on the elements. Phoenix `JS.dispatch`. */
@@ -328,6 +355,12 @@ export class JsCommands {
   }
   removeAttribute(name: string, toOrOptions?: JsTarget | JsToOptions): JsCommands {
     return this.remove_attribute(name, toOrOptions);
+  }
+  toggleClass(names: string | readonly string[], toOrOptions?: JsTarget | JsTransitionOptions): JsCommands {
+    return this.toggle_class(names, toOrOptions);
+  }
+  toggleAttribute(attr: readonly [string, string] | readonly [string, string, string], toOrOptions?: JsTarget | JsToOptions): JsCommands {
+    return this.toggle_attribute(attr, toOrOptions);
   }
 
   toJSON(): readonly JsCommand[] {

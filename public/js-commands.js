@@ -161,7 +161,7 @@ export function jsCommands(client) {
 
   /**
    * The element commands, each run on every element its `to` finds.
-   * @type {Record<string, (el: Element, a: Record<string, any>, source: Element) => void>}
+   * @type {Record<string, (el: Element, a: Record<string, any>, source: Element, depth?: number) => void>}
    */
   const ops = {
     show: (el, a) => showHide(el, true, a, a.transition),
@@ -169,9 +169,25 @@ export function jsCommands(client) {
     toggle: (el, a) => (visible(el) ? showHide(el, false, a, a.out) : showHide(el, true, a, a.in)),
     add_class: (el, a) => transition(el, classesOf(a.transition), a.time ?? DEFAULT_TIME, () => {}, () => classes(el, words(a.names), [])),
     remove_class: (el, a) => transition(el, classesOf(a.transition), a.time ?? DEFAULT_TIME, () => {}, () => classes(el, [], words(a.names))),
+    toggle_class: (el, a) => transition(el, classesOf(a.transition), a.time ?? DEFAULT_TIME, () => {}, () => {
+      const names = words(a.names);
+      classes(el, names.filter((n) => !el.classList.contains(n)), names.filter((n) => el.classList.contains(n)));
+    }),
     transition: (el, a) => transition(el, classesOf(a.transition), a.time ?? DEFAULT_TIME, () => {}, () => {}),
     set_attribute: (el, a) => (keep(el).attrs.set(a.attr[0], String(a.attr[1])), apply(el, keep(el))),
     remove_attribute: (el, a) => (keep(el).attrs.set(a.attr, null), apply(el, keep(el))),
+    toggle_attribute: (el, { attr: [name, one, two] }) => {
+      const value = el.getAttribute(name);
+      keep(el).attrs.set(name, value == null ? one : two == null ? null : value == one ? two : one);
+      apply(el, keep(el));
+    },
+    // the commands in an attribute of `el`, as `el`'s own (one level deep per exec, ten at most)
+    exec: (el, a, _, depth = 0) => {
+      if (depth > 9) throw new Error('exec nested more than 10 deep (an attribute that runs itself?)');
+      const cmds = el.getAttribute(a.attr);
+      if (cmds == null) throw new Error(`exec: the element has no ${a.attr} attribute`);
+      exec(el, cmds, {}, depth + 1);
+    },
     dispatch: (el, a, source) => el.dispatchEvent(new CustomEvent(a.event, { bubbles: a.bubbles ?? true, cancelable: true, detail: { ...a.detail, dispatcher: source } })),
   };
 
@@ -179,9 +195,10 @@ export function jsCommands(client) {
    * Runs `cmds` for `source` (the element with the binding), in order; one failing is logged and
    * the rest still run. Resolves when every `push` among them is answered.
    * @param {Element} source @param {string | Command[]} cmds @param {Record<string, unknown>} [params] the binding's params, for `push`
+   * @param {number} [depth] how deep in `exec` commands this runs
    * @returns {Promise<unknown>}
    */
-  const exec = (source, cmds, params = {}) => {
+  const exec = (source, cmds, params = {}, depth = 0) => {
     /** @type {Promise<unknown>[]} */
     const pushes = [];
     /** @type {Command[]} */
@@ -199,7 +216,7 @@ export function jsCommands(client) {
         if (name == 'push') pushes.push(client.pushEvent(a.event, { ...params, ...a.value }));
         else if (name == 'navigate' || name == 'patch') go(a.href, a.replace);
         else if (name == 'focus') /** @type {HTMLElement | undefined} */ (targets(doc, source, a.to)[0])?.focus();
-        else if (ops[name]) for (const el of targets(doc, source, a.to)) ops[name](el, a, source);
+        else if (ops[name]) for (const el of targets(doc, source, a.to)) ops[name](el, a, source, depth);
         else throw new Error(`unknown command "${name}"`);
       } catch (err) {
         console.error('djust-lite: JS command', cmd, 'failed on', source, err);
@@ -227,6 +244,10 @@ export function jsCommands(client) {
     addClass: (to, names, a = {}) => ops.add_class(to, { ...a, names: [names].flat().join(' ') }, el),
     /** @param {Element} to @param {string | string[]} names @param {Record<string, any>} [a] */
     removeClass: (to, names, a = {}) => ops.remove_class(to, { ...a, names: [names].flat().join(' ') }, el),
+    /** @param {Element} to @param {string | string[]} names @param {Record<string, any>} [a] */
+    toggleClass: (to, names, a = {}) => ops.toggle_class(to, { ...a, names: [names].flat().join(' ') }, el),
+    /** @param {Element} to @param {string} name @param {string} value @param {string} [other] */
+    toggleAttribute: (to, name, value, other) => ops.toggle_attribute(to, { attr: [name, value, other] }, el),
     /** @param {Element} to @param {Transition} t @param {Record<string, any>} [a] */
     transition: (to, t, a = {}) => ops.transition(to, { ...a, transition: t }, el),
     /** @param {Element} to @param {string} name @param {string} value */

@@ -141,6 +141,34 @@ describe('JS commands', () => {
     });
   });
 
+  describe('toggle_class, toggle_attribute, exec', () => {
+    it('toggle_class flips each class; toggle_attribute sets/removes, or switches between two values', async () => {
+      await start(`<button id="b" class="a" aria-expanded="false" dj-click="${cmds(['toggle_class', { names: 'a b' }], ['toggle_attribute', { attr: ['aria-expanded', 'true', 'false'] }], ['toggle_attribute', { attr: ['open', ''], to: '#d' }])}">b</button><details id="d"></details>`);
+      await click('#b');
+      expect($('#b').className).toBe('b');
+      expect($('#b').getAttribute('aria-expanded')).toBe('true');
+      expect($('#d').getAttribute('open')).toBe('');
+      await click('#b');
+      expect($('#b').className).toBe('a');
+      expect($('#b').getAttribute('aria-expanded')).toBe('false');
+      expect($('#d').hasAttribute('open')).toBe(false);
+      t.patch(['a', [1], 'open', '']); // the server opens it: the toggle's removal is kept
+      expect($('#d').hasAttribute('open')).toBe(false);
+    });
+
+    it('exec runs the commands in an attribute of the target as its own; one that runs itself stops at 10 levels, logged', async () => {
+      await start(`<div id="modal" data-cancel="${cmds(['add_class', { names: 'closing' }], ['hide', {}])}">m</div>
+        <button id="x" dj-click="${cmds(['exec', { attr: 'data-cancel', to: '#modal' }])}">x</button>
+        <button id="loop" data-again="${cmds(['exec', { attr: 'data-again' }])}" dj-click="${cmds(['exec', { attr: 'data-again' }])}">loop</button>`);
+      await click('#x');
+      expect($('#modal').className).toBe('closing');
+      expect(shown('#modal')).toBe(false);
+      await click('#loop');
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(String(error.mock.calls[0]?.[4])).toContain('exec nested more than 10 deep');
+    });
+  });
+
   describe('kept across server patches', () => {
     it('classes, attributes and display stay after a patch sets the attributes again (op a)', async () => {
       await start(`<button id="b" dj-click="${cmds(['add_class', { names: 'open', to: '#m' }], ['set_attribute', { attr: ['aria-hidden', 'false'], to: '#m' }], ['show', { to: '#m' }], ['remove_class', { names: 'hidden', to: '#m' }])}">b</button><div id="m" class="menu hidden" aria-hidden="true">x</div>`);
