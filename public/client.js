@@ -81,6 +81,7 @@ export class LiveClient {
    */
   execJS(el, cmds, params) {
     const p = this.commands().then((run) => run.exec(el, cmds, params));
+    p.catch(() => {}); // a failed load is logged by commands()
     return String(cmds).includes('"push"') ? p : undefined;
   }
 
@@ -105,7 +106,7 @@ export class LiveClient {
     const api = new Proxy({}, {
       // not a thenable: `await this.js()` is the chain itself
       get: (_, name) => name == 'then' ? undefined : (/** @type {unknown[]} */ ...args) => {
-        if (calls.push([name, args]) == 1) this.commands().then((run) => run.calls(el, calls.splice(0)));
+        if (calls.push([name, args]) == 1) this.commands().then((run) => run.calls(el, calls.splice(0)), () => {});
         return api;
       },
     });

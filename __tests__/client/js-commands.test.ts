@@ -301,6 +301,21 @@ describe('JS commands', () => {
     });
   });
 
+  describe('loading the module', () => {
+    it('a failed load is logged, the binding sends nothing, and the next command tries again', async () => {
+      document.body.innerHTML = `<main dj-root><button id="b" dj-click="${cmds(['add_class', { names: 'on' }])}">b</button></main>`;
+      client = new LiveClient(document, { token: 't.1', prefix: '/djust', transport: 'websocket', announce: false, jsUrl: path.join(__dirname, 'no-such-module.js') }, transports);
+      client.start();
+      $('#b').click();
+      await expect(client.commands()).rejects.toThrow(/no-such-module/);
+      expect(String(error.mock.calls[0]?.[0])).toBe('djust-lite: JS commands not loaded');
+      expect($('#b').className).toBe('');
+      client.config.jsUrl = JS_URL;
+      await click('#b');
+      expect($('#b').className).toBe('on');
+    });
+  });
+
   describe('bad input', () => {
     it('a value that is not a JSON array is logged and sends nothing; an unknown or failing command is logged and the rest still run', async () => {
       await start(`<button id="a" dj-click="[oops">a</button><button id="b" dj-click="${cmds(['explode', {}], ['add_class', { names: 'x', to: '##bad' }], ['add_class', { names: 'ok' }])}">b</button>`);
