@@ -11,5 +11,9 @@ export type {
   ClientMessage, ServerMessage, EventParams, JsonValue, PageMetadataMessage, FlashMessage, ErrorMessage, PatchMessage,
   NavigateMessage, ParamsMessage, JsonObject, PushEventMessage, RedirectMessage, ParamsIssue, ReplyMessage,
 } from './contract/protocol';
+export {
+  JS, JsCommands, type JsCommand, type JsTarget, type JsTransition, type JsToOptions, type JsTransitionOptions, type JsShowOptions,
+  type JsToggleOptions, type JsDispatchOptions, type JsPushOptions, type JsNavigateOptions,
+} from './render/js-commands';
 export type { MetaInput, LinkInput, TitleFormatter } from './view/page-metadata';
 export type { RegionPatch, PatchOp, Path } from './render/region';

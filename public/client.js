@@ -28,7 +28,7 @@ import { RELOAD_CODES, ROOT_ATTR } from './contract.js';
 export class LiveClient {
   /**
    * @param {Document} doc
-   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean, ackMs?: number, hooks?: Record<string, import('./hooks.js').Hook> }} config  `ackMs`: how long an answer may take (the server's handlerTimeoutMs plus a margin); `hooks`: as `djust.hooks`
+   * @param {{ token: string, prefix: string, transport: 'auto' | 'websocket' | 'sse', announce?: boolean, ackMs?: number, hooks?: Record<string, import('./hooks.js').Hook>, jsUrl?: string }} config  `ackMs`: how long an answer may take (the server's handlerTimeoutMs plus a margin); `hooks`: as `djust.hooks`; `jsUrl`: the JS commands module
    * @param {Record<string, Connect>} transports  available transports by name
    */
   constructor(doc, config, transports) {
@@ -60,7 +60,8 @@ export class LiveClient {
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.ackTimer = undefined;
     this.stopped = false;
-    this.unbind = bindEvents(doc, (event, params) => this.pushEvent(event, params));
+    // a binding's value `[[…]]`: JS commands (docs/interactions.md#js-commands)
+    this.unbind = bindEvents(doc, (event, params, el) => (event[0] == '[' ? this.execJS(el, event, params) : this.pushEvent(event, params)));
     this.unbindFlash = bindFlashClear(doc, (event, params) => this.pushEvent(event, params));
     /** Announces title changes to screen readers (`data-djust-announce="false"` turns it off). */
     this.announce = config.announce === false ? () => {} : announcer(doc);
@@ -68,7 +69,49 @@ export class LiveClient {
     /** `djust.enableDebug()`: every message in and out goes to the console (kept for the tab's session). */
     this.debug = readDebugFlag();
     /** Applies the region's patches, running its hooks (docs/hooks.md); null without a region. */
-    this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params) => this.pushEvent(event, params));
+    /** @type {Promise<any> | undefined} the JS commands runner, once asked for */
+    this.js = undefined;
+    this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params) => this.pushEvent(event, params), (el) => this.hookJS(el));
+  }
+
+  /**
+   * Runs JS commands (docs/interactions.md#js-commands) for `el`, as `djust.execJS(el, cmds)` or a
+   * binding whose value is `[[…]]`; their module is loaded the first time. `params`: the binding's, for `push`.
+   * @param {Element} el @param {string | unknown[]} cmds @param {Record<string, unknown>} [params]
+   * @returns {Promise<unknown> | undefined} when the commands push: settles with the answers (the binding shows loading meanwhile)
+   */
+  execJS(el, cmds, params) {
+    const p = this.commands().then((run) => run.exec(el, cmds, params));
+    p.catch(() => {}); // a failed load is logged by commands()
+    return String(cmds).includes('"push"') ? p : undefined;
+  }
+
+  /** The JS commands runner (public/js-commands.js), loaded once; a failed load is logged and tried again next time. @returns {Promise<any>} */
+  commands() {
+    const p = (this.js ??= import(this.config.jsUrl ?? '').then((m) => m.jsCommands(this)));
+    p.catch((err) => {
+      this.js = undefined;
+      console.error('djust-lite: JS commands not loaded', err);
+    });
+    return p;
+  }
+
+  /**
+   * A hook's `this.js()`: calls chained on it (`this.js().show(el).addClass(el, 'open')`) run in
+   * order once the JS commands module is loaded. @param {Element} el
+   */
+  hookJS(el) {
+    /** @type {[string | symbol, unknown[]][]} */
+    const calls = [];
+    /** @type {any} */
+    const api = new Proxy({}, {
+      // not a thenable: `await this.js()` is the chain itself
+      get: (_, name) => name == 'then' ? undefined : (/** @type {unknown[]} */ ...args) => {
+        if (calls.push([name, args]) == 1) this.commands().then((run) => run.calls(el, calls.splice(0)), () => {});
+        return api;
+      },
+    });
+    return api;
   }
 
   /** Logs every message in and out with console.debug, as Phoenix's liveSocket.enableDebug() does; survives reloads of this tab. */
@@ -343,7 +386,7 @@ function boot() {
   const early = /** @type {any} */ (window).djust;
   if (!script || early?.start) return;
   const transport = /** @type {'auto' | 'websocket' | 'sse'} */ (script.dataset.djustTransport ?? 'auto');
-  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false', ackMs: Number(script.dataset.djustAckMs) || undefined, hooks: early?.hooks };
+  const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false', ackMs: Number(script.dataset.djustAckMs) || undefined, hooks: early?.hooks, jsUrl: script.src.replace('djust.min.js', 'djust-js.min.js') };
   /** @type {any} */ (window).djust = new LiveClient(document, config, { websocket: connectWebSocket, sse: connectSse }).start();
 }
 

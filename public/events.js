@@ -50,7 +50,7 @@ const closest = (ev, attr) => (ev.target instanceof Element ? ev.target.closest(
  * `dj-submit`, `dj-change` (on `input`), `dj-keydown`/`dj-keyup` (with `dj-key`), `dj-focus`/`dj-blur`,
  * their `dj-window-*` forms, each with `dj-debounce`/`dj-throttle`. Calls `push(event, params)`;
  * while the promise it may return is pending the element carries `dj-<kind>-loading` and dj-disable-with.
- * @param {Document} doc @param {(event: string, params: Params) => unknown} push
+ * @param {Document} doc @param {(event: string, params: Params, el: Element) => unknown} push  `el`: the element carrying the binding
  * @returns {() => void} removes the listeners and drops held calls
  * @example const unbind = bindEvents(document, (event, params) => client.pushEvent(event, params));
  */
@@ -75,7 +75,7 @@ export function bindEvents(doc, push) {
    * answer. @param {Element} el @param {string} attr @param {() => Params} params
    */
   const send = (el, attr, params) => {
-    const p = /** @type {Promise<unknown> | undefined} */ (push(/** @type {string} */ (el.getAttribute(attr)), { ...params(), ...valueParams(el) }));
+    const p = /** @type {Promise<unknown> | undefined} */ (push(/** @type {string} */ (el.getAttribute(attr)), { ...params(), ...valueParams(el) }, el));
     if (typeof p?.then != 'function') return;
     const done = loading(el, attr.replace(/^dj-(window-)?/, ''));
     p.then(done, done);

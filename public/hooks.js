@@ -14,6 +14,7 @@ const HOOK_ATTR = 'dj-hook';
  * @property {(event: string, params?: Record<string, unknown>) => Promise<unknown>} pushEvent  resolves with the handler's `pushReply` payload
  * @property {(event: string, cb: (payload: any) => void) => HandlerRef} handleEvent  `cb` gets the payload of each server `pushEvent(event, …)`
  * @property {(ref: HandlerRef) => void} removeHandleEvent
+ * @property {() => any} js  JS commands on elements (docs/hooks.md#js-commands): `this.js().show(el).addClass(el, 'open')`
  */
 /**
  * @typedef {{ [k: string]: unknown, mounted?: Callback, beforeUpdate?: (this: HookInstance & Record<string, any>, toEl: Element) => void, updated?: Callback, destroyed?: Callback, disconnected?: Callback, reconnected?: Callback }} Hook
@@ -27,10 +28,11 @@ const HOOK_ATTR = 'dj-hook';
  * @param {Element} root
  * @param {() => Record<string, Hook>} hooks  registered hooks by name, read at each mount (late registrations count)
  * @param {HookInstance['pushEvent']} push
+ * @param {(el: Element) => any} [js]  what a hook's `this.js()` returns
  * @example const hooked = bindHooks(root, () => client.hooks, (e, p) => client.pushEvent(e, p));
  */
 // Over 60 lines: the returned methods share the live hooks, their handlers and the observer.
-export function bindHooks(root, hooks, push) {
+export function bindHooks(root, hooks, push, js) {
   /** @type {Map<Element, HookInstance & Hook>} */
   const live = new Map();
   /** The hook name each live hook was mounted for: another name on its element is another hook. @type {Map<Element, string>} */
@@ -73,6 +75,7 @@ export function bindHooks(root, hooks, push) {
     const h = Object.assign(Object.create(def), {
       el,
       pushEvent: push,
+      js: () => js?.(el),
       /** @type {HookInstance['handleEvent']} */
       handleEvent: (event, cb) => {
         /** @type {HandlerRef} */

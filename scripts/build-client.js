@@ -2,8 +2,10 @@
 // - public/contract.js, generated from lib/contract/contract.ts (the rules server and client share;
 //   see scripts/contract-js.js);
 // - public/build/djust.min.js, public/*.js (entry client.js) bundled and minified, the one
-//   file `{% djust_scripts %}` loads.
-// `node scripts/build-client.js` writes both; `--check` fails if either committed file is stale.
+//   file `{% djust_scripts %}` loads;
+// - public/build/djust-js.min.js, the JS commands (entry js-commands.js), which the bundle
+//   imports beside itself the first time a page runs them (so pages without them never load it).
+// `node scripts/build-client.js` writes all three; `--check` fails if one committed file is stale.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
@@ -13,11 +15,23 @@ const { buildContract, CONTRACT_OUT } = require('./contract-js.js');
 const ROOT = path.join(__dirname, '..');
 const ENTRY = path.join(ROOT, 'public', 'client.js');
 const OUT = path.join(ROOT, 'public', 'build', 'djust.min.js');
+const JS_ENTRY = path.join(ROOT, 'public', 'js-commands.js');
+const JS_OUT = path.join(ROOT, 'public', 'build', 'djust-js.min.js');
 
 /** The bundle's text, built in memory (from the sources on disk, so write the contract first). */
 async function buildClient() {
+  return build(ENTRY, 'djust-lite client — built from public/*.js');
+}
+
+/** The JS commands module's text, built in memory. */
+async function buildJsCommands() {
+  return build(JS_ENTRY, 'djust-lite JS commands — built from public/js-commands.js');
+}
+
+/** `entry` and what it imports, bundled and minified, under a comment saying what it is. */
+async function build(entry, title) {
   const result = await esbuild.build({
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
     bundle: true,
     minify: true,
     format: 'esm',
@@ -25,7 +39,7 @@ async function buildClient() {
     legalComments: 'none',
     write: false,
   });
-  return `/* djust-lite client — built from public/*.js by scripts/build-client.js */\n${result.outputFiles[0].text}`;
+  return `/* ${title} by scripts/build-client.js */\n${result.outputFiles[0].text}`;
 }
 
 /** Whether `file` holds exactly `text` (a missing file does not). */
@@ -44,20 +58,22 @@ async function main() {
     if (!isCurrent(CONTRACT_OUT, contract)) stale.push(path.relative(ROOT, CONTRACT_OUT));
     // Checked as committed: a stale contract is reported above, not folded into the bundle.
     if (!isCurrent(OUT, await buildClient())) stale.push(path.relative(ROOT, OUT));
+    if (!isCurrent(JS_OUT, await buildJsCommands())) stale.push(path.relative(ROOT, JS_OUT));
     if (stale.length > 0) {
-      console.error(`${stale.join(' and ')} ${stale.length > 1 ? 'are' : 'is'} out of date: run \`npm run build:client\` and commit ${stale.length > 1 ? 'them' : 'it'}.`);
+      console.error(`${stale.join(', ')} ${stale.length > 1 ? 'are' : 'is'} out of date: run \`npm run build:client\` and commit ${stale.length > 1 ? 'them' : 'it'}.`);
       process.exit(1);
     }
     return;
   }
   writeFileSync(CONTRACT_OUT, contract);
   console.log(`wrote ${path.relative(process.cwd(), CONTRACT_OUT)} (${Buffer.byteLength(contract)} bytes)`);
-  const text = await buildClient();
-  writeFileSync(OUT, text);
-  console.log(`wrote ${path.relative(process.cwd(), OUT)} (${Buffer.byteLength(text)} bytes)`);
+  for (const [file, text] of [[OUT, await buildClient()], [JS_OUT, await buildJsCommands()]]) {
+    writeFileSync(file, text);
+    console.log(`wrote ${path.relative(process.cwd(), file)} (${Buffer.byteLength(text)} bytes)`);
+  }
 }
 
-module.exports = { buildClient, buildContract, OUT, CONTRACT_OUT };
+module.exports = { buildClient, buildJsCommands, buildContract, OUT, JS_OUT, CONTRACT_OUT };
 if (require.main === module) main().catch((err) => {
   console.error(err);
   process.exit(1);

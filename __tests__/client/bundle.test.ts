@@ -2,15 +2,31 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 // CommonJS build script (also run as `npm run build:client`).
-const { buildClient, OUT } = require('../../scripts/build-client.js') as { buildClient(): Promise<string>; OUT: string };
+const { buildClient, buildJsCommands, OUT, JS_OUT } = require('../../scripts/build-client.js') as {
+  buildClient(): Promise<string>;
+  buildJsCommands(): Promise<string>;
+  OUT: string;
+  JS_OUT: string;
+};
+
+const gzipped = (file: string) => gzipSync(readFileSync(file), { level: 9 }).length;
 
 describe('client bundle', () => {
   it('is up to date with public/*.js (run `npm run build:client` after changing the client)', async () => {
     expect(readFileSync(OUT, 'utf8')).toBe(await buildClient());
   });
 
-  it('stays within 9 KB gzip', () => {
-    const gzip = gzipSync(readFileSync(OUT), { level: 9 }).length;
-    expect(gzip).toBeLessThanOrEqual(9 * 1024);
+  it('the JS commands module is up to date with public/js-commands.js', async () => {
+    expect(readFileSync(JS_OUT, 'utf8')).toBe(await buildJsCommands());
+  });
+
+  // What every page loads; the JS commands module comes only to pages that run commands.
+  it('stays within 10 KB gzip', () => {
+    expect(gzipped(OUT)).toBeLessThanOrEqual(10 * 1024);
+  });
+
+  it('keeps the JS commands out of the bundle (they load on demand), within 3 KB gzip themselves', () => {
+    expect(readFileSync(OUT, 'utf8')).not.toContain('show-start');
+    expect(gzipped(JS_OUT)).toBeLessThanOrEqual(3 * 1024);
   });
 });

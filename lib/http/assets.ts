@@ -8,6 +8,8 @@ import { DjustError } from '../core/errors';
 export const PUBLIC_DIR = path.resolve(__dirname, '..', '..', 'public');
 /** The bundled, minified client that pages load (built by scripts/build-client.js). */
 export const BUNDLE_NAME = 'djust.min.js';
+/** The JS commands module the bundle imports beside itself, on demand, with its own `?v=` (built with it). */
+export const JS_COMMANDS_NAME = 'djust-js.min.js';
 
 interface Asset {
   body: Buffer;
@@ -20,34 +22,42 @@ function asset(file: string): Asset {
 }
 
 /**
- * The browser client, read once into memory: the bundle pages load (`djust.min.js`) and the
- * source modules it is built from (for debugging). Served with an ETag; a request carrying the
- * bundle's current version (`?v=…`, as `{% djust_scripts %}` writes it) may be cached for good.
+ * The browser client, read once into memory: the bundle pages load (`djust.min.js`), the JS
+ * commands module it imports on demand (`djust-js.min.js`, under the bundle's URL with its
+ * query) and the source modules they are built from (for debugging). Served with an ETag; a
+ * request carrying the current version (`?v=…`, as `{% djust_scripts %}` writes it, a hash of
+ * both built files) may be cached for good.
  */
 export class ClientAssets {
   readonly #files = new Map<string, Asset>();
+  readonly #version: string;
 
   constructor(dir: string = PUBLIC_DIR) {
     for (const name of readdirSync(dir)) {
       if (name.endsWith('.js')) this.#files.set(name, asset(path.join(dir, name)));
     }
-    const bundle = path.join(dir, 'build', BUNDLE_NAME);
-    if (!existsSync(bundle)) {
-      throw new DjustError('DJUST_ERR_CLIENT_MISSING', `djust-lite: the client bundle ${bundle} is missing; run \`npm run build:client\`.`);
+    const hash = createHash('sha1');
+    for (const name of [BUNDLE_NAME, JS_COMMANDS_NAME]) {
+      const file = path.join(dir, 'build', name);
+      if (!existsSync(file)) {
+        throw new DjustError('DJUST_ERR_CLIENT_MISSING', `djust-lite: the client file ${file} is missing; run \`npm run build:client\`.`);
+      }
+      this.#files.set(name, asset(file));
+      hash.update((this.#files.get(name) as Asset).body);
     }
-    this.#files.set(BUNDLE_NAME, asset(bundle));
+    this.#version = hash.digest('base64url').slice(0, 8);
   }
 
-  /** The bundle's version, for cache-busting URLs. */
+  /** The version of the built files (the bundle and the JS commands module), for cache-busting URLs. */
   get version(): string {
-    return (this.#files.get(BUNDLE_NAME) as Asset).etag.slice(1, 9);
+    return this.#version;
   }
 
   /** Serves `name` if it is a client file; returns false otherwise. */
   serve(name: string, req: IncomingMessage, res: ServerResponse): boolean {
     const file = this.#files.get(name);
     if (!file) return false;
-    const versioned = name === BUNDLE_NAME && (req.url ?? '').endsWith(`?v=${this.version}`);
+    const versioned = (name === BUNDLE_NAME || name === JS_COMMANDS_NAME) && (req.url ?? '').endsWith(`?v=${this.version}`);
     res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
     res.setHeader('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache');
     res.setHeader('ETag', file.etag);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { escapeHtml } from './html';
 import { FLASH_CONTAINER_ID, flashElement, metaAttrFor } from '../contract/contract';
+import { JS } from './js-commands';
 
 /**
  * Folder of the built-in templates (`djust/head.njk`, `djust/flash.njk`, `djust/error.njk`): at
@@ -229,6 +230,8 @@ export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environm
   env.addExtension('DjustFlash', simpleTag('djust_flash', (ctx) =>
     renderFlash((ctx.flash as Record<string, string> | undefined) ?? {}, env),
   ));
+  // `{{ js.toggle('#menu') }}`: JS commands (docs/interactions.md#js-commands) in every template
+  env.addGlobal('js', JS);
   if (Array.isArray(marked.loaders)) {
     // Environment.init gives each loader its template cache; a loader added later needs one too.
     const builtin = Object.assign(new nunjucks.FileSystemLoader(BUILTIN_VIEWS), { cache: {} });
