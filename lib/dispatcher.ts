@@ -12,6 +12,7 @@ import { viewInternals, type ViewHost } from './live-view';
 import { isLocalPath, paramsForPatch } from './navigation';
 import type { ResolvedOptions } from './options';
 import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage } from './protocol';
+import type { Development } from './development';
 import type { PubSub } from './pubsub';
 import type { Renderer } from './render';
 import type { TokenSigner } from './token';
@@ -36,6 +37,8 @@ export interface DispatcherContext {
   readonly renderer: Renderer;
   readonly signer: TokenSigner;
   readonly pubsub: PubSub;
+  /** Development aids (lib/development.ts); null in production and in tests that build a context by hand. */
+  readonly development?: Development | null;
   /** Route pattern → its registered entry. */
   readonly routes: ReadonlyMap<string, RouteEntry>;
   now(): number;
@@ -231,6 +234,11 @@ export class Connection implements HostTarget {
     return new HostServices(this.#ctx.pubsub, this);
   }
 
+  /** Sends a message that answers no frame (development: lib/development.ts) in order, as `reject` does. */
+  notify(message: ServerMessage): void {
+    this.#enqueue({ kind: 'error', message });
+  }
+
   /** Sends an error that did not come from a frame (e.g. a transport refusal) in order. */
   reject(code: WireErrorCode, message: string): void {
     this.#enqueue({ kind: 'error', message: errorMessage(code, message) });
@@ -249,6 +257,7 @@ export class Connection implements HostTarget {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ctx.development?.disconnected(this);
     this.#queue.clear();
     const session = this.#session;
     this.#session = null;
@@ -416,6 +425,7 @@ export class Connection implements HostTarget {
     }
     if (this.#closed) return session.close(); // the peer left while mount ran
     this.#session = session;
+    this.#ctx.development?.connected(this, entry.template, out);
     return this.#departed(out); // its mount called pushNavigate
   }
 

@@ -15,7 +15,9 @@ import { resolveOptions, type DjustLiteOptions, type ResolvedOptions } from './o
 import { checkTitleTemplate, titleFormatter } from './title-template';
 import { PageRender } from './page-render';
 import { MemoryPubSub } from './pubsub';
-import { createEnvironment, prepareEnvironment } from './environment';
+import { BUILTIN_VIEWS, createEnvironment, prepareEnvironment } from './environment';
+import { Development, forgetCompiledTemplates, searchedFolders } from './development';
+import { isDevelopment } from './options';
 import { Renderer } from './render';
 import { TokenSigner } from './token';
 import { ConnectionLimits } from './transport/connection-limits';
@@ -112,9 +114,20 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   /** matchKey(path) → the path registered, for the duplicate check. */
   const takenPaths = new Map<string, string>();
 
+  // Development only: the whole-page notice and, unless liveReload is false, template reloads.
+  const development = isDevelopment() ? new Development(options.logger) : null;
+  const renderer = new Renderer(env, options.logger.render, development ? (template) => development.wholePage(template) : undefined);
+  if (development && options.liveReload) {
+    const folders = options.env ? searchedFolders(env).filter((folder) => folder !== BUILTIN_VIEWS) : [options.views];
+    development.watch(folders, () => {
+      forgetCompiledTemplates(env);
+      renderer.forgetTemplates();
+    });
+  }
   const ctx: DispatcherContext = {
     options,
-    renderer: new Renderer(env, options.logger.render),
+    renderer,
+    development,
     signer: new TokenSigner(options.secrets, options.tokenTtlMs),
     pubsub: options.pubsub ?? new MemoryPubSub(),
     routes,
@@ -193,6 +206,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   Object.defineProperty(live, 'connectionCount', { get: () => limits.count });
   Object.defineProperty(live, 'options', { value: options });
   live.close = async () => {
+    development?.close();
     websocket.close();
     await sse.close();
     await ctx.pubsub.close();

@@ -63,4 +63,5 @@ export const SSE_EVENTS = [
   'push_event',
   'error',
   'pong',
+  'dev',
 ];
