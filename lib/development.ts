@@ -85,7 +85,7 @@ export class Development {
       this.#logger.debug(`djust-lite: a template changed; reloading ${this.#targets.size} live page(s).`);
       for (const target of this.#targets) target.notify({ type: 'dev', action: 'reload' });
     }, SETTLE_MS);
-    this.#timer.unref();
+    this.#timer.unref?.(); // (a number under jsdom)
   }
 
   /** Stops watching (idempotent). */

@@ -213,7 +213,7 @@ export const OPTIONS = {
     default: true,
     shownDefault: 'on in development',
     check: { type: 'boolean' },
-    doc: 'reload open live pages when a template of the views folder changes; only in development (`NODE_ENV` unset or `development`), never in production ([Development reload](view-api.md#development-reload))',
+    doc: 'reload open live pages when a template of the views folder changes; only in development (`NODE_ENV` unset or `development`), never in production ([Development reload](templates.md#development-reload))',
   },
   tokenTtlMs: {
     default: 24 * 60 * 60 * 1000,
