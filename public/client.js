@@ -301,6 +301,11 @@ export class LiveClient {
       case 'error':
         this.onError(message);
         break;
+      case 'dev':
+        // Development only: a template changed, or a notice for the console.
+        if (message.action === 'reload') this.reload();
+        else if (typeof message.message === 'string') console.warn(message.message);
+        break;
       default:
         break;
     }

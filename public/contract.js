@@ -69,4 +69,5 @@ export const SSE_EVENTS = [
   'push_event',
   'error',
   'pong',
+  'dev',
 ];

@@ -7,7 +7,7 @@ import path from 'node:path';
 export const REPO = path.resolve(__dirname, '..', '..');
 
 /** What the package holds besides dist/ (package.json `files`), copied as they are. */
-const SHIPPED = ['public', 'views', 'docs', 'README.md'];
+const SHIPPED = ['public', 'views', 'docs', 'README.md', 'LICENSE'];
 
 /** Every file the package is made of: a change to any of them means a new build. */
 function buildInputs(): string[] {
@@ -72,4 +72,15 @@ export function consumerProject(pkg: string, files: Record<string, string>): str
 /** Removes a consumerProject (its parent temp folder). */
 export function removeProject(dir: string | undefined): void {
   if (dir !== undefined) fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+}
+
+/**
+ * `npm pack` of builtPackage() into `dest` (scripts off: dist/ is built already): the tarball's
+ * path and the files it holds.
+ */
+export function packBuiltPackage(dest: string): { tarball: string; files: string[] } {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const stdout = execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', dest], { cwd: builtPackage(), maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' });
+  const report = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  return { tarball: path.join(dest, report[0]?.filename ?? ''), files: report[0]?.files.map((f) => f.path) ?? [] };
 }

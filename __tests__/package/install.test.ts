@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { builtPackage, REPO } from '../helpers/built-package';
+import { readmeQuickStarts } from '../helpers/readme-quick-start';
 
 /**
  * The package as a user gets it (STYLE 15: measure from the packed tarball): `npm pack` of the
@@ -19,52 +20,27 @@ const run = promisify(execFile);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 
-/** The README section's code blocks, in order. */
-function readmeBlocks(heading: string): string[] {
-  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end);
-  return [...section.matchAll(/^```\w*\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string);
+const { typescript: readmeTs, javascript: readmeJs } = readmeQuickStarts();
+
+/** A README quick-start server (it listens on PORT: the check runs it with PORT=0), exporting what the check drives. */
+function exporting(source: string | undefined): string {
+  if (!source?.includes('app.listen(port)')) throw new Error('README: the quick start no longer listens with app.listen(port); update this test');
+  return `${source}\nexport { app, live };\n`;
 }
 
-/** The README's smallest example, TypeScript as written; listening on a free port, exporting what the check drives. */
-function readmeServerTs(): string {
-  const [ts] = readmeBlocks('Quick start');
-  if (!ts?.includes('app.listen(3000)')) throw new Error('README: the smallest example no longer listens with app.listen(3000); update this test');
-  return `${ts.replace('app.listen(3000)', 'app.listen(0)')}\nexport { app, live };\n`;
-}
-
-/** The same example in plain JavaScript (docs/javascript.md): `static events` instead of the decorator. */
-function jsServer(kind: 'cjs' | 'mjs'): string {
-  const imports = kind === 'cjs'
-    ? "const express = require('express');\nconst { djustLite, LiveView } = require('djust-lite');"
-    : "import express from 'express';\nimport { djustLite, LiveView } from 'djust-lite';";
-  const exports = kind === 'cjs' ? 'module.exports = { app, live };' : 'export { app, live };';
-  return `${imports}
-
-class InboxView extends LiveView {
-  static template = 'inbox.njk';
-  static events = ['receive'];
-  unread = 0;
-
-  mount() {
-    this.pageTitle = 'Inbox';
+/** The README's plain-JavaScript server as CommonJS: its imports as require() calls. */
+function cjsServer(): string {
+  const swaps: [string, string][] = [
+    ["import express from 'express';", "const express = require('express');"],
+    ["import { djustLite, LiveView } from 'djust-lite';", "const { djustLite, LiveView } = require('djust-lite');"],
+    ['export { app, live };', 'module.exports = { app, live };'],
+  ];
+  let source = exporting(readmeJs.files['server.mjs']);
+  for (const [from, to] of swaps) {
+    if (!source.includes(from)) throw new Error(`README: the plain-JavaScript quick start no longer has "${from}"; update this test`);
+    source = source.replace(from, to);
   }
-
-  receive() {
-    this.unread += 1;
-    this.pageTitle = \`Inbox (\${this.unread})\`;
-  }
-}
-
-const app = express();
-const live = djustLite({ views: 'views', secret: process.env.DJUST_SECRET });
-live.route('/inbox', InboxView);
-app.use(live);
-live.attach(app.listen(0));
-${exports}
-`;
+  return source;
 }
 
 /** Loads a server module (CJS, ESM or tsc output) and drives /inbox with liveTest; prints what it saw. */
@@ -98,10 +74,10 @@ describe('The packed package', () => {
     project = path.join(tmp, 'app');
     fs.mkdirSync(path.join(project, 'views'), { recursive: true });
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '1.0.0', private: true }));
-    fs.writeFileSync(path.join(project, 'views', 'inbox.njk'), readmeBlocks('Quick start')[1] ?? '');
-    fs.writeFileSync(path.join(project, 'server.ts'), readmeServerTs());
-    fs.writeFileSync(path.join(project, 'server.cjs'), jsServer('cjs'));
-    fs.writeFileSync(path.join(project, 'server.mjs'), jsServer('mjs'));
+    fs.writeFileSync(path.join(project, 'views', 'inbox.njk'), readmeTs.files['views/inbox.njk'] ?? '');
+    fs.writeFileSync(path.join(project, 'server.ts'), exporting(readmeTs.files['server.ts']));
+    fs.writeFileSync(path.join(project, 'server.cjs'), cjsServer());
+    fs.writeFileSync(path.join(project, 'server.mjs'), exporting(readmeJs.files['server.mjs']));
     fs.writeFileSync(path.join(project, 'check.mjs'), CHECK);
     fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, esModuleInterop: true, skipLibCheck: false, types: ['node'], outDir: 'build' },
@@ -119,10 +95,19 @@ describe('The packed package', () => {
   });
 
   it('holds dist/ with declarations, the client bundle, docs, and no tests or sources', () => {
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'public/build/djust.min.js', 'public/build/djust-js.min.js', 'README.md', 'package.json']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'public/build/djust.min.js', 'public/build/djust-js.min.js', 'README.md', 'LICENSE', 'package.json']) {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => /^(lib|__tests__|demo|bench)\//.test(f))).toEqual([]);
+  });
+
+  it('ships a LICENSE that matches package.json, and no placeholder URLs', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const license = fs.readFileSync(path.join(REPO, 'LICENSE'), 'utf8');
+    expect(pkg.license).toBe('MIT');
+    expect(license.split('\n').slice(0, 3)).toEqual(['MIT License', '', 'Copyright (c) 2026 the djust-lite authors']);
+    // No repository is published yet: a URL there would point nowhere.
+    expect([pkg.homepage, pkg.repository, pkg.bugs]).toEqual([undefined, undefined, undefined]);
   });
 
   it('resolves every relative link of README.md and docs/ to a file in the tarball', () => {
@@ -146,8 +131,8 @@ describe('The packed package', () => {
       await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: project });
       const seen = [];
       for (const [server, transport] of [['build/server.js', 'sse'], ['server.cjs', 'websocket'], ['server.mjs', 'sse']] as const) {
-        const { stdout } = await run(process.execPath, ['check.mjs', server, transport], { cwd: project, timeout: 30_000, env: { ...process.env, NODE_ENV: 'development' } });
-        seen.push(JSON.parse(stdout));
+        const { stdout } = await run(process.execPath, ['check.mjs', server, transport], { cwd: project, timeout: 30_000, env: { ...process.env, NODE_ENV: 'development', PORT: '0' } });
+        seen.push(JSON.parse(stdout.split('\n').filter((line) => line.startsWith('{')).join('')));
       }
       const expected = { express: major, before: 'Inbox', after: 'Inbox (1)', html: true };
       expect(seen).toEqual([expected, expected, expected]);

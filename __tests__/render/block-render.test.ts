@@ -147,13 +147,18 @@ describe('live re-renders of the dj-root block', () => {
       'layout.njk': LAYOUT,
       'page.njk': '{% extends "layout.njk" %}{% set label = shout("n") %}{% block content %}<main dj-root>{{ label }}{{ count }}</main>{% endblock %}',
     }],
-    ['the template does not extend a layout', {
-      'page.njk': '{{ layoutRan() }}<body>{% block content %}<main dj-root>{{ count }}</main>{% endblock %}</body>',
+    ['the template extends nothing and has no block around dj-root', {
+      'page.njk': '{{ layoutRan() }}<body><main dj-root>{{ count }}</main></body>',
     }],
   ];
   it.each(fallbacks)('render the whole page when %s, and the region is still right', (_why, templates) => {
     const { renderer, runs } = setup(templates);
     expect(liveRenders(renderer, runs)).toBe(4);
+  });
+
+  it('render only the block around dj-root in a template that extends nothing (the fix the development warning gives)', () => {
+    const { renderer, runs } = setup({ 'page.njk': '{{ layoutRan() }}<body>{% block live %}<main dj-root>{{ count }}</main>{% endblock %}</body>' });
+    expect(liveRenders(renderer, runs)).toBe(1);
   });
 
   it('render the whole page in development (templates reload)', () => {

@@ -93,6 +93,12 @@ export interface DjustLiteOptions {
   /** Handlers (and `handleInfo`, `handleParams`) slower than this many ms are logged on `djust-lite:event`. Default 100, at least 0. */
   slowHandlerMs?: number | undefined;
   /**
+   * In development (NODE_ENV unset or `development`, as Express reckons it): watch the views
+   * folder and reload the open live pages when a template changes; set `false` to turn it off.
+   * Never on in production. Default on in development.
+   */
+  liveReload?: boolean | undefined;
+  /**
    * Where `live.broadcast` and views' `subscribe` go: a `PubSubAdapter`, e.g. `redisPubSub({ url })`
    * from `djust-lite/redis` to reach every process. `live.close()` closes it. Default in-memory (this process).
    */
@@ -202,6 +208,12 @@ export const OPTIONS = {
     default: true,
     check: { type: 'boolean' },
     doc: 'announce title changes in an `aria-live` region ([Screen readers](head.md#screen-readers))',
+  },
+  liveReload: {
+    default: true,
+    shownDefault: 'on in development',
+    check: { type: 'boolean' },
+    doc: 'reload open live pages when a template of the views folder changes; only in development (`NODE_ENV` unset or `development`), never in production ([Development reload](templates.md#development-reload))',
   },
   tokenTtlMs: {
     default: 24 * 60 * 60 * 1000,
@@ -319,6 +331,8 @@ export interface ResolvedOptions extends Record<Numeric, number> {
   titleTemplate: TitleTemplate | null;
   defaultTitle: string | null;
   announceTitle: boolean;
+  /** Templates are watched and live pages reloaded on a change: the option, and development. */
+  liveReload: boolean;
   transport: 'auto' | 'websocket' | 'sse';
   logger: ResolvedLogger;
   pubsub: PubSubAdapter | null;
@@ -330,6 +344,11 @@ type Checked = {
 };
 
 const WHERE = 'djustLite()';
+
+/** Development as Express reckons it: NODE_ENV unset or `development` (test runners set `test`). */
+export function isDevelopment(): boolean {
+  return (process.env.NODE_ENV ?? 'development') === 'development';
+}
 
 /** Throws the option error for `value` if it fails `check`. */
 function checkOption(name: Name, check: OptionCheck, value: unknown): void {
@@ -454,6 +473,7 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     titleTemplate: o.titleTemplate ?? null,
     defaultTitle: o.defaultTitle ?? null,
     announceTitle: o.announceTitle,
+    liveReload: o.liveReload && isDevelopment(),
     transport: o.transport,
     logger,
     pubsub: o.pubsub ?? null,

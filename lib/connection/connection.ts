@@ -14,6 +14,11 @@ import { isLocalPath } from '../contract/urls';
 import { paramsForPatch } from '../view/navigation';
 import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage } from '../contract/protocol';
 import { HostServices, type HostTarget } from '../view/view-host';
+import type { ResolvedOptions } from '../config/options';
+import type { Development } from '../render/development';
+import type { PubSub } from '../pubsub/pubsub';
+import type { Renderer } from '../render/renderer';
+import type { TokenSigner } from '../routes/token';
 import { leaveView, type SwitchHost } from './view-switch';
 
 /** Where a connection's messages go: a transport (WebSocket or SSE stream). */
@@ -218,6 +223,11 @@ export class Connection implements HostTarget {
     return new HostServices(this.#ctx.pubsub, this);
   }
 
+  /** Sends a message that answers no frame (development: lib/render/development.ts) in order, as `reject` does. */
+  notify(message: ServerMessage): void {
+    this.#enqueue({ kind: 'error', message });
+  }
+
   /** Sends an error that did not come from a frame (e.g. a transport refusal) in order. */
   reject(code: WireErrorCode, message: string): void {
     this.#enqueue({ kind: 'error', message: errorMessage(code, message) });
@@ -236,6 +246,7 @@ export class Connection implements HostTarget {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ctx.development?.disconnected(this);
     this.#queue.clear();
     const session = this.#session;
     this.#session = null;
@@ -403,6 +414,7 @@ export class Connection implements HostTarget {
     }
     if (this.#closed) return session.close(); // the peer left while mount ran
     this.#session = session;
+    this.#ctx.development?.connected(this, entry.template, out);
     return this.#departed(out); // its mount called pushNavigate
   }
 

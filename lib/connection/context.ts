@@ -1,3 +1,4 @@
+import type { Development } from '../render/development';
 import type { ResolvedOptions } from '../config/options';
 import type { PubSub } from '../pubsub/pubsub';
 import type { Renderer } from '../render/renderer';
@@ -10,6 +11,8 @@ export interface LiveContext {
   readonly renderer: Renderer;
   readonly signer: TokenSigner;
   readonly pubsub: PubSub;
+  /** Development aids (lib/render/development.ts); null in production and in tests that build a context by hand. */
+  readonly development?: Development | null;
   /** Route pattern → its registered entry. */
   readonly routes: ReadonlyMap<string, RouteEntry>;
   now(): number;

@@ -75,4 +75,5 @@ export const SSE_EVENTS: readonly string[] = [
   'push_event',
   'error',
   'pong',
+  'dev',
 ] satisfies readonly ServerMessage['type'][];

@@ -84,6 +84,14 @@ export interface RedirectMessage {
   url: string;
   replace: boolean;
 }
+/**
+ * Development only (NODE_ENV unset or `development`; docs/protocol.md): `reload` — a template
+ * changed, the client reloads the page; `warn` — a notice for the browser console (once per
+ * connection), e.g. that every event re-renders the whole page.
+ */
+export type DevMessage =
+  | { type: 'dev'; action: 'reload' }
+  | { type: 'dev'; action: 'warn'; message: string };
 /** `this.pushEvent(event, payload)`: for the client's `handleEvent` callbacks and `dj:<event>` window events. */
 export interface PushEventMessage {
   type: 'push_event';
@@ -119,7 +127,8 @@ export type ServerMessage =
   | FlashMessage
   | PushEventMessage
   | ErrorMessage
-  | PongMessage;
+  | PongMessage
+  | DevMessage;
 
 // ---- parsing ------------------------------------------------------------------------------
 

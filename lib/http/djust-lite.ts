@@ -15,12 +15,14 @@ import { resolveOptions, type DjustLiteOptions, type ResolvedOptions } from '../
 import { checkTitleTemplate, titleFormatter } from '../view/title-template';
 import { PageRender } from './page-render';
 import { MemoryPubSub } from '../pubsub/pubsub';
-import { createEnvironment, prepareEnvironment } from '../render/nunjucks';
+import { BUILTIN_VIEWS, createEnvironment, prepareEnvironment } from '../render/nunjucks';
 import { Renderer } from '../render/renderer';
 import { TokenSigner } from '../routes/token';
 import { ConnectionLimits } from '../transport/connection-limits';
 import { SseTransport } from '../transport/sse';
 import { WebSocketTransport } from '../transport/websocket';
+import { Development, forgetCompiledTemplates, searchedFolders } from '../render/development';
+import { isDevelopment } from '../config/options';
 
 type Next = (err?: unknown) => void;
 
@@ -112,9 +114,20 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   /** matchKey(path) → the path registered, for the duplicate check. */
   const takenPaths = new Map<string, string>();
 
+  // Development only: the whole-page notice and, unless liveReload is false, template reloads.
+  const development = isDevelopment() ? new Development(options.logger) : null;
+  const renderer = new Renderer(env, options.logger.render, development ? (template) => development.wholePage(template) : undefined);
+  if (development && options.liveReload) {
+    const folders = options.env ? searchedFolders(env).filter((folder) => folder !== BUILTIN_VIEWS) : [options.views];
+    development.watch(folders, () => {
+      forgetCompiledTemplates(env);
+      renderer.forgetTemplates();
+    });
+  }
   const ctx: LiveContext = {
     options,
-    renderer: new Renderer(env, options.logger.render),
+    renderer,
+    development,
     signer: new TokenSigner(options.secrets, options.tokenTtlMs),
     pubsub: options.pubsub ?? new MemoryPubSub(),
     routes,
@@ -193,6 +206,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   Object.defineProperty(live, 'connectionCount', { get: () => limits.count });
   Object.defineProperty(live, 'options', { value: options });
   live.close = async () => {
+    development?.close();
     websocket.close();
     await sse.close();
     await ctx.pubsub.close();

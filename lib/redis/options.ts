@@ -20,27 +20,27 @@ export interface RedisClientLike {
 /** Options of `redisPubSub()`: `url` or `client`, exactly one. */
 export interface RedisPubSubOptions {
   /** `redis://[user:password@]host[:port][/db]` (or `rediss://`). */
-  url?: string;
+  url?: string | undefined;
   /** A node-redis client of your own (connected or not); the adapter subscribes on `client.duplicate()` and never closes yours. */
-  client?: RedisClientLike;
+  client?: RedisClientLike | undefined;
   /** Prefix of the Redis channel of each topic. Default `'djust:'`. */
-  channelPrefix?: string;
+  channelPrefix?: string | undefined;
   /** Time to reach Redis at start before `ready` rejects (or, with `startDegraded`, resolves with a warning), in ms. Default 5000, at least 1. */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** Start with in-process delivery only when Redis is not there, with a warning, and connect when it comes. Default `false`: a startup error. */
-  startDegraded?: boolean;
+  startDegraded?: boolean | undefined;
   /** Longest wait between two reconnection attempts, in ms (the wait doubles from 50 ms up to it). Default 2000, at least 10. */
-  maxBackoffMs?: number;
+  maxBackoffMs?: number | undefined;
   /** Publishes sent and not yet answered before further ones are dropped (counted). Default 10000, at least 1. */
-  maxPendingPublishes?: number;
+  maxPendingPublishes?: number | undefined;
   /** Where the outage warnings and counts go. Default `console`. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** SSE routing: life of a session's owner key in Redis without a refresh (refreshed every third of it), in ms. Default 30000, at least 100. */
-  sessionTtlMs?: number;
+  sessionTtlMs?: number | undefined;
   /** SSE routing: how long a POST forwarded to the process holding its session waits for its answer, in ms. Default 2000, at least 1. */
-  forwardTimeoutMs?: number;
+  forwardTimeoutMs?: number | undefined;
   /** SSE routing: how often a process relaying streams checks that their holders still listen (a holder gone ends its streams: the clients reconnect), in ms. Default 2000, at least 10. */
-  holderCheckMs?: number;
+  holderCheckMs?: number | undefined;
 }
 
 export const WHERE = 'redisPubSub()';

@@ -17,6 +17,8 @@ import { TAG_ATTR } from './html';
  *   verbatim in the page, around the page's region.
  *
  * Otherwise (and in development, where templates reload) the page is rendered whole, as before.
+ * A template with no `{% extends %}` is a chain of one: a `{% block %}` around its dj-root
+ * element is enough.
  */
 
 /** What the Nunjucks parser returns: nodes with a type name and their child fields. */
@@ -227,13 +229,13 @@ export interface BlockPlan {
  * The blocks of template `name` that may be rendered alone and hold dj-root (or are, inside a
  * Wrapper, the region's whole content), each with its output for `context`, smallest first —
  * the caller keeps the first that matches the page's region. Empty when none qualifies (or
- * anything about the templates is not as expected).
+ * anything about the templates is not as expected). The caller decides whether to use them
+ * (not while templates reload: lib/render/renderer.ts).
  */
 export function candidatePlans(env: nunjucks.Environment, name: string, context: object, debug: (message: string) => void): { plan: BlockPlan; html: string }[] {
-  if ((env as unknown as { opts: { noCache?: boolean } }).opts.noCache) return [];
   try {
     const chain = chainOf(env, name);
-    if (!chain || chain.length < 2) return [];
+    if (!chain || chain.length === 0) return [];
     const names = new Set(chain.flatMap(({ template }) => Object.keys(template.blocks)));
     const out: { plan: BlockPlan; html: string }[] = [];
     for (const block of names) {

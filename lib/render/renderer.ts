@@ -46,10 +46,24 @@ export class Renderer {
   /** Per template: the last region and suffix rendered, handed out again when equal. */
   readonly #shared = new Map<string, { region: string; suffix: string }>();
 
-  /** `debug` hears why a template's live renders render the whole page rather than one block. */
-  constructor(env: nunjucks.Environment, debug: (message: string) => void = () => {}) {
+  /** Told, once per template, that its live renders render the whole page (lib/render/development.ts warns). */
+  readonly #onWholePage: ((template: string) => void) | undefined;
+
+  /**
+   * `debug` hears why a template's live renders render the whole page rather than one block;
+   * `onWholePage` hears which templates do because of how they are written (not because
+   * templates reload in development).
+   */
+  constructor(env: nunjucks.Environment, debug: (message: string) => void = () => {}, onWholePage?: (template: string) => void) {
     this.env = env;
     this.#debug = debug;
+    this.#onWholePage = onWholePage;
+  }
+
+  /** Forgets every template's block plan and shared strings (its source changed: lib/live-reload.ts). */
+  forgetTemplates(): void {
+    this.#plans.clear();
+    this.#shared.clear();
   }
 
   #render(target: RenderTarget, context: Record<string, unknown>, plan?: BlockPlan): string {
@@ -80,8 +94,13 @@ export class Renderer {
         break;
       }
     }
-    if (chosen === null) this.#debug(`djust-lite: live renders of "${template}" render the whole page (no {% block %} holding dj-root renders alone to the same region).`);
-    this.#plans.set(template, chosen);
+    if (chosen === null) {
+      this.#debug(`djust-lite: live renders of "${template}" render the whole page (no {% block %} holding dj-root renders alone to the same region).`);
+      this.#onWholePage?.(template);
+    }
+    // While templates reload (noCache), a plan would hold the old source: the whole page it is.
+    const reloading = (this.env as unknown as { opts: { noCache?: boolean } }).opts.noCache === true;
+    this.#plans.set(template, reloading ? null : chosen);
   }
 
   /** The full page for the HTTP response; `scripts()` is what `{% djust_scripts %}` renders. */
