@@ -10,7 +10,7 @@ function ops(prev: string, next: string): PatchOp[] {
   return patch.ops;
 }
 
-const list = (keys: string[]) => `<ul>${keys.map((k) => `<li dj-key="${k}">Item ${k}</li>`).join('')}</ul>`;
+const list = (keys: string[]) => `<ul>${keys.map((k) => `<li id="${k}">Item ${k}</li>`).join('')}</ul>`;
 
 describe('RegionState', () => {
   describe('update', () => {
@@ -48,12 +48,17 @@ describe('RegionState', () => {
     });
 
     it('inserts a keyed item as one i op carrying its HTML', () => {
-      expect(ops(list(['a', 'b', 'c']), list(['a', 'x', 'b', 'c']))).toEqual([['i', [0], 1, '<li dj-key="x">Item x</li>']]);
+      expect(ops(list(['a', 'b', 'c']), list(['a', 'x', 'b', 'c']))).toEqual([['i', [0], 1, '<li id="x">Item x</li>']]);
     });
 
     it('moves a keyed item with one m op', () => {
       expect(ops(list(['a', 'b', 'c', 'd']), list(['b', 'c', 'd', 'a']))).toEqual([['m', [0], 0, 3]]);
       expect(ops(list(['a', 'b', 'c', 'd']), list(['d', 'a', 'b', 'c']))).toEqual([['m', [0], 3, 0]]);
+    });
+
+    it('keys by id only: dj-key is the keyboard filter, so two fields filtering one key still move as one op', () => {
+      const field = (id: string) => `<input id="${id}" dj-keydown="send" dj-key="Enter">`;
+      expect(ops(`<div>${field('to')}${field('cc')}<p>x</p></div>`, `<div>${field('cc')}${field('to')}<p>x</p></div>`)).toEqual([['m', [0], 1, 0]]);
     });
 
     it('removes keyed items with d ops, last run first', () => {
@@ -76,7 +81,7 @@ describe('RegionState', () => {
       const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
       expect(ops(list([...keys, 'a']), list([...keys, 'b']))).toEqual([
         ['d', [0], 5, 1],
-        ['i', [0], 5, '<li dj-key="b">Item b</li>'],
+        ['i', [0], 5, '<li id="b">Item b</li>'],
       ]);
     });
 
@@ -190,7 +195,7 @@ describe('parseRegion', () => {
 
 describe('reparse', () => {
   const rows = (keys: string[], count = keys.length) =>
-    `<ul>\n${keys.map((k) => `<li dj-key="${k}"><span>Item ${k}</span> <b>details for ${k}</b></li>\n`).join('')}</ul><p>${count} items</p>`;
+    `<ul>\n${keys.map((k) => `<li id="${k}"><span>Item ${k}</span> <b>details for ${k}</b></li>\n`).join('')}</ul><p>${count} items</p>`;
   const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
 
   function incremental(prevHtml: string, nextHtml: string) {
@@ -215,7 +220,7 @@ describe('reparse', () => {
     const { next } = incremental(rows(keys), rows(['first', ...keys], 41));
     const last = (next.root.children[0] as VNode).children.at(-2) as VNode;
     expect(last.src).toBe(next.root.src);
-    expect(last.outer).toBe('<li dj-key="k39"><span>Item k39</span> <b>details for k39</b></li>');
+    expect(last.outer).toBe('<li id="k39"><span>Item k39</span> <b>details for k39</b></li>');
   });
 
   it('builds the same tree as a full parse, several edits at once', () => {

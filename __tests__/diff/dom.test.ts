@@ -136,7 +136,7 @@ describe('diff + patch on a DOM', () => {
 
     it('moves keyed items in nested lists', () => {
       const list = (outer: string[], inner: string[]) =>
-        `<ul>${outer.map((k) => `<li dj-key="${k}">${k}<ol>${inner.map((i) => `<li dj-key="${i}">${k}${i}</li>`).join('')}</ol></li>`).join('')}</ul>`;
+        `<ul>${outer.map((k) => `<li id="${k}">${k}<ol>${inner.map((i) => `<li id="${i}">${k}${i}</li>`).join('')}</ol></li>`).join('')}</ul>`;
       expect(kinds(run([list(['a', 'b', 'c'], ['1', '2']), list(['c', 'a', 'b'], ['2', '1']), list(['b', 'c'], ['1', '3', '2'])]))).toEqual(['ops', 'ops']);
     });
 

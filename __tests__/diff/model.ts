@@ -55,14 +55,14 @@ const arbs = fc.letrec<Arbs>((tie) => {
       { arbitrary: el('br', 'void', fc.constant([])), weight: 1 },
       { arbitrary: el('input', 'void', fc.constant([]), fc.constantFrom('a', 'b').map((v): [string, string][] => [['value', v]])), weight: 1 },
     ),
-    li: el('li', 'flow', flowKids, key.map((k): [string, string][] => [['dj-key', k]])),
+    li: el('li', 'flow', flowKids, key.map((k): [string, string][] => [['id', k]])),
     tr: el('tr', 'cells', fc.array(el('td', 'flow', flowKids), { minLength: 1, maxLength: 3 }), fc.option(key, { nil: undefined }).map((k): [string, string][] => (k ? [['id', k]] : []))),
     option: el('option', 'text', fc.array(text, { maxLength: 1 }), fc.constantFrom('1', '2').map((v): [string, string][] => [['value', v]])),
   };
 });
 
 function keyOf(node: M): string {
-  return node.k === 'el' ? (node.attrs.find(([n]) => n === 'dj-key' || n === 'id')?.[1] ?? `#${Math.random()}`) : '';
+  return node.k === 'el' ? (node.attrs.find(([n]) => n === 'id')?.[1] ?? `#${Math.random()}`) : '';
 }
 
 /** A region: flow content, sometimes with one ambiguous fragment. */
@@ -145,7 +145,7 @@ function freshChild(parent: El | null, mu: Mutation): M | null {
     case 'phrasing':
       return fresh.k === 'text' || (fresh.k === 'el' && PHRASING.has(fresh.tag)) ? fresh : { k: 'text', v: mu.text };
     case 'ul':
-      return free ? element('li', 'flow', [['dj-key', free]], [fresh]) : null;
+      return free ? element('li', 'flow', [['id', free]], [fresh]) : null;
     case 'rows':
       return element('tr', 'cells', mu.keyed && free ? [['id', free]] : [], [element('td', 'flow', [], [fresh])]);
     case 'cells':
@@ -175,7 +175,7 @@ export function mutate(nodes: readonly M[], mutations: readonly Mutation[]): M[]
         break;
       case 1: // remove an attribute (never the key)
         if (target) {
-          const removable = target.attrs.filter(([n]) => n !== 'dj-key' && !(target.tag === 'tr' && n === 'id'));
+          const removable = target.attrs.filter(([n]) => n !== 'id');
           const victim = removable[mu.pos % Math.max(1, removable.length)];
           if (victim) target.attrs = target.attrs.filter((a) => a !== victim);
         }

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LiveView, type DjustLiteOptions } from '../../lib';
-import { Development, wholePageNotice } from '../../lib/render/development';
+import { Development, strayKeyNotice, wholePageNotice } from '../../lib/render/development';
+import { strayKeyElement } from '../../lib/render/renderer';
 import { resolveLogger } from '../../lib/core/logger';
 import { fetchPage } from '../../lib/testing/page';
 import { startApp, WsClient, type TestApp } from '../helpers/server';
@@ -101,6 +102,31 @@ describe('Development', () => {
         expect(warnings.filter((w) => w.includes('whole page'))).toEqual([]);
       });
     }
+  });
+
+  describe('dj-key without a key binding', () => {
+    const KEYED = '{% block live %}<main dj-root><ul><li dj-key="{{ n }}">a</li></ul><input dj-keydown="send" dj-key="Enter"></main>{% endblock %}{% djust_scripts %}';
+
+    it('finds the first element whose dj-key filters no key binding', () => {
+      expect(strayKeyElement('<input dj-keydown="send" dj-key="Enter"><div dj-window-keyup="x" dj-key="Escape">')).toBeNull();
+      expect(strayKeyElement('<input dj-keyup="a" dj-key="Enter"><li class="row" dj-key="7">')).toBe('<li class="row" dj-key="7">');
+    });
+
+    it('development: logs once per template that the diff keys by id, naming the element and the fix', async () => {
+      fs.writeFileSync(path.join(views, 'wrapped.njk'), KEYED);
+      const { warnings } = await start('development');
+      await mount('/wrapped');
+      await mount('/wrapped');
+      expect(warnings.filter((w) => w.includes('dj-key'))).toEqual([strayKeyNotice('wrapped.njk', '<li dj-key="0">')]);
+      expect(strayKeyNotice('wrapped.njk', '<li dj-key="0">')).toContain('give it an id');
+    });
+
+    it('production: says nothing', async () => {
+      fs.writeFileSync(path.join(views, 'wrapped.njk'), KEYED);
+      const { warnings } = await start('production');
+      await mount('/wrapped');
+      expect(warnings.filter((w) => w.includes('dj-key'))).toEqual([]);
+    });
   });
 
   describe('live reload', () => {

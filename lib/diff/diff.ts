@@ -213,7 +213,7 @@ function diffAttrs(a: VNode, b: VNode, path: Path, e: Emitter): void {
 
 /**
  * For each new child in nc[s, ne): the index of the old child in oc[s, oe) it becomes, or -1.
- * Keyed elements (dj-key, else id) match by key and tag. The others match, in order, the next
+ * Keyed elements (by id) match by key and tag. The others match, in order, the next
  * unmatched old node of the same kind (text, comment, tag) that is not keyed, between the
  * same two keyed anchors (the keyed matches that will not move), so whitespace between keyed
  * rows stays with its rows.

@@ -53,10 +53,10 @@ export class VNode {
     return (this.cachedOuter = out);
   }
 
-  /** `dj-key`, else `id`, else null. */
+  /** The element's `id`, else null: keyed children match by it (`dj-key` is the keyboard filter, not a diff key). */
   get key(): string | null {
     if (this.cachedKey !== undefined) return this.cachedKey;
-    return (this.cachedKey = this.type === ELEMENT ? (attr(this.attrs, 'dj-key') ?? attr(this.attrs, 'id') ?? null) : null);
+    return (this.cachedKey = this.type === ELEMENT ? (attr(this.attrs, 'id') ?? null) : null);
   }
 }
 

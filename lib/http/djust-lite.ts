@@ -116,7 +116,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
 
   // Development only: the whole-page notice and, unless liveReload is false, template reloads.
   const development = isDevelopment() ? new Development(options.logger) : null;
-  const renderer = new Renderer(env, options.logger.render, development ? (template) => development.wholePage(template) : undefined);
+  const renderer = new Renderer(env, options.logger.render, development ?? undefined);
   if (development && options.liveReload) {
     const folders = options.env ? searchedFolders(env).filter((folder) => folder !== BUILTIN_VIEWS) : [options.views];
     development.watch(folders, () => {

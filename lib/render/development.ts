@@ -3,6 +3,7 @@ import path from 'node:path';
 import type nunjucks from 'nunjucks';
 import type { ResolvedLogger } from '../core/logger';
 import type { DevMessage, ServerMessage } from '../contract/protocol';
+import type { TemplateNotices } from './renderer';
 
 /**
  * What djust-lite does only in development (NODE_ENV unset or `development`): it tells, once
@@ -28,10 +29,18 @@ export function wholePageNotice(template: string): string {
     `Wrap that element in a block and only the block re-renders: {% block live %}<main dj-root>…</main>{% endblock %} (docs/templates.md).`;
 }
 
-export class Development {
+/** The notice for an element with `dj-key` and no key binding (`dj-key` keyed the diff in earlier versions). */
+export function strayKeyNotice(template: string, tag: string): string {
+  return `djust-lite: "${template}" renders ${tag}: dj-key filters the keys of dj-keydown/dj-keyup bindings and this element has none. ` +
+    'To key an element for the diff (so a reordered list moves instead of re-rendering), give it an id; remove dj-key here (docs/diff-format.md).';
+}
+
+export class Development implements TemplateNotices {
   readonly #logger: ResolvedLogger;
   /** Template → its notice, for the templates whose live renders render the whole page. */
   readonly #wholePage = new Map<string, DevMessage>();
+  /** Templates already told about a stray `dj-key`. */
+  readonly #strayKeys = new Set<string>();
   readonly #targets = new Set<DevTarget>();
   readonly #watchers: fs.FSWatcher[] = [];
   #timer: NodeJS.Timeout | null = null;
@@ -46,6 +55,13 @@ export class Development {
     const message = wholePageNotice(template);
     this.#wholePage.set(template, { type: 'dev', action: 'warn', message });
     this.#logger.warn(message);
+  }
+
+  /** The renderer found an element with `dj-key` and no key binding in `template`: said once in the log. */
+  strayKey(template: string, tag: string): void {
+    if (this.#strayKeys.has(template)) return;
+    this.#strayKeys.add(template);
+    this.#logger.warn(strayKeyNotice(template, tag));
   }
 
   /** A connection mounted a view of `template`: its notice, if any, goes in `out`; it reloads with the others. */
@@ -82,6 +98,7 @@ export class Development {
       this.#timer = null;
       forget();
       this.#wholePage.clear();
+      this.#strayKeys.clear();
       this.#logger.debug(`djust-lite: a template changed; reloading ${this.#targets.size} live page(s).`);
       for (const target of this.#targets) target.notify({ type: 'dev', action: 'reload' });
     }, SETTLE_MS);

@@ -27,6 +27,26 @@ export function regionSlot(): RegionSlot {
   return { suffix: undefined, rootTag: '' };
 }
 
+/** What a template's first live render tells about how it is written (development only). */
+export interface TemplateNotices {
+  /** No `{% block %}` holds its dj-root: each event re-renders the whole page. */
+  wholePage(template: string): void;
+  /** An element carries `dj-key` without a key binding: `tag` is its opening tag. */
+  strayKey(template: string, tag: string): void;
+}
+
+/**
+ * The first opening tag in `html` with a `dj-key` attribute but no key binding
+ * (`dj-keydown`, `dj-keyup`, `dj-window-keydown`, `dj-window-keyup`), or null. `dj-key` is the
+ * keyboard filter; the diff keys elements by `id`.
+ */
+export function strayKeyElement(html: string): string | null {
+  for (const match of html.matchAll(/<[A-Za-z][^\s/>]*\s[^>]*?\bdj-key\s*=[^>]*>/g)) {
+    if (!/\bdj-(?:window-)?key(?:down|up)\s*=/.test(match[0])) return match[0].length > 120 ? `${match[0].slice(0, 117)}...` : match[0];
+  }
+  return null;
+}
+
 /**
  * Renders templates with one Nunjucks environment: the whole page for the HTTP response, or
  * only the live region for a connection. Takes plain data — a template name and a context —
@@ -46,18 +66,18 @@ export class Renderer {
   /** Per template: the last region and suffix rendered, handed out again when equal. */
   readonly #shared = new Map<string, { region: string; suffix: string }>();
 
-  /** Told, once per template, that its live renders render the whole page (lib/render/development.ts warns). */
-  readonly #onWholePage: ((template: string) => void) | undefined;
+  /** Told, once per template, what its first live render shows about how it is written (development: lib/render/development.ts). */
+  readonly #notices: TemplateNotices | undefined;
 
   /**
    * `debug` hears why a template's live renders render the whole page rather than one block;
-   * `onWholePage` hears which templates do because of how they are written (not because
-   * templates reload in development).
+   * `notices` hears which templates do because of how they are written (not because
+   * templates reload in development), and of a `dj-key` that is not a keyboard filter.
    */
-  constructor(env: nunjucks.Environment, debug: (message: string) => void = () => {}, onWholePage?: (template: string) => void) {
+  constructor(env: nunjucks.Environment, debug: (message: string) => void = () => {}, notices?: TemplateNotices) {
     this.env = env;
     this.#debug = debug;
-    this.#onWholePage = onWholePage;
+    this.#notices = notices;
   }
 
   /** Forgets every template's block plan and shared strings (its source changed: lib/live-reload.ts). */
@@ -96,7 +116,11 @@ export class Renderer {
     }
     if (chosen === null) {
       this.#debug(`djust-lite: live renders of "${template}" render the whole page (no {% block %} holding dj-root renders alone to the same region).`);
-      this.#onWholePage?.(template);
+      this.#notices?.wholePage(template);
+    }
+    if (this.#notices) {
+      const stray = strayKeyElement(page.slice(bounds.start, bounds.end));
+      if (stray !== null) this.#notices.strayKey(template, stray);
     }
     // While templates reload (noCache), a plan would hold the old source: the whole page it is.
     const reloading = (this.env as unknown as { opts: { noCache?: boolean } }).opts.noCache === true;
