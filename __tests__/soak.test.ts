@@ -16,7 +16,7 @@ describe('soak (issue 13, small sizes)', () => {
 
   beforeAll(async () => {
     // The shipped limits; only the per-address SSE cap is raised (every client is 127.0.0.1).
-    server = await startSoakServer('soak test', { maxSessionsPerClient: 1000 });
+    server = await startSoakServer('soak test', { maxConnectionsPerClient: 1000 });
   }, 60_000);
 
   afterAll(async () => {

@@ -17,10 +17,12 @@ import { createView, LiveView, templateContext } from '../lib/view/live-view';
 import { resolveOptions } from '../lib/config/options';
 import type { ServerMessage } from '../lib/contract/protocol';
 import { frameOf } from '../lib/transport/websocket';
-import { PubSub } from '../lib/pubsub/pubsub';
+import { MemoryPubSub } from '../lib/pubsub/pubsub';
 import { RegionState } from '../lib/render/region';
 import { createEnvironment } from '../lib/render/nunjucks';
-import { regionSlot, Renderer } from '../lib/render/renderer';
+import { Renderer, type RegionSlot } from '../lib/render/renderer';
+
+const regionSlot = (): RegionSlot => ({ suffix: undefined, rootTag: '' });
 import { TokenSigner } from '../lib/routes/token';
 import { CounterView } from './counter-view';
 
@@ -44,7 +46,7 @@ class PageView extends LiveView {
 
 const counterRoute = routeEntry('/counter', CounterView, (t) => t);
 const ctx: LiveContext = {
-  options, renderer, signer, pubsub: new PubSub(), now: Date.now,
+  options, renderer, signer, pubsub: new MemoryPubSub(), now: Date.now,
   routes: new Map([['/counter', counterRoute], ['/page', routeEntry('/page', PageView, (t) => t)]]),
 };
 

@@ -17,7 +17,7 @@ const live = djustLite({
   // to 10k connections (SSE: all from 127.0.0.1).
   maxEventsPerSecond: 1_000_000,
   maxConnections: 100_000,
-  maxSessionsPerClient: 100_000,
+  maxConnectionsPerClient: 100_000,
   logger: { warn: (m) => console.warn(m), error: (m, e) => console.error(m, e) },
 });
 live.route('/counter', CounterView);

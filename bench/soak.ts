@@ -62,7 +62,7 @@ async function withServer<T>(name: string, options: Record<string, unknown>, run
 }
 
 /** The shipped defaults, except the per-address caps: every client of the soak is 127.0.0.1. */
-const DEFAULTS = { maxSessionsPerClient: 100_000 };
+const DEFAULTS = { maxConnectionsPerClient: 100_000 };
 
 function reportFreeze(label: string, r: FreezeResult): void {
   console.log(`freeze (${label}): ${r.flood.frames} frames over ${r.flood.connections} connection(s), cut off ${r.flood.cutOff}× in ${ms(r.flood.elapsedMs)}; ` +

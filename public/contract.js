@@ -50,10 +50,10 @@ export function flashElement(level, message) {
  */
 export const CLEAR_FLASH_EVENT = 'dj:clear-flash';
 /**
- * Error codes after which the client reloads the page to get a fresh token.
+ * Error codes after which the client reloads the page to get a fresh token (`resume_gap` never reaches it: public/sse.js re-mounts on it).
  * @type {readonly string[]}
  */
-export const RELOAD_CODES = ['bad_token', 'token_expired', 'unknown_route', 'resume_gap'];
+export const RELOAD_CODES = ['bad_token', 'token_expired', 'unknown_route'];
 /**
  * Every server message type; over SSE each is the `event:` name of its frame.
  * @type {readonly string[]}

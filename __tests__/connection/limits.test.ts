@@ -9,7 +9,7 @@ import { eventHandler, LiveView } from '../../lib';
 import { routeEntry } from '../../lib/view/lifecycle';
 import { resolveOptions, type DjustLiteOptions } from '../../lib/config/options';
 import type { ServerMessage } from '../../lib/contract/protocol';
-import { PubSub } from '../../lib/pubsub/pubsub';
+import { MemoryPubSub } from '../../lib/pubsub/pubsub';
 import { Renderer } from '../../lib/render/renderer';
 import { TokenSigner } from '../../lib/routes/token';
 import { FIXTURE_VIEWS } from '../helpers/server';
@@ -62,11 +62,11 @@ interface Harness {
   held: number[];
   debug: string[];
   clock: { now: number };
-  pubsub: PubSub;
+  pubsub: MemoryPubSub;
   mount(): Promise<void>;
 }
 
-function harness(options: DjustLiteOptions = {}, pubsub = new PubSub()): Harness {
+function harness(options: DjustLiteOptions = {}, pubsub = new MemoryPubSub()): Harness {
   const debug: string[] = [];
   const resolved = resolveOptions({ views: FIXTURE_VIEWS, logger: { debug: (m) => debug.push(m), warn: () => {}, error: () => {} }, ...options });
   const clock = { now: 1_000_000 };
@@ -202,7 +202,7 @@ describe('Connection limits', () => {
 
   describe('fan-out', () => {
     it('returns from broadcast before any subscriber renders; the renders run on a later turn', async () => {
-      const pubsub = new PubSub();
+      const pubsub = new MemoryPubSub();
       const harnesses = [harness({}, pubsub), harness({}, pubsub), harness({}, pubsub)];
       for (const h of harnesses) await h.mount();
       const before = harnesses.map((h) => h.sent.length);

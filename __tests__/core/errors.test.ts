@@ -5,7 +5,7 @@ import {
   argumentOutOfRange, DEVELOPER_ERROR_CODES, describeValue, DjustError, DjustRangeError, DjustTypeError, invalidArgument,
   invalidOption, misuse, optionError, optionOutOfRange, wireCodeOf,
 } from '../../lib/core/errors';
-import { PubSub } from '../../lib/pubsub/pubsub';
+import { MemoryPubSub } from '../../lib/pubsub/pubsub';
 
 const LIB = path.join(__dirname, '..', '..', 'lib');
 const ERRORS_DOC = readFileSync(path.join(__dirname, '..', '..', 'docs', 'errors.md'), 'utf8');
@@ -109,6 +109,6 @@ describe('coded errors at the call sites', () => {
   });
 
   it('subscribe() with an empty topic throws a TypeError with DJUST_ERR_INVALID_ARG', () => {
-    expect(() => new PubSub().subscribe('', { deliver() {} })).toThrow(expect.objectContaining({ code: 'DJUST_ERR_INVALID_ARG' }));
+    expect(() => new MemoryPubSub().subscribe('', { deliver() {} })).toThrow(expect.objectContaining({ code: 'DJUST_ERR_INVALID_ARG' }));
   });
 });

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findRegion } from '../../lib/render/html';
 import { createEnvironment } from '../../lib/render/nunjucks';
-import { regionSlot, Renderer, type RegionSlot, type RenderTarget } from '../../lib/render/renderer';
+import { Renderer, type RegionSlot, type RenderTarget } from '../../lib/render/renderer';
+
+/** A fresh slot, as a connection's first renderRegion gets one. */
+const regionSlot = (): RegionSlot => ({ suffix: undefined, rootTag: '' });
 
 const LAYOUT = '<html><head>{% djust_head %}</head><body>{{ layoutRan() }}{% block content %}{% endblock %}<footer>f</footer>{% djust_scripts %}</body></html>';
 const PAGE = '{% extends "layout.njk" %}{% block content %}<h1>{{ title }}</h1><main dj-root><p>{{ count }}</p></main>{% endblock %}';

@@ -2,8 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEnvironment } from '../../lib/render/nunjucks';
-import { regionSlot, Renderer } from '../../lib/render/renderer';
+import { Renderer, type RegionSlot } from '../../lib/render/renderer';
 import { FIXTURE_VIEWS } from '../helpers/server';
+
+/** A fresh slot, as a connection's first renderRegion gets one. */
+const regionSlot = (): RegionSlot => ({ suffix: undefined, rootTag: '' });
 
 const counter = { template: 'counter.njk', name: 'CounterView' };
 

@@ -157,8 +157,8 @@ describe('SSE refusals', () => {
     await other.check();
   });
 
-  it('429 past maxSessionsPerClient (the alias of maxConnectionsPerClient), naming the option; the sessions already open carry on', async () => {
-    const a = await app({ maxSessionsPerClient: 2 });
+  it('429 past maxConnectionsPerClient, naming the option; the sessions already open carry on', async () => {
+    const a = await app({ maxConnectionsPerClient: 2 });
     const first = await bystander(a);
     await bystander(a);
     const { token } = await fetchPage(a.base, '/counter');

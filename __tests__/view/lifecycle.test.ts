@@ -5,7 +5,7 @@ import { djustLite, eventHandler, LiveView, type MountContext } from '../../lib'
 import { routeEntry, ViewLifecycle, type Failure } from '../../lib/view/lifecycle';
 import { viewInternals } from '../../lib/view/live-view';
 import type { ServerMessage } from '../../lib/contract/protocol';
-import { PubSub } from '../../lib/pubsub/pubsub';
+import { MemoryPubSub } from '../../lib/pubsub/pubsub';
 import { HostServices } from '../../lib/view/view-host';
 import { FIXTURE_VIEWS } from '../helpers/server';
 
@@ -119,7 +119,7 @@ describe('ViewLifecycle', () => {
 
   describe('unmount', () => {
     it('releases the host\'s timers and subscriptions, then runs unmount once', async () => {
-      const pubsub = new PubSub();
+      const pubsub = new MemoryPubSub();
       const delivered: unknown[] = [];
       const life = lifecycle(new HostServices(pubsub, { deliver: (m) => delivered.push(m) }));
       life.view.subscribe('topic');

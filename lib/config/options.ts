@@ -83,11 +83,6 @@ export interface DjustLiteOptions {
   sseLingerMs?: number | undefined;
   /** SSE: the `retry:` value in ms. Default 1000, at least 0. */
   sseRetryMs?: number | undefined;
-  /**
-   * @deprecated Use `maxConnectionsPerClient`, which this is an alias of (it now counts
-   * WebSocket and SSE connections together). Giving both with different values throws.
-   */
-  maxSessionsPerClient?: number | undefined;
   /** Where debug lines, warnings and handler errors go (see `Logger`). Default `console`; debug lines with `DEBUG=djust-lite:*`. */
   logger?: Logger | undefined;
   /** Handlers (and `handleInfo`, `handleParams`) slower than this many ms are logged on `djust-lite:event`. Default 100, at least 0. */
@@ -287,11 +282,6 @@ export const OPTIONS = {
     check: { type: 'number', min: 0 },
     doc: 'SSE: the `retry:` value the stream announces, in ms',
   },
-  maxSessionsPerClient: {
-    default: undefined,
-    check: { type: 'custom', expected: 'a number of at least 1', valid: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 1 },
-    doc: 'deprecated alias of `maxConnectionsPerClient` (it now counts WebSocket and SSE together); giving both with different values throws',
-  },
   logger: {
     default: undefined,
     shownDefault: '`console`; debug lines with `DEBUG=djust-lite:*`',
@@ -452,12 +442,6 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
   const numbers = {} as Record<Numeric, number>;
   for (const name of Object.keys(OPTIONS) as Name[]) {
     if (OPTIONS[name].check.type === 'number') numbers[name as Numeric] = o[name as Numeric];
-  }
-  if (o.maxSessionsPerClient !== undefined) {
-    if (given.maxConnectionsPerClient !== undefined && given.maxConnectionsPerClient !== o.maxSessionsPerClient) {
-      throw optionError(`djustLite(): options "maxSessionsPerClient" (${o.maxSessionsPerClient}) and "maxConnectionsPerClient" (${String(given.maxConnectionsPerClient)}) disagree; "maxSessionsPerClient" is a deprecated alias, give only "maxConnectionsPerClient".`);
-    }
-    numbers.maxConnectionsPerClient = o.maxSessionsPerClient;
   }
 
   return {

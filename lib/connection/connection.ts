@@ -16,7 +16,6 @@ import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage
 import { HostServices, type HostTarget } from '../view/view-host';
 import type { ResolvedOptions } from '../config/options';
 import type { Development } from '../render/development';
-import type { PubSub } from '../pubsub/pubsub';
 import type { Renderer } from '../render/renderer';
 import type { TokenSigner } from '../routes/token';
 import { leaveView, type SwitchHost } from './view-switch';

@@ -1,6 +1,6 @@
 import type { Development } from '../render/development';
 import type { ResolvedOptions } from '../config/options';
-import type { PubSub } from '../pubsub/pubsub';
+import type { PubSubAdapter } from '../pubsub/pubsub';
 import type { Renderer } from '../render/renderer';
 import type { TokenSigner } from '../routes/token';
 import type { RouteEntry } from '../view/lifecycle';
@@ -10,7 +10,7 @@ export interface LiveContext {
   readonly options: ResolvedOptions;
   readonly renderer: Renderer;
   readonly signer: TokenSigner;
-  readonly pubsub: PubSub;
+  readonly pubsub: PubSubAdapter;
   /** Development aids (lib/render/development.ts); null in production and in tests that build a context by hand. */
   readonly development?: Development | null;
   /** Route pattern → its registered entry. */

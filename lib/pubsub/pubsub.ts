@@ -153,13 +153,6 @@ export class MemoryPubSub implements PubSubAdapter {
   async close(): Promise<void> {}
 }
 
-/**
- * The in-memory adapter under its first name: `new PubSub()` is a `MemoryPubSub`, and the type
- * `PubSub` is any adapter (what the dispatcher holds).
- */
-export const PubSub = MemoryPubSub;
-export type PubSub = PubSubAdapter;
-
 /** Whether `value` has the four methods of a `PubSubAdapter` (the check of the option `pubsub`). */
 export function isPubSubAdapter(value: unknown): value is PubSubAdapter {
   if (typeof value !== 'object' || value === null) return false;

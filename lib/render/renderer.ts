@@ -22,11 +22,6 @@ export interface RegionSlot {
   rootTag: string;
 }
 
-/** A fresh slot for a connection's first `renderRegion`. */
-export function regionSlot(): RegionSlot {
-  return { suffix: undefined, rootTag: '' };
-}
-
 /** What a template's first live render tells about how it is written (development only). */
 export interface TemplateNotices {
   /** No `{% block %}` holds its dj-root: each event re-renders the whole page. */

@@ -21,7 +21,7 @@ class HandlerMap extends Map<string, string> implements Handlers {
 /** Method names no client may ever call, decorated or not. */
 const FORBIDDEN = new Set([
   'constructor', '__proto__', 'prototype', 'mount', 'unmount', 'handleInfo', 'handleParams',
-  'render', 'getContextData', 'subscribe', 'unsubscribe', 'sendAfter', 'putFlash', 'clearFlash',
+  'getContextData', 'subscribe', 'unsubscribe', 'sendAfter', 'putFlash', 'clearFlash',
   'pushPatch', 'pushNavigate', 'redirect', 'pushEvent', 'pushReply', 'hasOwnProperty', 'toString', 'valueOf',
 ]);
 

@@ -1,7 +1,7 @@
 import { clearTimeout, setTimeout } from 'node:timers';
 import { invalidArgument } from '../core/errors';
 import type { ViewHost } from './live-view';
-import type { PubSub, Subscriber } from '../pubsub/pubsub';
+import type { PubSubAdapter, Subscriber } from '../pubsub/pubsub';
 
 /** Where a view's services deliver: the connection, told which view's services it came from. */
 export interface HostTarget {
@@ -15,13 +15,13 @@ export interface HostTarget {
  * with it, so a view that left the connection (`pushNavigate`) hears nothing more.
  */
 export class HostServices implements ViewHost, Subscriber {
-  readonly #pubsub: PubSub;
+  readonly #pubsub: PubSubAdapter;
   readonly #target: HostTarget;
   /** Allocated on first use (most connections never set a timer or subscribe). */
   #timers: Set<NodeJS.Timeout> | null = null;
   #topics: Set<string> | null = null;
 
-  constructor(pubsub: PubSub, target: HostTarget) {
+  constructor(pubsub: PubSubAdapter, target: HostTarget) {
     this.#pubsub = pubsub;
     this.#target = target;
   }
