@@ -228,7 +228,7 @@ export class Connection implements HostTarget {
 
   /** The services (timers, subscriptions) of one view on this connection; what they deliver is tagged with them (see `deliver`). */
   #hostServices(): HostServices {
-    return new HostServices(this.#ctx.pubsub, this);
+    return new HostServices(this.#ctx.pubsub, this, this.#ctx.options.clock);
   }
 
   /** Sends an error that did not come from a frame (e.g. a transport refusal) in order. */

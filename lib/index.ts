@@ -6,6 +6,7 @@ export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErro
 export type { DjustLiteOptions, SessionData } from './options';
 export { MemoryPubSub, type PubSubAdapter, type Subscriber, type SessionRouter } from './pubsub';
 export type { Logger } from './logger';
+export type { Clock } from './clock';
 export type { TitleTemplate } from './title-template';
 export type {
   ClientMessage, ServerMessage, EventParams, JsonValue, PageMetadataMessage, FlashMessage, ErrorMessage, PatchMessage,
