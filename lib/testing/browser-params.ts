@@ -199,7 +199,7 @@ function sanitize(type: string, v: string, el: Element): string {
       return parseFloatStrict(v) === null ? '' : v;
     case 'range':
       return sanitizeRange(v, el);
-    case 'color':
+    case 'color': // Chromium now also reads CSS colors ("red" → "#ff0000"); Firefox and jsdom do not: write #rrggbb
       return /^#[0-9a-fA-F]{6}$/.test(v) ? v.toLowerCase() : '#000000';
     case 'date':
       return validDate(v) ? v : '';
