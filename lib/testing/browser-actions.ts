@@ -43,8 +43,7 @@ export function clickActions(dom: RegionDom, el: Element, pageUrl: string, what:
     if (url.origin !== base.origin) nothing(what, `${openTag(link)} leads to another origin (${url.origin}); the browser loads it, no live navigation.`);
     return [{ kind: 'navigate', url: url.pathname + url.search }];
   }
-  const form2 = button && isSubmitButton(button) ? formOwner(dom, button) : null;
-  nothing(what, form2 ? `its form ${openTag(form2)} has no dj-submit (and no dj-click is on the button or above it).`
+  return nothing(what, form ? `its form ${openTag(form)} has no dj-submit (and no dj-click is on the button or above it).`
     : 'no dj-click on it or an ancestor, and it is no submit button of a dj-submit form nor a dj-patch/dj-navigate link.');
 }
 

@@ -324,18 +324,17 @@ export function fillForm(dom: RegionDom, form: Element, values: Readonly<Record<
   }
 }
 
+/** Selects the options `take` hands over (one for a single select, every match for a multiple one); throws when a value given for it is no option. */
 function fillSelect(select: Element, take: (accept: (v: string) => boolean) => string | undefined, remaining: string[], name: string, fail: (why: string) => never): void {
   const options = optionsOf(select);
   const values = options.map(optionValue);
+  const multiple = select.attribs.multiple !== undefined;
   const picked: string[] = [];
-  for (let v = take((x) => values.includes(x)); v !== undefined; v = select.attribs.multiple !== undefined ? take((x) => values.includes(x)) : undefined) picked.push(v);
+  for (let v = take((x) => values.includes(x)); v !== undefined; v = multiple ? take((x) => values.includes(x)) : undefined) picked.push(v);
   if (picked.length === 0 && remaining.length > 0) fail(`select "${name}" has no option ${JSON.stringify(remaining[0])}; its options: ${values.map((v) => JSON.stringify(v)).join(', ')}.`);
-  for (const opt of options) setFlag(opt, 'selected', picked.includes(optionValue(opt)) && (select.attribs.multiple !== undefined || optionValue(opt) === picked[0]));
-  if (select.attribs.multiple === undefined) {
-    // a single select keeps the first option of that value only
-    let seen = false;
-    for (const opt of options) if (opt.attribs.selected !== undefined) seen ? delete opt.attribs.selected : (seen = true);
-  }
+  // A single select shows the first option of the value picked.
+  const chosen = multiple ? options.filter((o) => picked.includes(optionValue(o))) : options.filter((o) => optionValue(o) === picked[0]).slice(0, 1);
+  for (const opt of options) setFlag(opt, 'selected', chosen.includes(opt));
 }
 
 function setFlag(el: Element, attr: 'checked' | 'selected', on: boolean): void {

@@ -44,8 +44,10 @@ let wiring: (view: LiveTestView) => Wiring;
 
 /**
  * One live view driven over the real protocol, as a browser would: what the page shows
- * (`title`, `meta()`, `flash`, `html()`) after each message, every message received, and
- * `event()` to run a handler. Create it with `liveTest()`.
+ * (`title`, `meta()`, `flash`, `html()`) after each message, every message received, `event()`
+ * to run a handler, and LiveViewTest's helpers — `element()` and `form()` to act as a user
+ * (each sends what the browser client sends), `has()`, `render()`, `expectPatch()` /
+ * `expectNavigate()` / `expectRedirect()`, `advance()` with a test clock. Create it with `liveTest()`.
  */
 export class LiveTestView {
   /** The transport in use. */

@@ -94,7 +94,7 @@ export function openTag(el: Element): string {
 
 function matchesText(el: Element, text: TextFilter): boolean {
   const content = DomUtils.textContent(el);
-  return typeof text === 'string' ? squash(content).includes(squash(text)) : text.test(content);
+  return typeof text === 'string' ? squash(content).includes(squash(text)) : content.search(text) !== -1; // search(): a /g RegExp keeps no lastIndex
 }
 
 function showFilter(text: TextFilter): string {
