@@ -267,7 +267,7 @@ export class LiveTestView {
       await this.#roundTrip('the messages after a timer');
     }
     clock.advance(until - clock.now);
-    return { ...this.#state(), fired, messages: this.messages.slice(from) };
+    return withState(this.#state(), { fired, messages: this.messages.slice(from) });
   }
 
   /** Sends any envelope as it is (to test protocol errors). Resolves once the server took it. */
@@ -425,7 +425,7 @@ export class LiveTestView {
       if (response.type === 'error') throw new DjustError(response.code as WireErrorCode, `liveTest: ${what} failed: ${response.code}: ${response.message}`);
       let end = start + 1;
       while (end < this.messages.length && !RESPONSE_TYPES.has((this.messages[end] as ServerMessage).type)) end += 1;
-      return { ...(this.#states.get(ref) as ViewState), ref, response, messages: this.messages.slice(start, end) };
+      return withState(this.#states.get(ref) ?? this.#state(), { ref, response, messages: this.messages.slice(start, end) });
     } finally {
       this.#watched.delete(ref);
       this.#states.delete(ref);
@@ -455,7 +455,7 @@ export class LiveTestView {
       }
     }
     if (!last) throw new DjustError('DJUST_ERR_LIVE_TEST_ELEMENT', 'liveTest: the action sent nothing.');
-    return { ...last, sent, navigatedTo };
+    return withState(last, { sent, navigatedTo });
   }
 
   /** Waits for the first untaken navigation of `kind` (see NavigationLog). */
@@ -539,4 +539,12 @@ export async function liveTest(app: AppLike, path: string, options: LiveTestOpti
 function checkSelector(selector: unknown, call: string, text?: unknown): void {
   if (typeof selector !== 'string' || selector.trim() === '') throw invalidArgument(`view.${call}`, 'selector', 'a CSS selector string', selector);
   if (text !== undefined && typeof text !== 'string' && !(text instanceof RegExp)) throw invalidArgument(`view.${call}`, 'text', 'a string or RegExp', text);
+}
+
+/**
+ * `state` with `extra`'s fields added, its `html` getter kept (a spread would read it, and throw
+ * at once for a region a patch broke, instead of when a test reads `html`).
+ */
+function withState<S extends ViewState, T extends object>(state: S, extra: T): S & T {
+  return Object.defineProperties({ ...extra }, Object.getOwnPropertyDescriptors(state)) as S & T;
 }
