@@ -13,7 +13,6 @@
  * @jest-environment jsdom
  */
 import { bindEvents, valueParams } from '../../public/events.js';
-import type { JsonObject } from '../../lib';
 import { changeActions, clickActions, focusActions, keyActions, submitActions } from '../../lib/testing/browser-actions';
 import { fillForm, formOwner, type BrowserAction } from '../../lib/testing/browser-params';
 import { RegionDom } from '../../lib/testing/region-dom';

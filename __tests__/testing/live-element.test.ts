@@ -5,7 +5,7 @@
  * real app, checking what the server's handlers received.
  */
 import express from 'express';
-import { djustLite, DjustError, LiveView, type DjustLite, type JsonObject } from '../../lib';
+import { djustLite, LiveView, type DjustLite, type JsonObject } from '../../lib';
 import { liveTest, type LiveTestView } from '../../lib/testing';
 import { memoryEnvironment } from '../helpers/memory-templates';
 

@@ -1,7 +1,7 @@
 import type { Element } from 'domhandler';
 import { DjustError } from '../errors';
 import type { JsonObject } from '../protocol';
-import { fieldValue, formOwner, formParams, isDisabled, isSubmitButton, valueParams, type BrowserAction } from './browser-params';
+import { fieldValue, formOwner, formParams, isDisabled, isSubmitButton, valueOf, valueParams, type BrowserAction } from './browser-params';
 import { closest, openTag, type RegionDom } from './region-dom';
 
 /**
@@ -12,9 +12,6 @@ import { closest, openTag, type RegionDom } from './region-dom';
 
 const has = (attr: string) => (el: Element): boolean => el.attribs[attr] !== undefined;
 const event = (el: Element, attr: string, params: JsonObject): BrowserAction => ({ kind: 'event', event: el.attribs[attr] as string, params: { ...params, ...valueParams(el) } });
-const isFieldEl = (el: Element): boolean => el.name === 'input' || el.name === 'select' || el.name === 'textarea';
-/** events.js valueOf: `{ value }` of a field, `{}` of anything else. */
-const valueOf = (dom: RegionDom, el: Element): JsonObject => (isFieldEl(el) ? { value: fieldValue(dom, el) ?? '' } : {});
 
 function nothing(what: string, why: string, code: 'DJUST_ERR_LIVE_TEST_ELEMENT' | 'DJUST_ERR_LIVE_TEST_FORM' = 'DJUST_ERR_LIVE_TEST_ELEMENT'): never {
   throw new DjustError(code, `liveTest: ${what} sends nothing: ${why}`);

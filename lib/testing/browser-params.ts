@@ -142,7 +142,7 @@ export function fieldValue(dom: RegionDom, el: Element): string | undefined {
 }
 
 /** events.js valueOf: `{ value }` of a field, `{}` of anything else. */
-function valueOf(dom: RegionDom, el: Element): JsonObject {
+export function valueOf(dom: RegionDom, el: Element): JsonObject {
   return isField(el) ? { value: fieldValue(dom, el) ?? '' } : {};
 }
 

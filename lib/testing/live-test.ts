@@ -3,13 +3,13 @@
 import * as http from 'node:http';
 import { DjustError, invalidArgument, invalidOption, misuse, type WireErrorCode } from '../errors';
 import type { EventParams, ServerMessage } from '../protocol';
-import { RegionModel } from './apply-ops';
 import type { BrowserAction } from './browser-params';
 import { openSse, openWebSocket, type Channel } from './channels';
 import { checkMs, checkRunaway, TestClock } from './clock';
 import { ElementHandle, FormHandle, type ElementHost } from './live-element';
 import { envelope } from './messages';
 import { NavigationLog, type Navigation, type NavigationKind } from './navigation-log';
+import { PageState, type PageStart } from './page-state';
 import { openPage } from './page';
 import { outerHtml, RegionDom } from './region-dom';
 import type { ActionResult, AdvanceResult, EventResult, FieldValue, LiveElement, LiveForm, SentEvent, TextFilter, ViewState } from './results';
@@ -56,14 +56,7 @@ export class LiveTestView {
   readonly origin: string;
   /** Every message received, in order (keepalive `pong`s left out). */
   readonly messages: ServerMessage[] = [];
-  #title: string | undefined;
-  #url: string;
-  readonly #meta = new Map<string, string>();
-  readonly #links = new Map<string, string>();
-  readonly #flash = new Map<string, string>();
-  readonly #region: RegionModel;
-  /** Why html() cannot answer (a patch that did not apply), or null. */
-  #broken: Error | null = null;
+  readonly #page: PageState;
   #channel: Channel | null = null;
   #lease: Lease | null;
   readonly #agent: http.Agent;
@@ -81,49 +74,44 @@ export class LiveTestView {
   #closedReason: string | null = null;
 
   /** @internal use `liveTest()` */
-  constructor(init: { transport: 'sse' | 'websocket'; lease: Lease; origin: string; agent: http.Agent; timeoutMs: number; clock: TestClock | null; url: string; title: string | undefined; meta: Record<string, string>; links: Record<string, string>; flash: Record<string, string>; html: string; rootTag: string }) {
+  constructor(init: { transport: 'sse' | 'websocket'; lease: Lease; origin: string; agent: http.Agent; timeoutMs: number; clock: TestClock | null; page: PageStart }) {
     this.transport = init.transport;
     this.origin = init.origin;
     this.#lease = init.lease;
     this.#agent = init.agent;
     this.#timeoutMs = init.timeoutMs;
     this.#clock = init.clock;
-    this.#url = init.url;
-    this.#title = init.title;
-    for (const [name, content] of Object.entries(init.meta)) this.#meta.set(name, content);
-    for (const [rel, href] of Object.entries(init.links)) this.#links.set(rel, href);
-    for (const [level, message] of Object.entries(init.flash)) this.#flash.set(level, message);
-    this.#region = new RegionModel(init.html, init.rootTag);
+    this.#page = new PageState(init.page, this.#navigations);
   }
 
   /** The document title now. */
   get title(): string | undefined {
-    return this.#title;
+    return this.#page.title;
   }
 
   /** The page URL (path + query) now: where it was opened (after redirects), then where `navigate` messages moved it. */
   get url(): string {
-    return this.#url;
+    return this.#page.url;
   }
 
   /** The `href` of the `<link rel>` tag now (e.g. `link('canonical')`), or undefined. */
   link(rel: string): string | undefined {
-    return this.#links.get(rel);
+    return this.#page.links.get(rel);
   }
 
   /** The `content` of the meta tag `name` (or `og:*` property) now, or undefined. */
   meta(name: string): string | undefined {
-    return this.#meta.get(name);
+    return this.#page.meta.get(name);
   }
 
   /** Every meta tag now, name → content. */
   get metaTags(): Record<string, string> {
-    return Object.fromEntries(this.#meta);
+    return Object.fromEntries(this.#page.meta);
   }
 
   /** Flash messages shown now, level → message. */
   get flash(): Record<string, string> {
-    return Object.fromEntries(this.#flash);
+    return Object.fromEntries(this.#page.flash);
   }
 
   /** True once the connection ended (`close()`, or the server closed it). */
@@ -138,8 +126,7 @@ export class LiveTestView {
    * markup in quoting or an explicit `<tbody>`, never in content.
    */
   html(): string {
-    if (this.#broken) throw this.#broken;
-    return this.#region.html();
+    return this.#page.html();
   }
 
   /**
@@ -162,7 +149,7 @@ export class LiveTestView {
    */
   async navigate(url: string): Promise<EventResult> {
     const ref = ++this.#ref;
-    this.#url = url; // as the browser does on a dj-patch click; a `navigate` reply may move it on
+    this.#page.url = url; // as the browser does on a dj-patch click; a `navigate` reply may move it on
     const result = await this.#request(envelope.params(ref, url), ref, `navigate to ${url}`);
     // The same view took the URL (handleParams): a patch, as expectPatch sees it.
     if (!result.messages.some((m) => m.type === 'navigate' || m.type === 'redirect')) this.#navigations.add('patch', url);
@@ -267,7 +254,7 @@ export class LiveTestView {
       await this.#roundTrip('the messages after a timer');
     }
     clock.advance(until - clock.now);
-    return withState(this.#state(), { fired, messages: this.messages.slice(from) });
+    return withState(this.#page.snapshot(), { fired, messages: this.messages.slice(from) });
   }
 
   /** Sends any envelope as it is (to test protocol errors). Resolves once the server took it. */
@@ -315,7 +302,7 @@ export class LiveTestView {
       this.messages.push(message);
       // The next response ends the previous reply's messages: the page as that reply left it.
       if (this.#open !== null && RESPONSE_TYPES.has(message.type)) this.#close();
-      this.#apply(message);
+      this.#page.apply(message);
       const ref = (message as { ref?: unknown }).ref;
       if (RESPONSE_TYPES.has(message.type) && typeof ref === 'number' && this.#watched.has(ref)) this.#open = ref;
     }
@@ -325,30 +312,15 @@ export class LiveTestView {
   /** Records the page now as the open reply left it. */
   #close(): void {
     if (this.#open === null) return;
-    this.#states.set(this.#open, this.#state());
+    this.#states.set(this.#open, this.#page.snapshot());
     this.#open = null;
-  }
-
-  /** What the page shows now; `html` throws on read if a patch did not apply. */
-  #state(): ViewState {
-    const broken = this.#broken;
-    const html = broken ? '' : this.#region.html();
-    return {
-      get html(): string {
-        if (broken) throw broken;
-        return html;
-      },
-      title: this.#title,
-      flash: Object.fromEntries(this.#flash),
-      url: this.#url,
-    };
   }
 
   /** What element() and form() helpers call back into. */
   #elementHost(): ElementHost {
     return {
       dom: () => new RegionDom(this.html()),
-      url: () => this.#url,
+      url: () => this.#page.url,
       run: (actions) => this.#run(actions),
     };
   }
@@ -358,57 +330,6 @@ export class LiveTestView {
     await this.#until(() => this.messages.some((m) => m.type === 'mounted' || (m.type === 'error' && m.ref === null)), 'mounted');
     const failed = this.messages.find((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error' && m.ref === null);
     if (failed && !this.messages.some((m) => m.type === 'mounted')) throw new DjustError(failed.code, `liveTest: mount failed: ${failed.message}`);
-  }
-
-  #apply(message: ServerMessage): void {
-    switch (message.type) {
-      case 'mounted':
-        this.#region.reset(message.html);
-        this.#broken = null;
-        break;
-      case 'patch':
-        if (typeof message.html === 'string') {
-          this.#region.reset(message.html);
-          this.#broken = null;
-        } else if (Array.isArray(message.ops) && !this.#broken) {
-          try {
-            this.#region.apply(message.ops);
-          } catch (err) {
-            this.#broken = err as Error; // until the next whole render
-          }
-        }
-        break;
-      case 'page_metadata': {
-        // Read as a record: newer actions (e.g. `link`) may not be in this version's types.
-        const head = message as { action: string; name?: string; rel?: string; value?: string; content?: string; href?: string; remove?: boolean };
-        const [map, key, value] = head.action === 'meta' ? [this.#meta, head.name, head.content] : head.action === 'link' ? [this.#links, head.rel, head.href] : [null, undefined, undefined];
-        if (head.action === 'title' && typeof head.value === 'string') this.#title = head.value;
-        else if (map && typeof key === 'string') {
-          if (head.remove === true) map.delete(key);
-          else if (typeof value === 'string') map.set(key, value);
-        }
-        break;
-      }
-      case 'flash':
-        if (message.action === 'put') this.#flash.set(message.level, message.message);
-        else if (message.level === undefined) this.#flash.clear();
-        else this.#flash.delete(message.level);
-        break;
-      case 'navigate':
-        this.#url = message.url;
-        this.#navigations.add(typeof message.html === 'string' ? 'navigate' : 'patch', message.url);
-        // Another view took the connection (pushNavigate): its region replaces this one's.
-        if (typeof message.html === 'string') {
-          this.#region.reset(message.html);
-          this.#broken = null;
-        }
-        break;
-      case 'redirect':
-        this.#navigations.add('redirect', message.url);
-        break;
-      default:
-        break;
-    }
   }
 
   async #request(message: object, ref: number, what: string): Promise<EventResult> {
@@ -425,7 +346,7 @@ export class LiveTestView {
       if (response.type === 'error') throw new DjustError(response.code as WireErrorCode, `liveTest: ${what} failed: ${response.code}: ${response.message}`);
       let end = start + 1;
       while (end < this.messages.length && !RESPONSE_TYPES.has((this.messages[end] as ServerMessage).type)) end += 1;
-      return withState(this.#states.get(ref) ?? this.#state(), { ref, response, messages: this.messages.slice(start, end) });
+      return withState(this.#states.get(ref) ?? this.#page.snapshot(), { ref, response, messages: this.messages.slice(start, end) });
     } finally {
       this.#watched.delete(ref);
       this.#states.delete(ref);
@@ -519,7 +440,7 @@ export async function liveTest(app: AppLike, path: string, options: LiveTestOpti
   let view: LiveTestView | null = null;
   try {
     const page = await openPage(lease.origin, path, headers, agent);
-    view = new LiveTestView({ transport, lease, origin: lease.origin, agent, timeoutMs, clock: clock ?? null, url: page.url, title: page.title, meta: page.meta, links: page.links, flash: page.flash, html: page.region, rootTag: page.rootTag });
+    view = new LiveTestView({ transport, lease, origin: lease.origin, agent, timeoutMs, clock: clock ?? null, page: { url: page.url, title: page.title, meta: page.meta, links: page.links, flash: page.flash, html: page.region, rootTag: page.rootTag } });
     const target = { origin: lease.origin, prefix: page.prefix, token: page.token, url: page.url, agent, timeoutMs };
     const wire = wiring(view);
     const events = { message: (m: ServerMessage) => wire.receive(m), closed: (reason: string) => wire.end(reason) };
