@@ -145,7 +145,8 @@ export class LiveTestView {
 
   /**
    * Live navigation, as a `dj-patch` link does: tells the view the page now shows `url`
-   * (`handleParams` runs). Resolves like `event()`.
+   * (`handleParams` runs). Resolves like `event()`. When the same view keeps the page, it counts
+   * as a patch for `expectPatch`.
    */
   async navigate(url: string): Promise<EventResult> {
     const ref = ++this.#ref;
