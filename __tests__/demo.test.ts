@@ -87,13 +87,16 @@ describe.each(['sse', 'websocket'] as const)('demo over %s', (transport) => {
     expect(store.meta('og:image')).toBe('/img/mug.png');
     expect(store.link('canonical')).toBe('/store?product=mug');
     expect(store.url).toBe('/store?product=mug');
+    await store.expectPatch('/store?product=mug'); // the handler's pushPatch
     expect(store.html()).toContain('Stoneware Mug');
     // The response first, then the side channel.
     expect(result.messages[0]?.type).toBe('patch');
     expect(result.messages.slice(1).map((m) => m.type)).not.toContain('patch');
     expect(result.messages.some((m) => m.type === 'page_metadata')).toBe(true);
     // A dj-patch link: live navigation runs handleParams.
-    await store.navigate('/store?product=lamp');
+    const lamp = await store.element('nav a', 'Desk Lamp').click();
+    await store.expectPatch('/store?product=lamp');
+    expect(lamp.html).toContain('<h2>Desk Lamp</h2>');
     expect(store.title).toBe('Desk Lamp | Store');
     expect(store.meta('og:image')).toBe('/img/lamp.png');
     await store.event('select', { id: 'nope' });
@@ -124,18 +127,21 @@ describe.each(['sse', 'websocket'] as const)('demo over %s', (transport) => {
   test('signup: errors for the fields reached, all on submit, then a flash and pushNavigate home', async () => {
     const signup = await view('/signup');
     expect(signup.title).toBe('Sign up');
-    const form = { name: 'A', email: '', age: '', bio: '' };
-    await signup.event('validate', { ...form, _target: 'name' });
-    expect(signup.html()).toContain('Your name needs at least 2 characters.');
-    expect(signup.html()).not.toContain('Your age, please.'); // not reached yet
-    await signup.event('save', { ...form, name: 'Ada' });
-    expect(signup.html()).not.toContain('Your name needs');
-    expect(signup.html()).toContain('Your age, please.');
-    expect(signup.html()).toContain('That is not an email address.');
+    // Typed into the form and sent as the browser sends it: every field, and _target on a change.
+    const typed = await signup.form('#signup', { name: 'A' }).change();
+    expect(typed.sent).toEqual([{ event: 'validate', params: { name: 'A', email: '', age: '', bio: '', _target: 'name' } }]);
+    expect(typed.html).toContain('Your name needs at least 2 characters.');
+    expect(typed.html).not.toContain('Your age, please.'); // not reached yet
+    const submitted = await signup.form('#signup', { name: 'Ada' }).submit();
+    expect(submitted.html).not.toContain('Your name needs');
+    expect(submitted.html).toContain('Your age, please.');
+    expect(submitted.html).toContain('That is not an email address.');
     // Fields that are not strings never reach the handler.
-    await expect(signup.event('validate', { ...form, age: 36 })).rejects.toMatchObject({ code: 'bad_params' });
+    await expect(signup.event('validate', { name: 'A', email: '', age: 36, bio: '' })).rejects.toMatchObject({ code: 'bad_params' });
+    await expect(signup.form('#signup', { nickname: 'Ada' }).submit()).rejects.toThrow(/the form has no field "nickname"; its fields: name, email, age, bio/);
 
-    const saved = await signup.event('save', { name: 'Ada', email: 'ada@example.com', age: '36', bio: '' });
+    const saved = await signup.form('#signup', { name: 'Ada', email: 'ada@example.com', age: '36' }).submit('#signup-submit');
+    await signup.expectNavigate('/');
     // The response (the errors go), the other view (title and meta in between), the carried flash.
     expect(saved.messages.map((m) => m.type).filter((type) => type !== 'page_metadata')).toEqual(['patch', 'navigate', 'flash']);
     expect(signup.url).toBe('/');

@@ -26,7 +26,7 @@ const TEMPLATES: Record<string, string> = {
 <footer>Showing {{ orders.length }} orders</footer>
 </main>{% endblock %}`,
   'list.njk': `{% extends "layout.njk" %}{% block content %}<main dj-root><ul class="todos">
-{% for t in todos %}<li dj-key="{{ t.id }}" class="todo{% if t.done %} done{% endif %}"><input type="checkbox"{% if t.done %} checked{% endif %}> <span>{{ t.title }}</span> <button dj-click="remove" dj-value-id="{{ t.id }}">&times;</button></li>
+{% for t in todos %}<li id="t{{ t.id }}" class="todo{% if t.done %} done{% endif %}"><input type="checkbox"{% if t.done %} checked{% endif %}> <span>{{ t.title }}</span> <button dj-click="remove" dj-value-id="{{ t.id }}">&times;</button></li>
 {% endfor %}</ul><p>{{ todos.length }} items</p></main>{% endblock %}`,
 };
 

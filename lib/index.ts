@@ -6,6 +6,7 @@ export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErro
 export type { DjustLiteOptions, SessionData } from './config/options';
 export { MemoryPubSub, type PubSubAdapter, type Subscriber, type StreamRouter } from './pubsub/pubsub';
 export type { Logger } from './core/logger';
+export type { Clock } from './core/clock';
 export type { TitleTemplate } from './view/title-template';
 export type {
   ClientMessage, ServerMessage, EventParams, JsonValue, PageMetadataMessage, FlashMessage, ErrorMessage, PatchMessage,

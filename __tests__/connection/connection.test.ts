@@ -78,7 +78,7 @@ describe('Dispatcher', () => {
       expect(patch).toMatchObject({ type: 'patch', ref: 1 });
       expect(patch?.ops).toBeDefined();
       expect(patch?.html).toBeUndefined();
-      expect(client.region()).toContain('<tr dj-key="2"><td>row 2</td><td>3</td></tr>');
+      expect(client.region()).toContain('<tr id="r2"><td>row 2</td><td>3</td></tr>');
     });
   });
 

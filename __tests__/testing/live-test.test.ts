@@ -16,7 +16,7 @@ import { memoryEnvironment } from '../helpers/memory-templates';
 const TEMPLATES: Record<string, string> = {
   'layout.njk': '<!doctype html><html><head>{% djust_head %}</head><body>{% djust_flash %}{% block content %}{% endblock %}{% djust_scripts %}</body></html>',
   'list.njk': '{% extends "layout.njk" %}{% block content %}<h1>List</h1><ul dj-root>{% for i in items %}' +
-    '<li dj-key="{{ i }}" class="item{% if i == picked %} picked{% endif %}">Item {{ i }}: a line long enough that a diff is smaller</li>' +
+    '<li id="{{ i }}" class="item{% if i == picked %} picked{% endif %}">Item {{ i }}: a line long enough that a diff is smaller</li>' +
     '{% endfor %}</ul>{% endblock %}',
 };
 
@@ -177,12 +177,12 @@ describe('liveTest', () => {
       const view = await open();
       const picked = await view.event('pick', { i: 7 });
       expect(picked.response).toHaveProperty('ops');
-      expect(view.html()).toContain('<li dj-key="7" class="item picked">');
+      expect(view.html()).toContain('<li id="7" class="item picked">');
       const shuffled = await view.event('shuffle');
       expect(shuffled.response).toHaveProperty('ops');
       const expected = new ListView();
       expected.items = [...Array.from({ length: 20 }, (_, i) => i).slice(5).reverse(), 100, 0, 1, 2];
-      const keys = [...view.html().matchAll(/dj-key="(\d+)"/g)].map((m) => Number(m[1]));
+      const keys = [...view.html().matchAll(/id="(\d+)"/g)].map((m) => Number(m[1]));
       expect(keys).toEqual(expected.items);
       expect(view.html()).toContain('class="item picked">Item 7:');
     });
@@ -260,7 +260,7 @@ describe('RegionModel (applies {ops} to a string)', () => {
     note: fc.boolean(),
   }).map(({ title, items, rows, note }) =>
     `<h2>${title}</h2>${note ? '<!-- note --><p class="n">note</p>' : ''}<ul>${items.map((i) =>
-      `<li dj-key="${i.key}"${i.cls ? ` class="${i.cls}"` : ''}>${i.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</li>`).join('')}</ul>` +
+      `<li id="${i.key}"${i.cls ? ` class="${i.cls}"` : ''}>${i.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</li>`).join('')}</ul>` +
     `<table>${Array.from({ length: rows }, (_, r) => `<tr><td>${r}</td></tr>`).join('')}</table>`);
 
   it('ends with the same DOM as the server\'s next render, for any sequence of renders', () => {

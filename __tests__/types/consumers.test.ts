@@ -117,17 +117,26 @@ export function codeOf(err: unknown): string | undefined {
 }
 
 function testSource(setup: Setup): string {
-  return `import { liveTest, type LiveTestOptions } from 'djust-lite/testing';
+  return `import { liveTest, testClock, type ActionResult, type LiveTestOptions } from 'djust-lite/testing';
 import { app } from './app${setup.ext}';
 
 export async function check(): Promise<string | undefined> {
-  const options: LiveTestOptions = { transport: 'websocket', timeoutMs: process.env.SLOW ? 10000 : undefined };
+  const options: LiveTestOptions = { transport: 'websocket', timeoutMs: process.env.SLOW ? 10000 : undefined, clock: testClock() };
   const view = await liveTest(app, '/inbox', options);
-  await view.event('receive', {});
+  const received = await view.event('receive', {});
+  const html: string = received.html;
+  const clicked: ActionResult = await view.element('#inbox li', /unread/).click();
+  const sent: string | undefined = clicked.sent[0]?.event;
+  await view.form('#compose', { to: 'ada', urgent: true, tags: ['a', 'b'], n: 3 }).submit('button[name="send"]');
+  await view.element('#chart').hook('point', { x: 1 });
+  const there: boolean = view.has('li', 'Inbox') && view.render('#inbox').length > html.length + (sent?.length ?? 0);
+  const url: string = there ? await view.expectPatch('/inbox?page=2') : await view.expectRedirect();
+  const after = await view.advance(1000);
+  const fired: number = after.fired + url.length;
   const title: string | undefined = view.title;
   const flash: string | undefined = view.flash.info;
   await view.close();
-  return flash === undefined ? title : \`\${title ?? ''}: \${flash}\`;
+  return flash === undefined ? title : \`\${title ?? ''}: \${flash} \${fired}\`;
 }
 `;
 }

@@ -10,6 +10,7 @@ import { resolveLogger, type Logger, type ResolvedLogger } from '../core/logger'
 import type { JsonValue } from '../contract/protocol';
 import { isPubSubAdapter, type PubSubAdapter } from '../pubsub/pubsub';
 import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from '../view/title-template';
+import { isClock, nodeClock, type Clock } from '../core/clock';
 
 
 /** What the `session` option may return: JSON data (a plain object, array, string, number, boolean or null). */
@@ -98,6 +99,11 @@ export interface DjustLiteOptions {
    * from `djust-lite/redis` to reach every process. `live.close()` closes it. Default in-memory (this process).
    */
   pubsub?: PubSubAdapter | undefined;
+  /**
+   * Where views' `sendAfter` timers run: `{ setTimeout(fire, ms), clearTimeout(timer) }`. Default
+   * Node's timers; tests pass `testClock()` from `djust-lite/testing` and move time with `advance(ms)`.
+   */
+  clock?: Clock | undefined;
 }
 
 /** How one option is checked; a wrong value throws naming the option, the shape expected and the value received. */
@@ -304,6 +310,12 @@ export const OPTIONS = {
     check: { type: 'custom', expected: 'a PubSubAdapter (subscribe, unsubscribe, broadcast and close methods), e.g. redisPubSub({ url }) from "djust-lite/redis"', valid: isPubSubAdapter },
     doc: "`redisPubSub({ url })` from `djust-lite/redis` to broadcast across processes ([Several processes](scaling.md#several-processes)); `live.close()` closes it",
   },
+  clock: {
+    default: nodeClock,
+    shownDefault: "Node's timers",
+    check: { type: 'custom', expected: 'an object with setTimeout(fire, ms) and clearTimeout(timer) methods, e.g. testClock() from "djust-lite/testing"', valid: isClock },
+    doc: "where views' `sendAfter` timers run; `testClock()` from `djust-lite/testing` lets a test move time ([Time](testing.md#time))",
+  },
 } satisfies { [K in Name]-?: OptionSpec<NonNullable<DjustLiteOptions[K]>> };
 
 type Numeric = { [K in Name]: (typeof OPTIONS)[K]['check'] extends { type: 'number' } ? K : never }[Name];
@@ -326,6 +338,7 @@ export interface ResolvedOptions extends Record<Numeric, number> {
   transport: 'auto' | 'websocket' | 'sse';
   logger: ResolvedLogger;
   pubsub: PubSubAdapter | null;
+  clock: Clock;
 }
 
 /** Each option after its default and check: options with a default are always set. */
@@ -461,5 +474,6 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     transport: o.transport,
     logger,
     pubsub: o.pubsub ?? null,
+    clock: o.clock,
   };
 }

@@ -219,7 +219,7 @@ export class Connection implements HostTarget {
 
   /** The services (timers, subscriptions) of one view on this connection; what they deliver is tagged with them (see `deliver`). */
   #hostServices(): HostServices {
-    return new HostServices(this.#ctx.pubsub, this);
+    return new HostServices(this.#ctx.pubsub, this, this.#ctx.options.clock);
   }
 
   /** Sends a message that answers no frame (development: lib/render/development.ts) in order, as `reject` does. */

@@ -42,6 +42,9 @@ export const DEVELOPER_ERROR_CODES = [
   'DJUST_ERR_LIVE_TEST_CLOSED',
   'DJUST_ERR_LIVE_TEST_TIMEOUT',
   'DJUST_ERR_LIVE_TEST_PATCH',
+  'DJUST_ERR_LIVE_TEST_ELEMENT',
+  'DJUST_ERR_LIVE_TEST_FORM',
+  'DJUST_ERR_LIVE_TEST_EXPECT',
   'DJUST_ERR_REDIS_UNAVAILABLE',
 ] as const;
 
@@ -100,6 +103,9 @@ export function wireCodeOf(err: DjustError): WireErrorCode {
     case 'DJUST_ERR_LIVE_TEST_CLOSED':
     case 'DJUST_ERR_LIVE_TEST_TIMEOUT':
     case 'DJUST_ERR_LIVE_TEST_PATCH':
+    case 'DJUST_ERR_LIVE_TEST_ELEMENT':
+    case 'DJUST_ERR_LIVE_TEST_FORM':
+    case 'DJUST_ERR_LIVE_TEST_EXPECT':
     case 'DJUST_ERR_REDIS_UNAVAILABLE':
       return 'handler_failed';
     default:

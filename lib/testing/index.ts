@@ -15,5 +15,8 @@
  * expect(view.flash.success).toBe('Changes saved!');
  * await view.close();
  */
-export { liveTest, LiveTestView, type LiveTestOptions, type EventResult } from './live-test';
+export { liveTest, LiveTestView, type LiveTestOptions } from './live-test';
+export { testClock, TestClock } from './clock';
+export type { ActionResult, AdvanceResult, EventResult, FieldValue, LiveElement, LiveForm, SentEvent, TextFilter, ViewState } from './results';
+export type { Navigation, NavigationKind } from './navigation-log';
 export type { AppLike } from './server';

@@ -1,12 +1,19 @@
 // Over 300 lines on purpose: LiveTestView is the public test API, and most of the file is its
 // documented getters and methods; the protocol pieces live in the sibling modules.
 import * as http from 'node:http';
-import { DjustError, invalidArgument, invalidOption, type WireErrorCode } from '../core/errors';
+import { DjustError, invalidArgument, invalidOption, misuse, type WireErrorCode } from '../core/errors';
 import type { EventParams, ServerMessage } from '../contract/protocol';
 import { RegionModel } from './apply-ops';
+import type { BrowserAction } from './browser-params';
 import { openSse, openWebSocket, type Channel } from './channels';
+import { checkMs, checkRunaway, TestClock } from './clock';
+import { ElementHandle, FormHandle, type ElementHost } from './live-element';
 import { envelope } from './messages';
+import { NavigationLog, type Navigation, type NavigationKind } from './navigation-log';
+import { PageState, type PageStart } from './page-state';
 import { openPage } from './page';
+import { outerHtml, RegionDom } from './region-dom';
+import type { ActionResult, AdvanceResult, EventResult, FieldValue, LiveElement, LiveForm, SentEvent, TextFilter, ViewState } from './results';
 import { acquire, type AppLike, type Lease } from './server';
 import { Waiters } from './waiters';
 
@@ -16,17 +23,10 @@ export interface LiveTestOptions {
   transport?: 'sse' | 'websocket' | undefined;
   /** Extra headers for the page GET (a cookie, an auth header). */
   headers?: Record<string, string> | undefined;
-  /** How long any wait (mount, an event's response, `waitFor`) may take, in ms. Default 5000. */
+  /** How long any wait (mount, an event's response, `waitFor`, an `expect…`) may take, in ms. Default 5000. */
   timeoutMs?: number | undefined;
-}
-
-/** What one `event()` produced. */
-export interface EventResult {
-  ref: number;
-  /** The handler's response: `patch` (the region changed) or `reply` (it did not). */
-  response: Extract<ServerMessage, { type: 'patch' | 'reply' }>;
-  /** The response, then what followed it up to the next response (navigate or redirect, page metadata, flash, push events), in order. */
-  messages: ServerMessage[];
+  /** The `testClock()` the app was given as `djustLite({ clock })`: `view.advance(ms)` moves it. */
+  clock?: TestClock | undefined;
 }
 
 type ResponseMessage = Extract<ServerMessage, { type: 'patch' | 'reply' | 'error' }>;
@@ -45,8 +45,10 @@ let wiring: (view: LiveTestView) => Wiring;
 
 /**
  * One live view driven over the real protocol, as a browser would: what the page shows
- * (`title`, `meta()`, `flash`, `html()`) after each message, every message received, and
- * `event()` to run a handler. Create it with `liveTest()`.
+ * (`title`, `meta()`, `flash`, `html()`) after each message, every message received, `event()`
+ * to run a handler, and LiveViewTest's helpers — `element()` and `form()` to act as a user
+ * (each sends what the browser client sends), `has()`, `render()`, `expectPatch()` /
+ * `expectNavigate()` / `expectRedirect()`, `advance()` with a test clock. Create it with `liveTest()`.
  */
 export class LiveTestView {
   /** The transport in use. */
@@ -55,66 +57,62 @@ export class LiveTestView {
   readonly origin: string;
   /** Every message received, in order (keepalive `pong`s left out). */
   readonly messages: ServerMessage[] = [];
-  #title: string | undefined;
-  #url: string;
-  readonly #meta = new Map<string, string>();
-  readonly #links = new Map<string, string>();
-  readonly #flash = new Map<string, string>();
-  readonly #region: RegionModel;
-  /** Why html() cannot answer (a patch that did not apply), or null. */
-  #broken: Error | null = null;
+  readonly #page: PageState;
   #channel: Channel | null = null;
   #lease: Lease | null;
   readonly #agent: http.Agent;
   readonly #timeoutMs: number;
+  readonly #clock: TestClock | null;
   readonly #waiters = new Waiters();
+  readonly #navigations = new NavigationLog();
+  /** Refs whose response a `#request` waits for: the page is recorded as each one's reply left it. */
+  readonly #watched = new Set<number>();
+  /** The ref whose reply's messages are still arriving (its state is taken when the next response comes), or null. */
+  #open: number | null = null;
+  readonly #states = new Map<number, ViewState>();
   #ref = 0;
   #pongs = 0;
   #closedReason: string | null = null;
 
   /** @internal use `liveTest()` */
-  constructor(init: { transport: 'sse' | 'websocket'; lease: Lease; origin: string; agent: http.Agent; timeoutMs: number; url: string; title: string | undefined; meta: Record<string, string>; links: Record<string, string>; flash: Record<string, string>; html: string; rootTag: string }) {
+  constructor(init: { transport: 'sse' | 'websocket'; lease: Lease; origin: string; agent: http.Agent; timeoutMs: number; clock: TestClock | null; page: PageStart }) {
     this.transport = init.transport;
     this.origin = init.origin;
     this.#lease = init.lease;
     this.#agent = init.agent;
     this.#timeoutMs = init.timeoutMs;
-    this.#url = init.url;
-    this.#title = init.title;
-    for (const [name, content] of Object.entries(init.meta)) this.#meta.set(name, content);
-    for (const [rel, href] of Object.entries(init.links)) this.#links.set(rel, href);
-    for (const [level, message] of Object.entries(init.flash)) this.#flash.set(level, message);
-    this.#region = new RegionModel(init.html, init.rootTag);
+    this.#clock = init.clock;
+    this.#page = new PageState(init.page, this.#navigations);
   }
 
   /** The document title now. */
   get title(): string | undefined {
-    return this.#title;
+    return this.#page.title;
   }
 
   /** The page URL (path + query) now: where it was opened (after redirects), then where `navigate` messages moved it. */
   get url(): string {
-    return this.#url;
+    return this.#page.url;
   }
 
   /** The `href` of the `<link rel>` tag now (e.g. `link('canonical')`), or undefined. */
   link(rel: string): string | undefined {
-    return this.#links.get(rel);
+    return this.#page.links.get(rel);
   }
 
   /** The `content` of the meta tag `name` (or `og:*` property) now, or undefined. */
   meta(name: string): string | undefined {
-    return this.#meta.get(name);
+    return this.#page.meta.get(name);
   }
 
   /** Every meta tag now, name → content. */
   get metaTags(): Record<string, string> {
-    return Object.fromEntries(this.#meta);
+    return Object.fromEntries(this.#page.meta);
   }
 
   /** Flash messages shown now, level → message. */
   get flash(): Record<string, string> {
-    return Object.fromEntries(this.#flash);
+    return Object.fromEntries(this.#page.flash);
   }
 
   /** True once the connection ended (`close()`, or the server closed it). */
@@ -129,8 +127,7 @@ export class LiveTestView {
    * markup in quoting or an explicit `<tbody>`, never in content.
    */
   html(): string {
-    if (this.#broken) throw this.#broken;
-    return this.#region.html();
+    return this.#page.html();
   }
 
   /**
@@ -149,12 +146,117 @@ export class LiveTestView {
 
   /**
    * Live navigation, as a `dj-patch` link does: tells the view the page now shows `url`
-   * (`handleParams` runs). Resolves like `event()`.
+   * (`handleParams` runs). Resolves like `event()`. When the same view keeps the page, it counts
+   * as a patch for `expectPatch`.
    */
   async navigate(url: string): Promise<EventResult> {
     const ref = ++this.#ref;
-    this.#url = url; // as the browser does on a dj-patch click; a `navigate` reply may move it on
-    return this.#request(envelope.params(ref, url), ref, `navigate to ${url}`);
+    this.#page.url = url; // as the browser does on a dj-patch click; a `navigate` reply may move it on
+    const result = await this.#request(envelope.params(ref, url), ref, `navigate to ${url}`);
+    // The same view took the URL (handleParams): a patch, as expectPatch sees it.
+    if (!result.messages.some((m) => m.type === 'navigate' || m.type === 'redirect')) this.#navigations.add('patch', url);
+    return result;
+  }
+
+  /**
+   * One element of the live region by CSS selector (css-select syntax), narrowed to those whose
+   * text contains `text` (whitespace runs count as one space) or matches it (a RegExp) — as
+   * LiveViewTest's `element/3`. It is looked up afresh at each action; an action rejects when the
+   * selector matches no element or several. See `LiveElement` for what each action sends.
+   *
+   * @example
+   * await view.element('tr[data-id="3"] button', 'Delete').click();
+   * await view.element('#search').keyup('Enter');
+   */
+  element(selector: string, text?: TextFilter): LiveElement {
+    checkSelector(selector, 'element(selector, text?)', text);
+    return new ElementHandle(this.#elementHost(), selector, text);
+  }
+
+  /**
+   * A form of the live region (by CSS selector) with the values a user typed, as LiveViewTest's
+   * `form/3`: field name → text, an option's value, checkbox values (or true/false), an array for
+   * a multiple select or a checkbox group. `change(target?)` and `submit(submitter?)` send it.
+   *
+   * @example
+   * await view.form('#profile', { name: 'Ada', newsletter: true }).change('name');
+   * const saved = await view.form('#profile', { name: 'Ada' }).submit('button[name="save"]');
+   */
+  form(selector: string, values: Readonly<Record<string, FieldValue>> = {}): LiveForm {
+    checkSelector(selector, 'form(selector, values)');
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) throw invalidArgument('form(selector, values)', 'values', 'an object of field name → value', values);
+    return new FormHandle(this.#elementHost(), selector, { ...values });
+  }
+
+  /** Whether the live region now has an element matching `selector` (and `text`), as LiveViewTest's `has_element?`. */
+  has(selector: string, text?: TextFilter): boolean {
+    checkSelector(selector, 'has(selector, text?)', text);
+    return new RegionDom(this.html()).all(selector, text).length > 0;
+  }
+
+  /**
+   * The live region's inner HTML now, or with `selector` the HTML (outer) of the one element it
+   * matches (throws, as `element()` actions do, when it matches none or several).
+   */
+  render(selector?: string): string {
+    if (selector === undefined) return this.html();
+    checkSelector(selector, 'render(selector?)');
+    return outerHtml(new RegionDom(this.html()).one(selector, undefined, `render(${JSON.stringify(selector)})`));
+  }
+
+  /**
+   * Resolves with the URL of the next `pushPatch` (or dj-patch link) this view saw and no
+   * earlier expectation took — now, or once it comes; rejects when it went to another URL than
+   * `url`, or after `timeoutMs`. As LiveViewTest's `assert_patch`.
+   *
+   * @example
+   * await view.element('a', 'Next page').click();
+   * await view.expectPatch('/posts?page=2');
+   */
+  expectPatch(url?: string): Promise<string> {
+    return this.#expect('patch', url);
+  }
+
+  /** As `expectPatch`, for a `pushNavigate` followed live (another view took the region). */
+  expectNavigate(url?: string): Promise<string> {
+    return this.#expect('navigate', url);
+  }
+
+  /** As `expectPatch`, for a `redirect` (or a `pushNavigate` the browser must load as a page). As LiveViewTest's `assert_redirect`. */
+  expectRedirect(url?: string): Promise<string> {
+    return this.#expect('redirect', url);
+  }
+
+  /** Every navigation this view saw, in order: `{ kind: 'patch' | 'navigate' | 'redirect', url }`. */
+  get navigations(): Navigation[] {
+    return this.#navigations.all();
+  }
+
+  /**
+   * Moves the `testClock()` given as the `clock` option on by `ms`: each `sendAfter` due by then
+   * fires in time order, and after each the view's connection is waited for, so what the timer's
+   * `handleInfo` sent has arrived (a timer it sets again, if due by then, fires too). Waits only
+   * for this view's connection, and for handlers that finish without real I/O (a handler
+   * awaiting a database: follow with `waitFor`).
+   *
+   * @example
+   * const view = await liveTest(app, '/toast', { clock });
+   * await view.element('#save').click();
+   * const after = await view.advance(3000);
+   * expect(after.html).not.toContain('Saved!');
+   */
+  async advance(ms: number): Promise<AdvanceResult> {
+    const clock = this.#clock;
+    if (!clock) throw misuse('view.advance(ms): this view has no clock. Give the app a testClock() (djustLite({ clock })) and the same clock to liveTest(app, path, { clock }).');
+    const until = clock.now + checkMs(ms);
+    const from = this.messages.length;
+    let fired = 0;
+    for (; clock.fireNext(until); fired += 1) {
+      checkRunaway(fired, clock.now);
+      await this.#roundTrip('the messages after a timer');
+    }
+    clock.advance(until - clock.now);
+    return withState(this.#page.snapshot(), { fired, messages: this.messages.slice(from) });
   }
 
   /** Sends any envelope as it is (to test protocol errors). Resolves once the server took it. */
@@ -200,9 +302,29 @@ export class LiveTestView {
       this.#pongs += 1;
     } else {
       this.messages.push(message);
-      this.#apply(message);
+      // The next response ends the previous reply's messages: the page as that reply left it.
+      if (this.#open !== null && RESPONSE_TYPES.has(message.type)) this.#close();
+      this.#page.apply(message);
+      const ref = (message as { ref?: unknown }).ref;
+      if (RESPONSE_TYPES.has(message.type) && typeof ref === 'number' && this.#watched.has(ref)) this.#open = ref;
     }
     this.#waiters.wake();
+  }
+
+  /** Records the page now as the open reply left it. */
+  #close(): void {
+    if (this.#open === null) return;
+    this.#states.set(this.#open, this.#page.snapshot());
+    this.#open = null;
+  }
+
+  /** What element() and form() helpers call back into. */
+  #elementHost(): ElementHost {
+    return {
+      dom: () => new RegionDom(this.html()),
+      url: () => this.#page.url,
+      run: (actions) => this.#run(actions),
+    };
   }
 
   /** Resolves on `mounted`, rejects on an error that ended the connection (e.g. bad_token). */
@@ -212,68 +334,64 @@ export class LiveTestView {
     if (failed && !this.messages.some((m) => m.type === 'mounted')) throw new DjustError(failed.code, `liveTest: mount failed: ${failed.message}`);
   }
 
-  #apply(message: ServerMessage): void {
-    switch (message.type) {
-      case 'mounted':
-        this.#region.reset(message.html);
-        this.#broken = null;
-        break;
-      case 'patch':
-        if (typeof message.html === 'string') {
-          this.#region.reset(message.html);
-          this.#broken = null;
-        } else if (Array.isArray(message.ops) && !this.#broken) {
-          try {
-            this.#region.apply(message.ops);
-          } catch (err) {
-            this.#broken = err as Error; // until the next whole render
-          }
-        }
-        break;
-      case 'page_metadata': {
-        // Read as a record: newer actions (e.g. `link`) may not be in this version's types.
-        const head = message as { action: string; name?: string; rel?: string; value?: string; content?: string; href?: string; remove?: boolean };
-        const [map, key, value] = head.action === 'meta' ? [this.#meta, head.name, head.content] : head.action === 'link' ? [this.#links, head.rel, head.href] : [null, undefined, undefined];
-        if (head.action === 'title' && typeof head.value === 'string') this.#title = head.value;
-        else if (map && typeof key === 'string') {
-          if (head.remove === true) map.delete(key);
-          else if (typeof value === 'string') map.set(key, value);
-        }
-        break;
-      }
-      case 'flash':
-        if (message.action === 'put') this.#flash.set(message.level, message.message);
-        else if (message.level === undefined) this.#flash.clear();
-        else this.#flash.delete(message.level);
-        break;
-      case 'navigate':
-        this.#url = message.url;
-        // Another view took the connection (pushNavigate): its region replaces this one's.
-        if (typeof message.html === 'string') {
-          this.#region.reset(message.html);
-          this.#broken = null;
-        }
-        break;
-      default:
-        break;
-    }
-  }
-
   async #request(message: object, ref: number, what: string): Promise<EventResult> {
     const from = this.messages.length;
     const isResponse = (m: ServerMessage): m is ResponseMessage => (m.type === 'patch' || m.type === 'reply' || m.type === 'error') && m.ref === ref;
-    await this.#live().send(message);
-    await this.#until(() => this.messages.slice(from).some(isResponse), `the response to ${what}`);
-    // A job's messages leave in one write, so a pong asked for now arrives after all of them.
+    this.#watched.add(ref);
+    try {
+      await this.#live().send(message);
+      await this.#until(() => this.messages.slice(from).some(isResponse), `the response to ${what}`);
+      await this.#roundTrip(`the messages after ${what}`);
+      if (this.#open === ref) this.#close();
+      const start = this.messages.findIndex((m, i) => i >= from && isResponse(m));
+      const response = this.messages[start] as ResponseMessage;
+      if (response.type === 'error') throw new DjustError(response.code as WireErrorCode, `liveTest: ${what} failed: ${response.code}: ${response.message}`);
+      let end = start + 1;
+      while (end < this.messages.length && !RESPONSE_TYPES.has((this.messages[end] as ServerMessage).type)) end += 1;
+      return withState(this.#states.get(ref) ?? this.#page.snapshot(), { ref, response, messages: this.messages.slice(start, end) });
+    } finally {
+      this.#watched.delete(ref);
+      this.#states.delete(ref);
+      if (this.#open === ref) this.#open = null;
+    }
+  }
+
+  /** Resolves once everything the server wrote before it read a ping now has arrived (a job's messages leave in one write, so a pong asked for now comes after them). */
+  async #roundTrip(what: string): Promise<void> {
     const pongs = this.#pongs;
     await this.#live().send(envelope.ping());
-    await this.#until(() => this.#pongs > pongs, `the messages after ${what}`);
-    const start = this.messages.findIndex((m, i) => i >= from && isResponse(m));
-    const response = this.messages[start] as ResponseMessage;
-    if (response.type === 'error') throw new DjustError(response.code as WireErrorCode, `liveTest: ${what} failed: ${response.code}: ${response.message}`);
-    let end = start + 1;
-    while (end < this.messages.length && !RESPONSE_TYPES.has((this.messages[end] as ServerMessage).type)) end += 1;
-    return { ref, response, messages: this.messages.slice(start, end) };
+    await this.#until(() => this.#pongs > pongs, what);
+  }
+
+  /** Sends an element or form helper's actions in order; the last one's result, with every event sent. */
+  async #run(actions: BrowserAction[]): Promise<ActionResult> {
+    const sent: SentEvent[] = [];
+    let last: EventResult | null = null;
+    let navigatedTo: string | undefined;
+    for (const action of actions) {
+      if (action.kind === 'navigate') {
+        navigatedTo = action.url;
+        last = await this.navigate(action.url);
+      } else {
+        sent.push({ event: action.event, params: action.params });
+        last = await this.event(action.event, action.params);
+      }
+    }
+    if (!last) throw new DjustError('DJUST_ERR_LIVE_TEST_ELEMENT', 'liveTest: the action sent nothing.');
+    return withState(last, { sent, navigatedTo });
+  }
+
+  /** Waits for the first untaken navigation of `kind` (see NavigationLog). */
+  async #expect(kind: NavigationKind, url: string | undefined): Promise<string> {
+    if (url !== undefined && typeof url !== 'string') throw invalidArgument(`expect…(url)`, 'url', 'a path such as "/posts?page=2", or nothing', url);
+    let found: string | undefined;
+    try {
+      await this.#until(() => (found = this.#navigations.take(kind, url)) !== undefined, `a ${kind}`);
+    } catch (err) {
+      if ((err as DjustError).code === 'DJUST_ERR_LIVE_TEST_TIMEOUT') throw this.#navigations.missing(kind, url, this.#timeoutMs);
+      throw err;
+    }
+    return found as string;
   }
 
   #live(): Channel {
@@ -314,16 +432,17 @@ export class LiveTestView {
  * await view.close();
  */
 export async function liveTest(app: AppLike, path: string, options: LiveTestOptions = {}): Promise<LiveTestView> {
-  const { transport = 'sse', headers = {}, timeoutMs = 5000 } = options;
+  const { transport = 'sse', headers = {}, timeoutMs = 5000, clock } = options;
   if (typeof path !== 'string' || !path.startsWith('/')) throw invalidArgument('liveTest(app, path)', 'path', 'a string that starts with "/"', path);
   if (transport !== 'sse' && transport !== 'websocket') throw invalidOption('liveTest()', 'transport', '"sse" or "websocket"', transport);
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw invalidOption('liveTest()', 'timeoutMs', 'a number > 0', timeoutMs);
+  if (clock !== undefined && !(clock instanceof TestClock)) throw invalidOption('liveTest()', 'clock', 'a testClock() (the one given to djustLite({ clock }))', clock);
   const lease = await acquire(app);
   const agent = new http.Agent({ keepAlive: true });
   let view: LiveTestView | null = null;
   try {
     const page = await openPage(lease.origin, path, headers, agent);
-    view = new LiveTestView({ transport, lease, origin: lease.origin, agent, timeoutMs, url: page.url, title: page.title, meta: page.meta, links: page.links, flash: page.flash, html: page.region, rootTag: page.rootTag });
+    view = new LiveTestView({ transport, lease, origin: lease.origin, agent, timeoutMs, clock: clock ?? null, page: { url: page.url, title: page.title, meta: page.meta, links: page.links, flash: page.flash, html: page.region, rootTag: page.rootTag } });
     const target = { origin: lease.origin, prefix: page.prefix, token: page.token, url: page.url, agent, timeoutMs };
     const wire = wiring(view);
     const events = { message: (m: ServerMessage) => wire.receive(m), closed: (reason: string) => wire.end(reason) };
@@ -338,4 +457,17 @@ export async function liveTest(app: AppLike, path: string, options: LiveTestOpti
     }
     throw err;
   }
+}
+
+function checkSelector(selector: unknown, call: string, text?: unknown): void {
+  if (typeof selector !== 'string' || selector.trim() === '') throw invalidArgument(`view.${call}`, 'selector', 'a CSS selector string', selector);
+  if (text !== undefined && typeof text !== 'string' && !(text instanceof RegExp)) throw invalidArgument(`view.${call}`, 'text', 'a string or RegExp', text);
+}
+
+/**
+ * `state` with `extra`'s fields added, its `html` getter kept (a spread would read it, and throw
+ * at once for a region a patch broke, instead of when a test reads `html`).
+ */
+function withState<S extends ViewState, T extends object>(state: S, extra: T): S & T {
+  return Object.defineProperties({ ...extra }, Object.getOwnPropertyDescriptors(state)) as S & T;
 }

@@ -1,5 +1,6 @@
 import { clearTimeout, setTimeout } from 'node:timers';
 import { invalidArgument } from '../core/errors';
+import { nodeClock, type Clock } from '../core/clock';
 import type { ViewHost } from './live-view';
 import type { PubSubAdapter, Subscriber } from '../pubsub/pubsub';
 
@@ -17,13 +18,16 @@ export interface HostTarget {
 export class HostServices implements ViewHost, Subscriber {
   readonly #pubsub: PubSubAdapter;
   readonly #target: HostTarget;
+  /** Where `sendAfter` timers run (option `clock`). */
+  readonly #clock: Clock;
   /** Allocated on first use (most connections never set a timer or subscribe). */
-  #timers: Set<NodeJS.Timeout> | null = null;
+  #timers: Set<unknown> | null = null;
   #topics: Set<string> | null = null;
 
-  constructor(pubsub: PubSubAdapter, target: HostTarget) {
+  constructor(pubsub: PubSubAdapter, target: HostTarget, clock: Clock = nodeClock) {
     this.#pubsub = pubsub;
     this.#target = target;
+    this.#clock = clock;
   }
 
   /** Subscriber: a broadcast on a topic of this view. */
@@ -47,20 +51,20 @@ export class HostServices implements ViewHost, Subscriber {
   sendAfter(message: unknown, ms: number): () => void {
     if (typeof ms !== 'number' || !(ms >= 0)) throw invalidArgument('sendAfter(message, ms)', 'ms', 'a number of milliseconds ≥ 0', ms);
     const timers = (this.#timers ??= new Set());
-    const timer = setTimeout(() => {
+    const timer = this.#clock.setTimeout(() => {
       timers.delete(timer);
       this.#target.deliver(message, this);
     }, ms);
     timers.add(timer);
     return () => {
-      clearTimeout(timer);
+      this.#clock.clearTimeout(timer);
       timers.delete(timer);
     };
   }
 
   /** Cancels every pending `sendAfter` and subscription. Idempotent. */
   release(): void {
-    if (this.#timers) for (const timer of this.#timers) clearTimeout(timer);
+    if (this.#timers) for (const timer of this.#timers) this.#clock.clearTimeout(timer);
     this.#timers = null;
     if (this.#topics) for (const topic of this.#topics) this.#pubsub.unsubscribe(topic, this);
     this.#topics = null;
