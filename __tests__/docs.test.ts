@@ -100,6 +100,11 @@ function unionMembers(file: string, name: string): string[] {
   return [...body.matchAll(/'([^']+)'/g)].map((m) => m[1] as string);
 }
 
+/** Every .ts file under lib/. */
+function libSources(dir = path.join(ROOT, 'lib')): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? libSources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
 const protocolDoc = () => readFileSync(path.join(ROOT, 'docs', 'protocol.md'), 'utf8');
 
 /** The markdown of one `## heading` section of docs/protocol.md. */
@@ -141,6 +146,14 @@ describe('Documentation', () => {
     });
   });
 
+  describe('docs/errors.md', () => {
+    it('names every WireErrorCode a client can receive', () => {
+      const doc = readFileSync(path.join(ROOT, 'docs', 'errors.md'), 'utf8');
+      const codes = unionMembers('lib/core/errors.ts', 'WireErrorCode');
+      expect(codes.filter((code) => !doc.includes(`\`${code}\``))).toEqual([]);
+    });
+  });
+
   describe('docs/protocol.md', () => {
     it('has a row in "Error codes" for every WireErrorCode, and none for a code that does not exist', () => {
       const codes = unionMembers('lib/core/errors.ts', 'WireErrorCode');
@@ -148,6 +161,21 @@ describe('Documentation', () => {
       const rows = [...section(protocolDoc(), 'Error codes').matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]);
       expect({ missing: codes.filter((code) => !rows.includes(code)), unknown: rows.filter((row) => !codes.includes(row as string)) })
         .toEqual({ missing: [], unknown: [] });
+    });
+
+    it('has a row in the close-code table for every WebSocket close code lib/ uses', () => {
+      const used = new Set<string>();
+      for (const file of libSources()) {
+        if (file.includes(`${path.sep}testing${path.sep}`)) continue; // the test client's own closes
+        for (const line of readFileSync(file, 'utf8').split('\n')) {
+          if (!/close|CLOSE|POLICY/.test(line)) continue;
+          for (const m of line.matchAll(/\b(10(?:0[1-9]|1[0-5])|4\d{3})\b/g)) used.add(m[1] as string);
+        }
+      }
+      expect([...used]).toEqual(expect.arrayContaining(['1001', '1008', '1011']));
+      const table = protocolDoc().slice(protocolDoc().indexOf('Close codes:'));
+      const rows = new Set([...table.matchAll(/^\| (\d{4}) \|/gm)].map((m) => m[1]));
+      expect([...used].filter((code) => !rows.has(code))).toEqual([]);
     });
 
     it('shows every envelope type of lib/contract/protocol.ts as JSON', () => {
