@@ -36,7 +36,7 @@ const EVENTS = arg('events', 20_000);
 const ROUNDS = arg('rounds', 5);
 const options = resolveOptions({ views: path.join(__dirname, 'views'), secret: 'hot-path-secret-hot-path-secret-0123456789', maxEventsPerSecond: 1e9 });
 const renderer = new Renderer(createEnvironment(options.views));
-const signer = new TokenSigner(options.secrets);
+const signer = new TokenSigner(options.secrets, options.tokenTtlMs);
 /** A page of a realistic size: ~2 KB of navigation, a ~2.5 KB live region, ~2.5 KB of footer. */
 class PageView extends LiveView {
   static override template = 'page.njk';

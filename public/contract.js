@@ -49,6 +49,14 @@ export function flashElement(level, message) {
  * The client has removed the message already. No view handler can take this name.
  */
 export const CLEAR_FLASH_EVENT = 'dj:clear-flash';
+/** The default of option `handlerTimeoutMs`: how long a handler may run before its ref gets `handler_timeout`. */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+/**
+ * What the client waits beyond `handlerTimeoutMs` for an answer before it re-syncs the page: the
+ * server's `handler_timeout` (or the answer) comes first. A page whose app changed
+ * `handlerTimeoutMs` carries the sum in `data-djust-ack-ms`.
+ */
+export const ACK_MARGIN_MS = 5000;
 /**
  * Error codes after which the client reloads the page to get a fresh token (`resume_gap` never reaches it: public/sse.js re-mounts on it).
  * @type {readonly string[]}

@@ -70,7 +70,7 @@ function harness(options: DjustLiteOptions = {}, pubsub = new MemoryPubSub()): H
   const debug: string[] = [];
   const resolved = resolveOptions({ views: FIXTURE_VIEWS, logger: { debug: (m) => debug.push(m), warn: () => {}, error: () => {} }, ...options });
   const clock = { now: 1_000_000 };
-  const signer = new TokenSigner(resolved.secrets);
+  const signer = new TokenSigner(resolved.secrets, resolved.tokenTtlMs);
   const ctx: LiveContext = {
     options: resolved,
     renderer: new Renderer(createEnvironment(FIXTURE_VIEWS)),

@@ -177,7 +177,7 @@ describe('SSE transport', () => {
     });
 
     it('with an expired token: error token_expired, then the end', async () => {
-      const token = new TokenSigner([SECRET]).sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() - 1000 });
+      const token = new TokenSigner([SECRET], 60_000).sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() - 1000 });
       const stream = await open(streamPath(sessionId(), token));
       await stream.waitForEnd();
       expect(stream.messages).toEqual([expect.objectContaining({ type: 'error', code: 'token_expired' })]);

@@ -4,10 +4,11 @@ import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import path from 'node:path';
 import { Environment as NunjucksEnvironment } from 'nunjucks';
-import { describeValue, DjustError, invalidOption, optionError, optionOutOfRange } from '../core/errors';
+import { checkNumberOption, describeValue, DjustError, invalidOption, optionError } from '../core/errors';
 import type { LiveViewClass } from '../view/live-view';
 import { resolveLogger, type Logger, type ResolvedLogger } from '../core/logger';
 import type { JsonValue } from '../contract/protocol';
+import { DEFAULT_HANDLER_TIMEOUT_MS } from '../contract/contract';
 import { isPubSubAdapter, type PubSubAdapter } from '../pubsub/pubsub';
 import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from '../view/title-template';
 import { isClock, nodeClock, type Clock } from '../core/clock';
@@ -238,7 +239,7 @@ export const OPTIONS = {
     doc: 'frames/s per connection (each costs 1, plus 1 per 4 KiB; burst of the same size) before `rate_limited`; twice that closes it (1008)',
   },
   handlerTimeoutMs: {
-    default: 30_000,
+    default: DEFAULT_HANDLER_TIMEOUT_MS,
     check: { type: 'number', min: 1 },
     doc: 'ms a handler (event, handleInfo, handleParams) may run before its ref gets `handler_timeout` and the queue moves on',
   },
@@ -357,8 +358,7 @@ export function isDevelopment(): boolean {
 function checkOption(name: Name, check: OptionCheck, value: unknown): void {
   switch (check.type) {
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidOption(WHERE, name, 'a finite number', value);
-      if (value < check.min) throw optionOutOfRange(WHERE, name, `at least ${check.min}`, value);
+      checkNumberOption(WHERE, name, value, check.min);
       return;
     case 'boolean':
       if (typeof value !== 'boolean') throw invalidOption(WHERE, name, 'true or false', value);

@@ -1,4 +1,5 @@
 import type { WireErrorCode } from '../core/errors';
+import { MAX_JSON_DEPTH } from '../core/json';
 import { MAX_URL_LENGTH, isLocalPath } from './urls';
 
 /** A plain JSON value, as params and `handleInfo` payloads carry. */
@@ -136,7 +137,6 @@ export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; er
 
 /** What an event name (client events, `pushEvent`) looks like. */
 export const EVENT_NAME_RE = /^[A-Za-z_$][\w$:.-]{0,127}$/;
-const MAX_PARAM_DEPTH = 16;
 
 function fail(code: WireErrorCode, message: string, ref: number | null = null): ParseResult {
   return { ok: false, error: { type: 'error', ref, code, message } };
@@ -159,7 +159,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function cleanJson(value: unknown, depth: number): JsonValue | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (depth > MAX_PARAM_DEPTH) return undefined;
+  if (depth > MAX_JSON_DEPTH) return undefined;
   if (Array.isArray(value)) {
     const out: JsonValue[] = [];
     for (const item of value) {

@@ -163,6 +163,12 @@ export function optionOutOfRange(where: string, name: string, expected: string, 
   return new DjustRangeError('DJUST_ERR_INVALID_OPTION', `${where}: option "${name}" must be ${expected}, got ${describeValue(received)}.`);
 }
 
+/** Throws unless `value` is a finite number of at least `min`: the one number check of every options table. */
+export function checkNumberOption(where: string, name: string, value: unknown, min: number): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidOption(where, name, 'a finite number', value);
+  if (value < min) throw optionOutOfRange(where, name, `at least ${min}`, value);
+}
+
 /**
  * An option error whose message is not "must be …, got …" (a missing required option, an
  * unknown name). `message` says what was wrong and how to fix it.

@@ -7,11 +7,8 @@ import { renderErrorPage } from '../render/nunjucks';
 import { escapeHtml } from '../render/html';
 import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
 import { templateContext, viewInternals } from '../view/live-view';
-import { OPTIONS } from '../config/options';
+import { ACK_MARGIN_MS, DEFAULT_HANDLER_TIMEOUT_MS } from '../contract/contract';
 
-/** The default handlerTimeoutMs, and what the client adds to it before it gives up on an answer (ACK_TIMEOUT_MS in public/constants.js is their sum). */
-const HANDLER_TIMEOUT_DEFAULT = OPTIONS.handlerTimeoutMs.default;
-const ACK_MARGIN_MS = 5000;
 
 /**
  * The request as a live route's handler sees it (Express adds `params`, `originalUrl` and
@@ -49,7 +46,7 @@ export class PageRender {
     const { transport, announceTitle, handlerTimeoutMs } = this.#ctx.options;
     const prefix = escapeHtml(base + this.#ctx.options.prefix);
     // The client waits for an answer this long before it re-syncs (the default needs no attribute).
-    const ackMs = handlerTimeoutMs === HANDLER_TIMEOUT_DEFAULT ? '' : ` data-djust-ack-ms="${handlerTimeoutMs + ACK_MARGIN_MS}"`;
+    const ackMs = handlerTimeoutMs === DEFAULT_HANDLER_TIMEOUT_MS ? '' : ` data-djust-ack-ms="${handlerTimeoutMs + ACK_MARGIN_MS}"`;
     return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${this.#assetsVersion}"${nonce ? ` nonce="${escapeHtml(nonce)}"` : ''} data-djust-token="${escapeHtml(token)}" ` +
       `data-djust-prefix="${prefix}" data-djust-transport="${transport}"` +
       `${announceTitle ? '' : ' data-djust-announce="false"'}${ackMs}></script>`;

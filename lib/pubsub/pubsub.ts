@@ -97,7 +97,8 @@ export interface StreamRouter {
   resume(id: string, token: string, lastEventId: string, target: RelayTarget): Promise<{ answer: ResumeAnswer | 'unreachable'; close(): void }>;
 }
 
-function checkTopic(call: string, topic: unknown): asserts topic is string {
+/** Throws unless `topic` is a non-empty string: the one topic check of every adapter. */
+export function checkTopic(call: string, topic: unknown): asserts topic is string {
   if (typeof topic !== 'string' || topic.length === 0) {
     throw invalidArgument(call, 'topic', 'a non-empty string, e.g. "room:42"', topic);
   }
@@ -128,6 +129,7 @@ export class MemoryPubSub implements PubSubAdapter {
 
   /** Delivers to every subscriber of `topic`; returns how many there were. */
   broadcast(topic: string, message: unknown): number {
+    checkTopic('broadcast(topic, message)', topic);
     const set = this.#topics.get(topic);
     if (!set) return 0;
     for (const subscriber of [...set]) subscriber.deliver(message);

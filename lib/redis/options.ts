@@ -1,4 +1,4 @@
-import { invalidArgument, invalidOption, optionError, optionOutOfRange } from '../core/errors';
+import { checkNumberOption, invalidArgument, invalidOption, optionError } from '../core/errors';
 import { resolveLogger, type Logger, type ResolvedLogger } from '../core/logger';
 
 /** What the adapter uses of a `redis` (node-redis) client: `createClient()` gives one. */
@@ -58,8 +58,7 @@ export function shownUrl(url: string): string {
 
 function checkNumber(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidOption(WHERE, name, 'a finite number', value);
-  if (value < min) throw optionOutOfRange(WHERE, name, `at least ${min}`, value);
+  checkNumberOption(WHERE, name, value, min);
   return value;
 }
 

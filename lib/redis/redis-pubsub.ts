@@ -3,7 +3,7 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { createClient } from 'redis';
 import { DjustError, invalidArgument } from '../core/errors';
 import type { ResolvedLogger } from '../core/logger';
-import { MemoryPubSub, type PubSubAdapter, type Subscriber } from '../pubsub/pubsub';
+import { checkTopic, MemoryPubSub, type PubSubAdapter, type Subscriber } from '../pubsub/pubsub';
 import { resolveRedisOptions, shownUrl, WHERE, type RedisClientLike, type RedisPubSubOptions } from './options';
 import { RedisStreamRouter } from './stream-router';
 
@@ -131,7 +131,7 @@ export class RedisPubSub implements PubSubAdapter {
    * the message reaches this process only and is counted in `stats.dropped`.
    */
   broadcast(topic: string, message: unknown): number {
-    if (typeof topic !== 'string' || topic.length === 0) throw invalidArgument('broadcast(topic, message)', 'topic', 'a non-empty string, e.g. "room:42"', topic);
+    checkTopic('broadcast(topic, message)', topic);
     let json: string | undefined;
     try {
       json = JSON.stringify(message);
