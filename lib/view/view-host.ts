@@ -20,6 +20,8 @@ export class HostServices implements ViewHost, Subscriber {
   /** Allocated on first use (most connections never set a timer or subscribe). */
   #timers: Set<NodeJS.Timeout> | null = null;
   #topics: Set<string> | null = null;
+  /** `release()` ran: nothing more is delivered. */
+  #released = false;
 
   constructor(pubsub: PubSub, target: HostTarget) {
     this.#pubsub = pubsub;
@@ -29,6 +31,11 @@ export class HostServices implements ViewHost, Subscriber {
   /** Subscriber: a broadcast on a topic of this view. */
   deliver(message: unknown): void {
     this.#target.deliver(message, this);
+  }
+
+  /** Queues `message` as a job of this view (an async result, lib/view/async-work.ts); dropped once released. */
+  post(message: unknown): void {
+    if (!this.#released) this.#target.deliver(message, this);
   }
 
   /** `view.subscribe(topic)`: `live.broadcast(topic, msg)` reaches the view's `handleInfo`. */
@@ -60,6 +67,7 @@ export class HostServices implements ViewHost, Subscriber {
 
   /** Cancels every pending `sendAfter` and subscription. Idempotent. */
   release(): void {
+    this.#released = true;
     if (this.#timers) for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = null;
     if (this.#topics) for (const topic of this.#topics) this.#pubsub.unsubscribe(topic, this);
