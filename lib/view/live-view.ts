@@ -302,7 +302,7 @@ export class LiveView {
    * @eventHandler() save() { this.pushEvent('toast', { text: 'Saved' }); }
    */
   pushEvent(event: string, payload: JsonObject = {}): void {
-    if (this.#internals.ignored(this, `pushEvent(${JSON.stringify(String(event).slice(0, 80))})`)) return;
+    if (this.#internals.gone !== null && this.#internals.ignored(this, `pushEvent(${JSON.stringify(String(event).slice(0, 80))})`)) return;
     if (typeof event !== 'string' || !EVENT_NAME_RE.test(event)) {
       throw new DjustError('DJUST_ERR_INVALID_PUSH', `pushEvent(event, payload): event must be a name like "chart:update" (a letter, "_" or "$", then up to 127 letters, digits, "_", "$", ":", "." or "-"), got ${JSON.stringify(String(event).slice(0, 80))}.`);
     }
