@@ -78,6 +78,11 @@ class ProfileView extends LiveView {
   }
 
   @eventHandler()
+  cancelUser() {
+    this.pushReply({ cancelled: this.cancelAsync(this.user) });
+  }
+
+  @eventHandler()
   badKeys() {
     this.assignAsync('user', (async (signal: AbortSignal) => ({ other: await run('bad', signal) })) as unknown as () => Promise<{ user: unknown }>);
   }
@@ -126,6 +131,18 @@ class SearchView extends LiveView {
   @eventHandler()
   throwsInHandleAsync() {
     this.startAsync('explode', (signal) => run('explode', signal));
+  }
+
+  @eventHandler()
+  cancel() {
+    this.pushReply({ cancelled: this.cancelAsync('search', new Error('stopped by the user')) });
+  }
+
+  /** Asks for work, then awaits: the view may unmount before the handler ends. */
+  @eventHandler()
+  async startThenWait() {
+    this.startAsync('late', (signal) => run('late-start', signal));
+    await run('handler-gate', new AbortController().signal);
   }
 
   @eventHandler()
@@ -366,7 +383,49 @@ describe.each(['websocket', 'sse'] as const)('async work over %s', (transport) =
     });
   });
 
+  describe('cancelAsync', () => {
+    it('aborts a startAsync and gives handleAsync { ok: false, reason }', async () => {
+      const view = await open('/search');
+      await view.event('search', { q: 'tea' });
+      const pending = await runOf(view, 'search:tea');
+      const answer = await view.event('cancel');
+      expect(answer.response.payload).toEqual({ cancelled: true });
+      expect(pending.signal.aborted).toBe(true);
+      await view.waitFor((v) => v.html().includes('stopped by the user'), 'the cancellation');
+      expect(view.html()).toContain('idle');
+      pending.gate.resolve('late-hit');
+      await settle();
+      expect(view.html()).not.toContain('late-hit');
+      expect((await view.event('cancel')).response.payload).toEqual({ cancelled: false });
+    });
+
+    it('aborts an assignAsync given its AsyncResult, marking its keys failed at once', async () => {
+      const view = await open('/profile');
+      const first = await runOf(view, 'user:true');
+      const answer = await view.event('cancelUser');
+      expect(answer.response.payload).toEqual({ cancelled: true });
+      expect(first.signal.aborted).toBe(true);
+      expect(view.html()).toContain('Failed: ProfileView.cancelAsync(): cancelled.');
+      first.gate.resolve('Ada');
+      await settle();
+      expect(view.html()).not.toContain('User Ada');
+      expect((await view.event('cancelUser')).response.payload).toEqual({ cancelled: false });
+    });
+  });
+
   describe('cancellation', () => {
+    it('starts nothing for a handler that ends after the view unmounted', async () => {
+      const view = await open('/search');
+      void view.event('startThenWait').catch(() => undefined); // its answer never comes: the view closes first
+      await until(() => control.runs.length === 1); // no message marks it: the handler is still running
+      const gate = control.runs[0] as Control['runs'][number];
+      await view.close();
+      await control.unmounted.promise;
+      gate.gate.resolve('go');
+      await settle();
+      expect(control.runs.map((r) => r.label)).toEqual(['handler-gate']);
+    });
+
     it('aborts the work when the view unmounts and drops its result', async () => {
       const view = await open('/search');
       await view.event('search', { q: 'tea' });

@@ -67,6 +67,8 @@ interface Task {
   readonly keys: readonly string[] | null;
   readonly fn: (signal: AbortSignal) => unknown;
   readonly controller: AbortController;
+  /** Why its result will be dropped (`superseded`, `cancelled by unmount`…), once it is. */
+  dropped: string | null;
 }
 
 /**
@@ -153,16 +155,20 @@ export class AsyncWork {
     else if (this.#running.size + pending.length >= MAX_ASYNC_TASKS && !this.#running.has(slot)) {
       throw new DjustError('DJUST_ERR_INVALID_ASYNC', `${this.viewName}.${what}: over ${MAX_ASYNC_TASKS} async tasks running at once; reuse a name (a newer call supersedes the older) instead of making one per call.`);
     }
-    pending.push({ slot, what, name, keys, fn, controller: new AbortController() });
+    pending.push({ slot, what, name, keys, fn, controller: new AbortController(), dropped: null });
   }
 
   /** The change succeeded: its tasks start, each superseding the running one of its slot. */
   commit(): void {
     const pending = this.#pending;
-    if (pending === null) return;
     this.#pending = null;
+    if (pending === null || this.#closed) return; // a change that ends after unmount starts nothing
     for (const task of pending) {
-      this.#running.get(task.slot)?.controller.abort(new DOMException(`${this.viewName}.${task.what} was superseded by a newer call.`, 'AbortError'));
+      const older = this.#running.get(task.slot);
+      if (older !== undefined) {
+        older.dropped = 'superseded';
+        older.controller.abort(new DOMException(`${this.viewName}.${task.what} was superseded by a newer call.`, 'AbortError'));
+      }
       this.#running.set(task.slot, task);
       this.#start(task);
     }
@@ -173,11 +179,56 @@ export class AsyncWork {
     this.#pending = null;
   }
 
+  /**
+   * `cancelAsync`: aborts the task of `start:<name>` (running, or asked for in this change) with
+   * `reason`; its `handleAsync` then gets `{ ok: false, reason }` as a job of the view (unless
+   * a newer call of that name comes first). False when no such task runs.
+   */
+  cancelStart(name: string, reason: unknown): boolean {
+    const task = this.#cancel(`start:${name}`, reason);
+    if (task === null) return false;
+    // Stands in for the cancelled task, so that its `{ ok: false }` is dropped if a newer call supersedes it first.
+    const marker: Task = { ...task, controller: new AbortController(), dropped: null };
+    this.#running.set(task.slot, marker);
+    this.#post(new AsyncCompletion(this, marker, { ok: false, reason }));
+    return true;
+  }
+
+  /**
+   * `cancelAsync` of an assignAsync result: aborts the task (running, or asked for in this
+   * change) that assigns `key` with `reason`, and returns its keys (the caller marks them
+   * failed); null when none does.
+   */
+  cancelAssign(key: string, reason: unknown): readonly string[] | null {
+    const owns = (task: Task): boolean => task.keys !== null && task.keys.includes(key);
+    const slot = this.#pending?.find(owns)?.slot ?? [...this.#running.values()].find(owns)?.slot;
+    if (slot === undefined) return null;
+    return this.#cancel(slot, reason)?.keys ?? null;
+  }
+
+  /** Removes the task of `slot` from the pending and running ones and aborts it with `reason`; returns it. */
+  #cancel(slot: string, reason: unknown): Task | null {
+    const pending = this.#pending?.find((task) => task.slot === slot) ?? null;
+    if (pending !== null) this.#pending?.splice(this.#pending.indexOf(pending), 1);
+    const running = this.#running.get(slot) ?? null;
+    if (running !== null) {
+      this.#running.delete(slot);
+      running.dropped = 'cancelled by cancelAsync()';
+      running.controller.abort(reason);
+    }
+    const task = pending ?? running;
+    if (task !== null && this.logger.connection.enabled) this.logger.connection(`${this.viewName}.${task.what} was cancelled by cancelAsync()`);
+    return task;
+  }
+
   /** The view unmounts: every task is aborted and its result dropped. Idempotent. */
   close(reason: string): void {
     this.#closed = true;
     this.#pending = null;
-    for (const task of this.#running.values()) task.controller.abort(new DOMException(`${this.viewName}.${task.what} was cancelled: ${reason}.`, 'AbortError'));
+    for (const task of this.#running.values()) {
+      task.dropped = 'cancelled by unmount';
+      task.controller.abort(new DOMException(`${this.viewName}.${task.what} was cancelled: ${reason}.`, 'AbortError'));
+    }
     this.#running.clear();
   }
 
@@ -201,9 +252,9 @@ export class AsyncWork {
   }
 
   #settle(task: Task, outcome: AsyncOutcome): void {
-    if (this.#closed || task.controller.signal.aborted || this.#running.get(task.slot) !== task) {
+    if (task.dropped !== null || this.#running.get(task.slot) !== task) {
       const { connection } = this.logger;
-      if (connection.enabled) connection(`${this.viewName}.${task.what} ${outcome.ok ? 'finished' : 'failed'} after it was ${this.#closed ? 'cancelled by unmount' : 'superseded'}; its result was dropped`);
+      if (connection.enabled) connection(`${this.viewName}.${task.what} ${outcome.ok ? 'finished' : 'failed'} after it was ${task.dropped ?? 'superseded'}; its result was dropped`);
       return;
     }
     if (!outcome.ok) this.logger.error(`djust-lite: ${this.viewName}.${task.what} failed (the view gets the reason)`, outcome.reason);

@@ -416,6 +416,31 @@ export class LiveView {
     this.#work()?.request(`start:${name}`, what, name, null, fn);
   }
 
+  /**
+   * Cancels async work, as Phoenix's `cancel_async`: `target` is a `startAsync` name — its
+   * signal aborts with `reason` and `handleAsync(name, { ok: false, reason })` runs as a job
+   * of the view — or an `AsyncResult` field of `assignAsync` (`this.cancelAsync(this.user)`):
+   * its work's signal aborts and its keys become `failed` with `reason` now. `reason` defaults
+   * to an `AbortError`. Returns whether there was work to cancel.
+   *
+   * @example
+   * @eventHandler() stop() { this.cancelAsync('search'); }
+   */
+  cancelAsync(target: string | AsyncResult, reason?: unknown): boolean {
+    const isName = typeof target === 'string';
+    if (!isName && (typeof target !== 'object' || target === null)) throw invalidArgument('cancelAsync(target, reason)', 'target', 'a startAsync name or an AsyncResult field of assignAsync', target);
+    if (this.#internals.ignored(this, 'cancelAsync()')) return false;
+    const why = reason ?? new DOMException(`${this.constructor.name}.cancelAsync(): cancelled.`, 'AbortError');
+    const work = this.#internals.work;
+    if (isName) return work?.cancelStart(target, why) ?? false;
+    const fields = this as unknown as Record<string, unknown>;
+    const key = Object.keys(fields).find((k) => fields[k] === target);
+    const keys = key === undefined ? null : work?.cancelAssign(key, why) ?? null;
+    if (keys === null) return false;
+    for (const k of keys) fields[k] = AsyncResult.failed(why, fields[k] as AsyncResult | undefined);
+    return true;
+  }
+
   /** The view's async work, made on first use; null during the HTTP render (no connection to post to). */
   #work(): AsyncWork | null {
     const internals = this.#internals;
