@@ -6,8 +6,9 @@ import type { ResolvedLogger } from '../core/logger';
  * connection's queue (other events are handled meanwhile) and its result comes back as a job
  * of the view, like a `handleInfo` message. Work asked for in a change starts when the change
  * has succeeded (never for one that threw); a newer call with the same name supersedes the
- * older (its signal aborts, its result is dropped); unmount aborts everything. Nothing here
- * throws into user code or leaves a promise unhandled.
+ * older (its signal aborts, its result is dropped); unmount aborts everything. What the work
+ * throws is caught and handed to the view; no promise made here is ever left unhandled. Only
+ * `request` throws (over MAX_ASYNC_TASKS), synchronously, into the handler that asked.
  */
 
 /**
