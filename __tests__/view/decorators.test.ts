@@ -1,4 +1,4 @@
-import { eventHandler, handlersOf } from '../../lib/view/decorators';
+import { eventHandler, handlersOf, RESERVED_NAMES } from '../../lib/view/decorators';
 import { LiveView } from '../../lib/view/live-view';
 import type { EventList } from '../../lib/view/decorators';
 
@@ -102,5 +102,17 @@ describe('static events', () => {
       static events = [''];
     }
     expect(() => handlersOf(Empty)).toThrow(/non-empty strings/);
+  });
+});
+
+describe('reserved names', () => {
+  it('include every member LiveView itself has, so no new API method can be exposed as a handler', () => {
+    const members = Object.getOwnPropertyNames(LiveView.prototype);
+    expect(members.length).toBeGreaterThan(15);
+    expect(members.filter((name) => !RESERVED_NAMES.has(name))).toEqual([]);
+  });
+
+  it.each(['startAsync', 'handleAsync', 'pageTitle'])('refuses @eventHandler() on %s', (name) => {
+    expect(() => eventHandler()(function method() {}, { kind: 'method', name, static: false, private: false } as never)).toThrow(/lifecycle or built-in name/);
   });
 });

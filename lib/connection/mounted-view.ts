@@ -10,6 +10,7 @@ import { RegionState } from '../render/region';
 import type { StandardSchemaV1 } from '../core/standard-schema';
 import { checkParams, type ParamsCheck } from '../view/typed-params';
 import { CLEAR_FLASH_EVENT } from '../contract/contract';
+import { AsyncCompletion } from '../view/async-work';
 
 /**
  * A view's wish to hand its connection to another view (lib/connection/view-switch.ts): a `pushNavigate`
@@ -135,6 +136,8 @@ export class MountedView implements RegionSlot {
   /** A message for `handleInfo` (pub/sub, timers). */
   info(payload: unknown, out: ServerMessage[]): Step<void> {
     const { view } = this.life;
+    // The result of assignAsync/startAsync (lib/view/async-work.ts), posted through the same queue.
+    if (payload instanceof AsyncCompletion) return this.#update(out, null, payload.what, () => payload.apply(view));
     if (!view.handleInfo) {
       this.#logger.warn(`djust-lite: ${this.name} received a message but has no handleInfo(); it was dropped.`);
       return;
@@ -179,7 +182,7 @@ export class MountedView implements RegionSlot {
   close(reason = 'connection ended'): Promise<void> {
     if (this.#region !== null && this.#logger.connection.enabled) this.#logger.connection(`${this.name} closed at ${this.life.url}: ${reason}`);
     this.#region = null;
-    return this.life.unmount();
+    return this.life.unmount(reason);
   }
 
   /**

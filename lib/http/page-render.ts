@@ -111,7 +111,7 @@ export class PageRender {
       res.setHeader('Cache-Control', 'no-store');
       res.end(html);
     } finally {
-      await life.unmount();
+      await life.unmount('its HTTP render ended');
     }
   }
 

@@ -80,7 +80,9 @@ export class ViewLifecycle implements Patchable {
     this.base = base;
     this.#logger = logger;
     this.view = createView(entry.viewClass, entry.formatTitle);
-    viewInternals(this.view).host = host;
+    const internals = viewInternals(this.view);
+    internals.host = host;
+    internals.logger = logger;
   }
 
   get route(): string {
@@ -97,7 +99,9 @@ export class ViewLifecycle implements Patchable {
     this.session = input.session;
     await view.mount?.({ ...input, locals: input.locals ?? {}, params, query: queryOf(url), url, baseUrl: base });
     await this.handleParams();
-    return followPatches(this);
+    const navigate = await followPatches(this);
+    viewInternals(view).work?.commit(); // async work asked for in mount starts now
+    return navigate;
   }
 
   /** Patchable: `handleParams` for the URL the view shows now. */
@@ -159,6 +163,7 @@ export class ViewLifecycle implements Patchable {
     if (snapshot.generation !== this.#generation) return undefined;
     try {
       respond(navigate);
+      viewInternals(this.view).work?.commit(); // async work asked for in this change starts now
       return undefined;
     } catch (error) {
       return this.#restore(snapshot, error);
@@ -181,6 +186,7 @@ export class ViewLifecycle implements Patchable {
     internals.patch = null;
     internals.leave = null;
     internals.reply = null;
+    internals.work?.discard(); // async work the failed change asked for never starts
     if (internals.events !== null && internals.events.length > snapshot.events) internals.events.length = snapshot.events;
     this.url = snapshot.url;
     this.params = snapshot.params;
@@ -188,13 +194,17 @@ export class ViewLifecycle implements Patchable {
   }
 
   /**
-   * Ends the view: releases its host's timers and subscriptions, then runs its `unmount`
-   * (a failure there is logged, never thrown). Idempotent.
+   * Ends the view: cancels its async work, releases its host's timers and subscriptions, then
+   * runs its `unmount` (a failure there is logged, never thrown). From then on the view's calls
+   * (`sendAfter`, `putFlash`, head setters…) are no-ops with a debug line naming `reason`.
+   * Idempotent.
    */
-  async unmount(): Promise<void> {
+  async unmount(reason = 'unmounted'): Promise<void> {
     if (this.#unmounted) return;
     this.#unmounted = true;
     const internals = viewInternals(this.view);
+    internals.gone = reason;
+    internals.work?.close(reason);
     internals.host?.release();
     internals.host = null;
     try {

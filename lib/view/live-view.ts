@@ -1,9 +1,11 @@
-// Over 400 lines: the LiveView class is the public API, most of it documented accessors and
+// Over 500 lines: the LiveView class is the public API, most of it documented accessors and
 // methods (each with its example); its private state and the template context sit beside it
-// because they read its private fields.
+// because they read its private fields. Async work's machinery is lib/view/async-work.ts.
 import type { Request } from 'express';
 import type { EventList } from './decorators';
-import { DjustError } from '../core/errors';
+import { DjustError, invalidArgument } from '../core/errors';
+import type { ResolvedLogger } from '../core/logger';
+import { AsyncWork, AsyncResult, type AsyncOutcome, type AsyncValues } from './async-work';
 import { Flash } from './flash';
 import { jsonObjectProblem } from '../core/json';
 import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from '../contract/urls';
@@ -53,6 +55,8 @@ export interface ViewHost {
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   sendAfter(message: unknown, ms: number): () => void;
+  /** Queues `message` as a job of this view (an async result); dropped once released. */
+  post(message: unknown): void;
   /** Cancels every timer and subscription (the view is unmounting). */
   release(): void;
 }
@@ -89,6 +93,23 @@ export class ViewInternals {
   events: PushEventMessage[] | null = null;
   /** The `pushReply` payload of the change in flight. */
   reply: JsonObject | null = null;
+  /** Set by the lifecycle: where calls after unmount are logged, and async work reports. */
+  logger: ResolvedLogger | null = null;
+  /** Why the view is gone (`unmount` ran), or null while it lives. */
+  gone: string | null = null;
+  /** The view's `assignAsync`/`startAsync` tasks (allocated on the first, connected views only). */
+  work: AsyncWork | null = null;
+
+  /**
+   * True when the view has unmounted: the caller then does nothing. One `djust-lite:connection`
+   * debug line per such call says which, and why the view is gone.
+   */
+  ignored(view: LiveView, call: string): boolean {
+    if (this.gone === null) return false;
+    const channel = this.logger?.connection;
+    if (channel?.enabled) channel(`${view.constructor.name}.${call} was called after the view unmounted (${this.gone}); ignored. Work that outlives a handler belongs in startAsync/assignAsync, which unmount cancels.`);
+    return true;
+  }
 
   /** Returns and clears the pending `pushPatch`. */
   takePatch(): PendingPatch | null {
@@ -122,6 +143,8 @@ export class ViewInternals {
 }
 
 let internalsOf: (view: LiveView) => ViewInternals;
+
+function noop(): void {}
 
 /**
  * Base class of every live view. Subclass it, set `static template`, give it fields (they are
@@ -173,6 +196,7 @@ export class LiveView {
     return this.#internals.metadata.title;
   }
   set pageTitle(value: string | undefined) {
+    if (this.#internals.ignored(this, 'pageTitle')) return;
     this.#internals.metadata.setTitle(value);
   }
 
@@ -184,6 +208,7 @@ export class LiveView {
     return this.#internals.metadata.meta;
   }
   set pageMeta(value: MetaInput) {
+    if (this.#internals.ignored(this, 'pageMeta')) return;
     this.#internals.metadata.setMeta(value);
   }
 
@@ -197,6 +222,7 @@ export class LiveView {
     return this.#internals.metadata.links;
   }
   set pageLinks(value: LinkInput) {
+    if (this.#internals.ignored(this, 'pageLinks')) return;
     this.#internals.metadata.setLinks(value);
   }
 
@@ -276,6 +302,7 @@ export class LiveView {
    * @eventHandler() save() { this.pushEvent('toast', { text: 'Saved' }); }
    */
   pushEvent(event: string, payload: JsonObject = {}): void {
+    if (this.#internals.gone !== null && this.#internals.ignored(this, `pushEvent(${JSON.stringify(String(event).slice(0, 80))})`)) return;
     if (typeof event !== 'string' || !EVENT_NAME_RE.test(event)) {
       throw new DjustError('DJUST_ERR_INVALID_PUSH', `pushEvent(event, payload): event must be a name like "chart:update" (a letter, "_" or "$", then up to 127 letters, digits, "_", "$", ":", "." or "-"), got ${JSON.stringify(String(event).slice(0, 80))}.`);
     }
@@ -305,11 +332,13 @@ export class LiveView {
 
   /** Shows a flash message (`#dj-flash-container`) after the handler's response. */
   putFlash(level: string, message: string): void {
+    if (this.#internals.ignored(this, 'putFlash')) return;
     this.#internals.flash.put(level, message);
   }
 
   /** Clears the flash of one level, or all of them. */
   clearFlash(level?: string): void {
+    if (this.#internals.ignored(this, 'clearFlash')) return;
     this.#internals.flash.clear(level);
   }
 
@@ -320,16 +349,104 @@ export class LiveView {
 
   /** Receives `live.broadcast(topic, msg)` for subscribed topics. Connected views only. */
   subscribe(topic: string): void {
-    this.#host('subscribe').subscribe(topic);
+    this.#host('subscribe')?.subscribe(topic);
   }
 
   unsubscribe(topic: string): void {
-    this.#host('unsubscribe').unsubscribe(topic);
+    this.#host('unsubscribe')?.unsubscribe(topic);
   }
 
-  /** Delivers `message` to `handleInfo` after `ms`. Returns a function that cancels it. */
+  /**
+   * Delivers `message` to `handleInfo` after `ms`. Returns a function that cancels it. After
+   * the view unmounted it does nothing (and returns a function that does nothing).
+   */
   sendAfter(message: unknown, ms: number): () => void {
-    return this.#host('sendAfter').sendAfter(message, ms);
+    return this.#host('sendAfter')?.sendAfter(message, ms) ?? noop;
+  }
+
+  /**
+   * Runs `fn` off the event queue and puts its result in the fields `keys` (one name or a
+   * list), as Phoenix's `assign_async`: each key holds an {@link AsyncResult} — `loading` now,
+   * then `ok` with `result` (the value `fn` resolved to under that key), or `failed` with what
+   * it threw — applied as a job of the view (render, head, flash as after a handler). Other
+   * events are handled while it runs. `fn` gets an `AbortSignal` that aborts when the view
+   * unmounts or a newer `assignAsync` of the same keys supersedes this one (its result is then
+   * dropped); pass it to `fetch` or your database driver. `fn` starts once the current handler
+   * has succeeded (not at all when it throws). On the HTTP render the keys show `loading` and
+   * `fn` does not run: mount runs again once connected, and the work starts then.
+   * `{ reset: true }` drops the previous result while reloading.
+   *
+   * @example
+   * user = AsyncResult.loading<User>();
+   * mount(ctx: MountContext) { this.assignAsync('user', async (signal) => ({ user: await loadUser(ctx.params.id, signal) })); }
+   */
+  assignAsync<K extends keyof this & string>(keys: K | readonly K[], fn: (signal: AbortSignal) => AsyncValues<K> | Promise<AsyncValues<K>>, options: { reset?: boolean | undefined } = {}): void {
+    const list: readonly string[] = typeof keys === 'string' ? [keys] : Array.isArray(keys) ? keys : [];
+    if (list.length === 0 || list.some((key) => typeof key !== 'string' || key === '')) throw invalidArgument('assignAsync(keys, fn)', 'keys', 'a field name or a non-empty list of field names', keys);
+    if (typeof fn !== 'function') throw invalidArgument('assignAsync(keys, fn)', 'fn', 'a function (signal) => ({ key: value, … }) or a promise of it', fn);
+    const what = `assignAsync(${list.map((key) => JSON.stringify(key)).join(', ')})`;
+    if (this.#internals.ignored(this, what)) return;
+    const fields = this as unknown as Record<string, unknown>;
+    for (const key of list) fields[key] = AsyncResult.loading(options.reset === true ? undefined : (fields[key] as AsyncResult | undefined));
+    this.#work()?.request(`assign:${[...list].sort().join(',')}`, what, list.join(','), list, fn);
+  }
+
+  /**
+   * Runs `fn` off the event queue, as Phoenix's `start_async`: when it settles,
+   * `handleAsync(name, result)` runs as a job of the view with `{ ok: true, value }` or
+   * `{ ok: false, reason }` (what it threw). Other events are handled meanwhile. A newer
+   * `startAsync` with the same `name` supersedes this one: its `AbortSignal` aborts and its
+   * result is dropped; unmount aborts it too. `fn` starts once the current handler has
+   * succeeded. On the HTTP render it does nothing: mount runs again once connected.
+   *
+   * @example
+   * @eventHandler() search({ q }: { q: string }) {
+   *   this.query = q;
+   *   this.startAsync('search', (signal) => searchProducts(q, signal));
+   * }
+   * override handleAsync(name: string, result: AsyncOutcome) {
+   *   if (name === 'search' && result.ok) this.hits = result.value as Product[];
+   * }
+   */
+  startAsync<T>(name: string, fn: (signal: AbortSignal) => T | Promise<T>): void {
+    if (typeof name !== 'string' || name === '') throw invalidArgument('startAsync(name, fn)', 'name', 'a non-empty string', name);
+    if (typeof fn !== 'function') throw invalidArgument('startAsync(name, fn)', 'fn', 'a function (signal) => value or a promise of it', fn);
+    const what = `startAsync(${JSON.stringify(name)})`;
+    if (this.#internals.ignored(this, what)) return;
+    this.#work()?.request(`start:${name}`, what, name, null, fn);
+  }
+
+  /**
+   * Cancels async work, as Phoenix's `cancel_async`: `target` is a `startAsync` name — its
+   * signal aborts with `reason` and `handleAsync(name, { ok: false, reason })` runs as a job
+   * of the view — or an `AsyncResult` field of `assignAsync` (`this.cancelAsync(this.user)`):
+   * its work's signal aborts and its keys become `failed` with `reason` now. `reason` defaults
+   * to an `AbortError`. Returns whether there was work to cancel.
+   *
+   * @example
+   * @eventHandler() stop() { this.cancelAsync('search'); }
+   */
+  cancelAsync(target: string | AsyncResult, reason?: unknown): boolean {
+    const isName = typeof target === 'string';
+    if (!isName && (typeof target !== 'object' || target === null)) throw invalidArgument('cancelAsync(target, reason)', 'target', 'a startAsync name or an AsyncResult field of assignAsync', target);
+    if (this.#internals.ignored(this, 'cancelAsync()')) return false;
+    const why = reason ?? new DOMException(`${this.constructor.name}.cancelAsync(): cancelled.`, 'AbortError');
+    const work = this.#internals.work;
+    if (isName) return work?.cancelStart(target, why) ?? false;
+    const fields = this as unknown as Record<string, unknown>;
+    const key = Object.keys(fields).find((k) => fields[k] === target);
+    const keys = key === undefined ? null : work?.cancelAssign(key, why) ?? null;
+    if (keys === null) return false;
+    for (const k of keys) fields[k] = AsyncResult.failed(why, fields[k] as AsyncResult | undefined);
+    return true;
+  }
+
+  /** The view's async work, made on first use; null during the HTTP render (no connection to post to). */
+  #work(): AsyncWork | null {
+    const internals = this.#internals;
+    const host = internals.host;
+    if (host === null || internals.logger === null) return null;
+    return (internals.work ??= new AsyncWork(this.constructor.name, internals.logger, (completion) => host.post(completion)));
   }
 
   /** True once the view runs on a live connection (false during the HTTP render). */
@@ -337,15 +454,15 @@ export class LiveView {
     return this.#internals.host !== null;
   }
 
-  #host(method: string): ViewHost {
+  /** The connection's services; null (after one debug line) once the view unmounted; throws during the HTTP render. */
+  #host(method: string): ViewHost | null {
     const host = this.#internals.host;
-    if (!host) {
-      throw new DjustError(
-        'DJUST_ERR_NOT_CONNECTED',
-        `${method}() needs a live connection; call it only when ctx.connected is true (mount runs once for the HTTP render too).`,
-      );
-    }
-    return host;
+    if (host !== null) return host;
+    if (this.#internals.ignored(this, `${method}()`)) return null;
+    throw new DjustError(
+      'DJUST_ERR_NOT_CONNECTED',
+      `${this.constructor.name}.${method}() was called during the HTTP render, which has no live connection: mount runs once for the HTTP render (ctx.connected false) and again once the browser connects. Call it only when ctx.connected is true.`,
+    );
   }
 
   /** The template context. Default: every own enumerable field. Override to shape it. */
@@ -367,6 +484,11 @@ export class LiveView {
    */
   handleParams?(params: Record<string, string>, url: string, query: Record<string, string | string[]>): void | Promise<void>;
   handleInfo?(message: unknown): void | Promise<void>;
+  /**
+   * Receives the result of `startAsync(name, fn)`: `{ ok: true, value }`, or `{ ok: false,
+   * reason }` with what `fn` threw. Runs as a job of the view, like `handleInfo`.
+   */
+  handleAsync?(name: string, result: AsyncOutcome): void | Promise<void>;
   unmount?(): void | Promise<void>;
 }
 
