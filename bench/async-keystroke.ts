@@ -1,7 +1,7 @@
 /**
  * A keystroke's round trip while 2 s of slow work runs for the same page: awaited in
  * handleInfo (it holds the page's queue) and in startAsync (it runs off the queue).
- *   npx ts-node --transpile-only scripts/measure-async-keystroke.ts
+ *   npx ts-node --transpile-only bench/async-keystroke.ts
  * Real server on 127.0.0.1:0, liveTest over WebSocket (and SSE).
  */
 import express from 'express';
