@@ -61,7 +61,7 @@ export function flashElement(level: string, message: string): { tag: string; att
 export const CLEAR_FLASH_EVENT = 'dj:clear-flash';
 
 /** Error codes after which the client reloads the page to get a fresh token. */
-export const RELOAD_CODES: readonly string[] = ['bad_token', 'token_expired', 'unknown_route', 'resume_gap'] satisfies readonly WireErrorCode[];
+export const RELOAD_CODES: readonly string[] = ['bad_token', 'token_expired', 'unknown_route', 'forbidden', 'resume_gap'] satisfies readonly WireErrorCode[];
 
 /** Every server message type; over SSE each is the `event:` name of its frame. */
 export const SSE_EVENTS: readonly string[] = [
