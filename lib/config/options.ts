@@ -45,9 +45,10 @@ export interface DjustLiteOptions {
    */
   liveSessions?: Record<string, LiveSessionOptions> | undefined;
   /**
-   * Where a server `pushNavigate` may switch the connection live: `'liveSession'` (default) only
-   * to routes of the view's own live session; `'anyLiveRoute'` to any live route. Any other URL
-   * is loaded as a page (a `redirect`), so Express middleware runs. Mount guards run either way.
+   * Where a server `pushNavigate` may switch the connection live: `'liveSession'` only to routes
+   * of the view's own live session; `'anyLiveRoute'` to any live route. Any other URL is loaded
+   * as a page (a `redirect`), so Express middleware runs. Mount guards run either way.
+   * Default `'liveSession'`.
    */
   pushNavigateScope?: 'liveSession' | 'anyLiveRoute' | undefined;
   /**
