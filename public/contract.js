@@ -53,7 +53,7 @@ export const CLEAR_FLASH_EVENT = 'dj:clear-flash';
  * Error codes after which the client reloads the page to get a fresh token.
  * @type {readonly string[]}
  */
-export const RELOAD_CODES = ['bad_token', 'token_expired', 'unknown_route', 'resume_gap'];
+export const RELOAD_CODES = ['bad_token', 'token_expired', 'unknown_route', 'forbidden', 'resume_gap'];
 /**
  * Every server message type; over SSE each is the `event:` name of its frame.
  * @type {readonly string[]}
