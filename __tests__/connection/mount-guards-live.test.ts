@@ -22,13 +22,15 @@ const TEMPLATES = {
   'page.njk': '{% extends "layout.njk" %}{% block content %}<main dj-root><p id="what">{{ what }}</p></main>{% endblock %}',
 };
 
-const state = { admins: new Set<string>(), vips: new Set<string>(), mounts: { admin: 0, secret: 0 }, calls: [] as Record<string, unknown>[] };
+const state = { refuseLiveMounts: false, redirectLiveMounts: false, admins: new Set<string>(), vips: new Set<string>(), mounts: { admin: 0, secret: 0 }, calls: [] as Record<string, unknown>[] };
 const userOf = (session: unknown): string | undefined => (session as { user?: string } | null | undefined)?.user ?? undefined;
 
 const requireAdmin: MountGuard = function requireAdmin(ctx) {
   state.calls.push({ guard: 'admin', phase: ctx.phase, route: ctx.route, url: ctx.url, params: ctx.params, session: ctx.session, req: ctx.req !== undefined, view: ctx.view.name });
   const user = userOf(ctx.session);
   if (user === undefined) return { redirect: '/login' };
+  if (state.refuseLiveMounts && ctx.phase === 'mount') return { refuse: 'live mounts are off' };
+  if (state.redirectLiveMounts && ctx.phase === 'mount') return { redirect: '/signed-out' };
   return state.admins.has(user) ? undefined : { refuse: 'admins only' };
 };
 const requireVip: MountGuard = async function requireVip({ session }) {
@@ -93,6 +95,8 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 beforeEach(() => {
+  state.refuseLiveMounts = false;
+  state.redirectLiveMounts = false;
   state.admins = new Set(['ann']);
   state.vips = new Set(['vic']);
   state.mounts = { admin: 0, secret: 0 };
@@ -150,6 +154,21 @@ describe('mount guards on the live mount', () => {
     const { messages, closed } = await mountRaw(page.token, '/admin/1');
     expect(messages).toEqual([{ type: 'error', code: 'forbidden', message: 'AdminView refused: admins only', ref: null }]);
     expect(closed).toBe(1008);
+    expect(state.mounts.admin).toBe(0);
+  });
+
+  it.each(['websocket', 'sse'] as const)('refuse over %s: the mount ends with forbidden', async (transport) => {
+    state.refuseLiveMounts = true;
+    await expect(liveTest(server, '/admin/1', { transport, headers: { 'x-user': 'ann' } })).rejects.toMatchObject({ code: 'forbidden' });
+    expect(state.mounts.admin).toBe(0);
+  });
+
+  it('redirect: the client gets redirect (replacing the page) and the connection closes normally', async () => {
+    const page = await fetchPage(origin, '/admin/1', { headers: { 'x-user': 'ann' } });
+    state.redirectLiveMounts = true;
+    const { messages, closed } = await mountRaw(page.token, '/admin/1');
+    expect(messages).toEqual([{ type: 'redirect', url: '/signed-out', replace: true }]);
+    expect(closed).toBe(1000);
     expect(state.mounts.admin).toBe(0);
   });
 
