@@ -31,8 +31,14 @@ export type { RouteOptions };
 export interface DjustLite {
   (req: IncomingMessage, res: ServerResponse, next: Next): void;
   /**
-   * Serves `ViewClass` at `path` (Express path syntax, e.g. `/store/:id`). Returns the middleware.
-   * `liveSession` groups routes the browser may navigate between live (docs/view-api.md, "Live sessions").
+   * Serves `ViewClass` at `path` (the installed Express's path syntax, e.g. `/store/:id`, matched
+   * under the app's `case sensitive routing` and `strict routing` settings, over HTTP and live
+   * alike). Returns the middleware. `liveSession` groups routes the browser may navigate between
+   * live (docs/view-api.md, "Live sessions"); `onMount` guards run before `mount` on the HTTP
+   * render and every live mount and switch (docs/security.md, "Guarding live views").
+   *
+   * @example
+   * live.route('/admin/:id', AdminView, { liveSession: 'admin', onMount: [requireAdmin] });
    */
   route(path: string, viewClass: LiveViewClass, options?: RouteOptions): DjustLite;
   /**
@@ -114,12 +120,13 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     const server = (req.socket as { server?: unknown }).server;
     // http.Server and https.Server are both net.Servers that emit 'upgrade'.
     if (server instanceof NetServer) live.attach(server as HttpServer);
-    addresses.learnFrom((req as { app?: unknown }).app);
+    const app = (req as { app?: unknown }).app;
+    addresses.learnFrom(app);
     // Mounted with app.use('/app', live) or in a router: Express took the mount path off req.url.
     const base = (req as { baseUrl?: string }).baseUrl;
     if (base) mounts.learn(base);
-    const app = (req as { app?: unknown }).app;
     if (!sawApp) learnLocals(app);
+    // `case sensitive routing` and `strict routing`, for HTTP and live matching alike.
     routes.learnSettings(app);
     if (sse.handle(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0] as string;
