@@ -121,7 +121,7 @@ async function mountRaw(token: string, url: string): Promise<{ messages: ServerM
   const channel = new WebSocketChannel(webSocketUrl(origin), { message: (m) => void messages.push(m), closed: (code) => void (closed = code) });
   await channel.opened;
   channel.send(envelope.mount(token, url));
-  for (let i = 0; i < 100 && closed === null && !messages.some((m) => m.type === 'mounted'); i += 1) await sleep(20);
+  for (let i = 0; i < 250 && closed === null && !messages.some((m) => m.type === 'mounted'); i += 1) await sleep(20);
   if (closed === null) await channel.close(1000, 'done');
   return { messages, closed };
 }

@@ -80,7 +80,7 @@ async function mountWith(origin: string, token: string, url: string): Promise<Se
   const channel = new WebSocketChannel(webSocketUrl(origin), { message: (m) => void messages.push(m) });
   await channel.opened;
   channel.send(envelope.mount(token, url));
-  for (let i = 0; i < 100 && messages.length === 0; i += 1) await sleep(20);
+  for (let i = 0; i < 250 && messages.length === 0; i += 1) await sleep(20);
   await channel.close(1000, 'done').catch(() => {});
   return messages[0];
 }
