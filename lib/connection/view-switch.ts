@@ -80,7 +80,10 @@ export async function leaveView(host: SwitchHost, from: MountedView, departure: 
     }
     let made = makeView(ctx, { entry: target.entry, url, params: target.params, base, session: from.life.session, issuedAt: from.issuedAt, phase: 'navigate', flash }, () => host.hostServices());
     if (made instanceof Promise) made = await made;
-    if (!host.current()) return made.kind === 'view' ? (await made.view.close('the navigation was given up'), from) : from;
+    if (!host.current()) {
+      if (made.kind === 'view') await made.view.close('the navigation was given up');
+      return from;
+    }
     if (made.kind === 'redirect') return redirect(made.url, `the mount guards of ${target.entry.name} redirect to ${made.url}`);
     if (made.kind === 'refuse') {
       if (logger.refusal.enabled) logger.refusal(`${from.name}: live navigation to ${JSON.stringify(url)} refused by the mount guards of ${target.entry.name}: ${made.reason}`);
