@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { Connection, type Sink } from '../lib/connection/connection';
 import type { LiveContext } from '../lib/connection/context';
-import { routeEntry } from '../lib/view/lifecycle';
+import { RouteTable } from '../lib/routes/route-table';
 import { createView, LiveView, templateContext } from '../lib/view/live-view';
 import { resolveOptions } from '../lib/config/options';
 import type { ServerMessage } from '../lib/contract/protocol';
@@ -44,11 +44,10 @@ class PageView extends LiveView {
   label = 'Inbox';
 }
 
-const counterRoute = routeEntry('/counter', CounterView, (t) => t);
-const ctx: LiveContext = {
-  options, renderer, signer, pubsub: new MemoryPubSub(), now: Date.now,
-  routes: new Map([['/counter', counterRoute], ['/page', routeEntry('/page', PageView, (t) => t)]]),
-};
+const routes = new RouteTable(options, signer);
+const counterRoute = routes.add('/counter', CounterView);
+routes.add('/page', PageView);
+const ctx: LiveContext = { options, renderer, signer, pubsub: new MemoryPubSub(), now: Date.now, routes };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 

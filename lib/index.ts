@@ -5,6 +5,7 @@ export { eventHandler, type EventList, type EventHandlerOptions, type ListedHand
 export type { StandardSchemaV1, InferParams } from './core/standard-schema';
 export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErrorCode } from './core/errors';
 export type { DjustLiteOptions, SessionData } from './config/options';
+export type { MountGuard, MountGuardContext, MountGuardResult, LiveSessionOptions } from './config/mount-guards';
 export { MemoryPubSub, type PubSubAdapter, type Subscriber, type StreamRouter } from './pubsub/pubsub';
 export type { Logger } from './core/logger';
 export type { Clock } from './core/clock';

@@ -61,7 +61,7 @@ export const ACK_MARGIN_MS = 5000;
  * Error codes after which the client reloads the page to get a fresh token (`resume_gap` never reaches it: public/sse.js re-mounts on it).
  * @type {readonly string[]}
  */
-export const RELOAD_CODES = ['bad_token', 'token_expired', 'unknown_route'];
+export const RELOAD_CODES = ['bad_token', 'token_expired', 'unknown_route', 'forbidden'];
 /**
  * Every server message type; over SSE each is the `event:` name of its frame.
  * @type {readonly string[]}

@@ -204,7 +204,7 @@ describe('public/sse.js', () => {
     expect(h.onClose).toHaveBeenCalledWith(false);
   });
 
-  it.each(['bad_token', 'token_expired', 'unknown_route', 'mount_failed'])('ends after a %s error (the server ended the session)', async (code) => {
+  it.each(['bad_token', 'token_expired', 'unknown_route', 'forbidden', 'mount_failed'])('ends after a %s error (the server ended the session)', async (code) => {
     const { h, es } = await connected();
     es.emit({ type: 'error', ref: null, code, message: 'm' }, '');
     expect(h.onMessage).toHaveBeenCalledWith(expect.objectContaining({ code }));

@@ -6,7 +6,7 @@ import { Connection, type Sink } from '../../lib/connection/connection';
 import type { LiveContext } from '../../lib/connection/context';
 import { createEnvironment } from '../../lib/render/nunjucks';
 import { eventHandler, LiveView } from '../../lib';
-import { routeEntry } from '../../lib/view/lifecycle';
+import { RouteTable } from '../../lib/routes/route-table';
 import { resolveOptions, type DjustLiteOptions } from '../../lib/config/options';
 import type { ServerMessage } from '../../lib/contract/protocol';
 import { MemoryPubSub } from '../../lib/pubsub/pubsub';
@@ -76,9 +76,10 @@ function harness(options: DjustLiteOptions = {}, pubsub = new MemoryPubSub()): H
     renderer: new Renderer(createEnvironment(FIXTURE_VIEWS)),
     signer,
     pubsub,
-    routes: new Map([['/limits', routeEntry('/limits', LimitsView, (t) => t)]]),
+    routes: new RouteTable(resolved, signer),
     now: () => clock.now,
   };
+  ctx.routes.add('/limits', LimitsView);
   const sent: ServerMessage[] = [];
   const closed: { code: number; reason: string }[] = [];
   const held: number[] = [];

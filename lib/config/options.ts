@@ -12,6 +12,7 @@ import { DEFAULT_HANDLER_TIMEOUT_MS } from '../contract/contract';
 import { isPubSubAdapter, type PubSubAdapter } from '../pubsub/pubsub';
 import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from '../view/title-template';
 import { isClock, nodeClock, type Clock } from '../core/clock';
+import { isLiveSessions, type LiveSessionOptions } from './mount-guards';
 
 
 /** What the `session` option may return: JSON data (a plain object, array, string, number, boolean or null). */
@@ -39,6 +40,19 @@ export interface DjustLiteOptions {
   allowedOrigins?: string[] | undefined;
   /** Routes to register up front: path → view class (same as `live.route(path, View)`). Default `{}`. */
   routes?: Record<string, LiveViewClass> | undefined;
+  /**
+   * Per named live session (route option `liveSession`): mount guards every route of it runs
+   * before `mount` — on the HTTP render, every live mount and every live switch — e.g.
+   * `{ admin: { onMount: [requireAdmin] } }` (docs/security.md). Default `{}`.
+   */
+  liveSessions?: Record<string, LiveSessionOptions> | undefined;
+  /**
+   * Where a server `pushNavigate` may switch the connection live: `'liveSession'` only to routes
+   * of the view's own live session; `'anyLiveRoute'` to any live route. Any other URL is loaded
+   * as a page (a `redirect`), so Express middleware runs. Mount guards run either way.
+   * Default `'liveSession'`.
+   */
+  pushNavigateScope?: 'liveSession' | 'anyLiveRoute' | undefined;
   /**
    * Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). It
    * must survive `JSON.stringify`; typed loosely so an interface (`(req): UserSession => …`)
@@ -164,6 +178,16 @@ export const OPTIONS = {
     default: Object.freeze({}),
     check: { type: 'custom', expected: 'an object of path → LiveView class', valid: isRecord },
     doc: "`{ '/chat': ChatView }`, same as `live.route()`; Express path syntax (`/store/:id`)",
+  },
+  liveSessions: {
+    default: Object.freeze({}),
+    check: { type: 'custom', expected: 'an object of live session name → { onMount: [guard functions] }', valid: isLiveSessions },
+    doc: "`{ admin: { onMount: [requireAdmin] } }`: mount guards every route of that live session runs on the HTTP render, live mount and live switch ([security](security.md#guarding-live-views))",
+  },
+  pushNavigateScope: {
+    default: 'liveSession',
+    check: { type: 'enum', values: ['liveSession', 'anyLiveRoute'] },
+    doc: "where a server `pushNavigate` switches live: `'liveSession'` (routes of the view's own live session) or `'anyLiveRoute'`; any other URL loads as a page",
   },
   prefix: {
     default: '/djust',
@@ -329,6 +353,8 @@ export interface ResolvedOptions extends Record<Numeric, number> {
   secrets: string[];
   allowedOrigins: Set<string>;
   routes: Record<string, LiveViewClass>;
+  liveSessions: Readonly<Record<string, LiveSessionOptions>>;
+  pushNavigateScope: 'liveSession' | 'anyLiveRoute';
   /** The `session` option; what it returns is JSON (it is signed into the token as JSON). */
   session: ((req: Request) => JsonValue | undefined) | null;
   titleTemplate: TitleTemplate | null;
@@ -465,6 +491,8 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     secrets,
     allowedOrigins: new Set(o.allowedOrigins.map(normaliseOrigin)),
     routes: o.routes,
+    liveSessions: o.liveSessions,
+    pushNavigateScope: o.pushNavigateScope,
     // SessionData is JSON by contract; JSON.stringify in the signer is what enforces it.
     session: (o.session as ((req: Request) => JsonValue | undefined) | undefined) ?? null,
     titleTemplate: o.titleTemplate ?? null,

@@ -6,8 +6,9 @@ import { TokenBucket } from './admission';
 import { DjustError, type WireErrorCode } from '../core/errors';
 import { Fifo } from '../core/fifo';
 import { JobQueue, type Job } from './job-queue';
-import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
-import { MountedView, type Departure } from './mounted-view';
+import type { RouteEntry, Step } from '../view/lifecycle';
+import type { Departure, MountedView } from './mounted-view';
+import { makeView } from './mount-factory';
 import type { LiveContext } from './context';
 import { viewInternals, type ViewHost } from '../view/live-view';
 import { isLocalPath } from '../contract/urls';
@@ -356,17 +357,15 @@ export class Connection implements HostTarget {
     }
   }
 
-  /** After a job's step: the view's `departure`, if it asked to leave. */
-  #then(step: void | Promise<void>, out: ServerMessage[]): void | Promise<void> {
-    if (step) return step.then(() => this.#departed(out));
-    return this.#departed(out);
+  /** After a job's step: switches views when the step returned a departure (the view asked to leave). */
+  #then(step: Step<Departure | null> | undefined, out: ServerMessage[]): void | Promise<void> {
+    if (step instanceof Promise) return step.then((departure) => this.#departed(departure, out));
+    return this.#departed(step ?? null, out);
   }
 
-  #departed(out: ServerMessage[]): void | Promise<void> {
+  #departed(departure: Departure | null, out: ServerMessage[]): void | Promise<void> {
     const session = this.#session;
-    const departure = session?.departure;
-    if (!departure) return;
-    session.departure = null;
+    if (departure === null || session === null) return;
     return this.#leave(session, departure, out);
   }
 
@@ -391,21 +390,39 @@ export class Connection implements HostTarget {
     await from.close(`navigated to ${next.name}`);
   }
 
-  /** Verifies the token, then mounts a MountedView for its route; a failure answers and closes. */
+  /**
+   * Verifies the token, runs the route's mount guards and mounts its view (lib/connection/mount-factory.ts);
+   * a guard's redirect is sent and the connection closed, a refusal or failure answers and closes.
+   */
   async #mount(message: MountMessage, out: ServerMessage[]): Promise<void> {
     const { signer, routes, options } = this.#ctx;
     const verified = signer.verify(message.token, this.#ctx.now());
     if (!verified.ok) return this.#fatal(out, verified.code, verified.message);
-    const { route, params: renderedParams, url: renderedUrl, session: sessionData, base = '' } = verified.payload;
+    const { route, params: renderedParams, url: renderedUrl, session: sessionData, base = '', iat } = verified.payload;
     const entry = routes.get(route);
     if (!entry) return this.#fatal(out, 'unknown_route', `No live view is registered for route "${route}"; reload the page.`);
     // The client may have moved (dj-patch, pushPatch) since the render: mount at its URL when
     // that is a path of the same route.
-    const moved = isLocalPath(message.url) ? paramsForPatch(route, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
-    const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, options.logger, this.#hostServices(), base);
-    const session = new MountedView(life, this.#ctx.renderer, options.logger);
+    const moved = isLocalPath(message.url) ? paramsForPatch(entry.match, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
+    const url = moved ? (message.url as string) : renderedUrl;
+    // verify() checked iat is a number.
+    const made = await makeView(this.#ctx, { entry, url, params: moved ?? renderedParams, base, session: sessionData, issuedAt: iat as number, phase: 'mount' }, () => this.#hostServices());
+    if (this.#closed) return made.kind === 'view' ? made.view.close() : undefined;
+    if (made.kind === 'redirect') {
+      out.push({ type: 'redirect', url: made.url, replace: true });
+      this.#write(out.splice(0));
+      this.#sink.close(1000, 'redirect');
+      void this.close();
+      return;
+    }
+    if (made.kind === 'refuse') {
+      if (options.logger.refusal.enabled) options.logger.refusal(`${entry.name}: live mount at ${url} refused by its mount guards: ${made.reason} (forbidden)`);
+      return this.#fatal(out, 'forbidden', `${entry.name} refused: ${made.reason}`);
+    }
+    const session = made.view;
+    let departure: Departure | null;
     try {
-      await session.mount({ session: sessionData, connected: true }, out);
+      departure = await session.mount({ session: sessionData, connected: true }, out);
     } catch (err) {
       await session.close();
       options.logger.error(`djust-lite: ${entry.name}.mount() failed on connect`, err);
@@ -414,7 +431,7 @@ export class Connection implements HostTarget {
     if (this.#closed) return session.close(); // the peer left while mount ran
     this.#session = session;
     this.#ctx.development?.connected(this, entry.template, out);
-    return this.#departed(out); // its mount called pushNavigate
+    return this.#departed(departure, out); // its mount called pushNavigate
   }
 
   #fatal(out: ServerMessage[], code: WireErrorCode, message: string, closeCode: number = CLOSE.policy): void {

@@ -3,7 +3,7 @@ import type { ResolvedOptions } from '../config/options';
 import type { PubSubAdapter } from '../pubsub/pubsub';
 import type { Renderer } from '../render/renderer';
 import type { TokenSigner } from '../routes/token';
-import type { RouteEntry } from '../view/lifecycle';
+import type { RouteTable } from '../routes/route-table';
 
 /** What one `djustLite()` instance gives its live connections and its HTTP render: options, renderer, token signer, pub/sub and routes. */
 export interface LiveContext {
@@ -13,7 +13,7 @@ export interface LiveContext {
   readonly pubsub: PubSubAdapter;
   /** Development aids (lib/render/development.ts); null in production and in tests that build a context by hand. */
   readonly development?: Development | null;
-  /** Route pattern → its registered entry. */
-  readonly routes: ReadonlyMap<string, RouteEntry>;
+  /** The instance's routes: matching, live sessions, mount guards, tokens (lib/routes/route-table.ts). */
+  readonly routes: RouteTable;
   now(): number;
 }

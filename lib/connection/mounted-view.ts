@@ -39,25 +39,29 @@ export class MountedView implements RegionSlot {
   /** RegionSlot: kept by the renderer. */
   suffix: string | undefined = undefined;
   rootTag = '';
-  /** Set by the job that asked to leave this view; the connection takes it when the job ends. */
-  departure: Departure | null = null;
+  /** When the page's token was first issued (its HTTP render): tokens minted for views that follow this one keep it. */
+  readonly issuedAt: number;
 
-  constructor(life: ViewLifecycle, renderer: Renderer, logger: ResolvedLogger) {
+  constructor(life: ViewLifecycle, renderer: Renderer, logger: ResolvedLogger, issuedAt: number) {
     this.life = life;
     this.#renderer = renderer;
     this.#logger = logger;
+    this.issuedAt = issuedAt;
   }
 
   get name(): string {
     return this.life.name;
   }
 
-  /** Mounts the view and pushes `mounted`, then its metadata and flash. Throws what mount or render throw. */
-  async mount(input: MountInput, out: ServerMessage[]): Promise<void> {
+  /**
+   * Mounts the view and pushes `mounted`, then its metadata and flash; resolves with its
+   * departure when its mount called `pushNavigate`. Throws what mount or render throw.
+   */
+  async mount(input: MountInput, out: ServerMessage[]): Promise<Departure | null> {
     const navigate = await this.life.mount(input);
     const html = this.#start();
     out.push({ type: 'mounted', html });
-    this.#drainSideChannel(out, navigate);
+    return this.#drainSideChannel(out, navigate);
   }
 
   /**
@@ -94,8 +98,12 @@ export class MountedView implements RegionSlot {
     mine.drainEvents(out);
   }
 
-  /** An `event` frame: runs its @eventHandler, or answers `unknown_event`. */
-  event(message: EventMessage, out: ServerMessage[]): Step<void> {
+  /**
+   * An `event` frame: runs its @eventHandler, or answers `unknown_event`. Like `info` and
+   * `navigate`, returns the view's departure when the job asks to leave it (a `pushNavigate`,
+   * or a `params` frame for another route), for the connection to switch views; else null.
+   */
+  event(message: EventMessage, out: ServerMessage[]): Step<Departure | null> {
     const { view } = this.life;
     // A click on a flash message (Phoenix's lv:clear-flash): forgotten as clearFlash(level) would.
     if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).flash.clear(message.params.level));
@@ -104,7 +112,7 @@ export class MountedView implements RegionSlot {
     if (method === undefined) {
       if (this.#logger.event.enabled) this.#logger.event(`${this.name}: unknown event ${JSON.stringify(message.event)} (ref ${message.ref}); handlers: ${[...handlers.keys()].join(', ') || 'none'}`);
       out.push(errorMessage('unknown_event', `${this.name} has no event handler "${message.event}"; only methods decorated with @eventHandler() can be called.`, message.ref));
-      return;
+      return null;
     }
     const handler = (view as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
     const schema = handlers.schemas === null ? undefined : handlers.schemas.get(message.event);
@@ -113,17 +121,21 @@ export class MountedView implements RegionSlot {
   }
 
   /** An event whose handler has a params schema: the handler runs with the schema's output, or not at all (`bad_params`). */
-  #typedEvent(message: EventMessage, out: ServerMessage[], what: string, handler: (params: unknown) => unknown, schema: StandardSchemaV1): Step<void> {
+  #typedEvent(message: EventMessage, out: ServerMessage[], what: string, handler: (params: unknown) => unknown, schema: StandardSchemaV1): Step<Departure | null> {
     const { view } = this.life;
-    const run = (check: ParamsCheck): Step<void> => {
+    const run = (check: ParamsCheck): Step<Departure | null> => {
       if (check.ok) return this.#update(out, message.ref, what, () => handler.call(view, check.value));
       const [first] = check.issues;
       const where = first?.path ? first.path.join('.') : 'params';
       const more = check.issues.length > 1 ? ` (and ${check.issues.length - 1} more)` : '';
       if (this.#logger.event.enabled) this.#logger.event(`${this.name}.${what}: params refused by its schema (ref ${message.ref}): ${JSON.stringify(check.issues)}`);
       out.push({ ...errorMessage('bad_params', `${this.name}: params of event "${message.event}" do not match its schema: ${where}: ${first?.message ?? 'refused'}${more}.`, message.ref), issues: check.issues });
+      return null;
     };
-    const schemaFailed = (error: unknown): void => this.#failed(out, message.ref, `${what} params schema`, { error });
+    const schemaFailed = (error: unknown): null => {
+      this.#failed(out, message.ref, `${what} params schema`, { error });
+      return null;
+    };
     let check: Step<ParamsCheck>;
     try {
       check = checkParams(schema, message.params);
@@ -134,26 +146,25 @@ export class MountedView implements RegionSlot {
   }
 
   /** A message for `handleInfo` (pub/sub, timers). */
-  info(payload: unknown, out: ServerMessage[]): Step<void> {
+  info(payload: unknown, out: ServerMessage[]): Step<Departure | null> {
     const { view } = this.life;
     // The result of assignAsync/startAsync (lib/view/async-work.ts), posted through the same queue.
     if (payload instanceof AsyncCompletion) return this.#update(out, null, payload.what, () => payload.apply(view));
     if (!view.handleInfo) {
       this.#logger.warn(`djust-lite: ${this.name} received a message but has no handleInfo(); it was dropped.`);
-      return;
+      return null;
     }
     return this.#update(out, null, 'handleInfo', () => view.handleInfo?.(payload));
   }
 
   /** Live navigation from the client: `handleParams` for the URL it now shows, then as for events. */
-  navigate(message: ParamsMessage, out: ServerMessage[]): Step<void> {
+  navigate(message: ParamsMessage, out: ServerMessage[]): Step<Departure | null> {
     const { life } = this;
-    const params = paramsForPatch(life.route, life, message.url);
+    const params = paramsForPatch((path) => life.match(path), life, message.url);
     if (!params) {
       // Another view's URL: the connection switches to it (lib/connection/view-switch.ts) or answers
       // unknown_route. The browser's history entry already exists, hence `replace`.
-      this.departure = { url: message.url, replace: true, ref: message.ref };
-      return;
+      return { url: message.url, replace: true, ref: message.ref };
     }
     // Back/forward: the client restored that entry's head itself; what we sent before is stale.
     if (message.pop) viewInternals(life.view).metadata.forgetClient();
@@ -190,18 +201,23 @@ export class MountedView implements RegionSlot {
    * channel. A handler or render that throws leaves the view as it was before the handler
    * and pushes `error` for its ref; nothing it queued is sent.
    */
-  #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown): Step<void> {
+  #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown): Step<Departure | null> {
     // Timed only while djust-lite:event is on (one property read otherwise).
     const started = this.#logger.event.enabled ? performance.now() : -1;
-    const failure = this.life.change(run, (navigate) => this.#respond(out, ref, navigate));
+    let departure: Departure | null = null;
+    const failure = this.life.change(run, (navigate) => {
+      departure = this.#respond(out, ref, navigate);
+    });
     if (isThenable<Failure | undefined>(failure)) {
       return failure.then((f) => {
         if (started >= 0) this.#timed(what, started);
         this.#failed(out, ref, what, f);
+        return f ? null : departure;
       });
     }
     if (started >= 0) this.#timed(what, started);
     this.#failed(out, ref, what, failure);
+    return failure ? null : departure;
   }
 
   /** Logs a change slower than the `slowHandlerMs` option (handler, render and diff together). */
@@ -212,10 +228,10 @@ export class MountedView implements RegionSlot {
     }
   }
 
-  #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null): void {
+  #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null): Departure | null {
     const html = this.#render();
     const region = this.#region;
-    if (region === null) return; // closed while the handler ran
+    if (region === null) return null; // closed while the handler ran
     this.#updated = true;
     const patch = region.update(html, this.#logger.render);
     const message: PatchMessage | ReplyMessage | null = patch
@@ -228,7 +244,7 @@ export class MountedView implements RegionSlot {
       internals.reply = null;
     }
     if (message !== null) out.push(message);
-    this.#drainSideChannel(out, navigate);
+    return this.#drainSideChannel(out, navigate);
   }
 
   #render(): string {
@@ -254,20 +270,19 @@ export class MountedView implements RegionSlot {
    * head arrives, so each entry keeps its own head) or `redirect`, then page metadata, flash
    * and push events. A `pushNavigate` stops here: the connection leaves the view
    * (lib/connection/view-switch.ts), and what is pending goes with the view that takes over, or `drain`.
+   * Returns the departure a `pushNavigate` asks for, else null.
    */
-  #drainSideChannel(out: ServerMessage[], navigate: NavigateMessage | null): void {
+  #drainSideChannel(out: ServerMessage[], navigate: NavigateMessage | null): Departure | null {
     const internals = viewInternals(this.life.view);
     if (navigate) out.push(navigate);
     const leave = internals.leave;
     if (leave !== null) {
       internals.leave = null;
-      if (leave.kind === 'navigate') {
-        this.departure = { url: leave.url, replace: leave.replace };
-        return;
-      }
+      if (leave.kind === 'navigate') return { url: leave.url, replace: leave.replace };
       out.push({ type: 'redirect', url: leave.url, replace: leave.replace });
     }
     this.drain(out);
+    return null;
   }
 
   /** Moves the view's pending page metadata, flash and push events into `out`. */

@@ -71,7 +71,7 @@ export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
 export const ACK_MARGIN_MS = 5000;
 
 /** Error codes after which the client reloads the page to get a fresh token (`resume_gap` never reaches it: public/sse.js re-mounts on it). */
-export const RELOAD_CODES: readonly string[] = ['bad_token', 'token_expired', 'unknown_route'] satisfies readonly WireErrorCode[];
+export const RELOAD_CODES: readonly string[] = ['bad_token', 'token_expired', 'unknown_route', 'forbidden'] satisfies readonly WireErrorCode[];
 
 /** Every server message type; over SSE each is the `event:` name of its frame. */
 export const SSE_EVENTS: readonly string[] = [

@@ -9,6 +9,7 @@ export type WireErrorCode =
   | 'bad_token'
   | 'token_expired'
   | 'unknown_route'
+  | 'forbidden'
   | 'unknown_event'
   | 'bad_params'
   | 'handler_failed'

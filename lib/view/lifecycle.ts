@@ -1,5 +1,5 @@
 import { createView, viewInternals, type LiveView, type LiveViewClass, type MountContext, type PendingLeave, type PendingPatch, type ViewHost } from './live-view';
-import { followPatches, type Patchable } from './navigation';
+import { followPatches, type Patchable, type RouteMatcher } from './navigation';
 import type { ResolvedLogger } from '../core/logger';
 import type { TitleFormatter } from './page-metadata';
 import type { JsonValue, NavigateMessage } from '../contract/protocol';
@@ -17,11 +17,8 @@ export interface RouteEntry extends RenderTarget {
    * from each other's pages by the browser's own live navigation (dj-navigate, back/forward).
    */
   readonly liveSession: string | undefined;
-}
-
-/** The entry `live.route(route, viewClass, { liveSession })` registers. */
-export function routeEntry(route: string, viewClass: LiveViewClass, formatTitle: TitleFormatter, liveSession?: string): RouteEntry {
-  return { route, viewClass, template: viewClass.template, name: viewClass.name, formatTitle, liveSession };
+  /** Route params of a path this route matches, by Express's rules (made by lib/routes/route-table.ts). */
+  readonly match: RouteMatcher;
 }
 
 /** A value now, or later. Synchronous handlers keep the whole path synchronous. */
@@ -108,6 +105,11 @@ export class ViewLifecycle implements Patchable {
   handleParams(): unknown {
     const { url } = this;
     return this.view.handleParams?.(this.params, url, queryOf(url));
+  }
+
+  /** Patchable: route params of `path` by the view's route. */
+  match(path: string): Record<string, string> | null {
+    return this.entry.match(path);
   }
 
   /** Patchable: the view's pending pushPatch. */
