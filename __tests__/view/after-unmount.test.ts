@@ -103,8 +103,8 @@ describe('View calls after unmount', () => {
   let errors: { message: string; error: unknown }[];
   let app: TestApp;
   const routes = (live: DjustLite): void => {
-    live.route('/late', LateView);
-    live.route('/other', OtherView);
+    live.route('/late', LateView, { liveSession: 'app' });
+    live.route('/other', OtherView, { liveSession: 'app' });
     live.route('/eager', EagerView);
   };
 

@@ -199,8 +199,8 @@ function makeApp(logs: Logs): { app: express.Express; live: DjustLite } {
       error: (message, error) => logs.error.push({ message, error }),
     },
   });
-  live.route('/profile', ProfileView);
-  live.route('/search', SearchView);
+  live.route('/profile', ProfileView, { liveSession: 'app' });
+  live.route('/search', SearchView, { liveSession: 'app' });
   live.route('/orphan', NoHandlerView);
   const app = express();
   app.use(live);
