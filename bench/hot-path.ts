@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { Connection, type Sink } from '../lib/connection/connection';
 import type { LiveContext } from '../lib/connection/context';
+import { Scheduler } from '../lib/connection/scheduler';
 import { routeEntry } from '../lib/view/lifecycle';
 import { createView, LiveView, templateContext } from '../lib/view/live-view';
 import { resolveOptions } from '../lib/config/options';
@@ -44,7 +45,7 @@ class PageView extends LiveView {
 
 const counterRoute = routeEntry('/counter', CounterView, (t) => t);
 const ctx: LiveContext = {
-  options, renderer, signer, pubsub: new PubSub(), now: Date.now,
+  options, renderer, signer, pubsub: new PubSub(), scheduler: new Scheduler(), now: Date.now,
   routes: new Map([['/counter', counterRoute], ['/page', routeEntry('/page', PageView, (t) => t)]]),
 };
 

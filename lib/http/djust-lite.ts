@@ -21,6 +21,8 @@ import { TokenSigner } from '../routes/token';
 import { ConnectionLimits } from '../transport/connection-limits';
 import { SseTransport } from '../transport/sse';
 import { WebSocketTransport } from '../transport/websocket';
+import { WriteBatch } from '../transport/write-batch';
+import { Scheduler } from '../connection/scheduler';
 import { Development, forgetCompiledTemplates, searchedFolders } from '../render/development';
 import { isDevelopment } from '../config/options';
 
@@ -131,14 +133,17 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     signer: new TokenSigner(options.secrets, options.tokenTtlMs),
     pubsub: options.pubsub ?? new MemoryPubSub(),
     routes,
+    scheduler: new Scheduler(),
     now: Date.now,
   };
   const limits = new ConnectionLimits(options.maxConnections, options.maxConnectionsPerClient);
   // The app's `trust proxy` setting also decides the client address of live traffic, which
   // never passes through Express: learnt from `req.app` here, or from the server in attach().
   const addresses = new ClientAddresses();
-  const websocket = new WebSocketTransport(ctx, limits, addresses);
-  const sse = new SseTransport(ctx, limits, addresses);
+  // One write batch for both transports of this instance: the writes of a turn leave together.
+  const writes = new WriteBatch();
+  const websocket = new WebSocketTransport(ctx, limits, addresses, writes);
+  const sse = new SseTransport(ctx, limits, addresses, writes);
   const assets = new ClientAssets();
   const pages = new PageRender(ctx, assets.version);
   const router = Router();

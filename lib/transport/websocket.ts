@@ -1,7 +1,7 @@
 import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
 import type { ClientAddresses } from './client-address';
 import { Connection, type Sink } from '../connection/connection';
 import type { LiveContext } from '../connection/context';
@@ -9,10 +9,15 @@ import { originAllowed } from './origin';
 import { encode, type ServerMessage } from '../contract/protocol';
 import type { ConnectionLimits } from './connection-limits';
 import { MountDeadlines } from './mount-deadline';
-import { backlogOf, corkUntilTurnEnds, type Corkable } from './write-batch';
+import type { WriteBatch } from './write-batch';
+import { CLOSE_CODES } from '../contract/close-codes';
 
-/** ws keeps its socket here; we cork it so the messages of a turn's jobs leave in one write. */
-type WithSocket = { _socket?: Corkable & { once(event: 'drain', listener: () => void): unknown } };
+/**
+ * How long a socket we close may take to answer our close frame before it is destroyed (ws's
+ * `closeTimeout`, 30 s by default): a peer that never answers — a dead or hostile one past its
+ * mount deadline — gives its connection slot back this long after the deadline.
+ */
+export const CLOSE_GRACE_MS = 1000;
 
 /**
  * A Sink over one WebSocket: a job's messages in one text frame (one envelope alone, several as
@@ -23,6 +28,9 @@ type WithSocket = { _socket?: Corkable & { once(event: 'drain', listener: () => 
  */
 class WebSocketSink implements Sink {
   readonly #ws: WebSocket;
+  /** The raw socket under `#ws` (handleUpgrade's): corked so the messages of a turn's jobs leave in one write. */
+  readonly #socket: Duplex;
+  readonly #writes: WriteBatch;
   readonly #pauseBytes: number;
   /** The client address (for the connection limits when the socket closes). */
   readonly client: string;
@@ -35,8 +43,10 @@ class WebSocketSink implements Sink {
   /** Held by `hold` until its timer ends. */
   #held = false;
 
-  constructor(ws: WebSocket, pauseBytes: number, client: string) {
+  constructor(ws: WebSocket, socket: Duplex, writes: WriteBatch, pauseBytes: number, client: string) {
     this.#ws = ws;
+    this.#socket = socket;
+    this.#writes = writes;
     this.#pauseBytes = pauseBytes;
     this.client = client;
   }
@@ -44,16 +54,16 @@ class WebSocketSink implements Sink {
   send(messages: readonly ServerMessage[]): void {
     const ws = this.#ws;
     if (ws.readyState !== ws.OPEN) return;
-    const socket = (ws as unknown as WithSocket)._socket;
-    if (socket) corkUntilTurnEnds(socket);
+    const socket = this.#socket;
+    this.#writes.cork(socket);
     ws.send(frameOf(messages));
-    if (socket && !this.#paused && socket.writableLength > this.#pauseBytes) this.#pause(socket);
+    if (!this.#paused && socket.writableLength > this.#pauseBytes) this.#pause();
   }
 
-  #pause(socket: Corkable & { once(event: 'drain', listener: () => void): unknown }): void {
+  #pause(): void {
     this.#paused = true;
     this.#ws.pause();
-    socket.once('drain', () => {
+    this.#socket.once('drain', () => {
       this.#paused = false;
       this.#resume();
     });
@@ -73,6 +83,7 @@ class WebSocketSink implements Sink {
     if (!this.#paused && !this.#held && this.#ws.readyState === this.#ws.OPEN) this.#ws.resume();
   }
 
+  /** Sends the close frame; a peer that has not answered it within CLOSE_GRACE_MS is destroyed (ws's `closeTimeout`). */
   close(code: number, reason: string): void {
     const ws = this.#ws;
     if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return;
@@ -81,8 +92,7 @@ class WebSocketSink implements Sink {
   }
 
   bufferedBytes(): number {
-    const socket = (this.#ws as unknown as WithSocket)._socket;
-    return socket ? backlogOf(socket) : this.#ws.bufferedAmount;
+    return this.#writes.backlogOf(this.#socket);
   }
 }
 
@@ -99,6 +109,7 @@ export class WebSocketTransport {
   readonly #addresses: ClientAddresses;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #deadlines: MountDeadlines;
+  readonly #writes: WriteBatch;
   /** Each socket's sink, which holds what the socket's listeners need. */
   readonly #sinkOf = new WeakMap<WebSocket, WebSocketSink>();
   /**
@@ -115,16 +126,24 @@ export class WebSocketTransport {
   /** Client address of a raw socket still in its handshake. */
   readonly #handshaking = new WeakMap<Duplex, string>();
 
-  constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses) {
+  constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses, writes: WriteBatch) {
     this.#ctx = ctx;
+    this.#writes = writes;
     this.#path = `${ctx.options.prefix}/ws`;
     this.#limits = limits;
     this.#addresses = addresses;
-    this.#wss = new WebSocketServer({
+    // closeTimeout: a WebSocketServer option of the ws versions we require (^8.23) that @types/ws does not list yet.
+    const serverOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       maxPayload: ctx.options.maxMessageBytes,
       perMessageDeflate: false,
-    });
+      // One message per turn: a read burst of many small frames is parsed, charged and handled
+      // one frame per turn of the event loop, with I/O (HTTP, other sockets) polled in between,
+      // never all in one turn (ws's default, `true`, emits every frame of a read at once).
+      allowSynchronousEvents: false,
+      closeTimeout: CLOSE_GRACE_MS,
+    };
+    this.#wss = new WebSocketServer(serverOptions);
     const sinkOf = this.#sinkOf;
     const handshaking = this.#handshaking;
     this.#on = {
@@ -188,7 +207,7 @@ export class WebSocketTransport {
       // From here ws watches the raw socket itself (its own 'error' listener destroys it).
       socket.removeListener('close', this.#on.handshakeClose);
       socket.removeListener('error', destroySocket);
-      this.#accept(ws, client);
+      this.#accept(ws, socket, client);
     });
     return true;
   }
@@ -206,12 +225,12 @@ export class WebSocketTransport {
       `Cache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }
 
-  #accept(ws: WebSocket, client: string): void {
-    const sink = new WebSocketSink(ws, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4), client);
+  #accept(ws: WebSocket, socket: Duplex, client: string): void {
+    const sink = new WebSocketSink(ws, socket, this.#writes, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4), client);
     const connection = new Connection(this.#ctx, sink);
     sink.connection = connection;
     this.#sinkOf.set(ws, sink);
-    this.#deadlines.start(connection, sink, client);
+    this.#deadlines.start(connection, client);
     ws.on('pong', this.#on.pong);
     ws.on('message', this.#on.message);
     ws.on('error', ignore); // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows
@@ -231,11 +250,11 @@ export class WebSocketTransport {
     }
   }
 
-  /** Closes every socket (1001) and stops the heartbeat. */
+  /** Closes every socket (1001 "going away") and stops the heartbeat. */
   close(): void {
     clearInterval(this.#heartbeat);
     this.#deadlines.stop();
-    for (const ws of this.#wss.clients) ws.close(1001, 'server shutting down');
+    for (const ws of this.#wss.clients) ws.close(CLOSE_CODES.goingAway, 'server shutting down');
     this.#wss.close();
   }
 }
