@@ -14,7 +14,7 @@ export const READY_BUDGET_NS = 2_000_000n;
  * (their own drain was cut short, or a push arrived) wait here in order. One turn resumes them
  * for up to `budgetNs`; the rest wait for the next turn, after the event loop has polled for
  * I/O. A broadcast to many subscribers thus renders in slices, with other clients' frames
- * answered in between. Each instance has its own (lib/http/djust-lite.ts), so two instances in
+ * answered first in between. Each instance has its own (lib/http/djust-lite.ts), so two instances in
  * one process never share a queue.
  *
  * @example
@@ -25,8 +25,10 @@ export class Scheduler {
   readonly #ready = new Fifo<Resumable>();
   readonly #budgetNs: bigint;
   #scheduled = false;
-  /** Bound once: the callback of every setImmediate this scheduler arms. */
+  /** Bound once: the callbacks of every setImmediate this scheduler arms. */
   readonly #run = (): void => this.#runReady();
+  /** After a slice that ran out of budget: one more turn's wait, so frames read meanwhile go first (see `#runReady`). */
+  readonly #yield = (): void => void setImmediate(this.#run);
 
   constructor(budgetNs: bigint = READY_BUDGET_NS) {
     this.#budgetNs = budgetNs;
@@ -53,8 +55,11 @@ export class Scheduler {
     for (let target = ready.shift(); target !== undefined; target = ready.shift()) {
       target.resume();
       if (ready.length > 0 && process.hrtime.bigint() - start > this.#budgetNs) {
+        // The rest wait two turns, not one: the frames the next poll reads (ws emits each on
+        // its own setImmediate, queued after ours) are then handled before the next slice, so a
+        // client's own event never waits behind a backlog of pushes to others.
         this.#scheduled = true;
-        setImmediate(this.#run);
+        setImmediate(this.#yield);
         return;
       }
     }
