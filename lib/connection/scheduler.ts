@@ -13,8 +13,8 @@ export const READY_BUDGET_NS = 2_000_000n;
  * The turns of one `djustLite()` instance: connections whose queue resumes on a later turn
  * (their own drain was cut short, or a push arrived) wait here in order. One turn resumes them
  * for up to `budgetNs`; the rest wait for the next turn, after the event loop has polled for
- * I/O. A broadcast to many subscribers thus renders in slices, with other clients' frames
- * answered first in between. Each instance has its own (lib/http/djust-lite.ts), so two instances in
+ * I/O; one scheduled again during a turn also waits for the next. A broadcast to many
+ * subscribers thus renders in slices, with other clients' frames answered in between. Each instance has its own (lib/http/djust-lite.ts), so two instances in
  * one process never share a queue.
  *
  * @example
@@ -25,10 +25,8 @@ export class Scheduler {
   readonly #ready = new Fifo<Resumable>();
   readonly #budgetNs: bigint;
   #scheduled = false;
-  /** Bound once: the callbacks of every setImmediate this scheduler arms. */
+  /** Bound once: the callback of every setImmediate this scheduler arms. */
   readonly #run = (): void => this.#runReady();
-  /** After a slice that ran out of budget: one more turn's wait, so frames read meanwhile go first (see `#runReady`). */
-  readonly #yield = (): void => void setImmediate(this.#run);
 
   constructor(budgetNs: bigint = READY_BUDGET_NS) {
     this.#budgetNs = budgetNs;
@@ -39,7 +37,7 @@ export class Scheduler {
     return this.#ready.length;
   }
 
-  /** Resumes `target` on a later turn (the caller makes sure it is not waiting already). */
+  /** Resumes `target` on a later turn, at most once per turn (the caller makes sure it is not waiting already). */
   schedule(target: Resumable): void {
     this.#ready.push(target);
     if (!this.#scheduled) {
@@ -49,19 +47,15 @@ export class Scheduler {
   }
 
   #runReady(): void {
-    this.#scheduled = false;
     const ready = this.#ready;
     const start = process.hrtime.bigint();
-    for (let target = ready.shift(); target !== undefined; target = ready.shift()) {
-      target.resume();
-      if (ready.length > 0 && process.hrtime.bigint() - start > this.#budgetNs) {
-        // The rest wait two turns, not one: the frames the next poll reads (ws emits each on
-        // its own setImmediate, queued after ours) are then handled before the next slice, so a
-        // client's own event never waits behind a backlog of pushes to others.
-        this.#scheduled = true;
-        setImmediate(this.#yield);
-        return;
-      }
+    // Only those waiting when the turn began: one scheduled again meanwhile (its queue cut short
+    // once more, a push from a handler that ran here) waits for the next turn, after I/O.
+    for (let left = ready.length; left > 0; left -= 1) {
+      (ready.shift() as Resumable).resume();
+      if (process.hrtime.bigint() - start > this.#budgetNs) break;
     }
+    if (ready.length > 0) setImmediate(this.#run);
+    else this.#scheduled = false;
   }
 }

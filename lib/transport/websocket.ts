@@ -9,6 +9,9 @@ import { originAllowed } from './origin';
 import { encode, type ServerMessage } from '../contract/protocol';
 import type { ConnectionLimits } from './connection-limits';
 import { MountDeadlines } from './mount-deadline';
+import { FRAMES_PER_TURN, TurnCounter } from './read-budget';
+import { Fifo } from '../core/fifo';
+import type { Resumable, Scheduler } from '../connection/scheduler';
 import type { WriteBatch } from './write-batch';
 import { CLOSE_CODES } from '../contract/close-codes';
 
@@ -19,14 +22,20 @@ import { CLOSE_CODES } from '../contract/close-codes';
  */
 export const CLOSE_GRACE_MS = 1000;
 
+/** A frame read but not handled yet (past the turn's FRAMES_PER_TURN). */
+interface Inbound {
+  readonly data: RawData;
+  readonly isBinary: boolean;
+}
+
 /**
  * A Sink over one WebSocket: a job's messages in one text frame (one envelope alone, several as
  * a JSON array in their order: docs/protocol.md, WebSocket, "Frames"); all frames written in one
  * turn leave in one TCP write. The socket stops reading the peer's frames while more than `pauseBytes` wait
- * to go out (until they drain: backpressure), and for a while when the peer is over its rate
- * budget (`hold`).
+ * to go out (until they drain: backpressure), for a while when the peer is over its rate
+ * budget (`hold`), and while frames of a read burst wait for later turns (`receive`).
  */
-class WebSocketSink implements Sink {
+class WebSocketSink implements Sink, Resumable {
   readonly #ws: WebSocket;
   /** The raw socket under `#ws` (handleUpgrade's): corked so the messages of a turn's jobs leave in one write. */
   readonly #socket: Duplex;
@@ -42,11 +51,19 @@ class WebSocketSink implements Sink {
   #paused = false;
   /** Held by `hold` until its timer ends. */
   #held = false;
+  /** The turn of the last frame handled on arrival, and how many were in it. */
+  #turn = -1;
+  #framesInTurn = 0;
+  /** Frames of a read burst waiting for later turns (null when none: reading goes on). */
+  #inbox: Fifo<Inbound> | null = null;
 
-  constructor(ws: WebSocket, socket: Duplex, writes: WriteBatch, pauseBytes: number, client: string) {
+  readonly #scheduler: Scheduler;
+
+  constructor(ws: WebSocket, socket: Duplex, writes: WriteBatch, scheduler: Scheduler, pauseBytes: number, client: string) {
     this.#ws = ws;
     this.#socket = socket;
     this.#writes = writes;
+    this.#scheduler = scheduler;
     this.#pauseBytes = pauseBytes;
     this.client = client;
   }
@@ -79,14 +96,57 @@ class WebSocketSink implements Sink {
     }, Math.max(ms, 1)).unref();
   }
 
+  /**
+   * One frame read from the peer in turn `turn`: handled now, up to FRAMES_PER_TURN in a turn;
+   * past that — and behind frames already waiting — queued for later turns of the scheduler,
+   * with reading paused until the queue is empty (so it holds at most the rest of one read).
+   */
+  receive(data: RawData, isBinary: boolean, turn: number): void {
+    let inbox = this.#inbox;
+    if (inbox === null) {
+      if (this.#turn !== turn) {
+        this.#turn = turn;
+        this.#framesInTurn = 0;
+      }
+      if (this.#framesInTurn < FRAMES_PER_TURN) {
+        this.#framesInTurn += 1;
+        if (this.connection) handleFrame(this.connection, data, isBinary);
+        return;
+      }
+      inbox = this.#inbox = new Fifo<Inbound>();
+      this.#ws.pause();
+      this.#scheduler.schedule(this);
+    }
+    inbox.push({ data, isBinary });
+  }
+
+  /** A scheduler turn: the next FRAMES_PER_TURN waiting frames; reading resumes once none wait. */
+  resume(): void {
+    const inbox = this.#inbox;
+    const connection = this.connection;
+    if (inbox === null) return;
+    for (let n = 0; n < FRAMES_PER_TURN && connection !== null && !connection.closed; n += 1) {
+      const frame = inbox.shift();
+      if (frame === undefined) break;
+      handleFrame(connection, frame.data, frame.isBinary);
+    }
+    if (inbox.length > 0 && connection !== null && !connection.closed) {
+      this.#scheduler.schedule(this);
+      return;
+    }
+    this.#inbox = null;
+    this.#resume();
+  }
+
   #resume(): void {
-    if (!this.#paused && !this.#held && this.#ws.readyState === this.#ws.OPEN) this.#ws.resume();
+    if (!this.#paused && !this.#held && this.#inbox === null && this.#ws.readyState === this.#ws.OPEN) this.#ws.resume();
   }
 
   /** Sends the close frame; a peer that has not answered it within CLOSE_GRACE_MS is destroyed (ws's `closeTimeout`). */
   close(code: number, reason: string): void {
     const ws = this.#ws;
     if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return;
+    this.#inbox = null; // what the peer sent before is not answered any more
     if (this.#paused || this.#held) ws.resume(); // the closing handshake needs the peer's close frame read
     ws.close(code, reason.slice(0, 120));
   }
@@ -110,6 +170,7 @@ export class WebSocketTransport {
   readonly #heartbeat: NodeJS.Timeout;
   readonly #deadlines: MountDeadlines;
   readonly #writes: WriteBatch;
+  readonly #turns = new TurnCounter();
   /** Each socket's sink, which holds what the socket's listeners need. */
   readonly #sinkOf = new WeakMap<WebSocket, WebSocketSink>();
   /**
@@ -137,23 +198,19 @@ export class WebSocketTransport {
       noServer: true,
       maxPayload: ctx.options.maxMessageBytes,
       perMessageDeflate: false,
-      // One message per turn: a read burst of many small frames is parsed, charged and handled
-      // one frame per turn of the event loop, with I/O (HTTP, other sockets) polled in between,
-      // never all in one turn (ws's default, `true`, emits every frame of a read at once).
-      allowSynchronousEvents: false,
+      // Every frame of a read emitted at once (ws's default), kept on purpose: WebSocketSink.receive
+      // handles FRAMES_PER_TURN of them in the turn that read them and the rest on later turns
+      // (lib/transport/read-budget.ts), which costs nothing to the common one-frame read.
+      allowSynchronousEvents: true,
       closeTimeout: CLOSE_GRACE_MS,
     };
     this.#wss = new WebSocketServer(serverOptions);
     const sinkOf = this.#sinkOf;
+    const turns = this.#turns;
     const handshaking = this.#handshaking;
     this.#on = {
       message(data, isBinary) {
-        const connection = sinkOf.get(this)?.connection;
-        if (!connection) return;
-        // Charged by its size before it is decoded; binary frames too.
-        if (!connection.admit(byteLengthOf(data))) return connection.refuse(isBinary ? '' : headOf(data));
-        if (isBinary) connection.reject('bad_message', 'Binary frames are not accepted; send JSON text frames.');
-        else connection.handle(rawToString(data));
+        sinkOf.get(this)?.receive(data, isBinary, turns.current());
       },
       pong() {
         const sink = sinkOf.get(this);
@@ -226,7 +283,7 @@ export class WebSocketTransport {
   }
 
   #accept(ws: WebSocket, socket: Duplex, client: string): void {
-    const sink = new WebSocketSink(ws, socket, this.#writes, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4), client);
+    const sink = new WebSocketSink(ws, socket, this.#writes, this.#ctx.scheduler, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4), client);
     const connection = new Connection(this.#ctx, sink);
     sink.connection = connection;
     this.#sinkOf.set(ws, sink);
@@ -257,6 +314,13 @@ export class WebSocketTransport {
     for (const ws of this.#wss.clients) ws.close(CLOSE_CODES.goingAway, 'server shutting down');
     this.#wss.close();
   }
+}
+
+/** One frame of the peer's: charged by its size before it is decoded (binary frames too), then handled. */
+function handleFrame(connection: Connection, data: RawData, isBinary: boolean): void {
+  if (!connection.admit(byteLengthOf(data))) return connection.refuse(isBinary ? '' : headOf(data));
+  if (isBinary) connection.reject('bad_message', 'Binary frames are not accepted; send JSON text frames.');
+  else connection.handle(rawToString(data));
 }
 
 function destroySocket(this: Duplex): void {
