@@ -83,3 +83,15 @@ describe('WebSocket transport: a read burst', () => {
     expect(handled).toBe(BURST);
   });
 });
+
+describe('WebSocket transport: a read burst, in order', () => {
+  it('answers every frame of a burst in the order sent, those past the first turn included', async () => {
+    const client = await WsClient.mount(app.base, '/burst');
+    clients.push(client);
+    const n = 5 * FRAMES_PER_TURN;
+    for (let ref = 1; ref <= n; ref += 1) client.ws.send(JSON.stringify({ type: 'event', ref, event: 'ok', params: {} }));
+    await client.waitFor((m) => 'ref' in m && m.ref === n, { timeoutMs: 10_000 });
+    const refs = client.messages.flatMap((m) => ('ref' in m && typeof m.ref === 'number' ? [m.ref] : []));
+    expect(refs).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  });
+});
