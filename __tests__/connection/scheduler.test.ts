@@ -68,3 +68,14 @@ describe('Scheduler', () => {
     expect(busy.waiting).toBe(0);
   });
 });
+
+describe('Scheduler flush', () => {
+  it('calls flush before and after each slice, around the resumes', async () => {
+    const log: string[] = [];
+    const scheduler = new Scheduler(10n ** 12n, () => log.push('flush'));
+    scheduler.schedule(target('a', log));
+    scheduler.schedule(target('b', log));
+    await nextTurn();
+    expect(log).toEqual(['flush', 'a', 'b', 'flush']);
+  });
+});

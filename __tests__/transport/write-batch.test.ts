@@ -95,3 +95,26 @@ describe('WriteBatch per instance', () => {
     }
   });
 });
+
+describe('WriteBatch flush', () => {
+  it('lets held writes go at once; later writes of the turn are held again and flushed at its end', async () => {
+    const pair = await socketPair();
+    const writes = new WriteBatch();
+    try {
+      writes.cork(pair.near);
+      pair.near.write('now,');
+      writes.flush();
+      expect(pair.near.writableCorked).toBe(0);
+      expect(writes.held).toBe(0);
+      writes.cork(pair.near);
+      pair.near.write('later');
+      expect(pair.near.writableCorked).toBe(1);
+      await nextTurn();
+      expect(pair.near.writableCorked).toBe(0);
+      for (let i = 0; i < 100 && pair.received() !== 'now,later'; i += 1) await new Promise((r) => setTimeout(r, 5));
+      expect(pair.received()).toBe('now,later');
+    } finally {
+      await pair.close();
+    }
+  });
+});

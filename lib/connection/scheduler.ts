@@ -24,12 +24,20 @@ export const READY_BUDGET_NS = 2_000_000n;
 export class Scheduler {
   readonly #ready = new Fifo<Resumable>();
   readonly #budgetNs: bigint;
+  readonly #flush: () => void;
   #scheduled = false;
   /** Bound once: the callback of every setImmediate this scheduler arms. */
   readonly #run = (): void => this.#runReady();
 
-  constructor(budgetNs: bigint = READY_BUDGET_NS) {
+  /**
+   * @param budgetNs how long one turn may resume connections (READY_BUDGET_NS)
+   * @param flush called before and after each turn's slice: lets the writes held for the turn go
+   *   (the instance's write batch, lib/transport/write-batch.ts), so answers written in the poll
+   *   phase do not wait for the slice, and the slice's pushes do not wait for the next poll
+   */
+  constructor(budgetNs: bigint = READY_BUDGET_NS, flush: () => void = () => {}) {
     this.#budgetNs = budgetNs;
+    this.#flush = flush;
   }
 
   /** Resumables waiting for a turn. */
@@ -48,6 +56,7 @@ export class Scheduler {
 
   #runReady(): void {
     const ready = this.#ready;
+    this.#flush();
     const start = process.hrtime.bigint();
     // Only those waiting when the turn began: one scheduled again meanwhile (its queue cut short
     // once more, a push from a handler that ran here) waits for the next turn, after I/O.
@@ -55,6 +64,7 @@ export class Scheduler {
       (ready.shift() as Resumable).resume();
       if (process.hrtime.bigint() - start > this.#budgetNs) break;
     }
+    this.#flush();
     if (ready.length > 0) setImmediate(this.#run);
     else this.#scheduled = false;
   }

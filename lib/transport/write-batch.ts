@@ -31,8 +31,7 @@ export class WriteBatch {
   #flushScheduled = false;
   readonly #flush = (): void => {
     this.#flushScheduled = false;
-    for (const stream of this.#corked.keys()) stream.uncork();
-    this.#corked.clear();
+    this.flush();
   };
 
   /** Holds `stream`'s writes until the end of this turn (once per stream per turn). */
@@ -52,6 +51,18 @@ export class WriteBatch {
    */
   backlogOf(stream: Corkable): number {
     return this.#corked.get(stream) ?? stream.writableLength;
+  }
+
+  /**
+   * Lets every held stream's writes go now instead of at the end of the turn. The scheduler
+   * calls it around each of its slices (lib/http/djust-lite.ts): what a client's own frame wrote
+   * in the poll phase leaves before a slice of pushes runs, and the slice's writes leave at its
+   * end, not behind the next turn's I/O.
+   */
+  flush(): void {
+    if (this.#corked.size === 0) return;
+    for (const stream of this.#corked.keys()) stream.uncork();
+    this.#corked.clear();
   }
 
   /** Streams held now (for tests and the bench). */
