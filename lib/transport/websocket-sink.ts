@@ -10,6 +10,16 @@ import { Fifo } from '../core/fifo';
 import { FRAMES_PER_TURN } from './read-budget';
 import type { WriteBatch } from './write-batch';
 
+/** What every socket of one transport shares (one reference per sink instead of three). */
+export interface SinkShared {
+  /** The instance's write batch. */
+  readonly writes: WriteBatch;
+  /** The instance's scheduler: the turns a read burst's waiting frames are handled on. */
+  readonly scheduler: Scheduler;
+  /** Reading pauses while more than this many bytes wait to go out. */
+  readonly pauseBytes: number;
+}
+
 /** A frame read but not handled yet (past the turn's FRAMES_PER_TURN). */
 interface Inbound {
   readonly data: RawData;
@@ -27,8 +37,7 @@ export class WebSocketSink implements Sink, Resumable {
   readonly #ws: WebSocket;
   /** The raw socket under `#ws` (handleUpgrade's): corked so the messages of a turn's jobs leave in one write. */
   readonly #socket: Duplex;
-  readonly #writes: WriteBatch;
-  readonly #pauseBytes: number;
+  readonly #shared: SinkShared;
   /** The client address (for the connection limits when the socket closes). */
   readonly client: string;
   /** Its Connection (set right after both exist). */
@@ -45,14 +54,10 @@ export class WebSocketSink implements Sink, Resumable {
   /** Frames of a read burst waiting for later turns (null when none: reading goes on). */
   #inbox: Fifo<Inbound> | null = null;
 
-  readonly #scheduler: Scheduler;
-
-  constructor(ws: WebSocket, socket: Duplex, writes: WriteBatch, scheduler: Scheduler, pauseBytes: number, client: string) {
+  constructor(ws: WebSocket, socket: Duplex, shared: SinkShared, client: string) {
     this.#ws = ws;
     this.#socket = socket;
-    this.#writes = writes;
-    this.#scheduler = scheduler;
-    this.#pauseBytes = pauseBytes;
+    this.#shared = shared;
     this.client = client;
   }
 
@@ -60,9 +65,9 @@ export class WebSocketSink implements Sink, Resumable {
     const ws = this.#ws;
     if (ws.readyState !== ws.OPEN) return;
     const socket = this.#socket;
-    this.#writes.cork(socket);
+    this.#shared.writes.cork(socket);
     ws.send(frameOf(messages));
-    if (!this.#paused && socket.writableLength > this.#pauseBytes) this.#pause();
+    if (!this.#paused && socket.writableLength > this.#shared.pauseBytes) this.#pause();
   }
 
   #pause(): void {
@@ -103,7 +108,7 @@ export class WebSocketSink implements Sink, Resumable {
       }
       inbox = this.#inbox = new Fifo<Inbound>();
       this.#ws.pause();
-      this.#scheduler.schedule(this);
+      this.#shared.scheduler.schedule(this);
     }
     inbox.push({ data, isBinary });
   }
@@ -119,7 +124,7 @@ export class WebSocketSink implements Sink, Resumable {
       handleFrame(connection, frame.data, frame.isBinary);
     }
     if (inbox.length > 0 && connection !== null && !connection.closed) {
-      this.#scheduler.schedule(this);
+      this.#shared.scheduler.schedule(this);
       return;
     }
     this.#inbox = null;
@@ -140,7 +145,7 @@ export class WebSocketSink implements Sink, Resumable {
   }
 
   bufferedBytes(): number {
-    return this.#writes.backlogOf(this.#socket);
+    return this.#shared.writes.backlogOf(this.#socket);
   }
 }
 

@@ -2,7 +2,7 @@ import { clearInterval, setInterval } from 'node:timers';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
-import { WebSocketSink } from './websocket-sink';
+import { WebSocketSink, type SinkShared } from './websocket-sink';
 import type { ClientAddresses } from './client-address';
 import { Connection } from '../connection/connection';
 import type { LiveContext } from '../connection/context';
@@ -33,7 +33,7 @@ export class WebSocketTransport {
   readonly #addresses: ClientAddresses;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #deadlines: MountDeadlines;
-  readonly #writes: WriteBatch;
+  readonly #shared: SinkShared;
   readonly #turns = new TurnCounter();
   /** Each socket's sink, which holds what the socket's listeners need. */
   readonly #sinkOf = new WeakMap<WebSocket, WebSocketSink>();
@@ -53,7 +53,7 @@ export class WebSocketTransport {
 
   constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses, writes: WriteBatch) {
     this.#ctx = ctx;
-    this.#writes = writes;
+    this.#shared = { writes, scheduler: ctx.scheduler, pauseBytes: Math.max(64 * 1024, ctx.options.maxBufferedBytes / 4) };
     this.#path = `${ctx.options.prefix}/ws`;
     this.#limits = limits;
     this.#addresses = addresses;
@@ -147,7 +147,7 @@ export class WebSocketTransport {
   }
 
   #accept(ws: WebSocket, socket: Duplex, client: string): void {
-    const sink = new WebSocketSink(ws, socket, this.#writes, this.#ctx.scheduler, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4), client);
+    const sink = new WebSocketSink(ws, socket, this.#shared, client);
     const connection = new Connection(this.#ctx, sink);
     sink.connection = connection;
     this.#sinkOf.set(ws, sink);
