@@ -13,6 +13,7 @@ import path from 'node:path';
 import { Connection, type Sink } from '../lib/connection/connection';
 import type { LiveContext } from '../lib/connection/context';
 import { RouteTable } from '../lib/routes/route-table';
+import { Scheduler } from '../lib/connection/scheduler';
 import { createView, LiveView, templateContext } from '../lib/view/live-view';
 import { resolveOptions } from '../lib/config/options';
 import type { ServerMessage } from '../lib/contract/protocol';
@@ -47,7 +48,7 @@ class PageView extends LiveView {
 const routes = new RouteTable(options, signer);
 const counterRoute = routes.add('/counter', CounterView);
 routes.add('/page', PageView);
-const ctx: LiveContext = { options, renderer, signer, pubsub: new MemoryPubSub(), now: Date.now, routes };
+const ctx: LiveContext = { options, renderer, signer, pubsub: new MemoryPubSub(), scheduler: new Scheduler(), now: Date.now, routes };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 

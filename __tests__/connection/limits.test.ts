@@ -4,6 +4,7 @@
  */
 import { Connection, type Sink } from '../../lib/connection/connection';
 import type { LiveContext } from '../../lib/connection/context';
+import { Scheduler } from '../../lib/connection/scheduler';
 import { createEnvironment } from '../../lib/render/nunjucks';
 import { eventHandler, LiveView } from '../../lib';
 import { RouteTable } from '../../lib/routes/route-table';
@@ -76,6 +77,7 @@ function harness(options: DjustLiteOptions = {}, pubsub = new MemoryPubSub()): H
     renderer: new Renderer(createEnvironment(FIXTURE_VIEWS)),
     signer,
     pubsub,
+    scheduler: new Scheduler(),
     routes: new RouteTable(resolved, signer),
     now: () => clock.now,
   };

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import path from 'node:path';
 import { Environment as NunjucksEnvironment } from 'nunjucks';
-import { checkNumberOption, describeValue, DjustError, invalidOption, optionError } from '../core/errors';
+import { checkNumberOption, describeValue, invalidOption, optionError } from '../core/errors';
 import type { LiveViewClass } from '../view/live-view';
 import { resolveLogger, type Logger, type ResolvedLogger } from '../core/logger';
 import type { JsonValue } from '../contract/protocol';

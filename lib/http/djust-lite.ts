@@ -18,6 +18,8 @@ import { TokenSigner } from '../routes/token';
 import { ConnectionLimits } from '../transport/connection-limits';
 import { SseTransport } from '../transport/sse';
 import { WebSocketTransport } from '../transport/websocket';
+import { WriteBatch } from '../transport/write-batch';
+import { READY_BUDGET_NS, Scheduler } from '../connection/scheduler';
 import { Development, forgetCompiledTemplates, searchedFolders } from '../render/development';
 import { isDevelopment } from '../config/options';
 
@@ -85,6 +87,9 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
       renderer.forgetTemplates();
     });
   }
+  // One write batch for both transports of this instance: the writes of a turn leave together,
+  // and the scheduler lets them go around each slice of pushes.
+  const writes = new WriteBatch();
   const ctx: LiveContext = {
     options,
     renderer,
@@ -92,14 +97,15 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     signer,
     pubsub: options.pubsub ?? new MemoryPubSub(),
     routes,
+    scheduler: new Scheduler(READY_BUDGET_NS, () => writes.flush()),
     now: Date.now,
   };
   const limits = new ConnectionLimits(options.maxConnections, options.maxConnectionsPerClient);
   // The app's `trust proxy` setting also decides the client address of live traffic, which
   // never passes through Express: learnt from `req.app` here, or from the server in attach().
   const addresses = new ClientAddresses();
-  const websocket = new WebSocketTransport(ctx, limits, addresses);
-  const sse = new SseTransport(ctx, limits, addresses);
+  const websocket = new WebSocketTransport(ctx, limits, addresses, writes);
+  const sse = new SseTransport(ctx, limits, addresses, writes);
   const assets = new ClientAssets();
   const pages = new PageRender(ctx, assets.version);
   const { prefix } = options;

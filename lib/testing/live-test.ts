@@ -3,7 +3,6 @@
 import * as http from 'node:http';
 import { DjustError, invalidArgument, invalidOption, misuse, type WireErrorCode } from '../core/errors';
 import type { EventParams, ServerMessage } from '../contract/protocol';
-import { RegionModel } from './apply-ops';
 import type { BrowserAction } from './browser-params';
 import { openSse, openWebSocket, type Channel } from './channels';
 import { checkMs, checkRunaway, TestClock } from './clock';

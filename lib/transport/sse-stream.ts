@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Sink } from '../connection/connection';
 import { encode, errorMessage, type ServerMessage } from '../contract/protocol';
-import { backlogOf, corkUntilTurnEnds } from './write-batch';
+import type { WriteBatch } from './write-batch';
 
 /** One SSE message as written: its id and its text (`id:`, `event:`, `data:` lines). */
 interface Frame {
@@ -16,6 +16,8 @@ export interface SessionHost {
   readonly bufferSize: number;
   readonly lingerMs: number;
   readonly retryMs: number;
+  /** The instance's write batch: a job's writes leave at the end of the turn. */
+  readonly writes: WriteBatch;
   /** Ends the session: closes its Connection (the view unmounts) and forgets it. */
   end(session: SseStream): void;
 }
@@ -108,11 +110,11 @@ export class SseStream {
       if (excess > 0) this.#frames.splice(0, excess);
       const res = this.#res;
       if (!res) return;
-      corkUntilTurnEnds(res);
+      this.#host.writes.cork(res);
       res.write(text);
     },
     close: () => this.#host.end(this),
-    bufferedBytes: () => (this.#res ? backlogOf(this.#res) : 0),
+    bufferedBytes: () => (this.#res ? this.#host.writes.backlogOf(this.#res) : 0),
   };
 
   /**

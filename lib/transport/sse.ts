@@ -12,6 +12,7 @@ import { MountDeadlines } from './mount-deadline';
 import { readBody } from './read-body';
 import { relayTarget, sessionHandler } from './sse-remote';
 import { SseStream, writeResumeGap, type SessionHost } from './sse-stream';
+import type { WriteBatch } from './write-batch';
 
 /** Session ids: what `crypto.randomUUID()` gives, or any 8–128 URL-safe characters. */
 export const SESSION_ID_RE = /^[A-Za-z0-9_-]{8,128}$/;
@@ -71,14 +72,14 @@ export class SseTransport {
   /** `${base}/:session/message` with a well-formed id: the per-event POST, routed without URL parsing. */
   readonly #messagePath: RegExp;
 
-  constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses) {
+  constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses, writes: WriteBatch) {
     this.#ctx = ctx;
     this.#base = `${ctx.options.prefix}/sse`;
     this.#messagePath = new RegExp(`^${this.#base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([A-Za-z0-9_-]{8,128})/message(?:\\?|$)`);
     this.#limits = limits;
     this.#addresses = addresses;
     const { sseBufferSize, sseLingerMs, sseRetryMs } = ctx.options;
-    this.#host = { bufferSize: sseBufferSize, lingerMs: sseLingerMs, retryMs: sseRetryMs, end: (session) => void this.#end(session) };
+    this.#host = { bufferSize: sseBufferSize, lingerMs: sseLingerMs, retryMs: sseRetryMs, writes, end: (session) => void this.#end(session) };
     this.#heartbeat = setInterval(() => {
       for (const { session, connection } of this.#sessions.values()) {
         session.ping();
@@ -200,7 +201,7 @@ export class SseTransport {
     if (full !== null) return this.#refuse(req, res, 429, `Too Many Requests: ${full}.`);
     const session = new SseStream(this.#host, id, token, client, firstId);
     const connection = new Connection(this.#ctx, session.sink);
-    this.#deadlines.start(connection, session.sink, `"${id}" from ${client || 'an unknown address'}`);
+    this.#deadlines.start(connection, `"${id}" from ${client || 'an unknown address'}`);
     this.#sessions.set(id, { session, connection });
     this.#ctx.pubsub.streams?.claim(id);
     this.#limits.opened(client);

@@ -1,4 +1,3 @@
-import { clearTimeout, setTimeout } from 'node:timers';
 import { invalidArgument } from '../core/errors';
 import { nodeClock, type Clock } from '../core/clock';
 import type { ViewHost } from './live-view';
