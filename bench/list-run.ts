@@ -74,9 +74,14 @@ export function listClient(system: ListSystem, route: string): SystemClient {
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n').slice(0, 4).join(' | ');
 
+/** Page loads and mounts at a time: a 5,000-row page costs each system tens of ms to render. */
+const OPEN_CONCURRENCY = 10;
+
 async function loopOnce(server: ServerProcess, client: SystemClient, connections: number, loop: LoopOptions): Promise<LoopResult> {
-  const clients = await openClients(client, server.base, connections);
+  const clients = await openClients(client, server.base, connections, undefined, OPEN_CONCURRENCY);
   try {
+    // every connection's first event first (djust-lite parses the region then; it keeps the tree)
+    await Promise.all(clients.map((c) => c.send('inc')));
     return await closedLoop(clients, 'inc', server, loop);
   } finally {
     for (const c of clients) c.close();

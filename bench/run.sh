@@ -34,7 +34,10 @@ if [ "${1:-}" != "--profile" ] && [ "${1:-}" != "--heap" ] && [ "${1:-}" != "--l
   if command -v redis-server >/dev/null 2>&1; then
     echo "[bench] cross-process through Redis (bench/cross-process.ts)" >&2
     if [ -n "${BENCH_QUICK:-}" ]; then export SUBSCRIBERS="${SUBSCRIBERS:-300}" ROUNDS="${ROUNDS:-10}"; fi
-    node node_modules/ts-node/dist/bin.js --transpile-only bench/cross-process.ts
+    # bounded twice: the script's own deadline (CROSS_TIMEOUT_MS, it stops redis-server and its
+    # processes and names the step it was in), then this one, which sends SIGTERM (the script
+    # stops everything on it) and SIGKILL 15 s later.
+    timeout --signal=TERM --kill-after=15 "${BENCH_CROSS_TIMEOUT_S:-420}" node node_modules/ts-node/dist/bin.js --transpile-only bench/cross-process.ts
   else
     echo "[bench] cross-process skipped: redis-server is missing (apt-get install -y redis-server)" >&2
     exit 1
