@@ -68,7 +68,7 @@ interface Peer {
 
 function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, [BUNDLE], {
-    env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), DJUST_SECRET: 'bench-secret-shared-by-every-process-0123', DJUST_VIEWS: path.join(ROOT, '__tests__', 'fixtures', 'views'), NODE_ENV: 'production', DJUST_MAX_PER_CLIENT: String(SUBSCRIBERS + 10), ...env },
+    env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), DJUST_SECRET: 'bench-secret-shared-by-every-process-0123', DJUST_VIEWS: path.join(ROOT, '__tests__', 'fixtures', 'views'), NODE_ENV: 'production', DJUST_MAX_PER_CLIENT: String(SUBSCRIBERS + 10), DJUST_MAX_EVENTS_PER_SECOND: '1000000', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);
@@ -161,6 +161,7 @@ async function ssePostLatency(streamOn: string, postTo: string, events: number):
   const session = `bench-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const { token } = await fetchPage(streamOn, '/order');
   let wake: ((ref: number) => void) | null = null;
+  let refused: ((err: Error) => void) | null = null;
   let mounted!: () => void;
   const ready = new Promise<void>((r) => (mounted = r));
   let closed: (() => void) | null = null;
@@ -171,6 +172,8 @@ async function ssePostLatency(streamOn: string, postTo: string, events: number):
       const m = record.message as { type?: string; ref?: number } | undefined;
       if (m?.type === 'mounted') mounted();
       if ((m?.type === 'patch' || m?.type === 'reply') && typeof m.ref === 'number') wake?.(m.ref);
+      // an error answer (e.g. rate_limited) ends the wait at once instead of at its bound
+      if (record.message?.type === 'error') refused?.(new Error(`the server answered ${record.data}`));
     },
     closed: () => closed?.(),
   }, { timeoutMs: STEP_TIMEOUT_MS });
@@ -180,7 +183,10 @@ async function ssePostLatency(streamOn: string, postTo: string, events: number):
     await within(Promise.race([ready, dropped]), `"mounted" on the SSE stream of ${streamOn}`);
     const latencies: number[] = [];
     for (let ref = 1; ref <= events; ref += 1) {
-      const patched = new Promise<void>((resolve) => (wake = (r) => r === ref && resolve()));
+      const patched = new Promise<void>((resolve, reject) => {
+        wake = (r) => r === ref && resolve();
+        refused = reject;
+      });
       const start = process.hrtime.bigint();
       const answer = await postEnvelope(postTo, '/djust', session, token, { type: 'event', ref, event: 'push', params: { n: ref } }, { agent: keepAlive, timeoutMs: STEP_TIMEOUT_MS });
       if (answer.status !== 202) throw new Error(`POST answered ${answer.status}: ${answer.body}`);
@@ -235,7 +241,6 @@ async function main(): Promise<void> {
     const routed = await ssePostLatency(a.base, b.base, 300);
     console.log(`\n| SSE, 300 events one at a time | POST → patch p50 / p99 |\n|---|---|\n| POST to the process holding the stream | ${direct.p50.toFixed(2)} / ${direct.p99.toFixed(2)} ms |\n| POST to the other process (forwarded through Redis) | ${routed.p50.toFixed(2)} / ${routed.p99.toFixed(2)} ms |`);
   } finally {
-    step = 'stopping';
     keepAlive.destroy();
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await redis?.stop();
