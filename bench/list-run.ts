@@ -89,6 +89,15 @@ async function loopOnce(server: ServerProcess, client: SystemClient, connections
   }
 }
 
+/**
+ * The counter's loop, lengthened for big pages: a window must hold several round trips of
+ * every connection (at 5,000 rows and 50 connections one round of clicks takes seconds on a
+ * loaded 2-core machine; a 2-s window then counted none). At least 2 ms per row.
+ */
+function loopFor(rows: number, loop: LoopOptions): LoopOptions {
+  return { ...loop, warmupMs: Math.max(loop.warmupMs, rows / 2), durationMs: Math.max(loop.durationMs, rows * 2) };
+}
+
 const LABELS: Record<ListSystem, string> = { 'djust-ws': 'djust-lite ws', liveviewjs: 'LiveViewJS 0.8' };
 
 /** Runs the list page for every variant and size; prints its table and writes bench/results/list-latest.json. */
@@ -122,7 +131,7 @@ export async function runList(options: ListOptions): Promise<string> {
           for (const [i, cell] of row.entries()) {
             log(`list ${variant.key} ${rows} rows: ${LABELS[cell.system]}, ${connections} connections, round ${round + 1}/${options.rounds}`);
             try {
-              windows[i]?.push(await loopOnce(servers.get(cell.system) as ServerProcess, listClient(cell.system, route), connections, options.loop));
+              windows[i]?.push(await loopOnce(servers.get(cell.system) as ServerProcess, listClient(cell.system, route), connections, loopFor(rows, options.loop)));
             } catch (err) {
               cell.errors.push(`round ${round + 1}: ${errorText(err)}`);
             }
