@@ -105,4 +105,32 @@ describe('RedisStreamRouter', () => {
     expect(await b.streams.forward('session-4', '{}', 'tok')).toBe('unreachable');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
+
+  describe('junk on a process channel', () => {
+    it('is ignored and counted: no outage is reported, no "lost Redis" logged, routing goes on', async () => {
+      const warned: string[] = [];
+      const c = redisPubSub({ url: redis.url, logger: { ...quiet, warn: (m: string) => void warned.push(m) }, forwardTimeoutMs: 300 });
+      await c.ready;
+      try {
+        const onC = transport(c);
+        onC.open('session-junk');
+        await ownerKey('session-junk', true);
+        const probe = createClient({ url: redis.url });
+        await probe.connect();
+        const junk = ['null', '[]', '42', '"text"', 'not json', '{}', '{"k":"ack"}', '{"k":"fwd","r":1}', '{"k":"frames","r":"x"}', '{"k":"nope","r":"x"}', '{"k":"fwd","r":"r","f":"f","s":"s","t":"t","b":{}}'];
+        try {
+          for (const text of junk) await probe.publish(c.streams.channel, text);
+        } finally {
+          await probe.close();
+        }
+        await until(() => c.stats.ignored >= junk.length, 'the junk to be counted');
+        expect(c.stats).toMatchObject({ connected: true, outages: 0, ignored: junk.length });
+        expect(warned.filter((m) => m.includes('lost Redis'))).toEqual([]);
+        expect(await b.streams.forward('session-junk', '{"after":"junk"}', 'tok')).toBe('delivered');
+        expect(onC.got).toEqual(['session-junk {"after":"junk"}']);
+      } finally {
+        await c.close();
+      }
+    });
+  });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import type { ResolvedLogger } from '../core/logger';
 import type { ForwardResult, RelayTarget, ResumeAnswer, SessionHandler, StreamRouter } from '../pubsub/pubsub';
+import { routerMessageOf, type RouterMessage } from './router-message';
 
 /** What the router needs from the adapter's connections. */
 export interface RouterLink {
@@ -26,16 +27,6 @@ export interface SessionRouterOptions {
   /** How often the holders of the streams relayed here are checked (`PUBSUB NUMSUB` of their channels), in ms. */
   holderCheckMs: number;
 }
-
-/** A message on a process channel. */
-type RouterMessage =
-  | { k: 'fwd'; r: string; f: string; s: string; b: string | null; t: string }
-  | { k: 'ack'; r: string; a: string }
-  | { k: 'evict'; s: string }
-  | { k: 'attach'; r: string; f: string; s: string; t: string; l: string }
-  | { k: 'frames'; r: string; x: string }
-  | { k: 'end'; r: string }
-  | { k: 'detach'; r: string };
 
 /** Extends the key while it names this process, or sets it again when it expired (never takes another's). */
 const REFRESH_SCRIPT = "local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) else return 0 end";
@@ -64,6 +55,7 @@ export class RedisStreamRouter implements StreamRouter {
   readonly #holderCheck: NodeJS.Timeout;
   readonly #refresh: NodeJS.Timeout;
   #handler: SessionHandler | null = null;
+  #ignored = 0;
 
   constructor(link: RouterLink, options: SessionRouterOptions) {
     this.#link = link;
@@ -188,14 +180,30 @@ export class RedisStreamRouter implements StreamRouter {
     for (const id of [...this.#held]) this.release(id);
   }
 
-  /** A message on this process's channel. */
+  /** Texts on this process's channel that were not a router message (anyone with Redis access can PUBLISH there). */
+  get ignored(): number {
+    return this.#ignored;
+  }
+
+  /**
+   * A text on this process's channel. Junk (not JSON, another shape) is ignored and counted;
+   * nothing here throws into the Redis client, which would take a throw for a lost connection.
+   */
   readonly onMessage = (raw: string): void => {
-    let message: RouterMessage;
-    try {
-      message = JSON.parse(raw) as RouterMessage;
-    } catch {
+    const message = routerMessageOf(raw);
+    if (message === null) {
+      this.#ignored += 1;
+      this.#link.logger.debug(`djust-lite/redis: ignored a text on ${this.channel} that is not an SSE routing message (${JSON.stringify(raw.slice(0, 40))}).`);
       return;
     }
+    try {
+      this.#dispatch(message);
+    } catch (err) {
+      this.#link.logger.error(`djust-lite/redis: handling a "${message.k}" message on ${this.channel} failed`, err);
+    }
+  };
+
+  #dispatch(message: RouterMessage): void {
     if (message.k === 'ack') {
       const waiting = this.#pending.get(message.r);
       if (!waiting) return; // answered after its timeout
@@ -218,7 +226,7 @@ export class RedisStreamRouter implements StreamRouter {
     } else if (message.k === 'detach') {
       this.#closeRelayOut(message.r);
     }
-  };
+  }
 
   /** Another process asks for the stream of a session held here. */
   #attach(message: { r: string; f: string; s: string; t: string; l: string }): void {
