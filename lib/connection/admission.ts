@@ -22,6 +22,16 @@ export class TokenBucket {
     return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.#rate);
   }
 
+  /**
+   * Charges work already done (a params schema's check): spends `cost` tokens, into debt down
+   * to one second's worth below zero; the frames after it wait until the budget is back.
+   */
+  spend(cost: number): void {
+    const now = this.#now();
+    this.#tokens = Math.max(-this.#rate, Math.min(this.#rate, this.#tokens + ((now - this.#refilledAt) * this.#rate) / 1000) - cost);
+    this.#refilledAt = now;
+  }
+
   take(cost = 1): boolean {
     const now = this.#now();
     this.#tokens = Math.min(this.#rate, this.#tokens + ((now - this.#refilledAt) * this.#rate) / 1000);

@@ -7,7 +7,7 @@ import { DjustError, type WireErrorCode } from '../core/errors';
 import { Fifo } from '../core/fifo';
 import { JobQueue, type Job } from './job-queue';
 import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
-import { MountedView, type Departure } from './mounted-view';
+import { MountedView, type Departure, type ParamsBudget } from './mounted-view';
 import type { LiveContext } from './context';
 import { viewInternals, type ViewHost } from '../view/live-view';
 import { isLocalPath } from '../contract/urls';
@@ -96,6 +96,8 @@ export class Connection implements HostTarget {
   readonly #queue: JobQueue;
   /** Every frame is charged here before it is parsed. */
   readonly #bucket: TokenBucket;
+  /** Params schemas' checks are bounded and charged to #bucket (lib/view/typed-params.ts). */
+  readonly #paramsBudget: ParamsBudget;
   /** Frames refused by #bucket are charged here; when it runs dry too, the connection is closed (made on the first refusal). */
   #penalty: TokenBucket | null = null;
   /** The mounted view; null before mount and after close. */
@@ -119,7 +121,8 @@ export class Connection implements HostTarget {
     this.#ctx = ctx;
     this.#sink = sink;
     this.#queue = new JobQueue(ctx.options.maxQueuedEvents);
-    this.#bucket = new TokenBucket(ctx.options.maxEventsPerSecond, ctx.now);
+    const bucket = (this.#bucket = new TokenBucket(ctx.options.maxEventsPerSecond, ctx.now));
+    this.#paramsBudget = { maxValues: ctx.options.maxParamsValues, charge: (tokens) => bucket.spend(tokens) };
   }
 
   get closed(): boolean {
@@ -404,7 +407,7 @@ export class Connection implements HostTarget {
     // that is a path of the same route.
     const moved = isLocalPath(message.url) ? paramsForPatch(route, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
     const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, options.logger, this.#hostServices(), base);
-    const session = new MountedView(life, this.#ctx.renderer, options.logger);
+    const session = new MountedView(life, this.#ctx.renderer, options.logger, this.#paramsBudget);
     try {
       await session.mount({ session: sessionData, connected: true }, out);
     } catch (err) {

@@ -92,7 +92,7 @@ export async function leaveView(host: SwitchHost, from: MountedView, departure: 
     }
     const life = new ViewLifecycle(target.entry, url, target.params, logger, host.hostServices(), base);
     viewInternals(life.view).flash.carry(flash);
-    const session = new MountedView(life, ctx.renderer, logger);
+    const session = new MountedView(life, ctx.renderer, logger, from.budget);
     let html: string;
     try {
       html = await session.mountInPlace({ session: from.life.session, connected: true });
