@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import { redisPubSub, type RedisPubSub } from '../../lib/redis';
 import { RedisServer } from '../helpers/redis-server';
@@ -19,7 +20,7 @@ function transport(adapter: RedisPubSub) {
     evicted,
     open(id: string) {
       held.add(id);
-      adapter.streams.claim(id);
+      adapter.streams.claim(id, 'tok');
     },
   };
 }
@@ -99,7 +100,8 @@ describe('RedisStreamRouter', () => {
   it('answers unreachable when the holder does not answer in time (a process that died)', async () => {
     const probe = createClient({ url: redis.url });
     await probe.connect();
-    await probe.set('djust:@sse:session-4', 'a-process-that-died', { PX: 10_000 });
+    const digest = createHash('sha256').update('tok').digest('base64url');
+    await probe.set('djust:@sse:session-4', `a-process-that-died ${digest}`, { PX: 10_000 });
     await probe.close();
     const started = Date.now();
     expect(await b.streams.forward('session-4', '{}', 'tok')).toBe('unreachable');

@@ -183,16 +183,26 @@ export class Connection implements HostTarget {
         this.#write([{ type: 'pong' }]);
         return;
       case 'mount':
-        if (this.#mountRequested) {
-          return this.#enqueue({ kind: 'error', message: errorMessage('already_mounted', 'This connection already has a view; open a new connection to mount another.') });
-        }
-        this.#mountRequested = true;
-        return this.#enqueue({ kind: 'mount', message });
+        return this.mount(message);
       case 'event':
         return this.#admitJob({ kind: 'event', message });
       case 'params':
         return this.#admitJob({ kind: 'params', message });
     }
+  }
+
+  /**
+   * A mount request: queued (answered `already_mounted` after the first). A `mount` frame
+   * comes here from `handle`; a transport that holds the request already parsed and charged
+   * (the SSE stream's GET) calls it directly, so nothing is encoded or charged twice.
+   */
+  mount(message: MountMessage): void {
+    if (this.#closed) return;
+    if (this.#mountRequested) {
+      return this.#enqueue({ kind: 'error', message: errorMessage('already_mounted', 'This connection already has a view; open a new connection to mount another.') });
+    }
+    this.#mountRequested = true;
+    this.#enqueue({ kind: 'mount', message });
   }
 
   /** Mounted and queue checks for an event or params frame; answers the refusal itself. */

@@ -93,7 +93,7 @@ export class RedisPubSub implements PubSubAdapter {
       ready: () => this.#pub.isReady,
       command: (args) => this.#pub.sendCommand(args),
     }, {
-      sessionTtlMs: o.sessionTtlMs,
+      streamTtlMs: o.streamTtlMs,
       forwardTimeoutMs: o.forwardTimeoutMs,
       maxPendingForwards: o.maxPendingPublishes,
       holderCheckMs: o.holderCheckMs,
