@@ -140,7 +140,7 @@ export class LiveClient {
         this.transport?.send({ type: 'mount', token: this.config.token, url: location.pathname + location.search });
       },
       onMessage: (message) => this.handle(message),
-      onClose: (opened) => this.onClose(opened),
+      onClose: (opened, unsent) => this.onClose(opened, unsent),
       // SSE resumed its stream (same view, missed messages replayed): send what waited.
       onLive: (live) => {
         this.setLive(live);
@@ -154,10 +154,16 @@ export class LiveClient {
     };
   }
 
-  /** @param {boolean} opened */
-  onClose(opened) {
+  /**
+   * @param {boolean} opened
+   * @param {Message[]} [unsent] envelopes the transport took but the server never did (SSE: a lost
+   *   stream): its events wait for the next mount, ahead of those queued since
+   */
+  onClose(opened, unsent = []) {
     this.transport = null;
     this.setLive(false);
+    const again = unsent.filter((m) => m?.type == 'event' && this.unacked.delete(m.ref));
+    this.pending.unshift(...again);
     // Sent on the connection that ended: the next mount re-syncs the page (and its forms); their promises reject.
     for (const ref of this.unacked.keys()) this.settle(ref);
     this.unacked.clear();
