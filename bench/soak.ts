@@ -12,6 +12,7 @@ import { execSync } from 'node:child_process';
 import { floods, freeze, fuzz, order, serverStats, startSoakServer, type CpuShare, type FloodsResult, type FreezeResult, type FuzzOutcome, type Measured } from './soak-scenarios';
 import type { OrderResult } from './soak-order';
 import type { ServerProcess } from './spawn';
+import { runSec } from './soak-sec';
 
 const env = (name: string, fallback: number): number => (process.env[name] ? Number(process.env[name]) : fallback);
 const quick = process.env.SOAK_QUICK === '1';
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
       return r;
     });
   }
+  if (wanted('sec')) results.sec = await runSec({ durationMs: SIZES.floodMs, quietMs: SIZES.quietMs }, goal);
   console.log('\n| goal | figure | |\n|---|---|---|');
   for (const g of goals) console.log(`| ${g.name} | ${g.figure} | ${g.pass ? 'PASS' : 'FAIL'} |`);
   results.goals = goals;
