@@ -7,7 +7,7 @@
  * - token refresh by navigation: with `tokenTtlMs` 3 s, a client bounces between two views of one
  *   live session for 4.5 s, then mounts the newest token it was given on a new connection;
  * - forwarded junk: two processes sharing a redis-server; 64 KB POSTs with a forged token to
- *   process B for a stream process A holds; the neighbour is on A;
+ *   process B for a stream process A holds, 277/s as in the attack; the neighbour is on A;
  * - Redis junk: junk texts PUBLISHed to process A's routing channel.
  * Not here: a server restart with a queued SSE submit (row 9) needs the browser client; it is
  * tested under jsdom against a real server (__tests__/client/sse-live.test.ts).
@@ -188,8 +188,17 @@ async function redisScenarios(spec: SecSpec): Promise<{ forwarded: Row; junk: Ro
     let forwardedWindow!: NeighbourWindow;
     const forwardedCpu = await cpuOf(a, async () => {
       let stop = false;
+      // The attack's rate: 277 POSTs/s over 8 clients (issue 23, row 7).
+      const started = performance.now();
+      let sent = 0;
       const worker = async () => {
         for (let i = 0; !stop && i < 1e6; i += 1) {
+          const due = ((performance.now() - started) * 277) / 1000 - sent;
+          if (due < 1) {
+            await sleep(2);
+            continue;
+          }
+          sent += 1;
           const res = await request(`${b.base}/djust/sse/${id}/message`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-djust-token': forged }, agent: false, timeoutMs: 10_000 }).catch(() => null);
           const key = String(res?.status ?? 'failed');
           statuses[key] = (statuses[key] ?? 0) + 1;
@@ -237,7 +246,7 @@ async function redisScenarios(spec: SecSpec): Promise<{ forwarded: Row; junk: Ro
     const after = (await stats(a)) as { redis?: { connected: boolean; ignored: number } } | null;
     held.req.destroy();
     return {
-      forwarded: { name: 'forwarded junk: 8 × 64 KB POSTs with a forged token to B, stream on A', neighbour: forwardedWindow, quiet, serverCpu: forwardedCpu, detail: `answers ${JSON.stringify(statuses)}` },
+      forwarded: { name: 'forwarded junk: 277 × 64 KB POSTs/s with a forged token to B, stream on A', neighbour: forwardedWindow, quiet, serverCpu: forwardedCpu, detail: `answers ${JSON.stringify(statuses)}` },
       junk: { name: `Redis junk: ${published} texts PUBLISHed to A's channel`, neighbour: junkWindow, quiet: quietBeforeJunk, serverCpu: junkCpu, detail: `A: connected ${after?.redis?.connected}, ignored ${after?.redis?.ignored}` },
       connected: after?.redis?.connected === true,
       ignored: after?.redis?.ignored ?? 0,
