@@ -1,7 +1,7 @@
 /**
  * lib/transport/sse-remote.ts: the transport's side of SSE routing — forwarded POSTs and
- * DELETEs, evictions and relayed resumes through `streamHandler` to real SseStreams and
- * Connections of a real djust-lite instance — and `RemoteStream` / `relayTarget` carrying a
+ * DELETEs, evictions and relayed resumes through `streamHandler` to a real SseStream and the
+ * real Connection (a mounted view) writing to it — and `RemoteStream` / `relayTarget` carrying a
  * stream's text between processes.
  */
 import http, { type Server, type ServerResponse } from 'node:http';
@@ -9,6 +9,16 @@ import type { AddressInfo } from 'node:net';
 import type { RelayLink } from '../../lib/pubsub/pubsub';
 import { relayTarget, RemoteStream, streamHandler, type HeldStream } from '../../lib/transport/sse-remote';
 import { SseStream, type StreamHost } from '../../lib/transport/sse-stream';
+import { eventHandler, LiveView } from '../../lib';
+import { Connection } from '../../lib/connection/connection';
+import type { LiveContext } from '../../lib/connection/context';
+import { resolveOptions } from '../../lib/config/options';
+import { PubSub } from '../../lib/pubsub/pubsub';
+import { createEnvironment } from '../../lib/render/nunjucks';
+import { Renderer } from '../../lib/render/renderer';
+import { TokenSigner } from '../../lib/routes/token';
+import { routeEntry } from '../../lib/view/lifecycle';
+import { FIXTURE_VIEWS } from '../helpers/server';
 
 /** A RelayLink that records what the holder writes; `closeRemote()` is the other side closing. */
 function link() {
@@ -22,17 +32,44 @@ function link() {
 const host: StreamHost = { bufferSize: 8, lingerMs: 1000, retryMs: 300, end: () => undefined };
 const title = (value: string) => ({ type: 'page_metadata' as const, action: 'title' as const, value });
 
-/** A Connection stand-in recording what reaches it: the handler only hands text on (what the Connection does with it is tested in connection.test.ts). */
-function held(id: string, token: string) {
-  const received: string[] = [];
+class CounterView extends LiveView {
+  static template = 'counter.njk';
+  count = 0;
+  label = '';
+
+  @eventHandler()
+  inc() {
+    this.count += 1;
+  }
+}
+
+const signer = new TokenSigner(['a-secret-for-the-sse-remote-test-0123456789']);
+const ctx: LiveContext = {
+  options: resolveOptions({ secret: 'a-secret-for-the-sse-remote-test-0123456789', logger: { warn() {}, error() {} } }),
+  renderer: new Renderer(createEnvironment(FIXTURE_VIEWS)),
+  signer,
+  pubsub: new PubSub(),
+  routes: new Map([['/counter', routeEntry('/counter', CounterView, (t) => t)]]),
+  now: Date.now,
+};
+
+/** A stream held here, as the SSE transport holds one: a real SseStream and the real Connection writing to it, mounted. */
+async function held(id: string, token: string) {
   const stream = new SseStream(host, id, token, '');
-  const entry = { stream, connection: { receive: (text: string) => void received.push(text) } } as unknown as HeldStream;
-  return { entry, received, stream };
+  const connection = new Connection(ctx, stream.sink);
+  connection.mount({ type: 'mount', token: signer.sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() + 60_000 }) });
+  for (let i = 0; i < 200 && !connection.mounted; i += 1) await new Promise((r) => setTimeout(r, 5));
+  return { entry: { stream, connection } as HeldStream, stream, connection };
 }
 
 describe('streamHandler', () => {
-  const a = held('stream-a', 'tok-a');
-  const streams = new Map([['stream-a', a.entry]]);
+  let a: Awaited<ReturnType<typeof held>>;
+  const streams = new Map<string, HeldStream>();
+  beforeAll(async () => {
+    a = await held('stream-a', 'tok-a');
+    streams.set('stream-a', a.entry);
+  });
+  afterAll(() => a.connection.close());
   const ended: SseStream[] = [];
   const handler = streamHandler(
     (id, token) => {
@@ -43,13 +80,30 @@ describe('streamHandler', () => {
     (stream) => void ended.push(stream),
   );
 
-  it('delivers a forwarded body to the stream\'s connection with its own token only', () => {
-    expect(handler.deliver('stream-a', '{"type":"ping"}', 'tok-a')).toBe('delivered');
-    expect(handler.deliver('stream-a', '{"type":"ping"}', 'tok-b')).toBe('forbidden');
-    expect(handler.deliver('stream-x', '{"type":"ping"}', 'tok-a')).toBe('unknown');
-    expect(a.received).toEqual(['{"type":"ping"}']);
+  it('delivers a forwarded body to the stream\'s connection with its own token only', async () => {
+    const before = a.stream.nextId;
+    expect(handler.deliver('stream-a', '{"type":"event","ref":7,"event":"inc"}', 'tok-a')).toBe('delivered');
+    expect(handler.deliver('stream-a', '{"type":"event","ref":8,"event":"inc"}', 'tok-b')).toBe('forbidden');
+    expect(handler.deliver('stream-x', '{"type":"event","ref":9,"event":"inc"}', 'tok-a')).toBe('unknown');
+    for (let i = 0; i < 200 && a.stream.nextId === before; i += 1) await new Promise((r) => setTimeout(r, 5));
+    expect(a.stream.nextId).toBe(before + 1); // one answer (ref 7), in the stream's buffer
+    const relay = link();
+    expect(handler.attach('stream-a', 'tok-a', String(before - 1), relay.value)).toBe('ok');
+    expect(relay.written.join('')).toMatch(/"ref":7/);
+    expect(relay.written.join('')).not.toMatch(/"ref":[89]/);
   });
 
+  it('attaches a relayed resume, replaying what follows Last-Event-ID; gap when the buffer does not reach', () => {
+    a.stream.sink.send([title('1'), title('2')]);
+    const last = a.stream.nextId - 1;
+    const relay = link();
+    expect(handler.attach('stream-a', 'tok-a', String(last - 1), relay.value)).toBe('ok');
+    expect(relay.written.join('')).toContain('"value":"2"');
+    expect(relay.written.join('')).not.toContain('"value":"1"');
+    expect(handler.attach('stream-a', 'tok-b', '1', link().value)).toBe('forbidden');
+    expect(handler.attach('stream-x', 'tok-a', '1', link().value)).toBe('unknown');
+    expect(handler.attach('stream-a', 'tok-a', String(last + 50), link().value)).toBe('gap');
+  });
   it('ends the stream for a forwarded DELETE (a null body) and for an eviction', () => {
     expect(handler.deliver('stream-a', null, 'tok-a')).toBe('delivered');
     handler.evict('stream-a');
@@ -57,16 +111,6 @@ describe('streamHandler', () => {
     expect(ended).toEqual([a.stream, a.stream]);
   });
 
-  it('attaches a relayed resume, replaying what follows Last-Event-ID; gap when the buffer does not reach', () => {
-    a.stream.sink.send([title('1'), title('2')]);
-    const relay = link();
-    expect(handler.attach('stream-a', 'tok-a', '1', relay.value)).toBe('ok');
-    expect(relay.written.join('')).toContain('"value":"2"');
-    expect(relay.written.join('')).not.toContain('"value":"1"');
-    expect(handler.attach('stream-a', 'tok-b', '1', link().value)).toBe('forbidden');
-    expect(handler.attach('stream-x', 'tok-a', '1', link().value)).toBe('unknown');
-    expect(handler.attach('stream-a', 'tok-a', '99', link().value)).toBe('gap');
-  });
 });
 
 describe('RemoteStream', () => {
