@@ -10,7 +10,7 @@ const POLICY = 1008;
 interface Pending {
   readonly connection: Connection;
   readonly sink: Sink;
-  /** What `describe` names it by (a client address, a session). */
+  /** What `describe` names it by (a client address, an SSE stream). */
   readonly who: string;
   /** When its deadline passes (`now()` units: ms). */
   readonly at: number;
@@ -19,7 +19,7 @@ interface Pending {
 /**
  * The mount deadlines of one transport (option `mountTimeoutMs`): unless its view has mounted
  * by then, a connection gets one `error` with code `mount_timeout`, its sink closes (WebSocket
- * 1008 `mount_timeout`; on SSE the stream and session end) and the line goes to `log`. So a
+ * 1008 `mount_timeout`; on SSE the stream ends) and the line goes to `log`. So a
  * socket that never mounts cannot hold a slot of `maxConnections` or `maxConnectionsPerClient`.
  *
  * Every deadline is the same length, so they pass in the order they started: one queue and one
