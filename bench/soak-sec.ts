@@ -9,8 +9,8 @@
  * - forwarded junk: two processes sharing a redis-server; 64 KB POSTs with a forged token to
  *   process B for a stream process A holds, 277/s as in the attack; the neighbour is on A;
  * - Redis junk: junk texts PUBLISHed to process A's routing channel.
- * Not here: a server restart with a queued SSE submit (row 9) needs the browser client; it is
- * tested under jsdom against a real server (__tests__/client/sse-live.test.ts).
+ * - server restart with a queued submit, SSE and WebSocket (bench/soak-restart.ts: the built
+ *   browser client in jsdom), 3 trials each.
  * Every loop is bounded in count and time; every child (servers, redis-server, the burner) is stopped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,6 +26,7 @@ import { openSseStream } from '../lib/testing/sse';
 import { WebSocketChannel, webSocketUrl } from '../lib/testing/websocket';
 import { flood, pageToken, type FloodResult } from './soak-clients';
 import { startNeighbour, type NeighbourWindow } from './soak-probes';
+import { restartTrials } from './soak-restart';
 import { ServerProcess, type StartOptions } from './spawn';
 
 type Goal = (name: string, figure: string, pass: boolean) => void;
@@ -277,7 +278,8 @@ export async function runSec(spec: SecSpec, goal: Goal): Promise<Record<string, 
       const typed = await typedParams(spec);
       const refresh = await tokenRefresh();
       const redis = await redisScenarios(spec);
-      out[load] = { typed, refresh, redis };
+      const restart = await restartTrials(3);
+      out[load] = { typed, refresh, redis, restart };
       console.log(`\nissue 23 scenarios, ${load}:`);
       console.log('| scenario | neighbour quiet p99 | under it p99 | ratio | server CPU | detail |');
       console.log('|---|---|---|---|---|---|');
@@ -290,6 +292,11 @@ export async function runSec(spec: SecSpec, goal: Goal): Promise<Record<string, 
       goal(`${load}: a token from live navigation older than tokenTtlMs is refused`, refresh.detail, refresh.refused);
       goal(`${load}: Redis junk: no outage reported, junk counted`, `connected ${redis.connected}, ignored ${redis.ignored}`, redis.connected && redis.ignored > 0);
       goal(`${load}: slow POST body for a stream nobody holds answered before it arrives`, ms(redis.slowBodyMs), redis.slowBodyMs < 1000);
+      for (const transport of ['sse', 'websocket'] as const) {
+        const r = restart[transport];
+        console.log(`server restart with a queued submit, ${transport}: ${r.delivered}/${r.trials} applied after the re-mount (${r.ms.join(', ')} ms after the submit)${r.notes.length ? `; lost: ${r.notes.join('; ')}` : ''}`);
+        goal(`${load}: server restart with a queued submit (${transport}): 0 lost`, `${r.delivered}/${r.trials} applied`, r.delivered === r.trials);
+      }
     } finally {
       burn?.stop();
     }
