@@ -14,6 +14,7 @@ import type { OrderResult } from './soak-order';
 import { liftedFreeze } from './soak-freeze-lifted';
 import { fanOutUnderLoad } from './soak-fanout';
 import type { ServerProcess } from './spawn';
+import { runSec } from './soak-sec';
 
 const env = (name: string, fallback: number): number => (process.env[name] ? Number(process.env[name]) : fallback);
 const quick = process.env.SOAK_QUICK === '1';
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
       return r;
     });
   }
+  if (wanted('sec')) results.sec = await runSec({ durationMs: SIZES.floodMs, quietMs: SIZES.quietMs }, goal);
   console.log('\n| goal | figure | |\n|---|---|---|');
   for (const g of goals) console.log(`| ${g.name} | ${g.figure} | ${g.pass ? 'PASS' : 'FAIL'} |`);
   results.goals = goals;

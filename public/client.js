@@ -140,7 +140,7 @@ export class LiveClient {
         this.transport?.send({ type: 'mount', token: this.config.token, url: location.pathname + location.search });
       },
       onMessage: (message) => this.handle(message),
-      onClose: (opened) => this.onClose(opened),
+      onClose: (opened, unsent) => this.onClose(opened, unsent),
       // SSE resumed its stream (same view, missed messages replayed): send what waited.
       onLive: (live) => {
         this.setLive(live);
@@ -154,10 +154,16 @@ export class LiveClient {
     };
   }
 
-  /** @param {boolean} opened */
-  onClose(opened) {
+  /**
+   * @param {boolean} opened
+   * @param {Message[]} [unsent] envelopes the transport took but the server never did (SSE: a lost
+   *   stream): its events wait for the next mount, ahead of those queued since
+   */
+  onClose(opened, unsent = []) {
     this.transport = null;
     this.setLive(false);
+    const again = unsent.filter((m) => m?.type == 'event' && this.unacked.delete(m.ref));
+    this.pending.unshift(...again);
     // Sent on the connection that ended: the next mount re-syncs the page (and its forms); their promises reject.
     for (const ref of this.unacked.keys()) this.settle(ref);
     this.unacked.clear();
@@ -189,6 +195,14 @@ export class LiveClient {
     /** @type {Promise<unknown>} */
     const answer = new Promise((resolve, reject) => this.waits.set(message.ref, [resolve, reject]));
     answer.catch(() => {});
+    // Checked at the call: a BigInt or a cycle would otherwise throw inside flush() and wedge the queue.
+    const problem = notJson(params);
+    if (problem) {
+      const err = Object.assign(new Error(`djust-lite: pushEvent("${event}"): params cannot be sent as JSON (${problem}); pass plain objects, arrays, strings, finite numbers, booleans and null.`), { code: 'not_json', ref: message.ref });
+      console.error(err.message);
+      this.settle(message.ref, err);
+      return answer;
+    }
     if (this.pending.length >= MAX_PENDING_EVENTS) {
       const dropped = this.pending.shift();
       console.warn(`djust-lite: queue full, dropped "${dropped?.event}"`);
@@ -211,7 +225,15 @@ export class LiveClient {
 
   /** Sends queued events, in order, while live and fewer than MAX_UNACKED wait for answers. */
   flush() {
-    while (this.pending[0] && this.send(this.pending[0])) this.pending.shift();
+    for (let message; (message = this.pending[0]); this.pending.shift()) {
+      try {
+        if (!this.send(message)) return;
+      } catch (err) {
+        // a message the transport could not encode (a toJSON that throws): dropped, its promise rejected, the queue moves on
+        console.error(`djust-lite: "${message.event ?? message.url}" not sent: ${err}`);
+        this.settle(message.ref, Object.assign(new Error(`djust-lite: "${message.event ?? message.url}" could not be sent as JSON: ${err}`), { code: 'not_json' }));
+      }
+    }
   }
 
   /**
@@ -360,6 +382,19 @@ export class LiveClient {
     this.unbind();
     this.unbindFlash();
     this.nav.stop();
+  }
+}
+
+/**
+ * Why `params` cannot go out as JSON (a BigInt, a cycle, a `toJSON` that throws), or ''.
+ * @param {unknown} params @returns {string}
+ */
+function notJson(params) {
+  try {
+    JSON.stringify(params);
+    return '';
+  } catch (err) {
+    return String(/** @type {Error} */ (err)?.message ?? err);
   }
 }
 

@@ -57,10 +57,12 @@ class ItemView extends LiveView {
 
 const logger = resolveLogger({ warn() {}, error() {} });
 const renderer = new Renderer(memoryEnvironment(TEMPLATES));
+/** No schema runs here: a budget that allows anything and charges nothing. */
+const BUDGET = { maxValues: 1000, charge: () => undefined };
 
 async function mounted(url = '/items/1'): Promise<{ view: MountedView; out: ServerMessage[] }> {
   const life = new ViewLifecycle(routeEntry('/items/:id', ItemView, (t) => t), url, { id: '1' }, logger, null);
-  const view = new MountedView(life, renderer, logger, 1234);
+  const view = new MountedView(life, renderer, logger, 1234, BUDGET);
   const out: ServerMessage[] = [];
   expect(await view.mount({ session: undefined, connected: true }, out)).toBeNull();
   expect(out[0]).toMatchObject({ type: 'mounted', html: '<p>1 0</p>' });
@@ -76,7 +78,7 @@ describe('MountedView', () => {
   describe('returns the departure', () => {
     it("of a mount that calls pushNavigate", async () => {
       const life = new ViewLifecycle(routeEntry('/items/:id', ItemView, (t) => t), '/items/1?go=%2Fnext', { id: '1' }, logger, null);
-      const view = new MountedView(life, renderer, logger, 0);
+      const view = new MountedView(life, renderer, logger, 0, BUDGET);
       const out: ServerMessage[] = [];
       expect(await view.mount({ session: undefined, connected: true }, out)).toEqual({ url: '/next', replace: false });
       expect(out.map((m) => m.type)).toEqual(['mounted']); // the side channel waits for the view that takes over

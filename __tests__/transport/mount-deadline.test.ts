@@ -190,7 +190,7 @@ describe('mount deadline', () => {
       expect(error).toMatchObject({ code: 'mount_timeout', ref: null });
       await stream.waitForEnd();
       await until(() => app.live.connectionCount === 2, 'the slow session to end');
-      expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite:refusal SSE session "test-session-[\w-]+" from 127\.0\.0\.1 closed: no view mounted within 200 ms/));
+      expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite:refusal SSE stream "test-session-[\w-]+" from 127\.0\.0\.1 closed: no view mounted within 200 ms/));
 
       await new Promise((r) => setTimeout(r, MOUNT_TIMEOUT));
       expect((await post(app.base, fine, { type: 'event', ref: 5, event: 'inc' })).status).toBe(202);

@@ -79,6 +79,8 @@ export interface DjustLiteOptions {
   maxQueuedEvents?: number | undefined;
   /** Frames per second per connection (each costs 1, plus 1 per 4 KiB) before `rate_limited`; twice that closes it (1008). Default 200, at least 1. */
   maxEventsPerSecond?: number | undefined;
+  /** Values (array elements and object keys, counted through every level) the params of an event with a params schema may hold; over it the schema is not run and the event is answered `bad_params`. A schema's work is charged to the connection's `maxEventsPerSecond` budget: one token per 16 values. Default 1000, at least 1. */
+  maxParamsValues?: number | undefined;
   /** How long a handler (event, handleInfo, handleParams) may run before its ref is answered `handler_timeout` and the queue moves on, in ms. Default 30000, at least 1. */
   handlerTimeoutMs?: number | undefined;
   /** Live connections in total. Default 10000, at least 1. */
@@ -261,6 +263,11 @@ export const OPTIONS = {
     default: 200,
     check: { type: 'number', min: 1 },
     doc: 'frames/s per connection (each costs 1, plus 1 per 4 KiB; burst of the same size) before `rate_limited`; twice that closes it (1008)',
+  },
+  maxParamsValues: {
+    default: 1000,
+    check: { type: 'number', min: 1 },
+    doc: "values (array elements and object keys, all levels) an event's params may hold when its handler has a params schema; over it the schema is not run (`bad_params`). The schema's work is charged to `maxEventsPerSecond`: one token per 16 values ([Security](security.md))",
   },
   handlerTimeoutMs: {
     default: DEFAULT_HANDLER_TIMEOUT_MS,

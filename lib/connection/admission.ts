@@ -25,6 +25,16 @@ export class TokenBucket {
     return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.#rate);
   }
 
+  /**
+   * Charges work already done (a params schema's check): spends `cost` tokens, into debt down
+   * to one second's worth below zero; the frames after it wait until the budget is back.
+   */
+  spend(cost: number): void {
+    const now = this.#now();
+    this.#tokens = Math.max(-this.#rate, Math.min(this.#rate, this.#tokens + ((now - this.#refilledAt) * this.#rate) / 1000) - cost);
+    this.#refilledAt = now;
+  }
+
   take(cost = 1): boolean {
     const now = this.#now();
     this.#tokens = Math.min(this.#rate, this.#tokens + ((now - this.#refilledAt) * this.#rate) / 1000);
@@ -79,6 +89,11 @@ export class Admission {
   refuse(): Refusal {
     if (!(this.#penalty ??= new TokenBucket(this.#rate, this.#now)).take()) return { close: true };
     return { close: false, holdMs: this.#bucket.wait(this.#lastCost) };
+  }
+
+  /** Charges work a frame caused after it was admitted (a params schema's check); see `TokenBucket.spend`. */
+  charge(tokens: number): void {
+    this.#bucket.spend(tokens);
   }
 }
 

@@ -7,7 +7,7 @@ import { Admission, sniffRef } from './admission';
 import { DjustError, type WireErrorCode } from '../core/errors';
 import { JobQueue, type Job } from './job-queue';
 import type { RouteEntry, Step } from '../view/lifecycle';
-import type { Departure, MountedView } from './mounted-view';
+import type { Departure, MountedView, ParamsBudget } from './mounted-view';
 import { makeView } from './mount-factory';
 import { awaitWithin } from './job-deadline';
 import type { LiveContext } from './context';
@@ -58,6 +58,8 @@ export class Connection implements HostTarget, Resumable {
   readonly #queue: JobQueue;
   /** Every frame is charged here before it is parsed. */
   readonly #admission: Admission;
+  /** Params schemas' checks are bounded and charged to the rate budget (lib/view/typed-params.ts). */
+  readonly #paramsBudget: ParamsBudget;
   /** The mounted view; null before mount and after close. */
   #session: MountedView | null = null;
   #mountRequested = false;
@@ -75,7 +77,8 @@ export class Connection implements HostTarget, Resumable {
     this.#ctx = ctx;
     this.#sink = sink;
     this.#queue = new JobQueue(ctx.options.maxQueuedEvents);
-    this.#admission = new Admission(ctx.options.maxEventsPerSecond, ctx.now);
+    const admission = (this.#admission = new Admission(ctx.options.maxEventsPerSecond, ctx.now));
+    this.#paramsBudget = { maxValues: ctx.options.maxParamsValues, charge: (tokens) => admission.charge(tokens) };
   }
 
   get closed(): boolean {
@@ -135,16 +138,26 @@ export class Connection implements HostTarget, Resumable {
         this.#write([{ type: 'pong' }]);
         return;
       case 'mount':
-        if (this.#mountRequested) {
-          return this.#enqueue({ kind: 'error', message: errorMessage('already_mounted', 'This connection already has a view; open a new connection to mount another.') });
-        }
-        this.#mountRequested = true;
-        return this.#enqueue({ kind: 'mount', message });
+        return this.mount(message);
       case 'event':
         return this.#admitJob({ kind: 'event', message });
       case 'params':
         return this.#admitJob({ kind: 'params', message });
     }
+  }
+
+  /**
+   * A mount request: queued (answered `already_mounted` after the first). A `mount` frame
+   * comes here from `handle`; a transport that holds the request already parsed and charged
+   * (the SSE stream's GET) calls it directly, so nothing is encoded or charged twice.
+   */
+  mount(message: MountMessage): void {
+    if (this.#closed) return;
+    if (this.#mountRequested) {
+      return this.#enqueue({ kind: 'error', message: errorMessage('already_mounted', 'This connection already has a view; open a new connection to mount another.') });
+    }
+    this.#mountRequested = true;
+    this.#enqueue({ kind: 'mount', message });
   }
 
   /** Mounted and queue checks for an event or params frame; answers the refusal itself. */
@@ -350,7 +363,7 @@ export class Connection implements HostTarget, Resumable {
     const moved = isLocalPath(message.url) ? paramsForPatch(entry.match, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
     const url = moved ? (message.url as string) : renderedUrl;
     // verify() checked iat is a number.
-    const made = await makeView(this.#ctx, { entry, url, params: moved ?? renderedParams, base, session: sessionData, issuedAt: iat as number, phase: 'mount' }, () => this.#hostServices());
+    const made = await makeView(this.#ctx, { entry, url, params: moved ?? renderedParams, base, session: sessionData, issuedAt: iat as number, phase: 'mount', budget: this.#paramsBudget }, () => this.#hostServices());
     if (this.#closed) return made.kind === 'view' ? made.view.close() : undefined;
     if (made.kind === 'redirect') {
       out.push({ type: 'redirect', url: made.url, replace: true });

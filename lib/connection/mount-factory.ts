@@ -1,5 +1,5 @@
 import type { LiveContext } from './context';
-import { MountedView } from './mounted-view';
+import { MountedView, type ParamsBudget } from './mounted-view';
 import { ViewLifecycle, isThenable, type RouteEntry } from '../view/lifecycle';
 import { viewInternals, type ViewHost } from '../view/live-view';
 import type { JsonValue } from '../contract/protocol';
@@ -24,6 +24,8 @@ export interface MountRequest {
   readonly session: JsonValue | undefined;
   /** When the page's token was first issued (HTTP render): tokens minted for this view keep it. */
   readonly issuedAt: number;
+  /** The connection's params budget (schema checks bounded and charged to its rate). */
+  readonly budget: ParamsBudget;
   /** `'mount'`: a page's token; `'navigate'`: a switch from another view. */
   readonly phase: 'mount' | 'navigate';
   /** Flash messages the previous view showed, carried into this one (a switch). */
@@ -52,5 +54,5 @@ function build(ctx: LiveContext, request: MountRequest, host: () => ViewHost, ou
   const { logger } = ctx.options;
   const life = new ViewLifecycle(request.entry, request.url, request.params, logger, host(), request.base);
   if (request.flash) viewInternals(life.view).flash.carry(request.flash);
-  return { kind: 'view', view: new MountedView(life, ctx.renderer, logger, request.issuedAt) };
+  return { kind: 'view', view: new MountedView(life, ctx.renderer, logger, request.issuedAt, request.budget) };
 }

@@ -8,7 +8,7 @@ import { errorMessage, type EventMessage, type NavigateMessage, type ParamsMessa
 import type { RegionSlot, Renderer } from '../render/renderer';
 import { RegionState } from '../render/region';
 import type { StandardSchemaV1 } from '../core/standard-schema';
-import { checkParams, type ParamsCheck } from '../view/typed-params';
+import { checkParams, countValues, paramsCost, tooManyValues, type ParamsCheck } from '../view/typed-params';
 import { CLEAR_FLASH_EVENT } from '../contract/contract';
 import { AsyncCompletion } from '../view/async-work';
 
@@ -29,6 +29,15 @@ export interface Departure {
  * page metadata → flash. The connection (lib/connection/connection.ts) queues the jobs and writes what
  * each pushes to `out`. It is also the renderer's region slot for this connection.
  */
+/**
+ * What a params schema may cost a connection: checks over `maxValues` values are refused
+ * unrun, and each check is charged to the connection's rate budget (`charge`, in tokens).
+ */
+export interface ParamsBudget {
+  readonly maxValues: number;
+  charge(tokens: number): void;
+}
+
 export class MountedView implements RegionSlot {
   readonly life: ViewLifecycle;
   readonly #renderer: Renderer;
@@ -42,11 +51,15 @@ export class MountedView implements RegionSlot {
   /** When the page's token was first issued (its HTTP render): tokens minted for views that follow this one keep it. */
   readonly issuedAt: number;
 
-  constructor(life: ViewLifecycle, renderer: Renderer, logger: ResolvedLogger, issuedAt: number) {
+  /** Bounds and charges the params schemas of this connection's views. */
+  readonly budget: ParamsBudget;
+
+  constructor(life: ViewLifecycle, renderer: Renderer, logger: ResolvedLogger, issuedAt: number, budget: ParamsBudget) {
     this.life = life;
     this.#renderer = renderer;
     this.#logger = logger;
     this.issuedAt = issuedAt;
+    this.budget = budget;
   }
 
   get name(): string {
@@ -136,6 +149,10 @@ export class MountedView implements RegionSlot {
       this.#failed(out, message.ref, `${what} params schema`, { error });
       return null;
     };
+    // Work a client can trigger is charged to it: bounded before the schema runs, then paid for.
+    const values = countValues(message.params, this.budget.maxValues);
+    this.budget.charge(paramsCost(values));
+    if (values > this.budget.maxValues) return run(tooManyValues(this.budget.maxValues));
     let check: Step<ParamsCheck>;
     try {
       check = checkParams(schema, message.params);

@@ -78,7 +78,7 @@ export async function leaveView(host: SwitchHost, from: MountedView, departure: 
         ? `${target.entry.name} is not in ${from.name}'s live session (route option liveSession) and this connection has not shown it`
         : `${target.entry.name} is not in ${from.name}'s live session (route option liveSession; option pushNavigateScope)`);
     }
-    let made = makeView(ctx, { entry: target.entry, url, params: target.params, base, session: from.life.session, issuedAt: from.issuedAt, phase: 'navigate', flash }, () => host.hostServices());
+    let made = makeView(ctx, { entry: target.entry, url, params: target.params, base, session: from.life.session, issuedAt: from.issuedAt, phase: 'navigate', flash, budget: from.budget }, () => host.hostServices());
     if (made instanceof Promise) made = await made;
     if (!host.current()) {
       if (made.kind === 'view') await made.view.close('the navigation was given up');

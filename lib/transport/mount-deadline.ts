@@ -5,7 +5,7 @@ import { Fifo } from '../core/fifo';
 /** One connection waiting for its view to mount. */
 interface Pending {
   readonly connection: Connection;
-  /** What `describe` names it by (a client address, a session). */
+  /** What `describe` names it by (a client address, an SSE stream). */
   readonly who: string;
   /** When its deadline passes (`now()` units: ms). */
   readonly at: number;
@@ -15,8 +15,8 @@ interface Pending {
  * The mount deadlines of one transport (option `mountTimeoutMs`): unless its view has mounted
  * by then, a connection fails through its one fatal-close path (`Connection.fail`): one `error`
  * with code `mount_timeout`, then its sink closes (WebSocket 1008 `mount_timeout`, and a peer
- * that does not answer the close is terminated after a short grace; on SSE the stream and
- * session end) and the line goes to `log`. So a socket that never mounts cannot hold a slot of
+ * that does not answer the close is terminated after a short grace; on SSE the stream
+ * ends) and the line goes to `log`. So a socket that never mounts cannot hold a slot of
  * `maxConnections` or `maxConnectionsPerClient`.
  *
  * Every deadline is the same length, so they pass in the order they started: one queue and one
