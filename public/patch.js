@@ -2,15 +2,19 @@
 // Region patches (docs/diff-format.md). Keeps the focused field (focus, caret, typed value)
 // and the children of dj-update="ignore"; server text goes in as text, attributes or <template> HTML.
 
+import { COMPONENT_ATTR } from './contract.js';
+
 const IGNORE = '[dj-update="ignore"]';
 /** Properties synced with their attribute, except in the focused field. @type {Record<string, string>} */
 const PROPS = { value: 'INPUT', checked: 'INPUT', selected: 'OPTION' };
 
 /** @typedef {[string, number[], ...(string | number | null)[]]} Op */
+/** @typedef {{ html?: string, ops?: unknown[], components?: Record<string, unknown[] | string> }} Patch */
 
 /**
  * @param {Element} root the dj-root element
- * @param {{ html?: string, ops?: unknown[] }} patch `{html}` replaces the content, `{ops}` patches it
+ * @param {Patch} patch `{html}` replaces the content, `{ops}` patches it; `components`: LiveComponents
+ *   patched on their own, by `dj-cid` (ops from the component's root element, or its whole HTML)
  * @returns {boolean} false if an op found no node (DOM changed behind the server's back)
  * @example applyPatch(root, { ops: [['t', [0, 0], '2']] });
  */
@@ -29,6 +33,7 @@ export function applyPatch(root, patch) {
     next.innerHTML = patch.html;
     swap(root, next, field, true);
   } else for (const op of patch.ops ?? []) ok = run(root, /** @type {Op} */ (op), field) && ok;
+  ok = components(root, patch, field) && ok;
   if (field?.isConnected && doc.activeElement !== field) {
     field.focus({ preventScroll: true });
     try {
@@ -41,7 +46,7 @@ export function applyPatch(root, patch) {
 /**
  * What each of `els` (elements of `root`) will be once `patch` is applied: a detached copy, or
  * null when the patch removes or replaces it. `root` is left as it is.
- * @param {Element} root @param {{ html?: string, ops?: unknown[] }} patch @param {Element[]} els
+ * @param {Element} root @param {Patch} patch @param {Element[]} els
  * @returns {(Element | null)[]}
  * @example const [next] = preview(root, { ops }, [chart]); // next.getAttribute('data-points')
  */
@@ -56,7 +61,23 @@ export function preview(root, patch, els) {
   // before the ops the copy has root's shape: each element's twin is at its path
   const twins = els.map((el) => twinOf(root, copy, el));
   for (const op of patch.ops ?? []) run(copy, /** @type {Op} */ (op), null);
+  components(copy, patch, null);
   return twins.map((t) => (t && copy.contains(t) ? t : null));
+}
+
+/**
+ * Applies a patch's `components` under `root`: each to the element whose dj-cid is its key.
+ * @param {Element} root @param {Patch} patch @param {Element | null} field @returns {boolean} false if one is missing
+ */
+function components(root, { components = {} }, field) {
+  let ok = true;
+  for (const [cid, p] of Object.entries(components)) {
+    const el = root.querySelector(`[${COMPONENT_ATTR}="${cid}"]`);
+    if (!el) ok = false;
+    else if (typeof p == 'string') swap(el, parse(el, p), field);
+    else for (const op of p) ok = run(el, /** @type {Op} */ (op), field) && ok;
+  }
+  return ok;
 }
 
 /** @param {Node} node */

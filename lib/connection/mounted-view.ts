@@ -10,6 +10,8 @@ import { RegionState } from '../render/region';
 import type { StandardSchemaV1 } from '../core/standard-schema';
 import { checkParams, type ParamsCheck } from '../view/typed-params';
 import { CLEAR_FLASH_EVENT } from '../contract/contract';
+import { joinSegments, segmentsOf, type Segments } from '../render/components';
+import type { ComponentSet } from '../view/component-set';
 
 /**
  * A view's wish to hand its connection to another view (lib/connection/view-switch.ts): a `pushNavigate`
@@ -38,6 +40,10 @@ export class MountedView implements RegionSlot {
   /** RegionSlot: kept by the renderer. */
   suffix: string | undefined = undefined;
   rootTag = '';
+  /** The last render cut at its LiveComponents (null: it showed none); see #respond. */
+  #segments: Segments | null = null;
+  /** A component changed on its own since: the region's HTML is the segments' with the components' current HTML. */
+  #stale = false;
   /** Set by the job that asked to leave this view; the connection takes it when the job ends. */
   departure: Departure | null = null;
 
@@ -95,6 +101,7 @@ export class MountedView implements RegionSlot {
 
   /** An `event` frame: runs its @eventHandler, or answers `unknown_event`. */
   event(message: EventMessage, out: ServerMessage[]): Step<void> {
+    if (message.target !== undefined) return this.#componentEvent(message, message.target, out);
     const { view } = this.life;
     // A click on a flash message (Phoenix's lv:clear-flash): forgotten as clearFlash(level) would.
     if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).flash.clear(message.params.level));
@@ -107,15 +114,44 @@ export class MountedView implements RegionSlot {
     }
     const handler = (view as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
     const schema = handlers.schemas === null ? undefined : handlers.schemas.get(message.event);
-    if (schema !== undefined) return this.#typedEvent(message, out, `${method}("${message.event}")`, handler, schema);
-    return this.#update(out, message.ref, `${method}("${message.event}")`, () => handler.call(view, message.params));
+    const what = `${method}("${message.event}")`;
+    const apply = (params: unknown): Step<void> => this.#update(out, message.ref, what, () => handler.call(view, params));
+    if (schema !== undefined) return this.#typedEvent(message, out, what, apply, schema);
+    return apply(message.params);
   }
 
-  /** An event whose handler has a params schema: the handler runs with the schema's output, or not at all (`bad_params`). */
-  #typedEvent(message: EventMessage, out: ServerMessage[], what: string, handler: (params: unknown) => unknown, schema: StandardSchemaV1): Step<void> {
-    const { view } = this.life;
+  /**
+   * An `event` frame for the LiveComponent `cid` (its `dj-target`): runs the component's
+   * @eventHandler; then only the components it dirtied render, unless it navigated.
+   */
+  #componentEvent(message: EventMessage, cid: number, out: ServerMessage[]): Step<void> {
+    const components = viewInternals(this.life.view).components;
+    const entry = components?.entry(cid);
+    if (components == null || entry === undefined) {
+      if (this.#logger.event.enabled) this.#logger.event(`${this.name}: event ${JSON.stringify(message.event)} for component ${cid}, which the page no longer shows (ref ${message.ref})`);
+      out.push(errorMessage('unknown_event', `${this.name} shows no LiveComponent ${cid} (dj-target); it was removed, or the page is stale.`, message.ref));
+      return;
+    }
+    const { component } = entry;
+    const name = entry.componentClass.name;
+    const handlers = handlersOf(component.constructor);
+    const method = handlers.get(message.event);
+    if (method === undefined) {
+      out.push(errorMessage('unknown_event', `${name} has no event handler "${message.event}"; only methods decorated with @eventHandler() can be called.`, message.ref));
+      return;
+    }
+    const handler = (component as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
+    const what = `${name}#${String(entry.id)}.${method}("${message.event}")`;
+    const apply = (params: unknown): Step<void> => this.#update(out, message.ref, what, () => runComponent(components, entry, () => handler.call(component, params)), true);
+    const schema = handlers.schemas === null ? undefined : handlers.schemas.get(message.event);
+    if (schema !== undefined) return this.#typedEvent(message, out, what, apply, schema);
+    return apply(message.params);
+  }
+
+  /** An event whose handler has a params schema: `apply` runs with the schema's output, or not at all (`bad_params`). */
+  #typedEvent(message: EventMessage, out: ServerMessage[], what: string, apply: (params: unknown) => Step<void>, schema: StandardSchemaV1): Step<void> {
     const run = (check: ParamsCheck): Step<void> => {
-      if (check.ok) return this.#update(out, message.ref, what, () => handler.call(view, check.value));
+      if (check.ok) return apply(check.value);
       const [first] = check.issues;
       const where = first?.path ? first.path.join('.') : 'params';
       const more = check.issues.length > 1 ? ` (and ${check.issues.length - 1} more)` : '';
@@ -179,6 +215,7 @@ export class MountedView implements RegionSlot {
   close(reason = 'connection ended'): Promise<void> {
     if (this.#region !== null && this.#logger.connection.enabled) this.#logger.connection(`${this.name} closed at ${this.life.url}: ${reason}`);
     this.#region = null;
+    viewInternals(this.life.view).components?.unmountAll();
     return this.life.unmount();
   }
 
@@ -187,10 +224,10 @@ export class MountedView implements RegionSlot {
    * channel. A handler or render that throws leaves the view as it was before the handler
    * and pushes `error` for its ref; nothing it queued is sent.
    */
-  #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown): Step<void> {
+  #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown, componentsOnly = false): Step<void> {
     // Timed only while djust-lite:event is on (one property read otherwise).
     const started = this.#logger.event.enabled ? performance.now() : -1;
-    const failure = this.life.change(run, (navigate) => this.#respond(out, ref, navigate));
+    const failure = this.life.change(run, (navigate) => this.#respond(out, ref, navigate, componentsOnly));
     if (isThenable<Failure | undefined>(failure)) {
       return failure.then((f) => {
         if (started >= 0) this.#timed(what, started);
@@ -209,15 +246,33 @@ export class MountedView implements RegionSlot {
     }
   }
 
-  #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null): void {
-    const html = this.#render();
-    const region = this.#region;
-    if (region === null) return; // closed while the handler ran
-    this.#updated = true;
-    const patch = region.update(html, this.#logger.render);
-    const message: PatchMessage | ReplyMessage | null = patch
-      ? ('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html })
-      : ref !== null ? { type: 'reply', ref } : null;
+  /**
+   * Renders and answers. `componentsOnly` (a LiveComponent's handler ran, and it did not
+   * navigate): only the dirty components render, each diffed on its own; the view's region is
+   * then rebuilt from the last render's segments before the view's next render diffs it.
+   */
+  #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null, componentsOnly = false): void {
+    if (this.#region === null) return; // closed while the handler ran
+    const components = viewInternals(this.life.view).components;
+    let message: PatchMessage | ReplyMessage | null;
+    if (componentsOnly && navigate === null && components !== null && this.#segments !== null) {
+      const changed = components.renderDirty(this.#renderer.env, this.#logger.render);
+      if (changed !== null) this.#stale = true;
+      message = changed !== null ? { type: 'patch', ref, components: changed } : ref !== null ? { type: 'reply', ref } : null;
+    } else {
+      if (this.#stale && this.#segments !== null && components !== null) {
+        this.#region = new RegionState(joinSegments(this.#segments, components.htmlOf), { rootTag: this.rootTag });
+        this.#stale = false;
+      }
+      const html = this.#render();
+      const region = this.#region;
+      if (region === null) return;
+      this.#updated = true;
+      const patch = region.update(html, this.#logger.render);
+      message = patch
+        ? ('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html })
+        : ref !== null ? { type: 'reply', ref } : null;
+    }
     const internals = viewInternals(this.life.view);
     if (internals.reply !== null) {
       // pushReply: only an event with a ref is waiting for it.
@@ -228,8 +283,23 @@ export class MountedView implements RegionSlot {
     this.#drainSideChannel(out, navigate);
   }
 
+  /** The region's HTML; its LiveComponents render only when they changed (lib/view/component-set.ts). */
   #render(): string {
-    return this.#renderer.renderRegion(this.life.entry, templateContext(this.life.view), this);
+    const context = templateContext(this.life.view);
+    const components = viewInternals(this.life.view).components as ComponentSet;
+    components.markers = true;
+    components.beginRender();
+    let html: string;
+    try {
+      html = this.#renderer.renderRegion(this.life.entry, context, this);
+    } finally {
+      components.markers = false;
+    }
+    const segments = segmentsOf(html);
+    this.#segments = segments;
+    if (segments === null) return html;
+    components.endRender();
+    return joinSegments(segments, components.htmlOf);
   }
 
   /** A failed change (the lifecycle restored the view): log it and answer `error`. */
@@ -280,4 +350,26 @@ export class MountedView implements RegionSlot {
     internals.metadata.drain(out);
     if (this.#logger.head.enabled && out.length > before) this.#logger.head(`${this.name}: ${out.slice(before).map((m) => JSON.stringify(m)).join(' ')}`);
   }
+}
+
+/**
+ * Runs a LiveComponent's handler: marks the component dirty, and restores its fields when the
+ * handler throws or rejects (the lifecycle restores the view's).
+ */
+function runComponent(components: ComponentSet, entry: { component: object }, run: () => unknown): unknown {
+  const target = entry.component as Record<string, unknown>;
+  const saved = { ...target };
+  const restore = (error: unknown): never => {
+    for (const key of Object.keys(target)) if (!(key in saved)) delete target[key];
+    Object.assign(target, saved);
+    throw error;
+  };
+  components.markDirty(entry as Parameters<ComponentSet['markDirty']>[0]);
+  let result: unknown;
+  try {
+    result = run();
+  } catch (error) {
+    return restore(error);
+  }
+  return isThenable(result) ? Promise.resolve(result).then(undefined, restore) : result;
 }

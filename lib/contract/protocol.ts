@@ -22,6 +22,11 @@ export interface EventMessage {
   ref: number | null;
   event: string;
   params: EventParams;
+  /**
+   * The LiveComponent the event is for: the `dj-target` of the element that sent it (its
+   * `myself`); absent for the view's own handlers.
+   */
+  target?: number;
 }
 export interface PingMessage {
   type: 'ping';
@@ -51,6 +56,11 @@ export interface PatchMessage {
   ref: number | null;
   html?: string;
   ops?: unknown[];
+  /**
+   * LiveComponents that changed on their own (the view did not render), by their page id
+   * (`dj-cid`): ops whose paths start at the component's root element, or its whole HTML.
+   */
+  components?: Record<string, unknown[] | string>;
   /** What the handler gave `this.pushReply(payload)`; absent otherwise. */
   payload?: JsonObject;
 }
@@ -228,7 +238,11 @@ export function parseClientMessage(text: string): ParseResult {
       if (params === undefined) {
         return fail('bad_params', `event "${data.event}": "params" must be a plain JSON object (got ${describe(data.params)}).`, ref);
       }
-      return { ok: true, message: { type: 'event', ref, event: data.event, params } };
+      if (data.target === undefined || data.target === null) return { ok: true, message: { type: 'event', ref, event: data.event, params } };
+      if (typeof data.target !== 'number' || !Number.isSafeInteger(data.target) || data.target < 1) {
+        return fail('bad_message', `event "${data.event}": "target", when given, must be a LiveComponent's page id (the positive integer its template's dj-target="{{ myself }}" holds).`, ref);
+      }
+      return { ok: true, message: { type: 'event', ref, event: data.event, params, target: data.target } };
     }
     case 'params': {
       if (data.ref !== undefined && data.ref !== null && ref === null) {
@@ -262,7 +276,7 @@ function describe(value: unknown): string {
 export function encode(message: ServerMessage): string {
   switch (message.type) {
     case 'patch':
-      if (message.html === undefined && message.ops !== undefined && message.payload === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
+      if (message.html === undefined && message.ops !== undefined && message.payload === undefined && message.components === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
       break;
     case 'reply':
       if (message.payload === undefined) return `{"type":"reply","ref":${message.ref}}`;

@@ -39,6 +39,23 @@ export class RegionModel {
     for (const op of ops) this.#applyOne(op as [string, number[], ...unknown[]]);
   }
 
+  /**
+   * Applies a patch's `components`: each to the element whose `dj-cid` is its key — ops whose
+   * paths start at that element, or its whole new HTML.
+   */
+  applyComponents(components: Readonly<Record<string, unknown[] | string>>): void {
+    this.#html = null;
+    for (const [cid, patch] of Object.entries(components)) {
+      const at = pathOf(this.#root, cid);
+      if (at === null) throw new DjustError('DJUST_ERR_LIVE_TEST_PATCH', `liveTest: a patch updates LiveComponent ${cid}, which the region does not show (no dj-cid="${cid}").`);
+      if (typeof patch === 'string') this.#applyOne(['r', at, patch]);
+      else for (const op of patch) {
+        const [code, path, ...args] = op as [string, number[], ...unknown[]];
+        this.#applyOne([code, [...at, ...path], ...args]);
+      }
+    }
+  }
+
   /** The region's inner HTML now. */
   html(): string {
     this.#html ??= this.#root.children.map((child) => this.#serialise(child, '')).join('');
@@ -96,6 +113,20 @@ export class RegionModel {
     for (const child of node.children) out += this.#serialise(child, node.tag);
     return `${out}</${node.tag}>`;
   }
+}
+
+/** The path to the element with `dj-cid="cid"` under `node`, or null. */
+function pathOf(node: VNode, cid: string): number[] | null {
+  const kids = node.children;
+  for (let i = 0; i < kids.length; i++) {
+    const kid = kids[i] as VNode;
+    if (kid.type !== ELEMENT) continue;
+    const attrs = kid.attrs;
+    for (let a = 0; a < attrs.length; a += 2) if (attrs[a] === 'dj-cid' && attrs[a + 1] === cid) return [i];
+    const below = pathOf(kid, cid);
+    if (below !== null) return [i, ...below];
+  }
+  return null;
 }
 
 /** The one node an op's `html` parses to, parsed as a child of `parentTag` (`<tr>` inside a `<tbody>`). */

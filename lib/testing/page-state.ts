@@ -70,9 +70,10 @@ export class PageState {
         break;
       case 'patch':
         if (typeof message.html === 'string') this.#reset(message.html);
-        else if (Array.isArray(message.ops) && !this.#broken) {
+        else if (!this.#broken) {
           try {
-            this.#region.apply(message.ops);
+            if (Array.isArray(message.ops)) this.#region.apply(message.ops);
+            if (message.components !== undefined) this.#region.applyComponents(message.components);
           } catch (err) {
             this.#broken = err as Error; // until the next whole render
           }

@@ -8,6 +8,9 @@ import { Flash } from './flash';
 import { jsonObjectProblem } from '../core/json';
 import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from '../contract/urls';
 import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
+import { ComponentSet } from './component-set';
+import { COMPONENTS_KEY } from '../render/components';
+import type { ComponentId, LiveComponentClass } from './live-component';
 import { EVENT_NAME_RE, type EventParams, type JsonObject, type JsonValue, type PushEventMessage } from '../contract/protocol';
 
 /**
@@ -53,6 +56,8 @@ export interface ViewHost {
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   sendAfter(message: unknown, ms: number): () => void;
+  /** Delivers `message` to the view's `handleInfo` after the current job (a component's `sendParent`). */
+  send(message: unknown): void;
   /** Cancels every timer and subscription (the view is unmounting). */
   release(): void;
 }
@@ -89,6 +94,8 @@ export class ViewInternals {
   events: PushEventMessage[] | null = null;
   /** The `pushReply` payload of the change in flight. */
   reply: JsonObject | null = null;
+  /** The view's LiveComponents (lib/view/component-set.ts), from its first render. */
+  components: ComponentSet | null = null;
 
   /** Returns and clears the pending `pushPatch`. */
   takePatch(): PendingPatch | null {
@@ -332,6 +339,19 @@ export class LiveView {
     return this.#host('sendAfter').sendAfter(message, ms);
   }
 
+  /**
+   * Runs `update(assigns)` of the LiveComponent of `componentClass` with `id` on this page and
+   * renders it again after the current handler or `handleInfo` (docs/components.md); false when
+   * the page shows no such component.
+   *
+   * @example
+   * handleInfo({ id, count }) { this.sendUpdate(Row, id, { count }); }
+   */
+  sendUpdate(componentClass: LiveComponentClass, id: ComponentId, assigns: Record<string, unknown>): boolean {
+    const components = this.#internals.components;
+    return components !== null && components.sendUpdate(componentClass, id, assigns);
+  }
+
   /** True once the view runs on a live connection (false during the HTTP render). */
   get connected(): boolean {
     return this.#internals.host !== null;
@@ -385,7 +405,8 @@ const defaultContextData = LiveView.prototype.getContextData;
  * slow path (~6 µs here vs ~0.2 µs), and the default `getContextData()` copy is skipped.
  */
 export function templateContext(view: LiveView): Record<string, unknown> {
-  const { metadata, flash } = internalsOf(view);
+  const internals = internalsOf(view);
+  const { metadata, flash } = internals;
   const data = view.getContextData === defaultContextData ? (view as object as Record<string, unknown>) : view.getContextData();
   const context: Record<string, unknown> = {};
   const keys = Object.keys(data);
@@ -403,6 +424,7 @@ export function templateContext(view: LiveView): Record<string, unknown> {
   context.pageMeta = meta;
   context.pageLinks = links;
   context.flash = flash.current;
+  context[COMPONENTS_KEY] = internals.components ??= new ComponentSet(view, internals);
   return context;
 }
 

@@ -47,6 +47,11 @@ export class HostServices implements ViewHost, Subscriber {
     this.#topics?.delete(topic);
   }
 
+  /** A LiveComponent's `sendParent(message)`: the view's `handleInfo` gets it after the current job. */
+  send(message: unknown): void {
+    this.#target.deliver(message, this);
+  }
+
   /** `view.sendAfter(message, ms)`: delivers `message` after `ms`; returns the cancel function. */
   sendAfter(message: unknown, ms: number): () => void {
     if (typeof ms !== 'number' || !(ms >= 0)) throw invalidArgument('sendAfter(message, ms)', 'ms', 'a number of milliseconds ≥ 0', ms);
