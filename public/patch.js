@@ -8,13 +8,12 @@ const IGNORE = '[dj-update="ignore"]';
 /** Properties synced with their attribute, except in the focused field. @type {Record<string, string>} */
 const PROPS = { value: 'INPUT', checked: 'INPUT', selected: 'OPTION' };
 
-/** @typedef {[string, number[], ...(string | number | null)[]]} Op */
-/** @typedef {{ html?: string, ops?: unknown[], components?: Record<string, unknown[] | string> }} Patch */
+/** @typedef {[string, (number | string)[], ...(string | number | null)[]]} Op  a path starting with a string starts at that LiveComponent (dj-cid) */
+/** @typedef {{ html?: string, ops?: unknown[] }} Patch */
 
 /**
  * @param {Element} root the dj-root element
- * @param {Patch} patch `{html}` replaces the content, `{ops}` patches it; `components`: LiveComponents
- *   patched on their own, by `dj-cid` (ops from the component's root element, or its whole HTML)
+ * @param {Patch} patch `{html}` replaces the content, `{ops}` patches it
  * @returns {boolean} false if an op found no node (DOM changed behind the server's back)
  * @example applyPatch(root, { ops: [['t', [0, 0], '2']] });
  */
@@ -33,7 +32,6 @@ export function applyPatch(root, patch) {
     next.innerHTML = patch.html;
     swap(root, next, field, true);
   } else for (const op of patch.ops ?? []) ok = run(root, /** @type {Op} */ (op), field) && ok;
-  ok = components(root, patch, field) && ok;
   if (field?.isConnected && doc.activeElement !== field) {
     field.focus({ preventScroll: true });
     try {
@@ -61,23 +59,7 @@ export function preview(root, patch, els) {
   // before the ops the copy has root's shape: each element's twin is at its path
   const twins = els.map((el) => twinOf(root, copy, el));
   for (const op of patch.ops ?? []) run(copy, /** @type {Op} */ (op), null);
-  components(copy, patch, null);
   return twins.map((t) => (t && copy.contains(t) ? t : null));
-}
-
-/**
- * Applies a patch's `components` under `root`: each to the element whose dj-cid is its key.
- * @param {Element} root @param {Patch} patch @param {Element | null} field @returns {boolean} false if one is missing
- */
-function components(root, { components = {} }, field) {
-  let ok = true;
-  for (const [cid, p] of Object.entries(components)) {
-    const el = root.querySelector(`[${COMPONENT_ATTR}="${cid}"]`);
-    if (!el) ok = false;
-    else if (typeof p == 'string') swap(el, parse(el, p), field);
-    else for (const op of p) ok = run(el, /** @type {Op} */ (op), field) && ok;
-  }
-  return ok;
 }
 
 /** @param {Node} node */
@@ -89,7 +71,8 @@ function run(root, [code, path, ...args], field) {
   let node = root;
   for (const i of path) {
     if (ignored(node)) return true;
-    if (!(node = node.childNodes[i])) return false;
+    // a LiveComponent's op starts at its element
+    if (!(node = typeof i == 'string' ? root.querySelector(`[${COMPONENT_ATTR}="${i}"]`) ?? undefined : node.childNodes[i])) return false;
   }
   const el = /** @type {Element} */ (node);
   const kids = el.childNodes;

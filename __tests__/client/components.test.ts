@@ -1,7 +1,7 @@
 /**
  * LiveComponents in the browser client (public/client.js, events.js, patch.js) in jsdom with a
- * scripted transport: an element's dj-target goes with its event, a patch's `components`
- * update the element of each dj-cid (ops from its root, or its whole HTML), hooks inside a
+ * scripted transport: an element's dj-target goes with its event, an op whose path starts
+ * with a dj-cid applies from that component's element, hooks inside a
  * component see its update, and loading states work as on the view's own elements.
  * @jest-environment jsdom
  */
@@ -52,34 +52,34 @@ describe('dj-target', () => {
     const conn = start();
     $('#row-1 button').click();
     expect($('#row-1 button').classList.contains('dj-click-loading')).toBe(true);
-    conn.receive({ type: 'patch', ref: conn.events()[0]?.ref, components: { 1: [['t', [1, 0], '2']] } });
+    conn.receive({ type: 'patch', ref: conn.events()[0]?.ref, ops: [['t', ['1', 1, 0], '2']] });
     await new Promise((resolve) => setTimeout(resolve, 0)); // the answer settles the event's promise
     expect($('#row-1 button').classList.contains('dj-click-loading')).toBe(false);
     expect($('#row-1 .n').textContent).toBe('2');
   });
 });
 
-describe("a patch's components", () => {
-  it('applies ops from the root of the element with that dj-cid, leaving the others', () => {
+describe('ops addressed to a component', () => {
+  it('applies an op whose path starts with a dj-cid from that element, leaving the others', () => {
     document.body.innerHTML = `<main dj-root>${ROWS}</main>`;
     const root = $('main');
-    expect(applyPatch(root, { components: { 2: [['t', [1, 0], '7'], ['a', [], 'class', 'hot']] } })).toBe(true);
+    expect(applyPatch(root, { ops: [['t', ['2', 1, 0], '7'], ['a', ['2'], 'class', 'hot']] })).toBe(true);
     expect($('#row-2 .n').textContent).toBe('7');
     expect($('#row-2').className).toBe('hot');
     expect($('#row-1 .n').textContent).toBe('0');
   });
 
-  it("replaces the component's element with its whole HTML when given a string", () => {
+  it("replaces the component's element with its whole HTML (r at its id)", () => {
     document.body.innerHTML = `<main dj-root>${ROWS}</main>`;
-    applyPatch($('main'), { components: { 1: '<tr dj-cid="1" id="row-1"><td>uno</td></tr>' } });
+    applyPatch($('main'), { ops: [['r', ['1'], '<tr dj-cid="1" id="row-1"><td>uno</td></tr>']] });
     expect($('#row-1').textContent).toBe('uno');
     expect(document.querySelectorAll('tbody tr')).toHaveLength(2);
     expect($('#row-2').textContent).toContain('two');
   });
 
-  it('reports a component the page does not show (false), applying the rest', () => {
+  it('reports an op for a component the page does not show (false), applying the rest', () => {
     document.body.innerHTML = `<main dj-root>${ROWS}</main>`;
-    expect(applyPatch($('main'), { components: { 9: [['t', [0, 0], 'x']], 1: [['t', [1, 0], '3']] } })).toBe(false);
+    expect(applyPatch($('main'), { ops: [['t', ['9', 0, 0], 'x'], ['t', ['1', 1, 0], '3']] })).toBe(false);
     expect($('#row-1 .n').textContent).toBe('3');
   });
 
@@ -97,7 +97,7 @@ describe("a patch's components", () => {
     conn.open();
     conn.mounted('<div dj-cid="4" id="c4"><span id="cell" dj-hook="Cell">a</span></div><span id="other" dj-hook="Cell">b</span>');
     log.length = 0;
-    conn.receive({ type: 'patch', ref: null, components: { 4: [['t', [0, 0], 'z']] } });
+    conn.receive({ type: 'patch', ref: null, ops: [['t', ['4', 0, 0], 'z']] });
     expect($('#cell').textContent).toBe('z');
     expect(log).toEqual(['cell:updated']);
   });

@@ -256,9 +256,9 @@ export class MountedView implements RegionSlot {
     const components = viewInternals(this.life.view).components;
     let message: PatchMessage | ReplyMessage | null;
     if (componentsOnly && navigate === null && components !== null && this.#segments !== null) {
-      const changed = components.renderDirty(this.#renderer.env, this.#logger.render);
-      if (changed !== null) this.#stale = true;
-      message = changed !== null ? { type: 'patch', ref, components: changed } : ref !== null ? { type: 'reply', ref } : null;
+      const ops = components.renderDirty(this.#renderer.env, this.#logger.render);
+      if (ops.length > 0) this.#stale = true;
+      message = ops.length > 0 ? { type: 'patch', ref, ops } : ref !== null ? { type: 'reply', ref } : null;
     } else {
       if (this.#stale && this.#segments !== null && components !== null) {
         this.#region = new RegionState(joinSegments(this.#segments, components.htmlOf), { rootTag: this.rootTag });

@@ -55,12 +55,11 @@ export interface PatchMessage {
   type: 'patch';
   ref: number | null;
   html?: string;
-  ops?: unknown[];
   /**
-   * LiveComponents that changed on their own (the view did not render), by their page id
-   * (`dj-cid`): ops whose paths start at the component's root element, or its whole HTML.
+   * The ops; a path that starts with a string starts at the LiveComponent whose `dj-cid` it
+   * is (a component that changed on its own: docs/diff-format.md).
    */
-  components?: Record<string, unknown[] | string>;
+  ops?: unknown[];
   /** What the handler gave `this.pushReply(payload)`; absent otherwise. */
   payload?: JsonObject;
 }
@@ -276,7 +275,7 @@ function describe(value: unknown): string {
 export function encode(message: ServerMessage): string {
   switch (message.type) {
     case 'patch':
-      if (message.html === undefined && message.ops !== undefined && message.payload === undefined && message.components === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
+      if (message.html === undefined && message.ops !== undefined && message.payload === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
       break;
     case 'reply':
       if (message.payload === undefined) return `{"type":"reply","ref":${message.ref}}`;

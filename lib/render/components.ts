@@ -86,34 +86,48 @@ export function stampComponent(html: string, cid: number, name: string): { html:
   return { html: `${trimmed.slice(0, at)} ${COMPONENT_ATTR}="${cid}"${trimmed.slice(at)}`, tag };
 }
 
-/** What a component's own update sends: ops from its root element, or its whole new HTML. */
-export type ComponentPatch = PatchOp[] | string;
+/**
+ * A patch op addressed to a component (docs/diff-format.md): its path starts with the
+ * component's page id as a string (its `dj-cid`), then child indices from its root element —
+ * `["t", ["12", 1, 0], "3"]`.
+ */
+export type ComponentOp = [string, [string, ...number[]], ...(string | number | null)[]];
 
 /**
  * A component's HTML as the client last received it, diffed on its own when only the
- * component changed. Paths of the ops it returns start at the component's root element
- * (`[]` is that element); a change of the root itself or around it sends the whole HTML.
+ * component changed. The ops it returns are addressed to the component; a change of its root
+ * element's place (or of what surrounds it) replaces the element whole (`["r", ["12"], html]`).
  */
 export class ComponentRegion {
   readonly #region: RegionState;
+  readonly #cid: string;
 
-  constructor(html: string, tag: string) {
+  constructor(html: string, tag: string, cid: number) {
     this.#region = new RegionState(html, { rootTag: CONTAINER[tag] ?? '' });
+    this.#cid = String(cid);
   }
 
-  /** What to send for the component's render `next`, or null when its DOM would not change. */
-  update(next: string, debug?: (message: string) => void): ComponentPatch | null {
+  /** Adds to `out` what to send for the component's render `next` (nothing when its DOM would not change). */
+  update(next: string, out: ComponentOp[], debug?: (message: string) => void): void {
     const patch = this.#region.update(next, debug);
-    if (patch === null) return null;
-    if ('html' in patch) return next;
-    const ops: PatchOp[] = [];
-    for (const op of patch.ops) {
-      const path = op[1];
-      // only ops inside (or on) the root element address it; the rest replace it whole
-      if (path.length === 0 || path[0] !== 0) return next;
-      ops.push([op[0], path.slice(1), ...op.slice(2)] as PatchOp);
+    if (patch === null) return;
+    const cid = this.#cid;
+    const whole: ComponentOp = ['r', [cid], next];
+    if ('html' in patch) {
+      out.push(whole);
+      return;
     }
-    return ops;
+    const start = out.length;
+    for (const op of patch.ops) {
+      const path = op[1] as PatchOp[1];
+      // only ops inside (or on) the root element address it; the rest replace it whole
+      if (path.length === 0 || path[0] !== 0) {
+        out.length = start;
+        out.push(whole);
+        return;
+      }
+      out.push([op[0], [cid, ...path.slice(1)], ...op.slice(2)] as ComponentOp);
+    }
   }
 }
 

@@ -36,24 +36,7 @@ export class RegionModel {
   /** Applies a patch's ops in order. Throws on an op whose path does not exist. */
   apply(ops: readonly unknown[]): void {
     this.#html = null;
-    for (const op of ops) this.#applyOne(op as [string, number[], ...unknown[]]);
-  }
-
-  /**
-   * Applies a patch's `components`: each to the element whose `dj-cid` is its key — ops whose
-   * paths start at that element, or its whole new HTML.
-   */
-  applyComponents(components: Readonly<Record<string, unknown[] | string>>): void {
-    this.#html = null;
-    for (const [cid, patch] of Object.entries(components)) {
-      const at = pathOf(this.#root, cid);
-      if (at === null) throw new DjustError('DJUST_ERR_LIVE_TEST_PATCH', `liveTest: a patch updates LiveComponent ${cid}, which the region does not show (no dj-cid="${cid}").`);
-      if (typeof patch === 'string') this.#applyOne(['r', at, patch]);
-      else for (const op of patch) {
-        const [code, path, ...args] = op as [string, number[], ...unknown[]];
-        this.#applyOne([code, [...at, ...path], ...args]);
-      }
-    }
+    for (const op of ops) this.#applyOne(op as [string, (number | string)[], ...unknown[]]);
   }
 
   /** The region's inner HTML now. */
@@ -62,7 +45,14 @@ export class RegionModel {
     return this.#html;
   }
 
-  #applyOne([code, path, ...args]: [string, number[], ...unknown[]]): void {
+  #applyOne([code, given, ...args]: [string, (number | string)[], ...unknown[]]): void {
+    let path = given as number[];
+    if (typeof given[0] === 'string') {
+      // a LiveComponent's op: from the element with that dj-cid
+      const at = pathOf(this.#root, given[0]);
+      if (at === null) throw new DjustError('DJUST_ERR_LIVE_TEST_PATCH', `liveTest: a patch op addresses LiveComponent ${given[0]}, which the region does not show (no dj-cid="${given[0]}").`);
+      path = [...at, ...(given.slice(1) as number[])];
+    }
     const chain = [this.#root];
     for (const index of path) {
       const child = (chain[chain.length - 1] as VNode).children[index];

@@ -70,10 +70,9 @@ export class PageState {
         break;
       case 'patch':
         if (typeof message.html === 'string') this.#reset(message.html);
-        else if (!this.#broken) {
+        else if (Array.isArray(message.ops) && !this.#broken) {
           try {
-            if (Array.isArray(message.ops)) this.#region.apply(message.ops);
-            if (message.components !== undefined) this.#region.applyComponents(message.components);
+            this.#region.apply(message.ops);
           } catch (err) {
             this.#broken = err as Error; // until the next whole render
           }

@@ -1,6 +1,6 @@
 import type nunjucks from 'nunjucks';
 import { DjustError } from '../core/errors';
-import { COMPONENTS_KEY, ComponentRegion, componentMarker, stampComponent, type ComponentHost, type ComponentPatch } from '../render/components';
+import { COMPONENTS_KEY, ComponentRegion, componentMarker, stampComponent, type ComponentHost, type ComponentOp } from '../render/components';
 import { LiveComponent, linkComponent, type ComponentId, type LiveComponentClass, type ParentView } from './live-component';
 
 /** One component on the page. */
@@ -94,21 +94,19 @@ export class ComponentSet implements ComponentHost {
   }
 
   /**
-   * Renders every dirty component on its own (its parent did not render): what to send for
-   * each, by page id (lib/connection/mounted-view.ts puts them in the `patch`). `env`: the
-   * environment of the view's templates.
+   * Renders every dirty component on its own (its parent did not render): the ops to send,
+   * addressed to each component (lib/connection/mounted-view.ts puts them in the `patch`).
+   * `env`: the environment of the view's templates.
    */
-  renderDirty(env: nunjucks.Environment, debug?: (message: string) => void): Record<string, ComponentPatch> | null {
+  renderDirty(env: nunjucks.Environment, debug?: (message: string) => void): ComponentOp[] {
+    const out: ComponentOp[] = [];
     const dirty = this.#dirty;
-    if (dirty === null || dirty.size === 0) return null;
-    let out: Record<string, ComponentPatch> | null = null;
+    if (dirty === null || dirty.size === 0) return out;
     for (const entry of dirty) {
       if (this.#byCid?.get(entry.cid) !== entry) continue;
       const before = entry.html;
       const next = this.#renderEntry(env, entry);
-      const region = (entry.region ??= new ComponentRegion(before, entry.tag));
-      const patch = region.update(next, debug);
-      if (patch !== null) (out ??= {})[entry.cid] = patch;
+      (entry.region ??= new ComponentRegion(before, entry.tag, entry.cid)).update(next, out, debug);
     }
     dirty.clear();
     return out;
