@@ -202,7 +202,10 @@ export class MountedView implements RegionSlot {
    * tree (rebuilt by the next update), so an idle connection gives that memory back.
    */
   sweep(): void {
-    if (!this.#updated) this.#region?.compact();
+    if (!this.#updated) {
+      this.#region?.compact();
+      viewInternals(this.life.view).components?.compact();
+    }
     this.#updated = false;
   }
 

@@ -79,6 +79,11 @@ export class ComponentSet implements ComponentHost {
     for (const entry of byCid.values()) if (entry.seen !== this.#generation) this.#remove(entry);
   }
 
+  /** Drops each component's parsed tree (an idle connection gives that memory back; see MountedView.sweep). */
+  compact(): void {
+    if (this.#byCid !== null) for (const entry of this.#byCid.values()) entry.region = null;
+  }
+
   /** The view ends: every component unmounts. */
   unmountAll(): void {
     if (this.#byCid !== null) for (const entry of this.#byCid.values()) this.#remove(entry);
