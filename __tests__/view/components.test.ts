@@ -6,7 +6,7 @@
  * typed params, rollback, unmount.
  */
 import express from 'express';
-import { djustLite, eventHandler, LiveComponent, LiveView, type JsonObject, type StandardSchemaV1 } from '../../lib';
+import { djustLite, eventHandler, LiveComponent, LiveView, type DjustLite, type JsonObject, type StandardSchemaV1 } from '../../lib';
 import { liveTest, type LiveTestView } from '../../lib/testing';
 import { memoryEnvironment } from '../helpers/memory-templates';
 
@@ -21,7 +21,13 @@ const TEMPLATES: Record<string, string> = {
 <td><button class="bump" dj-click="bump" dj-target="{{ myself }}" dj-value-by="2">+</button>
 <button class="title" dj-click="title" dj-target="{{ myself }}">T</button>
 <button class="tell" dj-click="tell" dj-target="{{ myself }}">Tell</button>
-<button class="fail" dj-click="fail" dj-target="{{ myself }}">Fail</button></td></tr>`,
+<button class="fail" dj-click="fail" dj-target="{{ myself }}">Fail</button>
+<a class="sort" dj-click="sort" dj-target="{{ myself }}">Sort</a></td></tr>`,
+  'other.njk': '{% extends "layout.njk" %}{% block content %}<main dj-root><h1>Other</h1></main>{% endblock %}',
+  'bad-list.njk': '{% extends "layout.njk" %}{% block content %}<main dj-root>{% live_component Missing, id=1 %}</main>{% endblock %}',
+  'no-id.njk': '{% extends "layout.njk" %}{% block content %}<main dj-root>{% live_component Row %}</main>{% endblock %}',
+  'bare.njk': '{% extends "layout.njk" %}{% block content %}<main dj-root>{% live_component Bare, id=1 %}</main>{% endblock %}',
+  'bare-row.njk': 'just text',
 };
 
 /** Row renders, by row id (the template's seen() global). */
@@ -63,6 +69,11 @@ class Row extends LiveComponent {
   }
 
   @eventHandler()
+  sort() {
+    this.pushPatch('/list?sort=desc');
+  }
+
+  @eventHandler()
   fail() {
     this.count = 999;
     throw new Error('boom');
@@ -95,10 +106,50 @@ class ListView extends LiveView {
     this.sendUpdate(Row, 2, { count: 100 });
   }
 
+  @eventHandler()
+  leave() {
+    this.pushNavigate('/other');
+  }
+
+  override mount() {
+    if (this.connected) this.subscribe('rows');
+  }
+
+  override handleParams(_params: Record<string, string>, _url: string, query: Record<string, string | string[]>) {
+    if (query.sort === 'desc') this.rows = [...this.rows].sort((a, b) => b.id - a.id);
+  }
+
   override handleInfo(message: unknown) {
-    const { from, count } = message as { from: number; count: number };
+    const { from, count, set } = message as { from: number; count: number; set?: boolean };
+    if (set) {
+      this.sendUpdate(Row, from, { count });
+      return;
+    }
     this.info = `row ${from} says ${count}`;
   }
+}
+
+class OtherView extends LiveView {
+  static override template = 'other.njk';
+}
+
+class Bare extends LiveComponent {
+  static override template = 'bare-row.njk';
+}
+
+class ErrorView extends LiveView {
+  static override template = 'bad-list.njk';
+  Missing = undefined;
+}
+
+class NoIdView extends LiveView {
+  static override template = 'no-id.njk';
+  Row = Row;
+}
+
+class BareView extends LiveView {
+  static override template = 'bare.njk';
+  Bare = Bare;
 }
 
 function makeApp(): express.Express {
@@ -107,13 +158,15 @@ function makeApp(): express.Express {
     renders.set(id, (renders.get(id) ?? 0) + 1);
     return '';
   });
-  const live = djustLite({ env, logger: { warn() {}, error() {} } });
-  live.route('/list', ListView);
+  live = djustLite({ env, logger: { warn() {}, error() {} } });
+  live.route('/list', ListView, { liveSession: 'main' }).route('/other', OtherView, { liveSession: 'main' });
+  live.route('/bad', ErrorView).route('/no-id', NoIdView).route('/bare', BareView);
   const app = express();
   app.use(live);
   return app;
 }
 
+let live: DjustLite;
 const app = makeApp();
 const text = (view: LiveTestView, selector: string) => view.render(selector);
 
@@ -198,9 +251,31 @@ describe.each(['websocket', 'sse'] as const)('LiveComponents over %s', (transpor
     expect(view.has('#row-1 .count', '2')).toBe(true);
   });
 
+  it('sendUpdate from handleInfo reaches a component (a broadcast from outside the view)', async () => {
+    live.broadcast('rows', { from: 3, count: 42, set: true });
+    await view.waitFor(() => view.has('#row-3 .count', '42'));
+    expect(view.has('#row-2 .count', '0')).toBe(true);
+  });
+
+  it("a component's pushPatch runs the view's handleParams and the view renders, keeping component state", async () => {
+    await view.element('#row-1 .bump').click();
+    await view.element('#row-2 .sort').click();
+    expect(view.url).toBe('/list?sort=desc');
+    expect([...view.html().matchAll(/id="row-(\d)"/g)].map((m) => m[1])).toEqual(['3', '2', '1']);
+    expect(view.has('#row-1 .count', '2')).toBe(true);
+  });
+
+  it('navigating to another view unmounts the components', async () => {
+    await view.event('leave');
+    await view.expectNavigate('/other');
+    await view.waitFor(() => unmounted.length === 3);
+    expect(unmounted.sort()).toEqual([1, 2, 3]);
+  });
+
   it('an event for a component the page no longer shows answers unknown_event', async () => {
     const target = Number(/<tr dj-cid="(\d+)" id="row-1"/.exec(view.html())?.[1]);
     await view.element('#drop').click();
     await expect(view.event('bump', { by: '1' }, target)).rejects.toMatchObject({ code: 'unknown_event' });
   });
 });
+
