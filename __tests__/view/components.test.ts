@@ -79,8 +79,15 @@ class Row extends LiveComponent {
     throw new Error('boom');
   }
 
+  /** Mounted on the live connection (not for the HTTP render, whose view and components end with it). */
+  live = false;
+
+  override mount() {
+    this.live = this.connected;
+  }
+
   override unmount() {
-    unmounted.push(this.id);
+    if (this.live) unmounted.push(this.id);
   }
 }
 

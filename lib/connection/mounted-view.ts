@@ -44,6 +44,8 @@ export class MountedView implements RegionSlot {
   #segments: Segments | null = null;
   /** A component changed on its own since: the region's HTML is the segments' with the components' current HTML. */
   #stale = false;
+  /** Where a LiveComponent's failed `unmount` is logged. */
+  readonly #componentError = (message: string, error: unknown): void => this.#logger.error(message, error);
   /** Set by the job that asked to leave this view; the connection takes it when the job ends. */
   departure: Departure | null = null;
 
@@ -218,7 +220,6 @@ export class MountedView implements RegionSlot {
   close(reason = 'connection ended'): Promise<void> {
     if (this.#region !== null && this.#logger.connection.enabled) this.#logger.connection(`${this.name} closed at ${this.life.url}: ${reason}`);
     this.#region = null;
-    viewInternals(this.life.view).components?.unmountAll();
     return this.life.unmount();
   }
 
@@ -290,6 +291,7 @@ export class MountedView implements RegionSlot {
   #render(): string {
     const context = templateContext(this.life.view);
     const components = viewInternals(this.life.view).components as ComponentSet;
+    components.onError = this.#componentError;
     components.markers = true;
     components.beginRender();
     let html: string;

@@ -107,11 +107,13 @@ export class ComponentSet implements ComponentHost {
     const out: ComponentOp[] = [];
     const dirty = this.#dirty;
     if (dirty === null || dirty.size === 0) return out;
-    for (const entry of dirty) {
-      if (this.#byCid?.get(entry.cid) !== entry) continue;
-      const before = entry.html;
-      const next = this.#renderEntry(env, entry);
-      (entry.region ??= new ComponentRegion(before, entry.tag, entry.cid)).update(next, out, debug);
+    // every render first: a template that throws leaves what the client has untouched
+    const rendered: [ComponentEntry, { html: string; tag: string }][] = [];
+    for (const entry of dirty) if (this.#byCid?.get(entry.cid) === entry) rendered.push([entry, this.#renderEntry(env, entry)]);
+    for (const [entry, next] of rendered) {
+      (entry.region ??= new ComponentRegion(entry.html, entry.tag, entry.cid)).update(next.html, out, debug);
+      entry.html = next.html;
+      entry.tag = next.tag;
     }
     dirty.clear();
     return out;
@@ -141,7 +143,9 @@ export class ComponentSet implements ComponentHost {
     }
     entry.seen = this.#generation;
     if (entry.html === '' || this.#dirty?.has(entry)) {
-      this.#renderEntry(env, entry);
+      const next = this.#renderEntry(env, entry);
+      entry.html = next.html;
+      entry.tag = next.tag;
       entry.region = null; // the client gets this HTML within the parent's patch
       this.#dirty?.delete(entry);
     }
@@ -169,8 +173,8 @@ export class ComponentSet implements ComponentHost {
     return entry;
   }
 
-  /** Renders the component's template with its fields and `myself`; the result becomes its HTML. */
-  #renderEntry(env: nunjucks.Environment, entry: ComponentEntry): string {
+  /** Renders the component's template with its fields and `myself`, stamped (stampComponent). */
+  #renderEntry(env: nunjucks.Environment, entry: ComponentEntry): { html: string; tag: string } {
     const { component, componentClass: cls, cid } = entry;
     const source = component as unknown as Record<string, unknown>;
     const context: Record<string, unknown> = {};
@@ -188,10 +192,7 @@ export class ComponentSet implements ComponentHost {
     } finally {
       this.#inside = false;
     }
-    const stamped = stampComponent(html, cid, cls.name);
-    entry.html = stamped.html;
-    entry.tag = stamped.tag;
-    return stamped.html;
+    return stampComponent(html, cid, cls.name);
   }
 
   #remove(entry: ComponentEntry): void {

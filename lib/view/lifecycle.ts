@@ -197,6 +197,10 @@ export class ViewLifecycle implements Patchable {
     const internals = viewInternals(this.view);
     internals.host?.release();
     internals.host = null;
+    if (internals.components !== null) {
+      internals.components.onError = (message, error) => this.#logger.error(message, error);
+      internals.components.unmountAll(); // its LiveComponents' unmount (docs/components.md)
+    }
     try {
       await this.view.unmount?.();
     } catch (err) {
