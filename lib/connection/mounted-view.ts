@@ -12,6 +12,7 @@ import { checkParams, type ParamsCheck } from '../view/typed-params';
 import { CLEAR_FLASH_EVENT } from '../contract/contract';
 import { joinSegments, segmentsOf, type Segments } from '../render/components';
 import type { ComponentSet } from '../view/component-set';
+import { componentCall } from './component-event';
 
 /**
  * A view's wish to hand its connection to another view (lib/connection/view-switch.ts): a `pushNavigate`
@@ -103,7 +104,7 @@ export class MountedView implements RegionSlot {
 
   /** An `event` frame: runs its @eventHandler, or answers `unknown_event`. */
   event(message: EventMessage, out: ServerMessage[]): Step<void> {
-    if (message.target !== undefined) return this.#componentEvent(message, message.target, out);
+    if (message.target !== undefined) return this.#componentEvent(message as EventMessage & { target: number }, out);
     const { view } = this.life;
     // A click on a flash message (Phoenix's lv:clear-flash): forgotten as clearFlash(level) would.
     if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).flash.clear(message.params.level));
@@ -123,30 +124,15 @@ export class MountedView implements RegionSlot {
   }
 
   /**
-   * An `event` frame for the LiveComponent `cid` (its `dj-target`): runs the component's
-   * @eventHandler; then only the components it dirtied render, unless it navigated.
+   * An `event` frame for a LiveComponent (its `dj-target`): runs the component's
+   * @eventHandler (lib/connection/component-event.ts); then only the components it dirtied
+   * render, unless it navigated.
    */
-  #componentEvent(message: EventMessage, cid: number, out: ServerMessage[]): Step<void> {
-    const components = viewInternals(this.life.view).components;
-    const entry = components?.entry(cid);
-    if (components == null || entry === undefined) {
-      if (this.#logger.event.enabled) this.#logger.event(`${this.name}: event ${JSON.stringify(message.event)} for component ${cid}, which the page no longer shows (ref ${message.ref})`);
-      out.push(errorMessage('unknown_event', `${this.name} shows no LiveComponent ${cid} (dj-target); it was removed, or the page is stale.`, message.ref));
-      return;
-    }
-    const { component } = entry;
-    const name = entry.componentClass.name;
-    const handlers = handlersOf(component.constructor);
-    const method = handlers.get(message.event);
-    if (method === undefined) {
-      out.push(errorMessage('unknown_event', `${name} has no event handler "${message.event}"; only methods decorated with @eventHandler() can be called.`, message.ref));
-      return;
-    }
-    const handler = (component as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
-    const what = `${name}#${String(entry.id)}.${method}("${message.event}")`;
-    const apply = (params: unknown): Step<void> => this.#update(out, message.ref, what, () => runComponent(components, entry, () => handler.call(component, params)), true);
-    const schema = handlers.schemas === null ? undefined : handlers.schemas.get(message.event);
-    if (schema !== undefined) return this.#typedEvent(message, out, what, apply, schema);
+  #componentEvent(message: EventMessage & { target: number }, out: ServerMessage[]): Step<void> {
+    const call = componentCall(this.life.view, this.name, message, out);
+    if (call === null) return;
+    const apply = (params: unknown): Step<void> => this.#update(out, message.ref, call.what, () => call.run(params), true);
+    if (call.schema !== undefined) return this.#typedEvent(message, out, call.what, apply, call.schema);
     return apply(message.params);
   }
 
@@ -261,6 +247,7 @@ export class MountedView implements RegionSlot {
     let message: PatchMessage | ReplyMessage | null;
     if (componentsOnly && navigate === null && components !== null && this.#segments !== null) {
       const ops = components.renderDirty(this.#renderer.env, this.#logger.render);
+      this.#updated = true;
       if (ops.length > 0) this.#stale = true;
       message = ops.length > 0 ? { type: 'patch', ref, ops } : ref !== null ? { type: 'reply', ref } : null;
     } else {
@@ -357,24 +344,3 @@ export class MountedView implements RegionSlot {
   }
 }
 
-/**
- * Runs a LiveComponent's handler: marks the component dirty, and restores its fields when the
- * handler throws or rejects (the lifecycle restores the view's).
- */
-function runComponent(components: ComponentSet, entry: { component: object }, run: () => unknown): unknown {
-  const target = entry.component as Record<string, unknown>;
-  const saved = { ...target };
-  const restore = (error: unknown): never => {
-    for (const key of Object.keys(target)) if (!(key in saved)) delete target[key];
-    Object.assign(target, saved);
-    throw error;
-  };
-  components.markDirty(entry as Parameters<ComponentSet['markDirty']>[0]);
-  let result: unknown;
-  try {
-    result = run();
-  } catch (error) {
-    return restore(error);
-  }
-  return isThenable(result) ? Promise.resolve(result).then(undefined, restore) : result;
-}
