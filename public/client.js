@@ -72,7 +72,7 @@ export class LiveClient {
     /** Applies the region's patches, running its hooks (docs/hooks.md); null without a region. */
     /** @type {Promise<any> | undefined} the JS commands runner, once asked for */
     this.js = undefined;
-    this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params) => this.pushEvent(event, params), (el) => this.hookJS(el));
+    this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params, target) => this.pushEvent(event, params, target), (el) => this.hookJS(el));
   }
 
   /**

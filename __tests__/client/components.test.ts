@@ -5,12 +5,14 @@
  * component see its update, and loading states work as on the view's own elements.
  * @jest-environment jsdom
  */
+import path from 'node:path';
 import { LiveClient } from '../../public/client.js';
 import { applyPatch } from '../../public/patch.js';
 import type { Hook, HookInstance } from '../../public/hooks.js';
 import { scriptedTransports } from '../helpers/scripted-transport';
 
 const { opened, transports, last } = scriptedTransports();
+const JS_URL = path.join(__dirname, '..', '..', 'public', 'js-commands.js');
 let client: LiveClient;
 
 const ROWS = '<table><tbody><tr dj-cid="1" id="row-1"><td>one</td><td class="n">0</td><td><button dj-click="bump" dj-target="1" dj-value-by="2">+</button></td></tr>'
@@ -56,6 +58,42 @@ describe('dj-target', () => {
     await new Promise((resolve) => setTimeout(resolve, 0)); // the answer settles the event's promise
     expect($('#row-1 button').classList.contains('dj-click-loading')).toBe(false);
     expect($('#row-1 .n').textContent).toBe('2');
+  });
+});
+
+describe('pushes from scripts', () => {
+  it("a hook's pushEventTo(el) goes to the component holding el; pushEvent to the view", async () => {
+    let hook: HookInstance | undefined;
+    const Grab: Hook = { mounted(this: HookInstance) { hook = this; } };
+    document.body.innerHTML = '<main dj-root></main>';
+    client = new LiveClient(document, { token: 't.1', prefix: '/djust', transport: 'websocket', announce: false }, transports);
+    Object.assign(client.hooks, { Grab });
+    client.start();
+    const conn = last();
+    conn.open();
+    conn.mounted('<div dj-cid="5" id="c5"><canvas id="chart" dj-hook="Grab"></canvas></div><p id="outside"></p>');
+    const h = hook as HookInstance;
+    void h.pushEventTo(h.el, 'point', { x: 1 });
+    void h.pushEventTo('#c5', 'zoom');
+    void h.pushEventTo('#outside', 'plain');
+    void h.pushEvent('view');
+    expect(conn.events().map((m) => [m.event, (m as { target?: number }).target])).toEqual([['point', 5], ['zoom', 5], ['plain', undefined], ['view', undefined]]);
+  });
+
+  it("a JS push command on an element with dj-target goes to that component", async () => {
+    const push = JSON.stringify([['push', { event: 'bump', value: { by: 3 } }]]).replace(/"/g, '&quot;');
+    const html = `<div dj-cid="2"><button id="js" dj-click="${push}" dj-target="2">+</button></div>`;
+    document.body.innerHTML = `<main dj-root>${html}</main>`;
+    client = new LiveClient(document, { token: 't.1', prefix: '/djust', transport: 'websocket', announce: false, jsUrl: JS_URL }, transports);
+    client.start();
+    const conn = last();
+    conn.open();
+    conn.mounted(html);
+    await client.commands();
+    $('#js').click();
+    await client.commands();
+    for (let i = 0; i < 3; i++) await Promise.resolve();
+    expect(conn.events().map((m) => [m.event, m.params, (m as { target?: number }).target])).toEqual([['bump', { by: 3 }, 2]]);
   });
 });
 
