@@ -80,7 +80,7 @@ describe('the live_component tag', () => {
     expect(html).toBe('<ul>\uE0001\uE001</ul>');
     const segments = segmentsOf(html);
     expect(segments).toEqual({ statics: ['<ul>', '</ul>'], cids: [1] });
-    expect(joinSegments(segments as NonNullable<typeof segments>, set.htmlOf)).toBe('<ul><li dj-cid="1" id="r1">a 0</li></ul>');
+    expect(joinSegments(segments as NonNullable<typeof segments>, (cid) => set.htmlOf(cid))).toBe('<ul><li dj-cid="1" id="r1">a 0</li></ul>');
     expect(segmentsOf('<ul></ul>')).toBeNull();
     expect(() => segmentsOf('<p>\uE000x</p>')).toThrow(/U\+E000 outside a live_component tag/);
   });

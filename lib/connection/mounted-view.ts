@@ -252,7 +252,7 @@ export class MountedView implements RegionSlot {
       message = ops.length > 0 ? { type: 'patch', ref, ops } : ref !== null ? { type: 'reply', ref } : null;
     } else {
       if (this.#stale && this.#segments !== null && components !== null) {
-        this.#region = new RegionState(joinSegments(this.#segments, components.htmlOf), { rootTag: this.rootTag });
+        this.#region = new RegionState(joinSegments(this.#segments, (cid) => components.htmlOf(cid)), { rootTag: this.rootTag });
         this.#stale = false;
       }
       const html = this.#render();
@@ -291,7 +291,7 @@ export class MountedView implements RegionSlot {
     this.#segments = segments;
     if (segments === null) return html;
     components.endRender();
-    return joinSegments(segments, components.htmlOf);
+    return joinSegments(segments, (cid) => components.htmlOf(cid));
   }
 
   /** A failed change (the lifecycle restored the view): log it and answer `error`. */

@@ -37,8 +37,8 @@ export interface ComponentOwner {
 export class ComponentSet implements ComponentHost {
   /** Live renders leave markers (lib/connection/mounted-view.ts turns it on). */
   markers = false;
-  /** Hears a failed `unmount` (the view's logger, once connected). */
-  onError: (message: string, error: unknown) => void = (message, error) => console.error(message, error);
+  /** Hears a failed `unmount` (the view's logger, set by its lifecycle and connection). */
+  onError: (message: string, error: unknown) => void = consoleError;
   readonly #view: ParentView;
   readonly #owner: ComponentOwner;
   #byClass: Map<LiveComponentClass, Map<ComponentId, ComponentEntry>> | null = null;
@@ -60,7 +60,9 @@ export class ComponentSet implements ComponentHost {
   }
 
   /** The client's HTML of component `cid` ('' when the page no longer shows it). */
-  htmlOf = (cid: number): string => this.#byCid?.get(cid)?.html ?? '';
+  htmlOf(cid: number): string {
+    return this.#byCid?.get(cid)?.html ?? '';
+  }
 
   /** The component's handler ran: it renders after the change. */
   markDirty(entry: ComponentEntry): void {
@@ -209,6 +211,11 @@ export class ComponentSet implements ComponentHost {
       failed(error);
     }
   }
+}
+
+/** Until a logger is set (a set is allocated per view: the default is shared, not a closure each). */
+function consoleError(message: string, error: unknown): void {
+  console.error(message, error);
 }
 
 /** `value` as a component class, or a template error saying what the tag got. */
