@@ -42,8 +42,8 @@ class Later extends LiveComponent {
   }
 }
 
-function setOf(): ComponentSet {
-  return new ComponentSet(new LiveView(), { host: null });
+function setOf(owner = { host: null, componentMarkers: false }): ComponentSet {
+  return new ComponentSet(new LiveView(), owner);
 }
 const render = (set: ComponentSet, template: string, context: Record<string, unknown>) => env.render(template, { ...context, [COMPONENTS_KEY]: set });
 
@@ -74,8 +74,7 @@ describe('the live_component tag', () => {
   });
 
   it('leaves markers during a live render; the segments rebuild the HTML from each component', () => {
-    const set = setOf();
-    set.markers = true;
+    const set = setOf({ host: null, componentMarkers: true });
     const html = render(set, 'list.njk', { Row, rows: [{ id: 1, label: 'a' }] });
     expect(html).toBe('<ul>\uE0001\uE001</ul>');
     const segments = segmentsOf(html);

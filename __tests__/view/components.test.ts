@@ -114,6 +114,11 @@ class ListView extends LiveView {
   }
 
   @eventHandler()
+  clear() {
+    this.rows = [];
+  }
+
+  @eventHandler()
   leave() {
     this.pushNavigate('/other');
   }
@@ -224,6 +229,12 @@ describe.each(['websocket', 'sse'] as const)('LiveComponents over %s', (transpor
     expect(unmounted).toEqual([1]);
     expect(view.has('#row-1')).toBe(false);
     expect(view.has('#row-3 .count', '2')).toBe(true);
+  });
+
+  it('unmounts every component when the parent renders none', async () => {
+    await view.event('clear');
+    expect(unmounted.sort()).toEqual([1, 2, 3]);
+    expect(view.has('#row-2')).toBe(false);
   });
 
   it('sendUpdate from the view updates that component', async () => {

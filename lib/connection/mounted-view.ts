@@ -45,8 +45,6 @@ export class MountedView implements RegionSlot {
   #segments: Segments | null = null;
   /** A component changed on its own since: the region's HTML is the segments' with the components' current HTML. */
   #stale = false;
-  /** Where a LiveComponent's failed `unmount` is logged. */
-  readonly #componentError = (message: string, error: unknown): void => this.#logger.error(message, error);
   /** Set by the job that asked to leave this view; the connection takes it when the job ends. */
   departure: Departure | null = null;
 
@@ -277,20 +275,24 @@ export class MountedView implements RegionSlot {
   /** The region's HTML; its LiveComponents render only when they changed (lib/view/component-set.ts). */
   #render(): string {
     const context = templateContext(this.life.view);
-    const components = viewInternals(this.life.view).components as ComponentSet;
-    components.onError = this.#componentError;
-    components.markers = true;
-    components.beginRender();
+    const internals = viewInternals(this.life.view);
+    internals.components?.beginRender();
+    internals.componentMarkers = true;
     let html: string;
     try {
       html = this.#renderer.renderRegion(this.life.entry, context, this);
     } finally {
-      components.markers = false;
+      internals.componentMarkers = false;
     }
     const segments = segmentsOf(html);
     this.#segments = segments;
-    if (segments === null) return html;
-    components.endRender();
+    const components = internals.components;
+    if (components !== null) {
+      const logger = this.#logger; // a failed component unmount is logged (only pages with components pay for the closure)
+      components.onError = (message, error) => logger.error(message, error);
+      components.endRender(); // also when the page shows no component any more
+    }
+    if (segments === null || components === null) return html;
     return joinSegments(segments, (cid) => components.htmlOf(cid));
   }
 

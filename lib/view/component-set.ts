@@ -21,9 +21,11 @@ export interface ComponentEntry {
   seen: number;
 }
 
-/** What the component set needs of its view: the live connection's services, when there is one. */
+/** What the component set needs of its view: the live connection's services, when there is one, and whether a live render runs. */
 export interface ComponentOwner {
   readonly host: { send(message: unknown): void } | null;
+  /** During a live render the tag leaves markers instead of HTML. */
+  readonly componentMarkers: boolean;
 }
 
 /**
@@ -31,12 +33,10 @@ export interface ComponentOwner {
  * as the view's template renders, keyed by class and id, with what the client has of each.
  * A component is rendered again only when it is dirty (its handler ran, `sendUpdate` reached
  * it, or its parent passed other assigns); otherwise the tag gives its last HTML. During a
- * live render (`markers`) the tag leaves a marker instead, so the region can be rebuilt with
+ * live render (`owner.componentMarkers`) the tag leaves a marker instead, so the region can be rebuilt with
  * the components' current HTML without rendering the parent (lib/render/components.ts).
  */
 export class ComponentSet implements ComponentHost {
-  /** Live renders leave markers (lib/connection/mounted-view.ts turns it on). */
-  markers = false;
   /** Hears a failed `unmount` (the view's logger, set by its lifecycle and connection). */
   onError: (message: string, error: unknown) => void = consoleError;
   readonly #view: ParentView;
@@ -151,7 +151,7 @@ export class ComponentSet implements ComponentHost {
       entry.region = null; // the client gets this HTML within the parent's patch
       this.#dirty?.delete(entry);
     }
-    return this.markers ? componentMarker(entry.cid) : entry.html;
+    return this.#owner.componentMarkers ? componentMarker(entry.cid) : entry.html;
   }
 
   #create(cls: LiveComponentClass, id: ComponentId, assigns: Record<string, unknown>): ComponentEntry {

@@ -9,7 +9,8 @@ import { jsonObjectProblem } from '../core/json';
 import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from '../contract/urls';
 import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
 import { ComponentSet } from './component-set';
-import { COMPONENTS_KEY } from '../render/components';
+import { COMPONENTS_KEY, type ComponentHost } from '../render/components';
+import type nunjucks from 'nunjucks';
 import type { ComponentId, LiveComponentClass } from './live-component';
 import { EVENT_NAME_RE, type EventParams, type JsonObject, type JsonValue, type PushEventMessage } from '../contract/protocol';
 
@@ -79,7 +80,7 @@ export interface PendingLeave {
 export const MAX_PUSHED_EVENTS = 64;
 
 /** Per-view state kept out of the template context (private to djust-lite). */
-export class ViewInternals {
+export class ViewInternals implements ComponentHost {
   readonly metadata = new PageMetadata();
   readonly flash = new Flash();
   host: ViewHost | null = null;
@@ -94,8 +95,20 @@ export class ViewInternals {
   events: PushEventMessage[] | null = null;
   /** The `pushReply` payload of the change in flight. */
   reply: JsonObject | null = null;
-  /** The view's LiveComponents (lib/view/component-set.ts), from its first render. */
+  /** The view's LiveComponents (lib/view/component-set.ts), from the first `{% live_component %}` it renders. */
   components: ComponentSet | null = null;
+  /** A live render is running: the live_component tag leaves markers (lib/connection/mounted-view.ts). */
+  componentMarkers = false;
+  readonly #view: LiveView;
+
+  constructor(view: LiveView) {
+    this.#view = view;
+  }
+
+  /** ComponentHost: the `live_component` tag in the view's templates (the set is allocated on first use). */
+  renderComponent(env: nunjucks.Environment, componentClass: unknown, assigns: Record<string, unknown>): string {
+    return (this.components ??= new ComponentSet(this.#view, this)).renderComponent(env, componentClass, assigns);
+  }
 
   /** Returns and clears the pending `pushPatch`. */
   takePatch(): PendingPatch | null {
@@ -164,7 +177,7 @@ export class LiveView {
    */
   declare static events?: EventList;
 
-  readonly #internals = new ViewInternals();
+  readonly #internals = new ViewInternals(this);
 
   static {
     internalsOf = (view) => view.#internals;
@@ -424,7 +437,7 @@ export function templateContext(view: LiveView): Record<string, unknown> {
   context.pageMeta = meta;
   context.pageLinks = links;
   context.flash = flash.current;
-  context[COMPONENTS_KEY] = internals.components ??= new ComponentSet(view, internals);
+  context[COMPONENTS_KEY] = internals;
   return context;
 }
 
