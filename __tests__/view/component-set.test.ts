@@ -81,6 +81,7 @@ describe('the live_component tag', () => {
     expect(segments).toEqual({ statics: ['<ul>', '</ul>'], cids: [1] });
     expect(joinSegments(segments as NonNullable<typeof segments>, (cid) => set.htmlOf(cid))).toBe('<ul><li dj-cid="1" id="r1">a 0</li></ul>');
     expect(segmentsOf('<ul></ul>')).toBeNull();
+    expect(() => segmentsOf(render(set, 'list.njk', { Row, rows: [{ id: 1, label: 'a' }, { id: 1, label: 'a' }] }))).toThrow(/rendered twice in one render: .* give each its own id/);
     expect(() => segmentsOf('<p>\uE000x</p>')).toThrow(/U\+E000 outside a live_component tag/);
   });
 

@@ -41,12 +41,17 @@ export interface Segments {
   readonly cids: readonly number[];
 }
 
-/** Splits `html` at its markers; null when it has none (no component: nothing to keep). */
+/**
+ * Splits `html` at its markers; null when it has none (no component: nothing to keep). A
+ * component rendered twice (one class and id in two places) is refused: the browser could not
+ * tell the two elements apart.
+ */
 export function segmentsOf(html: string): Segments | null {
   if (!html.includes(OPEN)) return null;
   const pieces = html.split(OPEN);
   const statics: string[] = [pieces[0] as string];
   const cids: number[] = [];
+  const seen = new Set<number>();
   for (let i = 1; i < pieces.length; i++) {
     const piece = pieces[i] as string;
     const close = piece.indexOf(CLOSE);
@@ -54,6 +59,10 @@ export function segmentsOf(html: string): Segments | null {
     if (!Number.isSafeInteger(cid)) {
       throw new DjustError('DJUST_ERR_TEMPLATE', 'the live region holds the character U+E000 outside a live_component tag; remove it from the data the template shows.');
     }
+    if (seen.has(cid)) {
+      throw new DjustError('DJUST_ERR_TEMPLATE', `a LiveComponent (dj-cid ${cid}) is rendered twice in one render: {% live_component %} with the same class and id appears in two places; give each its own id.`);
+    }
+    seen.add(cid);
     cids.push(cid);
     statics.push(piece.slice(close + 1));
   }
