@@ -3,6 +3,7 @@ import express from 'express';
 import { djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOptions, type MountContext } from '../lib';
 import { SignupView } from './signup';
 import { SearchView } from './search';
+import { DecarbonizeView } from './decarbonize';
 
 const CHAT_TOPIC = 'chat:lobby';
 
@@ -219,7 +220,8 @@ export function createDemoApp(options: DjustLiteOptions = {}): { app: express.Ex
     .route('/store', StoreView, demo)
     .route('/settings', SettingsView, demo)
     .route('/signup', SignupView, demo)
-    .route('/search', SearchView, demo);
+    .route('/search', SearchView, demo)
+    .route('/decarbonize', DecarbonizeView, demo);
   // Demo only: the panel showing the live <head> (title, meta, links) on every page.
   app.use('/demo-assets', express.static(path.join(__dirname, 'public')));
   app.use(live);

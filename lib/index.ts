@@ -1,6 +1,7 @@
 export { djustLite, type DjustLite, type RouteOptions } from './http/djust-lite';
 export { LiveView, type MountContext, type LiveViewClass } from './view/live-view';
 export { AsyncResult, type AsyncOutcome, type AsyncValues } from './view/async-work';
+export { LiveComponent, type LiveComponentClass, type ComponentId } from './view/live-component';
 export { eventHandler, type EventList, type EventHandlerOptions, type ListedHandler } from './view/decorators';
 export type { StandardSchemaV1, InferParams } from './core/standard-schema';
 export { DjustError, type DjustErrorCode, type WireErrorCode, type DeveloperErrorCode } from './core/errors';

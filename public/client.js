@@ -11,7 +11,7 @@ import { bindEvents } from './events.js';
 import { bindHooks } from './hooks.js';
 import { recoverForms, snapshotForms } from './recover.js';
 import { ACK_TIMEOUT_MS, BACKOFF_MS, CONNECTED_CLASS, DISCONNECTED_CLASS, MAX_PENDING_EVENTS, MAX_UNACKED } from './constants.js';
-import { RELOAD_CODES, ROOT_ATTR } from './contract.js';
+import { RELOAD_CODES, ROOT_ATTR, TARGET_ATTR } from './contract.js';
 
 /** @typedef {import('./socket.js').Transport} Transport */
 /** @typedef {import('./sse.js').Handlers} TransportHandlers */
@@ -61,7 +61,8 @@ export class LiveClient {
     this.ackTimer = undefined;
     this.stopped = false;
     // a binding's value `[[…]]`: JS commands (docs/interactions.md#js-commands)
-    this.unbind = bindEvents(doc, (event, params, el) => (event[0] == '[' ? this.execJS(el, event, params) : this.pushEvent(event, params)));
+    // `dj-target="{{ myself }}"`: the event goes to that LiveComponent (docs/components.md)
+    this.unbind = bindEvents(doc, (event, params, el) => (event[0] == '[' ? this.execJS(el, event, params) : this.pushEvent(event, params, Number(el.getAttribute(TARGET_ATTR)) || undefined)));
     this.unbindFlash = bindFlashClear(doc, (event, params) => this.pushEvent(event, params));
     /** Announces title changes to screen readers (`data-djust-announce="false"` turns it off). */
     this.announce = config.announce === false ? () => {} : announcer(doc);
@@ -71,7 +72,7 @@ export class LiveClient {
     /** Applies the region's patches, running its hooks (docs/hooks.md); null without a region. */
     /** @type {Promise<any> | undefined} the JS commands runner, once asked for */
     this.js = undefined;
-    this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params) => this.pushEvent(event, params), (el) => this.hookJS(el));
+    this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params, target) => this.pushEvent(event, params, target), (el) => this.hookJS(el));
   }
 
   /**
@@ -188,10 +189,11 @@ export class LiveClient {
    * The promise resolves with the answer's `payload` (the handler's `pushReply`), or rejects with
    * an {@link EventError}: the server's error `code`, or `disconnected` when no answer can come.
    * Rejections nobody handles are not reported (callers may ignore the promise).
-   * @param {string} event @param {Record<string, unknown>} [params] @returns {Promise<unknown>}
+   * `target`: the LiveComponent's page id (`dj-target`), for its own handlers.
+   * @param {string} event @param {Record<string, unknown>} [params] @param {number} [target] @returns {Promise<unknown>}
    */
-  pushEvent(event, params) {
-    const message = { type: 'event', ref: ++this.ref, event, params };
+  pushEvent(event, params, target) {
+    const message = { type: 'event', ref: ++this.ref, event, params, target };
     /** @type {Promise<unknown>} */
     const answer = new Promise((resolve, reject) => this.waits.set(message.ref, [resolve, reject]));
     answer.catch(() => {});

@@ -2,15 +2,18 @@
 // Region patches (docs/diff-format.md). Keeps the focused field (focus, caret, typed value)
 // and the children of dj-update="ignore"; server text goes in as text, attributes or <template> HTML.
 
+import { COMPONENT_ATTR } from './contract.js';
+
 const IGNORE = '[dj-update="ignore"]';
 /** Properties synced with their attribute, except in the focused field. @type {Record<string, string>} */
 const PROPS = { value: 'INPUT', checked: 'INPUT', selected: 'OPTION' };
 
-/** @typedef {[string, number[], ...(string | number | null)[]]} Op */
+/** @typedef {[string, (number | string)[], ...(string | number | null)[]]} Op  a path starting with a string starts at that LiveComponent (dj-cid) */
+/** @typedef {{ html?: string, ops?: unknown[] }} Patch */
 
 /**
  * @param {Element} root the dj-root element
- * @param {{ html?: string, ops?: unknown[] }} patch `{html}` replaces the content, `{ops}` patches it
+ * @param {Patch} patch `{html}` replaces the content, `{ops}` patches it
  * @returns {boolean} false if an op found no node (DOM changed behind the server's back)
  * @example applyPatch(root, { ops: [['t', [0, 0], '2']] });
  */
@@ -41,7 +44,7 @@ export function applyPatch(root, patch) {
 /**
  * What each of `els` (elements of `root`) will be once `patch` is applied: a detached copy, or
  * null when the patch removes or replaces it. `root` is left as it is.
- * @param {Element} root @param {{ html?: string, ops?: unknown[] }} patch @param {Element[]} els
+ * @param {Element} root @param {Patch} patch @param {Element[]} els
  * @returns {(Element | null)[]}
  * @example const [next] = preview(root, { ops }, [chart]); // next.getAttribute('data-points')
  */
@@ -68,7 +71,8 @@ function run(root, [code, path, ...args], field) {
   let node = root;
   for (const i of path) {
     if (ignored(node)) return true;
-    if (!(node = node.childNodes[i])) return false;
+    // a LiveComponent's op starts at its element
+    if (!(node = typeof i == 'string' ? root.querySelector(`[${COMPONENT_ATTR}="${i}"]`) ?? undefined : node.childNodes[i])) return false;
   }
   const el = /** @type {Element} */ (node);
   const kids = el.childNodes;

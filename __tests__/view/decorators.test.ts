@@ -1,5 +1,6 @@
 import { eventHandler, handlersOf, RESERVED_NAMES } from '../../lib/view/decorators';
 import { LiveView } from '../../lib/view/live-view';
+import { LiveComponent } from '../../lib/view/live-component';
 import type { EventList } from '../../lib/view/decorators';
 
 class Base extends LiveView {
@@ -106,8 +107,8 @@ describe('static events', () => {
 });
 
 describe('reserved names', () => {
-  it('include every member LiveView itself has, so no new API method can be exposed as a handler', () => {
-    const members = Object.getOwnPropertyNames(LiveView.prototype);
+  it('include every member LiveView and LiveComponent themselves have, so no new API method can be exposed as a handler', () => {
+    const members = [...Object.getOwnPropertyNames(LiveView.prototype), ...Object.getOwnPropertyNames(LiveComponent.prototype)];
     expect(members.length).toBeGreaterThan(15);
     expect(members.filter((name) => !RESERVED_NAMES.has(name))).toEqual([]);
   });

@@ -10,6 +10,8 @@ import { RegionState } from '../render/region';
 import type { StandardSchemaV1 } from '../core/standard-schema';
 import { checkParams, countValues, paramsCost, tooManyValues, type ParamsCheck } from '../view/typed-params';
 import { CLEAR_FLASH_EVENT } from '../contract/contract';
+import { joinSegments, segmentsOf, type Segments } from '../render/components';
+import { componentCall } from './component-event';
 import { AsyncCompletion } from '../view/async-work';
 
 /**
@@ -48,6 +50,10 @@ export class MountedView implements RegionSlot {
   /** RegionSlot: kept by the renderer. */
   suffix: string | undefined = undefined;
   rootTag = '';
+  /** The last render cut at its LiveComponents (null: it showed none); see #respond. */
+  #segments: Segments | null = null;
+  /** A component changed on its own since: the region's HTML is the segments' with the components' current HTML. */
+  #stale = false;
   /** When the page's token was first issued (its HTTP render): tokens minted for views that follow this one keep it. */
   readonly issuedAt: number;
 
@@ -117,6 +123,7 @@ export class MountedView implements RegionSlot {
    * or a `params` frame for another route), for the connection to switch views; else null.
    */
   event(message: EventMessage, out: ServerMessage[]): Step<Departure | null> {
+    if (message.target !== undefined) return this.#componentEvent(message as EventMessage & { target: number }, out);
     const { view } = this.life;
     // A click on a flash message (Phoenix's lv:clear-flash): forgotten as clearFlash(level) would.
     if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).flash.clear(message.params.level));
@@ -129,15 +136,29 @@ export class MountedView implements RegionSlot {
     }
     const handler = (view as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
     const schema = handlers.schemas === null ? undefined : handlers.schemas.get(message.event);
-    if (schema !== undefined) return this.#typedEvent(message, out, `${method}("${message.event}")`, handler, schema);
-    return this.#update(out, message.ref, `${method}("${message.event}")`, () => handler.call(view, message.params));
+    const what = `${method}("${message.event}")`;
+    const apply = (params: unknown): Step<Departure | null> => this.#update(out, message.ref, what, () => handler.call(view, params));
+    if (schema !== undefined) return this.#typedEvent(message, out, what, apply, schema);
+    return apply(message.params);
   }
 
-  /** An event whose handler has a params schema: the handler runs with the schema's output, or not at all (`bad_params`). */
-  #typedEvent(message: EventMessage, out: ServerMessage[], what: string, handler: (params: unknown) => unknown, schema: StandardSchemaV1): Step<Departure | null> {
-    const { view } = this.life;
+  /**
+   * An `event` frame for a LiveComponent (its `dj-target`): runs the component's
+   * @eventHandler (lib/connection/component-event.ts); then only the components it dirtied
+   * render, unless it navigated.
+   */
+  #componentEvent(message: EventMessage & { target: number }, out: ServerMessage[]): Step<Departure | null> {
+    const call = componentCall(this.life.view, this.name, message, out);
+    if (call === null) return null;
+    const apply = (params: unknown): Step<Departure | null> => this.#update(out, message.ref, call.what, () => call.run(params), true);
+    if (call.schema !== undefined) return this.#typedEvent(message, out, call.what, apply, call.schema);
+    return apply(message.params);
+  }
+
+  /** An event whose handler has a params schema: `apply` runs with the schema's output, or not at all (`bad_params`). */
+  #typedEvent(message: EventMessage, out: ServerMessage[], what: string, apply: (params: unknown) => Step<Departure | null>, schema: StandardSchemaV1): Step<Departure | null> {
     const run = (check: ParamsCheck): Step<Departure | null> => {
-      if (check.ok) return this.#update(out, message.ref, what, () => handler.call(view, check.value));
+      if (check.ok) return apply(check.value);
       const [first] = check.issues;
       const where = first?.path ? first.path.join('.') : 'params';
       const more = check.issues.length > 1 ? ` (and ${check.issues.length - 1} more)` : '';
@@ -197,7 +218,10 @@ export class MountedView implements RegionSlot {
    * tree (rebuilt by the next update), so an idle connection gives that memory back.
    */
   sweep(): void {
-    if (!this.#updated) this.#region?.compact();
+    if (!this.#updated) {
+      this.#region?.compact();
+      viewInternals(this.life.view).components?.compact();
+    }
     this.#updated = false;
   }
 
@@ -218,12 +242,12 @@ export class MountedView implements RegionSlot {
    * channel. A handler or render that throws leaves the view as it was before the handler
    * and pushes `error` for its ref; nothing it queued is sent.
    */
-  #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown): Step<Departure | null> {
+  #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown, componentsOnly = false): Step<Departure | null> {
     // Timed only while djust-lite:event is on (one property read otherwise).
     const started = this.#logger.event.enabled ? performance.now() : -1;
     let departure: Departure | null = null;
     const failure = this.life.change(run, (navigate) => {
-      departure = this.#respond(out, ref, navigate);
+      departure = this.#respond(out, ref, navigate, componentsOnly);
     });
     if (isThenable<Failure | undefined>(failure)) {
       return failure.then((f) => {
@@ -245,15 +269,34 @@ export class MountedView implements RegionSlot {
     }
   }
 
-  #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null): Departure | null {
-    const html = this.#render();
-    const region = this.#region;
-    if (region === null) return null; // closed while the handler ran
-    this.#updated = true;
-    const patch = region.update(html, this.#logger.render);
-    const message: PatchMessage | ReplyMessage | null = patch
-      ? ('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html })
-      : ref !== null ? { type: 'reply', ref } : null;
+  /**
+   * Renders and answers. `componentsOnly` (a LiveComponent's handler ran, and it did not
+   * navigate): only the dirty components render, each diffed on its own; the view's region is
+   * then rebuilt from the last render's segments before the view's next render diffs it.
+   */
+  #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null, componentsOnly = false): Departure | null {
+    if (this.#region === null) return null; // closed while the handler ran
+    const components = viewInternals(this.life.view).components;
+    let message: PatchMessage | ReplyMessage | null;
+    if (componentsOnly && navigate === null && components !== null && this.#segments !== null) {
+      const ops = components.renderDirty(this.#renderer.env, this.#logger.render);
+      this.#updated = true;
+      if (ops.length > 0) this.#stale = true;
+      message = ops.length > 0 ? { type: 'patch', ref, ops } : ref !== null ? { type: 'reply', ref } : null;
+    } else {
+      if (this.#stale && this.#segments !== null && components !== null) {
+        this.#region = new RegionState(joinSegments(this.#segments, (cid) => components.htmlOf(cid)), { rootTag: this.rootTag });
+        this.#stale = false;
+      }
+      const html = this.#render();
+      const region = this.#region;
+      if (region === null) return null;
+      this.#updated = true;
+      const patch = region.update(html, this.#logger.render);
+      message = patch
+        ? ('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html })
+        : ref !== null ? { type: 'reply', ref } : null;
+    }
     const internals = viewInternals(this.life.view);
     if (internals.reply !== null) {
       // pushReply: only an event with a ref is waiting for it.
@@ -264,8 +307,28 @@ export class MountedView implements RegionSlot {
     return this.#drainSideChannel(out, navigate);
   }
 
+  /** The region's HTML; its LiveComponents render only when they changed (lib/view/component-set.ts). */
   #render(): string {
-    return this.#renderer.renderRegion(this.life.entry, templateContext(this.life.view), this);
+    const context = templateContext(this.life.view);
+    const internals = viewInternals(this.life.view);
+    internals.components?.beginRender();
+    internals.componentMarkers = true;
+    let html: string;
+    try {
+      html = this.#renderer.renderRegion(this.life.entry, context, this);
+    } finally {
+      internals.componentMarkers = false;
+    }
+    const segments = segmentsOf(html);
+    this.#segments = segments;
+    const components = internals.components;
+    if (components !== null) {
+      const logger = this.#logger; // a failed component unmount is logged (only pages with components pay for the closure)
+      components.onError = (message, error) => logger.error(message, error);
+      components.endRender(); // also when the page shows no component any more
+    }
+    if (segments === null || components === null) return html;
+    return joinSegments(segments, (cid) => components.htmlOf(cid));
   }
 
   /** A failed change (the lifecycle restored the view): log it and answer `error`. */

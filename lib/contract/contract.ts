@@ -12,6 +12,15 @@ import type { ServerMessage } from './protocol';
 /** Attribute that marks the live region: `<div dj-root>`. */
 export const ROOT_ATTR = 'dj-root';
 
+/**
+ * Attribute the server stamps on a LiveComponent's root element: its id on the page (its
+ * `myself`), which `dj-target` names and a `patch`'s `components` address.
+ */
+export const COMPONENT_ATTR = 'dj-cid';
+
+/** An element's `dj-target="{{ myself }}"` sends its events to that LiveComponent. */
+export const TARGET_ATTR = 'dj-target';
+
 /** Id of the element that holds the flash messages. */
 export const FLASH_CONTAINER_ID = 'dj-flash-container';
 

@@ -23,6 +23,11 @@ export interface EventMessage {
   ref: number | null;
   event: string;
   params: EventParams;
+  /**
+   * The LiveComponent the event is for: the `dj-target` of the element that sent it (its
+   * `myself`); absent for the view's own handlers.
+   */
+  target?: number;
 }
 export interface PingMessage {
   type: 'ping';
@@ -51,6 +56,10 @@ export interface PatchMessage {
   type: 'patch';
   ref: number | null;
   html?: string;
+  /**
+   * The ops; a path that starts with a string starts at the LiveComponent whose `dj-cid` it
+   * is (a component that changed on its own: docs/diff-format.md).
+   */
   ops?: unknown[];
   /** What the handler gave `this.pushReply(payload)`; absent otherwise. */
   payload?: JsonObject;
@@ -228,7 +237,11 @@ export function parseClientMessage(text: string): ParseResult {
       if (params === undefined) {
         return fail('bad_params', `event "${data.event}": "params" must be a plain JSON object (got ${describe(data.params)}).`, ref);
       }
-      return { ok: true, message: { type: 'event', ref, event: data.event, params } };
+      if (data.target === undefined || data.target === null) return { ok: true, message: { type: 'event', ref, event: data.event, params } };
+      if (typeof data.target !== 'number' || !Number.isSafeInteger(data.target) || data.target < 1) {
+        return fail('bad_message', `event "${data.event}": "target", when given, must be a LiveComponent's page id (the positive integer its template's dj-target="{{ myself }}" holds).`, ref);
+      }
+      return { ok: true, message: { type: 'event', ref, event: data.event, params, target: data.target } };
     }
     case 'params': {
       if (data.ref !== undefined && data.ref !== null && ref === null) {

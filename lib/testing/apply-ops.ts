@@ -36,7 +36,7 @@ export class RegionModel {
   /** Applies a patch's ops in order. Throws on an op whose path does not exist. */
   apply(ops: readonly unknown[]): void {
     this.#html = null;
-    for (const op of ops) this.#applyOne(op as [string, number[], ...unknown[]]);
+    for (const op of ops) this.#applyOne(op as [string, (number | string)[], ...unknown[]]);
   }
 
   /** The region's inner HTML now. */
@@ -45,7 +45,14 @@ export class RegionModel {
     return this.#html;
   }
 
-  #applyOne([code, path, ...args]: [string, number[], ...unknown[]]): void {
+  #applyOne([code, given, ...args]: [string, (number | string)[], ...unknown[]]): void {
+    let path = given as number[];
+    if (typeof given[0] === 'string') {
+      // a LiveComponent's op: from the element with that dj-cid
+      const at = pathOf(this.#root, given[0]);
+      if (at === null) throw new DjustError('DJUST_ERR_LIVE_TEST_PATCH', `liveTest: a patch op addresses LiveComponent ${given[0]}, which the region does not show (no dj-cid="${given[0]}").`);
+      path = [...at, ...(given.slice(1) as number[])];
+    }
     const chain = [this.#root];
     for (const index of path) {
       const child = (chain[chain.length - 1] as VNode).children[index];
@@ -96,6 +103,20 @@ export class RegionModel {
     for (const child of node.children) out += this.#serialise(child, node.tag);
     return `${out}</${node.tag}>`;
   }
+}
+
+/** The path to the element with `dj-cid="cid"` under `node`, or null. */
+function pathOf(node: VNode, cid: string): number[] | null {
+  const kids = node.children;
+  for (let i = 0; i < kids.length; i++) {
+    const kid = kids[i] as VNode;
+    if (kid.type !== ELEMENT) continue;
+    const attrs = kid.attrs;
+    for (let a = 0; a < attrs.length; a += 2) if (attrs[a] === 'dj-cid' && attrs[a + 1] === cid) return [i];
+    const below = pathOf(kid, cid);
+    if (below !== null) return [i, ...below];
+  }
+  return null;
 }
 
 /** The one node an op's `html` parses to, parsed as a child of `parentTag` (`<tr>` inside a `<tbody>`). */

@@ -20,7 +20,8 @@ class HandlerMap extends Map<string, string> implements Handlers {
 
 /**
  * Method names no client may ever call, decorated or not: the lifecycle a view defines, and
- * every member `LiveView` itself has (a test holds this list to `LiveView.prototype`).
+ * every member `LiveView` and `LiveComponent` themselves have (a test holds this list to their
+ * prototypes).
  */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'constructor', '__proto__', 'prototype', 'hasOwnProperty', 'toString', 'valueOf',
@@ -28,6 +29,7 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'pageTitle', 'pageMeta', 'pageLinks', 'flash', 'connected', 'putFlash', 'clearFlash',
   'subscribe', 'unsubscribe', 'sendAfter', 'assignAsync', 'startAsync', 'cancelAsync',
   'pushPatch', 'pushNavigate', 'redirect', 'pushEvent', 'pushReply',
+  'sendUpdate', 'sendParent', 'update', 'myself',
 ]);
 const FORBIDDEN = RESERVED_NAMES;
 

@@ -209,6 +209,10 @@ export class ViewLifecycle implements Patchable {
     internals.work?.close(reason);
     internals.host?.release();
     internals.host = null;
+    if (internals.components !== null) {
+      internals.components.onError = (message, error) => this.#logger.error(message, error);
+      internals.components.unmountAll(); // its LiveComponents' unmount (docs/components.md)
+    }
     try {
       await this.view.unmount?.();
     } catch (err) {

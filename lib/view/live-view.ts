@@ -10,6 +10,10 @@ import { Flash } from './flash';
 import { jsonObjectProblem } from '../core/json';
 import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from '../contract/urls';
 import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
+import { ComponentSet } from './component-set';
+import { COMPONENTS_KEY, type ComponentHost } from '../render/components';
+import type nunjucks from 'nunjucks';
+import type { ComponentId, LiveComponentClass } from './live-component';
 import { EVENT_NAME_RE, type EventParams, type JsonObject, type JsonValue, type PushEventMessage } from '../contract/protocol';
 
 /**
@@ -55,7 +59,7 @@ export interface ViewHost {
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   sendAfter(message: unknown, ms: number): () => void;
-  /** Queues `message` as a job of this view (an async result); dropped once released. */
+  /** Queues `message` as a job of this view (an async result, a component's `sendParent`); dropped once released. */
   post(message: unknown): void;
   /** Cancels every timer and subscription (the view is unmounting). */
   release(): void;
@@ -78,7 +82,7 @@ export interface PendingLeave {
 export const MAX_PUSHED_EVENTS = 64;
 
 /** Per-view state kept out of the template context (private to djust-lite). */
-export class ViewInternals {
+export class ViewInternals implements ComponentHost {
   readonly metadata = new PageMetadata();
   readonly flash = new Flash();
   host: ViewHost | null = null;
@@ -100,6 +104,16 @@ export class ViewInternals {
   /** The view's `assignAsync`/`startAsync` tasks (allocated on the first, connected views only). */
   work: AsyncWork | null = null;
 
+  /** The view's LiveComponents (lib/view/component-set.ts), from the first `{% live_component %}` it renders. */
+  components: ComponentSet | null = null;
+  /** A live render is running: the live_component tag leaves markers (lib/connection/mounted-view.ts). */
+  componentMarkers = false;
+  readonly #view: LiveView;
+
+  constructor(view: LiveView) {
+    this.#view = view;
+  }
+
   /**
    * True when the view has unmounted: the caller then does nothing. One `djust-lite:connection`
    * debug line per such call says which, and why the view is gone.
@@ -109,6 +123,11 @@ export class ViewInternals {
     const channel = this.logger?.connection;
     if (channel?.enabled) channel(`${view.constructor.name}.${call} was called after the view unmounted (${this.gone}); ignored. Work that outlives a handler belongs in startAsync/assignAsync, which unmount cancels.`);
     return true;
+  }
+
+  /** ComponentHost: the `live_component` tag in the view's templates (the set is allocated on first use). */
+  renderComponent(env: nunjucks.Environment, componentClass: unknown, assigns: Record<string, unknown>): string {
+    return (this.components ??= new ComponentSet(this.#view, this)).renderComponent(env, componentClass, assigns);
   }
 
   /** Returns and clears the pending `pushPatch`. */
@@ -180,7 +199,7 @@ export class LiveView {
    */
   declare static events?: EventList;
 
-  readonly #internals = new ViewInternals();
+  readonly #internals = new ViewInternals(this);
 
   static {
     internalsOf = (view) => view.#internals;
@@ -449,6 +468,19 @@ export class LiveView {
     return (internals.work ??= new AsyncWork(this.constructor.name, internals.logger, (completion) => host.post(completion)));
   }
 
+  /**
+   * Runs `update(assigns)` of the LiveComponent of `componentClass` with `id` on this page and
+   * renders it again after the current handler or `handleInfo` (docs/components.md); false when
+   * the page shows no such component.
+   *
+   * @example
+   * handleInfo({ id, count }) { this.sendUpdate(Row, id, { count }); }
+   */
+  sendUpdate(componentClass: LiveComponentClass, id: ComponentId, assigns: Record<string, unknown>): boolean {
+    const components = this.#internals.components;
+    return components !== null && components.sendUpdate(componentClass, id, assigns);
+  }
+
   /** True once the view runs on a live connection (false during the HTTP render). */
   get connected(): boolean {
     return this.#internals.host !== null;
@@ -507,7 +539,8 @@ const defaultContextData = LiveView.prototype.getContextData;
  * slow path (~6 µs here vs ~0.2 µs), and the default `getContextData()` copy is skipped.
  */
 export function templateContext(view: LiveView): Record<string, unknown> {
-  const { metadata, flash } = internalsOf(view);
+  const internals = internalsOf(view);
+  const { metadata, flash } = internals;
   const data = view.getContextData === defaultContextData ? (view as object as Record<string, unknown>) : view.getContextData();
   const context: Record<string, unknown> = {};
   const keys = Object.keys(data);
@@ -525,6 +558,7 @@ export function templateContext(view: LiveView): Record<string, unknown> {
   context.pageMeta = meta;
   context.pageLinks = links;
   context.flash = flash.current;
+  context[COMPONENTS_KEY] = internals;
   return context;
 }
 

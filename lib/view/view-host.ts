@@ -36,7 +36,7 @@ export class HostServices implements ViewHost, Subscriber {
     this.#target.deliver(message, this);
   }
 
-  /** Queues `message` as a job of this view (an async result, lib/view/async-work.ts); dropped once released. */
+  /** Queues `message` as a job of this view — an async result (lib/view/async-work.ts), a component's `sendParent` for `handleInfo` — dropped once released. */
   post(message: unknown): void {
     if (!this.#released) this.#target.deliver(message, this);
   }
