@@ -10,6 +10,7 @@ import { RegionState } from '../render/region';
 import type { StandardSchemaV1 } from '../core/standard-schema';
 import { checkParams, type ParamsCheck } from '../view/typed-params';
 import { CLEAR_FLASH_EVENT } from '../contract/contract';
+import { takeStreams } from '../view/stream-render';
 
 /**
  * A view's wish to hand its connection to another view (lib/connection/view-switch.ts): a `pushNavigate`
@@ -72,7 +73,9 @@ export class MountedView implements RegionSlot {
   #start(): string {
     viewInternals(this.life.view).reply = null; // a mount answers no event
     const html = this.#render();
-    this.#region = new RegionState(html, { rootTag: this.rootTag });
+    // the client gets every child; the region diff sees the stream containers empty (docs/streams.md)
+    const streams = viewInternals(this.life.view).streams;
+    this.#region = new RegionState(streams === null ? html : takeStreams(streams, html).html, { rootTag: this.rootTag });
     if (this.#logger.connection.enabled) this.#logger.connection(`${this.name} mounted at ${this.life.url}`);
     return html;
   }
@@ -210,15 +213,18 @@ export class MountedView implements RegionSlot {
   }
 
   #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null): void {
-    const html = this.#render();
+    let html = this.#render();
     const region = this.#region;
     if (region === null) return; // closed while the handler ran
     this.#updated = true;
+    const internals = viewInternals(this.life.view);
+    const streamed = internals.streams === null ? null : takeStreams(internals.streams, html);
+    if (streamed !== null) html = streamed.html;
     const patch = region.update(html, this.#logger.render);
     const message: PatchMessage | ReplyMessage | null = patch
       ? ('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html })
-      : ref !== null ? { type: 'reply', ref } : null;
-    const internals = viewInternals(this.life.view);
+      : streamed?.streams ? { type: 'patch', ref, ops: [] } : ref !== null ? { type: 'reply', ref } : null;
+    if (streamed?.streams && message?.type === 'patch') message.streams = streamed.streams;
     if (internals.reply !== null) {
       // pushReply: only an event with a ref is waiting for it.
       if (message !== null && ref !== null) message.payload = internals.reply;

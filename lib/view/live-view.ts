@@ -8,6 +8,7 @@ import { Flash } from './flash';
 import { jsonObjectProblem } from '../core/json';
 import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from '../contract/urls';
 import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
+import { StreamSet, type StreamInsertOptions, type StreamOptions } from './streams';
 import { EVENT_NAME_RE, type EventParams, type JsonObject, type JsonValue, type PushEventMessage } from '../contract/protocol';
 
 /**
@@ -89,6 +90,8 @@ export class ViewInternals {
   events: PushEventMessage[] | null = null;
   /** The `pushReply` payload of the change in flight. */
   reply: JsonObject | null = null;
+  /** The view's streams (lib/view/streams.ts), allocated by the first `stream…` call. */
+  streams: StreamSet | null = null;
 
   /** Returns and clears the pending `pushPatch`. */
   takePatch(): PendingPatch | null {
@@ -110,6 +113,7 @@ export class ViewInternals {
     this.flash.markRendered();
     this.events = null;
     this.reply = null;
+    this.streams?.clear();
   }
 
   /** Moves the pending `push_event` messages into `out`, in call order. */
@@ -318,6 +322,45 @@ export class LiveView {
     return this.#internals.flash.current;
   }
 
+  /**
+   * Streams (docs/streams.md): queues `items` for the next render of the `dj-update="stream"`
+   * container that iterates `streams.<name>`; the server keeps none of them after it.
+   * `{ at, limit, reset }` as Phoenix's `stream/4`; `domId` (first call only) names each
+   * item's DOM id, default `` `${name}-${item.id}` ``.
+   *
+   * @example
+   * mount() { this.stream('messages', recent, { at: 0, limit: 100 }); }
+   */
+  stream<T>(name: string, items: Iterable<T>, options?: StreamOptions<T>): void {
+    (this.#internals.streams ??= new StreamSet()).stream(name, items, options as StreamOptions);
+  }
+
+  /**
+   * Queues one item of a stream: inserted at `at` (default `-1`, the end), or replaced in place
+   * when the client already shows its DOM id; `limit` prunes as in `stream()`.
+   *
+   * @example
+   * handleInfo(msg) { this.streamInsert('messages', msg, { at: 0, limit: 100 }); }
+   */
+  streamInsert(name: string, item: unknown, options?: StreamInsertOptions): void {
+    (this.#internals.streams ??= new StreamSet()).insert(name, item, options);
+  }
+
+  /**
+   * Removes an item of a stream from the client (by its DOM id, from the stream's `domId`).
+   *
+   * @example
+   * @eventHandler() remove({ id }) { this.streamDelete('messages', { id }); }
+   */
+  streamDelete(name: string, item: unknown): void {
+    (this.#internals.streams ??= new StreamSet()).delete(name, item, false);
+  }
+
+  /** As `streamDelete`, given the DOM id itself (`'messages-7'`), e.g. from `dj-value-id="{{ id }}"`. */
+  streamDeleteByDomId(name: string, domId: string): void {
+    (this.#internals.streams ??= new StreamSet()).delete(name, domId, true);
+  }
+
   /** Receives `live.broadcast(topic, msg)` for subscribed topics. Connected views only. */
   subscribe(topic: string): void {
     this.#host('subscribe').subscribe(topic);
@@ -385,7 +428,7 @@ const defaultContextData = LiveView.prototype.getContextData;
  * slow path (~6 µs here vs ~0.2 µs), and the default `getContextData()` copy is skipped.
  */
 export function templateContext(view: LiveView): Record<string, unknown> {
-  const { metadata, flash } = internalsOf(view);
+  const { metadata, flash, streams } = internalsOf(view);
   const data = view.getContextData === defaultContextData ? (view as object as Record<string, unknown>) : view.getContextData();
   const context: Record<string, unknown> = {};
   const keys = Object.keys(data);
@@ -403,6 +446,7 @@ export function templateContext(view: LiveView): Record<string, unknown> {
   context.pageMeta = meta;
   context.pageLinks = links;
   context.flash = flash.current;
+  if (streams !== null) context.streams = streams.context();
   return context;
 }
 
