@@ -7,7 +7,7 @@ export const STREAM = '[dj-update="stream"]';
 /** @typedef {{ id?: string, reset?: boolean, deletes?: string[], inserts?: [string, number, number | null, string][] }} StreamPatch */
 
 /**
- * For each entry: `reset` removes the container's children (but those re-inserted), `deletes`
+ * For each entry: `reset` removes the container's children, `deletes`
  * removes elements by DOM id, then each insert replaces the child with its DOM id in place
  * (`replace(old, html)`) or goes in at `at` (-1 end, 0 top, n before child n), then prunes to
  * `limit` (n keeps the first n children, -n the last n).
@@ -18,16 +18,14 @@ export function applyStreams(root, streams, replace) {
   const doc = root.ownerDocument;
   /** @param {string} id */
   const find = (id) => {
-    const el = doc.getElementById(id);
+    const el = root.isConnected ? doc.getElementById(id) : root.querySelector(`[id=${JSON.stringify(id)}]`);
     return el && root.contains(el) ? el : null;
   };
   for (const s of streams) {
     const box = s.id ? find(s.id) : null;
     const inserts = box?.matches(STREAM) ? s.inserts ?? [] : [];
-    if (box && s.reset) {
-      const keep = new Set(inserts.map((i) => i[0]));
-      for (const child of [...box.childNodes]) if (!keep.has(/** @type {Element} */ (child).id)) child.remove();
-    }
+    // a reset shows the inserts in their order: the container starts empty
+    if (box && s.reset) box.replaceChildren();
     for (const id of s.deletes ?? []) {
       const el = find(id);
       if (el?.parentElement?.matches(STREAM)) el.remove();

@@ -60,7 +60,7 @@ export interface PatchMessage {
 export type StreamInsertOp = [domId: string, at: number, limit: number | null, html: string];
 /**
  * What one stream container receives in a patch (docs/streams.md): `reset` (its children
- * removed, except those `inserts` carry), `deletes` (DOM ids removed), then `inserts` in
+ * removed), `deletes` (DOM ids removed), then `inserts` in
  * order (a DOM id it has is replaced in place). `id` is absent when only `deletes` are known.
  */
 export interface StreamPatch {

@@ -1,6 +1,8 @@
 import { parseRegion, type VNode } from '../diff';
 import { DjustError } from '../core/errors';
 import { escapeHtml } from '../render/html';
+import type { StreamPatch } from '../contract/protocol';
+import { applyStreamPatches, keepStreamChildren, streamContainers } from './apply-streams';
 
 const VOID = new Set('area base br col embed hr img input link meta param source track wbr'.split(' '));
 const RAW_TEXT = new Set(['script', 'style']);
@@ -26,17 +28,37 @@ export class RegionModel {
     this.#html = html;
   }
 
-  /** Replaces the whole content (`mounted`, or a patch with `html`). */
-  reset(html: string): void {
+  /**
+   * Replaces the whole content: a `mounted` or `navigate` (streams rendered afresh), or a patch
+   * with `html` (`keepStreams`: stream containers keep their children, as in the browser).
+   */
+  reset(html: string, keepStreams = false): void {
+    const before = keepStreams ? streamContainers(this.#root) : null;
     this.#root = parseRegion(html, this.#rootTag).root;
     this.#dirty = new WeakSet();
     this.#html = html;
+    if (before !== null) this.#touch(keepStreamChildren(before, this.#root));
   }
 
-  /** Applies a patch's ops in order. Throws on an op whose path does not exist. */
+  /** Applies a patch's ops in order (stream containers keep their children). Throws on an op whose path does not exist. */
   apply(ops: readonly unknown[]): void {
+    if (ops.length === 0) return;
     this.#html = null;
+    const before = streamContainers(this.#root);
     for (const op of ops) this.#applyOne(op as [string, number[], ...unknown[]]);
+    this.#touch(keepStreamChildren(before, this.#root));
+  }
+
+  /** Applies a patch's `streams` entries (docs/streams.md), after its `html` or `ops`. */
+  applyStreams(streams: readonly StreamPatch[]): void {
+    this.#touch(applyStreamPatches(this.#root, streams, (html, parentTag) => fragment(html, parentTag || this.#rootTag)));
+  }
+
+  /** Marks changed chains dirty (their source markup is stale). */
+  #touch(chains: VNode[][]): void {
+    if (chains.length === 0) return;
+    this.#html = null;
+    for (const chain of chains) for (const node of chain) this.#dirty.add(node);
   }
 
   /** The region's inner HTML now. */
