@@ -119,6 +119,8 @@ function parse(near, html) {
  * @param {Element} old @param {Element} next @param {Element | null} field @param {boolean} [root] @param {string} [keep]
  */
 function swap(old, next, field, root, keep = KEEP) {
+  // a stream container replaced by itself: its attributes change, its children stay
+  if (!root && keep == KEEP && old.matches(STREAM) && next.matches(STREAM) && old.id == next.id) return morph(old, next, old, null);
   for (const [o, n] of [...old.querySelectorAll(keep)].map((o) => [o, twinOf(old, next, o)])) {
     if (o && n && next.contains(n)) {
       morph(o, n, o, null);
