@@ -12,9 +12,9 @@ export interface StreamedRender {
 
 /**
  * Takes a view's stream queues into the wire form after a render (docs/streams.md): the
- * children rendered in each `dj-update="stream"` container become inserts (with the `at` and
- * `limit` their `stream`/`streamInsert` call gave; a child no call queued, such as an "empty
- * list" placeholder, is appended), deletes and resets go to the container the stream last
+ * children rendered in each `dj-update="stream"` container become inserts, in the order they
+ * were queued, with the `at` and `limit` their `stream`/`streamInsert` call gave (a child no
+ * call queued, such as an "empty list" placeholder, is appended), deletes and resets go to the container the stream last
  * rendered into. The queues are emptied: the server keeps no item.
  *
  * @example
@@ -25,8 +25,6 @@ export function takeStreams(set: StreamSet, rendered: string): StreamedRender {
   const split = splitStreams(rendered);
   const pending = set.pending();
   if (split === null && pending.length === 0) return { html: rendered, streams: null };
-  const queued = new Map<string, { at: number; limit: number | null; stream: (typeof pending)[number] }>();
-  for (const stream of pending) for (const insert of stream.inserts) queued.set(insert.domId, { at: insert.at, limit: insert.limit, stream });
   const byContainer = new Map<string, StreamPatch>();
   const out: StreamPatch[] = [];
   const entry = (id: string): StreamPatch => {
@@ -41,12 +39,19 @@ export function takeStreams(set: StreamSet, rendered: string): StreamedRender {
   for (const container of split?.containers ?? []) {
     const patch = entry(container.id);
     if (container.children.length === 0) continue;
+    // queued children in queue order (each goes in at its `at` in turn), then the others (placeholders)
+    const rendered = new Map(container.children.map((child) => [child.id, child.html]));
     const inserts: StreamInsertOp[] = (patch.inserts = []);
-    for (const child of container.children) {
-      const insert = queued.get(child.id);
-      if (insert !== undefined) insert.stream.container = container.id;
-      inserts.push([child.id, insert?.at ?? -1, insert?.limit ?? null, child.html]);
+    for (const stream of pending) {
+      for (const insert of stream.inserts) {
+        const html = rendered.get(insert.domId);
+        if (html === undefined) continue;
+        rendered.delete(insert.domId);
+        stream.container = container.id;
+        inserts.push([insert.domId, insert.at, insert.limit, html]);
+      }
     }
+    for (const [id, html] of rendered) inserts.push([id, -1, null, html]);
   }
   let orphans: string[] | null = null;
   for (const stream of pending) {

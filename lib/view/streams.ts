@@ -101,11 +101,15 @@ export class StreamSet {
     if (!stream.deletes.includes(domId)) stream.deletes.push(domId);
   }
 
-  /** The template's `streams`: name → the queued `[domId, item]` pairs, in insert order. */
+  /**
+   * The template's `streams`: name → the queued `[domId, item]` pairs in the order an empty
+   * container shows them once each went in at its `at` (so the HTTP render and a mount show
+   * `{ at: 0 }` items newest first, as the client would); the wire sends them in queue order.
+   */
   context(): Record<string, readonly (readonly [string, unknown])[]> {
     const context: Record<string, readonly (readonly [string, unknown])[]> = {};
     for (const [name, stream] of this.#streams) {
-      context[name] = stream.inserts.length === 0 ? NO_ITEMS : stream.inserts.map((insert) => [insert.domId, insert.item] as const);
+      context[name] = stream.inserts.length === 0 ? NO_ITEMS : placed(stream.inserts).map((insert) => [insert.domId, insert.item] as const);
     }
     return context;
   }
@@ -211,4 +215,15 @@ function survivors(batch: StreamInsert[], at: number, limit: number): StreamInse
   }
   const kept = new Set(list);
   return batch.filter((insert) => kept.has(insert));
+}
+
+/** `inserts` as an empty container shows them after each went in at its `at`. */
+function placed(inserts: readonly StreamInsert[]): StreamInsert[] {
+  if (inserts.every((insert) => insert.at === -1)) return inserts.slice();
+  const list: StreamInsert[] = [];
+  for (const insert of inserts) {
+    if (insert.at === -1) list.push(insert);
+    else list.splice(Math.min(insert.at, list.length), 0, insert);
+  }
+  return list;
 }
