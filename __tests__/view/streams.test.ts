@@ -68,6 +68,14 @@ describe.each(['websocket', 'sse'] as const)('streams over %s', (transport) => {
     expect(ids(view.html())).toEqual(['messages-2']);
   });
 
+  it('liveTest clicks a stream child\'s button as the browser would', async () => {
+    view = await liveTest(app, '/feed', { transport });
+    expect(view.has('#messages-2')).toBe(true);
+    await view.element('#messages-2 button').click();
+    expect(view.has('#messages-2')).toBe(false);
+    expect(ids(view.html())).toEqual(['messages-1']);
+  });
+
   it('resets: the container shows only the new items, in their order', async () => {
     view = await liveTest(app, '/feed', { transport });
     await view.event('append', { text: 'three' });

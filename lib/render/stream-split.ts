@@ -34,7 +34,11 @@ const STREAM_RE = /dj-update\s*=\s*["']?stream/i;
  * // { html: '<ul id="log" dj-update="stream"></ul>', containers: [{ id: 'log', children: [{ id: 'log-1', html: '<li id="log-1">a</li>' }] }] }
  */
 export function splitStreams(html: string): StreamSplit | null {
-  if (!STREAM_RE.test(html)) return null;
+  const found = STREAM_RE.exec(html);
+  if (found === null) return null;
+  // parsed from the tag of the first container on: what comes before holds none (an end tag
+  // without its start tag is dropped by the parser), so a big page with a small stream parses little
+  const from = Math.max(0, html.lastIndexOf('<', found.index));
   const containers: RenderedStreamContainer[] = [];
   /** Content ranges to cut: [start, end) pairs. */
   const cuts: number[] = [];
@@ -50,21 +54,21 @@ export function splitStreams(html: string): StreamSplit | null {
           if (attribs['dj-update'] !== 'stream') return;
           const id = attribs.id;
           if (!id) throw templateError(`a <${name} dj-update="stream"> has no id; give the stream container an id (e.g. <${name} id="messages" dj-update="stream">).`);
-          box = { id, depth, start: parser.endIndex + 1, children: [] };
+          box = { id, depth, start: from + parser.endIndex + 1, children: [] };
         } else if (depth === box.depth + 1) {
           const id = attribs.id;
           if (!id) throw templateError(`a <${name}> inside the stream container #${box.id} has no id; each child must carry its DOM id: {% for id, item in streams.name %}<${name} id="{{ id }}">…</${name}>{% endfor %}.`);
-          childStart = parser.startIndex;
+          childStart = from + parser.startIndex;
           childId = id;
         }
       },
       onclosetag(name, implied) {
         if (box !== null) {
           if (depth === box.depth + 1) {
-            box.children.push({ id: childId, html: html.slice(childStart, parser.endIndex + 1) });
+            box.children.push({ id: childId, html: html.slice(childStart, from + parser.endIndex + 1) });
           } else if (depth === box.depth) {
             if (implied) throw templateError(`the stream container #${box.id} has no end tag; write </${name}>.`);
-            cuts.push(box.start, parser.startIndex);
+            cuts.push(box.start, from + parser.startIndex);
             containers.push({ id: box.id, children: box.children });
             box = null;
           }
@@ -79,15 +83,15 @@ export function splitStreams(html: string): StreamSplit | null {
     },
     { decodeEntities: true },
   );
-  parser.end(html);
+  parser.end(from === 0 ? html : html.slice(from));
   if (containers.length === 0) return null;
   let out = '';
-  let from = 0;
+  let kept = 0;
   for (let i = 0; i < cuts.length; i += 2) {
-    out += html.slice(from, cuts[i]);
-    from = cuts[i + 1] as number;
+    out += html.slice(kept, cuts[i]);
+    kept = cuts[i + 1] as number;
   }
-  return { html: out + html.slice(from), containers };
+  return { html: out + html.slice(kept), containers };
 }
 
 function templateError(message: string): DjustError {

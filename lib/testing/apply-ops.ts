@@ -7,6 +7,7 @@ import { applyStreamPatches, keepStreamChildren, streamContainers } from './appl
 const VOID = new Set('area base br col embed hr img input link meta param source track wbr'.split(' '));
 const RAW_TEXT = new Set(['script', 'style']);
 const ELEMENT = 1;
+const STREAM_RE = /dj-update\s*=\s*["']?stream/i;
 const TEXT = 3;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
@@ -21,11 +22,14 @@ export class RegionModel {
   /** Nodes whose subtree an op changed (their source markup is stale). */
   #dirty = new WeakSet<VNode>();
   #html: string | null;
+  /** Whether the region may hold a stream container (else patches skip looking for them). */
+  #streams: boolean;
 
   constructor(html: string, rootTag: string) {
     this.#rootTag = rootTag;
     this.#root = parseRegion(html, rootTag).root;
     this.#html = html;
+    this.#streams = STREAM_RE.test(html);
   }
 
   /**
@@ -33,10 +37,11 @@ export class RegionModel {
    * with `html` (`keepStreams`: stream containers keep their children, as in the browser).
    */
   reset(html: string, keepStreams = false): void {
-    const before = keepStreams ? streamContainers(this.#root) : null;
+    const before = keepStreams && this.#streams ? streamContainers(this.#root) : null;
     this.#root = parseRegion(html, this.#rootTag).root;
     this.#dirty = new WeakSet();
     this.#html = html;
+    this.#streams = STREAM_RE.test(html);
     if (before !== null) this.#touch(keepStreamChildren(before, this.#root));
   }
 
@@ -44,9 +49,13 @@ export class RegionModel {
   apply(ops: readonly unknown[]): void {
     if (ops.length === 0) return;
     this.#html = null;
-    const before = streamContainers(this.#root);
-    for (const op of ops) this.#applyOne(op as [string, number[], ...unknown[]]);
-    this.#touch(keepStreamChildren(before, this.#root));
+    const before = this.#streams ? streamContainers(this.#root) : null;
+    for (const op of ops) {
+      const [code, , ...args] = op as [string, number[], ...unknown[]];
+      if (!this.#streams && (code === 'r' || code === 'i') && args.some((a) => typeof a === 'string' && STREAM_RE.test(a))) this.#streams = true;
+      this.#applyOne(op as [string, number[], ...unknown[]]);
+    }
+    if (before !== null) this.#touch(keepStreamChildren(before, this.#root));
   }
 
   /** Applies a patch's `streams` entries (docs/streams.md), after its `html` or `ops`. */
