@@ -60,6 +60,20 @@ describe.each(TRANSPORTS)('the streamed live log over $name', (transport) => {
       await waitLines(page, 20, 'lines-20');
     }));
 
+  test('live navigation away and back: the page stays loaded, mount streams the lines again', () =>
+    runSession(browser(), transport, async (session) => {
+      const page = await session.open('/log?every=10000');
+      await page.click('#log-burst');
+      await waitLines(page, 70, 'lines-70');
+      await page.evaluate(() => void ((globalThis as unknown as { sameDocument?: boolean }).sameDocument = true));
+      await page.click('#log-home');
+      await page.waitForURL((url) => url.pathname === '/');
+      await page.waitForFunction(() => document.getElementById('lines') === null, undefined, { timeout: WAIT_MS });
+      await page.goBack();
+      await waitLines(page, 20, 'lines-20');
+      expect(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    }));
+
   test('lines arrive by themselves, newest at the top, and the page keeps 100', () =>
     runSession(browser(), transport, async (session) => {
       const page = await session.open('/log?every=50');
