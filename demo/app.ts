@@ -4,6 +4,7 @@ import { djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOption
 import { SignupView } from './signup';
 import { SearchView } from './search';
 import { DecarbonizeView } from './decarbonize';
+import { LogView } from './log';
 
 const CHAT_TOPIC = 'chat:lobby';
 
@@ -221,7 +222,8 @@ export function createDemoApp(options: DjustLiteOptions = {}): { app: express.Ex
     .route('/settings', SettingsView, demo)
     .route('/signup', SignupView, demo)
     .route('/search', SearchView, demo)
-    .route('/decarbonize', DecarbonizeView, demo);
+    .route('/decarbonize', DecarbonizeView, demo)
+    .route('/log', LogView, demo);
   // Demo only: the panel showing the live <head> (title, meta, links) on every page.
   app.use('/demo-assets', express.static(path.join(__dirname, 'public')));
   app.use(live);

@@ -13,11 +13,12 @@ export type { Clock } from './core/clock';
 export type { TitleTemplate } from './view/title-template';
 export type {
   ClientMessage, ServerMessage, EventParams, JsonValue, PageMetadataMessage, FlashMessage, ErrorMessage, PatchMessage,
-  NavigateMessage, ParamsMessage, JsonObject, PushEventMessage, RedirectMessage, ParamsIssue, ReplyMessage,
+  NavigateMessage, ParamsMessage, JsonObject, PushEventMessage, RedirectMessage, ParamsIssue, ReplyMessage, StreamPatch, StreamInsertOp,
 } from './contract/protocol';
 export {
   JS, JsCommands, type JsCommand, type JsTarget, type JsTransition, type JsToOptions, type JsTransitionOptions, type JsShowOptions,
   type JsToggleOptions, type JsDispatchOptions, type JsPushOptions, type JsNavigateOptions,
 } from './render/js-commands';
 export type { MetaInput, LinkInput, TitleFormatter } from './view/page-metadata';
+export type { StreamOptions, StreamInsertOptions } from './view/streams';
 export type { RegionPatch, PatchOp, Path } from './render/region';

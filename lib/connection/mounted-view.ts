@@ -13,6 +13,7 @@ import { CLEAR_FLASH_EVENT } from '../contract/contract';
 import { joinSegments, segmentsOf, type Segments } from '../render/components';
 import { componentCall } from './component-event';
 import { AsyncCompletion } from '../view/async-work';
+import { takeStreams } from '../view/stream-render';
 
 /**
  * A view's wish to hand its connection to another view (lib/connection/view-switch.ts): a `pushNavigate`
@@ -96,7 +97,9 @@ export class MountedView implements RegionSlot {
   #start(): string {
     viewInternals(this.life.view).reply = null; // a mount answers no event
     const html = this.#render();
-    this.#region = new RegionState(html, { rootTag: this.rootTag });
+    // the client gets every child; the region diff sees the stream containers empty (docs/streams.md)
+    const streams = viewInternals(this.life.view).streams;
+    this.#region = new RegionState(streams === null ? html : takeStreams(streams, html).html, { rootTag: this.rootTag });
     if (this.#logger.connection.enabled) this.#logger.connection(`${this.name} mounted at ${this.life.url}`);
     return html;
   }
@@ -272,11 +275,13 @@ export class MountedView implements RegionSlot {
   /**
    * Renders and answers. `componentsOnly` (a LiveComponent's handler ran, and it did not
    * navigate): only the dirty components render, each diffed on its own; the view's region is
-   * then rebuilt from the last render's segments before the view's next render diffs it.
+   * then rebuilt from the last render's segments before the view's next render diffs it. Stream
+   * children are cut out of the render and travel in the patch's `streams` (docs/streams.md).
    */
   #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null, componentsOnly = false): Departure | null {
     if (this.#region === null) return null; // closed while the handler ran
-    const components = viewInternals(this.life.view).components;
+    const internals = viewInternals(this.life.view);
+    const components = internals.components;
     let message: PatchMessage | ReplyMessage | null;
     if (componentsOnly && navigate === null && components !== null && this.#segments !== null) {
       const ops = components.renderDirty(this.#renderer.env, this.#logger.render);
@@ -288,16 +293,18 @@ export class MountedView implements RegionSlot {
         this.#region = new RegionState(joinSegments(this.#segments, (cid) => components.htmlOf(cid)), { rootTag: this.rootTag });
         this.#stale = false;
       }
-      const html = this.#render();
+      let html = this.#render();
       const region = this.#region;
       if (region === null) return null;
       this.#updated = true;
+      const streamed = internals.streams === null ? null : takeStreams(internals.streams, html);
+      if (streamed !== null) html = streamed.html;
       const patch = region.update(html, this.#logger.render);
       message = patch
         ? ('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html })
-        : ref !== null ? { type: 'reply', ref } : null;
+        : streamed?.streams ? { type: 'patch', ref, ops: [] } : ref !== null ? { type: 'reply', ref } : null;
+      if (streamed?.streams && message?.type === 'patch') message.streams = streamed.streams;
     }
-    const internals = viewInternals(this.life.view);
     if (internals.reply !== null) {
       // pushReply: only an event with a ref is waiting for it.
       if (message !== null && ref !== null) message.payload = internals.reply;

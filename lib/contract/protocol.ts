@@ -63,6 +63,21 @@ export interface PatchMessage {
   ops?: unknown[];
   /** What the handler gave `this.pushReply(payload)`; absent otherwise. */
   payload?: JsonObject;
+  /** Stream operations, applied after `html`/`ops` (docs/streams.md); absent when none. */
+  streams?: StreamPatch[];
+}
+/** One insert into a stream container: DOM id, position (`-1` end, `0` top, `n` before child n), limit or null, the child's HTML. */
+export type StreamInsertOp = [domId: string, at: number, limit: number | null, html: string];
+/**
+ * What one stream container receives in a patch (docs/streams.md): `reset` (its children
+ * removed), `deletes` (DOM ids removed), then `inserts` in
+ * order (a DOM id it has is replaced in place). `id` is absent when only `deletes` are known.
+ */
+export interface StreamPatch {
+  id?: string;
+  reset?: true;
+  deletes?: string[];
+  inserts?: StreamInsertOp[];
 }
 export interface ReplyMessage {
   type: 'reply';
@@ -275,7 +290,7 @@ function describe(value: unknown): string {
 export function encode(message: ServerMessage): string {
   switch (message.type) {
     case 'patch':
-      if (message.html === undefined && message.ops !== undefined && message.payload === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
+      if (message.html === undefined && message.ops !== undefined && message.payload === undefined && message.streams === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
       break;
     case 'reply':
       if (message.payload === undefined) return `{"type":"reply","ref":${message.ref}}`;

@@ -1,10 +1,13 @@
 import { parseRegion, type VNode } from '../diff';
 import { DjustError } from '../core/errors';
 import { escapeHtml } from '../render/html';
+import type { StreamPatch } from '../contract/protocol';
+import { applyStreamPatches, keepStreamChildren, streamContainers } from './apply-streams';
 
 const VOID = new Set('area base br col embed hr img input link meta param source track wbr'.split(' '));
 const RAW_TEXT = new Set(['script', 'style']);
 const ELEMENT = 1;
+const STREAM_RE = /dj-update\s*=\s*["']?stream/i;
 const TEXT = 3;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
@@ -19,24 +22,52 @@ export class RegionModel {
   /** Nodes whose subtree an op changed (their source markup is stale). */
   #dirty = new WeakSet<VNode>();
   #html: string | null;
+  /** Whether the region may hold a stream container (else patches skip looking for them). */
+  #streams: boolean;
 
   constructor(html: string, rootTag: string) {
     this.#rootTag = rootTag;
     this.#root = parseRegion(html, rootTag).root;
     this.#html = html;
+    this.#streams = STREAM_RE.test(html);
   }
 
-  /** Replaces the whole content (`mounted`, or a patch with `html`). */
-  reset(html: string): void {
+  /**
+   * Replaces the whole content: a `mounted` or `navigate` (streams rendered afresh), or a patch
+   * with `html` (`keepStreams`: stream containers keep their children, as in the browser).
+   */
+  reset(html: string, keepStreams = false): void {
+    const before = keepStreams && this.#streams ? streamContainers(this.#root) : null;
     this.#root = parseRegion(html, this.#rootTag).root;
     this.#dirty = new WeakSet();
     this.#html = html;
+    this.#streams = STREAM_RE.test(html);
+    if (before !== null) this.#touch(keepStreamChildren(before, this.#root));
   }
 
-  /** Applies a patch's ops in order. Throws on an op whose path does not exist. */
+  /** Applies a patch's ops in order (stream containers keep their children). Throws on an op whose path does not exist. */
   apply(ops: readonly unknown[]): void {
+    if (ops.length === 0) return;
     this.#html = null;
-    for (const op of ops) this.#applyOne(op as [string, (number | string)[], ...unknown[]]);
+    const before = this.#streams ? streamContainers(this.#root) : null;
+    for (const op of ops) {
+      const [code, , ...args] = op as [string, (number | string)[], ...unknown[]];
+      if (!this.#streams && (code === 'r' || code === 'i') && args.some((a) => typeof a === 'string' && STREAM_RE.test(a))) this.#streams = true;
+      this.#applyOne(op as [string, (number | string)[], ...unknown[]]);
+    }
+    if (before !== null) this.#touch(keepStreamChildren(before, this.#root));
+  }
+
+  /** Applies a patch's `streams` entries (docs/streams.md), after its `html` or `ops`. */
+  applyStreams(streams: readonly StreamPatch[]): void {
+    this.#touch(applyStreamPatches(this.#root, streams, (html, parentTag) => fragment(html, parentTag || this.#rootTag)));
+  }
+
+  /** Marks changed chains dirty (their source markup is stale). */
+  #touch(chains: VNode[][]): void {
+    if (chains.length === 0) return;
+    this.#html = null;
+    for (const chain of chains) for (const node of chain) this.#dirty.add(node);
   }
 
   /** The region's inner HTML now. */

@@ -43,6 +43,8 @@ interface Snapshot {
   readonly params: Record<string, string>;
   /** `pushEvent` messages pending before the change (those it adds are dropped on failure). */
   readonly events: number;
+  /** Restores the stream queues (null: the view had no stream yet). */
+  readonly streams: (() => void) | null;
 }
 
 /**
@@ -176,7 +178,7 @@ export class ViewLifecycle implements Patchable {
     const internals = viewInternals(this.view);
     const { metadata, flash, events } = internals;
     internals.reply = null; // what a change that was given up (timed out) left is not this change's answer
-    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length };
+    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length, streams: internals.streams === null ? null : internals.streams.snapshot() };
   }
 
   #restore(snapshot: Snapshot, error: unknown): Failure | undefined {
@@ -190,6 +192,8 @@ export class ViewLifecycle implements Patchable {
     internals.reply = null;
     internals.work?.discard(); // async work the failed change asked for never starts
     if (internals.events !== null && internals.events.length > snapshot.events) internals.events.length = snapshot.events;
+    if (snapshot.streams === null) internals.streams = null;
+    else snapshot.streams();
     this.url = snapshot.url;
     this.params = snapshot.params;
     return { error };

@@ -14,6 +14,7 @@ import { ComponentSet } from './component-set';
 import { COMPONENTS_KEY, type ComponentHost } from '../render/components';
 import type nunjucks from 'nunjucks';
 import type { ComponentId, LiveComponentClass } from './live-component';
+import { StreamSet, type StreamInsertOptions, type StreamOptions } from './streams';
 import { EVENT_NAME_RE, type EventParams, type JsonObject, type JsonValue, type PushEventMessage } from '../contract/protocol';
 
 /**
@@ -104,6 +105,8 @@ export class ViewInternals implements ComponentHost {
   /** The view's `assignAsync`/`startAsync` tasks (allocated on the first, connected views only). */
   work: AsyncWork | null = null;
 
+  /** The view's streams (lib/view/streams.ts), allocated by the first `stream…` call. */
+  streams: StreamSet | null = null;
   /** The view's LiveComponents (lib/view/component-set.ts), from the first `{% live_component %}` it renders. */
   components: ComponentSet | null = null;
   /** A live render is running: the live_component tag leaves markers (lib/connection/mounted-view.ts). */
@@ -150,6 +153,7 @@ export class ViewInternals implements ComponentHost {
     this.flash.markRendered();
     this.events = null;
     this.reply = null;
+    this.streams?.clear();
   }
 
   /** Moves the pending `push_event` messages into `out`, in call order. */
@@ -366,6 +370,45 @@ export class LiveView {
     return this.#internals.flash.current;
   }
 
+  /**
+   * Streams (docs/streams.md): queues `items` for the next render of the `dj-update="stream"`
+   * container that iterates `streams.<name>`; the server keeps none of them after it.
+   * `{ at, limit, reset }` as Phoenix's `stream/4`; `domId` (first call only) names each
+   * item's DOM id, default `` `${name}-${item.id}` ``.
+   *
+   * @example
+   * mount() { this.stream('messages', recent, { at: 0, limit: 100 }); }
+   */
+  stream<T>(name: string, items: Iterable<T>, options?: StreamOptions<T>): void {
+    (this.#internals.streams ??= new StreamSet()).stream(name, items, options as StreamOptions);
+  }
+
+  /**
+   * Queues one item of a stream: inserted at `at` (default `-1`, the end), or replaced in place
+   * when the client already shows its DOM id; `limit` prunes as in `stream()`.
+   *
+   * @example
+   * handleInfo(msg) { this.streamInsert('messages', msg, { at: 0, limit: 100 }); }
+   */
+  streamInsert(name: string, item: unknown, options?: StreamInsertOptions): void {
+    (this.#internals.streams ??= new StreamSet()).insert(name, item, options);
+  }
+
+  /**
+   * Removes an item of a stream from the client (by its DOM id, from the stream's `domId`).
+   *
+   * @example
+   * @eventHandler() remove({ id }) { this.streamDelete('messages', { id }); }
+   */
+  streamDelete(name: string, item: unknown): void {
+    (this.#internals.streams ??= new StreamSet()).delete(name, item, false);
+  }
+
+  /** As `streamDelete`, given the DOM id itself (`'messages-7'`), e.g. from `dj-value-id="{{ id }}"`. */
+  streamDeleteByDomId(name: string, domId: string): void {
+    (this.#internals.streams ??= new StreamSet()).delete(name, domId, true);
+  }
+
   /** Receives `live.broadcast(topic, msg)` for subscribed topics. Connected views only. */
   subscribe(topic: string): void {
     this.#host('subscribe')?.subscribe(topic);
@@ -540,7 +583,7 @@ const defaultContextData = LiveView.prototype.getContextData;
  */
 export function templateContext(view: LiveView): Record<string, unknown> {
   const internals = internalsOf(view);
-  const { metadata, flash } = internals;
+  const { metadata, flash, streams } = internals;
   const data = view.getContextData === defaultContextData ? (view as object as Record<string, unknown>) : view.getContextData();
   const context: Record<string, unknown> = {};
   const keys = Object.keys(data);
@@ -559,6 +602,7 @@ export function templateContext(view: LiveView): Record<string, unknown> {
   context.pageLinks = links;
   context.flash = flash.current;
   context[COMPONENTS_KEY] = internals;
+  if (streams !== null) context.streams = streams.context();
   return context;
 }
 
