@@ -3,99 +3,17 @@
  * built browser client (public/build/djust.min.js) runs in a jsdom window against a soak-server
  * child; the server is stopped, the page submits (`step`), a new server starts on the same port,
  * and the submit must apply once on the re-mounted view. jsdom has WebSocket; EventSource is the
- * small spec-following one below (reconnects with Last-Event-ID, honours retry:, an empty id
- * resets it, a non-200 answer closes it). Every wait is bounded; every child is stopped.
+ * small spec-following one of __tests__/helpers/node-event-source.ts. Every wait is bounded; every child is stopped.
  */
 import fs from 'node:fs';
-import type http from 'node:http';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { JSDOM } from 'jsdom';
 import { fetchPage } from '../lib/testing/page';
-import { openSseStream } from '../lib/testing/sse';
-import { ServerProcess } from './spawn';
-
-type Listener = (ev: { type: string; data?: string; lastEventId?: string }) => void;
+import { nodeEventSource } from '../__tests__/helpers/node-event-source';
+import { freePort, ServerProcess } from './spawn';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** An EventSource for the jsdom window, over lib/testing's SSE reader; `origin` resolves relative URLs. */
-function eventSourceFor(origin: string) {
-  return class NodeEventSource {
-    static readonly CONNECTING = 0;
-    static readonly OPEN = 1;
-    static readonly CLOSED = 2;
-    readyState = 0;
-    onopen: (() => void) | null = null;
-    onerror: Listener | null = null;
-    readonly listeners = new Map<string, Listener[]>();
-    #lastId = '';
-    #retry = 1000;
-    #req: http.ClientRequest | null = null;
-    #attempts = 0;
-
-    constructor(readonly url: string) {
-      this.#connect();
-    }
-
-    addEventListener(type: string, listener: Listener): void {
-      this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
-    }
-
-    close(): void {
-      this.readyState = 2;
-      this.#req?.destroy();
-    }
-
-    #connect(): void {
-      if (this.readyState === 2 || ++this.#attempts > 200) return;
-      const headers: Record<string, string> = this.#lastId ? { 'last-event-id': this.#lastId } : {};
-      const { req } = openSseStream(new URL(this.url, origin).href, {
-        opened: (res) => {
-          if (res.statusCode !== 200) {
-            this.readyState = 2;
-            this.#dispatch('error', { type: 'error' });
-            return;
-          }
-          this.readyState = 1;
-          this.onopen?.();
-        },
-        record: (ev) => {
-          if (ev.id !== undefined) this.#lastId = ev.id;
-          const type = ev.event ?? 'message';
-          this.#dispatch(type, { type, data: ev.data, lastEventId: this.#lastId });
-        },
-        retry: (ms) => void (this.#retry = ms),
-        closed: () => this.#dropped(req),
-      }, { headers, timeoutMs: 2000 });
-      req.once('error', () => this.#dropped(req));
-      this.#req = req;
-    }
-
-    #dispatch(type: string, ev: Parameters<Listener>[0]): void {
-      for (const listener of this.listeners.get(type) ?? []) listener(ev);
-      if (type === 'error') this.onerror?.(ev);
-    }
-
-    #dropped(req: http.ClientRequest): void {
-      if (this.#req !== req || this.readyState === 2) return;
-      this.readyState = 0;
-      this.#dispatch('error', { type: 'error' });
-      setTimeout(() => this.readyState === 0 && this.#connect(), this.#retry);
-    }
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function startOn(port: number): Promise<ServerProcess> {
   const ts = __filename.endsWith('.ts');
@@ -126,7 +44,7 @@ async function trial(transport: 'websocket' | 'sse', bundle: string, n: number):
   const win = dom.window as unknown as Record<string, unknown> & { eval(src: string): unknown; document: Document; close(): void };
   const origin = server.base;
   Object.assign(win, {
-    EventSource: eventSourceFor(origin),
+    EventSource: nodeEventSource({ origin: () => origin, timeoutMs: 2000 }),
     fetch: (input: string, init?: RequestInit) => fetch(new URL(input, origin), init),
   });
   if (!(win.crypto as Crypto | undefined)?.randomUUID) Object.assign(win, { crypto: globalThis.crypto });

@@ -16,7 +16,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { createClient } from 'redis';
 import type { ServerMessage } from '../lib/contract/protocol';
@@ -27,7 +26,7 @@ import { WebSocketChannel, webSocketUrl } from '../lib/testing/websocket';
 import { flood, pageToken, type FloodResult } from './soak-clients';
 import { startNeighbour, type NeighbourWindow } from './soak-probes';
 import { restartTrials } from './soak-restart';
-import { ServerProcess, type StartOptions } from './spawn';
+import { freePort, ServerProcess, type StartOptions } from './spawn';
 
 type Goal = (name: string, figure: string, pass: boolean) => void;
 
@@ -134,17 +133,6 @@ async function tokenRefresh(): Promise<{ refused: boolean; detail: string }> {
   }
 }
 
-/** A port free on 127.0.0.1 right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
   const binary = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';

@@ -4,6 +4,7 @@
  * over IPC, reads VmRSS from /proc, and stops it. Every child started here is ended when
  * the harness exits, whatever the reason.
  */
+import { createServer } from 'node:net';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { ChildMessage, ParentMessage } from './server-child';
@@ -253,4 +254,16 @@ export class ServerProcess {
       }
     });
   }
+}
+
+/** A port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

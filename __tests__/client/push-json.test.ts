@@ -6,24 +6,7 @@
  */
 import { LiveClient } from '../../public/client.js';
 import { connectWebSocket } from '../../public/socket.js';
-
-class FakeWebSocket {
-  static last: FakeWebSocket | null = null;
-  readyState = 0;
-  readonly sent: string[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((ev: { data: string }) => void) | null = null;
-  onclose: (() => void) | null = null;
-  constructor(readonly url: string) {
-    FakeWebSocket.last = this;
-  }
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  close(): void {
-    this.readyState = 3;
-  }
-}
+import { ScriptedWebSocket as FakeWebSocket } from '../helpers/scripted-websocket';
 
 const RealWebSocket = globalThis.WebSocket;
 let client: LiveClient;

@@ -4,37 +4,7 @@
  * @jest-environment jsdom
  */
 import { connectWebSocket } from '../../public/socket.js';
-
-/** A WebSocket the test drives: open(), frame(text), and what the client sent. */
-class FakeWebSocket {
-  static last: FakeWebSocket | null = null;
-  readyState = 0;
-  readonly sent: string[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((ev: { data: string }) => void) | null = null;
-  onclose: (() => void) | null = null;
-
-  constructor(readonly url: string) {
-    FakeWebSocket.last = this;
-  }
-
-  send(text: string): void {
-    this.sent.push(text);
-  }
-
-  close(): void {
-    this.readyState = 3;
-  }
-
-  open(): void {
-    this.readyState = 1;
-    this.onopen?.();
-  }
-
-  frame(data: string): void {
-    this.onmessage?.({ data });
-  }
-}
+import { ScriptedWebSocket as FakeWebSocket } from '../helpers/scripted-websocket';
 
 const RealWebSocket = globalThis.WebSocket;
 beforeEach(() => Object.assign(globalThis, { WebSocket: FakeWebSocket }));

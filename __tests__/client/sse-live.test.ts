@@ -1,111 +1,23 @@
 /**
  * The browser client (public/client.js + public/sse.js) under jsdom against a real server, with
- * a small spec-following EventSource over lib/testing's SSE stream (jsdom has none): forced SSE, fallback from
+ * a small spec-following EventSource (helpers/node-event-source.ts; jsdom has none): forced SSE, fallback from
  * a blocked WebSocket, and a network drop that loses no title.
  * @jest-environment jsdom
  * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
  */
-import type http from 'node:http';
 import { LiveClient } from '../../public/client.js';
 import { connectSse } from '../../public/sse.js';
 import { fetchPage, request } from '../../lib/testing/page';
-import { openSseStream } from '../../lib/testing/sse';
+import { nodeEventSource, type NodeEventSourceInstance } from '../helpers/node-event-source';
 import { startApp, type TestApp } from '../helpers/server';
 import { counterRoutes, sessionId } from '../helpers/sse-support';
 
 let app: TestApp;
-const sources: NodeEventSource[] = [];
+const sources: NodeEventSourceInstance[] = [];
 const clients: LiveClient[] = [];
 
-type Listener = (ev: { type: string; data?: string; lastEventId?: string }) => void;
-
-/**
- * EventSource as browsers implement it, enough for public/sse.js: sends Last-Event-ID on its
- * own reconnects, honours retry:, an empty id resets it, a non-200 answer closes it. As in a
- * browser, `onerror` also gets server messages named `error`, and `error` listeners also get
- * connection errors (which carry no `data`).
- * `drop()` cuts the connection and holds the reconnect until `restore()`.
- */
-class NodeEventSource {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 2;
-  readyState = 0;
-  onopen: (() => void) | null = null;
-  onerror: Listener | null = null;
-  readonly listeners = new Map<string, Listener[]>();
-  /** Last-Event-ID header of each request made. */
-  readonly requests: (string | undefined)[] = [];
-  #lastId = '';
-  #retry = 1000;
-  #req: http.ClientRequest | null = null;
-  #held = false;
-  #pending = false;
-
-  constructor(readonly url: string) {
-    sources.push(this);
-    this.#connect();
-  }
-
-  addEventListener(type: string, listener: Listener): void {
-    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
-  }
-
-  close(): void {
-    this.readyState = 2;
-    this.#req?.destroy();
-  }
-
-  drop(): void {
-    this.#held = true;
-    this.#req?.destroy();
-  }
-
-  restore(): void {
-    this.#held = false;
-    if (this.#pending) this.#connect();
-  }
-
-  #connect(): void {
-    this.#pending = false;
-    const headers: Record<string, string> = {};
-    if (this.#lastId) headers['last-event-id'] = this.#lastId;
-    this.requests.push(headers['last-event-id']);
-    const { req } = openSseStream(app.base + this.url, {
-      opened: (res) => {
-        if (res.statusCode !== 200) {
-          this.readyState = 2;
-          this.#dispatch('error', { type: 'error' });
-          return;
-        }
-        this.readyState = 1;
-        this.onopen?.();
-      },
-      record: (ev) => {
-        if (ev.id !== undefined) this.#lastId = ev.id;
-        const type = ev.event ?? 'message';
-        this.#dispatch(type, { type, data: ev.data, lastEventId: this.#lastId });
-      },
-      retry: (ms) => void (this.#retry = ms),
-      closed: () => this.#dropped(req),
-    }, { headers });
-    req.once('error', () => this.#dropped(req));
-    this.#req = req;
-  }
-
-  #dispatch(type: string, ev: Parameters<Listener>[0]): void {
-    for (const listener of this.listeners.get(type) ?? []) listener(ev);
-    if (type === 'error') this.onerror?.(ev);
-  }
-
-  #dropped(req: http.ClientRequest): void {
-    if (this.#req !== req || this.readyState === 2) return;
-    this.readyState = 0;
-    this.#dispatch('error', { type: 'error' });
-    this.#pending = true;
-    setTimeout(() => !this.#held && this.readyState === 0 && this.#connect(), this.#retry);
-  }
-}
+/** EventSource for jsdom (which has none), over a real stream of `app` (see helpers/node-event-source.ts). */
+const NodeEventSource = nodeEventSource({ origin: () => app.base, created: (source) => void sources.push(source) });
 
 /** fetch over node:http for the POSTs and DELETEs of sse.js. */
 async function nodeFetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
@@ -191,7 +103,7 @@ describe('LiveClient over SSE', () => {
     await waitFor(() => root().classList.contains('dj-connected'), 'dj-connected');
     client.pushEvent('inc', {});
     await waitFor(() => document.title === 'Counter 1', 'Counter 1');
-    const source = sources[0] as NodeEventSource;
+    const source = sources[0] as NodeEventSourceInstance;
 
     source.drop();
     await waitFor(() => root().classList.contains('dj-disconnected'), 'dj-disconnected');
@@ -222,7 +134,7 @@ describe('LiveClient over SSE', () => {
     await waitFor(() => root().classList.contains('dj-connected'), 'dj-connected');
     client.pushEvent('inc', {});
     await waitFor(() => document.title === 'Counter 1', 'Counter 1');
-    const first = sources[0] as NodeEventSource;
+    const first = sources[0] as NodeEventSourceInstance;
     first.drop();
     await waitFor(() => root().classList.contains('dj-disconnected'), 'dj-disconnected');
     // The server forgets the session (as a restart would).
@@ -233,7 +145,7 @@ describe('LiveClient over SSE', () => {
     await waitFor(() => root().classList.contains('dj-connected'), 'dj-connected again');
     expect(document.title).toBe('Counter 0');
     expect(sources).toHaveLength(2);
-    expect((sources[1] as NodeEventSource).url.split('?')[0]).not.toBe(session);
+    expect((sources[1] as NodeEventSourceInstance).url.split('?')[0]).not.toBe(session);
     expect(seen.some((m) => m.type === 'error')).toBe(false);
     client.pushEvent('inc', {});
     await waitFor(() => document.title === 'Counter 1', 'Counter 1 on the new view');
@@ -244,7 +156,7 @@ describe('LiveClient over SSE', () => {
     const client = new LiveClient(document, { token, prefix: '/djust', transport: 'sse' }, { sse: connectSse }).start();
     clients.push(client);
     await waitFor(() => root().classList.contains('dj-connected'), 'dj-connected');
-    const first = sources[0] as NodeEventSource;
+    const first = sources[0] as NodeEventSourceInstance;
     first.drop();
     await waitFor(() => root().classList.contains('dj-disconnected'), 'dj-disconnected');
     const submitted = client.pushEvent('inc', { by: 5 }); // the user submits while the server restarts

@@ -2,27 +2,13 @@ import path from 'node:path';
 import express from 'express';
 import { z } from 'zod';
 import { djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOptions } from '../../../lib';
+import { gate } from './gate';
 
 /** Templates of the lab app: `layout.njk` (shared by /lab and /lab/other) and `solo.njk` (its own). */
 export const LAB_VIEWS = path.join(__dirname, 'lab-views');
 
-/**
- * Holds the `slow` handler until the test lets it go: `const release = slowGate.arm()` before
- * the click, `release()` once the page shows its in-flight state. Unarmed, `slow` runs at once.
- */
-export const slowGate = {
-  held: null as Promise<void> | null,
-  arm(): () => void {
-    let release!: () => void;
-    this.held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    return () => {
-      this.held = null;
-      release();
-    };
-  },
-};
+/** Holds the `slow` handler until the test lets it go (see gate.ts). */
+export const slowGate = gate();
 
 const Qty = z.object({ qty: z.coerce.number().int().min(1) });
 const Ask = z.object({ q: z.string().max(100) });

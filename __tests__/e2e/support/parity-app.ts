@@ -1,27 +1,13 @@
 import path from 'node:path';
 import express from 'express';
 import { djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOptions } from '../../../lib';
+import { gate } from './gate';
 
 /** Templates of the parity app (one page, `parity.njk`). */
 export const PARITY_VIEWS = path.join(__dirname, 'parity-views');
 
-/**
- * Holds `save` until the test lets it go: `const release = saveGate.arm()` before the submit,
- * `release()` once the page shows its in-flight state. Unarmed, `save` runs at once.
- */
-export const saveGate = {
-  held: null as Promise<void> | null,
-  arm(): () => void {
-    let release!: () => void;
-    this.held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    return () => {
-      this.held = null;
-      release();
-    };
-  },
-};
+/** Holds the `save` handler until the test lets it go (see gate.ts). */
+export const saveGate = gate();
 
 const text = (value: unknown): string => (typeof value === 'string' ? value.slice(0, 100) : '');
 
