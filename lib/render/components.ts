@@ -1,4 +1,4 @@
-import nunjucks from 'nunjucks';
+import { runtime, type Environment } from 'nunjucks';
 import { COMPONENT_ATTR } from '../contract/contract';
 import { DjustError } from '../core/errors';
 import { RegionState, type PatchOp } from './region';
@@ -19,7 +19,7 @@ export interface ComponentHost {
    * The HTML (or, during a live render, the marker) for component class `componentClass` with
    * the tag's keyword arguments `assigns` (`id` among them), rendered with `env`.
    */
-  renderComponent(env: nunjucks.Environment, componentClass: unknown, assigns: Record<string, unknown>): string;
+  renderComponent(env: Environment, componentClass: unknown, assigns: Record<string, unknown>): string;
 }
 
 /** Starts a marker: `\uE000<cid>\uE001` stands for component `cid` in a live render. */
@@ -160,7 +160,7 @@ export const liveComponentTag = {
     parser.advanceAfterBlockEnd(token.value);
     return new nodes.CallExtension(this, 'run', args, null);
   },
-  run(context: { ctx: Record<string, unknown>; env: nunjucks.Environment }, ...args: unknown[]): unknown {
+  run(context: { ctx: Record<string, unknown>; env: Environment }, ...args: unknown[]): unknown {
     const last = args.at(-1) as Record<string, unknown> | undefined;
     const keywords = last !== undefined && last !== null && typeof last === 'object' && last.__keywords === true ? (args.pop() as Record<string, unknown>) : {};
     const [componentClass, ...rest] = args;
@@ -171,6 +171,6 @@ export const liveComponentTag = {
     if (host === undefined) {
       throw new DjustError('DJUST_ERR_TEMPLATE', '{% live_component %} renders only in a LiveView\'s template (or a template it includes); this render has no view.');
     }
-    return new nunjucks.runtime.SafeString(host.renderComponent(context.env, componentClass, assigns));
+    return new runtime.SafeString(host.renderComponent(context.env, componentClass, assigns));
   },
 };

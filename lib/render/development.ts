@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type nunjucks from 'nunjucks';
+import type { Environment } from 'nunjucks';
 import type { ResolvedLogger } from '../core/logger';
 import type { DevMessage, ServerMessage } from '../contract/protocol';
 import type { TemplateNotices } from './renderer';
@@ -119,13 +119,13 @@ export class Development implements TemplateNotices {
  * the sources again. Nunjucks keeps them until a restart unless its own watcher (chokidar,
  * not installed here) or `noCache` is on.
  */
-export function forgetCompiledTemplates(env: nunjucks.Environment): void {
+export function forgetCompiledTemplates(env: Environment): void {
   const loaders = (env as unknown as { loaders?: { cache?: Record<string, unknown> }[] }).loaders ?? [];
   for (const loader of loaders) if (loader.cache) loader.cache = {};
 }
 
 /** The folders a Nunjucks environment's file loaders read (the user's own `env` option). */
-export function searchedFolders(env: nunjucks.Environment): string[] {
+export function searchedFolders(env: Environment): string[] {
   const loaders = (env as unknown as { loaders?: { searchPaths?: unknown }[] }).loaders ?? [];
   return loaders.flatMap((loader) => (Array.isArray(loader.searchPaths) ? loader.searchPaths.filter((p): p is string => typeof p === 'string') : []));
 }

@@ -1,4 +1,4 @@
-import type nunjucks from 'nunjucks';
+import type { Environment } from 'nunjucks';
 import { ROOT_ATTR } from '../contract/contract';
 import { DjustError } from '../core/errors';
 import { candidatePlans, type BlockPlan, type Wrapper } from './block-render';
@@ -51,7 +51,7 @@ const HEAD_VALUES = ['page_title', 'pageTitle', 'page_meta', 'pageMeta', 'page_l
  * and knows nothing of views.
  */
 export class Renderer {
-  readonly env: nunjucks.Environment;
+  readonly env: Environment;
   /**
    * Values every render sees unless the context has its own of that name: the Express app's
    * `app.locals` (the middleware hands the object over on its first request; later changes to
@@ -72,7 +72,7 @@ export class Renderer {
    * `notices` hears which templates do because of how they are written (not because
    * templates reload in development), and of a `dj-key` that is not a keyboard filter.
    */
-  constructor(env: nunjucks.Environment, debug: (message: string) => void = () => {}, notices?: TemplateNotices) {
+  constructor(env: Environment, debug: (message: string) => void = () => {}, notices?: TemplateNotices) {
     this.env = env;
     this.#debug = debug;
     this.#notices = notices;

@@ -1,4 +1,4 @@
-import type nunjucks from 'nunjucks';
+import type { Environment } from 'nunjucks';
 import { DjustError } from '../core/errors';
 import { COMPONENTS_KEY, ComponentRegion, componentMarker, stampComponent, type ComponentHost, type ComponentOp } from '../render/components';
 import { LiveComponent, linkComponent, type ComponentId, type LiveComponentClass, type ParentView } from './live-component';
@@ -105,7 +105,7 @@ export class ComponentSet implements ComponentHost {
    * addressed to each component (lib/connection/mounted-view.ts puts them in the `patch`).
    * `env`: the environment of the view's templates.
    */
-  renderDirty(env: nunjucks.Environment, debug?: (message: string) => void): ComponentOp[] {
+  renderDirty(env: Environment, debug?: (message: string) => void): ComponentOp[] {
     const out: ComponentOp[] = [];
     const dirty = this.#dirty;
     if (dirty === null || dirty.size === 0) return out;
@@ -122,7 +122,7 @@ export class ComponentSet implements ComponentHost {
   }
 
   /** ComponentHost: the tag `{% live_component Row, id=…, … %}`. */
-  renderComponent(env: nunjucks.Environment, componentClass: unknown, assigns: Record<string, unknown>): string {
+  renderComponent(env: Environment, componentClass: unknown, assigns: Record<string, unknown>): string {
     if (this.#inside) {
       throw new DjustError('DJUST_ERR_TEMPLATE', '{% live_component %} inside a LiveComponent\'s template is not supported yet; render the inner component from the view\'s template, or make it a macro.');
     }
@@ -176,7 +176,7 @@ export class ComponentSet implements ComponentHost {
   }
 
   /** Renders the component's template with its fields and `myself`, stamped (stampComponent). */
-  #renderEntry(env: nunjucks.Environment, entry: ComponentEntry): { html: string; tag: string } {
+  #renderEntry(env: Environment, entry: ComponentEntry): { html: string; tag: string } {
     const { component, componentClass: cls, cid } = entry;
     const source = component as unknown as Record<string, unknown>;
     const context: Record<string, unknown> = {};

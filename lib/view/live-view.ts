@@ -12,7 +12,7 @@ import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from '../contract/urls';
 import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
 import { ComponentSet } from './component-set';
 import { COMPONENTS_KEY, type ComponentHost } from '../render/components';
-import type nunjucks from 'nunjucks';
+import type { Environment } from 'nunjucks';
 import type { ComponentId, LiveComponentClass } from './live-component';
 import { StreamSet, type StreamInsertOptions, type StreamOptions } from './streams';
 import { EVENT_NAME_RE, type EventParams, type JsonObject, type JsonValue, type PushEventMessage } from '../contract/protocol';
@@ -129,7 +129,7 @@ export class ViewInternals implements ComponentHost {
   }
 
   /** ComponentHost: the `live_component` tag in the view's templates (the set is allocated on first use). */
-  renderComponent(env: nunjucks.Environment, componentClass: unknown, assigns: Record<string, unknown>): string {
+  renderComponent(env: Environment, componentClass: unknown, assigns: Record<string, unknown>): string {
     return (this.components ??= new ComponentSet(this.#view, this)).renderComponent(env, componentClass, assigns);
   }
 
