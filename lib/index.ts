@@ -17,4 +17,5 @@ export {
   type JsToggleOptions, type JsDispatchOptions, type JsPushOptions, type JsNavigateOptions,
 } from './render/js-commands';
 export type { MetaInput, LinkInput, TitleFormatter } from './view/page-metadata';
+export type { UploadOptions, UploadEntry, UploadConfig, UploadErrorCode, ExternalTarget } from './view/uploads';
 export type { RegionPatch, PatchOp, Path } from './render/region';

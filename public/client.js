@@ -71,6 +71,8 @@ export class LiveClient {
     /** Applies the region's patches, running its hooks (docs/hooks.md); null without a region. */
     /** @type {Promise<any> | undefined} the JS commands runner, once asked for */
     this.js = undefined;
+    /** @type {Promise<any> | undefined} uploads (public/uploads.js), loaded once the page has a `dj-upload` */
+    this.up = undefined;
     this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params) => this.pushEvent(event, params), (el) => this.hookJS(el));
   }
 
@@ -158,6 +160,7 @@ export class LiveClient {
   onClose(opened) {
     this.transport = null;
     this.setLive(false);
+    this.up?.then((u) => u.reset());
     // Sent on the connection that ended: the next mount re-syncs the page (and its forms); their promises reject.
     for (const ref of this.unacked.keys()) this.settle(ref);
     this.unacked.clear();
@@ -309,6 +312,8 @@ export class LiveClient {
       default:
         break;
     }
+    // A page with uploads loads their module (docs/uploads.md); it hears the next messages through `djust:message`.
+    if (!this.up && this.root?.querySelector('[dj-upload]')) (this.up = import(this.config.jsUrl?.replace('-js.', '-up.') ?? '').then((m) => m.uploads(this))).catch((err) => console.error('djust-lite: uploads not loaded', err));
     this.doc.dispatchEvent(new CustomEvent('djust:message', { detail: message }));
   }
 

@@ -70,4 +70,5 @@ export const SSE_EVENTS = [
   'error',
   'pong',
   'dev',
+  'upload',
 ];

@@ -106,6 +106,12 @@ export function connectSse(prefix, h) {
       chain = chain.then(() => post(message));
       return true;
     },
+    upload(frame) {
+      if (es?.readyState !== 1) return false;
+      fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-djust-token': new URLSearchParams(query).get('token') ?? '' }, body: new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (frame)]) })
+        .then((res) => { if (!res.ok) res.text().then((t) => console.warn(`djust-lite: ${t}`)); }, () => {});
+      return true;
+    },
     close() {
       if (es) fetch(base, { method: 'DELETE', keepalive: true, headers: { 'x-djust-token': new URLSearchParams(query).get('token') ?? '' } }).catch(() => {});
       end(false);

@@ -19,6 +19,7 @@ import type { Development } from '../render/development';
 import type { Renderer } from '../render/renderer';
 import type { TokenSigner } from '../routes/token';
 import { leaveView, type SwitchHost } from './view-switch';
+import { UploadChannel } from './upload-channel';
 
 /** Where a connection's messages go: a transport (WebSocket or SSE stream). */
 export interface Sink {
@@ -113,6 +114,11 @@ export class Connection implements HostTarget {
   /** Views this connection showed before its current one (allocated on the first switch). */
   #visited: Set<RouteEntry> | null = null;
   #closed = false;
+  /** Upload chunks in flight (lib/connection/upload-channel.ts), made by the first. */
+  #uploads: UploadChannel | null = null;
+  #renderQueued = false;
+  /** Upload acks sent after the queued render's patch. */
+  #renderAcks: ServerMessage[] = [];
 
   constructor(ctx: LiveContext, sink: Sink) {
     this.#ctx = ctx;
@@ -166,6 +172,35 @@ export class Connection implements HostTarget {
     }
     this.#write([errorMessage('rate_limited', `Too many frames: over ${maxEventsPerSecond}/s (option maxEventsPerSecond); frame dropped.`, sniffRef(head))]);
     this.#sink.hold?.(this.#bucket.wait(this.#lastCost));
+  }
+
+  /**
+   * One binary upload chunk (a WebSocket binary frame, an SSE upload POST): charged one frame
+   * by `admit`, its bytes by the upload channel (option maxUploadBytesPerSecond), then streamed
+   * to its entry's temp file. Never throws.
+   */
+  upload(frame: Buffer): void {
+    if (this.#closed) return;
+    if (!this.admit(0)) return this.refuse('');
+    const { options, uploads: store } = this.#ctx;
+    if (!store) return this.reject('bad_message', 'Uploads are not available on this server.');
+    this.#uploads ??= new UploadChannel({
+      store,
+      logger: options.logger,
+      bytesPerSecond: options.maxUploadBytesPerSecond,
+      now: this.#ctx.now,
+      uploads: () => (this.#session ? viewInternals(this.#session.life.view).uploads : null),
+      send: (message) => this.#write([message]),
+      hold: (ms) => this.#sink.hold?.(ms),
+      render: (after) => {
+        if (after) this.#renderAcks.push(after);
+        if (this.#renderQueued || this.#closed) return;
+        this.#renderQueued = true;
+        this.#queue.push({ kind: 'render' });
+        this.#kick(false);
+      },
+    });
+    this.#uploads.receive(frame);
   }
 
   /** A frame `admit` let in: parsed, then answered or queued. Answers bad input with an `error`. */
@@ -247,6 +282,7 @@ export class Connection implements HostTarget {
     this.#closed = true;
     this.#ctx.development?.disconnected(this);
     this.#queue.clear();
+    this.#uploads?.close();
     const session = this.#session;
     this.#session = null;
     await session?.close();
@@ -347,6 +383,15 @@ export class Connection implements HostTarget {
         return this.#then(this.#session?.event(job.message, out), out);
       case 'params':
         return this.#then(this.#session?.navigate(job.message, out), out);
+      case 'render': {
+        this.#renderQueued = false;
+        const acks = this.#renderAcks;
+        this.#renderAcks = [];
+        const step = this.#session?.rerender(out);
+        if (step) return step.then(() => void out.push(...acks));
+        out.push(...acks);
+        return;
+      }
       case 'info': {
         const session = this.#session;
         // Meant for a view that has since left the connection (pushNavigate): dropped.

@@ -4,6 +4,7 @@ import type { PubSubAdapter } from '../pubsub/pubsub';
 import type { Renderer } from '../render/renderer';
 import type { TokenSigner } from '../routes/token';
 import type { RouteEntry } from '../view/lifecycle';
+import type { UploadStore } from './upload-channel';
 
 /** What one `djustLite()` instance gives its live connections and its HTTP render: options, renderer, token signer, pub/sub and routes. */
 export interface LiveContext {
@@ -16,4 +17,6 @@ export interface LiveContext {
   /** Route pattern → its registered entry. */
   readonly routes: ReadonlyMap<string, RouteEntry>;
   now(): number;
+  /** Where uploads in flight are stored (lib/connection/upload-channel.ts); made by djustLite(). */
+  readonly uploads?: UploadStore;
 }

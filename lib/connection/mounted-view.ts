@@ -10,6 +10,8 @@ import { RegionState } from '../render/region';
 import type { StandardSchemaV1 } from '../core/standard-schema';
 import { checkParams, type ParamsCheck } from '../view/typed-params';
 import { CLEAR_FLASH_EVENT } from '../contract/contract';
+import { UPLOAD_EVENT, UPLOAD_PROGRESS_EVENT } from '../view/uploads';
+import type { LiveView } from '../view/live-view';
 
 /**
  * A view's wish to hand its connection to another view (lib/connection/view-switch.ts): a `pushNavigate`
@@ -98,6 +100,8 @@ export class MountedView implements RegionSlot {
     const { view } = this.life;
     // A click on a flash message (Phoenix's lv:clear-flash): forgotten as clearFlash(level) would.
     if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).flash.clear(message.params.level));
+    // Files picked or dropped, an external upload's progress (lib/view/uploads.ts).
+    if (message.event === UPLOAD_EVENT || message.event === UPLOAD_PROGRESS_EVENT) return this.#update(out, message.ref, message.event, () => uploadEvent(view, message));
     const handlers = handlersOf(view.constructor);
     const method = handlers.get(message.event);
     if (method === undefined) {
@@ -130,6 +134,11 @@ export class MountedView implements RegionSlot {
       return schemaFailed(error);
     }
     return isThenable<ParamsCheck>(check) ? Promise.resolve(check).then(run, schemaFailed) : run(check);
+  }
+
+  /** Upload progress (lib/connection/upload-channel.ts): render → diff → patch, as after a handler. */
+  rerender(out: ServerMessage[]): Step<void> {
+    return this.#update(out, null, 'upload progress', () => undefined);
   }
 
   /** A message for `handleInfo` (pub/sub, timers). */
@@ -179,7 +188,10 @@ export class MountedView implements RegionSlot {
   close(reason = 'connection ended'): Promise<void> {
     if (this.#region !== null && this.#logger.connection.enabled) this.#logger.connection(`${this.name} closed at ${this.life.url}: ${reason}`);
     this.#region = null;
-    return this.life.unmount();
+    const uploads = viewInternals(this.life.view).uploads;
+    if (uploads === null) return this.life.unmount();
+    // Temp files go whatever unmount does.
+    return Promise.all([uploads.release(), this.life.unmount()]).then(() => undefined);
   }
 
   /**
@@ -280,4 +292,15 @@ export class MountedView implements RegionSlot {
     internals.metadata.drain(out);
     if (this.#logger.head.enabled && out.length > before) this.#logger.head(`${this.name}: ${out.slice(before).map((m) => JSON.stringify(m)).join(' ')}`);
   }
+}
+
+/** `dj:upload` / `dj:upload-progress`: answered with `pushReply` (the entries' ids or errors). */
+function uploadEvent(view: LiveView, message: EventMessage): unknown {
+  const internals = viewInternals(view);
+  const uploads = internals.uploads;
+  if (uploads === null) throw new DjustError('bad_params', `${message.event}: this view has no uploads (allowUpload was not called in mount).`);
+  if (message.event === UPLOAD_PROGRESS_EVENT) return uploads.externalProgress(message.params);
+  return uploads.announce(message.params).then((reply) => {
+    internals.reply = reply;
+  });
 }

@@ -117,6 +117,20 @@ export interface ErrorMessage {
 export interface PongMessage {
   type: 'pong';
 }
+/**
+ * An upload chunk's answer (docs/uploads.md): `ack` — stored, `bytes` in all so far (send the
+ * next); `error` — refused (`code`: too_large, upload_unknown, upload_busy, upload_offset,
+ * upload_cancelled, upload_failed, bad_upload, rate_limited with `retryMs`).
+ */
+export interface UploadMessage {
+  type: 'upload';
+  id: string;
+  action: 'ack' | 'error';
+  bytes?: number;
+  code?: string;
+  message?: string;
+  retryMs?: number;
+}
 export type ServerMessage =
   | MountedMessage
   | PatchMessage
@@ -128,6 +142,7 @@ export type ServerMessage =
   | PushEventMessage
   | ErrorMessage
   | PongMessage
+  | UploadMessage
   | DevMessage;
 
 // ---- parsing ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { ServerAttachments } from './attach';
 import { ClientAddresses } from '../transport/client-address';
 import { handlersOf } from '../view/decorators';
 import type { LiveContext } from '../connection/context';
+import { UploadStore } from '../connection/upload-channel';
 import { DjustError, invalidArgument, misuse } from '../core/errors';
 import { routeEntry, type RouteEntry } from '../view/lifecycle';
 import { MountPaths, MAX_MOUNT_PATHS } from './mount-paths';
@@ -132,7 +133,9 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     pubsub: options.pubsub ?? new MemoryPubSub(),
     routes,
     now: Date.now,
+    uploads: new UploadStore(options.uploadDir, options.logger),
   };
+  ctx.uploads?.sweep(); // upload folders a crashed or killed process left behind
   const limits = new ConnectionLimits(options.maxConnections, options.maxConnectionsPerClient);
   // The app's `trust proxy` setting also decides the client address of live traffic, which
   // never passes through Express: learnt from `req.app` here, or from the server in attach().
@@ -210,6 +213,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     websocket.close();
     await sse.close();
     await ctx.pubsub.close();
+    ctx.uploads?.close();
   };
 
   for (const [routePath, viewClass] of Object.entries(options.routes)) live.route(routePath, viewClass);

@@ -10,6 +10,7 @@ import type { StreamRouter } from '../pubsub/pubsub';
 import type { ConnectionLimits } from './connection-limits';
 import { MountDeadlines } from './mount-deadline';
 import { readBody } from './read-body';
+import { readUploadBody } from './upload-post';
 import { relayTarget, sessionHandler } from './sse-remote';
 import { SseStream, writeResumeGap, type SessionHost } from './sse-stream';
 
@@ -114,7 +115,7 @@ export class SseTransport {
     const path = url.pathname;
     if (path !== this.#base && !path.startsWith(`${this.#base}/`)) return false;
     const [id = '', tail, ...rest] = path.slice(this.#base.length + 1).split('/');
-    const endpoint = tail === undefined ? 'stream' : tail === 'message' && rest.length === 0 ? 'message' : null;
+    const endpoint = tail === undefined ? 'stream' : (tail === 'message' || tail === 'upload') && rest.length === 0 ? tail : null;
     if (endpoint === null || id === '') {
       this.#refuse(req, res, 404, `Not Found: SSE endpoints are GET/DELETE ${this.#base}/:session and POST ${this.#base}/:session/message.`);
       return true;
@@ -133,7 +134,7 @@ export class SseTransport {
       return true;
     }
     const work = req.method === 'GET' ? this.#stream(req, res, id, url.searchParams)
-      : req.method === 'POST' ? this.#message(req, res, id)
+      : req.method === 'POST' ? (endpoint === 'upload' ? this.#upload(req, res, id) : this.#message(req, res, id))
       : this.#delete(req, res, id);
     work.catch((err: unknown) => this.#failed(req, res, path, err));
     return true;
@@ -239,6 +240,32 @@ export class SseTransport {
     if (!now) return this.#unknown(req, res, id);
     if (now !== live && !now.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
     now.connection.receive(body.text);
+    res.writeHead(202, ACCEPTED_HEADERS);
+    res.end();
+  }
+
+  /**
+   * One upload chunk (docs/uploads.md): checked as a message POST is (token, size), then handed
+   * to the session's Connection; its `ack` goes out on the stream. Sessions held by another
+   * process are not reached: uploads need the stream's own process (404 otherwise).
+   */
+  async #upload(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const { maxMessageBytes: limit, bodyTimeoutMs } = this.#ctx.options;
+    const token = this.#tokenOf(req);
+    if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
+    const live = this.#sessions.get(id);
+    if (!live) return this.#unknown(req, res, id);
+    if (!live.session.tokenMatches(token)) return this.#refuse(req, res, 403, wrongToken(id));
+    const body = await readUploadBody(req, limit, bodyTimeoutMs);
+    if (!body.ok) {
+      if (body.why === 'aborted') return void res.destroy();
+      return body.why === 'bad_type' ? this.#refuse(req, res, 415, 'Unsupported Media Type: POST an upload chunk as application/octet-stream.')
+        : body.why === 'timeout' ? this.#refuse(req, res, 408, `Request Timeout: the body did not arrive within ${bodyTimeoutMs} ms (option bodyTimeoutMs).`, {}, true)
+        : this.#refuse(req, res, 413, `Payload Too Large: upload chunk over ${limit} bytes (option maxMessageBytes); use a smaller chunkSize.`, { Connection: 'close' });
+    }
+    const now = this.#sessions.get(id);
+    if (now !== live) return this.#unknown(req, res, id);
+    live.connection.upload(body.bytes);
     res.writeHead(202, ACCEPTED_HEADERS);
     res.end();
   }

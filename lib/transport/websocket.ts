@@ -109,6 +109,7 @@ export class WebSocketTransport {
     message: (this: WebSocket, data: RawData, isBinary: boolean) => void;
     pong: (this: WebSocket) => void;
     close: (this: WebSocket) => void;
+    error: (this: WebSocket, err: Error & { code?: string }) => void;
     /** A raw socket that closes during the handshake: its place in the limits is given back. */
     handshakeClose: (this: Duplex) => void;
   };
@@ -131,10 +132,18 @@ export class WebSocketTransport {
       message(data, isBinary) {
         const connection = sinkOf.get(this)?.connection;
         if (!connection) return;
-        // Charged by its size before it is decoded; binary frames too.
-        if (!connection.admit(byteLengthOf(data))) return connection.refuse(isBinary ? '' : headOf(data));
-        if (isBinary) connection.reject('bad_message', 'Binary frames are not accepted; send JSON text frames.');
-        else connection.handle(rawToString(data));
+        // Binary frames are upload chunks (docs/uploads.md): charged by the upload channel.
+        if (isBinary) return connection.upload(rawToBuffer(data));
+        // Charged by its size before it is decoded.
+        if (!connection.admit(byteLengthOf(data))) return connection.refuse(headOf(data));
+        connection.handle(rawToString(data));
+      },
+      error(err) {
+        // Said at debug, naming the option: a frame over maxMessageBytes otherwise looks like a plain disconnect.
+        const why = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+          ? `a frame was over ${ctx.options.maxMessageBytes} bytes (option maxMessageBytes); closed 1009`
+          : `${err.code ?? 'error'}: ${err.message}`;
+        ctx.options.logger.debug(`djust-lite: WebSocket from ${sinkOf.get(this)?.client || 'an unknown address'}: ${why}.`);
       },
       pong() {
         const sink = sinkOf.get(this);
@@ -214,7 +223,7 @@ export class WebSocketTransport {
     this.#deadlines.start(connection, sink, client);
     ws.on('pong', this.#on.pong);
     ws.on('message', this.#on.message);
-    ws.on('error', ignore); // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows
+    ws.on('error', this.#on.error); // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows
     ws.on('close', this.#on.close);
   }
 
@@ -244,7 +253,6 @@ function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
-function ignore(): void {}
 
 /**
  * One frame for a job's messages: the envelope itself when alone, else a JSON array of them in
@@ -267,6 +275,12 @@ function headOf(data: RawData): string {
   const first = Array.isArray(data) ? data[0] : data;
   if (!first) return '';
   return Buffer.isBuffer(first) ? first.toString('utf8', 0, 256) : Buffer.from(first).toString('utf8', 0, 256);
+}
+
+function rawToBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }
 
 function rawToString(data: RawData): string {

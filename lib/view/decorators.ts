@@ -23,6 +23,7 @@ const FORBIDDEN = new Set([
   'constructor', '__proto__', 'prototype', 'mount', 'unmount', 'handleInfo', 'handleParams',
   'getContextData', 'subscribe', 'unsubscribe', 'sendAfter', 'putFlash', 'clearFlash',
   'pushPatch', 'pushNavigate', 'redirect', 'pushEvent', 'pushReply', 'hasOwnProperty', 'toString', 'valueOf',
+  'allowUpload', 'cancelUpload', 'consumeUploadedEntries', 'uploadedEntries',
 ]);
 
 type AnyMethod = (this: never, ...args: never[]) => unknown;
