@@ -2,6 +2,7 @@ import path from 'node:path';
 import express from 'express';
 import { djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOptions, type MountContext } from '../lib';
 import { SignupView } from './signup';
+import { servePictures, UploadsView } from './uploads';
 
 const CHAT_TOPIC = 'chat:lobby';
 
@@ -217,7 +218,9 @@ export function createDemoApp(options: DjustLiteOptions = {}): { app: express.Ex
     .route('/studio', StudioView, demo)
     .route('/store', StoreView, demo)
     .route('/settings', SettingsView, demo)
-    .route('/signup', SignupView, demo);
+    .route('/signup', SignupView, demo)
+    .route('/uploads', UploadsView, demo);
+  servePictures(app);
   // Demo only: the panel showing the live <head> (title, meta, links) on every page.
   app.use('/demo-assets', express.static(path.join(__dirname, 'public')));
   app.use(live);

@@ -138,7 +138,8 @@ export class MountedView implements RegionSlot {
 
   /** Upload progress (lib/connection/upload-channel.ts): render → diff → patch, as after a handler. */
   rerender(out: ServerMessage[]): Step<void> {
-    return this.#update(out, null, 'upload progress', () => undefined);
+    const uploads = viewInternals(this.life.view).uploads;
+    return this.#update(out, null, 'upload progress', () => (uploads?.pendingNotify ? uploads.notify(this.life.view) : undefined));
   }
 
   /** A message for `handleInfo` (pub/sub, timers). */
@@ -299,7 +300,10 @@ function uploadEvent(view: LiveView, message: EventMessage): unknown {
   const internals = viewInternals(view);
   const uploads = internals.uploads;
   if (uploads === null) throw new DjustError('bad_params', `${message.event}: this view has no uploads (allowUpload was not called in mount).`);
-  if (message.event === UPLOAD_PROGRESS_EVENT) return uploads.externalProgress(message.params);
+  if (message.event === UPLOAD_PROGRESS_EVENT) {
+    uploads.externalProgress(message.params);
+    return uploads.pendingNotify ? uploads.notify(view) : undefined;
+  }
   return uploads.announce(message.params).then((reply) => {
     internals.reply = reply;
   });

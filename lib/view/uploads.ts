@@ -41,6 +41,11 @@ export interface UploadOptions {
   chunkSize?: number | undefined;
   /** The browser sends the entry straight to this URL (object storage) instead of to the server. */
   external?: ((entry: UploadEntry) => ExternalTarget | Promise<ExternalTarget>) | undefined;
+  /**
+   * Called (as a handler: what it changes is rendered) once each entry is done, as Phoenix's
+   * `progress:` callback; the place to consume an `autoUpload` file.
+   */
+  progress?: ((name: string, entry: UploadEntry) => unknown) | undefined;
 }
 
 /** An entry's error codes, as Phoenix names them. */
@@ -76,6 +81,8 @@ export class UploadEntry {
   meta: ExternalTarget | null = null;
   /** Left the upload (consumed or cancelled): chunks for it are refused. */
   gone = false;
+  /** Its `progress` callback ran for `done`. */
+  notified = false;
 
   constructor(ref: string, name: string, size: number, type: string) {
     this.ref = ref;
@@ -96,6 +103,7 @@ export class UploadConfig {
   readonly autoUpload: boolean;
   readonly chunkSize: number;
   readonly external: UploadOptions['external'];
+  readonly progress: UploadOptions['progress'];
   entries: UploadEntry[] = [];
   /** Errors of the upload as a whole (`too_many_files`). */
   errors: UploadErrorCode[] = [];
@@ -111,6 +119,8 @@ export class UploadConfig {
     if (!Number.isInteger(chunkSize) || chunkSize < 1024 || chunkSize > 16 * 1024 * 1024) throw invalidArgument(where, 'chunkSize', 'an integer number of bytes from 1024 to 16 MiB', chunkSize);
     if (typeof autoUpload !== 'boolean') throw invalidArgument(where, 'autoUpload', 'true or false', autoUpload);
     if (external !== undefined && typeof external !== 'function') throw invalidArgument(where, 'external', 'a function (entry) => ({ url, fields })', external);
+    if (options.progress !== undefined && typeof options.progress !== 'function') throw invalidArgument(where, 'progress', 'a function (name, entry) => …', options.progress);
+    this.progress = options.progress;
     this.name = name;
     this.ref = `dj-upload-${name}`;
     this.accept = accept === 'any' ? 'any' : accept.map((a) => a.toLowerCase());
@@ -244,7 +254,7 @@ export class ViewUploads {
     const config = typeof name === 'string' ? this.configs.get(name) : undefined;
     const entry = config?.entries.find((e) => e.ref === ref);
     if (!entry || !entry.meta || typeof progress !== 'number' || !(progress >= 0 && progress <= 100)) throw refuse('progress needs { name, ref, progress 0-100 } of an external entry.');
-    if (entry.done) return;
+    if (entry.done) return undefined;
     entry.progress = Math.max(entry.progress, Math.floor(progress));
     entry.done = entry.progress === 100;
   }
@@ -280,6 +290,24 @@ export class ViewUploads {
   entries(name: string): { completed: UploadEntry[]; inProgress: UploadEntry[] } {
     const config = this.config(name, 'uploadedEntries');
     return { completed: config.entries.filter((e) => e.valid && e.done), inProgress: config.entries.filter((e) => e.valid && !e.done) };
+  }
+
+  /** Runs the `progress` callbacks (with `view` as `this`) of entries done since the last call; in order, awaited. */
+  async notify(view: object): Promise<void> {
+    for (const config of this.configs.values()) {
+      if (!config.progress) continue;
+      for (const entry of config.entries) {
+        if (!entry.done || entry.notified || entry.gone) continue;
+        entry.notified = true;
+        await config.progress.call(view, config.name, entry);
+      }
+    }
+  }
+
+  /** Whether a `progress` callback waits to run (so a render without one stays synchronous). */
+  get pendingNotify(): boolean {
+    for (const config of this.configs.values()) if (config.progress && config.entries.some((e) => e.done && !e.notified && !e.gone)) return true;
+    return false;
   }
 
   /** Every entry leaves and every temp file is deleted (the view unmounts). */
