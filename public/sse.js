@@ -109,7 +109,8 @@ export function connectSse(prefix, h) {
     upload(frame) {
       if (es?.readyState !== 1) return false;
       fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-djust-token': new URLSearchParams(query).get('token') ?? '' }, body: new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (frame)]) })
-        .then((res) => { if (!res.ok) res.text().then((t) => console.warn(`djust-lite: ${t}`)); }, () => {});
+        // read even when empty (Chromium calls an unread body aborted)
+        .then((res) => res.text().then((t) => { if (!res.ok) console.warn(`djust-lite: ${t}`); }), () => {});
       return true;
     },
     close() {
