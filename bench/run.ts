@@ -22,6 +22,7 @@ import { liveviewjs } from './client-lvjs';
 import { djustSse } from './client-sse';
 import { runHeap } from './heap';
 import { runProfile } from './profile';
+import { runUploads } from './upload';
 import { NOISY_PCT, computeTargets, notes, resultsTable, targetsTable, type SystemKey, type SystemResult } from './report';
 import { closedLoop, idleLadder, openClients, wireBytes, type LoopOptions, type LoopResult } from './scenarios';
 import { ServerProcess, openFileLimit } from './spawn';
@@ -279,6 +280,10 @@ async function main(): Promise<void> {
     const connections = envNumber('BENCH_PROFILE_CONNS', 50);
     const { script, client } = definition(key);
     await runProfile({ root: ROOT, results: RESULTS, serverScript: script, loop: config.loop, log, name: key, client, connections, env: serverEnv() });
+    return;
+  }
+  if (process.argv.includes('--uploads')) {
+    await runUploads({ results: RESULTS, serverScript: path.join(__dirname, 'server-upload.js'), env: serverEnv(), log });
     return;
   }
   if (process.argv.includes('--heap')) {

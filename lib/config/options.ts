@@ -81,7 +81,7 @@ export interface DjustLiteOptions {
   maxBufferedBytes?: number | undefined;
   /** Folder for uploads in flight (docs/uploads.md); each process keeps its own sub-folder. Default the OS temp folder. */
   uploadDir?: string | undefined;
-  /** Upload bytes per second per connection before chunks are refused `rate_limited` (and the peer held). Default 64 MiB, at least 1024. */
+  /** Upload bytes per second per connection before chunks are refused `rate_limited` (and the peer held). Default 256 MiB, at least 1024. */
   maxUploadBytesPerSecond?: number | undefined;
   /** SSE: messages kept per session for `Last-Event-ID` replay. Default 256, at least 1. */
   sseBufferSize?: number | undefined;
@@ -285,8 +285,8 @@ export const OPTIONS = {
     doc: 'where uploads in flight are stored, in a sub-folder per process (swept at start when its process has exited) ([Uploads](uploads.md))',
   },
   maxUploadBytesPerSecond: {
-    default: 64 * 1024 * 1024,
-    shownDefault: '64 MiB',
+    default: 256 * 1024 * 1024,
+    shownDefault: '256 MiB',
     check: { type: 'number', min: 1024 },
     doc: 'upload bytes per second per connection; a chunk over it is refused `rate_limited` and retried ([Uploads](uploads.md))',
   },

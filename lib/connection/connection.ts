@@ -175,13 +175,13 @@ export class Connection implements HostTarget {
   }
 
   /**
-   * One binary upload chunk (a WebSocket binary frame, an SSE upload POST): charged one frame
-   * by `admit`, its bytes by the upload channel (option maxUploadBytesPerSecond), then streamed
-   * to its entry's temp file. Never throws.
+   * One binary upload chunk (a WebSocket binary frame, an SSE upload POST): charged by its
+   * bytes (at least 16 KiB) to the upload budget (option maxUploadBytesPerSecond), a refused one
+   * also as a frame by `admit` (a peer sending bad chunks meets maxEventsPerSecond), then
+   * streamed to its entry's temp file. Never throws.
    */
   upload(frame: Buffer): void {
     if (this.#closed) return;
-    if (!this.admit(0)) return this.refuse('');
     const { options, uploads: store } = this.#ctx;
     if (!store) return this.reject('bad_message', 'Uploads are not available on this server.');
     this.#uploads ??= new UploadChannel({
@@ -191,6 +191,7 @@ export class Connection implements HostTarget {
       now: this.#ctx.now,
       uploads: () => (this.#session ? viewInternals(this.#session.life.view).uploads : null),
       send: (message) => this.#write([message]),
+      refused: () => this.admit(0) || (this.refuse(''), false),
       hold: (ms) => this.#sink.hold?.(ms),
       render: (after) => {
         if (after) this.#renderAcks.push(after);

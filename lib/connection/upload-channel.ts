@@ -21,6 +21,8 @@ import type { UploadConfig, UploadEntry, ViewUploads } from '../view/uploads';
 
 /** The folder prefix of one process's uploads under `uploadDir`: `djust-lite-uploads-<pid>-<random>`. */
 const FOLDER_PREFIX = 'djust-lite-uploads-';
+/** The least a chunk costs from the byte budget: a flood of tiny frames is not free. */
+const MIN_CHUNK_COST = 16 * 1024;
 /** Progress re-renders at most this often per connection (the last chunk renders at once). */
 export const PROGRESS_RENDER_MS = 100;
 
@@ -98,6 +100,8 @@ export interface ChannelHost {
   /** The uploads of the view the connection shows now (null: none, or not mounted). */
   uploads(): ViewUploads | null;
   send(message: UploadMessage): void;
+  /** Charges a refused chunk as a frame (option maxEventsPerSecond); false: over it (the connection answered). */
+  refused(): boolean;
   /** Stop reading the peer for `ms` (over its byte budget). */
   hold(ms: number): void;
   /**
@@ -142,8 +146,9 @@ export class UploadChannel {
     if (offset !== entry.bytes) return this.#refuse(id, 'upload_offset', `Chunk at offset ${offset}, but ${entry.bytes} bytes are stored; send from there.`);
     const total = entry.bytes + data.length;
     if (total > entry.size || total > config.maxFileSize) return void this.#cutOff(config, entry, total);
-    if (!this.#bucket.take(data.length)) {
-      const wait = this.#bucket.wait(Math.min(data.length, this.#host.bytesPerSecond));
+    const cost = Math.min(Math.max(data.length, MIN_CHUNK_COST), this.#host.bytesPerSecond);
+    if (!this.#bucket.take(cost)) {
+      const wait = this.#bucket.wait(cost);
       this.#host.logger.debug(`djust-lite: upload "${config.name}" over ${this.#host.bytesPerSecond} bytes/s (option maxUploadBytesPerSecond); chunk refused, retry in ${wait} ms.`);
       this.#host.hold(wait);
       return this.#refuse(id, 'rate_limited', `Over ${this.#host.bytesPerSecond} bytes/s (option maxUploadBytesPerSecond); send this chunk again in ${wait} ms.`, wait);
@@ -227,6 +232,7 @@ export class UploadChannel {
   }
 
   #refuse(id: string, code: string, message: string, retryMs?: number): void {
+    if (code !== 'rate_limited' && !this.#host.refused()) return;
     if (code !== 'rate_limited') this.#host.logger.debug(`djust-lite: upload chunk refused (${code}): ${message}`);
     const out: UploadMessage = { type: 'upload', id, action: 'error', code, message };
     if (retryMs !== undefined) out.retryMs = retryMs;
