@@ -3,6 +3,11 @@
  * with setInputFiles and dropped on the drop target, previews from object URLs, progress, cancel,
  * validation errors, the avatar's autoUpload, and the uploads module loaded only where needed.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { djustLite, eventHandler, LiveView, type DjustLiteOptions } from '../../lib';
+import { memoryEnvironment } from '../helpers/memory-templates';
 import { useBrowser } from './support/browser';
 import { runSession, TRANSPORTS } from './support/session';
 
@@ -66,4 +71,77 @@ describe.each(TRANSPORTS)('uploads over $name', (transport) => {
       await page.locator('#avatar').waitFor();
       expect(await page.$eval('#avatar', (img) => (img as HTMLImageElement).naturalWidth)).toBe(1);
     }));
+});
+
+/** The stand-in for object storage: takes presigned-style POST forms on 127.0.0.1, with CORS; what it received, by key. */
+function storage(): Promise<{ url: string; received: Map<string, { bytes: number; type: string }>; close(): Promise<void> }> {
+  const received = new Map<string, { bytes: number; type: string }>();
+  const server = http.createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Headers', '*');
+      return void res.writeHead(204).end();
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('latin1');
+      const key = /name="key"\r\n\r\n([^\r]*)/.exec(body)?.[1];
+      const file = /name="file"; filename="[^"]*"\r\nContent-Type: ([^\r]*)\r\n\r\n([\s\S]*)\r\n--/.exec(body);
+      if (!key || !file) return void res.writeHead(400).end('missing key or file');
+      received.set(key, { bytes: Buffer.byteLength(file[2] as string, 'latin1'), type: file[1] as string });
+      res.writeHead(204).end();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/bucket`,
+    received,
+    close: () => new Promise((done) => server.close(() => done())),
+  })));
+}
+
+describe('external uploads in Chromium', () => {
+  test('the browser sends the file straight to the storage URL with its fields; the view sees it done and consumes its meta', async () => {
+    const bucket = await storage();
+    const consumed: string[] = [];
+    class ExternalView extends LiveView {
+      static template = 'ext.njk';
+      mount() {
+        this.allowUpload('doc', { accept: ['.pdf'], autoUpload: true, external: (entry) => ({ url: bucket.url, fields: { key: `docs/${entry.ref}`, policy: 'signed' } }) });
+      }
+      @eventHandler() validate() {}
+      @eventHandler() async save() {
+        consumed.push(...await this.consumeUploadedEntries('doc', ({ url, fields }, entry) => `${entry.name} → ${url} ${fields?.key ?? ''}`));
+      }
+    }
+    const templates = {
+      'ext.njk': '<!doctype html><html><head>{% djust_head %}</head><body><main dj-root><form dj-change="validate" dj-submit="save">' +
+        '<input type="file" id="doc" dj-upload="doc"><button id="save">Save</button></form>' +
+        '{% for e in uploads.doc.entries %}<p class="entry" data-done="{{ e.done }}">{{ e.name }} {{ e.progress }}</p>{% endfor %}</main>{% djust_scripts %}</body></html>',
+    };
+    const create = (options: DjustLiteOptions) => {
+      const live = djustLite({ ...options, env: memoryEnvironment(templates), secret: 'djust-lite-e2e-external-secret-not-for-production' });
+      live.route('/ext', ExternalView);
+      const app = express();
+      app.get('/favicon.ico', (_req, res) => void res.status(204).end());
+      app.use(live);
+      return { app, live };
+    };
+    try {
+      await runSession(browser(), { name: 'websocket', options: {}, app: create }, async ({ open }) => {
+        const page = await open('/ext');
+        await page.setInputFiles('#doc', [{ name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(200_000, 3) }]);
+        await page.locator('p.entry[data-done="true"]').waitFor();
+        expect(await page.textContent('p.entry')).toBe('report.pdf 100');
+        const [key] = [...bucket.received.keys()];
+        expect(key).toMatch(/^docs\/[A-Za-z0-9_-]+$/);
+        expect(bucket.received.get(key as string)).toEqual({ bytes: 200_000, type: 'application/pdf' });
+        await page.click('#save');
+        await page.waitForFunction(() => document.querySelectorAll('p.entry').length === 0);
+        expect(consumed).toEqual([`report.pdf → ${bucket.url} ${key}`]);
+      });
+    } finally {
+      await bucket.close();
+    }
+  });
 });
