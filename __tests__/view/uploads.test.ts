@@ -239,6 +239,22 @@ describe('upload limits and folders', () => {
     expect(debugLines.find((l) => l.includes('maxMessageBytes'))).toMatch(/a frame was over 65536 bytes \(option maxMessageBytes\); closed 1009/);
   });
 
+  it('cuts a chunkSize over maxMessageBytes to fit a frame, so a big upload does not close the socket', async () => {
+    class BigChunks extends PhotosView {
+      override mount() {
+        this.allowUpload('photos', { accept: 'any', maxFileSize: 1_000_000, chunkSize: 1_000_000 });
+      }
+    }
+    live.route('/big', BigChunks);
+    const view = await liveTest(app, '/big', { transport: 'websocket' });
+    const answer = await view.event('dj:upload', { name: 'photos', entries: [{ ref: 'b1', name: 'a.bin', size: 1, type: '' }] });
+    expect(answer.response.payload?.chunkSize).toBe(65536 - 81);
+    const result = await view.upload('photos', [{ name: 'b.bin', content: Buffer.alloc(300_000, 2) }]);
+    expect(result.entries[0]?.refused).toBeUndefined();
+    expect(view.html()).toMatch(/b\.bin/);
+    await view.close();
+  });
+
   it('charges upload bytes to maxUploadBytesPerSecond and retries what it refused', async () => {
     const slow = djustLite({ env: memoryEnvironment(TEMPLATES), uploadDir: dir, maxUploadBytesPerSecond: 4096, logger: { debug: (m) => void debugLines.push(m), warn() {}, error() {} } });
     slow.route('/up', PhotosView);

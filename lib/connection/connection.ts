@@ -459,6 +459,8 @@ export class Connection implements HostTarget {
     }
     if (this.#closed) return session.close(); // the peer left while mount ran
     this.#session = session;
+    const uploads = viewInternals(session.life.view).uploads;
+    if (uploads) uploads.frameLimit = options.maxMessageBytes; // chunks must fit a frame (docs/uploads.md)
     this.#ctx.development?.connected(this, entry.template, out);
     return this.#departed(out); // its mount called pushNavigate
   }

@@ -52,6 +52,8 @@ export interface UploadOptions {
 export type UploadErrorCode = 'too_large' | 'not_accepted' | 'too_many_files' | 'external_failed';
 
 const DEFAULTS = { maxEntries: 1, maxFileSize: 8_000_000, autoUpload: false, chunkSize: 64_000 } as const;
+/** The most a chunk frame's header takes: length byte, 64-character id, ':', 15-digit offset. */
+const FRAME_HEADER_MAX = 1 + 64 + 1 + 15;
 const REF_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 /** Largest `maxFileSize` allowed (a sanity bound; files stream to disk). */
@@ -179,6 +181,8 @@ export interface EntryAnswer extends JsonObject {
  */
 export class ViewUploads {
   readonly configs = new Map<string, UploadConfig>();
+  /** The largest frame the connection takes (option maxMessageBytes, set on connect): chunks are cut to fit it with their header. */
+  frameLimit = Number.POSITIVE_INFINITY;
   /** Entry id → entry, for the upload channel. */
   readonly #byId = new Map<string, { config: UploadConfig; entry: UploadEntry }>();
 
@@ -245,7 +249,7 @@ export class ViewUploads {
       }
       answers.push(answer);
     }
-    return { name, autoUpload: config.autoUpload, chunkSize: config.chunkSize, entries: answers };
+    return { name, autoUpload: config.autoUpload, chunkSize: Math.min(config.chunkSize, this.frameLimit - FRAME_HEADER_MAX), entries: answers };
   }
 
   /** `dj:upload-progress` for an external entry (the browser reports how far the storage took it). */
