@@ -23,6 +23,8 @@ export function connectSse(prefix, h) {
   let pause;
   /** @type {Promise<unknown>} */
   let chain = Promise.resolve();
+  /** @type {Promise<unknown>} upload chunks' POSTs, in order */
+  let uploads = chain;
 
   const end = (notify = true) => {
     if (done) return;
@@ -108,9 +110,10 @@ export function connectSse(prefix, h) {
     },
     upload(frame) {
       if (es?.readyState !== 1) return false;
-      fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-djust-token': new URLSearchParams(query).get('token') ?? '' }, body: new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (frame)]) })
+      // One after the other (each answered once the server took it), so chunks arrive in order.
+      uploads = uploads.then(() => fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-djust-token': new URLSearchParams(query).get('token') ?? '' }, body: new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (frame)]) })
         // read even when empty (Chromium calls an unread body aborted)
-        .then((res) => res.text().then((t) => { if (!res.ok) console.warn(`djust-lite: ${t}`); }), () => {});
+        .then((res) => res.text().then((t) => { if (!res.ok) console.warn(`djust-lite: ${t}`); }), () => {}));
       return true;
     },
     close() {

@@ -14,7 +14,7 @@
  * @property {number} chunk
  * @property {'new' | 'sending' | 'done' | 'failed'} state
  * @property {string} [url]    its preview's object URL
- * @property {(m: any) => void} [wait]  takes the server's answer to the chunk in flight
+ * @property {((m: any) => void)[]} waits  take the server's answers to the chunks in flight, in order
  */
 
 /** How long the server may take to answer a chunk before the entry fails. */
@@ -40,7 +40,7 @@ export function uploads(client) {
   /** @param {string} name @param {Iterable<File>} files */
   const announce = async (name, files) => {
     /** @type {Entry[]} */
-    const list = [...files].map((file) => ({ file, ref: `${page}-${seq++}`, name, chunk: 64000, state: 'new' }));
+    const list = [...files].map((file) => ({ file, ref: `${page}-${seq++}`, name, chunk: 64000, state: 'new', waits: [] }));
     if (!list.length) return;
     for (const e of list) byRef.set(e.ref, e);
     /** @type {any} */
@@ -68,37 +68,58 @@ export function uploads(client) {
   /** Sends every entry of `name` not sent yet. @param {string} name */
   const start = (name) => Promise.all([...byRef.values()].filter((e) => e.name == name && e.state == 'new').map((e) => (e.external ? sendExternal(e) : send(e))));
 
-  /** The server's answer to the chunk in flight. @param {Entry} e @returns {Promise<any>} */
+  /** The server's next answer for `e` (each chunk gets one, in order). @param {Entry} e @returns {Promise<any>} */
   const answer = (e) => new Promise((resolve) => {
     const timer = setTimeout(() => resolve({ action: 'error', code: 'timeout', message: `no answer in ${ACK_MS / 1000} s` }), ACK_MS);
-    e.wait = (m) => {
+    e.waits.push((m) => {
       clearTimeout(timer);
-      e.wait = undefined;
       resolve(m);
-    };
+    });
   });
 
-  /** Sends `e` in chunks over the live connection, one in flight. @param {Entry} e */
+  /**
+   * Sends `e` in chunks over the live connection, two in flight (the server writes one while the
+   * next arrives), the next after each answer; `rate_limited` waits, then sends again from the last ack.
+   * @param {Entry} e
+   */
   const send = async (e) => {
     e.state = 'sending';
     const id = /** @type {string} */ (e.id);
-    let offset = 0;
-    // A zero-byte file sends one empty chunk (the server makes its empty file).
-    for (let first = true; (first || offset < e.file.size) && e.state == 'sending'; first = false) {
-      const data = new Uint8Array(await e.file.slice(offset, offset + e.chunk).arrayBuffer());
-      const head = new TextEncoder().encode(`${id}:${offset}`);
-      const frame = new Uint8Array(1 + head.length + data.length);
-      frame[0] = head.length;
-      frame.set(head, 1);
-      frame.set(data, 1 + head.length);
-      const reply = answer(e);
-      if (!client.transport?.upload?.(frame)) return fail(e, 'disconnected', 'the connection dropped; pick the file again');
-      const m = await reply;
-      if (m.action == 'ack') offset = m.bytes;
-      else if (m.code == 'rate_limited') await new Promise((r) => setTimeout(r, m.retryMs));
-      else return fail(e, m.code, m.message);
+    const size = e.file.size;
+    /** @type {Promise<any>[]} */
+    const flight = [];
+    /** @type {any[]} */
+    const failures = [];
+    let offset = 0, acked = 0, first = true, retry = 0;
+    while (e.state == 'sending') {
+      // A zero-byte file sends one empty chunk (the server makes its empty file).
+      while (flight.length < 2 && !retry && !failures.length && (first || offset < size)) {
+        const data = new Uint8Array(await e.file.slice(offset, offset + e.chunk).arrayBuffer());
+        const head = new TextEncoder().encode(`${id}:${offset}`);
+        const frame = new Uint8Array(1 + head.length + data.length);
+        frame[0] = head.length;
+        frame.set(head, 1);
+        frame.set(data, 1 + head.length);
+        flight.push(answer(e));
+        if (!client.transport?.upload?.(frame)) return fail(e, 'disconnected', 'the connection dropped; pick the file again');
+        offset += data.length;
+        first = false;
+      }
+      if (!flight.length) break;
+      const m = await flight.shift();
+      if (m.action == 'ack') acked = Math.max(acked, m.bytes);
+      else if (m.code == 'rate_limited') retry = Math.max(retry, m.retryMs);
+      else if (!retry || m.code != 'upload_offset') failures.push(m);
+      if (retry && !flight.length) {
+        await new Promise((r) => setTimeout(r, retry));
+        retry = 0;
+        offset = acked;
+      }
     }
-    if (e.state == 'sending') e.state = 'done';
+    // The cause, not what followed from it in the same window.
+    const cause = failures.find((f) => !/^(upload_offset|upload_busy|bad_upload)$/.test(f.code)) ?? failures[0];
+    if (cause) fail(e, cause.code, cause.message);
+    else if (e.state == 'sending') e.state = 'done';
   };
 
   /** Sends `e` to its external URL as a form POST (`fields`, then `file`), reporting progress. @param {Entry} e */
@@ -189,7 +210,7 @@ export function uploads(client) {
   }, true);
   doc.addEventListener('djust:message', (ev) => {
     const m = /** @type {CustomEvent} */ (ev).detail;
-    if (m?.type == 'upload') byId.get(m.id)?.wait?.(m);
+    if (m?.type == 'upload') byId.get(m.id)?.waits.shift()?.(m);
     else if (m?.type == 'patch' || m?.type == 'mounted') previews();
   });
   // Files picked before this module loaded.
@@ -201,7 +222,7 @@ export function uploads(client) {
     /** The connection dropped: what was in flight fails (the view remounts without it). */
     reset() {
       for (const e of byRef.values()) if (e.state == 'sending' || e.state == 'new') fail(e, 'disconnected', 'the connection dropped; pick the file again');
-      for (const e of byRef.values()) e.wait?.({ action: 'error', code: 'disconnected', message: 'the connection dropped' });
+      for (const e of byRef.values()) for (const wake of e.waits.splice(0)) wake({ action: 'error', code: 'disconnected', message: 'the connection dropped' });
     },
   };
 }

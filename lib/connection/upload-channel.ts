@@ -4,7 +4,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TokenBucket } from './admission';
 import type { ResolvedLogger } from '../core/logger';
-import type { UploadMessage } from '../contract/protocol';
+import { UPLOAD_WINDOW, type UploadMessage } from '../contract/protocol';
 import type { UploadConfig, UploadEntry, ViewUploads } from '../view/uploads';
 
 /**
@@ -90,6 +90,17 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** One entry's transfer: its open file, the writes in order, and what was taken but not yet written. */
+interface EntryState {
+  handle: FileHandle | null;
+  /** The writes, one after the other. */
+  chain: Promise<void>;
+  /** The offset the next chunk must have: bytes stored plus those taken and still being written. */
+  next: number;
+  /** Chunks taken, not yet written (at most UPLOAD_WINDOW). */
+  inFlight: number;
+}
+
 /** What the channel needs from its connection. */
 export interface ChannelHost {
   store: UploadStore;
@@ -117,7 +128,7 @@ export class UploadChannel {
   readonly #host: ChannelHost;
   readonly #bucket: TokenBucket;
   /** Open files and chunk-in-flight flags, by entry id. */
-  readonly #open = new Map<string, { handle: FileHandle | null; busy: boolean }>();
+  readonly #open = new Map<string, EntryState>();
   #renderAt = 0;
   #renderTimer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -139,13 +150,18 @@ export class UploadChannel {
     if (!found || found.entry.gone) return this.#refuse(id, 'upload_unknown', 'No upload entry with this id on this view: forged, cancelled, consumed, or for another view.');
     const { config, entry } = found;
     if (entry.meta !== null) return this.#refuse(id, 'bad_upload', `Entry "${entry.ref}" is an external upload; send it to its URL, not here.`);
-    const state = this.#open.get(id) ?? { handle: null, busy: false };
-    if (state.busy) return this.#refuse(id, 'upload_busy', 'A chunk of this entry is still being written; send the next after its ack.');
+    if (!entry.valid || entry.done) return this.#refuse(id, 'bad_upload', `Entry "${entry.ref}" takes no more chunks: it is ${entry.done ? 'complete' : 'refused'}.`);
+    const state = this.#open.get(id) ?? { handle: null, chain: Promise.resolve(), next: entry.bytes, inFlight: 0 };
+    if (state.inFlight >= UPLOAD_WINDOW) return this.#refuse(id, 'upload_busy', `${UPLOAD_WINDOW} chunks of this entry are still being written; send the next after an ack.`);
     const data = frame.subarray(1 + headerLength);
     if (data.length === 0 && entry.size !== 0) return this.#refuse(id, 'bad_upload', 'An empty chunk is only for a zero-byte file.');
-    if (offset !== entry.bytes) return this.#refuse(id, 'upload_offset', `Chunk at offset ${offset}, but ${entry.bytes} bytes are stored; send from there.`);
-    const total = entry.bytes + data.length;
-    if (total > entry.size || total > config.maxFileSize) return void this.#cutOff(config, entry, total);
+    if (offset !== state.next) return this.#refuse(id, 'upload_offset', `Chunk at offset ${offset}, but the next byte taken is ${state.next}; send from the last ack's bytes.`);
+    const total = state.next + data.length;
+    if (total > entry.size || total > config.maxFileSize) {
+      this.#open.set(id, state);
+      state.chain = state.chain.then(() => this.#cutOff(config, entry, total));
+      return;
+    }
     const cost = Math.min(Math.max(data.length, MIN_CHUNK_COST), this.#host.bytesPerSecond);
     if (!this.#bucket.take(cost)) {
       const wait = this.#bucket.wait(cost);
@@ -153,12 +169,14 @@ export class UploadChannel {
       this.#host.hold(wait);
       return this.#refuse(id, 'rate_limited', `Over ${this.#host.bytesPerSecond} bytes/s (option maxUploadBytesPerSecond); send this chunk again in ${wait} ms.`, wait);
     }
-    state.busy = true;
+    state.next = total;
+    state.inFlight += 1;
     this.#open.set(id, state);
-    void this.#write(config, entry, state, data);
+    state.chain = state.chain.then(() => this.#write(config, entry, state, data));
   }
 
-  async #write(config: UploadConfig, entry: UploadEntry, state: { handle: FileHandle | null; busy: boolean }, data: Buffer): Promise<void> {
+  async #write(config: UploadConfig, entry: UploadEntry, state: EntryState, data: Buffer): Promise<void> {
+    if (!entry.valid) return; // cut off meanwhile
     try {
       if (state.handle === null) {
         entry.path = this.#host.store.fileFor(entry.id);
@@ -169,8 +187,9 @@ export class UploadChannel {
       this.#host.logger.error(`djust-lite: writing upload "${config.name}" entry "${entry.ref}" to ${entry.path ?? 'its temp file'} failed`, err);
       await this.#forget(entry);
       return this.#refuse(entry.id, 'upload_failed', 'The server could not store this file; see its log.');
+    } finally {
+      state.inFlight -= 1;
     }
-    state.busy = false;
     if (entry.gone || this.#closed) {
       await this.#forget(entry);
       return this.#refuse(entry.id, 'upload_cancelled', `Entry "${entry.ref}" was cancelled; its chunks are no longer taken.`);
@@ -209,7 +228,9 @@ export class UploadChannel {
   async #forget(entry: UploadEntry): Promise<void> {
     const state = this.#open.get(entry.id);
     this.#open.delete(entry.id);
-    await state?.handle?.close().catch(() => undefined);
+    const handle = state?.handle;
+    if (state) state.handle = null;
+    await handle?.close().catch(() => undefined);
     if (entry.path !== null) await rm(entry.path, { force: true });
     entry.path = null;
     entry.bytes = 0;

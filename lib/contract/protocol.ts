@@ -122,6 +122,9 @@ export interface PongMessage {
  * next); `error` — refused (`code`: too_large, upload_unknown, upload_busy, upload_offset,
  * upload_cancelled, upload_failed, bad_upload, rate_limited with `retryMs`).
  */
+/** Chunks of one upload entry a client may have in flight (sent, not yet answered); more get `upload_busy`. */
+export const UPLOAD_WINDOW = 2;
+
 export interface UploadMessage {
   type: 'upload';
   id: string;

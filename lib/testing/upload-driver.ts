@@ -1,5 +1,5 @@
 import { DjustError, invalidArgument } from '../core/errors';
-import type { JsonObject, ServerMessage, UploadMessage } from '../contract/protocol';
+import { UPLOAD_WINDOW, type JsonObject, type ServerMessage, type UploadMessage } from '../contract/protocol';
 import type { EventResult } from './results';
 
 /** One file for `view.upload(name, files)`: what a browser's File would carry. */
@@ -27,6 +27,9 @@ export interface UploadHost {
 
 let refs = 0;
 
+/** Refusals that follow from an earlier one in the same window. */
+const CONSEQUENCES = new Set(['upload_offset', 'upload_busy', 'bad_upload']);
+
 /**
  * Runs the browser's side of an upload over the real protocol (docs/uploads.md, "Wire
  * format"): announces `files` to upload `name` (`dj:upload`), then sends each accepted file in
@@ -53,24 +56,56 @@ export async function uploadFiles(host: UploadHost, name: string, files: readonl
   return result;
 }
 
-/** Sends one entry's chunks, each after the previous one's ack; the first refusal ends it. */
+/**
+ * Sends one entry's chunks as the browser client does: up to UPLOAD_WINDOW (2) in flight, the
+ * next after each answer. Each chunk gets exactly one answer, in order; `rate_limited` waits,
+ * lets the rest settle and sends again from the last ack. The first other refusal ends it.
+ */
 async function sendEntry(host: UploadHost, id: string, body: Buffer, chunkSize: number): Promise<{ code: string; message: string } | undefined> {
-  // A zero-byte file sends one empty chunk (it makes its empty file).
-  for (let offset = 0, first = true; first || offset < body.length; first = false) {
-    const from = host.messages.length;
-    await host.frame(uploadFrame(id, offset, body.subarray(offset, offset + chunkSize)));
-    let answer: UploadMessage | undefined;
-    await host.until(() => (answer = host.messages.slice(from).find((m): m is UploadMessage => m.type === 'upload' && m.id === id)) !== undefined, `the server's answer to the chunk at ${offset} of upload ${id}`);
-    const got = answer as UploadMessage;
-    if (got.action === 'error') {
-      if (got.code !== 'rate_limited') return { code: got.code ?? 'error', message: got.message ?? '' };
-      await new Promise((resolve) => setTimeout(resolve, got.retryMs ?? 10));
-      continue;
+  let offset = 0;
+  let acked = 0;
+  let first = true;
+  let inFlight = 0;
+  let seen = host.messages.length;
+  let retryMs: number | null = null;
+  const answers: UploadMessage[] = [];
+  /** Refusals other than rate_limited: the entry failed; the chunks still in flight answer too. */
+  const failures: UploadMessage[] = [];
+  for (let guard = 0; guard < 1_000_000; guard += 1) {
+    while (inFlight < UPLOAD_WINDOW && retryMs === null && failures.length === 0 && (first || offset < body.length)) {
+      const bytes = body.subarray(offset, offset + chunkSize);
+      await host.frame(uploadFrame(id, offset, bytes));
+      offset += bytes.length;
+      first = false;
+      inFlight += 1;
     }
-    if (got.bytes === undefined || (got.bytes <= offset && body.length > 0)) throw new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: upload ${id}: the server acked ${got.bytes} bytes after offset ${offset}.`);
-    offset = got.bytes;
+    if (inFlight === 0) {
+      // The cause, not what followed from it (the next chunk's offset or state refusal).
+      const cause = failures.find((f) => !CONSEQUENCES.has(f.code ?? '')) ?? failures[0];
+      return cause && { code: cause.code ?? 'error', message: cause.message ?? '' };
+    }
+    if (answers.length === 0) {
+      await host.until(() => {
+        for (; seen < host.messages.length; seen += 1) {
+          const m = host.messages[seen] as ServerMessage;
+          if (m.type === 'upload' && m.id === id) answers.push(m);
+        }
+        return answers.length > 0;
+      }, `the server's answer to a chunk of upload ${id}`);
+    }
+    const got = answers.shift() as UploadMessage;
+    inFlight -= 1;
+    if (got.action === 'ack') acked = Math.max(acked, got.bytes ?? 0);
+    else if (got.code === 'rate_limited') retryMs = Math.max(retryMs ?? 0, got.retryMs ?? 10);
+    else if (retryMs === null || got.code !== 'upload_offset') failures.push(got);
+    if (retryMs !== null && inFlight === 0) {
+      await new Promise((resolve) => setTimeout(resolve, retryMs as number));
+      retryMs = null;
+      offset = acked;
+      first = body.length === 0 && acked === 0;
+    }
   }
-  return undefined;
+  throw new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: upload ${id} did not finish.`);
 }
 
 /**
