@@ -161,7 +161,7 @@ export function uploads(client) {
     doc.dispatchEvent(new CustomEvent('djust:upload-error', { detail: { name: e.name, ref: e.ref, code, message } }));
   };
 
-  /** Shows each `dj-upload-preview="<ref>"` image its file; forgets entries the page no longer shows. */
+  /** Shows each `dj-upload-preview="<ref>"` image its file; forgets finished entries no preview shows (their object URLs revoked). */
   const previews = () => {
     const shown = new Set();
     for (const img of doc.querySelectorAll('[dj-upload-preview]')) {
@@ -172,7 +172,7 @@ export function uploads(client) {
       if (img.getAttribute('src') != e.url) img.setAttribute('src', e.url);
     }
     for (const e of byRef.values()) {
-      if (shown.has(e) || e.state == 'new' || e.state == 'sending' || doc.body.innerHTML.includes(e.ref)) continue;
+      if (shown.has(e) || e.state == 'new' || e.state == 'sending') continue;
       if (e.url) URL.revokeObjectURL(e.url);
       byRef.delete(e.ref);
       if (e.id) byId.delete(e.id);
