@@ -6,7 +6,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { randomBytes } from 'node:crypto';
 import { djustLite, eventHandler, LiveView, type DjustLiteOptions } from '../../lib';
+import { strictCsp } from './support/forms-app';
 import { memoryEnvironment } from '../helpers/memory-templates';
 import { useBrowser } from './support/browser';
 import { runSession, TRANSPORTS } from './support/session';
@@ -143,5 +145,46 @@ describe('external uploads in Chromium', () => {
     } finally {
       await bucket.close();
     }
+  });
+});
+
+describe('upload previews under the strict CSP', () => {
+  // Without `img-src blob:` this fails: the strict policy's default-src 'self' refuses the preview.
+  test('with img-src blob: added, a preview shows and no policy is violated (no eval, no inline script)', async () => {
+    class PreviewView extends LiveView {
+      static template = 'preview.njk';
+      mount() {
+        this.allowUpload('pic', { accept: ['image/*'] });
+      }
+      @eventHandler() validate() {}
+    }
+    const templates = {
+      'preview.njk': '<!doctype html><html><head>{% djust_head %}</head><body><main dj-root><form dj-change="validate">' +
+        '<input type="file" id="pic" dj-upload="pic"></form>' +
+        '{% for e in uploads.pic.entries %}<img id="preview" dj-upload-preview="{{ e.ref }}" alt="">{% endfor %}</main>{% djust_scripts %}</body></html>',
+    };
+    const create = (options: DjustLiteOptions) => {
+      const app = express();
+      app.use((_req, res, next) => {
+        res.locals.cspNonce = randomBytes(16).toString('base64');
+        res.setHeader('Content-Security-Policy', `${strictCsp(res.locals.cspNonce as string)}; img-src 'self' blob:`);
+        next();
+      });
+      app.get('/favicon.ico', (_req, res) => void res.status(204).end());
+      const live = djustLite({ ...options, env: memoryEnvironment(templates), secret: 'djust-lite-e2e-preview-secret-not-for-production' });
+      live.route('/preview', PreviewView);
+      app.use(live);
+      return { app, live };
+    };
+    await runSession(browser(), { name: 'websocket', options: {}, app: create }, async ({ open, context }) => {
+      await context.addInitScript({ content: "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));" });
+      const page = await open('/preview');
+      await page.setInputFiles('#pic', [{ name: 'dot.png', mimeType: 'image/png', buffer: PNG }]);
+      await page.waitForFunction(() => {
+        const img = document.getElementById('preview') as HTMLImageElement | null;
+        return img !== null && img.src.startsWith('blob:') && img.complete && img.naturalWidth === 1;
+      });
+      expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+    });
   });
 });
