@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import { createDemoApp } from '../demo/app';
+import { SEARCH_DELAY_MS } from '../demo/search';
 import { liveTest, type LiveTestView } from '../lib/testing';
 import type { DjustLite } from '../lib';
 
@@ -148,6 +149,19 @@ describe.each(['sse', 'websocket'] as const)('demo over %s', (transport) => {
     expect(signup.title).toBe('djust-lite demo');
     expect(signup.flash).toEqual({ success: 'Welcome, Ada! You are signed up.' });
     expect(signup.html()).toContain('<h1>djust-lite demo</h1>');
+  });
+
+  test('search: results load off the queue while typing is answered; the newer search supersedes the older', async () => {
+    const search = await view('/search');
+    const started = performance.now();
+    await search.event('search', { q: 'm', _target: 'q' });
+    await search.event('search', { q: 'mug', _target: 'q' });
+    expect(performance.now() - started).toBeLessThan(SEARCH_DELAY_MS); // neither keystroke waited for a search
+    expect(search.html()).toContain('Searching for “mug”');
+    await search.waitFor((v) => v.title === 'Search: 2 for "mug"', 'the results');
+    expect(search.html()).toContain('<li>Mug stand</li>');
+    expect(search.html()).not.toContain('Desk lamp'); // the "m" search was superseded: never shown
+    expect(search.html()).toContain('data-shown="1"');
   });
 
   test('a handler error rejects event() with the wire code', async () => {

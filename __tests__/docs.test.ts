@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { CLOSE_CODES } from '../lib/contract/close-codes';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -100,6 +101,11 @@ function unionMembers(file: string, name: string): string[] {
   return [...body.matchAll(/'([^']+)'/g)].map((m) => m[1] as string);
 }
 
+/** Every .ts file under lib/. */
+function libSources(dir = path.join(ROOT, 'lib')): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? libSources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
 const protocolDoc = () => readFileSync(path.join(ROOT, 'docs', 'protocol.md'), 'utf8');
 
 /** The markdown of one `## heading` section of docs/protocol.md. */
@@ -141,6 +147,14 @@ describe('Documentation', () => {
     });
   });
 
+  describe('docs/errors.md', () => {
+    it('names every WireErrorCode a client can receive', () => {
+      const doc = readFileSync(path.join(ROOT, 'docs', 'errors.md'), 'utf8');
+      const codes = unionMembers('lib/core/errors.ts', 'WireErrorCode');
+      expect(codes.filter((code) => !doc.includes(`\`${code}\``))).toEqual([]);
+    });
+  });
+
   describe('docs/protocol.md', () => {
     it('has a row in "Error codes" for every WireErrorCode, and none for a code that does not exist', () => {
       const codes = unionMembers('lib/core/errors.ts', 'WireErrorCode');
@@ -148,6 +162,18 @@ describe('Documentation', () => {
       const rows = [...section(protocolDoc(), 'Error codes').matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]);
       expect({ missing: codes.filter((code) => !rows.includes(code)), unknown: rows.filter((row) => !codes.includes(row as string)) })
         .toEqual({ missing: [], unknown: [] });
+    });
+
+    it('has a row in the close-code table for every close code lib/contract/close-codes.ts defines, and uses no other', () => {
+      const codes = Object.values(CLOSE_CODES).map(String);
+      expect(codes).toEqual(expect.arrayContaining(['1001', '1008', '1011']));
+      const table = protocolDoc().slice(protocolDoc().indexOf('Close codes:'));
+      const rows = new Set([...table.matchAll(/^\| (\d{4}) \|/gm)].map((m) => m[1]));
+      expect({ missing: codes.filter((code) => !rows.has(code)), unknown: [...rows].filter((row) => !codes.includes(row as string)) }).toEqual({ missing: [], unknown: [] });
+      // Nowhere else in lib/ (the test client aside) is a close code written as a number.
+      const literal = libSources().filter((file) => !file.endsWith('close-codes.ts') && !file.includes(`${path.sep}testing${path.sep}`))
+        .filter((file) => /\.close\(\s*10\d\d\b|\bterminate\(\s*10\d\d/.test(readFileSync(file, 'utf8')));
+      expect(literal).toEqual([]);
     });
 
     it('shows every envelope type of lib/contract/protocol.ts as JSON', () => {

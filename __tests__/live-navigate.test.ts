@@ -18,9 +18,12 @@ beforeEach(() => {
   seen.pushUnmounts = 0;
   seen.orderUnmounts = 0;
 });
+/** Closed after each test (apps a test made for itself). */
+const afterTest: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await view?.close();
   view = null;
+  for (const close of afterTest.splice(0)) await close();
 });
 afterAll(() => live.close());
 
@@ -167,8 +170,19 @@ describe('live sessions (route option liveSession)', () => {
     expect(seen.orderUnmounts).toBe(0); // never mounted live
   });
 
-  it('lets a server pushNavigate go outside the live session, and the browser come back to a view it showed', async () => {
+  it('redirects a server pushNavigate outside the live session (a page load, so Express middleware runs) and mints no token', async () => {
     view = await open('/push');
+    const { messages } = await view.event('go', { to: '/guest/4' });
+    expect(messages).toContainEqual({ type: 'redirect', url: '/guest/4', replace: false });
+    expect(navigateOf(messages)).toBeUndefined();
+    expect(seen.orderUnmounts).toBe(0); // never mounted live
+  });
+
+  it("with pushNavigateScope 'anyLiveRoute', lets a server pushNavigate go outside the live session, and the browser come back to a view it showed", async () => {
+    await view?.close();
+    const anywhere = navigateApp({ pushNavigateScope: 'anyLiveRoute' });
+    view = await liveTest(anywhere.app, '/push', { transport: 'websocket' });
+    afterTest.push(() => anywhere.live.close());
     const { messages } = await view.event('go', { to: '/guest/4' });
     expect(navigateOf(messages)).toMatchObject({ url: '/guest/4', html: expect.stringContaining('Order 4') });
     const back = await view.navigate('/push');
@@ -186,7 +200,7 @@ describe('live sessions (route option liveSession)', () => {
   it('checks the route options', () => {
     const live = djustLite({ views: __dirname });
     expect(() => live.route('/a', OrderView, { liveSession: '' })).toThrow(/liveSession must be a non-empty string/);
-    expect(() => live.route('/b', OrderView, { liveSesion: 'x' } as never)).toThrow('unknown option "liveSesion"; the only route option is liveSession');
+    expect(() => live.route('/b', OrderView, { liveSesion: 'x' } as never)).toThrow('unknown option "liveSesion"; the route options are liveSession and onMount');
   });
 });
 

@@ -4,7 +4,8 @@
  * payload, and the HTTP render's 302.
  */
 import { jsonObjectProblem } from '../lib/core/json';
-import { routeEntry, ViewLifecycle } from '../lib/view/lifecycle';
+import { ViewLifecycle } from '../lib/view/lifecycle';
+import { routeEntry } from '../lib/routes/route-table';
 import { viewInternals } from '../lib/view/live-view';
 import { resolveLogger } from '../lib/core/logger';
 import { isHttpUrl } from '../lib/contract/urls';

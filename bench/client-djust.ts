@@ -13,11 +13,11 @@ import { BenchClient, Handshake, getPage, type EventKind, type Page, type System
 
 const MOUNT_TIMEOUT_MS = 10000;
 
-/** GET /counter and read the script tag's data attributes. */
-export async function djustPage(base: string): Promise<Page> {
-  const script = readLiveScript(await getPage(base, '/counter', 'djust-lite'));
-  if (!script) throw new Error('djust-lite: GET /counter has no djust script tag (data-djust-token)');
-  return { token: script.token, prefix: script.prefix, url: '/counter' };
+/** GET `route` (default /counter) and read the script tag's data attributes. */
+export async function djustPage(base: string, route = '/counter'): Promise<Page> {
+  const script = readLiveScript(await getPage(base, route, 'djust-lite'));
+  if (!script) throw new Error(`djust-lite: GET ${route} has no djust script tag (data-djust-token)`);
+  return { token: script.token, prefix: script.prefix, url: route };
 }
 
 /**
@@ -104,7 +104,7 @@ class DjustWsClient extends DjustProtocolClient {
 }
 
 export const djustWs: SystemClient = {
-  page: djustPage,
+  page: (base) => djustPage(base),
   connect: (base, page) => DjustWsClient.open(base, page),
   probe: async () => null,
 };

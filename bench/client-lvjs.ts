@@ -16,16 +16,16 @@ type PhxMessage = [string | null, string | null, string, string, { status?: stri
 
 const HEARTBEAT_MS = 30000;
 
-/** GET /counter: the CSRF token of its meta tag, and the session, statics and id of the view's root element. */
-export async function lvjsPage(base: string): Promise<Page> {
-  const html = await getPage(base, '/counter', 'LiveViewJS');
+/** GET `route` (default /counter): the CSRF token of its meta tag, and the session, statics and id of the view's root element. */
+export async function lvjsPage(base: string, route = '/counter'): Promise<Page> {
+  const html = await getPage(base, route, 'LiveViewJS');
   const csrf = findElement(html, (tag, attrs) => tag === 'meta' && attrs.name === 'csrf-token')?.content;
   const view = findElement(html, (_tag, attrs) => attrs['data-phx-session'] !== undefined);
   const { id, 'data-phx-session': session, 'data-phx-static': statics } = view ?? {};
   if (!csrf || !id?.startsWith('phx-') || session === undefined || statics === undefined) {
     throw new Error('LiveViewJS: page has no csrf-token meta or no phx- view with data-phx-session and data-phx-static');
   }
-  return { csrf, id, session, static: statics, url: `${base}/counter` };
+  return { csrf, id, session, static: statics, url: `${base}${route}` };
 }
 
 class LvjsClient extends BenchClient {
@@ -107,7 +107,7 @@ class LvjsClient extends BenchClient {
 }
 
 export const liveviewjs: SystemClient = {
-  page: lvjsPage,
+  page: (base) => lvjsPage(base),
   connect: (base, page) => LvjsClient.open(base, page),
   probe: async () => null,
 };

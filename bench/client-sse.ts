@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { request } from '../lib/testing/page';
-import { openSseStream, sseMessageUrl, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from '../lib/testing/sse';
+import { openSseStream, sseMessageUrl, sseStreamBaseUrl, sseStreamUrl, sseTokenHeaders } from '../lib/testing/sse';
 import { DjustProtocolClient, djustPage } from './client-djust';
 import type { EventKind, Page, SystemClient } from './client';
 
@@ -27,7 +27,7 @@ class DjustSseClient extends DjustProtocolClient {
 
   private constructor(base: string, page: Page, session: string) {
     super();
-    this.#session = sseSessionUrl(base, page.prefix ?? '/djust', session);
+    this.#session = sseStreamBaseUrl(base, page.prefix ?? '/djust', session);
     this.#message = new URL(sseMessageUrl(base, page.prefix ?? '/djust', session));
     this.#token = sseTokenHeaders(page.token ?? '');
   }

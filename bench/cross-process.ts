@@ -7,7 +7,9 @@
  * messages sent back to back. The same with one process, with Redis and with the in-memory
  * default, for comparison. Then SSE: an event POSTed to the process holding the stream vs to
  * the other one (forwarded through Redis), p50/p99 from the POST to the patch on the stream.
- * Every process, socket and server it starts is closed at the end.
+ * Every process, socket and server it starts is closed at the end, on an error, on
+ * SIGINT/SIGTERM/SIGHUP, and when the run outlives CROSS_TIMEOUT_MS (default 300000: then it
+ * names the step it was in and exits 1); every wait has its own bound (STEP_TIMEOUT_MS, 15000).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -24,6 +26,40 @@ const ROOT = path.join(__dirname, '..');
 const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 30);
 const BUNDLE = path.join(os.tmpdir(), `djust-bench-process-${process.pid}.js`);
+const RUN_TIMEOUT_MS = Number(process.env.CROSS_TIMEOUT_MS ?? 300_000);
+const STEP_TIMEOUT_MS = Number(process.env.STEP_TIMEOUT_MS ?? 15_000);
+
+// ---- everything this run started, stopped whatever way it ends --------------------------------
+const children = new Set<ChildProcess>();
+let redis: RedisServer | null = null;
+/** What the run is doing now (named when a bound is hit). */
+let step = 'starting';
+
+const log = (message: string): void => void process.stderr.write(`[cross-process] ${message}\n`);
+
+/** Kills every child and redis-server at once (synchronous: safe in 'exit' and signal handlers). */
+function killEverything(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+  void redis?.stop(); // sends SIGKILL synchronously; the exit is not awaited here
+  redis = null;
+  rmSync(BUNDLE, { force: true });
+}
+process.on('exit', killEverything);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    log(`${signal} during "${step}": stopping redis-server and every djust-lite process`);
+    killEverything();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+/** `promise`, or a rejection naming `what` after `ms`. */
+function within<T>(promise: Promise<T>, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
+  let timer!: NodeJS.Timeout;
+  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms)));
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
 
 interface Peer {
   channel: WebSocketChannel;
@@ -32,9 +68,11 @@ interface Peer {
 
 function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, [BUNDLE], {
-    env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), DJUST_SECRET: 'bench-secret-shared-by-every-process-0123', DJUST_VIEWS: path.join(ROOT, '__tests__', 'fixtures', 'views'), NODE_ENV: 'production', DJUST_MAX_PER_CLIENT: String(SUBSCRIBERS + 10), ...env },
+    env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), DJUST_SECRET: 'bench-secret-shared-by-every-process-0123', DJUST_VIEWS: path.join(ROOT, '__tests__', 'fixtures', 'views'), NODE_ENV: 'production', DJUST_MAX_PER_CLIENT: String(SUBSCRIBERS + 10), DJUST_MAX_EVENTS_PER_SECOND: '1000000', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error('a process did not start within 20 s'))), 20_000);
     child.stdout?.once('data', (chunk: Buffer) => {
@@ -64,50 +102,58 @@ async function connect(base: string, onTitle: (peer: Peer) => void): Promise<Pee
       },
     }),
   };
-  await peer.channel.opened;
-  peer.channel.send({ type: 'mount', token });
-  await ready;
+  try {
+    await within(peer.channel.opened, `WebSocket to ${base}`);
+    peer.channel.send({ type: 'mount', token });
+    await within(ready, `"mounted" from ${base}`);
+  } catch (err) {
+    peer.channel.terminate();
+    throw err;
+  }
   return peer;
 }
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 
+type Waiting = { target: number; left: number; done: () => void };
+
 /** Subscribers spread over `bases` (round robin), a sender on the first; the two measurements. */
 async function measure(bases: string[]): Promise<{ p50: number; p99: number; perSecond: number }> {
-  let waiting: { target: number; left: number; done: () => void } | null = null;
+  let waiting: Waiting | null = null;
   const onTitle = (peer: Peer) => {
     if (waiting && peer.unread === waiting.target && --waiting.left === 0) waiting.done();
   };
   const peers: Peer[] = [];
-  for (let i = 0; i < SUBSCRIBERS; i += 1) peers.push(await connect(bases[i % bases.length] as string, onTitle));
-  const sender = await connect(bases[0] as string, () => {});
-  await new Promise((r) => setTimeout(r, 500)); // every process's SUBSCRIBE is in
-  let sent = 0;
-  const until = (target: number) => new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`message ${target}: ${waiting?.left} subscribers still waiting after 30 s`)), 30_000);
-    waiting = { target, left: peers.length, done: () => (clearTimeout(timer), done()) };
-  });
-  const latencies: number[] = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
-    sent += 1;
-    const arrived = until(sent);
+  let sender: Peer | null = null;
+  try {
+    for (let i = 0; i < SUBSCRIBERS; i += 1) peers.push(await connect(bases[i % bases.length] as string, onTitle));
+    const from: Peer = (sender = await connect(bases[0] as string, () => {}));
+    await new Promise((r) => setTimeout(r, 500)); // every process's SUBSCRIBE is in
+    let sent = 0;
+    const until = (target: number) => new Promise<void>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`message ${target}: ${waiting?.left} subscribers still waiting after 30 s`)), 30_000);
+      waiting = { target, left: peers.length, done: () => (clearTimeout(timer), done()) };
+    });
+    const send = () => from.channel.send({ type: 'event', ref: ++sent, event: 'send', params: { text: `m${sent}` } });
+    const latencies: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const arrived = until(sent + 1);
+      const start = process.hrtime.bigint();
+      send();
+      await arrived;
+      latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    const burst = 100;
+    const arrived = until(sent + burst);
     const start = process.hrtime.bigint();
-    sender.channel.send({ type: 'event', ref: sent, event: 'send', params: { text: `m${sent}` } });
+    for (let i = 0; i < burst; i += 1) send();
     await arrived;
-    latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    latencies.sort((x, y) => x - y);
+    return { p50: pct(latencies, 50), p99: pct(latencies, 99), perSecond: burst / seconds };
+  } finally {
+    await Promise.all([...peers, ...(sender ? [sender] : [])].map((p) => within(p.channel.close(), 'closing a WebSocket').catch(() => p.channel.terminate())));
   }
-  const burst = 100;
-  const arrived = until(sent + burst);
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < burst; i += 1) {
-    sent += 1;
-    sender.channel.send({ type: 'event', ref: sent, event: 'send', params: { text: `m${sent}` } });
-  }
-  await arrived;
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  await Promise.all([...peers, sender].map((p) => p.channel.close()));
-  latencies.sort((x, y) => x - y);
-  return { p50: pct(latencies, 50), p99: pct(latencies, 99), perSecond: burst / seconds };
 }
 
 /** POST → patch on the stream, `events` one at a time, each POST sent to `postTo`; the stream is on `streamOn`. */
@@ -115,61 +161,96 @@ async function ssePostLatency(streamOn: string, postTo: string, events: number):
   const session = `bench-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const { token } = await fetchPage(streamOn, '/order');
   let wake: ((ref: number) => void) | null = null;
+  let refused: ((err: Error) => void) | null = null;
   let mounted!: () => void;
   const ready = new Promise<void>((r) => (mounted = r));
+  let closed: (() => void) | null = null;
+  const dropped = new Promise<never>((_, reject) => (closed = () => reject(new Error(`the SSE stream on ${streamOn} closed`))));
+  dropped.catch(() => {});
   const stream = openSseStream(sseStreamUrl(streamOn, '/djust', session, { token }), {
     record: (record) => {
       const m = record.message as { type?: string; ref?: number } | undefined;
       if (m?.type === 'mounted') mounted();
       if ((m?.type === 'patch' || m?.type === 'reply') && typeof m.ref === 'number') wake?.(m.ref);
+      // an error answer (e.g. rate_limited) ends the wait at once instead of at its bound
+      if (record.message?.type === 'error') refused?.(new Error(`the server answered ${record.data}`));
     },
-  });
-  await ready;
-  const latencies: number[] = [];
-  for (let ref = 1; ref <= events; ref += 1) {
-    const patched = new Promise<void>((resolve) => (wake = (r) => r === ref && resolve()));
-    const start = process.hrtime.bigint();
-    const answer = await postEnvelope(postTo, '/djust', session, token, { type: 'event', ref, event: 'push', params: { n: ref } }, { agent: keepAlive });
-    if (answer.status !== 202) throw new Error(`POST answered ${answer.status}: ${answer.body}`);
-    await patched;
-    latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+    closed: () => closed?.(),
+  }, { timeoutMs: STEP_TIMEOUT_MS });
+  try {
+    const res = await stream.response;
+    if (res.statusCode !== 200) throw new Error(`the SSE stream on ${streamOn} answered ${res.statusCode}`);
+    await within(Promise.race([ready, dropped]), `"mounted" on the SSE stream of ${streamOn}`);
+    const latencies: number[] = [];
+    for (let ref = 1; ref <= events; ref += 1) {
+      const patched = new Promise<void>((resolve, reject) => {
+        wake = (r) => r === ref && resolve();
+        refused = reject;
+      });
+      const start = process.hrtime.bigint();
+      const answer = await postEnvelope(postTo, '/djust', session, token, { type: 'event', ref, event: 'push', params: { n: ref } }, { agent: keepAlive, timeoutMs: STEP_TIMEOUT_MS });
+      if (answer.status !== 202) throw new Error(`POST answered ${answer.status}: ${answer.body}`);
+      await within(Promise.race([patched, dropped]), `the patch of event ${ref} on the SSE stream (POSTed to ${postTo === streamOn ? 'the same process' : 'the other process'})`);
+      latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    latencies.sort((x, y) => x - y);
+    return { p50: pct(latencies, 50), p99: pct(latencies, 99) };
+  } finally {
+    closed = null;
+    stream.req.destroy();
   }
-  stream.req.destroy();
-  latencies.sort((x, y) => x - y);
-  return { p50: pct(latencies, 50), p99: pct(latencies, 99) };
 }
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 async function main(): Promise<void> {
+  const deadline = setTimeout(() => {
+    log(`still in "${step}" after ${RUN_TIMEOUT_MS} ms (CROSS_TIMEOUT_MS): giving up; redis-server and every process stopped`);
+    killEverything();
+    process.exit(1);
+  }, RUN_TIMEOUT_MS);
+  deadline.unref();
+  step = 'bundling the chat process';
   await build({ entryPoints: [path.join(ROOT, '__tests__', 'redis', 'fixtures', 'chat-process.ts')], bundle: true, platform: 'node', target: 'node20', packages: 'external', outfile: BUNDLE, logLevel: 'error', define: { __dirname: JSON.stringify(path.join(ROOT, 'lib', 'http')) } });
-  const redis = await RedisServer.start();
-  const children: ChildProcess[] = [];
+  step = 'starting redis-server';
+  redis = await RedisServer.start();
+  const url = redis.url;
   try {
     const rows: string[] = [];
     for (const [processes, pubsub] of [[1, 'memory'], [1, 'redis'], [2, 'redis']] as const) {
-      const started = await Promise.all(Array.from({ length: processes }, () => startProcess({ REDIS_URL: redis.url, DJUST_PUBSUB: pubsub })));
-      children.push(...started.map((s) => s.child));
-      const r = await measure(started.map((s) => s.base));
-      rows.push(`| ${processes} process${processes > 1 ? 'es' : ''}, ${pubsub === 'memory' ? 'in-memory' : 'Redis'} | ${SUBSCRIBERS} | ${r.p50.toFixed(2)} / ${r.p99.toFixed(2)} ms | ${r.perSecond.toFixed(0)} messages/s (${(r.perSecond * SUBSCRIBERS).toFixed(0)} deliveries/s) |`);
-      for (const s of started) s.child.kill('SIGTERM');
+      step = `broadcast, ${processes} process(es), ${pubsub}`;
+      log(step);
+      const started = await Promise.all(Array.from({ length: processes }, () => startProcess({ REDIS_URL: url, DJUST_PUBSUB: pubsub })));
+      try {
+        const r = await measure(started.map((s) => s.base));
+        rows.push(`| ${processes} process${processes > 1 ? 'es' : ''}, ${pubsub === 'memory' ? 'in-memory' : 'Redis'} | ${SUBSCRIBERS} | ${r.p50.toFixed(2)} / ${r.p99.toFixed(2)} ms | ${r.perSecond.toFixed(0)} messages/s (${(r.perSecond * SUBSCRIBERS).toFixed(0)} deliveries/s) |`);
+      } finally {
+        for (const s of started) s.child.kill('SIGTERM');
+      }
     }
     console.log(`| | subscribers | message → last subscriber's title p50 / p99 | 100 messages back to back |\n|---|---|---|---|\n${rows.join('\n')}`);
 
-    const [a, b] = await Promise.all([startProcess({ REDIS_URL: redis.url }), startProcess({ REDIS_URL: redis.url })]) as [{ child: ChildProcess; base: string }, { child: ChildProcess; base: string }];
-    children.push(a.child, b.child);
+    step = 'SSE: starting two processes';
+    log(step);
+    const [a, b] = await Promise.all([startProcess({ REDIS_URL: url }), startProcess({ REDIS_URL: url })]) as [{ child: ChildProcess; base: string }, { child: ChildProcess; base: string }];
+    step = 'SSE: POST to the process holding the stream';
+    log(step);
     const direct = await ssePostLatency(a.base, a.base, 300);
+    step = 'SSE: POST to the other process (forwarded through Redis)';
+    log(step);
     const routed = await ssePostLatency(a.base, b.base, 300);
     console.log(`\n| SSE, 300 events one at a time | POST → patch p50 / p99 |\n|---|---|\n| POST to the process holding the stream | ${direct.p50.toFixed(2)} / ${direct.p99.toFixed(2)} ms |\n| POST to the other process (forwarded through Redis) | ${routed.p50.toFixed(2)} / ${routed.p99.toFixed(2)} ms |`);
-    keepAlive.destroy();
   } finally {
+    keepAlive.destroy();
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    await redis.stop();
+    await redis?.stop();
+    redis = null;
     rmSync(BUNDLE, { force: true });
+    clearTimeout(deadline);
   }
 }
 
 main().then(() => process.exit(0), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
+  log(`failed during "${step}": ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1); // the 'exit' handler stops whatever is still running
 });

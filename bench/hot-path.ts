@@ -12,7 +12,8 @@
 import path from 'node:path';
 import { Connection, type Sink } from '../lib/connection/connection';
 import type { LiveContext } from '../lib/connection/context';
-import { routeEntry } from '../lib/view/lifecycle';
+import { RouteTable } from '../lib/routes/route-table';
+import { Scheduler } from '../lib/connection/scheduler';
 import { createView, LiveView, templateContext } from '../lib/view/live-view';
 import { resolveOptions } from '../lib/config/options';
 import type { ServerMessage } from '../lib/contract/protocol';
@@ -36,7 +37,7 @@ const EVENTS = arg('events', 20_000);
 const ROUNDS = arg('rounds', 5);
 const options = resolveOptions({ views: path.join(__dirname, 'views'), secret: 'hot-path-secret-hot-path-secret-0123456789', maxEventsPerSecond: 1e9 });
 const renderer = new Renderer(createEnvironment(options.views));
-const signer = new TokenSigner(options.secrets);
+const signer = new TokenSigner(options.secrets, options.tokenTtlMs);
 /** A page of a realistic size: ~2 KB of navigation, a ~2.5 KB live region, ~2.5 KB of footer. */
 class PageView extends LiveView {
   static override template = 'page.njk';
@@ -44,11 +45,10 @@ class PageView extends LiveView {
   label = 'Inbox';
 }
 
-const counterRoute = routeEntry('/counter', CounterView, (t) => t);
-const ctx: LiveContext = {
-  options, renderer, signer, pubsub: new MemoryPubSub(), now: Date.now,
-  routes: new Map([['/counter', counterRoute], ['/page', routeEntry('/page', PageView, (t) => t)]]),
-};
+const routes = new RouteTable(options, signer);
+const counterRoute = routes.add('/counter', CounterView);
+routes.add('/page', PageView);
+const ctx: LiveContext = { options, renderer, signer, pubsub: new MemoryPubSub(), scheduler: new Scheduler(), now: Date.now, routes };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 

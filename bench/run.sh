@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench [-- --profile | --heap]: builds lib/ and bench/ to JS, makes sure LiveViewJS is
+# npm run bench [-- --profile | --heap | --list]: builds lib/ and bench/ to JS, makes sure LiveViewJS is
 # installed in its own folder, raises the open-file limit for the 10k-connection scenario
 # and runs the harness (bench/run.ts). Env knobs: see bench/README.md.
 set -euo pipefail
@@ -30,11 +30,14 @@ BENCH_ROOT="$root" node "$build/bench/run.js" "$@"
 # Several processes (not with --profile): broadcast from one process to 1,000 subscribers spread
 # over two, and an SSE POST forwarded to the process holding the stream vs sent to it directly,
 # both through a redis-server of its own (bench/cross-process.ts prints its table and JSON).
-if [ "${1:-}" != "--profile" ] && [ "${1:-}" != "--heap" ] && [ "${1:-}" != "--uploads" ]; then
+if [ "${1:-}" != "--profile" ] && [ "${1:-}" != "--heap" ] && [ "${1:-}" != "--list" ] && [ "${1:-}" != "--uploads" ]; then
   if command -v redis-server >/dev/null 2>&1; then
     echo "[bench] cross-process through Redis (bench/cross-process.ts)" >&2
     if [ -n "${BENCH_QUICK:-}" ]; then export SUBSCRIBERS="${SUBSCRIBERS:-300}" ROUNDS="${ROUNDS:-10}"; fi
-    node node_modules/ts-node/dist/bin.js --transpile-only bench/cross-process.ts
+    # bounded twice: the script's own deadline (CROSS_TIMEOUT_MS, it stops redis-server and its
+    # processes and names the step it was in), then this one, which sends SIGTERM (the script
+    # stops everything on it) and SIGKILL 15 s later.
+    timeout --signal=TERM --kill-after=15 "${BENCH_CROSS_TIMEOUT_S:-420}" node node_modules/ts-node/dist/bin.js --transpile-only bench/cross-process.ts
   else
     echo "[bench] cross-process skipped: redis-server is missing (apt-get install -y redis-server)" >&2
     exit 1

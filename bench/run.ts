@@ -9,6 +9,8 @@
  * "1000,3000,5000,10000"), BENCH_SYSTEMS (subset of djust-ws,djust-sse,wire,floor,liveviewjs),
  * BENCH_ROUNDS (turns at each connection count, median kept; 3, 1 when quick), BENCH_IDLE_PAGES (own | shared), BENCH_BYTES_EVENTS, BENCH_MAX_EVENTS (per connection per loop), BENCH_RETRIES (reruns of a
  * noisy loop window, default 1; 0 with BENCH_QUICK).
+ * The list page (bench/list-run.ts) runs after the counter (BENCH_LIST=0 skips it);
+ * `npm run bench -- --list` runs it alone.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { DEFAULT_FLOOR_BYTES, floorClient } from './client-floor';
 import { liveviewjs } from './client-lvjs';
 import { djustSse } from './client-sse';
 import { runHeap } from './heap';
+import { listClient, runList } from './list-run';
 import { runProfile } from './profile';
 import { runUploads } from './upload';
 import { NOISY_PCT, computeTargets, notes, resultsTable, targetsTable, type SystemKey, type SystemResult } from './report';
@@ -273,13 +276,22 @@ function gitCommit(): string | null {
   }
 }
 
+/** The list page's client for `--profile list` (djust-lite or LiveViewJS). */
+function listProfile(key: SystemKey): { name: string; client: SystemClient } {
+  const rows = Number((process.env.BENCH_LIST_ROWS ?? '500').split(',')[0]);
+  if (key !== 'djust-ws' && key !== 'liveviewjs') throw new TypeError(`--profile list runs djust-ws or liveviewjs, got ${key}`);
+  return { name: `${key}-list${rows}`, client: listClient(key, `/list${rows}`) };
+}
+
 async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   if (process.argv.includes('--profile')) {
     const key = ALL.find((k) => process.argv.includes(k) || process.argv.includes(k.replace('djust-', ''))) ?? 'djust-ws';
     const connections = envNumber('BENCH_PROFILE_CONNS', 50);
     const { script, client } = definition(key);
-    await runProfile({ root: ROOT, results: RESULTS, serverScript: script, loop: config.loop, log, name: key, client, connections, env: serverEnv() });
+    // `--profile list [liveviewjs]`: the list page of BENCH_LIST_ROWS' first size (500) instead of the counter
+    const list = process.argv.includes('list') ? listProfile(key) : null;
+    await runProfile({ root: ROOT, results: RESULTS, serverScript: script, loop: config.loop, log, name: list?.name ?? key, client: list?.client ?? client, connections, env: serverEnv() });
     return;
   }
   if (process.argv.includes('--uploads')) {
@@ -290,6 +302,21 @@ async function main(): Promise<void> {
     const key = ALL.find((k) => process.argv.includes(k) || process.argv.includes(k.replace('djust-', ''))) ?? 'djust-ws';
     const { script, client } = definition(key);
     await runHeap({ root: ROOT, results: RESULTS, name: key, serverScript: script, client, env: serverEnv(), connections: envNumber('BENCH_HEAP_CONNS', 1000), pages: config.idlePages, log, keep: process.env.BENCH_HEAP_KEEP === '1' });
+    return;
+  }
+  const listOptions = {
+    root: ROOT,
+    results: RESULTS,
+    loop: config.loop,
+    rounds: config.rounds,
+    bytesEvents: config.bytesEvents,
+    djustScript: definition('djust-ws').script,
+    lvjsScript: definition('liveviewjs').script,
+    env: serverEnv(),
+    log,
+  };
+  if (process.argv.includes('--list')) {
+    process.stdout.write(`\n${await runList(listOptions)}\n`);
     return;
   }
   const started = Date.now();
@@ -311,6 +338,7 @@ async function main(): Promise<void> {
   ];
   const why = notes(systems);
   if (why) out.push('', why);
+  if (process.env.BENCH_LIST !== '0') out.push('', await runList(listOptions));
   out.push('', `total ${seconds.toFixed(0)} s`);
   process.stdout.write(`${out.join('\n')}\n`);
 

@@ -256,6 +256,8 @@ export async function wireBytes(system: SystemClient, base: string, kinds: reado
   for (const kind of kinds) {
     const [client] = await openClients(system, base, 1);
     if (!client) throw new Error('no client');
+    // every wait bounded: an answer that never comes fails the event (as in closedLoop)
+    const watchdog = setInterval(() => client.expire(performance.now(), EVENT_TIMEOUT_MS), 250);
     try {
       for (let i = 0; i < 3; i++) await client.send(kind);
       await sleep(100);
@@ -269,6 +271,7 @@ export async function wireBytes(system: SystemClient, base: string, kinds: reado
         messages: (after.messages - before.messages) / count,
       };
     } finally {
+      clearInterval(watchdog);
       client.close();
     }
   }

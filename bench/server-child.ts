@@ -128,7 +128,8 @@ export function listenAndServeParent(server: Server, wss: WsServer): void {
  * to it and serves the parent harness (see serveParent); shutting down closes both.
  */
 export function listenForParent(app: { listen(port: number, host: string, ready: () => void): import('node:http').Server }, live: { attach(server: import('node:http').Server): unknown; close(): Promise<void> }): void {
-  const server = app.listen(0, '127.0.0.1', () => {
+  // SOAK_PORT: the port of a server restarted in place (bench/soak-restart.ts); else any free port.
+  const server = app.listen(Number(process.env.SOAK_PORT ?? 0), '127.0.0.1', () => {
     live.attach(server);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;

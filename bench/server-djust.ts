@@ -1,12 +1,13 @@
 /**
  * djust-lite under test: the counter view of the benchmark on Express 5, in its own process
- * (forked by spawn.ts). Serves `/counter`; the live endpoints are djust-lite's own
+ * (forked by spawn.ts). Serves `/counter` and the list pages `/list500`, `/list5000`; the live endpoints are djust-lite's own
  * (`/djust/ws`, and `/djust/sse/:session` once that transport exists).
  */
 import path from 'node:path';
 import express from 'express';
 import { djustLite } from '../lib';
 import { CounterView } from './counter-view';
+import { LIST_ROWS, listView } from './list-view';
 import { listenForParent } from './server-child';
 
 const live = djustLite({
@@ -21,6 +22,8 @@ const live = djustLite({
   logger: { warn: (m) => console.warn(m), error: (m, e) => console.error(m, e) },
 });
 live.route('/counter', CounterView);
+// the list page (bench/list-run.ts): /list500, /list5000
+for (const rows of LIST_ROWS) live.route(`/list${rows}`, listView(rows));
 
 const app = express();
 app.use(live);

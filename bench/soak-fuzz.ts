@@ -17,7 +17,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { envelope } from '../lib/testing/messages';
-import { openSseStream, postEnvelope, sseMessageUrl, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from '../lib/testing/sse';
+import { openSseStream, postEnvelope, sseMessageUrl, sseStreamBaseUrl, sseStreamUrl, sseTokenHeaders } from '../lib/testing/sse';
 import { request } from '../lib/testing/page';
 import { WebSocketChannel, webSocketUrl } from '../lib/testing/websocket';
 
@@ -160,7 +160,7 @@ export async function fuzzSse(base: string, token: string, seed: number, frames:
   let stream: http.ClientRequest | null = null;
   let spent = 0;
   const leave = async (): Promise<void> => {
-    if (session) await request(sseSessionUrl(base, '/djust', session), { method: 'DELETE', headers: sseTokenHeaders(token), agent: false }).catch(() => {});
+    if (session) await request(sseStreamBaseUrl(base, '/djust', session), { method: 'DELETE', headers: sseTokenHeaders(token), agent: false }).catch(() => {});
     stream?.destroy();
   };
   const open = async (): Promise<void> => {

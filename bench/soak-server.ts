@@ -23,6 +23,7 @@ import express from 'express';
 import nunjucks from 'nunjucks';
 import { djustLite, eventHandler, LiveView, type DjustLiteOptions, type MountContext } from '../lib';
 import { listenForParent } from './server-child';
+import { registerSecRoutes, secPubsub, secStats, SEC_TEMPLATES } from './soak-sec-views';
 
 const TEMPLATES: Record<string, string> = {
   'echo.njk': `<!doctype html>
@@ -38,7 +39,7 @@ const TEMPLATES: Record<string, string> = {
 /** Templates from the object above: the soak needs no files outside bench/soak*. */
 const loader: nunjucks.ILoader = {
   getSource: (name: string) => {
-    const src = TEMPLATES[name];
+    const src = TEMPLATES[name] ?? SEC_TEMPLATES[name];
     if (src === undefined) throw new Error(`soak-server: no template ${name}`);
     return { src, path: name, noCache: false };
   },
@@ -113,7 +114,9 @@ class ChatView extends LiveView {
 }
 
 const overrides = JSON.parse(process.env.SOAK_OPTIONS ?? '{}') as DjustLiteOptions;
+const pubsub = secPubsub();
 const live = djustLite({
+  ...(pubsub && { pubsub }),
   env: new nunjucks.Environment(loader, { autoescape: true }),
   secret: 'soak-secret-soak-secret-soak-secret-0123456789',
   logger: {
@@ -125,6 +128,7 @@ const live = djustLite({
 broadcast = live.broadcast;
 live.route('/echo', EchoView);
 live.route('/chat', ChatView);
+registerSecRoutes(live);
 
 const app = express();
 app.get('/ping', (_req, res) => {
@@ -133,7 +137,7 @@ app.get('/ping', (_req, res) => {
 const loopDelay = monitorEventLoopDelay({ resolution: 2 });
 loopDelay.enable();
 app.get('/soak/stats', (req, res) => {
-  res.json({ ...counts, connections: live.connectionCount, loopDelayMaxMs: loopDelay.max / 1e6 });
+  res.json({ ...counts, connections: live.connectionCount, loopDelayMaxMs: loopDelay.max / 1e6, ...secStats(pubsub) });
   if (req.query.reset === '1') loopDelay.reset();
 });
 app.use(live);

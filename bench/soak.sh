@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run soak [-- freeze floods order fuzz]: builds lib/ and bench/ to JS (as bench/run.sh
+# npm run soak [-- freeze floods order fuzz lifted fanout]: builds lib/ and bench/ to JS (as bench/run.sh
 # does) and runs the soak (bench/soak.ts) against its server in a child process. Env knobs:
 # see bench/README.md ("Soak").
 set -euo pipefail

@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- freeze floods order fuzz]`: the figures of issue 13 ("No client can hurt
+ * `npm run soak [-- freeze floods order fuzz lifted fanout]`: the figures of issue 13 ("No client can hurt
  * another") against djust-lite in a child process on 127.0.0.1, with its shipped limits.
  * Prints a table with each goal as PASS/FAIL and writes bench/results/soak-latest.json.
  * Sizes and knobs: bench/README.md ("Soak"). Every loop is bounded in count and time, and
@@ -11,7 +11,10 @@ import os from 'node:os';
 import { execSync } from 'node:child_process';
 import { floods, freeze, fuzz, order, serverStats, startSoakServer, type CpuShare, type FloodsResult, type FreezeResult, type FuzzOutcome, type Measured } from './soak-scenarios';
 import type { OrderResult } from './soak-order';
+import { liftedFreeze } from './soak-freeze-lifted';
+import { fanOutUnderLoad } from './soak-fanout';
 import type { ServerProcess } from './spawn';
+import { runSec } from './soak-sec';
 
 const env = (name: string, fallback: number): number => (process.env[name] ? Number(process.env[name]) : fallback);
 const quick = process.env.SOAK_QUICK === '1';
@@ -146,6 +149,8 @@ async function main(): Promise<void> {
       return r;
     });
   }
+  if (wanted('lifted')) results.liftedFreeze = await liftedFreeze(freezeSpec, DEFAULTS, goal);
+  if (wanted('fanout')) results.fanOut = await fanOutUnderLoad({ durationMs: SIZES.floodMs, quietMs: SIZES.quietMs, subscribers: SIZES.subscribers }, DEFAULTS, goal);
   if (wanted('fuzz')) {
     results.fuzz = await withServer('soak fuzz', DEFAULTS, async (server) => {
       const r = await fuzz(server, SIZES.fuzzSeed, SIZES.fuzzFrames, 300_000);
@@ -153,6 +158,7 @@ async function main(): Promise<void> {
       return r;
     });
   }
+  if (wanted('sec')) results.sec = await runSec({ durationMs: SIZES.floodMs, quietMs: SIZES.quietMs }, goal);
   console.log('\n| goal | figure | |\n|---|---|---|');
   for (const g of goals) console.log(`| ${g.name} | ${g.figure} | ${g.pass ? 'PASS' : 'FAIL'} |`);
   results.goals = goals;

@@ -3,6 +3,9 @@ import express from 'express';
 import { djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOptions, type MountContext } from '../lib';
 import { SignupView } from './signup';
 import { servePictures, UploadsView } from './uploads';
+import { SearchView } from './search';
+import { DecarbonizeView } from './decarbonize';
+import { LogView } from './log';
 
 const CHAT_TOPIC = 'chat:lobby';
 
@@ -219,6 +222,9 @@ export function createDemoApp(options: DjustLiteOptions = {}): { app: express.Ex
     .route('/store', StoreView, demo)
     .route('/settings', SettingsView, demo)
     .route('/signup', SignupView, demo)
+    .route('/search', SearchView, demo)
+    .route('/decarbonize', DecarbonizeView, demo)
+    .route('/log', LogView, demo)
     .route('/uploads', UploadsView, demo);
   servePictures(app);
   // Demo only: the panel showing the live <head> (title, meta, links) on every page.

@@ -11,7 +11,7 @@ import { bindEvents } from './events.js';
 import { bindHooks } from './hooks.js';
 import { recoverForms, snapshotForms } from './recover.js';
 import { ACK_TIMEOUT_MS, BACKOFF_MS, CONNECTED_CLASS, DISCONNECTED_CLASS, MAX_PENDING_EVENTS, MAX_UNACKED } from './constants.js';
-import { RELOAD_CODES, ROOT_ATTR } from './contract.js';
+import { RELOAD_CODES, ROOT_ATTR, TARGET_ATTR } from './contract.js';
 
 /** @typedef {import('./socket.js').Transport} Transport */
 /** @typedef {import('./sse.js').Handlers} TransportHandlers */
@@ -61,7 +61,8 @@ export class LiveClient {
     this.ackTimer = undefined;
     this.stopped = false;
     // a binding's value `[[…]]`: JS commands (docs/interactions.md#js-commands)
-    this.unbind = bindEvents(doc, (event, params, el) => (event[0] == '[' ? this.execJS(el, event, params) : this.pushEvent(event, params)));
+    // `dj-target="{{ myself }}"`: the event goes to that LiveComponent (docs/components.md)
+    this.unbind = bindEvents(doc, (event, params, el) => (event[0] == '[' ? this.execJS(el, event, params) : this.pushEvent(event, params, Number(el.getAttribute(TARGET_ATTR)) || undefined)));
     this.unbindFlash = bindFlashClear(doc, (event, params) => this.pushEvent(event, params));
     /** Announces title changes to screen readers (`data-djust-announce="false"` turns it off). */
     this.announce = config.announce === false ? () => {} : announcer(doc);
@@ -73,7 +74,7 @@ export class LiveClient {
     this.js = undefined;
     /** @type {Promise<any> | undefined} uploads (public/uploads.js), loaded once the page has a `dj-upload` */
     this.up = undefined;
-    this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params) => this.pushEvent(event, params), (el) => this.hookJS(el));
+    this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params, target) => this.pushEvent(event, params, target), (el) => this.hookJS(el));
   }
 
   /**
@@ -142,7 +143,7 @@ export class LiveClient {
         this.transport?.send({ type: 'mount', token: this.config.token, url: location.pathname + location.search });
       },
       onMessage: (message) => this.handle(message),
-      onClose: (opened) => this.onClose(opened),
+      onClose: (opened, unsent) => this.onClose(opened, unsent),
       // SSE resumed its stream (same view, missed messages replayed): send what waited.
       onLive: (live) => {
         this.setLive(live);
@@ -156,11 +157,17 @@ export class LiveClient {
     };
   }
 
-  /** @param {boolean} opened */
-  onClose(opened) {
+  /**
+   * @param {boolean} opened
+   * @param {Message[]} [unsent] envelopes the transport took but the server never did (SSE: a lost
+   *   stream): its events wait for the next mount, ahead of those queued since
+   */
+  onClose(opened, unsent = []) {
     this.transport = null;
     this.setLive(false);
     this.up?.then((u) => u.reset());
+    const again = unsent.filter((m) => m?.type == 'event' && this.unacked.delete(m.ref));
+    this.pending.unshift(...again);
     // Sent on the connection that ended: the next mount re-syncs the page (and its forms); their promises reject.
     for (const ref of this.unacked.keys()) this.settle(ref);
     this.unacked.clear();
@@ -185,13 +192,22 @@ export class LiveClient {
    * The promise resolves with the answer's `payload` (the handler's `pushReply`), or rejects with
    * an {@link EventError}: the server's error `code`, or `disconnected` when no answer can come.
    * Rejections nobody handles are not reported (callers may ignore the promise).
-   * @param {string} event @param {Record<string, unknown>} [params] @returns {Promise<unknown>}
+   * `target`: the LiveComponent's page id (`dj-target`), for its own handlers.
+   * @param {string} event @param {Record<string, unknown>} [params] @param {number} [target] @returns {Promise<unknown>}
    */
-  pushEvent(event, params) {
-    const message = { type: 'event', ref: ++this.ref, event, params };
+  pushEvent(event, params, target) {
+    const message = { type: 'event', ref: ++this.ref, event, params, target };
     /** @type {Promise<unknown>} */
     const answer = new Promise((resolve, reject) => this.waits.set(message.ref, [resolve, reject]));
     answer.catch(() => {});
+    // Checked at the call: a BigInt or a cycle would otherwise throw inside flush() and wedge the queue.
+    const problem = notJson(params);
+    if (problem) {
+      const err = Object.assign(new Error(`djust-lite: pushEvent("${event}"): params cannot be sent as JSON (${problem}); pass plain objects, arrays, strings, finite numbers, booleans and null.`), { code: 'not_json', ref: message.ref });
+      console.error(err.message);
+      this.settle(message.ref, err);
+      return answer;
+    }
     if (this.pending.length >= MAX_PENDING_EVENTS) {
       const dropped = this.pending.shift();
       console.warn(`djust-lite: queue full, dropped "${dropped?.event}"`);
@@ -214,7 +230,15 @@ export class LiveClient {
 
   /** Sends queued events, in order, while live and fewer than MAX_UNACKED wait for answers. */
   flush() {
-    while (this.pending[0] && this.send(this.pending[0])) this.pending.shift();
+    for (let message; (message = this.pending[0]); this.pending.shift()) {
+      try {
+        if (!this.send(message)) return;
+      } catch (err) {
+        // a message the transport could not encode (a toJSON that throws): dropped, its promise rejected, the queue moves on
+        console.error(`djust-lite: "${message.event ?? message.url}" not sent: ${err}`);
+        this.settle(message.ref, Object.assign(new Error(`djust-lite: "${message.event ?? message.url}" could not be sent as JSON: ${err}`), { code: 'not_json' }));
+      }
+    }
   }
 
   /**
@@ -365,6 +389,19 @@ export class LiveClient {
     this.unbind();
     this.unbindFlash();
     this.nav.stop();
+  }
+}
+
+/**
+ * Why `params` cannot go out as JSON (a BigInt, a cycle, a `toJSON` that throws), or ''.
+ * @param {unknown} params @returns {string}
+ */
+function notJson(params) {
+  try {
+    JSON.stringify(params);
+    return '';
+  } catch (err) {
+    return String(/** @type {Error} */ (err)?.message ?? err);
   }
 }
 

@@ -3,6 +3,7 @@
  * The attributes, classes and ids only the client reads or writes. Those the server writes too
  * (the root attribute, the flash markup, reload codes) are in ./contract.js, generated from lib/contract/contract.ts.
  */
+import { ACK_MARGIN_MS, DEFAULT_HANDLER_TIMEOUT_MS } from './contract.js';
 export const CLICK_ATTR = 'dj-click';
 export const SUBMIT_ATTR = 'dj-submit';
 export const CHANGE_ATTR = 'dj-change';
@@ -25,8 +26,8 @@ export const DISCONNECTED_CLASS = 'dj-disconnected';
 export const BACKOFF_MS = [250, 500, 1000, 2000, 5000, 10000];
 /** SSE: a POST that fails (network, 408, 429, 5xx) is tried again after each of these ms, then the transport ends. */
 export const POST_RETRY_MS = [250, 1000, 3000];
-/** No answer (`patch`/`reply`/`error`) to any outstanding ref for this long: re-sync (handlerTimeoutMs 30 s + margin). */
-export const ACK_TIMEOUT_MS = 35000;
+/** No answer (`patch`/`reply`/`error`) to any outstanding ref for this long: re-sync (the default handlerTimeoutMs + a margin). */
+export const ACK_TIMEOUT_MS = DEFAULT_HANDLER_TIMEOUT_MS + ACK_MARGIN_MS;
 /** Refs sent and not yet answered, at most; further events wait in the queue until answers come. */
 export const MAX_UNACKED = 64;
 /** Forms opt out of recovery after a reconnect with this; `dj-recover="event"` names the event to send. */

@@ -2,6 +2,13 @@
 // generated from lib/contract/contract.ts by scripts/build-client.js — do not edit.
 /** Attribute that marks the live region: `<div dj-root>`. */
 export const ROOT_ATTR = 'dj-root';
+/**
+ * Attribute the server stamps on a LiveComponent's root element: its id on the page (its
+ * `myself`), which `dj-target` names and a `patch`'s `components` address.
+ */
+export const COMPONENT_ATTR = 'dj-cid';
+/** An element's `dj-target="{{ myself }}"` sends its events to that LiveComponent. */
+export const TARGET_ATTR = 'dj-target';
 /** Id of the element that holds the flash messages. */
 export const FLASH_CONTAINER_ID = 'dj-flash-container';
 /** Meta names written as `<meta property=…>`: Open Graph (`og:`) and Twitter (`twitter:`). */
@@ -49,11 +56,19 @@ export function flashElement(level, message) {
  * The client has removed the message already. No view handler can take this name.
  */
 export const CLEAR_FLASH_EVENT = 'dj:clear-flash';
+/** The default of option `handlerTimeoutMs`: how long a handler may run before its ref gets `handler_timeout`. */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+/**
+ * What the client waits beyond `handlerTimeoutMs` for an answer before it re-syncs the page: the
+ * server's `handler_timeout` (or the answer) comes first. A page whose app changed
+ * `handlerTimeoutMs` carries the sum in `data-djust-ack-ms`.
+ */
+export const ACK_MARGIN_MS = 5000;
 /**
  * Error codes after which the client reloads the page to get a fresh token (`resume_gap` never reaches it: public/sse.js re-mounts on it).
  * @type {readonly string[]}
  */
-export const RELOAD_CODES = ['bad_token', 'token_expired', 'unknown_route'];
+export const RELOAD_CODES = ['bad_token', 'token_expired', 'unknown_route', 'forbidden'];
 /**
  * Every server message type; over SSE each is the `event:` name of its frame.
  * @type {readonly string[]}

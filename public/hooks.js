@@ -4,6 +4,7 @@
 // touched; what left or joined the region is found by looking after each patch.
 
 import { applyPatch, ignored, preview } from './patch.js';
+import { COMPONENT_ATTR } from './contract.js';
 
 const HOOK_ATTR = 'dj-hook';
 
@@ -12,6 +13,7 @@ const HOOK_ATTR = 'dj-hook';
  * @typedef {object} HookInstance  `this` in a hook's callbacks: `Object.create(hook)` plus these
  * @property {Element} el  the element carrying `dj-hook`
  * @property {(event: string, params?: Record<string, unknown>) => Promise<unknown>} pushEvent  resolves with the handler's `pushReply` payload
+ * @property {(target: Element | string, event: string, params?: Record<string, unknown>) => Promise<unknown>} pushEventTo  to the LiveComponent holding `target` (an element or a selector), else the view
  * @property {(event: string, cb: (payload: any) => void) => HandlerRef} handleEvent  `cb` gets the payload of each server `pushEvent(event, …)`
  * @property {(ref: HandlerRef) => void} removeHandleEvent
  * @property {() => any} js  JS commands on elements (docs/hooks.md#js-commands): `this.js().show(el).addClass(el, 'open')`
@@ -27,7 +29,7 @@ const HOOK_ATTR = 'dj-hook';
  * `push_event`, `stop()` at the end.
  * @param {Element} root
  * @param {() => Record<string, Hook>} hooks  registered hooks by name, read at each mount (late registrations count)
- * @param {HookInstance['pushEvent']} push
+ * @param {(event: string, params?: Record<string, unknown>, target?: number) => Promise<unknown>} push  `target`: a LiveComponent's dj-cid
  * @param {(el: Element) => any} [js]  what a hook's `this.js()` returns
  * @example const hooked = bindHooks(root, () => client.hooks, (e, p) => client.pushEvent(e, p));
  */
@@ -75,6 +77,11 @@ export function bindHooks(root, hooks, push, js) {
     const h = Object.assign(Object.create(def), {
       el,
       pushEvent: push,
+      /** @type {HookInstance['pushEventTo']} */
+      pushEventTo: (target, event, params) => {
+        const at = typeof target == 'string' ? root.ownerDocument.querySelector(target) : target;
+        return push(event, params, Number(at?.closest(`[${COMPONENT_ATTR}]`)?.getAttribute(COMPONENT_ATTR)) || undefined);
+      },
       js: () => js?.(el),
       /** @type {HookInstance['handleEvent']} */
       handleEvent: (event, cb) => {

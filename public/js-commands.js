@@ -7,6 +7,8 @@
 // back after every server patch, on the element or on the one that replaced it (same id, else
 // same place), until the element leaves the page.
 
+import { TARGET_ATTR } from './contract.js';
+
 /** @typedef {[string, Record<string, any>]} Command */
 /** @typedef {string | [string, string, string]} Transition */
 /** @typedef {{ add: Set<string>, remove: Set<string>, attrs: Map<string, string | null>, display?: string, id?: string, path?: number[] | null }} Kept */
@@ -14,7 +16,7 @@
  * @typedef {object} Client  what of LiveClient the commands use
  * @property {Document} doc
  * @property {Element | null} root
- * @property {(event: string, params: Record<string, unknown>) => Promise<unknown>} pushEvent
+ * @property {(event: string, params: Record<string, unknown>, target?: number) => Promise<unknown>} pushEvent  `target`: a LiveComponent's dj-cid
  * @property {(url: string, pop: boolean) => boolean} pushParams
  * @property {{ go(url: string, replace?: boolean): void }} nav
  * @property {boolean} stopped  its messages no longer concern us
@@ -213,7 +215,8 @@ export function jsCommands(client) {
     for (const cmd of list) {
       try {
         const [name, a = {}] = cmd;
-        if (name == 'push') pushes.push(client.pushEvent(a.event, { ...params, ...a.value }));
+        // to the LiveComponent of the binding's dj-target, as a click would (Phoenix: phx-target)
+        if (name == 'push') pushes.push(client.pushEvent(a.event, { ...params, ...a.value }, Number(source.getAttribute(TARGET_ATTR)) || undefined));
         else if (name == 'navigate' || name == 'patch') go(a.href, a.replace);
         else if (name == 'focus') /** @type {HTMLElement | undefined} */ (targets(doc, source, a.to)[0])?.focus();
         else if (ops[name]) for (const el of targets(doc, source, a.to)) ops[name](el, a, source, depth);

@@ -1,16 +1,23 @@
 // @ts-check
 // Region patches (docs/diff-format.md). Keeps the focused field (focus, caret, typed value)
-// and the children of dj-update="ignore"; server text goes in as text, attributes or <template> HTML.
+// and the children of dj-update="ignore" and "stream"; server text goes in as text, attributes or <template> HTML.
+
+import { STREAM, applyStreams } from './streams.js';
+
+import { COMPONENT_ATTR } from './contract.js';
 
 const IGNORE = '[dj-update="ignore"]';
+/** Elements whose children the client keeps: ignored ones, and stream containers (but on a `mounted` / `navigate`). */
+const KEEP = `${IGNORE},${STREAM}`;
 /** Properties synced with their attribute, except in the focused field. @type {Record<string, string>} */
 const PROPS = { value: 'INPUT', checked: 'INPUT', selected: 'OPTION' };
 
-/** @typedef {[string, number[], ...(string | number | null)[]]} Op */
+/** @typedef {[string, (number | string)[], ...(string | number | null)[]]} Op  a path starting with a string starts at that LiveComponent (dj-cid) */
+/** @typedef {{ type?: string, html?: string, ops?: unknown[], streams?: import('./streams.js').StreamPatch[] }} Patch */
 
 /**
  * @param {Element} root the dj-root element
- * @param {{ html?: string, ops?: unknown[] }} patch `{html}` replaces the content, `{ops}` patches it
+ * @param {Patch} patch `{html}` replaces the content, `{ops}` patches it, then `streams` apply
  * @returns {boolean} false if an op found no node (DOM changed behind the server's back)
  * @example applyPatch(root, { ops: [['t', [0, 0], '2']] });
  */
@@ -27,8 +34,10 @@ export function applyPatch(root, patch) {
   if (typeof patch.html == 'string') {
     const next = /** @type {Element} */ (root.cloneNode(false));
     next.innerHTML = patch.html;
-    swap(root, next, field, true);
+    // a mount (first, after a reconnect, or another view's) renders its streams afresh
+    swap(root, next, field, true, /^(mounted|navigate)$/.test(patch.type ?? '') ? IGNORE : KEEP);
   } else for (const op of patch.ops ?? []) ok = run(root, /** @type {Op} */ (op), field) && ok;
+  if (patch.streams) applyStreams(root, patch.streams, (old, html) => swap(old, parse(old, html), field));
   if (field?.isConnected && doc.activeElement !== field) {
     field.focus({ preventScroll: true });
     try {
@@ -41,7 +50,7 @@ export function applyPatch(root, patch) {
 /**
  * What each of `els` (elements of `root`) will be once `patch` is applied: a detached copy, or
  * null when the patch removes or replaces it. `root` is left as it is.
- * @param {Element} root @param {{ html?: string, ops?: unknown[] }} patch @param {Element[]} els
+ * @param {Element} root @param {Patch} patch @param {Element[]} els
  * @returns {(Element | null)[]}
  * @example const [next] = preview(root, { ops }, [chart]); // next.getAttribute('data-points')
  */
@@ -60,7 +69,7 @@ export function preview(root, patch, els) {
 }
 
 /** @param {Node} node */
-export const ignored = (node) => node.nodeType == 1 && /** @type {Element} */ (node).matches(IGNORE);
+export const ignored = (node) => node.nodeType == 1 && /** @type {Element} */ (node).matches(KEEP);
 
 /** @param {Element} root @param {Op} op @param {Element | null} field */
 function run(root, [code, path, ...args], field) {
@@ -68,7 +77,8 @@ function run(root, [code, path, ...args], field) {
   let node = root;
   for (const i of path) {
     if (ignored(node)) return true;
-    if (!(node = node.childNodes[i])) return false;
+    // a LiveComponent's op starts at its element
+    if (!(node = typeof i == 'string' ? root.querySelector(`[${COMPONENT_ATTR}="${i}"]`) ?? undefined : node.childNodes[i])) return false;
   }
   const el = /** @type {Element} */ (node);
   const kids = el.childNodes;
@@ -109,11 +119,13 @@ function parse(near, html) {
 }
 
 /**
- * Puts `next` in place of `old` (root: its content), keeping old ignored elements and the field.
- * @param {Element} old @param {Element} next @param {Element | null} field @param {boolean} [root]
+ * Puts `next` in place of `old` (root: its content), keeping old elements matching `keep` and the field.
+ * @param {Element} old @param {Element} next @param {Element | null} field @param {boolean} [root] @param {string} [keep]
  */
-function swap(old, next, field, root) {
-  for (const [o, n] of [...old.querySelectorAll(IGNORE)].map((o) => [o, twinOf(old, next, o)])) {
+function swap(old, next, field, root, keep = KEEP) {
+  // a stream container replaced by itself: its attributes change, its children stay
+  if (!root && keep == KEEP && old.matches(STREAM) && next.matches(STREAM) && old.id == next.id) return morph(old, next, old, null);
+  for (const [o, n] of [...old.querySelectorAll(keep)].map((o) => [o, twinOf(old, next, o)])) {
     if (o && n && next.contains(n)) {
       morph(o, n, o, null);
       n.replaceWith(o);
@@ -137,7 +149,7 @@ function morph(el, src, field, twin) {
   for (const { name } of [...el.attributes]) if (!src.hasAttribute(name)) el.removeAttribute(name);
   for (const { name, value } of src.attributes) if (el.getAttribute(name) != value) el.setAttribute(name, value);
   if (el == field) {
-    if (!el.matches(IGNORE) && el.innerHTML != src.innerHTML) el.replaceChildren(...src.childNodes);
+    if (!el.matches(KEEP) && el.innerHTML != src.innerHTML) el.replaceChildren(...src.childNodes);
     return;
   }
   /** @type {Node | null} */

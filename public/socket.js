@@ -5,7 +5,7 @@ import { PING_MS } from './constants.js';
  * @typedef {object} TransportHandlers
  * @property {() => void} onOpen
  * @property {(message: any) => void} onMessage   one parsed server envelope
- * @property {(opened: boolean) => void} onClose  `opened`: whether it ever opened
+ * @property {(opened: boolean, unsent?: any[]) => void} onClose  `opened`: whether it ever opened; `unsent`: envelopes it took that the server never did (SSE), to send after the next mount
  */
 /**
  * @typedef {object} Transport

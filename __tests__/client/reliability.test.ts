@@ -142,12 +142,12 @@ describe('LiveClient', () => {
     });
     const withReloadCounted = (c: LiveClient) => Object.assign(c, { reload: () => void (reloads += 1) });
 
-    it('loads another route the user navigated to every time, however often (unknown_route answering a params)', () => {
+    it.each(['unknown_route', 'forbidden'])('loads another route the user navigated to every time, however often (%s answering a params)', (code) => {
       withReloadCounted(start());
       const t = live();
       for (let i = 1; i <= 3; i += 1) {
         expect(client.pushParams(`/elsewhere/${i}`, false)).toBe(true);
-        t.answer('error', client.ref, { code: 'unknown_route', message: 'not a path of /counter' });
+        t.answer('error', client.ref, { code, message: 'not a path of /counter' });
         expect(reloads).toBe(i);
       }
       expect(client.stopped).toBe(false);

@@ -238,4 +238,22 @@ describe('LiveClient over SSE', () => {
     client.pushEvent('inc', {});
     await waitFor(() => document.title === 'Counter 1', 'Counter 1 on the new view');
   });
+
+  it('keeps an event queued while the stream was down and sends it after the re-mount when the server lost the stream (a restart)', async () => {
+    const { token, seen } = await loadPage('');
+    const client = new LiveClient(document, { token, prefix: '/djust', transport: 'sse' }, { sse: connectSse }).start();
+    clients.push(client);
+    await waitFor(() => root().classList.contains('dj-connected'), 'dj-connected');
+    const first = sources[0] as NodeEventSource;
+    first.drop();
+    await waitFor(() => root().classList.contains('dj-disconnected'), 'dj-disconnected');
+    const submitted = client.pushEvent('inc', { by: 5 }); // the user submits while the server restarts
+    const stream = first.url.split('?')[0] as string;
+    await nodeFetch(stream, { method: 'DELETE', headers: { 'x-djust-token': token } });
+    first.restore();
+    await waitFor(() => seen.filter((m) => m.type === 'mounted').length === 2, 'a second mount');
+    await waitFor(() => document.title === 'Counter 5', 'the queued event applied on the new view');
+    await expect(submitted).resolves.toBeUndefined();
+    expect(root().querySelector('#count')?.textContent).toBe('5');
+  });
 });

@@ -188,7 +188,7 @@ describe('public/sse.js', () => {
       (FakeEventSource.instances[2] as FakeEventSource).fail();
       jest.advanceTimersByTime(3000);
       (FakeEventSource.instances[3] as FakeEventSource).fail();
-      expect(h.onClose).toHaveBeenCalledWith(true);
+      expect(h.onClose).toHaveBeenCalledWith(true, []);
       expect(FakeEventSource.instances).toHaveLength(4);
     } finally {
       jest.useRealTimers();
@@ -201,15 +201,15 @@ describe('public/sse.js', () => {
     await flush();
     transport.send({ type: 'mount', token: 't.t', url: '/' });
     (FakeEventSource.instances[0] as FakeEventSource).fail();
-    expect(h.onClose).toHaveBeenCalledWith(false);
+    expect(h.onClose).toHaveBeenCalledWith(false, []);
   });
 
-  it.each(['bad_token', 'token_expired', 'unknown_route', 'mount_failed'])('ends after a %s error (the server ended the session)', async (code) => {
+  it.each(['bad_token', 'token_expired', 'unknown_route', 'forbidden', 'mount_failed'])('ends after a %s error (the server ended the session)', async (code) => {
     const { h, es } = await connected();
     es.emit({ type: 'error', ref: null, code, message: 'm' }, '');
     expect(h.onMessage).toHaveBeenCalledWith(expect.objectContaining({ code }));
     expect(es.closed).toBe(true);
-    expect(h.onClose).toHaveBeenCalledWith(true);
+    expect(h.onClose).toHaveBeenCalledWith(true, []);
   });
 
   it('closes on resume_gap without passing it on (no reload): the client mounts afresh on a new session', async () => {
@@ -217,7 +217,7 @@ describe('public/sse.js', () => {
     es.emit({ type: 'error', ref: null, code: 'resume_gap', message: 'gone' }, '');
     expect(h.onMessage).not.toHaveBeenCalled();
     expect(es.closed).toBe(true);
-    expect(h.onClose).toHaveBeenCalledWith(true);
+    expect(h.onClose).toHaveBeenCalledWith(true, []);
   });
 
   it('stays open and live after an error that answers one event (not taken for a connection error)', async () => {
@@ -235,14 +235,16 @@ describe('public/sse.js', () => {
     expect(h.onMessage).not.toHaveBeenCalled();
   });
 
-  it('ends when a POST finds no session (404), so the client mounts afresh', async () => {
+  it('ends when a POST finds no stream (404), handing back that envelope and those after it for the next mount', async () => {
     const { h, transport, es } = await connected();
     transport.send({ type: 'event', ref: 1, event: 'a', params: {} });
+    transport.send({ type: 'event', ref: 2, event: 'b', params: {} });
     await flush();
     (calls[0] as FetchCall).answer(404);
     await flush();
     expect(es.closed).toBe(true);
-    expect(h.onClose).toHaveBeenCalledWith(true);
+    expect(calls).toHaveLength(1); // b was never POSTed to the lost stream
+    expect(h.onClose).toHaveBeenCalledWith(true, [{ type: 'event', ref: 1, event: 'a', params: {} }, { type: 'event', ref: 2, event: 'b', params: {} }]);
   });
 
   it('reads every POST answer and warns with the server\'s reason for a refusal', async () => {
@@ -319,9 +321,9 @@ describe('public/sse.js', () => {
         expect(calls).toHaveLength(4);
         expect(error).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite: POST failed 4 times \(TypeError: Failed to fetch\); reconnecting\. Check the server is up and takes POSTs at \/djust\/sse\/\.$/));
         expect(es.closed).toBe(true);
-        expect(h.onClose).toHaveBeenCalledWith(true);
+        expect(h.onClose).toHaveBeenCalledWith(true, [{ type: 'event', ref: 1, event: 'a', params: {} }, { type: 'event', ref: 2, event: 'b', params: {} }]);
         await after(10000);
-        expect(calls).toHaveLength(4); // ref 2 was not sent to a session given up
+        expect(calls).toHaveLength(4); // ref 2 was not sent to a stream given up
       } finally {
         error.mockRestore();
       }

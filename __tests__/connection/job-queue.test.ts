@@ -1,4 +1,17 @@
 import { JobQueue, type Job } from '../../lib/connection/job-queue';
+import { AsyncWork, type AsyncCompletion } from '../../lib/view/async-work';
+import { resolveLogger } from '../../lib/core/logger';
+
+/** A real async result, as a view's AsyncWork posts it. */
+async function completion(): Promise<AsyncCompletion> {
+  let posted: AsyncCompletion | undefined;
+  const work = new AsyncWork('View', resolveLogger({ warn() {}, error() {} }), (c) => (posted = c));
+  work.request('start:x', 'startAsync("x")', 'x', null, () => 1);
+  work.commit();
+  for (let i = 0; i < 10 && posted === undefined; i += 1) await Promise.resolve();
+  if (posted === undefined) throw new Error('no completion posted');
+  return posted;
+}
 
 const event = (ref: number): Job => ({ kind: 'event', message: { type: 'event', ref, event: 'e', params: {} } });
 const info = (payload: unknown): Job => ({ kind: 'info', payload, dropped: false });
@@ -36,5 +49,18 @@ describe('JobQueue', () => {
     queue.clear();
     expect([queue.length, queue.shift()]).toEqual([0, undefined]);
     expect([queue.push(event(4)), queue.push(info('y')), queue.push(info('z'))]).toEqual(['queued', 'queued', 'displaced']);
+  });
+
+  it('never displaces an async result: it waits beside the infos, uncounted by their cap', async () => {
+    const queue = new JobQueue(1);
+    const done = await completion();
+    queue.push(info(1));
+    expect(queue.push(info(done))).toBe('queued');
+    expect(queue.push(info(2))).toBe('displaced');
+    expect(queue.push(info(3))).toBe('displaced');
+    const order: unknown[] = [];
+    for (let job = queue.shift(); job; job = queue.shift()) order.push(job.kind === 'info' ? job.payload : job.kind);
+    expect(order).toEqual([done, 3]);
+    expect(queue.length).toBe(0);
   });
 });

@@ -4,9 +4,10 @@
  */
 import { Connection, type Sink } from '../../lib/connection/connection';
 import type { LiveContext } from '../../lib/connection/context';
+import { Scheduler } from '../../lib/connection/scheduler';
 import { createEnvironment } from '../../lib/render/nunjucks';
 import { eventHandler, LiveView } from '../../lib';
-import { routeEntry } from '../../lib/view/lifecycle';
+import { RouteTable } from '../../lib/routes/route-table';
 import { resolveOptions, type DjustLiteOptions } from '../../lib/config/options';
 import type { ServerMessage } from '../../lib/contract/protocol';
 import { MemoryPubSub } from '../../lib/pubsub/pubsub';
@@ -70,15 +71,17 @@ function harness(options: DjustLiteOptions = {}, pubsub = new MemoryPubSub()): H
   const debug: string[] = [];
   const resolved = resolveOptions({ views: FIXTURE_VIEWS, logger: { debug: (m) => debug.push(m), warn: () => {}, error: () => {} }, ...options });
   const clock = { now: 1_000_000 };
-  const signer = new TokenSigner(resolved.secrets);
+  const signer = new TokenSigner(resolved.secrets, resolved.tokenTtlMs);
   const ctx: LiveContext = {
     options: resolved,
     renderer: new Renderer(createEnvironment(FIXTURE_VIEWS)),
     signer,
     pubsub,
-    routes: new Map([['/limits', routeEntry('/limits', LimitsView, (t) => t)]]),
+    scheduler: new Scheduler(),
+    routes: new RouteTable(resolved, signer),
     now: () => clock.now,
   };
+  ctx.routes.add('/limits', LimitsView);
   const sent: ServerMessage[] = [];
   const closed: { code: number; reason: string }[] = [];
   const held: number[] = [];

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import type { ServerMessage } from '../../lib/contract/protocol';
 import { envelope, parseServerFrame } from '../../lib/testing/messages';
 import { fetchPage, request } from '../../lib/testing/page';
-import { openSseStream, postEnvelope, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from '../../lib/testing/sse';
+import { openSseStream, postEnvelope, sseStreamBaseUrl, sseStreamUrl, sseTokenHeaders } from '../../lib/testing/sse';
 import { Waiters } from '../../lib/testing/waiters';
 import { webSocketUrl } from '../../lib/testing/websocket';
 
@@ -94,7 +94,7 @@ export class ProxiedView {
         if (answer.status !== 202) throw new Error(`POST refused: ${answer.status} ${answer.body.trim()}`);
       };
       view.#leave = async () => {
-        await request(sseSessionUrl(origin, page.prefix, session), { method: 'DELETE', headers: { ...headers, ...sseTokenHeaders(page.token) } }).catch(() => {});
+        await request(sseStreamBaseUrl(origin, page.prefix, session), { method: 'DELETE', headers: { ...headers, ...sseTokenHeaders(page.token) } }).catch(() => {});
         stream.req.destroy();
       };
     }

@@ -123,3 +123,49 @@ describe('diff + applyPatch (property)', () => {
     expect(counts.edited).toBeGreaterThan(300);
   });
 });
+
+describe('lazy offsets (property)', () => {
+  it('text edits and structural changes in any order keep the tree a full parse would build (1,000 chains of 6)', () => {
+    const counts = { edited: 0, reparsed: 0 };
+    const step = fc.oneof(
+      fc.record({ at: fc.nat(), length: fc.nat(3), insert: fc.constantFrom('', '1', '42', 'x y', 'Inbox (3)', '1234567') }),
+      mutations,
+    );
+    fc.assert(
+      fc.property(region, fc.array(step, { minLength: 6, maxLength: 6 }), (a, steps) => {
+        let model = withAmbiguous(a);
+        let markup = html(model);
+        let tree: Tree = parseRegion(markup);
+        for (const s of steps) {
+          let next: string;
+          if (Array.isArray(s)) {
+            model = mutate(model, s);
+            next = html(model);
+          } else {
+            // an edit of text outside tags, as a count changes
+            const outside = [...markup].flatMap((c, k) => (c === '<' || c === '>' || markup.lastIndexOf('<', k) > markup.lastIndexOf('>', k) ? [] : [k]));
+            if (outside.length === 0) continue;
+            const i = outside[s.at % outside.length] as number;
+            next = markup.slice(0, i) + s.insert + markup.slice(Math.min(markup.length, i + s.length));
+          }
+          if (editText(tree, next, Infinity) !== null) counts.edited++;
+          else {
+            tree = reparse(tree, next, '');
+            settle(tree);
+            counts.reparsed++;
+          }
+          markup = next;
+          const full = parseRegion(next);
+          if (!full.exact || !tree.exact) {
+            tree = full;
+            continue;
+          }
+          if (dump(tree.root) !== dump(full.root)) expect(dump(tree.root)).toBe(dump(full.root));
+        }
+      }),
+      { numRuns: 1000, seed: 24 },
+    );
+    expect(counts.edited).toBeGreaterThan(500);
+    expect(counts.reparsed).toBeGreaterThan(1500);
+  });
+});

@@ -155,14 +155,16 @@ describe('Middleware', () => {
       void live.close();
     });
 
-    it('refuses a path Express matches like one already taken: trailing slash, letter case', () => {
+    it('refuses a path Express matches like one already taken: trailing slash, letter case, param names', () => {
       const live = djustLite({ views: FIXTURE_VIEWS });
       live.route('/ok', CounterView);
       expect(() => live.route('/ok/', CounterView)).toThrow(expect.objectContaining({
         code: 'DJUST_ERR_INVALID_ROUTE',
-        message: 'route("/ok/"): a view is already registered for "/ok", which Express matches the same (trailing slash and letter case are ignored).',
+        message: 'route("/ok/"): a view is already registered for "/ok", which Express matches the same (trailing slash, letter case and param names aside).',
       }));
       expect(() => live.route('/OK', CounterView)).toThrow(/already registered for "\/ok"/);
+      live.route('/item/:id', CounterView);
+      expect(() => live.route('/Item/:sku', CounterView)).toThrow(/already registered for "\/item\/:id"/);
       live.route('/', CounterView);
       expect(() => live.route('/ok/more', CounterView)).not.toThrow();
       void live.close();

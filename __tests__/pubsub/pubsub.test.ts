@@ -38,6 +38,13 @@ describe('PubSub', () => {
       expect(pubsub.has('t')).toBe(false);
       expect(pubsub.broadcast('t', 2)).toBe(0);
     });
+
+    it('refuses an empty or non-string topic on broadcast as on subscribe, as the Redis adapter does', () => {
+      const pubsub = new MemoryPubSub();
+      for (const topic of ['', 42]) {
+        expect(() => pubsub.broadcast(topic as string, 1)).toThrow(expect.objectContaining({ code: 'DJUST_ERR_INVALID_ARG', message: expect.stringContaining('broadcast(topic, message)') }));
+      }
+    });
   });
 
   describe('option pubsub', () => {

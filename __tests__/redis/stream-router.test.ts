@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import { redisPubSub, type RedisPubSub } from '../../lib/redis';
 import { RedisServer } from '../helpers/redis-server';
@@ -19,7 +20,7 @@ function transport(adapter: RedisPubSub) {
     evicted,
     open(id: string) {
       held.add(id);
-      adapter.streams.claim(id);
+      adapter.streams.claim(id, 'tok');
     },
   };
 }
@@ -99,10 +100,39 @@ describe('RedisStreamRouter', () => {
   it('answers unreachable when the holder does not answer in time (a process that died)', async () => {
     const probe = createClient({ url: redis.url });
     await probe.connect();
-    await probe.set('djust:@sse:session-4', 'a-process-that-died', { PX: 10_000 });
+    const digest = createHash('sha256').update('tok').digest('base64url');
+    await probe.set('djust:@sse:session-4', `a-process-that-died ${digest}`, { PX: 10_000 });
     await probe.close();
     const started = Date.now();
     expect(await b.streams.forward('session-4', '{}', 'tok')).toBe('unreachable');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  describe('junk on a process channel', () => {
+    it('is ignored and counted: no outage is reported, no "lost Redis" logged, routing goes on', async () => {
+      const warned: string[] = [];
+      const c = redisPubSub({ url: redis.url, logger: { ...quiet, warn: (m: string) => void warned.push(m) }, forwardTimeoutMs: 300 });
+      await c.ready;
+      try {
+        const onC = transport(c);
+        onC.open('session-junk');
+        await ownerKey('session-junk', true);
+        const probe = createClient({ url: redis.url });
+        await probe.connect();
+        const junk = ['null', '[]', '42', '"text"', 'not json', '{}', '{"k":"ack"}', '{"k":"fwd","r":1}', '{"k":"frames","r":"x"}', '{"k":"nope","r":"x"}', '{"k":"fwd","r":"r","f":"f","s":"s","t":"t","b":{}}'];
+        try {
+          for (const text of junk) await probe.publish(c.streams.channel, text);
+        } finally {
+          await probe.close();
+        }
+        await until(() => c.stats.ignored >= junk.length, 'the junk to be counted');
+        expect(c.stats).toMatchObject({ connected: true, outages: 0, ignored: junk.length });
+        expect(warned.filter((m) => m.includes('lost Redis'))).toEqual([]);
+        expect(await b.streams.forward('session-junk', '{"after":"junk"}', 'tok')).toBe('delivered');
+        expect(onC.got).toEqual(['session-junk {"after":"junk"}']);
+      } finally {
+        await c.close();
+      }
+    });
   });
 });

@@ -7,21 +7,23 @@ import { counterRoutes, sessionId, SseStream, streamPath } from '../helpers/sse-
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
 const payload = { route: '/chat', params: { id: '1' }, url: '/chat?x=1', iat: 500, exp: 2_000_000_000_000 };
+/** A lifetime long enough that only `exp` can expire `payload`. */
+const FOREVER = Number.MAX_SAFE_INTEGER;
 
 describe('TokenSigner', () => {
   it('round-trips a payload', () => {
-    const signer = new TokenSigner([A]);
+    const signer = new TokenSigner([A], FOREVER);
     expect(signer.verify(signer.sign(payload), 1_000)).toEqual({ ok: true, payload });
   });
 
   it('accepts tokens signed with an older secret during rotation', () => {
-    const old = new TokenSigner([B]).sign(payload);
-    expect(new TokenSigner([A, B]).verify(old, 1_000).ok).toBe(true);
-    expect(new TokenSigner([A]).verify(old, 1_000)).toMatchObject({ ok: false, code: 'bad_token' });
+    const old = new TokenSigner([B], FOREVER).sign(payload);
+    expect(new TokenSigner([A, B], FOREVER).verify(old, 1_000).ok).toBe(true);
+    expect(new TokenSigner([A], FOREVER).verify(old, 1_000)).toMatchObject({ ok: false, code: 'bad_token' });
   });
 
   it('refuses an altered body, a malformed token and an expired one', () => {
-    const signer = new TokenSigner([A]);
+    const signer = new TokenSigner([A], FOREVER);
     const token = signer.sign(payload);
     const [body, mac] = token.split('.') as [string, string];
     const altered = Buffer.from(Buffer.from(body, 'base64url').toString().replace('/chat', '/root')).toString('base64url');
@@ -31,8 +33,17 @@ describe('TokenSigner', () => {
     expect(signer.verify(token, payload.exp + 1)).toMatchObject({ ok: false, code: 'token_expired' });
   });
 
+  it('refuses a token at and after its exp although its iat is recent (the exp rule alone)', () => {
+    const signer = new TokenSigner([A], 60 * 60 * 1000);
+    const token = signer.sign({ route: '/c', params: {}, url: '/c', iat: 1_000, exp: 2_000 });
+    expect(signer.verify(token, 1_999).ok).toBe(true);
+    for (const now of [2_000, 2_001]) {
+      expect(signer.verify(token, now)).toMatchObject({ ok: false, code: 'token_expired', message: expect.stringMatching(/^Token expired; reload the page/) });
+    }
+  });
+
   describe('one spelling per token', () => {
-    const signer = new TokenSigner([A]);
+    const signer = new TokenSigner([A], FOREVER);
     const token = signer.sign(payload);
     const [body, mac] = token.split('.') as [string, string];
 
@@ -70,7 +81,7 @@ describe('TokenSigner', () => {
 
     it('stamps iat when the payload has none', () => {
       const before = Date.now();
-      const result = new TokenSigner([A]).verify(new TokenSigner([A]).sign({ route: '/c', params: {}, url: '/c', exp: before + HOUR }));
+      const result = new TokenSigner([A], FOREVER).verify(new TokenSigner([A], FOREVER).sign({ route: '/c', params: {}, url: '/c', exp: before + HOUR }));
       expect(result.ok && result.payload.iat).toBeGreaterThanOrEqual(before);
     });
 
@@ -82,7 +93,7 @@ describe('TokenSigner', () => {
     });
 
     it('refuses a token without iat (from before iat existed) as expired', () => {
-      const signer = new TokenSigner([A]);
+      const signer = new TokenSigner([A], FOREVER);
       const body = Buffer.from(JSON.stringify({ route: '/c', params: {}, url: '/c', exp: 2_000_000_000_000 })).toString('base64url');
       const mac = createHmac('sha256', A).update(body).digest('base64url');
       expect(signer.verify(`${body}.${mac}`, 1_000)).toMatchObject({ ok: false, code: 'token_expired' });

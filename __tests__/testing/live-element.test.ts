@@ -94,8 +94,8 @@ function makeApp(received: { event: string; params: JsonObject }[]): { app: expr
     static template = 'other.njk';
   }
   const live = djustLite({ env: memoryEnvironment(TEMPLATES), logger: { warn() {}, error() {} } });
-  live.route('/todos', TodosView);
-  live.route('/other', OtherView);
+  live.route('/todos', TodosView, { liveSession: 'app' });
+  live.route('/other', OtherView, { liveSession: 'app' });
   const app = express();
   app.use(live);
   return { app, live };

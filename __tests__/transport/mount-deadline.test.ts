@@ -2,7 +2,10 @@
  * Option mountTimeoutMs: a WebSocket or SSE stream whose view has not mounted in time gets
  * `mount_timeout` and is closed, freeing its place; mounted neighbours are untouched.
  */
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
+import { CLOSE_GRACE_MS } from '../../lib/transport/websocket';
 import { LiveView, type DjustLite, type MountContext } from '../../lib';
 import { fetchPage } from '../../lib/testing/page';
 import { startApp, WsClient, type TestApp } from '../helpers/server';
@@ -37,6 +40,7 @@ let app: TestApp;
 const debug = jest.fn<void, [string]>();
 const streams: SseStream[] = [];
 const sockets: WsClient[] = [];
+const raw: net.Socket[] = [];
 
 beforeEach(async () => {
   app = await startApp(routes, { mountTimeoutMs: MOUNT_TIMEOUT, sseLingerMs: 0, logger: { debug, warn: jest.fn(), error: jest.fn() } });
@@ -45,6 +49,7 @@ afterEach(async () => {
   for (const release of SlowMount.release.splice(0)) release();
   for (const stream of streams.splice(0)) stream.close();
   await Promise.all(sockets.splice(0).map((ws) => ws.close()));
+  for (const socket of raw.splice(0)) socket.destroy();
   await app.close();
   debug.mockClear();
 });
@@ -62,8 +67,30 @@ async function stillWorks(ws: WsClient, ref: number): Promise<void> {
 }
 
 async function until(test: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !test(); i += 1) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 300 && !test(); i += 1) await new Promise((r) => setTimeout(r, 10));
   if (!test()) throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A WebSocket peer that completes the handshake, then reads what it is sent and never writes
+ * again: it answers neither pings nor the close frame (a dead or hostile client).
+ */
+async function deadPeer(port: number): Promise<{ readonly ended: boolean; received(): Buffer }> {
+  const socket = net.connect(port, '127.0.0.1');
+  raw.push(socket);
+  const chunks: Buffer[] = [];
+  let ended = false;
+  socket.on('data', (chunk: Buffer) => void chunks.push(chunk));
+  socket.on('close', () => {
+    ended = true;
+  });
+  socket.on('error', () => {});
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write(`GET /djust/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  await until(() => Buffer.concat(chunks).includes('\r\n\r\n'), 'the 101 answer');
+  expect(Buffer.concat(chunks).toString('latin1')).toMatch(/^HTTP\/1\.1 101 /);
+  return { get ended() { return ended; }, received: () => Buffer.concat(chunks) };
 }
 
 describe('mount deadline', () => {
@@ -130,6 +157,20 @@ describe('mount deadline', () => {
       await new Promise<void>((resolve, reject) => raw.once('open', () => resolve()).once('error', reject));
       expect(await closed).toEqual([1008, 'mount_timeout']);
     });
+
+    it('terminates a peer that never mounts and never answers the close: its place is freed a short grace after the deadline, not 30 s later', async () => {
+      const peer = await deadPeer(app.port);
+      expect(app.live.connectionCount).toBe(1);
+      const started = Date.now();
+      await until(() => peer.ended, 'the server to end the dead socket');
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(MOUNT_TIMEOUT - 50);
+      expect(took).toBeLessThan(MOUNT_TIMEOUT + CLOSE_GRACE_MS + 1000);
+      // It was sent the close frame (opcode 8, code 1008 "mount_timeout") first and never answered.
+      expect(peer.received().includes(Buffer.from([0x88]))).toBe(true);
+      expect(peer.received().includes(Buffer.from('mount_timeout'))).toBe(true);
+      await until(() => app.live.connectionCount === 0, 'the place to be freed');
+    });
   });
 
   describe('SSE', () => {
@@ -149,7 +190,7 @@ describe('mount deadline', () => {
       expect(error).toMatchObject({ code: 'mount_timeout', ref: null });
       await stream.waitForEnd();
       await until(() => app.live.connectionCount === 2, 'the slow session to end');
-      expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite:refusal SSE session "test-session-[\w-]+" from 127\.0\.0\.1 closed: no view mounted within 200 ms/));
+      expect(debug).toHaveBeenCalledWith(expect.stringMatching(/^djust-lite:refusal SSE stream "test-session-[\w-]+" from 127\.0\.0\.1 closed: no view mounted within 200 ms/));
 
       await new Promise((r) => setTimeout(r, MOUNT_TIMEOUT));
       expect((await post(app.base, fine, { type: 'event', ref: 5, event: 'inc' })).status).toBe(202);

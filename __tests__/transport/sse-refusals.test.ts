@@ -112,7 +112,7 @@ describe('SSE refusals', () => {
     const { token } = await fetchPage(a.base, '/counter');
     const answer = await post(a.base, sessionId(), { type: 'event', ref: 1, event: 'inc' }, { 'x-djust-token': token });
     expect(answer.status).toBe(404);
-    expect(answer.body).toMatch(/^Not Found: no live SSE session "test-session-/);
+    expect(answer.body).toMatch(/^Not Found: no live SSE stream "test-session-/);
     expect((await send(a.base, `/djust/sse/${sessionId()}`, { method: 'DELETE', headers: { 'x-djust-token': token } })).status).toBe(204);
   });
 
@@ -123,7 +123,7 @@ describe('SSE refusals', () => {
       const stream = await open(a.base, streamPath(bad, token));
       expect(stream.status).toBe(400);
       await stream.waitForEnd();
-      expect(stream.raw).toMatch(/^Bad Request: session id must be 8-128 characters/);
+      expect(stream.raw).toMatch(/^Bad Request: the stream id must be 8-128 characters/);
     }
     expect((await post(a.base, 'short', { type: 'ping' })).status).toBe(400);
     const noToken = await open(a.base, `/djust/sse/${sessionId()}`);
@@ -207,7 +207,7 @@ describe('SSE POST and DELETE are bound to the view (X-Djust-Token)', () => {
     const { token: another } = await fetchPage(a.base, '/counter?x=other');
     const wrong = await post(a.base, victim.session, { type: 'event', ref: 2, event: 'inc' }, { 'x-djust-token': another });
     expect(wrong.status).toBe(403);
-    expect(wrong.body).toBe(`Forbidden: X-Djust-Token is not the token session "${victim.session}" was opened with.\n`);
+    expect(wrong.body).toBe(`Forbidden: X-Djust-Token is not the token stream "${victim.session}" was opened with.\n`);
     expect((await post(a.base, victim.session, { type: 'ping' }, { 'x-djust-token': '' })).status).toBe(403);
     await new Promise((r) => setTimeout(r, 30));
     expect(victim.stream.messages.filter((m) => m.type !== 'mounted' && m.type !== 'page_metadata')).toEqual([]);
@@ -221,7 +221,7 @@ describe('SSE POST and DELETE are bound to the view (X-Djust-Token)', () => {
     const { token: another } = await fetchPage(a.base, '/counter?x=other');
     const wrong = await send(a.base, `/djust/sse/${victim.session}`, { method: 'DELETE', headers: { 'x-djust-token': another } });
     expect(wrong.status).toBe(403);
-    expect(wrong.body).toMatch(/^Forbidden: X-Djust-Token is not the token session/);
+    expect(wrong.body).toMatch(/^Forbidden: X-Djust-Token is not the token stream/);
     await victim.check();
     expect((await send(a.base, `/djust/sse/${victim.session}`, { method: 'DELETE', headers: tokenHeaders(victim.session) })).status).toBe(204);
     await victim.stream.waitForEnd();

@@ -177,7 +177,7 @@ describe('SSE transport', () => {
     });
 
     it('with an expired token: error token_expired, then the end', async () => {
-      const token = new TokenSigner([SECRET]).sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() - 1000 });
+      const token = new TokenSigner([SECRET], 60_000).sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() - 1000 });
       const stream = await open(streamPath(sessionId(), token));
       await stream.waitForEnd();
       expect(stream.messages).toEqual([expect.objectContaining({ type: 'error', code: 'token_expired' })]);
@@ -262,7 +262,7 @@ describe('SSE transport', () => {
         const resumed = await open(streamPath(session, token), { 'Last-Event-ID': future });
         await resumed.waitForEnd();
         expect(resumed.messages).toEqual([expect.objectContaining({ type: 'error', code: 'resume_gap', ref: null })]);
-        expect(resumed.messages[0]?.message).toMatch(/the session has not sent that id \(the last one was 2\)/);
+        expect(resumed.messages[0]?.message).toMatch(/the stream has not sent that id \(the last one was 2\)/);
       }
       expect(stream.ended).toBe(false);
       expect((await post(app.base, session, { type: 'event', ref: 1, event: 'inc' })).status).toBe(202);

@@ -117,7 +117,7 @@ describe('WebSocket transport: bad input', () => {
   });
 
   it('refuses an expired token with token_expired', async () => {
-    const token = new TokenSigner([SECRET]).sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() - 1000 });
+    const token = new TokenSigner([SECRET], 60_000).sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() - 1000 });
     const client = track(await WsClient.open(app.base));
     client.send({ type: 'mount', token });
     const error = await client.waitFor((m) => m.type === 'error');
@@ -127,7 +127,7 @@ describe('WebSocket transport: bad input', () => {
   });
 
   it('refuses a token signed with another secret', async () => {
-    const token = new TokenSigner(['another-secret-another-secret-12345']).sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() + 60000 });
+    const token = new TokenSigner(['another-secret-another-secret-12345'], 60_000).sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() + 60000 });
     const client = track(await WsClient.open(app.base));
     client.send({ type: 'mount', token });
     expect(await client.waitFor((m) => m.type === 'error')).toMatchObject({ code: 'bad_token' });

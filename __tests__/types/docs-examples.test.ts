@@ -71,7 +71,7 @@ describe('TypeScript examples in README.md and docs/', () => {
       noImplicitOverride: true,
       moduleDetection: 'force',
       skipLibCheck: true,
-      types: ['node'],
+      types: ['node', 'jest'],  // docs/testing.md's examples are jest tests
       noEmit: true,
     }, dir);
     expect(errors).toEqual([]);

@@ -1,5 +1,6 @@
-import { eventHandler, handlersOf } from '../../lib/view/decorators';
+import { eventHandler, handlersOf, RESERVED_NAMES } from '../../lib/view/decorators';
 import { LiveView } from '../../lib/view/live-view';
+import { LiveComponent } from '../../lib/view/live-component';
 import type { EventList } from '../../lib/view/decorators';
 
 class Base extends LiveView {
@@ -102,5 +103,17 @@ describe('static events', () => {
       static events = [''];
     }
     expect(() => handlersOf(Empty)).toThrow(/non-empty strings/);
+  });
+});
+
+describe('reserved names', () => {
+  it('include every member LiveView and LiveComponent themselves have, so no new API method can be exposed as a handler', () => {
+    const members = [...Object.getOwnPropertyNames(LiveView.prototype), ...Object.getOwnPropertyNames(LiveComponent.prototype)];
+    expect(members.length).toBeGreaterThan(15);
+    expect(members.filter((name) => !RESERVED_NAMES.has(name))).toEqual([]);
+  });
+
+  it.each(['startAsync', 'handleAsync', 'pageTitle'])('refuses @eventHandler() on %s', (name) => {
+    expect(() => eventHandler()(function method() {}, { kind: 'method', name, static: false, private: false } as never)).toThrow(/lifecycle or built-in name/);
   });
 });

@@ -66,7 +66,11 @@ ${safe(liveViewContent)}
 </body>
 </html>`;
 
-const lvServer = new NodeExpressLiveViewServer({ '/counter': counter }, pageRenderer, { title: 'Counter' }, {
+const { listView, LIST_ROWS } = require('./list-view');
+const routes = { '/counter': counter };
+for (const rows of LIST_ROWS) routes[`/list${rows}`] = listView(rows); // the list page (bench/list-run.ts)
+
+const lvServer = new NodeExpressLiveViewServer(routes, pageRenderer, { title: 'Counter' }, {
   serDeSigningSecret: SECRET,
   onError: (err) => console.error('liveviewjs error', err),
 });

@@ -5,13 +5,15 @@ import type { Request } from 'express';
 import os from 'node:os';
 import path from 'node:path';
 import { Environment as NunjucksEnvironment } from 'nunjucks';
-import { describeValue, DjustError, invalidOption, optionError, optionOutOfRange } from '../core/errors';
+import { checkNumberOption, describeValue, invalidOption, optionError } from '../core/errors';
 import type { LiveViewClass } from '../view/live-view';
 import { resolveLogger, type Logger, type ResolvedLogger } from '../core/logger';
 import type { JsonValue } from '../contract/protocol';
+import { DEFAULT_HANDLER_TIMEOUT_MS } from '../contract/contract';
 import { isPubSubAdapter, type PubSubAdapter } from '../pubsub/pubsub';
 import { isTitleTemplate, TITLE_TEMPLATE_SHAPE, type TitleTemplate } from '../view/title-template';
 import { isClock, nodeClock, type Clock } from '../core/clock';
+import { isLiveSessions, type LiveSessionOptions } from './mount-guards';
 
 
 /** What the `session` option may return: JSON data (a plain object, array, string, number, boolean or null). */
@@ -40,6 +42,19 @@ export interface DjustLiteOptions {
   /** Routes to register up front: path → view class (same as `live.route(path, View)`). Default `{}`. */
   routes?: Record<string, LiveViewClass> | undefined;
   /**
+   * Per named live session (route option `liveSession`): mount guards every route of it runs
+   * before `mount` — on the HTTP render, every live mount and every live switch — e.g.
+   * `{ admin: { onMount: [requireAdmin] } }` (docs/security.md). Default `{}`.
+   */
+  liveSessions?: Record<string, LiveSessionOptions> | undefined;
+  /**
+   * Where a server `pushNavigate` may switch the connection live: `'liveSession'` only to routes
+   * of the view's own live session; `'anyLiveRoute'` to any live route. Any other URL is loaded
+   * as a page (a `redirect`), so Express middleware runs. Mount guards run either way.
+   * Default `'liveSession'`.
+   */
+  pushNavigateScope?: 'liveSession' | 'anyLiveRoute' | undefined;
+  /**
    * Data to carry from the HTTP request to `ctx.session` on connect (signed into the token). It
    * must survive `JSON.stringify`; typed loosely so an interface (`(req): UserSession => …`)
    * is accepted — interfaces lack the index signature a JSON type needs (docs/typescript.md).
@@ -65,6 +80,8 @@ export interface DjustLiteOptions {
   maxQueuedEvents?: number | undefined;
   /** Frames per second per connection (each costs 1, plus 1 per 4 KiB) before `rate_limited`; twice that closes it (1008). Default 200, at least 1. */
   maxEventsPerSecond?: number | undefined;
+  /** Values (array elements and object keys, counted through every level) the params of an event with a params schema may hold; over it the schema is not run and the event is answered `bad_params`. A schema's work is charged to the connection's `maxEventsPerSecond` budget: one token per 16 values. Default 1000, at least 1. */
+  maxParamsValues?: number | undefined;
   /** How long a handler (event, handleInfo, handleParams) may run before its ref is answered `handler_timeout` and the queue moves on, in ms. Default 30000, at least 1. */
   handlerTimeoutMs?: number | undefined;
   /** Live connections in total. Default 10000, at least 1. */
@@ -169,6 +186,16 @@ export const OPTIONS = {
     check: { type: 'custom', expected: 'an object of path → LiveView class', valid: isRecord },
     doc: "`{ '/chat': ChatView }`, same as `live.route()`; Express path syntax (`/store/:id`)",
   },
+  liveSessions: {
+    default: Object.freeze({}),
+    check: { type: 'custom', expected: 'an object of live session name → { onMount: [guard functions] }', valid: isLiveSessions },
+    doc: "`{ admin: { onMount: [requireAdmin] } }`: mount guards every route of that live session runs on the HTTP render, live mount and live switch ([security](security.md#guarding-live-views))",
+  },
+  pushNavigateScope: {
+    default: 'liveSession',
+    check: { type: 'enum', values: ['liveSession', 'anyLiveRoute'] },
+    doc: "where a server `pushNavigate` switches live: `'liveSession'` (routes of the view's own live session) or `'anyLiveRoute'`; any other URL loads as a page",
+  },
   prefix: {
     default: '/djust',
     check: { type: 'custom', expected: 'a path like "/djust" (leading slash, no trailing slash)', valid: (v) => typeof v === 'string' && PREFIX_RE.test(v) },
@@ -242,8 +269,13 @@ export const OPTIONS = {
     check: { type: 'number', min: 1 },
     doc: 'frames/s per connection (each costs 1, plus 1 per 4 KiB; burst of the same size) before `rate_limited`; twice that closes it (1008)',
   },
+  maxParamsValues: {
+    default: 1000,
+    check: { type: 'number', min: 1 },
+    doc: "values (array elements and object keys, all levels) an event's params may hold when its handler has a params schema; over it the schema is not run (`bad_params`). The schema's work is charged to `maxEventsPerSecond`: one token per 16 values ([Security](security.md))",
+  },
   handlerTimeoutMs: {
-    default: 30_000,
+    default: DEFAULT_HANDLER_TIMEOUT_MS,
     check: { type: 'number', min: 1 },
     doc: 'ms a handler (event, handleInfo, handleParams) may run before its ref gets `handler_timeout` and the queue moves on',
   },
@@ -345,6 +377,8 @@ export interface ResolvedOptions extends Record<Numeric, number> {
   secrets: string[];
   allowedOrigins: Set<string>;
   routes: Record<string, LiveViewClass>;
+  liveSessions: Readonly<Record<string, LiveSessionOptions>>;
+  pushNavigateScope: 'liveSession' | 'anyLiveRoute';
   /** The `session` option; what it returns is JSON (it is signed into the token as JSON). */
   session: ((req: Request) => JsonValue | undefined) | null;
   titleTemplate: TitleTemplate | null;
@@ -375,8 +409,7 @@ export function isDevelopment(): boolean {
 function checkOption(name: Name, check: OptionCheck, value: unknown): void {
   switch (check.type) {
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidOption(WHERE, name, 'a finite number', value);
-      if (value < check.min) throw optionOutOfRange(WHERE, name, `at least ${check.min}`, value);
+      checkNumberOption(WHERE, name, value, check.min);
       return;
     case 'boolean':
       if (typeof value !== 'boolean') throw invalidOption(WHERE, name, 'true or false', value);
@@ -483,6 +516,8 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     secrets,
     allowedOrigins: new Set(o.allowedOrigins.map(normaliseOrigin)),
     routes: o.routes,
+    liveSessions: o.liveSessions,
+    pushNavigateScope: o.pushNavigateScope,
     // SessionData is JSON by contract; JSON.stringify in the signer is what enforces it.
     session: (o.session as ((req: Request) => JsonValue | undefined) | undefined) ?? null,
     titleTemplate: o.titleTemplate ?? null,

@@ -1,23 +1,23 @@
-// Over 300 lines on purpose: one Connection's admission (charging, refusals), serial queue,
-// async-job timeout and write path read top to bottom in one class; the view's side of each job
-// is lib/connection/mounted-view.ts, the lifecycle lib/view/lifecycle.ts.
-import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
-import { TokenBucket } from './admission';
+// Over 300 lines on purpose: one Connection's path from a frame to its answer — admission
+// (lib/connection/admission.ts), the serial job queue (job-queue.ts), the async-job deadline
+// (job-deadline.ts), the write path and the one fatal-close path — reads top to bottom in one
+// class. Turns come from the instance's scheduler (scheduler.ts); the view's side of each job is
+// lib/connection/mounted-view.ts, the lifecycle lib/view/lifecycle.ts.
+import { Admission, sniffRef } from './admission';
 import { DjustError, type WireErrorCode } from '../core/errors';
-import { Fifo } from '../core/fifo';
 import { JobQueue, type Job } from './job-queue';
-import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
-import { MountedView, type Departure } from './mounted-view';
+import type { RouteEntry, Step } from '../view/lifecycle';
+import type { Departure, MountedView, ParamsBudget } from './mounted-view';
+import { makeView } from './mount-factory';
+import { awaitWithin } from './job-deadline';
 import type { LiveContext } from './context';
+import type { Resumable } from './scheduler';
 import { viewInternals, type ViewHost } from '../view/live-view';
 import { isLocalPath } from '../contract/urls';
+import { CLOSE_CODES as CLOSE, type CloseCode } from '../contract/close-codes';
 import { paramsForPatch } from '../view/navigation';
 import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage } from '../contract/protocol';
 import { HostServices, type HostTarget } from '../view/view-host';
-import type { ResolvedOptions } from '../config/options';
-import type { Development } from '../render/development';
-import type { Renderer } from '../render/renderer';
-import type { TokenSigner } from '../routes/token';
 import { leaveView, type SwitchHost } from './view-switch';
 import { UploadChannel } from './upload-channel';
 
@@ -33,45 +33,8 @@ export interface Sink {
   hold?(ms: number): void;
 }
 
-/** WebSocket close codes the dispatcher uses. */
-const CLOSE = { policy: 1008, serverError: 1011 } as const;
-
 /** Jobs one connection runs in one turn before it lets other connections' work run. */
 const MAX_JOBS_PER_TURN = 16;
-
-/** Each frame costs one token from the rate budget, plus one per this many bytes. */
-const BYTES_PER_TOKEN = 4096;
-
-/** Connections whose queue resumes on the next turn (their own drain was cut short, or a push arrived). */
-const ready = new Fifo<Connection>();
-let readyScheduled = false;
-
-/** How long one turn may spend resuming connections before it lets I/O (other clients' frames) in. */
-const READY_BUDGET_NS = 2_000_000n;
-
-/**
- * Resumes the connections waiting for a turn, in order, for up to READY_BUDGET_NS; the rest
- * wait for the next turn, after the event loop has polled for I/O. A broadcast to many
- * subscribers thus renders in slices, with other clients' events answered in between.
- */
-function runReady(): void {
-  readyScheduled = false;
-  const start = process.hrtime.bigint();
-  for (let connection = ready.shift(); connection !== undefined; connection = ready.shift()) {
-    connection.resume();
-    if (ready.length > 0 && process.hrtime.bigint() - start > READY_BUDGET_NS) {
-      readyScheduled = true;
-      setImmediate(runReady);
-      return;
-    }
-  }
-}
-
-/** The `ref` of a frame refused before it was parsed, read from its first bytes (null when not there). */
-function sniffRef(text: string): number | null {
-  const match = /"ref"\s*:\s*(\d{1,9})\b/.exec(text.length > 256 ? text.slice(0, 256) : text);
-  return match ? Number(match[1]) : null;
-}
 
 /** An event or navigation frame as refusal messages name it. */
 function describe(job: Job & { kind: 'event' | 'params' }): string {
@@ -90,25 +53,21 @@ function refOf(job: Job): number | null {
  * to another view when one leaves (`pushNavigate`, lib/connection/view-switch.ts). Transports feed it
  * text frames (`receive`) and close it (`close`); it knows nothing of them.
  */
-export class Connection implements HostTarget {
+export class Connection implements HostTarget, Resumable {
   readonly #ctx: LiveContext;
   readonly #sink: Sink;
   readonly #queue: JobQueue;
   /** Every frame is charged here before it is parsed. */
-  readonly #bucket: TokenBucket;
-  /** Frames refused by #bucket are charged here; when it runs dry too, the connection is closed (made on the first refusal). */
-  #penalty: TokenBucket | null = null;
+  readonly #admission: Admission;
+  /** Params schemas' checks are bounded and charged to the rate budget (lib/view/typed-params.ts). */
+  readonly #paramsBudget: ParamsBudget;
   /** The mounted view; null before mount and after close. */
   #session: MountedView | null = null;
   #mountRequested = false;
   /** A job is in progress (possibly waiting for a promise). */
   #running = false;
-  /** Waiting in `ready` for the next turn. */
+  /** Waiting in the scheduler for a later turn. */
   #scheduled = false;
-  /** What the last frame `admit` saw cost (for the wait `refuse` asks of the transport). */
-  #lastCost = 1;
-  /** Bumped when an async job settles or times out: the other of the two then does nothing. */
-  #jobSeq = 0;
   /** Bumped when an async job times out: a view switch it was making is given up (see `#leave`). */
   #abandons = 0;
   /** Views this connection showed before its current one (allocated on the first switch). */
@@ -124,7 +83,8 @@ export class Connection implements HostTarget {
     this.#ctx = ctx;
     this.#sink = sink;
     this.#queue = new JobQueue(ctx.options.maxQueuedEvents);
-    this.#bucket = new TokenBucket(ctx.options.maxEventsPerSecond, ctx.now);
+    const admission = (this.#admission = new Admission(ctx.options.maxEventsPerSecond, ctx.now));
+    this.#paramsBudget = { maxValues: ctx.options.maxParamsValues, charge: (tokens) => admission.charge(tokens) };
   }
 
   get closed(): boolean {
@@ -152,9 +112,7 @@ export class Connection implements HostTarget {
    * the budget is empty: the transport then calls `refuse`.
    */
   admit(bytes: number): boolean {
-    if (this.#closed) return false;
-    this.#lastCost = 1 + Math.floor(bytes / BYTES_PER_TOKEN);
-    return this.#bucket.take(this.#lastCost);
+    return !this.#closed && this.#admission.admit(bytes);
   }
 
   /**
@@ -165,13 +123,14 @@ export class Connection implements HostTarget {
   refuse(head: string): void {
     if (this.#closed) return;
     const { maxEventsPerSecond } = this.#ctx.options;
-    if (!(this.#penalty ??= new TokenBucket(maxEventsPerSecond, this.#ctx.now)).take()) {
+    const refusal = this.#admission.refuse();
+    if (refusal.close) {
       this.#ctx.options.logger.debug(`djust-lite: closing a ${this.#viewName()} connection: frames keep coming at over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond).`);
       this.#fatal([], 'rate_limited', `Too many frames: over twice ${maxEventsPerSecond}/s (option maxEventsPerSecond); closing.`);
       return;
     }
     this.#write([errorMessage('rate_limited', `Too many frames: over ${maxEventsPerSecond}/s (option maxEventsPerSecond); frame dropped.`, sniffRef(head))]);
-    this.#sink.hold?.(this.#bucket.wait(this.#lastCost));
+    this.#sink.hold?.(refusal.holdMs);
   }
 
   /**
@@ -215,16 +174,26 @@ export class Connection implements HostTarget {
         this.#write([{ type: 'pong' }]);
         return;
       case 'mount':
-        if (this.#mountRequested) {
-          return this.#enqueue({ kind: 'error', message: errorMessage('already_mounted', 'This connection already has a view; open a new connection to mount another.') });
-        }
-        this.#mountRequested = true;
-        return this.#enqueue({ kind: 'mount', message });
+        return this.mount(message);
       case 'event':
         return this.#admitJob({ kind: 'event', message });
       case 'params':
         return this.#admitJob({ kind: 'params', message });
     }
+  }
+
+  /**
+   * A mount request: queued (answered `already_mounted` after the first). A `mount` frame
+   * comes here from `handle`; a transport that holds the request already parsed and charged
+   * (the SSE stream's GET) calls it directly, so nothing is encoded or charged twice.
+   */
+  mount(message: MountMessage): void {
+    if (this.#closed) return;
+    if (this.#mountRequested) {
+      return this.#enqueue({ kind: 'error', message: errorMessage('already_mounted', 'This connection already has a view; open a new connection to mount another.') });
+    }
+    this.#mountRequested = true;
+    this.#enqueue({ kind: 'mount', message });
   }
 
   /** Mounted and queue checks for an event or params frame; answers the refusal itself. */
@@ -303,14 +272,10 @@ export class Connection implements HostTarget {
     if (this.#running || this.#scheduled) return;
     if (now) return this.#drainQueue();
     this.#scheduled = true;
-    ready.push(this);
-    if (!readyScheduled) {
-      readyScheduled = true;
-      setImmediate(runReady);
-    }
+    this.#ctx.scheduler.schedule(this);
   }
 
-  /** Runs the queue where a previous turn left it (see `#kick`). */
+  /** Runs the queue where a previous turn left it (see `#kick`); called by the scheduler. */
   resume(): void {
     this.#scheduled = false;
     if (!this.#running && !this.#closed) this.#drainQueue();
@@ -341,13 +306,15 @@ export class Connection implements HostTarget {
     if (this.#queue.length > 0 && !this.#closed) this.#kick(false);
   }
 
-  /** Waits for an async job: its messages are written when it settles, or `handler_timeout` after handlerTimeoutMs. */
+  /** Waits for an async job: its messages are written when it settles, or `handler_timeout` after handlerTimeoutMs (lib/connection/job-deadline.ts). */
   #await(job: Job, pending: Promise<void>, out: ServerMessage[]): void {
-    const seq = ++this.#jobSeq;
     const { handlerTimeoutMs } = this.#ctx.options;
-    const timer = setTimeout(() => {
-      if (this.#jobSeq !== seq || this.#closed) return;
-      this.#jobSeq += 1;
+    const settled = pending.catch((err: unknown) => this.#internalError(err, job, out));
+    awaitWithin(settled, handlerTimeoutMs, () => {
+      this.#write(out);
+      this.#drainQueue();
+    }, () => {
+      if (this.#closed) return;
       const what = `${this.#viewName()} ${job.kind === 'mount' ? 'mount' : 'handler'} ran over ${handlerTimeoutMs} ms (option handlerTimeoutMs)`;
       this.#ctx.options.logger.warn(`djust-lite: ${what}; its answer is dropped and the queue moves on.`);
       if (job.kind === 'mount') return this.#fatal([], 'handler_timeout', `${what}; reload the page.`);
@@ -355,16 +322,7 @@ export class Connection implements HostTarget {
       this.#abandons += 1;
       this.#write([errorMessage('handler_timeout', `${what}; what it changes shows with the next update.`, refOf(job))]);
       this.#drainQueue();
-    }, handlerTimeoutMs);
-    pending
-      .catch((err: unknown) => this.#internalError(err, job, out))
-      .then(() => {
-        clearTimeout(timer);
-        if (this.#jobSeq !== seq) return; // timed out: the queue has moved on
-        this.#jobSeq += 1;
-        this.#write(out);
-        this.#drainQueue();
-      });
+    });
   }
 
   /** Jobs handle user errors themselves; reaching this is a bug in djust-lite: report, keep going. */
@@ -389,9 +347,10 @@ export class Connection implements HostTarget {
         const acks = this.#renderAcks;
         this.#renderAcks = [];
         const step = this.#session?.rerender(out);
-        if (step) return step.then(() => void out.push(...acks));
+        // The acks follow the render's patch; a departure the render caused is then taken.
+        if (step instanceof Promise) return step.then((departure) => (out.push(...acks), this.#departed(departure, out)));
         out.push(...acks);
-        return;
+        return this.#departed(step ?? null, out);
       }
       case 'info': {
         const session = this.#session;
@@ -402,17 +361,15 @@ export class Connection implements HostTarget {
     }
   }
 
-  /** After a job's step: the view's `departure`, if it asked to leave. */
-  #then(step: void | Promise<void>, out: ServerMessage[]): void | Promise<void> {
-    if (step) return step.then(() => this.#departed(out));
-    return this.#departed(out);
+  /** After a job's step: switches views when the step returned a departure (the view asked to leave). */
+  #then(step: Step<Departure | null> | undefined, out: ServerMessage[]): void | Promise<void> {
+    if (step instanceof Promise) return step.then((departure) => this.#departed(departure, out));
+    return this.#departed(step ?? null, out);
   }
 
-  #departed(out: ServerMessage[]): void | Promise<void> {
+  #departed(departure: Departure | null, out: ServerMessage[]): void | Promise<void> {
     const session = this.#session;
-    const departure = session?.departure;
-    if (!departure) return;
-    session.departure = null;
+    if (departure === null || session === null) return;
     return this.#leave(session, departure, out);
   }
 
@@ -437,21 +394,39 @@ export class Connection implements HostTarget {
     await from.close(`navigated to ${next.name}`);
   }
 
-  /** Verifies the token, then mounts a MountedView for its route; a failure answers and closes. */
+  /**
+   * Verifies the token, runs the route's mount guards and mounts its view (lib/connection/mount-factory.ts);
+   * a guard's redirect is sent and the connection closed, a refusal or failure answers and closes.
+   */
   async #mount(message: MountMessage, out: ServerMessage[]): Promise<void> {
     const { signer, routes, options } = this.#ctx;
     const verified = signer.verify(message.token, this.#ctx.now());
     if (!verified.ok) return this.#fatal(out, verified.code, verified.message);
-    const { route, params: renderedParams, url: renderedUrl, session: sessionData, base = '' } = verified.payload;
+    const { route, params: renderedParams, url: renderedUrl, session: sessionData, base = '', iat } = verified.payload;
     const entry = routes.get(route);
     if (!entry) return this.#fatal(out, 'unknown_route', `No live view is registered for route "${route}"; reload the page.`);
     // The client may have moved (dj-patch, pushPatch) since the render: mount at its URL when
     // that is a path of the same route.
-    const moved = isLocalPath(message.url) ? paramsForPatch(route, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
-    const life = new ViewLifecycle(entry, moved ? (message.url as string) : renderedUrl, moved ?? renderedParams, options.logger, this.#hostServices(), base);
-    const session = new MountedView(life, this.#ctx.renderer, options.logger);
+    const moved = isLocalPath(message.url) ? paramsForPatch(entry.match, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
+    const url = moved ? (message.url as string) : renderedUrl;
+    // verify() checked iat is a number.
+    const made = await makeView(this.#ctx, { entry, url, params: moved ?? renderedParams, base, session: sessionData, issuedAt: iat as number, phase: 'mount', budget: this.#paramsBudget }, () => this.#hostServices());
+    if (this.#closed) return made.kind === 'view' ? made.view.close() : undefined;
+    if (made.kind === 'redirect') {
+      out.push({ type: 'redirect', url: made.url, replace: true });
+      this.#write(out.splice(0));
+      this.#sink.close(CLOSE.normal, 'redirect');
+      void this.close();
+      return;
+    }
+    if (made.kind === 'refuse') {
+      if (options.logger.refusal.enabled) options.logger.refusal(`${entry.name}: live mount at ${url} refused by its mount guards: ${made.reason} (forbidden)`);
+      return this.#fatal(out, 'forbidden', `${entry.name} refused: ${made.reason}`);
+    }
+    const session = made.view;
+    let departure: Departure | null;
     try {
-      await session.mount({ session: sessionData, connected: true }, out);
+      departure = await session.mount({ session: sessionData, connected: true }, out);
     } catch (err) {
       await session.close();
       options.logger.error(`djust-lite: ${entry.name}.mount() failed on connect`, err);
@@ -462,10 +437,21 @@ export class Connection implements HostTarget {
     const uploads = viewInternals(session.life.view).uploads;
     if (uploads) uploads.frameLimit = options.maxMessageBytes; // chunks must fit a frame (docs/uploads.md)
     this.#ctx.development?.connected(this, entry.template, out);
-    return this.#departed(out); // its mount called pushNavigate
+    return this.#departed(departure, out); // its mount called pushNavigate
   }
 
-  #fatal(out: ServerMessage[], code: WireErrorCode, message: string, closeCode: number = CLOSE.policy): void {
+  /**
+   * The one way a connection ends on a broken rule or a failure: `error` with `code` and
+   * `message` (after what the job had already written), then the sink closes with `closeCode`
+   * and `code` as the reason, and the view is closed. Used by the transports' mount deadline
+   * too (`mount_timeout`). Does nothing once closed.
+   */
+  fail(code: WireErrorCode, message: string, closeCode: CloseCode = CLOSE.policy): void {
+    this.#fatal([], code, message, closeCode);
+  }
+
+  #fatal(out: ServerMessage[], code: WireErrorCode, message: string, closeCode: CloseCode = CLOSE.policy): void {
+    if (this.#closed) return;
     out.push(errorMessage(code, message));
     this.#write(out.splice(0));
     this.#sink.close(closeCode, code);

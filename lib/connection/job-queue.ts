@@ -1,4 +1,5 @@
 import { Fifo } from '../core/fifo';
+import { AsyncCompletion } from '../view/async-work';
 import type { EventMessage, MountMessage, ParamsMessage, ServerMessage } from '../contract/protocol';
 
 /** A message for `handleInfo`; `dropped` once a newer one displaced it from a full queue. */
@@ -27,7 +28,8 @@ export type PushResult = 'queued' | 'displaced' | 'full';
  * A connection's jobs in arrival order, each kind bounded: at most `cap` events (with
  * navigations), `cap` infos and `cap` error answers wait at once. A full queue refuses an
  * event or an error answer; an info instead displaces the oldest waiting info (a slow
- * subscriber keeps the newest pushes, never a growing backlog). Push and shift are O(1).
+ * subscriber keeps the newest pushes, never a growing backlog); an async result is not
+ * displaced, nor counted with the infos. Push and shift are O(1).
  * An empty queue holds no list: most connections are idle most of the time.
  */
 export class JobQueue {
@@ -61,6 +63,9 @@ export class JobQueue {
         this.#errors += 1;
         break;
       case 'info': {
+        // An async result is never displaced (the view would show `loading` for good); a view
+        // has at most MAX_ASYNC_TASKS of them in flight (lib/view/async-work.ts).
+        if (job.payload instanceof AsyncCompletion) break;
         const infos = (this.#infos ??= new Fifo<InfoJob>());
         if (infos.length >= this.#cap) {
           (infos.shift() as InfoJob).dropped = true;
@@ -84,6 +89,11 @@ export class JobQueue {
     for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) {
       if (job.kind === 'info') {
         if (job.dropped) continue;
+        if (job.payload instanceof AsyncCompletion) {
+          this.#size -= 1;
+          if (jobs.length === 0) this.#jobs = null;
+          return job;
+        }
         const infos = this.#infos;
         infos?.shift();
         if (infos?.length === 0) this.#infos = null;

@@ -8,10 +8,14 @@ import { errorMessage, type EventMessage, type NavigateMessage, type ParamsMessa
 import type { RegionSlot, Renderer } from '../render/renderer';
 import { RegionState } from '../render/region';
 import type { StandardSchemaV1 } from '../core/standard-schema';
-import { checkParams, type ParamsCheck } from '../view/typed-params';
+import { checkParams, countValues, paramsCost, tooManyValues, type ParamsCheck } from '../view/typed-params';
 import { CLEAR_FLASH_EVENT } from '../contract/contract';
 import { UPLOAD_EVENT, UPLOAD_PROGRESS_EVENT } from '../view/uploads';
 import type { LiveView } from '../view/live-view';
+import { joinSegments, segmentsOf, type Segments } from '../render/components';
+import { componentCall } from './component-event';
+import { AsyncCompletion } from '../view/async-work';
+import { takeStreams } from '../view/stream-render';
 
 /**
  * A view's wish to hand its connection to another view (lib/connection/view-switch.ts): a `pushNavigate`
@@ -30,6 +34,15 @@ export interface Departure {
  * page metadata → flash. The connection (lib/connection/connection.ts) queues the jobs and writes what
  * each pushes to `out`. It is also the renderer's region slot for this connection.
  */
+/**
+ * What a params schema may cost a connection: checks over `maxValues` values are refused
+ * unrun, and each check is charged to the connection's rate budget (`charge`, in tokens).
+ */
+export interface ParamsBudget {
+  readonly maxValues: number;
+  charge(tokens: number): void;
+}
+
 export class MountedView implements RegionSlot {
   readonly life: ViewLifecycle;
   readonly #renderer: Renderer;
@@ -40,25 +53,37 @@ export class MountedView implements RegionSlot {
   /** RegionSlot: kept by the renderer. */
   suffix: string | undefined = undefined;
   rootTag = '';
-  /** Set by the job that asked to leave this view; the connection takes it when the job ends. */
-  departure: Departure | null = null;
+  /** The last render cut at its LiveComponents (null: it showed none); see #respond. */
+  #segments: Segments | null = null;
+  /** A component changed on its own since: the region's HTML is the segments' with the components' current HTML. */
+  #stale = false;
+  /** When the page's token was first issued (its HTTP render): tokens minted for views that follow this one keep it. */
+  readonly issuedAt: number;
 
-  constructor(life: ViewLifecycle, renderer: Renderer, logger: ResolvedLogger) {
+  /** Bounds and charges the params schemas of this connection's views. */
+  readonly budget: ParamsBudget;
+
+  constructor(life: ViewLifecycle, renderer: Renderer, logger: ResolvedLogger, issuedAt: number, budget: ParamsBudget) {
     this.life = life;
     this.#renderer = renderer;
     this.#logger = logger;
+    this.issuedAt = issuedAt;
+    this.budget = budget;
   }
 
   get name(): string {
     return this.life.name;
   }
 
-  /** Mounts the view and pushes `mounted`, then its metadata and flash. Throws what mount or render throw. */
-  async mount(input: MountInput, out: ServerMessage[]): Promise<void> {
+  /**
+   * Mounts the view and pushes `mounted`, then its metadata and flash; resolves with its
+   * departure when its mount called `pushNavigate`. Throws what mount or render throw.
+   */
+  async mount(input: MountInput, out: ServerMessage[]): Promise<Departure | null> {
     const navigate = await this.life.mount(input);
     const html = this.#start();
     out.push({ type: 'mounted', html });
-    this.#drainSideChannel(out, navigate);
+    return this.#drainSideChannel(out, navigate);
   }
 
   /**
@@ -74,7 +99,9 @@ export class MountedView implements RegionSlot {
   #start(): string {
     viewInternals(this.life.view).reply = null; // a mount answers no event
     const html = this.#render();
-    this.#region = new RegionState(html, { rootTag: this.rootTag });
+    // the client gets every child; the region diff sees the stream containers empty (docs/streams.md)
+    const streams = viewInternals(this.life.view).streams;
+    this.#region = new RegionState(streams === null ? html : takeStreams(streams, html).html, { rootTag: this.rootTag });
     if (this.#logger.connection.enabled) this.#logger.connection(`${this.name} mounted at ${this.life.url}`);
     return html;
   }
@@ -95,8 +122,13 @@ export class MountedView implements RegionSlot {
     mine.drainEvents(out);
   }
 
-  /** An `event` frame: runs its @eventHandler, or answers `unknown_event`. */
-  event(message: EventMessage, out: ServerMessage[]): Step<void> {
+  /**
+   * An `event` frame: runs its @eventHandler, or answers `unknown_event`. Like `info` and
+   * `navigate`, returns the view's departure when the job asks to leave it (a `pushNavigate`,
+   * or a `params` frame for another route), for the connection to switch views; else null.
+   */
+  event(message: EventMessage, out: ServerMessage[]): Step<Departure | null> {
+    if (message.target !== undefined) return this.#componentEvent(message as EventMessage & { target: number }, out);
     const { view } = this.life;
     // A click on a flash message (Phoenix's lv:clear-flash): forgotten as clearFlash(level) would.
     if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).flash.clear(message.params.level));
@@ -107,26 +139,48 @@ export class MountedView implements RegionSlot {
     if (method === undefined) {
       if (this.#logger.event.enabled) this.#logger.event(`${this.name}: unknown event ${JSON.stringify(message.event)} (ref ${message.ref}); handlers: ${[...handlers.keys()].join(', ') || 'none'}`);
       out.push(errorMessage('unknown_event', `${this.name} has no event handler "${message.event}"; only methods decorated with @eventHandler() can be called.`, message.ref));
-      return;
+      return null;
     }
     const handler = (view as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
     const schema = handlers.schemas === null ? undefined : handlers.schemas.get(message.event);
-    if (schema !== undefined) return this.#typedEvent(message, out, `${method}("${message.event}")`, handler, schema);
-    return this.#update(out, message.ref, `${method}("${message.event}")`, () => handler.call(view, message.params));
+    const what = `${method}("${message.event}")`;
+    const apply = (params: unknown): Step<Departure | null> => this.#update(out, message.ref, what, () => handler.call(view, params));
+    if (schema !== undefined) return this.#typedEvent(message, out, what, apply, schema);
+    return apply(message.params);
   }
 
-  /** An event whose handler has a params schema: the handler runs with the schema's output, or not at all (`bad_params`). */
-  #typedEvent(message: EventMessage, out: ServerMessage[], what: string, handler: (params: unknown) => unknown, schema: StandardSchemaV1): Step<void> {
-    const { view } = this.life;
-    const run = (check: ParamsCheck): Step<void> => {
-      if (check.ok) return this.#update(out, message.ref, what, () => handler.call(view, check.value));
+  /**
+   * An `event` frame for a LiveComponent (its `dj-target`): runs the component's
+   * @eventHandler (lib/connection/component-event.ts); then only the components it dirtied
+   * render, unless it navigated.
+   */
+  #componentEvent(message: EventMessage & { target: number }, out: ServerMessage[]): Step<Departure | null> {
+    const call = componentCall(this.life.view, this.name, message, out);
+    if (call === null) return null;
+    const apply = (params: unknown): Step<Departure | null> => this.#update(out, message.ref, call.what, () => call.run(params), true);
+    if (call.schema !== undefined) return this.#typedEvent(message, out, call.what, apply, call.schema);
+    return apply(message.params);
+  }
+
+  /** An event whose handler has a params schema: `apply` runs with the schema's output, or not at all (`bad_params`). */
+  #typedEvent(message: EventMessage, out: ServerMessage[], what: string, apply: (params: unknown) => Step<Departure | null>, schema: StandardSchemaV1): Step<Departure | null> {
+    const run = (check: ParamsCheck): Step<Departure | null> => {
+      if (check.ok) return apply(check.value);
       const [first] = check.issues;
       const where = first?.path ? first.path.join('.') : 'params';
       const more = check.issues.length > 1 ? ` (and ${check.issues.length - 1} more)` : '';
       if (this.#logger.event.enabled) this.#logger.event(`${this.name}.${what}: params refused by its schema (ref ${message.ref}): ${JSON.stringify(check.issues)}`);
       out.push({ ...errorMessage('bad_params', `${this.name}: params of event "${message.event}" do not match its schema: ${where}: ${first?.message ?? 'refused'}${more}.`, message.ref), issues: check.issues });
+      return null;
     };
-    const schemaFailed = (error: unknown): void => this.#failed(out, message.ref, `${what} params schema`, { error });
+    const schemaFailed = (error: unknown): null => {
+      this.#failed(out, message.ref, `${what} params schema`, { error });
+      return null;
+    };
+    // Work a client can trigger is charged to it: bounded before the schema runs, then paid for.
+    const values = countValues(message.params, this.budget.maxValues);
+    this.budget.charge(paramsCost(values));
+    if (values > this.budget.maxValues) return run(tooManyValues(this.budget.maxValues));
     let check: Step<ParamsCheck>;
     try {
       check = checkParams(schema, message.params);
@@ -137,30 +191,31 @@ export class MountedView implements RegionSlot {
   }
 
   /** Upload progress (lib/connection/upload-channel.ts): render → diff → patch, as after a handler. */
-  rerender(out: ServerMessage[]): Step<void> {
+  rerender(out: ServerMessage[]): Step<Departure | null> {
     const uploads = viewInternals(this.life.view).uploads;
     return this.#update(out, null, 'upload progress', () => (uploads?.pendingNotify ? uploads.notify(this.life.view) : undefined));
   }
 
   /** A message for `handleInfo` (pub/sub, timers). */
-  info(payload: unknown, out: ServerMessage[]): Step<void> {
+  info(payload: unknown, out: ServerMessage[]): Step<Departure | null> {
     const { view } = this.life;
+    // The result of assignAsync/startAsync (lib/view/async-work.ts), posted through the same queue.
+    if (payload instanceof AsyncCompletion) return this.#update(out, null, payload.what, () => payload.apply(view));
     if (!view.handleInfo) {
       this.#logger.warn(`djust-lite: ${this.name} received a message but has no handleInfo(); it was dropped.`);
-      return;
+      return null;
     }
     return this.#update(out, null, 'handleInfo', () => view.handleInfo?.(payload));
   }
 
   /** Live navigation from the client: `handleParams` for the URL it now shows, then as for events. */
-  navigate(message: ParamsMessage, out: ServerMessage[]): Step<void> {
+  navigate(message: ParamsMessage, out: ServerMessage[]): Step<Departure | null> {
     const { life } = this;
-    const params = paramsForPatch(life.route, life, message.url);
+    const params = paramsForPatch((path) => life.match(path), life, message.url);
     if (!params) {
       // Another view's URL: the connection switches to it (lib/connection/view-switch.ts) or answers
       // unknown_route. The browser's history entry already exists, hence `replace`.
-      this.departure = { url: message.url, replace: true, ref: message.ref };
-      return;
+      return { url: message.url, replace: true, ref: message.ref };
     }
     // Back/forward: the client restored that entry's head itself; what we sent before is stale.
     if (message.pop) viewInternals(life.view).metadata.forgetClient();
@@ -176,7 +231,10 @@ export class MountedView implements RegionSlot {
    * tree (rebuilt by the next update), so an idle connection gives that memory back.
    */
   sweep(): void {
-    if (!this.#updated) this.#region?.compact();
+    if (!this.#updated) {
+      this.#region?.compact();
+      viewInternals(this.life.view).components?.compact();
+    }
     this.#updated = false;
   }
 
@@ -190,9 +248,9 @@ export class MountedView implements RegionSlot {
     if (this.#region !== null && this.#logger.connection.enabled) this.#logger.connection(`${this.name} closed at ${this.life.url}: ${reason}`);
     this.#region = null;
     const uploads = viewInternals(this.life.view).uploads;
-    if (uploads === null) return this.life.unmount();
+    if (uploads === null) return this.life.unmount(reason);
     // Temp files go whatever unmount does.
-    return Promise.all([uploads.release(), this.life.unmount()]).then(() => undefined);
+    return Promise.all([uploads.release(), this.life.unmount(reason)]).then(() => undefined);
   }
 
   /**
@@ -200,18 +258,23 @@ export class MountedView implements RegionSlot {
    * channel. A handler or render that throws leaves the view as it was before the handler
    * and pushes `error` for its ref; nothing it queued is sent.
    */
-  #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown): Step<void> {
+  #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown, componentsOnly = false): Step<Departure | null> {
     // Timed only while djust-lite:event is on (one property read otherwise).
     const started = this.#logger.event.enabled ? performance.now() : -1;
-    const failure = this.life.change(run, (navigate) => this.#respond(out, ref, navigate));
+    let departure: Departure | null = null;
+    const failure = this.life.change(run, (navigate) => {
+      departure = this.#respond(out, ref, navigate, componentsOnly);
+    });
     if (isThenable<Failure | undefined>(failure)) {
       return failure.then((f) => {
         if (started >= 0) this.#timed(what, started);
         this.#failed(out, ref, what, f);
+        return f ? null : departure;
       });
     }
     if (started >= 0) this.#timed(what, started);
     this.#failed(out, ref, what, failure);
+    return failure ? null : departure;
   }
 
   /** Logs a change slower than the `slowHandlerMs` option (handler, render and diff together). */
@@ -222,27 +285,70 @@ export class MountedView implements RegionSlot {
     }
   }
 
-  #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null): void {
-    const html = this.#render();
-    const region = this.#region;
-    if (region === null) return; // closed while the handler ran
-    this.#updated = true;
-    const patch = region.update(html, this.#logger.render);
-    const message: PatchMessage | ReplyMessage | null = patch
-      ? ('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html })
-      : ref !== null ? { type: 'reply', ref } : null;
+  /**
+   * Renders and answers. `componentsOnly` (a LiveComponent's handler ran, and it did not
+   * navigate): only the dirty components render, each diffed on its own; the view's region is
+   * then rebuilt from the last render's segments before the view's next render diffs it. Stream
+   * children are cut out of the render and travel in the patch's `streams` (docs/streams.md).
+   */
+  #respond(out: ServerMessage[], ref: number | null, navigate: NavigateMessage | null, componentsOnly = false): Departure | null {
+    if (this.#region === null) return null; // closed while the handler ran
     const internals = viewInternals(this.life.view);
+    const components = internals.components;
+    let message: PatchMessage | ReplyMessage | null;
+    if (componentsOnly && navigate === null && components !== null && this.#segments !== null) {
+      const ops = components.renderDirty(this.#renderer.env, this.#logger.render);
+      this.#updated = true;
+      if (ops.length > 0) this.#stale = true;
+      message = ops.length > 0 ? { type: 'patch', ref, ops } : ref !== null ? { type: 'reply', ref } : null;
+    } else {
+      if (this.#stale && this.#segments !== null && components !== null) {
+        this.#region = new RegionState(joinSegments(this.#segments, (cid) => components.htmlOf(cid)), { rootTag: this.rootTag });
+        this.#stale = false;
+      }
+      let html = this.#render();
+      const region = this.#region;
+      if (region === null) return null;
+      this.#updated = true;
+      const streamed = internals.streams === null ? null : takeStreams(internals.streams, html);
+      if (streamed !== null) html = streamed.html;
+      const patch = region.update(html, this.#logger.render);
+      message = patch
+        ? ('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html })
+        : streamed?.streams ? { type: 'patch', ref, ops: [] } : ref !== null ? { type: 'reply', ref } : null;
+      if (streamed?.streams && message?.type === 'patch') message.streams = streamed.streams;
+    }
     if (internals.reply !== null) {
       // pushReply: only an event with a ref is waiting for it.
       if (message !== null && ref !== null) message.payload = internals.reply;
       internals.reply = null;
     }
     if (message !== null) out.push(message);
-    this.#drainSideChannel(out, navigate);
+    return this.#drainSideChannel(out, navigate);
   }
 
+  /** The region's HTML; its LiveComponents render only when they changed (lib/view/component-set.ts). */
   #render(): string {
-    return this.#renderer.renderRegion(this.life.entry, templateContext(this.life.view), this);
+    const context = templateContext(this.life.view);
+    const internals = viewInternals(this.life.view);
+    internals.components?.beginRender();
+    internals.componentMarkers = true;
+    let html: string;
+    try {
+      html = this.#renderer.renderRegion(this.life.entry, context, this);
+    } finally {
+      internals.componentMarkers = false;
+    }
+    const segments = segmentsOf(html);
+    this.#segments = segments;
+    const components = internals.components;
+    if (components !== null) {
+      const logger = this.#logger; // a failed component unmount is logged (only pages with components pay for the closure)
+      components.onError = (message, error) => logger.error(message, error);
+      components.endRender(); // also when the page shows no component any more
+    }
+    if (segments === null || components === null) return html;
+    return joinSegments(segments, (cid) => components.htmlOf(cid));
   }
 
   /** A failed change (the lifecycle restored the view): log it and answer `error`. */
@@ -264,20 +370,19 @@ export class MountedView implements RegionSlot {
    * head arrives, so each entry keeps its own head) or `redirect`, then page metadata, flash
    * and push events. A `pushNavigate` stops here: the connection leaves the view
    * (lib/connection/view-switch.ts), and what is pending goes with the view that takes over, or `drain`.
+   * Returns the departure a `pushNavigate` asks for, else null.
    */
-  #drainSideChannel(out: ServerMessage[], navigate: NavigateMessage | null): void {
+  #drainSideChannel(out: ServerMessage[], navigate: NavigateMessage | null): Departure | null {
     const internals = viewInternals(this.life.view);
     if (navigate) out.push(navigate);
     const leave = internals.leave;
     if (leave !== null) {
       internals.leave = null;
-      if (leave.kind === 'navigate') {
-        this.departure = { url: leave.url, replace: leave.replace };
-        return;
-      }
+      if (leave.kind === 'navigate') return { url: leave.url, replace: leave.replace };
       out.push({ type: 'redirect', url: leave.url, replace: leave.replace });
     }
     this.drain(out);
+    return null;
   }
 
   /** Moves the view's pending page metadata, flash and push events into `out`. */

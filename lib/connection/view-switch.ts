@@ -1,15 +1,17 @@
 import type { LiveContext } from './context';
-import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
-import { MountedView, type Departure } from './mounted-view';
+import type { RouteEntry } from '../view/lifecycle';
+import type { Departure, MountedView } from './mounted-view';
+import { makeView } from './mount-factory';
 import { templateContext, viewInternals, type ViewHost } from '../view/live-view';
-import { pathOf } from '../contract/urls';
-import { MAX_PATCH_HOPS, matchRoute, pathInMount } from '../view/navigation';
+import { MAX_PATCH_HOPS } from '../view/navigation';
 import { errorMessage, type ServerMessage } from '../contract/protocol';
 
 /**
  * Live navigation between views (`pushNavigate`, or a `params` frame for another route's URL):
- * a connection leaves its view for the live route at the URL, when that route's page shares
- * the layout, so the browser only swaps the live region.
+ * a connection leaves its view for the live route at the URL — when the route table lets it
+ * switch live (lib/routes/route-table.ts: live sessions), the route's mount guards allow it and
+ * its page shares the layout — so the browser only swaps the live region. Anything else is a
+ * page load, where Express middleware and the HTTP render's guards run.
  */
 
 /** What `leaveView` needs from the connection it works for. */
@@ -24,37 +26,16 @@ export interface SwitchHost {
 }
 
 /**
- * Whether the browser may move on its own (a `params` frame: dj-navigate, back/forward) from
- * `from` to `to` without a page load: routes of one named live session, or a view this
- * connection has shown. Anything else is loaded as a page, so the Express middleware in front
- * of its route runs (an access check there cannot be skipped by a crafted frame). A server's
- * `pushNavigate` may go to any live route, unless both name different live sessions.
- */
-export function mayNavigate(from: RouteEntry, to: RouteEntry, byClient: boolean, visited: (entry: RouteEntry) => boolean): boolean {
-  const same = from.liveSession !== undefined && from.liveSession === to.liveSession;
-  if (byClient) return same || visited(to);
-  return same || from.liveSession === undefined || to.liveSession === undefined;
-}
-
-/** The registered route whose pattern matches `url` under the mount path `base`, with its params. */
-export function routeFor(routes: ReadonlyMap<string, RouteEntry>, base: string, url: string): { entry: RouteEntry; params: Record<string, string> } | null {
-  const path = pathInMount(base, pathOf(url));
-  if (path === null) return null;
-  for (const entry of routes.values()) {
-    const params = matchRoute(entry.route, path);
-    if (params) return { entry, params };
-  }
-  return null;
-}
-
-/**
  * Moves the connection from `from` to the view at `departure.url`, after `from`'s response is
  * in `out`. The route's view mounts (with `from`'s session data and flash); when its page's
- * layout is `from`'s, `out` gets `navigate` with its region's HTML and a token for it (a `reply`
+ * layout is `from`'s, `out` gets `navigate` with its region's HTML and a token for it (minted with
+ * the page's first `iat`, so navigating never extends its life; a `reply`
  * for the `params` frame first), then its head, flash and push events, and the new session is
  * returned: the caller installs it and closes `from`. Otherwise the new view unmounts and `out`
  * gets `redirect` (a `pushNavigate`; then `from`'s side channel) or `unknown_route` (a `params`
- * frame: the client loads the page), and `from` is returned. A new view whose mount calls
+ * frame: the client loads the page), and `from` is returned. Mount guards run before the new
+ * view is made: a redirect sends the browser there, a refusal answers `forbidden` to a `params`
+ * frame (the client loads the page) or redirects a `pushNavigate` to it. A new view whose mount calls
  * `pushNavigate` again is followed up to MAX_PATCH_HOPS times.
  */
 // Over 60 lines: the hops of one switch (route, mount, layout check, hand-over) read in order in one loop.
@@ -72,8 +53,13 @@ export async function leaveView(host: SwitchHost, from: MountedView, departure: 
       out.push(errorMessage('unknown_route', `"${departure.url}" is not a path of ${from.name}'s route "${from.life.route}" nor of a live route sharing its layout; load it as a page.`, departure.ref ?? null));
       return from;
     }
+    return redirect(target, why, replaceIt);
+  };
+  /** The view stays and the browser loads `target` (after a `params` frame: in place of the history entry it pushed). */
+  const redirect = (target: string, why: string, replaceIt = replace): MountedView => {
     if (logger.connection.enabled) logger.connection(`${from.name} redirects to ${target}: ${why}`);
-    out.push({ type: 'redirect', url: target, replace: replaceIt });
+    if (fromParams && departure.ref !== undefined && departure.ref !== null) out.push({ type: 'reply', ref: departure.ref });
+    out.push({ type: 'redirect', url: target, replace: fromParams || replaceIt });
     from.drain(out);
     return from;
   };
@@ -85,14 +71,28 @@ export async function leaveView(host: SwitchHost, from: MountedView, departure: 
       from.drain(out);
       return from;
     }
-    const target = routeFor(ctx.routes, base, url);
+    const target = ctx.routes.matchLive(base, url);
     if (target === null) return stay('no live route matches it');
-    if (!mayNavigate(from.life.entry, target.entry, fromParams, (entry) => host.visited(entry))) {
-      return stay(fromParams ? `${target.entry.name} is not in ${from.name}'s live session (route option liveSession) and this connection has not shown it` : `${from.name} and ${target.entry.name} are in different live sessions (route option liveSession)`);
+    if (!ctx.routes.mayNavigate(from.life.entry, target.entry, fromParams, (entry) => host.visited(entry))) {
+      return stay(fromParams
+        ? `${target.entry.name} is not in ${from.name}'s live session (route option liveSession) and this connection has not shown it`
+        : `${target.entry.name} is not in ${from.name}'s live session (route option liveSession; option pushNavigateScope)`);
     }
-    const life = new ViewLifecycle(target.entry, url, target.params, logger, host.hostServices(), base);
-    viewInternals(life.view).flash.carry(flash);
-    const session = new MountedView(life, ctx.renderer, logger);
+    let made = makeView(ctx, { entry: target.entry, url, params: target.params, base, session: from.life.session, issuedAt: from.issuedAt, phase: 'navigate', flash, budget: from.budget }, () => host.hostServices());
+    if (made instanceof Promise) made = await made;
+    if (!host.current()) {
+      if (made.kind === 'view') await made.view.close('the navigation was given up');
+      return from;
+    }
+    if (made.kind === 'redirect') return redirect(made.url, `the mount guards of ${target.entry.name} redirect to ${made.url}`);
+    if (made.kind === 'refuse') {
+      if (logger.refusal.enabled) logger.refusal(`${from.name}: live navigation to ${JSON.stringify(url)} refused by the mount guards of ${target.entry.name}: ${made.reason}`);
+      if (!fromParams) return stay(`the mount guards of ${target.entry.name} refuse it`);
+      out.push(errorMessage('forbidden', `${target.entry.name} refused: ${made.reason}`, departure.ref ?? null));
+      return from;
+    }
+    const session = made.view;
+    const life = session.life;
     let html: string;
     try {
       html = await session.mountInPlace({ session: from.life.session, connected: true });
@@ -109,7 +109,7 @@ export async function leaveView(host: SwitchHost, from: MountedView, departure: 
     if (next !== null) {
       await session.close(`it navigated on to ${next.url}`);
       if (!host.current()) return from;
-      if (next.kind === 'redirect') return stay(`${target.entry.name}.mount() redirected`, next.url, next.replace);
+      if (next.kind === 'redirect') return redirect(next.url, `${target.entry.name}.mount() redirected`, next.replace);
       url = next.url;
       replace &&= next.replace;
       continue;
@@ -124,8 +124,7 @@ export async function leaveView(host: SwitchHost, from: MountedView, departure: 
       await session.close('its page does not share the layout');
       return host.current() ? stay(`${target.entry.name}'s page does not share ${from.name}'s layout (the HTML outside the live region differs)`) : from;
     }
-    const now = ctx.now();
-    const token = ctx.signer.sign({ route: target.entry.route, ...(base && { base }), params: life.params, url: life.url, session: life.session, iat: now, exp: now + ctx.options.tokenTtlMs });
+    const token = ctx.routes.mint({ entry: target.entry, base, params: life.params, url: life.url, session: life.session, issuedAt: from.issuedAt });
     if (departure.ref !== undefined && departure.ref !== null) out.push({ type: 'reply', ref: departure.ref });
     out.push({ type: 'navigate', url: life.url, replace, html, token });
     session.takeOver(from, out);

@@ -12,6 +12,15 @@ import type { ServerMessage } from './protocol';
 /** Attribute that marks the live region: `<div dj-root>`. */
 export const ROOT_ATTR = 'dj-root';
 
+/**
+ * Attribute the server stamps on a LiveComponent's root element: its id on the page (its
+ * `myself`), which `dj-target` names and a `patch`'s `components` address.
+ */
+export const COMPONENT_ATTR = 'dj-cid';
+
+/** An element's `dj-target="{{ myself }}"` sends its events to that LiveComponent. */
+export const TARGET_ATTR = 'dj-target';
+
 /** Id of the element that holds the flash messages. */
 export const FLASH_CONTAINER_ID = 'dj-flash-container';
 
@@ -60,8 +69,18 @@ export function flashElement(level: string, message: string): { tag: string; att
  */
 export const CLEAR_FLASH_EVENT = 'dj:clear-flash';
 
+/** The default of option `handlerTimeoutMs`: how long a handler may run before its ref gets `handler_timeout`. */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+
+/**
+ * What the client waits beyond `handlerTimeoutMs` for an answer before it re-syncs the page: the
+ * server's `handler_timeout` (or the answer) comes first. A page whose app changed
+ * `handlerTimeoutMs` carries the sum in `data-djust-ack-ms`.
+ */
+export const ACK_MARGIN_MS = 5000;
+
 /** Error codes after which the client reloads the page to get a fresh token (`resume_gap` never reaches it: public/sse.js re-mounts on it). */
-export const RELOAD_CODES: readonly string[] = ['bad_token', 'token_expired', 'unknown_route'] satisfies readonly WireErrorCode[];
+export const RELOAD_CODES: readonly string[] = ['bad_token', 'token_expired', 'unknown_route', 'forbidden'] satisfies readonly WireErrorCode[];
 
 /** Every server message type; over SSE each is the `event:` name of its frame. */
 export const SSE_EVENTS: readonly string[] = [

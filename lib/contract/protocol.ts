@@ -1,4 +1,5 @@
 import type { WireErrorCode } from '../core/errors';
+import { MAX_JSON_DEPTH } from '../core/json';
 import { MAX_URL_LENGTH, isLocalPath } from './urls';
 
 /** A plain JSON value, as params and `handleInfo` payloads carry. */
@@ -22,6 +23,11 @@ export interface EventMessage {
   ref: number | null;
   event: string;
   params: EventParams;
+  /**
+   * The LiveComponent the event is for: the `dj-target` of the element that sent it (its
+   * `myself`); absent for the view's own handlers.
+   */
+  target?: number;
 }
 export interface PingMessage {
   type: 'ping';
@@ -50,9 +56,28 @@ export interface PatchMessage {
   type: 'patch';
   ref: number | null;
   html?: string;
+  /**
+   * The ops; a path that starts with a string starts at the LiveComponent whose `dj-cid` it
+   * is (a component that changed on its own: docs/diff-format.md).
+   */
   ops?: unknown[];
   /** What the handler gave `this.pushReply(payload)`; absent otherwise. */
   payload?: JsonObject;
+  /** Stream operations, applied after `html`/`ops` (docs/streams.md); absent when none. */
+  streams?: StreamPatch[];
+}
+/** One insert into a stream container: DOM id, position (`-1` end, `0` top, `n` before child n), limit or null, the child's HTML. */
+export type StreamInsertOp = [domId: string, at: number, limit: number | null, html: string];
+/**
+ * What one stream container receives in a patch (docs/streams.md): `reset` (its children
+ * removed), `deletes` (DOM ids removed), then `inserts` in
+ * order (a DOM id it has is replaced in place). `id` is absent when only `deletes` are known.
+ */
+export interface StreamPatch {
+  id?: string;
+  reset?: true;
+  deletes?: string[];
+  inserts?: StreamInsertOp[];
 }
 export interface ReplyMessage {
   type: 'reply';
@@ -154,7 +179,6 @@ export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; er
 
 /** What an event name (client events, `pushEvent`) looks like. */
 export const EVENT_NAME_RE = /^[A-Za-z_$][\w$:.-]{0,127}$/;
-const MAX_PARAM_DEPTH = 16;
 
 function fail(code: WireErrorCode, message: string, ref: number | null = null): ParseResult {
   return { ok: false, error: { type: 'error', ref, code, message } };
@@ -177,7 +201,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function cleanJson(value: unknown, depth: number): JsonValue | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (depth > MAX_PARAM_DEPTH) return undefined;
+  if (depth > MAX_JSON_DEPTH) return undefined;
   if (Array.isArray(value)) {
     const out: JsonValue[] = [];
     for (const item of value) {
@@ -246,7 +270,11 @@ export function parseClientMessage(text: string): ParseResult {
       if (params === undefined) {
         return fail('bad_params', `event "${data.event}": "params" must be a plain JSON object (got ${describe(data.params)}).`, ref);
       }
-      return { ok: true, message: { type: 'event', ref, event: data.event, params } };
+      if (data.target === undefined || data.target === null) return { ok: true, message: { type: 'event', ref, event: data.event, params } };
+      if (typeof data.target !== 'number' || !Number.isSafeInteger(data.target) || data.target < 1) {
+        return fail('bad_message', `event "${data.event}": "target", when given, must be a LiveComponent's page id (the positive integer its template's dj-target="{{ myself }}" holds).`, ref);
+      }
+      return { ok: true, message: { type: 'event', ref, event: data.event, params, target: data.target } };
     }
     case 'params': {
       if (data.ref !== undefined && data.ref !== null && ref === null) {
@@ -280,7 +308,7 @@ function describe(value: unknown): string {
 export function encode(message: ServerMessage): string {
   switch (message.type) {
     case 'patch':
-      if (message.html === undefined && message.ops !== undefined && message.payload === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
+      if (message.html === undefined && message.ops !== undefined && message.payload === undefined && message.streams === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
       break;
     case 'reply':
       if (message.payload === undefined) return `{"type":"reply","ref":${message.ref}}`;

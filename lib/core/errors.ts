@@ -9,6 +9,7 @@ export type WireErrorCode =
   | 'bad_token'
   | 'token_expired'
   | 'unknown_route'
+  | 'forbidden'
   | 'unknown_event'
   | 'bad_params'
   | 'handler_failed'
@@ -36,6 +37,7 @@ export const DEVELOPER_ERROR_CODES = [
   'DJUST_ERR_INVALID_FLASH',
   'DJUST_ERR_INVALID_PUSH',
   'DJUST_ERR_NOT_CONNECTED',
+  'DJUST_ERR_INVALID_ASYNC',
   'DJUST_ERR_TEMPLATE',
   'DJUST_ERR_CLIENT_MISSING',
   'DJUST_ERR_LIVE_TEST_PAGE',
@@ -98,6 +100,7 @@ export function wireCodeOf(err: DjustError): WireErrorCode {
     case 'DJUST_ERR_INVALID_ROUTE':
     case 'DJUST_ERR_INVALID_PUSH':
     case 'DJUST_ERR_NOT_CONNECTED':
+    case 'DJUST_ERR_INVALID_ASYNC':
     case 'DJUST_ERR_CLIENT_MISSING':
     case 'DJUST_ERR_LIVE_TEST_PAGE':
     case 'DJUST_ERR_LIVE_TEST_CLOSED':
@@ -161,6 +164,12 @@ export function invalidOption(where: string, name: string, expected: string, rec
 /** A number option below its minimum (or otherwise out of range). */
 export function optionOutOfRange(where: string, name: string, expected: string, received: unknown): DjustRangeError {
   return new DjustRangeError('DJUST_ERR_INVALID_OPTION', `${where}: option "${name}" must be ${expected}, got ${describeValue(received)}.`);
+}
+
+/** Throws unless `value` is a finite number of at least `min`: the one number check of every options table. */
+export function checkNumberOption(where: string, name: string, value: unknown, min: number): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidOption(where, name, 'a finite number', value);
+  if (value < min) throw optionOutOfRange(where, name, `at least ${min}`, value);
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Deepest nesting a `pushEvent` / `pushReply` payload may have (as event params). */
-const MAX_DEPTH = 16;
+/** How deep JSON from or to a client may nest: event params, push payloads, session data. */
+export const MAX_JSON_DEPTH = 16;
 
 function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as unknown;
@@ -25,7 +26,7 @@ function problemAt(value: unknown, at: string, depth: number): string | null {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return null;
   if (typeof value === 'number') return Number.isFinite(value) ? null : `${at || 'it'} is ${value} (not a finite number)`;
   if (typeof value !== 'object') return `${at || 'it'} is a ${typeof value}`;
-  if (depth >= MAX_DEPTH) return `${at} nests deeper than ${MAX_DEPTH} levels (or is a cycle)`;
+  if (depth >= MAX_JSON_DEPTH) return `${at} nests deeper than ${MAX_JSON_DEPTH} levels (or is a cycle)`;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i += 1) {
       const problem = problemAt(value[i], `${at}[${i}]`, depth + 1);

@@ -2,7 +2,7 @@
 // rule's table is in rules.ts); split, its shared state would have to travel between files.
 import { Parser } from 'htmlparser2';
 import * as R from './rules';
-import { COMMENT, ELEMENT, F_IGNORE, F_IMPLIED, F_OPAQUE, NO_ATTRS, NO_CHILDREN, TEXT, VNode, attr, type Tree } from './tree';
+import { COMMENT, ELEMENT, F_IGNORE, F_IMPLIED, F_OPAQUE, NO_ATTRS, NO_CHILDREN, Source, TEXT, VNode, attr, type Tree } from './tree';
 
 // Scope bits a frame inherits from its parent (see rules.ts for the parsing rule behind each).
 const S_P = 1; // a <p> is open in button scope
@@ -18,6 +18,7 @@ const S_INTEGRATION = 512; // inside an HTML integration point in foreign conten
 const S_OPAQUE = 1024; // inside an opaque element: no content-model checks
 
 const MAX_DEPTH = 400;
+const EMPTY = new Source('');
 
 
 /** Thrown inside the parser's callbacks to stop it (not an Error: no stack to capture). */
@@ -47,8 +48,17 @@ class StrictParser extends Parser {
  * offsets are always into `src`.
  */
 class Builder {
-  readonly parser: Parser;
+  /**
+   * Reused while parses complete. A parse stopped part-way (NotExact thrown from a callback,
+   * content ending inside a tag) gets a fresh one: htmlparser2's reset() leaves some state of
+   * the stopped parse behind (a partly read attribute value, the "inside <textarea>/<script>"
+   * flag), which the next parse then read as its own (an attribute value starting with the old
+   * one's text, text left undecoded).
+   */
+  parser: Parser;
   src = '';
+  /** The Source of the nodes built (the parent's: its text is `src`). */
+  doc = new Source('');
   /** Offset in `src` of the text handed to the parser. */
   base = 0;
   /** onclosetag calls so far (StrictParser spots end tags htmlparser2 dropped). */
@@ -81,6 +91,7 @@ class Builder {
    */
   parse(src: string, start: number, end: number, parent: VNode, scope: number, depth: number, last: boolean): boolean {
     this.src = src;
+    this.doc = parent.doc;
     this.base = start;
     this.stack = [parent];
     this.scopes = [scope];
@@ -104,12 +115,15 @@ class Builder {
       if (this.stack.length === 2 && open.flags & F_IMPLIED && last) this.#close(open, end);
       if (this.stack.length !== 1) this.fail('content leaves an implied <tbody> open');
     } catch (err) {
+      this.parser = new StrictParser(this);
       if (!(err instanceof NotExact)) throw err;
       return false;
     } finally {
       this.stack = [];
       this.current = null;
       this.opened = null;
+      this.src = ''; // keep no render alive between parses
+      this.doc = EMPTY;
     }
     return true;
   }
@@ -144,7 +158,7 @@ class Builder {
       }
       if (pinfo & R.T_STRICT_PARENT) {
         if (parent.tag === 'table' && name === 'tr') {
-          parent = this.#open(new VNode(ELEMENT, 'tbody', '', [], src), parent, at, scope, R.tagInfo('tbody'));
+          parent = this.#open(new VNode(ELEMENT, 'tbody', '', [], this.doc), parent, at, scope, R.tagInfo('tbody'));
           parent.flags |= F_IMPLIED;
           parent.cstart = at;
         } else if (!(R.TABLE_CHILDREN.get(parent.tag) as ReadonlySet<string>).has(name)) this.fail(`<${name}> inside <${parent.tag}>`);
@@ -160,7 +174,7 @@ class Builder {
         if (scope & open) this.fail(`<${name}> inside an open <${name === 'dt' ? 'dd' : name}>`);
       }
     }
-    const el = new VNode(ELEMENT, name, '', info & R.T_VOID ? NO_CHILDREN : [], src);
+    const el = new VNode(ELEMENT, name, '', info & R.T_VOID ? NO_CHILDREN : [], this.doc);
     parent.children.push(el);
     el.start = at;
     this.current = el;
@@ -214,7 +228,7 @@ class Builder {
     let text = siblings[siblings.length - 1];
     if (text !== undefined && text.type === TEXT) text.data += data;
     else {
-      text = new VNode(TEXT, '', data, NO_CHILDREN, this.src);
+      text = new VNode(TEXT, '', data, NO_CHILDREN, this.doc);
       text.start = at;
       siblings.push(text);
     }
@@ -228,7 +242,7 @@ class Builder {
     const parent = this.stack[top] as VNode;
     if ((this.infos[top] as number) & R.T_RAW_IN_BROWSER) this.fail(`comment inside <${parent.tag}>`);
     if (data.endsWith('-') || data.startsWith('>') || data.startsWith('->')) this.fail('unusual comment');
-    const comment = new VNode(COMMENT, '', data, NO_CHILDREN, this.src);
+    const comment = new VNode(COMMENT, '', data, NO_CHILDREN, this.doc);
     comment.start = at;
     comment.end = this.parser.endIndex + 1 + this.base;
     parent.children.push(comment);
@@ -330,7 +344,7 @@ export function normalize(html: string): string {
 export function parseRegion(html: string, rootTag = ''): Tree {
   const src = normalize(html);
   const tag = rootTag.toLowerCase();
-  const root = new VNode(ELEMENT, tag, '', [], src);
+  const root = new VNode(ELEMENT, tag, '', [], new Source(src));
   root.end = root.cend = src.length;
   root.cstart = 0;
   root.scope = tag === 'select' ? S_SELECT : 0;
@@ -348,7 +362,7 @@ export function parseContent(src: string, start: number, end: number, parent: VN
   // Plain text (a count, a name) where any text is allowed parses to one text node: no parser.
   if (!(parent.flags & F_IMPLIED) && !(R.tagInfo(parent.tag) & (R.T_NO_TEXT | R.T_RAW_IN_BROWSER)) && isPlainText(src, start, end)) {
     if (start === end) return [];
-    const text = new VNode(TEXT, '', src.slice(start, end), NO_CHILDREN, src);
+    const text = new VNode(TEXT, '', src.slice(start, end), NO_CHILDREN, parent.doc);
     text.start = start;
     text.end = end;
     return [text];

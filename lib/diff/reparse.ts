@@ -1,6 +1,6 @@
 import * as R from './rules';
-import { dropFirstNewline, normalize, parseContent, parseRegion } from './parse';
-import { ELEMENT, F_CHANGED, F_IMPLIED, TEXT, VNode, type Tree } from './tree';
+import { normalize, parseContent, parseRegion } from './parse';
+import { ELEMENT, F_CHANGED, F_IMPLIED, Source, TEXT, VNode, type Tree } from './tree';
 
 /**
  * Incremental parsing. The next render of a region is mostly the previous one: reparse()
@@ -8,7 +8,7 @@ import { ELEMENT, F_CHANGED, F_IMPLIED, TEXT, VNode, type Tree } from './tree';
  * holds it, and re-parses only the children of that element the edit touches (a segment).
  * Elements on the way down are copied (flagged F_CHANGED); every other node is shared with the
  * previous tree, so the diff skips it by identity. Shared nodes still point into the previous
- * source until settle() moves them. Whenever the pieces might not fit together exactly as a
+ * source until settle() moves them (each in O(1): their subtrees follow lazily, tree.ts). Whenever the pieces might not fit together exactly as a
  * full parse would (text merging across a boundary, a segment that leaves a tag open …),
  * reparse() falls back to parsing the whole region.
  */
@@ -53,7 +53,7 @@ export function reparse(prev: Tree, html: string, rootTag: string): Tree {
     }
     const moves: Moves = [];
     try {
-      return { root: rebuild(prev.root, 0, next, bySegment, inner, moves, 0), exact: true, reason: '', pending: moves };
+      return { root: rebuild(prev.root, 0, new Source(next), bySegment, inner, moves, 0), exact: true, reason: '', pending: moves };
     } catch (err) {
       // an edit may sit anywhere in a repeated run ("…</li><li>…"): re-parse its parent instead
       if (!(err instanceof Widen)) throw err;
@@ -82,34 +82,27 @@ function widen(s: Segment): Segment | null {
 }
 
 /**
- * Makes `settled` nodes shared with the previous tree point into this tree's source at their
- * new offsets, and clears F_CHANGED. Idempotent; the diff may run before or after (a node's
- * markup is the same either way).
+ * Makes the nodes `tree` shares with the previous tree point into this tree's source at their
+ * new offsets, and clears F_CHANGED. Costs one step per shared subtree (its descendants
+ * follow lazily) and per changed node. Idempotent. Run the diff before: afterwards the
+ * previous tree is spent (its Source is forwarded to this one's text).
  */
 export function settle(tree: Tree): void {
   const moves = tree.pending;
   if (!moves) return;
   tree.pending = null;
-  const src = tree.root.src;
-  for (const [node, shift] of moves) rebase(node, src, shift);
+  const doc = tree.root.doc;
+  for (const [node, shift] of moves) {
+    node.doc.forwardTo(doc);
+    node.doc = doc;
+    node.shift(shift);
+  }
   let node: VNode | undefined = tree.root;
   for (const stack = [tree.root]; (node = stack.pop()); ) {
     if (!(node.flags & F_CHANGED)) continue;
     node.flags &= ~F_CHANGED;
     stack.push(...node.children);
   }
-}
-
-function rebase(node: VNode, src: string, shift: number): void {
-  node.src = src;
-  node.cachedOuter = null;
-  node.start += shift;
-  node.end += shift;
-  if (node.cstart >= 0) {
-    node.cstart += shift;
-    node.cend += shift;
-  }
-  for (const child of node.children) rebase(child, src, shift);
 }
 
 // ---- finding the edits ----------------------------------------------------------------------
@@ -245,10 +238,11 @@ function resolve(located: readonly (Segment | null)[]): Segment[] | null {
 
 /**
  * A copy of `node` (on a segment's chain) for the next render: start moved by `shift`, its
- * segments re-parsed from `src`, chain children rebuilt, the rest shared (listed in `moves`).
+ * segments re-parsed from `doc`, chain children rebuilt, the rest shared (listed in `moves`).
  */
-function rebuild(node: VNode, shift: number, src: string, bySegment: Map<VNode, Segment[]>, inner: Map<VNode, number>, moves: Moves, depth: number): VNode {
-  const copy = new VNode(ELEMENT, node.tag, '', [], src);
+function rebuild(node: VNode, shift: number, doc: Source, bySegment: Map<VNode, Segment[]>, inner: Map<VNode, number>, moves: Moves, depth: number): VNode {
+  const src = doc.text;
+  const copy = new VNode(ELEMENT, node.tag, '', [], doc);
   copy.attrs = node.attrs;
   copy.flags = node.flags | F_CHANGED;
   copy.scope = node.scope;
@@ -262,12 +256,15 @@ function rebuild(node: VNode, shift: number, src: string, bySegment: Map<VNode, 
       copy.children.push(kid);
       moves.push([kid, shift]);
     } else {
-      copy.children.push(rebuild(kid, shift, src, bySegment, inner, moves, depth + 1));
+      copy.children.push(rebuild(kid, shift, doc, bySegment, inner, moves, depth + 1));
       shift += delta;
     }
   };
   let i = 0;
   for (const segment of segments) {
+    // the newline a browser drops after <pre>/<textarea> may be one the edit made the first
+    // character, or stop being first: re-parse the element whole (from its parent)
+    if (segment.a === 0 && R.tagInfo(node.tag) & R.T_DROPS_FIRST_NEWLINE) throw new Widen(segment);
     for (; i < segment.a; i++) keep(kids[i] as VNode);
     const from = segment.a <= segment.b ? (kids[segment.a] as VNode).start : node.cstart;
     const until = segment.a <= segment.b ? (kids[segment.b] as VNode).end : node.cstart;
@@ -286,6 +283,5 @@ function rebuild(node: VNode, shift: number, src: string, bySegment: Map<VNode, 
   for (; i < kids.length; i++) keep(kids[i] as VNode);
   copy.cend = node.cend + shift;
   copy.end = copy.cend + (node.end - node.cend);
-  if (segments[0]?.a === 0 && R.tagInfo(node.tag) & R.T_DROPS_FIRST_NEWLINE) dropFirstNewline(copy);
   return copy;
 }

@@ -10,9 +10,14 @@ const NOT_PLAIN_PARENT = R.T_NO_TEXT | R.T_RAW_IN_BROWSER | R.T_RAW_TEXT | R.T_D
  * The most common update, in place: between the settled `tree` and `next`, one run of plain
  * text (no `<`, `&` or NUL on either side) changed inside one text node — a count, a name, a
  * status. Returns its single `t` op and updates `tree` to `next` (that node's data, offsets
- * after the edit, every node's source), exactly as parseRegion(next) would build it; or null
+ * after the edit, the tree's source), exactly as parseRegion(next) would build it; or null
  * (tree untouched) for any other change, which reparse() and diffTrees() then handle.
  * `limit`: as diffTrees — null when the op would not be smaller than the whole HTML.
+ *
+ * Cost: finding the edit compares the two renders (native string compares); then it follows
+ * the change — a binary search down the path to the text node, and, when the text's length
+ * changed, the ancestors' ends and one `shift` per later sibling along the path (their
+ * subtrees follow lazily, tree.ts). Nothing else of the tree is visited.
  */
 export function editText(tree: Tree, next: string, limit: number): PatchOp[] | null {
   const root = tree.root;
@@ -35,17 +40,9 @@ export function editText(tree: Tree, next: string, limit: number): PatchOp[] | n
     if (parent.flags & (F_OPAQUE | F_IGNORE) || R.tagInfo(parent.tag) & R.T_OPAQUE) return null;
     chain.push(parent);
     const kids = parent.children;
-    let index = 0;
-    let into: VNode | null = null;
-    for (; index < kids.length; index++) {
-      const kid = kids[index] as VNode;
-      if (kid.start > from) break;
-      if (kid.type === TEXT ? oldTo <= kid.end : kid.type === ELEMENT && kid.cstart >= 0 && kid.cstart <= from && oldTo <= kid.cend) {
-        into = kid;
-        break;
-      }
-    }
-    if (into === null) return null;
+    const index = holder(kids, from, oldTo);
+    if (index < 0) return null;
+    const into = kids[index] as VNode;
     path.push(index);
     if (into.type === TEXT) text = into;
     else parent = into;
@@ -55,13 +52,47 @@ export function editText(tree: Tree, next: string, limit: number): PatchOp[] | n
   if (old.slice(text.start, text.end) !== text.data) return null;
   const data = text.data.slice(0, from - text.start) + next.slice(from, nextTo) + text.data.slice(oldTo - text.start);
   if (data === '') return null; // the node goes away: a structural change
+  // an '&' kept beside the edit may now start a character reference ("&" + "amp;")
+  if (data.includes('&')) return null;
   const parentPath = path.slice(0, -1);
   if (pathBytes(parentPath, path[path.length - 1] as number) + data.length + 6 >= limit) return null;
 
   const delta = nextTo - oldTo;
-  shift(root, next, oldTo, delta, chain, text);
+  if (delta !== 0) {
+    // the ancestors end `delta` later; what follows the edit moves by `delta`
+    for (const [level, node] of chain.entries()) {
+      node.end += delta;
+      node.cend += delta;
+      const kids = node.children;
+      for (let k = (path[level] as number) + 1; k < kids.length; k++) (kids[k] as VNode).shift(delta);
+    }
+    text.end += delta;
+  }
   text.data = data;
+  text.cachedOuter = null;
+  root.doc.text = next;
   return [['t', path, data]];
+}
+
+/**
+ * Index of the child of `kids` (in source order) that holds old[from, to): a text node
+ * around it, or an element whose content holds it; -1 if none. A binary search: only the
+ * last child starting at or before `from`, and the one before it (a text ending at `from`,
+ * the first match in source order), can hold it.
+ */
+function holder(kids: readonly VNode[], from: number, to: number): number {
+  let lo = 0;
+  let hi = kids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((kids[mid] as VNode).start > from) hi = mid;
+    else lo = mid + 1;
+  }
+  for (let index = Math.max(0, lo - 2); index < lo; index++) {
+    const kid = kids[index] as VNode;
+    if (kid.type === TEXT ? kid.start <= from && to <= kid.end : kid.type === ELEMENT && kid.cstart >= 0 && kid.cstart <= from && to <= kid.cend) return index;
+  }
+  return -1;
 }
 
 /** src[start, end) holds no markup, character reference or NUL. */
@@ -71,25 +102,4 @@ function plain(src: string, start: number, end: number): boolean {
     if (c === 60 /* < */ || c === 38 /* & */ || c === 0) return false;
   }
   return true;
-}
-
-/**
- * Points every node at `src`; the edit's ancestors (`chain`) and `text` end `delta` later,
- * nodes that start at or after the edit's end (`at`) move by `delta`.
- */
-function shift(node: VNode, src: string, at: number, delta: number, chain: readonly VNode[], text: VNode): void {
-  node.src = src;
-  node.cachedOuter = null;
-  if (node === text || chain.includes(node)) {
-    node.end += delta;
-    if (node.cend >= 0 && node !== text) node.cend += delta;
-  } else if (node.start >= at) {
-    node.start += delta;
-    node.end += delta;
-    if (node.cstart >= 0) {
-      node.cstart += delta;
-      node.cend += delta;
-    }
-  } // else wholly before the edit: its offsets stay
-  for (const child of node.children) shift(child, src, at, delta, chain, text);
 }

@@ -12,7 +12,58 @@ export const F_CHANGED = 8; // a copy made by reparse() of an element whose cont
 export const NO_ATTRS: string[] = [];
 export const NO_CHILDREN: VNode[] = [];
 
-/** One node of a parsed region. Elements keep their source range so equal subtrees compare as strings. */
+/**
+ * The render a tree's nodes slice their markup from, shared by every node of a tree so that
+ * moving the tree to the next render is one assignment (text-edit.ts), not a walk. When
+ * settle() moves the nodes reparse() shared with the previous tree, that tree's Source is
+ * forwarded to the new one (union-find with path compression), so no node keeps an old
+ * render alive and every node of a settled tree reads the same text.
+ */
+export class Source {
+  private own: string;
+  private next: Source | null = null;
+
+  constructor(text: string) {
+    this.own = text;
+  }
+
+  /** The Source this one stands for (itself unless forwarded). */
+  resolve(): Source {
+    let root: Source = this;
+    while (root.next !== null) root = root.next;
+    for (let s: Source = this; s.next !== null && s.next !== root; ) {
+      const after: Source = s.next;
+      s.next = root;
+      s = after;
+    }
+    return root;
+  }
+
+  get text(): string {
+    return this.next === null ? this.own : this.resolve().own;
+  }
+
+  set text(value: string) {
+    this.resolve().own = value;
+  }
+
+  /** From now on this Source reads (and writes) `target`'s text; its own is let go. */
+  forwardTo(target: Source): void {
+    const from = this.resolve();
+    const to = target.resolve();
+    if (from === to) return;
+    from.next = to;
+    from.own = '';
+  }
+}
+
+/**
+ * One node of a parsed region. Elements keep their source range so equal subtrees compare as
+ * strings. Offsets move lazily: `shift(delta)` moves a node and records that its descendants
+ * lag by `delta`; reading `children` brings them up to date (one level at a time), so an edit
+ * costs the nodes on its path and their siblings, never the subtrees beside it. Every reader
+ * reaches a node through its parent's `children`, so the offsets it reads are current.
+ */
 export class VNode {
   /** Element attributes, flat: [name, value, name, value, …] in source order, first of duplicates wins. */
   attrs: string[] = NO_ATTRS;
@@ -25,9 +76,12 @@ export class VNode {
   /** Element: the parser's scope bits inside it (parse.ts), to re-parse its content alone. */
   scope = 0;
   flags = 0;
-  /** @internal */
+  /** @internal Text and comments: their escaped markup, once asked for (elements slice `src` each time: a cached slice would keep an old render alive). */
   cachedOuter: string | null = null;
   private cachedKey: string | null | undefined = undefined;
+  private kids: VNode[];
+  /** Characters every child's offsets still have to move by (applied when `children` is read). */
+  private lag = 0;
 
   constructor(
     readonly type: NodeType,
@@ -35,22 +89,60 @@ export class VNode {
     readonly tag: string,
     /** Text: the decoded text; comment: its data. */
     public data: string,
-    public children: VNode[],
-    /** The HTML this node was parsed from (the current render once the tree is settled). */
-    public src: string,
-  ) {}
+    children: VNode[],
+    /** The render this node was parsed from (the current render once the tree is settled). */
+    public doc: Source,
+  ) {
+    this.kids = children;
+  }
+
+  /** The child nodes, their offsets current. */
+  get children(): VNode[] {
+    if (this.lag !== 0) this.catchUp();
+    return this.kids;
+  }
+
+  /** Replaces the child list (nodes whose offsets are current). */
+  set children(children: VNode[]) {
+    this.kids = children;
+    this.lag = 0;
+  }
+
+  /** The HTML this node was parsed from (the current render once the tree is settled). */
+  get src(): string {
+    return this.doc.text;
+  }
+
+  /** Moves this node `delta` characters; its descendants follow when they are next read. */
+  shift(delta: number): void {
+    if (delta === 0) return;
+    this.start += delta;
+    this.end += delta;
+    if (this.cstart >= 0) {
+      this.cstart += delta;
+      this.cend += delta;
+    }
+    if (this.kids.length > 0) this.lag += delta;
+  }
+
+  private catchUp(): void {
+    const lag = this.lag;
+    this.lag = 0;
+    const doc = this.doc;
+    for (const child of this.kids) {
+      child.shift(lag);
+      child.doc = doc;
+    }
+  }
 
   /** Source markup of an element (a browser parses it back into this subtree); escaped text; a comment. */
   get outer(): string {
-    if (this.cachedOuter !== null) return this.cachedOuter;
-    let out: string;
-    if (this.type === TEXT) out = escapeText(this.data);
-    else if (this.type === COMMENT) out = `<!--${this.data}-->`;
-    else {
-      out = this.src.slice(this.start, this.end);
-      if (this.flags & F_IMPLIED) out = `<tbody>${out}</tbody>`;
+    if (this.type === ELEMENT) {
+      const out = this.doc.text.slice(this.start, this.end);
+      return this.flags & F_IMPLIED ? `<tbody>${out}</tbody>` : out;
     }
-    return (this.cachedOuter = out);
+    if (this.cachedOuter !== null) return this.cachedOuter;
+    return (this.cachedOuter = this.type === TEXT ? escapeText(this.data) : `<!--${this.data}-->`);
   }
 
   /** The element's `id`, else null: keyed children match by it (`dj-key` is the keyboard filter, not a diff key). */

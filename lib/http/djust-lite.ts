@@ -1,20 +1,17 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { Server as NetServer } from 'node:net';
-import { Router } from 'express';
 import { ClientAssets } from './assets';
 import { ServerAttachments } from './attach';
 import { ClientAddresses } from '../transport/client-address';
-import { handlersOf } from '../view/decorators';
 import type { LiveContext } from '../connection/context';
 import { UploadStore } from '../connection/upload-channel';
-import { DjustError, invalidArgument, misuse } from '../core/errors';
-import { routeEntry, type RouteEntry } from '../view/lifecycle';
+import { invalidArgument } from '../core/errors';
+import { RouteTable, viewParams, type RouteOptions } from '../routes/route-table';
 import { MountPaths, MAX_MOUNT_PATHS } from './mount-paths';
-import { LiveView, type LiveViewClass } from '../view/live-view';
+import type { LiveViewClass } from '../view/live-view';
 import { resolveOptions, type DjustLiteOptions, type ResolvedOptions } from '../config/options';
-import { checkTitleTemplate, titleFormatter } from '../view/title-template';
-import { PageRender } from './page-render';
+import { PageRender, type RouteRequest } from './page-render';
 import { MemoryPubSub } from '../pubsub/pubsub';
 import { BUILTIN_VIEWS, createEnvironment, prepareEnvironment } from '../render/nunjucks';
 import { Renderer } from '../render/renderer';
@@ -22,10 +19,14 @@ import { TokenSigner } from '../routes/token';
 import { ConnectionLimits } from '../transport/connection-limits';
 import { SseTransport } from '../transport/sse';
 import { WebSocketTransport } from '../transport/websocket';
+import { WriteBatch } from '../transport/write-batch';
+import { READY_BUDGET_NS, Scheduler } from '../connection/scheduler';
 import { Development, forgetCompiledTemplates, searchedFolders } from '../render/development';
 import { isDevelopment } from '../config/options';
 
 type Next = (err?: unknown) => void;
+
+export type { RouteOptions };
 
 /**
  * The middleware `djustLite()` returns: mount it with `app.use(live)`.
@@ -33,8 +34,14 @@ type Next = (err?: unknown) => void;
 export interface DjustLite {
   (req: IncomingMessage, res: ServerResponse, next: Next): void;
   /**
-   * Serves `ViewClass` at `path` (Express path syntax, e.g. `/store/:id`). Returns the middleware.
-   * `liveSession` groups routes the browser may navigate between live (docs/view-api.md, "Live sessions").
+   * Serves `ViewClass` at `path` (the installed Express's path syntax, e.g. `/store/:id`, matched
+   * under the app's `case sensitive routing` and `strict routing` settings, over HTTP and live
+   * alike). Returns the middleware. `liveSession` groups routes the browser may navigate between
+   * live (docs/view-api.md, "Live sessions"); `onMount` guards run before `mount` on the HTTP
+   * render and every live mount and switch (docs/security.md, "Guarding live views").
+   *
+   * @example
+   * live.route('/admin/:id', AdminView, { liveSession: 'admin', onMount: [requireAdmin] });
    */
   route(path: string, viewClass: LiveViewClass, options?: RouteOptions): DjustLite;
   /**
@@ -53,49 +60,6 @@ export interface DjustLite {
   readonly options: Readonly<ResolvedOptions>;
 }
 
-/** The third argument of `live.route(path, View, options)`. */
-export interface RouteOptions {
-  /**
-   * A name shared by routes whose pages the browser may switch between without a page load on
-   * its own — `dj-navigate` links, back/forward — as Phoenix's `live_session`. Express middleware
-   * in front of a route does not run for such a switch (nor for a server's `pushNavigate`): a
-   * view that needs an access check makes it in `mount` from `ctx.session`.
-   */
-  liveSession?: string;
-}
-
-function checkRouteOptions(path: string, options: unknown): RouteOptions {
-  if (options === undefined) return {};
-  const where = `route("${path}", View, options)`;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgument(where, 'options', 'an object such as { liveSession: "app" }', options);
-  for (const key of Object.keys(options)) {
-    if (key !== 'liveSession') throw misuse(`${where}: unknown option "${key}"; the only route option is liveSession.`);
-  }
-  const { liveSession } = options as RouteOptions;
-  if (liveSession !== undefined && (typeof liveSession !== 'string' || liveSession === '')) {
-    throw invalidArgument(where, 'liveSession', 'a non-empty string naming the group of routes the browser may navigate between live', liveSession);
-  }
-  return { liveSession };
-}
-
-function checkRoute(path: unknown, viewClass: unknown): asserts viewClass is LiveViewClass {
-  if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route(path, View): path must be a string starting with "/", got ${JSON.stringify(path)}.`);
-  }
-  if (typeof viewClass !== 'function' || !(viewClass.prototype instanceof LiveView)) {
-    throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${path}", View): View must be a class that extends LiveView.`);
-  }
-  const template = (viewClass as unknown as { template?: unknown }).template;
-  if (typeof template !== 'string' || template.length === 0) {
-    throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${path}", ${viewClass.name}): set "static template = 'name.njk'" on the view class.`);
-  }
-}
-
-/** What Express's default router compares: no trailing slash, lower case. */
-function matchKey(routePath: string): string {
-  return (routePath.length > 1 ? routePath.replace(/\/+$/, '') || '/' : routePath).toLowerCase();
-}
-
 /**
  * Creates the djust-lite middleware: serves your LiveView routes as server-rendered pages, the
  * browser client under `prefix`, and the live connections (WebSocket, SSE).
@@ -111,9 +75,8 @@ function matchKey(routePath: string): string {
 export function djustLite(input?: DjustLiteOptions): DjustLite {
   const options = resolveOptions(input);
   const env = options.env ? prepareEnvironment(options.env) : createEnvironment(options.views);
-  const routes = new Map<string, RouteEntry>();
-  /** matchKey(path) → the path registered, for the duplicate check. */
-  const takenPaths = new Map<string, string>();
+  const signer = new TokenSigner(options.secrets, options.tokenTtlMs);
+  const routes = new RouteTable(options, signer);
 
   // Development only: the whole-page notice and, unless liveReload is false, template reloads.
   const development = isDevelopment() ? new Development(options.logger) : null;
@@ -125,13 +88,17 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
       renderer.forgetTemplates();
     });
   }
+  // One write batch for both transports of this instance: the writes of a turn leave together,
+  // and the scheduler lets them go around each slice of pushes.
+  const writes = new WriteBatch();
   const ctx: LiveContext = {
     options,
     renderer,
     development,
-    signer: new TokenSigner(options.secrets, options.tokenTtlMs),
+    signer,
     pubsub: options.pubsub ?? new MemoryPubSub(),
     routes,
+    scheduler: new Scheduler(READY_BUDGET_NS, () => writes.flush()),
     now: Date.now,
     uploads: new UploadStore(options.uploadDir, options.logger),
   };
@@ -140,11 +107,10 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
   // The app's `trust proxy` setting also decides the client address of live traffic, which
   // never passes through Express: learnt from `req.app` here, or from the server in attach().
   const addresses = new ClientAddresses();
-  const websocket = new WebSocketTransport(ctx, limits, addresses);
-  const sse = new SseTransport(ctx, limits, addresses);
+  const websocket = new WebSocketTransport(ctx, limits, addresses, writes);
+  const sse = new SseTransport(ctx, limits, addresses, writes);
   const assets = new ClientAssets();
   const pages = new PageRender(ctx, assets.version);
-  const router = Router();
   const { prefix } = options;
   const mounts = new MountPaths(prefix, () => options.logger.warn(
     `djust-lite: mounted under more than ${MAX_MOUNT_PATHS} paths (a parameter in the mount path?); WebSocket and SSE under the others pass through Express or are refused.`,
@@ -163,37 +129,34 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     const server = (req.socket as { server?: unknown }).server;
     // http.Server and https.Server are both net.Servers that emit 'upgrade'.
     if (server instanceof NetServer) live.attach(server as HttpServer);
-    addresses.learnFrom((req as { app?: unknown }).app);
+    const app = (req as { app?: unknown }).app;
+    addresses.learnFrom(app);
     // Mounted with app.use('/app', live) or in a router: Express took the mount path off req.url.
     const base = (req as { baseUrl?: string }).baseUrl;
     if (base) mounts.learn(base);
-    if (!sawApp) learnLocals((req as { app?: unknown }).app);
+    if (!sawApp) learnLocals(app);
+    // `case sensitive routing` and `strict routing`, for HTTP and live matching alike.
+    routes.learnSettings(app);
     if (sse.handle(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     if (path.startsWith(`${prefix}/`) && (req.method === 'GET' || req.method === 'HEAD')) {
       if (assets.serve(path.slice(prefix.length + 1), req, res)) return;
     }
-    router(req as never, res as never, next);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    let found: ReturnType<RouteTable['matchHttp']>;
+    try {
+      found = routes.matchHttp(path);
+    } catch (err) {
+      return next(err); // a param that is not valid percent-encoding: 400, as Express answers
+    }
+    if (found === null) return next();
+    // As Express's router: the params on req.params (wildcards as arrays on Express 5).
+    (req as RouteRequest).params = found.params;
+    pages.render(found.entry, viewParams(found.params), req, res).catch(next);
   } as DjustLite;
 
   live.route = (routePath, viewClass, routeOptions) => {
-    checkRoute(routePath, viewClass);
-    const { liveSession } = checkRouteOptions(routePath, routeOptions);
-    const template = checkTitleTemplate(viewClass.titleTemplate, `route("${routePath}", ${viewClass.name}): static titleTemplate`);
-    // Express matches "/ok", "/ok/" and "/OK" alike (strict and caseSensitive are off by default).
-    const key = matchKey(routePath);
-    const taken = takenPaths.get(key);
-    if (taken !== undefined) {
-      const same = taken === routePath ? 'this path' : `"${taken}", which Express matches the same (trailing slash and letter case are ignored)`;
-      throw new DjustError('DJUST_ERR_INVALID_ROUTE', `route("${routePath}"): a view is already registered for ${same}.`);
-    }
-    handlersOf(viewClass); // a malformed `static events` throws now, not on the first event
-    takenPaths.set(key, routePath);
-    const entry = routeEntry(routePath, viewClass, titleFormatter(template ?? options.titleTemplate, options.defaultTitle), liveSession);
-    routes.set(routePath, entry);
-    router.get(routePath, (req, res, next) => {
-      pages.render(entry, req, res).catch(next);
-    });
+    routes.add(routePath, viewClass, routeOptions);
     return live;
   };
   live.attach = (server) => {
@@ -202,6 +165,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     if (!addresses.known) for (const listener of server.listeners('request')) addresses.learnFrom(listener);
     // A live render may come before any request (a browser reconnecting after a restart).
     if (!sawApp) for (const listener of server.listeners('request')) learnLocals(listener);
+    for (const listener of server.listeners('request')) routes.learnSettings(listener);
     servers.attach(server);
     return live;
   };

@@ -7,11 +7,9 @@ import { renderErrorPage } from '../render/nunjucks';
 import { escapeHtml } from '../render/html';
 import { ViewLifecycle, type RouteEntry } from '../view/lifecycle';
 import { templateContext, viewInternals } from '../view/live-view';
-import { OPTIONS } from '../config/options';
+import { ACK_MARGIN_MS, DEFAULT_HANDLER_TIMEOUT_MS } from '../contract/contract';
+import { DjustError } from '../core/errors';
 
-/** The default handlerTimeoutMs, and what the client adds to it before it gives up on an answer (ACK_TIMEOUT_MS in public/constants.js is their sum). */
-const HANDLER_TIMEOUT_DEFAULT = OPTIONS.handlerTimeoutMs.default;
-const ACK_MARGIN_MS = 5000;
 
 /**
  * The request as a live route's handler sees it (Express adds `params`, `originalUrl` and
@@ -49,7 +47,7 @@ export class PageRender {
     const { transport, announceTitle, handlerTimeoutMs } = this.#ctx.options;
     const prefix = escapeHtml(base + this.#ctx.options.prefix);
     // The client waits for an answer this long before it re-syncs (the default needs no attribute).
-    const ackMs = handlerTimeoutMs === HANDLER_TIMEOUT_DEFAULT ? '' : ` data-djust-ack-ms="${handlerTimeoutMs + ACK_MARGIN_MS}"`;
+    const ackMs = handlerTimeoutMs === DEFAULT_HANDLER_TIMEOUT_MS ? '' : ` data-djust-ack-ms="${handlerTimeoutMs + ACK_MARGIN_MS}"`;
     return `<script type="module" src="${prefix}/${BUNDLE_NAME}?v=${this.#assetsVersion}"${nonce ? ` nonce="${escapeHtml(nonce)}"` : ''} data-djust-token="${escapeHtml(token)}" ` +
       `data-djust-prefix="${prefix}" data-djust-transport="${transport}"` +
       `${announceTitle ? '' : ' data-djust-announce="false"'}${ackMs}></script>`;
@@ -61,11 +59,11 @@ export class PageRender {
    * render succeeded or threw. A failure goes on to Express's `next(err)`; in development
    * (NODE_ENV=development) it is logged and answered with the djust/error.njk page instead.
    */
-  async render(entry: RouteEntry, req: RouteRequest, res: RouteResponse): Promise<void> {
+  async render(entry: RouteEntry, params: Record<string, string>, req: RouteRequest, res: RouteResponse): Promise<void> {
     try {
-      await this.#render(entry, req, res);
+      await this.#render(entry, params, req, res);
     } catch (error) {
-      if (process.env.NODE_ENV !== 'development' || res.headersSent) throw error;
+      if (process.env.NODE_ENV !== 'development' || res.headersSent || error instanceof DjustError && error.code === 'forbidden') throw error;
       this.#ctx.options.logger.error(`djust-lite: ${entry.name}: the HTTP render of ${req.originalUrl ?? req.url ?? entry.route} failed`, error);
       const html = renderErrorPage(this.#ctx.renderer.env, { error, viewName: entry.name, template: entry.template, url: req.originalUrl ?? req.url ?? entry.route });
       res.statusCode = 500;
@@ -75,29 +73,29 @@ export class PageRender {
     }
   }
 
-  async #render(entry: RouteEntry, req: RouteRequest, res: RouteResponse): Promise<void> {
-    const { options, signer, renderer } = this.#ctx;
-    const params: Record<string, string> = {};
-    for (const [key, value] of Object.entries(req.params ?? {})) params[key] = Array.isArray(value) ? value.join('/') : value;
+  async #render(entry: RouteEntry, params: Record<string, string>, req: RouteRequest, res: RouteResponse): Promise<void> {
+    const { options, routes, renderer } = this.#ctx;
     // URLs as the browser sees them; the route is matched from the mount path on.
     const url = req.originalUrl ?? req.url ?? entry.route;
     const base = req.baseUrl ?? '';
     const expressReq = req as Request;
     const session = options.session ? options.session(expressReq) : undefined;
+    const issuedAt = this.#ctx.now();
+    // The route's mount guards, as every live mount and switch runs them (lib/routes/route-table.ts).
+    let outcome = routes.guard(entry, { params, url, session, phase: 'http', req: expressReq });
+    if (outcome instanceof Promise) outcome = await outcome;
+    if (outcome.kind === 'redirect') return redirect(res, outcome.url);
+    if (outcome.kind === 'refuse') {
+      if (options.logger.refusal.enabled) options.logger.refusal(`${entry.name}: GET ${url} refused by its mount guards: ${outcome.reason} (403)`);
+      throw Object.assign(new DjustError('forbidden', `${entry.name} refused: ${outcome.reason}`), { status: 403, statusCode: 403, expose: true });
+    }
     const life = new ViewLifecycle(entry, url, params, options.logger, null, base);
     try {
       const navigate = await life.mount({ session, connected: false, req: expressReq, locals: res.locals ?? {} });
       // pushNavigate and redirect answer as pushPatch does: the browser loads the URL.
       const target = life.takeLeave()?.url ?? (navigate && navigate.url !== url ? navigate.url : null);
-      if (target !== null) {
-        res.statusCode = 302;
-        res.setHeader('Location', encodeUrl(target)); // as Express's res.location: `/t?q=€` is not a valid header value
-        res.setHeader('Cache-Control', 'no-store');
-        res.end();
-        return;
-      }
-      const now = this.#ctx.now();
-      const token = signer.sign({ route: entry.route, ...(base && { base }), params: life.params, url: life.url, session, iat: now, exp: now + options.tokenTtlMs });
+      if (target !== null) return redirect(res, target);
+      const token = routes.mint({ entry, base, params: life.params, url: life.url, session, issuedAt });
       // A nonce the template passes wins; else the one the app left for this response (helmet's pattern).
       const appNonce = typeof res.locals?.cspNonce === 'string' ? res.locals.cspNonce : undefined;
       let scripts = false;
@@ -114,7 +112,7 @@ export class PageRender {
       res.setHeader('Cache-Control', 'no-store');
       res.end(html);
     } finally {
-      await life.unmount();
+      await life.unmount('its HTTP render ended');
     }
   }
 
@@ -131,4 +129,12 @@ export class PageRender {
         'so it never connects and stays static. Add {% djust_scripts %} before </body> (in the template or the layout it extends).',
     );
   }
+}
+
+/** Answers 302 to `target`. */
+function redirect(res: ServerResponse, target: string): void {
+  res.statusCode = 302;
+  res.setHeader('Location', encodeUrl(target)); // as Express's res.location: `/t?q=€` is not a valid header value
+  res.setHeader('Cache-Control', 'no-store');
+  res.end();
 }

@@ -31,31 +31,41 @@ export interface PubSubAdapter {
   readonly streams?: StreamRouter;
 }
 
-/** What became of a POST forwarded to the process holding its SSE session. */
+/** What became of a POST forwarded to the process holding its SSE stream. */
 export type ForwardResult = 'delivered' | 'unknown' | 'forbidden' | 'unreachable';
 
+/**
+ * Who holds an SSE stream, asked before a POST's body is read: the holder (`forward` hands it
+ * the body), or why there is none to hand it to — `'unknown'` (no live process holds the
+ * stream), `'forbidden'` (the token is not the one the stream was opened with),
+ * `'unreachable'` (Redis down, or too many forwards waiting).
+ */
+export type Located =
+  | { answer: 'held'; forward(body: string | null): Promise<ForwardResult> }
+  | { answer: 'unknown' | 'forbidden' | 'unreachable' };
+
 /** Where a process's SSE transport takes what other processes forward to it. */
-export interface SessionHandler {
+export interface StreamHandler {
   /**
-   * A POST body for session `id` with the token it carried, forwarded by another process:
+   * A POST body for stream `id` with the token it carried, forwarded by another process:
    * enqueue it (`'delivered'`), or `'unknown'` (not here) or `'forbidden'` (not its token). A
-   * null body is a DELETE: end the session.
+   * null body is a DELETE: end the stream (its view unmounts).
    */
   deliver(id: string, body: string | null, token: string): 'delivered' | 'unknown' | 'forbidden';
-  /** Another process opened a stream for session `id`: end the copy held here. */
+  /** Another process opened stream `id` afresh: end the copy held here. */
   evict(id: string): void;
   /**
    * A stream reconnected with `Last-Event-ID` to another process: attach `link` (which carries
-   * the stream's text to that process) to session `id` as its stream, replaying what follows
-   * `lastEventId`. `'gap'` when the buffer no longer covers it.
+   * the stream's text to that process) to stream `id`, replaying what follows `lastEventId`.
+   * `'gap'` when the buffer no longer covers it.
    */
   attach(id: string, token: string, lastEventId: string, link: RelayLink): ResumeAnswer;
 }
 
-/** What became of a stream resumed through the process holding its session. */
+/** What became of a stream resumed through the process holding it. */
 export type ResumeAnswer = 'ok' | 'gap' | 'unknown' | 'forbidden';
 
-/** A session's stream held by another process: what the holder writes to it. */
+/** A stream held by another process: what the holder writes to it. */
 export interface RelayLink {
   /** Stream text (SSE lines) for the client. */
   write(text: string): void;
@@ -65,39 +75,40 @@ export interface RelayLink {
   onClose(listener: () => void): void;
 }
 
-/** Where the process holding the client's stream writes what the session's holder relays. */
+/** Where the process holding the client's connection writes what the stream's holder relays. */
 export interface RelayTarget {
   write(text: string): void;
   end(): void;
 }
 
 /**
- * SSE without sticky sessions: which process holds which SSE session, and the way to it. The SSE
- * transport claims a session when its stream opens here and releases it when it ends; a POST
- * for a session not held here is forwarded, and answered once the holder has enqueued it.
+ * SSE without sticky sessions: which process holds which SSE stream, and the way to it. The SSE
+ * transport claims a stream when it opens here and releases it when it ends; a POST for a
+ * stream not held here is located first (holder and token, before its body is read), then
+ * forwarded, and answered once the holder has enqueued it.
  */
 export interface StreamRouter {
   /** The transport's handler for forwarded POSTs and evictions (set once). */
-  listen(handler: SessionHandler): void;
-  /** Session `id` is now held by this process. */
-  claim(id: string): void;
-  /** Session `id` ended here. */
+  listen(handler: StreamHandler): void;
+  /** Stream `id`, opened with `token`, is now held by this process. */
+  claim(id: string, token: string): void;
+  /** Stream `id` ended here. */
   release(id: string): void;
   /**
-   * Hands `body` (and the `token` it carried; null for a DELETE) to the process holding session `id`: what that
-   * process's handler answered, `'unknown'` when no live process holds the session, or
-   * `'unreachable'` when the holder could not be asked (Redis down, or no answer in time).
+   * The process holding stream `id`, if `token` is the one it was opened with: one lookup,
+   * nothing sent to that process yet. The caller has verified the token's signature.
    */
-  forward(id: string, body: string | null, token: string): Promise<ForwardResult>;
+  locate(id: string, token: string): Promise<Located>;
   /**
-   * A stream that reconnected here with `Last-Event-ID` for a session another process holds:
-   * that process relays the session's stream to `target` (replay first) until `close()` is
-   * called or it ends the stream. `'unreachable'` as for `forward`.
+   * A stream that reconnected here with `Last-Event-ID` while another process holds it: that
+   * process relays the stream to `target` (replay first) until `close()` is called or it ends
+   * the stream. `'unreachable'` as for `locate`.
    */
   resume(id: string, token: string, lastEventId: string, target: RelayTarget): Promise<{ answer: ResumeAnswer | 'unreachable'; close(): void }>;
 }
 
-function checkTopic(call: string, topic: unknown): asserts topic is string {
+/** Throws unless `topic` is a non-empty string: the one topic check of every adapter. */
+export function checkTopic(call: string, topic: unknown): asserts topic is string {
   if (typeof topic !== 'string' || topic.length === 0) {
     throw invalidArgument(call, 'topic', 'a non-empty string, e.g. "room:42"', topic);
   }
@@ -128,6 +139,7 @@ export class MemoryPubSub implements PubSubAdapter {
 
   /** Delivers to every subscriber of `topic`; returns how many there were. */
   broadcast(topic: string, message: unknown): number {
+    checkTopic('broadcast(topic, message)', topic);
     const set = this.#topics.get(topic);
     if (!set) return 0;
     for (const subscriber of [...set]) subscriber.deliver(message);

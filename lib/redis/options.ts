@@ -1,4 +1,4 @@
-import { invalidArgument, invalidOption, optionError, optionOutOfRange } from '../core/errors';
+import { checkNumberOption, invalidArgument, invalidOption, optionError } from '../core/errors';
 import { resolveLogger, type Logger, type ResolvedLogger } from '../core/logger';
 
 /** What the adapter uses of a `redis` (node-redis) client: `createClient()` gives one. */
@@ -35,9 +35,9 @@ export interface RedisPubSubOptions {
   maxPendingPublishes?: number | undefined;
   /** Where the outage warnings and counts go. Default `console`. */
   logger?: Logger | undefined;
-  /** SSE routing: life of a session's owner key in Redis without a refresh (refreshed every third of it), in ms. Default 30000, at least 100. */
-  sessionTtlMs?: number | undefined;
-  /** SSE routing: how long a POST forwarded to the process holding its session waits for its answer, in ms. Default 2000, at least 1. */
+  /** SSE routing: life of a stream's holder key in Redis without a refresh (refreshed every third of it), in ms. Default 30000, at least 100. */
+  streamTtlMs?: number | undefined;
+  /** SSE routing: how long a POST forwarded to the process holding its stream waits for its answer, in ms. Default 2000, at least 1. */
   forwardTimeoutMs?: number | undefined;
   /** SSE routing: how often a process relaying streams checks that their holders still listen (a holder gone ends its streams: the clients reconnect), in ms. Default 2000, at least 10. */
   holderCheckMs?: number | undefined;
@@ -58,8 +58,7 @@ export function shownUrl(url: string): string {
 
 function checkNumber(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidOption(WHERE, name, 'a finite number', value);
-  if (value < min) throw optionOutOfRange(WHERE, name, `at least ${min}`, value);
+  checkNumberOption(WHERE, name, value, min);
   return value;
 }
 
@@ -73,7 +72,7 @@ export interface ResolvedRedisOptions {
   maxBackoffMs: number;
   maxPendingPublishes: number;
   logger: ResolvedLogger;
-  sessionTtlMs: number;
+  streamTtlMs: number;
   forwardTimeoutMs: number;
   holderCheckMs: number;
 }
@@ -105,7 +104,7 @@ export function resolveRedisOptions(options: RedisPubSubOptions): ResolvedRedisO
     connectTimeoutMs: checkNumber('connectTimeoutMs', options.connectTimeoutMs, 5000, 1),
     maxBackoffMs: checkNumber('maxBackoffMs', options.maxBackoffMs, 2000, 10),
     maxPendingPublishes: checkNumber('maxPendingPublishes', options.maxPendingPublishes, 10_000, 1),
-    sessionTtlMs: checkNumber('sessionTtlMs', options.sessionTtlMs, 30_000, 100),
+    streamTtlMs: checkNumber('streamTtlMs', options.streamTtlMs, 30_000, 100),
     forwardTimeoutMs: checkNumber('forwardTimeoutMs', options.forwardTimeoutMs, 2000, 1),
     holderCheckMs: checkNumber('holderCheckMs', options.holderCheckMs, 2000, 10),
   };

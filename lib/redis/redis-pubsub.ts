@@ -3,7 +3,7 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { createClient } from 'redis';
 import { DjustError, invalidArgument } from '../core/errors';
 import type { ResolvedLogger } from '../core/logger';
-import { MemoryPubSub, type PubSubAdapter, type Subscriber } from '../pubsub/pubsub';
+import { checkTopic, MemoryPubSub, type PubSubAdapter, type Subscriber } from '../pubsub/pubsub';
 import { resolveRedisOptions, shownUrl, WHERE, type RedisClientLike, type RedisPubSubOptions } from './options';
 import { RedisStreamRouter } from './stream-router';
 
@@ -19,6 +19,11 @@ export interface RedisPubSubStats {
   dropped: number;
   /** Outages since start: Redis lost after it was reached, or not there at start (with `startDegraded`). */
   outages: number;
+  /**
+   * Texts read from Redis that were not djust-lite's and were ignored: on a topic channel, not
+   * JSON; on this process's SSE routing channel, not a routing message. Never an outage.
+   */
+  ignored: number;
 }
 
 /** Length of the process id that starts every message on the wire. */
@@ -61,6 +66,7 @@ export class RedisPubSub implements PubSubAdapter {
   #published = 0;
   #dropped = 0;
   #outages = 0;
+  #ignored = 0;
   #outage: Outage | null = { since: Date.now(), dropped: 0, atStart: true };
   #lastError = '';
   #startTimer: NodeJS.Timeout | null = null;
@@ -87,7 +93,7 @@ export class RedisPubSub implements PubSubAdapter {
       ready: () => this.#pub.isReady,
       command: (args) => this.#pub.sendCommand(args),
     }, {
-      sessionTtlMs: o.sessionTtlMs,
+      streamTtlMs: o.streamTtlMs,
       forwardTimeoutMs: o.forwardTimeoutMs,
       maxPendingForwards: o.maxPendingPublishes,
       holderCheckMs: o.holderCheckMs,
@@ -131,7 +137,7 @@ export class RedisPubSub implements PubSubAdapter {
    * the message reaches this process only and is counted in `stats.dropped`.
    */
   broadcast(topic: string, message: unknown): number {
-    if (typeof topic !== 'string' || topic.length === 0) throw invalidArgument('broadcast(topic, message)', 'topic', 'a non-empty string, e.g. "room:42"', topic);
+    checkTopic('broadcast(topic, message)', topic);
     let json: string | undefined;
     try {
       json = JSON.stringify(message);
@@ -161,7 +167,7 @@ export class RedisPubSub implements PubSubAdapter {
 
   /** Counters since start; see `RedisPubSubStats`. */
   get stats(): RedisPubSubStats {
-    return { connected: this.#outage === null, published: this.#published, dropped: this.#dropped, outages: this.#outages };
+    return { connected: this.#outage === null, published: this.#published, dropped: this.#dropped, outages: this.#outages, ignored: this.#ignored + this.streams.ignored };
   }
 
   /** Number of topics this process subscribes to (one Redis subscription each). */
@@ -201,6 +207,7 @@ export class RedisPubSub implements PubSubAdapter {
     try {
       message = JSON.parse(raw.slice(ORIGIN_LENGTH));
     } catch {
+      this.#ignored += 1;
       this.#logger.debug(`djust-lite/redis: ignored a message on "${channel}" that is not djust-lite's.`);
       return;
     }

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import type { ResolvedLogger } from '../core/logger';
-import type { ForwardResult, RelayTarget, ResumeAnswer, SessionHandler, StreamRouter } from '../pubsub/pubsub';
+import type { ForwardResult, Located, RelayTarget, ResumeAnswer, StreamHandler, StreamRouter } from '../pubsub/pubsub';
+import { routerMessageOf, type RouterMessage } from './router-message';
 
 /** What the router needs from the adapter's connections. */
 export interface RouterLink {
@@ -16,9 +17,9 @@ export interface RouterLink {
   command(args: string[]): Promise<unknown>;
 }
 
-export interface SessionRouterOptions {
-  /** Life of a session's owner key without a refresh, in ms (refreshed every third of it). */
-  sessionTtlMs: number;
+export interface StreamRouterOptions {
+  /** Life of a stream's holder key without a refresh, in ms (refreshed every third of it). */
+  streamTtlMs: number;
   /** How long a forwarded POST waits for the owner's answer, in ms. */
   forwardTimeoutMs: number;
   /** Forwarded POSTs waiting for an answer before more are refused. */
@@ -27,48 +28,51 @@ export interface SessionRouterOptions {
   holderCheckMs: number;
 }
 
-/** A message on a process channel. */
-type RouterMessage =
-  | { k: 'fwd'; r: string; f: string; s: string; b: string | null; t: string }
-  | { k: 'ack'; r: string; a: string }
-  | { k: 'evict'; s: string }
-  | { k: 'attach'; r: string; f: string; s: string; t: string; l: string }
-  | { k: 'frames'; r: string; x: string }
-  | { k: 'end'; r: string }
-  | { k: 'detach'; r: string };
-
-/** Extends the key while it names this process, or sets it again when it expired (never takes another's). */
+/** Extends the key while it holds this process's value, or sets it again when it expired (never takes another's). */
 const REFRESH_SCRIPT = "local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) else return 0 end";
 
-/** Deletes the key only while it still names this process (another may have claimed it since). */
+/** Deletes the key only while it still holds this process's value (another may have claimed it since). */
 const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+
+/** SHA-256 of a token, base64url: what the holder key stores to bind a stream to its token. */
+const digestOf = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+/** Whether two digests are equal, in constant time. */
+function sameDigest(a: string, b: string): boolean {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 /**
  * SSE without sticky sessions, over the Redis adapter's connections. A process that opens a
- * session's stream records `<prefix>@sse:<session> → <process id>` (a key with a TTL,
- * refreshed while the session lives) and tells the previous holder, if any, to end its copy. A
- * POST that lands on a process not holding the session is published to the holder's channel
- * `<prefix>@proc:<id>`; the holder enqueues it and answers, and only then does the POST get
- * its 202. The browser client sends a page's POSTs one after the other, each after the
- * previous answer, so the page's events apply in the order it sent them wherever they land.
+ * stream records `<prefix>@sse:<stream id> → "<process id> <sha256 of its token>"` (a key with
+ * a TTL, refreshed while the stream lives) and tells the previous holder, if any, to end its
+ * copy. A POST that lands on a process not holding the stream is located first — one GET: the
+ * holder, and whether the POST's token is the stream's — before its body is read; only then is
+ * the body published to the holder's channel `<prefix>@proc:<id>`; the holder enqueues it and
+ * answers, and only then does the POST get its 202. The browser client sends a page's POSTs one
+ * after the other, each after the previous answer, so the page's events apply in the order it
+ * sent them wherever they land. Texts on the channel of another shape are ignored and counted.
  */
 export class RedisStreamRouter implements StreamRouter {
   readonly #link: RouterLink;
-  readonly #options: SessionRouterOptions;
-  readonly #held = new Set<string>();
+  readonly #options: StreamRouterOptions;
+  /** Streams held here → the value of their holder key (`"<process id> <token digest>"`). */
+  readonly #held = new Map<string, string>();
   readonly #pending = new Map<string, { resolve: (answer: string | null) => void; timer: NodeJS.Timeout }>();
-  /** Streams relayed to this process: request id → where their text goes, and the process holding the session. */
+  /** Streams relayed to this process: request id → where their text goes, and the process holding the stream. */
   readonly #relaysIn = new Map<string, { target: RelayTarget; holder: string; answered: boolean }>();
-  /** Streams of sessions held here relayed to other processes: request id → close listeners. */
+  /** Streams held here relayed to other processes: request id → close listeners. */
   readonly #relaysOut = new Map<string, { to: string; closed: (() => void)[] }>();
   readonly #holderCheck: NodeJS.Timeout;
   readonly #refresh: NodeJS.Timeout;
-  #handler: SessionHandler | null = null;
+  #handler: StreamHandler | null = null;
+  #ignored = 0;
 
-  constructor(link: RouterLink, options: SessionRouterOptions) {
+  constructor(link: RouterLink, options: StreamRouterOptions) {
     this.#link = link;
     this.#options = options;
-    this.#refresh = setInterval(() => this.#refreshAll(), Math.max(1, Math.floor(options.sessionTtlMs / 3)));
+    this.#refresh = setInterval(() => this.#refreshAll(), Math.max(1, Math.floor(options.streamTtlMs / 3)));
     this.#refresh.unref();
     this.#holderCheck = setInterval(() => void this.#checkHolders(), options.holderCheckMs);
     this.#holderCheck.unref();
@@ -79,33 +83,51 @@ export class RedisStreamRouter implements StreamRouter {
     return this.#channelOf(this.#link.origin);
   }
 
-  listen(handler: SessionHandler): void {
+  listen(handler: StreamHandler): void {
     this.#handler = handler;
   }
 
-  claim(id: string): void {
-    this.#held.add(id);
+  claim(id: string, token: string): void {
+    const value = `${this.#link.origin} ${digestOf(token)}`;
+    this.#held.set(id, value);
+    this.#record(id, value);
+  }
+
+  #record(id: string, value: string): void {
     if (!this.#link.ready()) return; // claimed again when Redis is back (reclaim)
-    this.#link.command(['SET', this.#keyOf(id), this.#link.origin, 'PX', String(this.#options.sessionTtlMs), 'GET']).then(
+    this.#link.command(['SET', this.#keyOf(id), value, 'PX', String(this.#options.streamTtlMs), 'GET']).then(
       (previous) => {
-        if (typeof previous === 'string' && previous !== this.#link.origin) this.#send(previous, { k: 'evict', s: id });
+        const holder = typeof previous === 'string' ? previous.split(' ', 1)[0] : undefined;
+        if (holder !== undefined && holder !== this.#link.origin) this.#send(holder, { k: 'evict', s: id });
       },
-      (err: unknown) => this.#link.logger.debug(`djust-lite/redis: could not record SSE session "${id}" (${String(err)}); retried when Redis is back.`),
+      (err: unknown) => this.#link.logger.debug(`djust-lite/redis: could not record SSE stream "${id}" (${String(err)}); retried when Redis is back.`),
     );
   }
 
   release(id: string): void {
-    if (!this.#held.delete(id) || !this.#link.ready()) return;
-    this.#link.command(['EVAL', RELEASE_SCRIPT, '1', this.#keyOf(id), this.#link.origin]).catch(() => {
+    const value = this.#held.get(id);
+    if (value === undefined || !this.#held.delete(id) || !this.#link.ready()) return;
+    this.#link.command(['EVAL', RELEASE_SCRIPT, '1', this.#keyOf(id), value]).catch(() => {
       // the key expires by itself
     });
   }
 
+  async locate(id: string, token: string): Promise<Located> {
+    if (!this.#link.ready() || this.#pending.size >= this.#options.maxPendingForwards) return { answer: 'unreachable' };
+    const held = await this.#holderOf(id);
+    if (held === null) return { answer: 'unknown' };
+    if (!sameDigest(held.digest, digestOf(token))) return { answer: 'forbidden' };
+    return { answer: 'held', forward: (body) => this.#forwardTo(held.owner, id, body, token) };
+  }
+
+  /** `locate`, then `forward` at once: a body already in hand (tests, a DELETE). */
   async forward(id: string, body: string | null, token: string): Promise<ForwardResult> {
-    if (!this.#link.ready()) return 'unreachable';
+    const located = await this.locate(id, token);
+    return located.answer === 'held' ? located.forward(body) : located.answer;
+  }
+
+  async #forwardTo(owner: string, id: string, body: string | null, token: string): Promise<ForwardResult> {
     if (this.#pending.size >= this.#options.maxPendingForwards) return 'unreachable';
-    const owner = await this.#ownerOf(id);
-    if (owner === null) return 'unknown';
     const r = randomBytes(9).toString('base64url');
     const answer = await this.#ask(r, () => this.#send(owner, { k: 'fwd', r, f: this.#link.origin, s: id, b: body, t: token }));
     return (answer ?? 'unreachable') as ForwardResult;
@@ -114,8 +136,10 @@ export class RedisStreamRouter implements StreamRouter {
   async resume(id: string, token: string, lastEventId: string, target: RelayTarget): Promise<{ answer: ResumeAnswer | 'unreachable'; close(): void }> {
     const none = { close() {} };
     if (!this.#link.ready() || this.#pending.size >= this.#options.maxPendingForwards) return { answer: 'unreachable', ...none };
-    const owner = await this.#ownerOf(id);
-    if (owner === null) return { answer: 'unknown', ...none };
+    const held = await this.#holderOf(id);
+    if (held === null) return { answer: 'unknown', ...none };
+    if (!sameDigest(held.digest, digestOf(token))) return { answer: 'forbidden', ...none };
+    const { owner } = held;
     const r = randomBytes(9).toString('base64url');
     // The holder's first frames (headers' retry and the replay) come before its answer.
     const relay = { target, holder: owner, answered: false };
@@ -135,11 +159,13 @@ export class RedisStreamRouter implements StreamRouter {
     };
   }
 
-  /** The process holding session `id` (not this one), or null. */
-  async #ownerOf(id: string): Promise<string | null> {
-    const owner = await this.#link.command(['GET', this.#keyOf(id)]).catch(() => null);
-    if (typeof owner !== 'string' || owner === this.#link.origin) return null; // none, or the key outlived our copy
-    return owner;
+  /** The process holding stream `id` (not this one) and the digest of its token, or null. */
+  async #holderOf(id: string): Promise<{ owner: string; digest: string } | null> {
+    const value = await this.#link.command(['GET', this.#keyOf(id)]).catch(() => null);
+    if (typeof value !== 'string') return null;
+    const [owner = '', digest = ''] = value.split(' ');
+    if (owner === this.#link.origin || digest === '') return null; // the key outlived our copy, or is not ours
+    return { owner, digest };
   }
 
   /** Sends a request with id `r`; resolves with its answer, or null after forwardTimeoutMs. */
@@ -169,9 +195,9 @@ export class RedisStreamRouter implements StreamRouter {
     }
   }
 
-  /** Every session held here again (after an outage the keys may have expired). */
+  /** Every stream held here recorded again (after an outage the keys may have expired). */
   reclaim(): void {
-    for (const id of this.#held) this.claim(id);
+    for (const [id, value] of this.#held) this.#record(id, value);
   }
 
   close(): void {
@@ -185,17 +211,33 @@ export class RedisStreamRouter implements StreamRouter {
     for (const relay of this.#relaysIn.values()) relay.target.end();
     this.#relaysIn.clear();
     for (const r of [...this.#relaysOut.keys()]) this.#closeRelayOut(r);
-    for (const id of [...this.#held]) this.release(id);
+    for (const id of [...this.#held.keys()]) this.release(id);
   }
 
-  /** A message on this process's channel. */
+  /** Texts on this process's channel that were not a router message (anyone with Redis access can PUBLISH there). */
+  get ignored(): number {
+    return this.#ignored;
+  }
+
+  /**
+   * A text on this process's channel. Junk (not JSON, another shape) is ignored and counted;
+   * nothing here throws into the Redis client, which would take a throw for a lost connection.
+   */
   readonly onMessage = (raw: string): void => {
-    let message: RouterMessage;
-    try {
-      message = JSON.parse(raw) as RouterMessage;
-    } catch {
+    const message = routerMessageOf(raw);
+    if (message === null) {
+      this.#ignored += 1;
+      this.#link.logger.debug(`djust-lite/redis: ignored a text on ${this.channel} that is not an SSE routing message (${JSON.stringify(raw.slice(0, 40))}).`);
       return;
     }
+    try {
+      this.#dispatch(message);
+    } catch (err) {
+      this.#link.logger.error(`djust-lite/redis: handling a "${message.k}" message on ${this.channel} failed`, err);
+    }
+  };
+
+  #dispatch(message: RouterMessage): void {
     if (message.k === 'ack') {
       const waiting = this.#pending.get(message.r);
       if (!waiting) return; // answered after its timeout
@@ -218,9 +260,9 @@ export class RedisStreamRouter implements StreamRouter {
     } else if (message.k === 'detach') {
       this.#closeRelayOut(message.r);
     }
-  };
+  }
 
-  /** Another process asks for the stream of a session held here. */
+  /** Another process asks for a stream held here. */
   #attach(message: { r: string; f: string; s: string; t: string; l: string }): void {
     const { r, f: to } = message;
     const out = { to, closed: [] as (() => void)[] };
@@ -259,9 +301,9 @@ export class RedisStreamRouter implements StreamRouter {
 
   #refreshAll(): void {
     if (this.#held.size === 0 || !this.#link.ready()) return;
-    const ttl = String(this.#options.sessionTtlMs);
-    for (const id of this.#held) {
-      this.#link.command(['EVAL', REFRESH_SCRIPT, '1', this.#keyOf(id), this.#link.origin, ttl]).catch(() => {});
+    const ttl = String(this.#options.streamTtlMs);
+    for (const [id, value] of this.#held) {
+      this.#link.command(['EVAL', REFRESH_SCRIPT, '1', this.#keyOf(id), value, ttl]).catch(() => {});
     }
   }
 

@@ -3,6 +3,7 @@ import nunjucks from 'nunjucks';
 import { escapeHtml } from './html';
 import { FLASH_CONTAINER_ID, flashElement, metaAttrFor } from '../contract/contract';
 import { JS } from './js-commands';
+import { liveComponentTag } from './components';
 
 /**
  * Folder of the built-in templates (`djust/head.njk`, `djust/flash.njk`, `djust/error.njk`): at
@@ -230,6 +231,8 @@ export function prepareEnvironment(env: nunjucks.Environment): nunjucks.Environm
   env.addExtension('DjustFlash', simpleTag('djust_flash', (ctx) =>
     renderFlash((ctx.flash as Record<string, string> | undefined) ?? {}, env),
   ));
+  // `{% live_component Row, id=row.id, row=row %}`: a LiveComponent (lib/render/components.ts)
+  env.addExtension('LiveComponent', liveComponentTag);
   // `{{ js.toggle('#menu') }}`: JS commands (docs/interactions.md#js-commands) in every template
   env.addGlobal('js', JS);
   if (Array.isArray(marked.loaders)) {

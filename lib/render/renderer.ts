@@ -42,6 +42,9 @@ export function strayKeyElement(html: string): string | null {
   return null;
 }
 
+/** Template keys holding the page head (lib/view/live-view.ts templateContext); the side channel keeps them current. */
+const HEAD_VALUES = ['page_title', 'pageTitle', 'page_meta', 'pageMeta', 'page_links', 'pageLinks'] as const;
+
 /**
  * Renders templates with one Nunjucks environment: the whole page for the HTTP response, or
  * only the live region for a connection. Takes plain data — a template name and a context —
@@ -136,11 +139,15 @@ export class Renderer {
    * live connection (`{% djust_head %}` and `{% djust_scripts %}` render nothing, the flash
    * container is empty), without the region's content. Two views whose pages give the same
    * string share the layout, so a connection can swap one's region for the other's
-   * (`pushNavigate`) and the page stays right.
+   * (`pushNavigate`) and the page stays right. The head values (`page_title`, `page_meta`,
+   * `page_links` and their camelCase twins) render empty: a layout that writes
+   * `<title>{{ page_title }}</title>` itself is shared as one with `{% djust_head %}` is — the
+   * side channel brings the new view's head either way.
    */
   renderLayout(target: RenderTarget, context: Record<string, unknown>): string {
     context[HOOKS_KEY] = null;
     context.flash = {};
+    for (const key of HEAD_VALUES) context[key] = key.endsWith('itle') ? '' : {};
     const html = this.#render(target, context);
     const bounds = findRegion(html);
     if (!bounds) throw noRoot(target);

@@ -23,9 +23,6 @@ export type VerifyResult =
   | { ok: true; payload: TokenPayload }
   | { ok: false; code: 'bad_token' | 'token_expired'; message: string };
 
-/** The longest lifetime a verifier accepts when none is given: the default of option `tokenTtlMs`. */
-const DEFAULT_MAX_LIFETIME_MS = 24 * 60 * 60 * 1000;
-
 /** Longest token accepted, in characters (a cheap bound before any decoding). */
 const MAX_TOKEN_CHARS = 16 * 1024;
 
@@ -60,7 +57,8 @@ export class TokenSigner {
   readonly #secrets: readonly string[];
   readonly #maxLifetimeMs: number;
 
-  constructor(secrets: readonly string[], maxLifetimeMs: number = DEFAULT_MAX_LIFETIME_MS) {
+  /** `maxLifetimeMs`: the longest `exp - iat` a verified token may have (option `tokenTtlMs`). */
+  constructor(secrets: readonly string[], maxLifetimeMs: number) {
     this.#secrets = secrets;
     this.#maxLifetimeMs = maxLifetimeMs;
   }

@@ -11,7 +11,13 @@ import { closest, openTag, type RegionDom } from './region-dom';
  */
 
 const has = (attr: string) => (el: Element): boolean => el.attribs[attr] !== undefined;
-const event = (el: Element, attr: string, params: JsonObject): BrowserAction => ({ kind: 'event', event: el.attribs[attr] as string, params: { ...params, ...valueParams(el) } });
+const event = (el: Element, attr: string, params: JsonObject): BrowserAction => {
+  const action: BrowserAction = { kind: 'event', event: el.attribs[attr] as string, params: { ...params, ...valueParams(el) } };
+  // `dj-target="{{ myself }}"`: public/client.js sends the LiveComponent's id with the event
+  const target = Number(el.attribs['dj-target']);
+  if (target > 0) action.target = target;
+  return action;
+};
 
 function nothing(what: string, why: string, code: 'DJUST_ERR_LIVE_TEST_ELEMENT' | 'DJUST_ERR_LIVE_TEST_FORM' = 'DJUST_ERR_LIVE_TEST_ELEMENT'): never {
   throw new DjustError(code, `liveTest: ${what} sends nothing: ${why}`);

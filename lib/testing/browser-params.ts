@@ -16,7 +16,8 @@ import type { FieldValue } from './results';
  */
 
 /** One thing the client does for an action: push an event, or navigate live (a `params` frame). */
-export type BrowserAction = { kind: 'event'; event: string; params: JsonObject } | { kind: 'navigate'; url: string };
+/** `target`: the LiveComponent of the element's `dj-target`, as the client sends it. */
+export type BrowserAction = { kind: 'event'; event: string; params: JsonObject; target?: number } | { kind: 'navigate'; url: string };
 
 
 const VALUE_PREFIX = 'dj-value-';

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import type { ServerMessage } from '../contract/protocol';
 import { envelope } from './messages';
 import { request } from './page';
-import { openSseStream, postEnvelope, sseSessionUrl, sseStreamUrl, sseTokenHeaders } from './sse';
+import { openSseStream, postEnvelope, sseStreamBaseUrl, sseStreamUrl, sseTokenHeaders } from './sse';
 import { WebSocketChannel, webSocketUrl } from './websocket';
 import { DjustError } from '../core/errors';
 
@@ -69,7 +69,7 @@ export async function openSse(target: ChannelTarget, on: ChannelEvents): Promise
       return sent;
     },
     async upload(frame) {
-      const answer = await request(`${sseSessionUrl(origin, prefix, session)}/upload`, {
+      const answer = await request(`${sseStreamBaseUrl(origin, prefix, session)}/upload`, {
         method: 'POST', headers: { 'content-type': 'application/octet-stream', ...sseTokenHeaders(target.token) }, body: frame, agent, timeoutMs,
       });
       if (answer.status !== 202) throw new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: upload POST refused: ${answer.status} ${answer.body.trim()}`);
@@ -78,7 +78,7 @@ export async function openSse(target: ChannelTarget, on: ChannelEvents): Promise
       if (leaving) return;
       leaving = true;
       await chain;
-      await request(sseSessionUrl(origin, prefix, session), { method: 'DELETE', headers: sseTokenHeaders(target.token), agent, timeoutMs }).catch(() => {});
+      await request(sseStreamBaseUrl(origin, prefix, session), { method: 'DELETE', headers: sseTokenHeaders(target.token), agent, timeoutMs }).catch(() => {});
       stream.req.destroy();
     },
   };

@@ -3,7 +3,6 @@
 import * as http from 'node:http';
 import { DjustError, invalidArgument, invalidOption, misuse, type WireErrorCode } from '../core/errors';
 import type { EventParams, ServerMessage } from '../contract/protocol';
-import { RegionModel } from './apply-ops';
 import type { BrowserAction } from './browser-params';
 import { openSse, openWebSocket, type Channel } from './channels';
 import { checkMs, checkRunaway, TestClock } from './clock';
@@ -134,15 +133,16 @@ export class LiveTestView {
   /**
    * Runs the handler `event` with `params` and resolves once its response and the page
    * metadata and flash it queued have arrived. Rejects with a DjustError (the wire `code`)
-   * if the server answered `error`, or after `timeoutMs`.
+   * if the server answered `error`, or after `timeoutMs`. `target`: a LiveComponent's page id
+   * (its `dj-target`), to run that component's handler.
    *
    * @example
    * await view.event('save', { project: 'Apollo' });
    * expect(view.flash.success).toBe('Changes saved!');
    */
-  async event(event: string, params: EventParams = {}): Promise<EventResult> {
+  async event(event: string, params: EventParams = {}, target?: number): Promise<EventResult> {
     const ref = ++this.#ref;
-    return this.#request(envelope.event(ref, event, params), ref, `event "${event}"`);
+    return this.#request(envelope.event(ref, event, params, target), ref, `event "${event}"`);
   }
 
   /**
@@ -397,8 +397,8 @@ export class LiveTestView {
         navigatedTo = action.url;
         last = await this.navigate(action.url);
       } else {
-        sent.push({ event: action.event, params: action.params });
-        last = await this.event(action.event, action.params);
+        sent.push(action.target === undefined ? { event: action.event, params: action.params } : { event: action.event, params: action.params, target: action.target });
+        last = await this.event(action.event, action.params, action.target);
       }
     }
     if (!last) throw new DjustError('DJUST_ERR_LIVE_TEST_ELEMENT', 'liveTest: the action sent nothing.');

@@ -59,7 +59,8 @@ export function parseServerFrame(text: string): ServerMessage[] | null {
  */
 export const envelope = {
   mount: (token: string, url?: string): MountMessage => (url === undefined ? { type: 'mount', token } : { type: 'mount', token, url }),
-  event: (ref: number | null, event: string, params: EventParams = {}): EventMessage => ({ type: 'event', ref, event, params }),
+  event: (ref: number | null, event: string, params: EventParams = {}, target?: number): EventMessage =>
+    target === undefined ? { type: 'event', ref, event, params } : { type: 'event', ref, event, params, target },
   params: (ref: number | null, url: string, pop = false): ParamsMessage => ({ type: 'params', ref, url, pop }),
   ping: (): PingMessage => ({ type: 'ping' }),
 };

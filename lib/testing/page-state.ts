@@ -69,7 +69,7 @@ export class PageState {
         this.#reset(message.html);
         break;
       case 'patch':
-        if (typeof message.html === 'string') this.#reset(message.html);
+        if (typeof message.html === 'string') this.#reset(message.html, true);
         else if (Array.isArray(message.ops) && !this.#broken) {
           try {
             this.#region.apply(message.ops);
@@ -77,6 +77,7 @@ export class PageState {
             this.#broken = err as Error; // until the next whole render
           }
         }
+        if (message.streams && !this.#broken) this.#region.applyStreams(message.streams);
         break;
       case 'page_metadata': {
         // Read as a record: newer actions (e.g. `link`) may not be in this version's types.
@@ -108,8 +109,8 @@ export class PageState {
     }
   }
 
-  #reset(html: string): void {
-    this.#region.reset(html);
+  #reset(html: string, keepStreams = false): void {
+    this.#region.reset(html, keepStreams);
     this.#broken = null;
   }
 }

@@ -28,6 +28,8 @@ export interface EventResult extends ViewState {
 export interface SentEvent {
   event: string;
   params: JsonObject;
+  /** The LiveComponent it went to (the element's `dj-target`), if any. */
+  target?: number;
 }
 
 /**

@@ -47,7 +47,7 @@ export interface SseStreamHandle {
  * its socket); `response` settles when the headers arrive, or fails after `timeoutMs`.
  *
  * @example
- * const { response } = openSseStream(sseStreamUrl(base, '/djust', session, { token }), { record: (r) => r.message && seen.push(r.message) });
+ * const { response } = openSseStream(sseStreamUrl(base, '/djust', streamId, { token }), { record: (r) => r.message && seen.push(r.message) });
  * expect((await response).statusCode).toBe(200);
  */
 export function openSseStream(url: string, on: SseEvents, options: SseOptions = {}): SseStreamHandle {
@@ -82,44 +82,44 @@ export function openSseStream(url: string, on: SseEvents, options: SseOptions = 
   return { req, response };
 }
 
-/** `${base}${prefix}/sse/${session}?token=…&url=…`: the stream that mounts the page's view. */
-export function sseStreamUrl(base: string, prefix: string, session: string, query: { token: string; url?: string }): string {
+/** `${base}${prefix}/sse/${stream}?token=…&url=…`: the stream that mounts the page's view. */
+export function sseStreamUrl(base: string, prefix: string, stream: string, query: { token: string; url?: string }): string {
   const search = new URLSearchParams(query.url === undefined ? { token: query.token } : { token: query.token, url: query.url });
-  return `${sseSessionUrl(base, prefix, session)}?${search}`;
+  return `${sseStreamBaseUrl(base, prefix, stream)}?${search}`;
 }
 
-/** `${base}${prefix}/sse/${session}`: the session itself (DELETE it to leave). */
-export function sseSessionUrl(base: string, prefix: string, session: string): string {
-  return `${base}${prefix}/sse/${encodeURIComponent(session)}`;
+/** `${base}${prefix}/sse/${stream}`: the stream itself, without a query (DELETE it to leave). */
+export function sseStreamBaseUrl(base: string, prefix: string, stream: string): string {
+  return `${base}${prefix}/sse/${encodeURIComponent(stream)}`;
 }
 
-/** `${base}${prefix}/sse/${session}/message`: where envelopes are POSTed. */
-export function sseMessageUrl(base: string, prefix: string, session: string): string {
-  return `${sseSessionUrl(base, prefix, session)}/message`;
+/** `${base}${prefix}/sse/${stream}/message`: where envelopes are POSTed. */
+export function sseMessageUrl(base: string, prefix: string, stream: string): string {
+  return `${sseStreamBaseUrl(base, prefix, stream)}/message`;
 }
 
 /**
- * The header that binds a POST or DELETE to its session: the token the stream was opened with
+ * The header that binds a POST or DELETE to its stream: the token the stream was opened with
  * (`TOKEN_HEADER` in lib/transport/sse.ts; a test keeps the two and public/sse.js in step).
  *
  * @example
- * await request(sseSessionUrl(base, '/djust', session), { method: 'DELETE', headers: sseTokenHeaders(page.token) });
+ * await request(sseStreamBaseUrl(base, '/djust', stream), { method: 'DELETE', headers: sseTokenHeaders(page.token) });
  */
 export function sseTokenHeaders(token: string): Record<string, string> {
   return { 'x-djust-token': token };
 }
 
 /**
- * POSTs one envelope (JSON; a string is sent as it is) to an SSE session, with the session's
- * `token` (the one its stream was opened with); the server answers 202 and sends the result
+ * POSTs one envelope (JSON; a string is sent as it is) to an SSE stream, with the stream's
+ * `token` (the one it was opened with); the server answers 202 and sends the result
  * on the stream.
  *
  * @example
- * const answer = await postEnvelope(base, '/djust', session, page.token, envelope.event(1, 'inc'));
+ * const answer = await postEnvelope(base, '/djust', stream, page.token, envelope.event(1, 'inc'));
  * expect(answer.status).toBe(202);
  */
-export function postEnvelope(base: string, prefix: string, session: string, token: string, message: unknown, init: Omit<RequestInit, 'method' | 'body'> = {}): Promise<HttpResponse> {
-  return request(sseMessageUrl(base, prefix, session), {
+export function postEnvelope(base: string, prefix: string, stream: string, token: string, message: unknown, init: Omit<RequestInit, 'method' | 'body'> = {}): Promise<HttpResponse> {
+  return request(sseMessageUrl(base, prefix, stream), {
     ...init,
     method: 'POST',
     headers: { 'content-type': 'application/json', ...sseTokenHeaders(token), ...init.headers },

@@ -1,16 +1,11 @@
 import { clearTimeout, setTimeout } from 'node:timers';
-import type { Connection, Sink } from '../connection/connection';
+import type { Connection } from '../connection/connection';
 import { Fifo } from '../core/fifo';
-import { errorMessage } from '../contract/protocol';
-
-/** WebSocket close code for a broken rule (RFC 6455 "policy violation"). */
-const POLICY = 1008;
 
 /** One connection waiting for its view to mount. */
 interface Pending {
   readonly connection: Connection;
-  readonly sink: Sink;
-  /** What `describe` names it by (a client address, a session). */
+  /** What `describe` names it by (a client address, an SSE stream). */
   readonly who: string;
   /** When its deadline passes (`now()` units: ms). */
   readonly at: number;
@@ -18,9 +13,11 @@ interface Pending {
 
 /**
  * The mount deadlines of one transport (option `mountTimeoutMs`): unless its view has mounted
- * by then, a connection gets one `error` with code `mount_timeout`, its sink closes (WebSocket
- * 1008 `mount_timeout`; on SSE the stream and session end) and the line goes to `log`. So a
- * socket that never mounts cannot hold a slot of `maxConnections` or `maxConnectionsPerClient`.
+ * by then, a connection fails through its one fatal-close path (`Connection.fail`): one `error`
+ * with code `mount_timeout`, then its sink closes (WebSocket 1008 `mount_timeout`, and a peer
+ * that does not answer the close is terminated after a short grace; on SSE the stream
+ * ends) and the line goes to `log`. So a socket that never mounts cannot hold a slot of
+ * `maxConnections` or `maxConnectionsPerClient`.
  *
  * Every deadline is the same length, so they pass in the order they started: one queue and one
  * timer for all, instead of a timer and its closure per connection kept as long as the
@@ -29,7 +26,7 @@ interface Pending {
  *
  * @example
  * const deadlines = new MountDeadlines(options.mountTimeoutMs, (who) => `WebSocket from ${who}`, logger.debug);
- * deadlines.start(connection, sink, clientAddress);
+ * deadlines.start(connection, clientAddress);
  */
 export class MountDeadlines {
   readonly #ms: number;
@@ -49,8 +46,8 @@ export class MountDeadlines {
   }
 
   /** Starts the deadline of a new connection. */
-  start(connection: Connection, sink: Sink, who: string): void {
-    this.#queue.push({ connection, sink, who, at: this.#now() + this.#ms });
+  start(connection: Connection, who: string): void {
+    this.#queue.push({ connection, who, at: this.#now() + this.#ms });
     if (this.#timer === null) this.#arm(this.#ms);
   }
 
@@ -79,12 +76,10 @@ export class MountDeadlines {
     if (next !== undefined) this.#arm(next.at - now);
   }
 
-  #timeOut({ connection, sink, who }: Pending): void {
+  #timeOut({ connection, who }: Pending): void {
     if (connection.mounted || connection.closed) return;
     const ms = this.#ms;
     this.#log(`djust-lite: ${this.#describe(who)} closed: no view mounted within ${ms} ms (option mountTimeoutMs).`);
-    sink.send([errorMessage('mount_timeout', `No view mounted within ${ms} ms of connecting (option mountTimeoutMs); send {"type":"mount","token":…} as the first message.`)]);
-    sink.close(POLICY, 'mount_timeout');
-    void connection.close();
+    connection.fail('mount_timeout', `No view mounted within ${ms} ms of connecting (option mountTimeoutMs); send {"type":"mount","token":…} as the first message.`);
   }
 }

@@ -1,20 +1,26 @@
 import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import type { Connection } from '../connection/connection';
-import type { RelayLink, RelayTarget, SessionHandler } from '../pubsub/pubsub';
+import type { RelayLink, RelayTarget, StreamHandler } from '../pubsub/pubsub';
 import { openStream, type SseStream } from './sse-stream';
 
 /**
  * SSE across processes (option pubsub with SSE routing, docs/scaling.md): what the SSE
- * transport hands the session router, and the streams relayed between processes.
+ * transport hands the stream router, and the streams relayed between processes.
  */
 
+/** A stream held here and its view's Connection. */
+export interface HeldStream {
+  stream: SseStream;
+  connection: Connection;
+}
+
 /**
- * A session's stream held by another process: what `SseStream.attach` takes as its response.
- * Every write goes to `link` (the stream's text, relayed through Redis); `end()` ends the
- * stream there; when it closes there, this emits `'close'` and the session lingers as after a
- * local drop. `writeHead` does nothing: the process holding the client's connection wrote the
- * headers.
+ * A stream held here, relayed to the process that holds the client's connection: what
+ * `SseStream.attach` takes as its response. Every write goes to `link` (the stream's text,
+ * relayed through Redis); `end()` ends it there; when it closes there, this emits `'close'`
+ * and the stream lingers as after a local drop. `writeHead` does nothing: the process holding
+ * the client's connection wrote the headers.
  */
 export class RemoteStream extends Writable {
   readonly socket = null;
@@ -42,33 +48,37 @@ export class RemoteStream extends Writable {
   }
 }
 
-/** The transport's side of the router: forwarded POSTs, evictions and relayed resumes for the sessions held here. */
-export function sessionHandler(find: (id: string) => { session: SseStream; connection: Connection } | undefined, end: (session: SseStream) => void): SessionHandler {
+/**
+ * The transport's side of the router: forwarded POSTs, evictions and relayed resumes for the
+ * streams held here. `held(id, token)` is the transport's one token check: the stream, `null`
+ * when none is held here, `'forbidden'` when `token` is not its own.
+ */
+export function streamHandler(held: (id: string, token: string) => HeldStream | null | 'forbidden', find: (id: string) => HeldStream | undefined, end: (stream: SseStream) => void): StreamHandler {
   return {
     deliver: (id, body, token) => {
-      const live = find(id);
-      if (!live) return 'unknown';
-      if (!live.session.tokenMatches(token)) return 'forbidden';
-      if (body === null) end(live.session); // a DELETE
+      const live = held(id, token);
+      if (live === null) return 'unknown';
+      if (live === 'forbidden') return 'forbidden';
+      if (body === null) end(live.stream); // a DELETE
       else live.connection.receive(body);
       return 'delivered';
     },
     evict: (id) => {
       const live = find(id);
-      if (live) end(live.session);
+      if (live) end(live.stream);
     },
     attach: (id, token, lastEventId, link) => {
-      const live = find(id);
-      if (!live) return 'unknown';
-      if (!live.session.tokenMatches(token)) return 'forbidden';
-      if (live.session.attach(new RemoteStream(link).asResponse(), lastEventId).ok) return 'ok';
-      if (!live.session.streaming) end(live.session);
+      const live = held(id, token);
+      if (live === null) return 'unknown';
+      if (live === 'forbidden') return 'forbidden';
+      if (live.stream.attach(new RemoteStream(link).asResponse(), lastEventId).ok) return 'ok';
+      if (!live.stream.streaming) end(live.stream);
       return 'gap';
     },
   };
 }
 
-/** Where a stream relayed from the holder of its session is written: the headers on the first text; a client that does not read is disconnected (it reconnects). */
+/** Where a stream relayed from its holder is written: the headers on the first text; a client that does not read is disconnected (it reconnects). */
 export function relayTarget(res: ServerResponse, retryMs: number, maxBufferedBytes: number): RelayTarget {
   return {
     write: (text) => {

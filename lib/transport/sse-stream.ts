@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Sink } from '../connection/connection';
 import { encode, errorMessage, type ServerMessage } from '../contract/protocol';
-import { backlogOf, corkUntilTurnEnds } from './write-batch';
+import type { WriteBatch } from './write-batch';
 
 /** One SSE message as written: its id and its text (`id:`, `event:`, `data:` lines). */
 interface Frame {
@@ -11,18 +11,20 @@ interface Frame {
   text: string;
 }
 
-/** What a session needs from its transport. */
-export interface SessionHost {
+/** What a stream needs from its transport. */
+export interface StreamHost {
   readonly bufferSize: number;
   readonly lingerMs: number;
   readonly retryMs: number;
-  /** Ends the session: closes its Connection (the view unmounts) and forgets it. */
-  end(session: SseStream): void;
+  /** The instance's write batch: a job's writes leave at the end of the turn. */
+  readonly writes: WriteBatch;
+  /** Ends the stream: closes its Connection (the view unmounts) and forgets it. */
+  end(stream: SseStream): void;
 }
 
 /**
- * Outcome of attaching a stream with a `Last-Event-ID`. A refusal says whether the id was one
- * the session never sent (`future`: not a number, or past the last id sent) or one whose
+ * Outcome of attaching a response with a `Last-Event-ID`. A refusal says whether the id was one
+ * the stream never sent (`future`: not a number, or past the last id sent) or one whose
  * messages are no longer buffered.
  */
 export type ResumeResult = { ok: true; replayed: number } | { ok: false; first: number; future: boolean };
@@ -48,25 +50,31 @@ export const STREAM_HEADERS = {
 } as const;
 
 /**
- * One SSE session: a client-chosen id, the token it was opened with, the stream attached now
- * (if any) and the last `bufferSize` messages for `Last-Event-ID` replay. Every message gets
- * the next id; while no stream is attached, messages only go to the buffer. When the stream
- * drops the session lingers `lingerMs`, then the host ends it.
+ * One SSE stream as the server keeps it: a client-chosen id, the token it was opened with, the
+ * HTTP response attached now (if any) and the last `bufferSize` messages for `Last-Event-ID`
+ * replay. It outlives one response: every message gets the next id; while no response is
+ * attached, messages only go to the buffer; when the response drops, the stream lingers
+ * `lingerMs` (the browser reconnects with `Last-Event-ID`), then the host ends it.
+ *
+ * @example
+ * const stream = new SseStream(host, id, token, clientAddress);
+ * const connection = new Connection(ctx, stream.sink);
+ * stream.attach(res, null); // headers, retry:, then every message the connection sends
  */
 export class SseStream {
   readonly id: string;
-  /** SHA-256 of the token the session was opened with: compared in constant time, whatever its length. */
+  /** SHA-256 of the token the stream was opened with: compared in constant time, whatever its length. */
   readonly #tokenDigest: Buffer;
-  /** Client address, for the per-client session cap. */
+  /** Client address, for the per-client connection cap. */
   readonly client: string;
-  readonly #host: SessionHost;
+  readonly #host: StreamHost;
   readonly #frames: Frame[] = [];
   #nextId: number;
   #res: ServerResponse | null = null;
   #linger: NodeJS.Timeout | null = null;
   #ended = false;
 
-  constructor(host: SessionHost, id: string, token: string, client: string, firstId = 1) {
+  constructor(host: StreamHost, id: string, token: string, client: string, firstId = 1) {
     this.#host = host;
     this.id = id;
     this.#tokenDigest = digest(token);
@@ -74,7 +82,7 @@ export class SseStream {
     this.#nextId = firstId;
   }
 
-  /** Id the next message will get (a fresh session on the same id continues from here). */
+  /** Id the next message will get (a fresh stream on the same id continues from here). */
   get nextId(): number {
     return this.#nextId;
   }
@@ -83,17 +91,17 @@ export class SseStream {
     return this.#ended;
   }
 
-  /** Whether a stream is attached now (the session is in use, not lingering). */
+  /** Whether a response is attached now (the stream is in use, not lingering). */
   get streaming(): boolean {
     return this.#res !== null;
   }
 
-  /** Whether `token` is the one the session was opened with; constant time. */
+  /** Whether `token` is the one the stream was opened with; constant time. */
   tokenMatches(token: string): boolean {
     return timingSafeEqual(digest(token), this.#tokenDigest);
   }
 
-  /** The Sink the session's Connection writes to: one `res.write` per job, flushed at the end of the turn. */
+  /** The Sink the stream's Connection writes to: one `res.write` per job, flushed at the end of the turn. */
   readonly sink: Sink = {
     send: (messages) => {
       if (this.#ended || messages.length === 0) return;
@@ -108,15 +116,15 @@ export class SseStream {
       if (excess > 0) this.#frames.splice(0, excess);
       const res = this.#res;
       if (!res) return;
-      corkUntilTurnEnds(res);
+      this.#host.writes.cork(res);
       res.write(text);
     },
     close: () => this.#host.end(this),
-    bufferedBytes: () => (this.#res ? backlogOf(this.#res) : 0),
+    bufferedBytes: () => (this.#res ? this.#host.writes.backlogOf(this.#res) : 0),
   };
 
   /**
-   * Makes `res` the session's stream (ending the one attached before): writes the headers,
+   * Makes `res` the stream's response (ending the one attached before): writes the headers,
    * `retry:`, and — for a resume (`lastEventId` not null) — every buffered message after it,
    * all in one write. A resume the buffer cannot serve writes nothing and returns the first
    * missing id; the caller then reports `resume_gap` (see SseTransport).
@@ -144,12 +152,12 @@ export class SseStream {
     return { ok: true, replayed };
   }
 
-  /** Writes a heartbeat comment to the attached stream, if any. */
+  /** Writes a heartbeat comment to the attached response, if any. */
   ping(): void {
     this.#res?.write(': ping\n\n');
   }
 
-  /** Ends the attached stream and cancels the linger timer. Idempotent; the host forgets the session. */
+  /** Ends the attached response and cancels the linger timer. Idempotent; the host forgets the stream. */
   finish(): void {
     this.#ended = true;
     this.#cancelLinger();
@@ -181,7 +189,7 @@ export function openStream(res: ServerResponse, retryMs: number, body = ''): voi
 }
 
 /**
- * Answers a resume for a session that is gone or whose buffer no longer reaches back: one
+ * Answers a resume for a stream that is gone or whose buffer no longer reaches back: one
  * `error` (code `resume_gap`) with an empty id — so an EventSource that reconnects by itself
  * sends no Last-Event-ID and mounts afresh — then the end of the stream.
  */

@@ -1,90 +1,24 @@
-import { clearInterval, setInterval, setTimeout } from 'node:timers';
+import { clearInterval, setInterval } from 'node:timers';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
+import { WebSocketSink, type SinkShared } from './websocket-sink';
 import type { ClientAddresses } from './client-address';
-import { Connection, type Sink } from '../connection/connection';
+import { Connection } from '../connection/connection';
 import type { LiveContext } from '../connection/context';
 import { originAllowed } from './origin';
-import { encode, type ServerMessage } from '../contract/protocol';
 import type { ConnectionLimits } from './connection-limits';
 import { MountDeadlines } from './mount-deadline';
-import { backlogOf, corkUntilTurnEnds, type Corkable } from './write-batch';
-
-/** ws keeps its socket here; we cork it so the messages of a turn's jobs leave in one write. */
-type WithSocket = { _socket?: Corkable & { once(event: 'drain', listener: () => void): unknown } };
+import { TurnCounter } from './read-budget';
+import type { WriteBatch } from './write-batch';
+import { CLOSE_CODES } from '../contract/close-codes';
 
 /**
- * A Sink over one WebSocket: a job's messages in one text frame (one envelope alone, several as
- * a JSON array in their order: docs/protocol.md, WebSocket, "Frames"); all frames written in one
- * turn leave in one TCP write. The socket stops reading the peer's frames while more than `pauseBytes` wait
- * to go out (until they drain: backpressure), and for a while when the peer is over its rate
- * budget (`hold`).
+ * How long a socket we close may take to answer our close frame before it is destroyed (ws's
+ * `closeTimeout`, 30 s by default): a peer that never answers — a dead or hostile one past its
+ * mount deadline — gives its connection slot back this long after the deadline.
  */
-class WebSocketSink implements Sink {
-  readonly #ws: WebSocket;
-  readonly #pauseBytes: number;
-  /** The client address (for the connection limits when the socket closes). */
-  readonly client: string;
-  /** Its Connection (set right after both exist). */
-  connection: Connection | null = null;
-  /** Answered the last heartbeat ping. */
-  alive = true;
-  /** Waiting for our writes to drain. */
-  #paused = false;
-  /** Held by `hold` until its timer ends. */
-  #held = false;
-
-  constructor(ws: WebSocket, pauseBytes: number, client: string) {
-    this.#ws = ws;
-    this.#pauseBytes = pauseBytes;
-    this.client = client;
-  }
-
-  send(messages: readonly ServerMessage[]): void {
-    const ws = this.#ws;
-    if (ws.readyState !== ws.OPEN) return;
-    const socket = (ws as unknown as WithSocket)._socket;
-    if (socket) corkUntilTurnEnds(socket);
-    ws.send(frameOf(messages));
-    if (socket && !this.#paused && socket.writableLength > this.#pauseBytes) this.#pause(socket);
-  }
-
-  #pause(socket: Corkable & { once(event: 'drain', listener: () => void): unknown }): void {
-    this.#paused = true;
-    this.#ws.pause();
-    socket.once('drain', () => {
-      this.#paused = false;
-      this.#resume();
-    });
-  }
-
-  hold(ms: number): void {
-    if (this.#held || this.#ws.readyState !== this.#ws.OPEN) return;
-    this.#held = true;
-    this.#ws.pause();
-    setTimeout(() => {
-      this.#held = false;
-      this.#resume();
-    }, Math.max(ms, 1)).unref();
-  }
-
-  #resume(): void {
-    if (!this.#paused && !this.#held && this.#ws.readyState === this.#ws.OPEN) this.#ws.resume();
-  }
-
-  close(code: number, reason: string): void {
-    const ws = this.#ws;
-    if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return;
-    if (this.#paused || this.#held) ws.resume(); // the closing handshake needs the peer's close frame read
-    ws.close(code, reason.slice(0, 120));
-  }
-
-  bufferedBytes(): number {
-    const socket = (this.#ws as unknown as WithSocket)._socket;
-    return socket ? backlogOf(socket) : this.#ws.bufferedAmount;
-  }
-}
+export const CLOSE_GRACE_MS = 1000;
 
 /**
  * The WebSocket transport at `${prefix}/ws`: Origin check and connection limits on upgrade,
@@ -99,6 +33,8 @@ export class WebSocketTransport {
   readonly #addresses: ClientAddresses;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #deadlines: MountDeadlines;
+  readonly #shared: SinkShared;
+  readonly #turns = new TurnCounter();
   /** Each socket's sink, which holds what the socket's listeners need. */
   readonly #sinkOf = new WeakMap<WebSocket, WebSocketSink>();
   /**
@@ -116,27 +52,30 @@ export class WebSocketTransport {
   /** Client address of a raw socket still in its handshake. */
   readonly #handshaking = new WeakMap<Duplex, string>();
 
-  constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses) {
+  constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses, writes: WriteBatch) {
     this.#ctx = ctx;
+    this.#shared = { writes, scheduler: ctx.scheduler, pauseBytes: Math.max(64 * 1024, ctx.options.maxBufferedBytes / 4) };
     this.#path = `${ctx.options.prefix}/ws`;
     this.#limits = limits;
     this.#addresses = addresses;
-    this.#wss = new WebSocketServer({
+    // closeTimeout: a WebSocketServer option of the ws versions we require (^8.23) that @types/ws does not list yet.
+    const serverOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       maxPayload: ctx.options.maxMessageBytes,
       perMessageDeflate: false,
-    });
+      // Every frame of a read emitted at once (ws's default), kept on purpose: WebSocketSink.receive
+      // handles FRAMES_PER_TURN of them in the turn that read them and the rest on later turns
+      // (lib/transport/read-budget.ts), which costs nothing to the common one-frame read.
+      allowSynchronousEvents: true,
+      closeTimeout: CLOSE_GRACE_MS,
+    };
+    this.#wss = new WebSocketServer(serverOptions);
     const sinkOf = this.#sinkOf;
+    const turns = this.#turns;
     const handshaking = this.#handshaking;
     this.#on = {
       message(data, isBinary) {
-        const connection = sinkOf.get(this)?.connection;
-        if (!connection) return;
-        // Binary frames are upload chunks (docs/uploads.md): charged by the upload channel.
-        if (isBinary) return connection.upload(rawToBuffer(data));
-        // Charged by its size before it is decoded.
-        if (!connection.admit(byteLengthOf(data))) return connection.refuse(headOf(data));
-        connection.handle(rawToString(data));
+        sinkOf.get(this)?.receive(data, isBinary, turns.current());
       },
       error(err) {
         // Said at debug, naming the option: a frame over maxMessageBytes otherwise looks like a plain disconnect.
@@ -197,7 +136,7 @@ export class WebSocketTransport {
       // From here ws watches the raw socket itself (its own 'error' listener destroys it).
       socket.removeListener('close', this.#on.handshakeClose);
       socket.removeListener('error', destroySocket);
-      this.#accept(ws, client);
+      this.#accept(ws, socket, client);
     });
     return true;
   }
@@ -215,12 +154,12 @@ export class WebSocketTransport {
       `Cache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }
 
-  #accept(ws: WebSocket, client: string): void {
-    const sink = new WebSocketSink(ws, Math.max(64 * 1024, this.#ctx.options.maxBufferedBytes / 4), client);
+  #accept(ws: WebSocket, socket: Duplex, client: string): void {
+    const sink = new WebSocketSink(ws, socket, this.#shared, client);
     const connection = new Connection(this.#ctx, sink);
     sink.connection = connection;
     this.#sinkOf.set(ws, sink);
-    this.#deadlines.start(connection, sink, client);
+    this.#deadlines.start(connection, client);
     ws.on('pong', this.#on.pong);
     ws.on('message', this.#on.message);
     ws.on('error', this.#on.error); // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows
@@ -240,11 +179,11 @@ export class WebSocketTransport {
     }
   }
 
-  /** Closes every socket (1001) and stops the heartbeat. */
+  /** Closes every socket (1001 "going away") and stops the heartbeat. */
   close(): void {
     clearInterval(this.#heartbeat);
     this.#deadlines.stop();
-    for (const ws of this.#wss.clients) ws.close(1001, 'server shutting down');
+    for (const ws of this.#wss.clients) ws.close(CLOSE_CODES.goingAway, 'server shutting down');
     this.#wss.close();
   }
 }
@@ -254,38 +193,4 @@ function destroySocket(this: Duplex): void {
 }
 
 
-/**
- * One frame for a job's messages: the envelope itself when alone, else a JSON array of them in
- * order. A click's `patch` and `page_metadata` then cost the browser one message event and one
- * `JSON.parse`, and the server one ws frame, instead of two of each.
- */
-export function frameOf(messages: readonly ServerMessage[]): string {
-  if (messages.length === 1) return encode(messages[0] as ServerMessage);
-  let text = '[';
-  for (let i = 0; i < messages.length; i += 1) text += (i === 0 ? '' : ',') + encode(messages[i] as ServerMessage);
-  return `${text}]`;
-}
-
-function byteLengthOf(data: RawData): number {
-  return Array.isArray(data) ? data.reduce((n, chunk) => n + chunk.length, 0) : data.byteLength;
-}
-
-/** The first bytes of a frame as text (for a refusal's ref). */
-function headOf(data: RawData): string {
-  const first = Array.isArray(data) ? data[0] : data;
-  if (!first) return '';
-  return Buffer.isBuffer(first) ? first.toString('utf8', 0, 256) : Buffer.from(first).toString('utf8', 0, 256);
-}
-
-function rawToBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
-
-function rawToString(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
+export { frameOf } from './websocket-sink';

@@ -18,13 +18,21 @@ class HandlerMap extends Map<string, string> implements Handlers {
   schemas: Map<string, StandardSchemaV1> | null = null;
 }
 
-/** Method names no client may ever call, decorated or not. */
-const FORBIDDEN = new Set([
-  'constructor', '__proto__', 'prototype', 'mount', 'unmount', 'handleInfo', 'handleParams',
-  'getContextData', 'subscribe', 'unsubscribe', 'sendAfter', 'putFlash', 'clearFlash',
-  'pushPatch', 'pushNavigate', 'redirect', 'pushEvent', 'pushReply', 'hasOwnProperty', 'toString', 'valueOf',
+/**
+ * Method names no client may ever call, decorated or not: the lifecycle a view defines, and
+ * every member `LiveView` and `LiveComponent` themselves have (a test holds this list to their
+ * prototypes).
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  'constructor', '__proto__', 'prototype', 'hasOwnProperty', 'toString', 'valueOf',
+  'mount', 'unmount', 'handleInfo', 'handleParams', 'handleAsync', 'getContextData',
+  'pageTitle', 'pageMeta', 'pageLinks', 'flash', 'connected', 'putFlash', 'clearFlash',
+  'subscribe', 'unsubscribe', 'sendAfter', 'assignAsync', 'startAsync', 'cancelAsync',
+  'pushPatch', 'pushNavigate', 'redirect', 'pushEvent', 'pushReply',
   'allowUpload', 'cancelUpload', 'consumeUploadedEntries', 'uploadedEntries',
+  'sendUpdate', 'sendParent', 'update', 'myself', 'stream', 'streamInsert', 'streamDelete', 'streamDeleteByDomId',
 ]);
+const FORBIDDEN = RESERVED_NAMES;
 
 type AnyMethod = (this: never, ...args: never[]) => unknown;
 /** A method that takes `P` as its params. */

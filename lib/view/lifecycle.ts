@@ -1,5 +1,5 @@
 import { createView, viewInternals, type LiveView, type LiveViewClass, type MountContext, type PendingLeave, type PendingPatch, type ViewHost } from './live-view';
-import { followPatches, type Patchable } from './navigation';
+import { followPatches, type Patchable, type RouteMatcher } from './navigation';
 import type { ResolvedLogger } from '../core/logger';
 import type { TitleFormatter } from './page-metadata';
 import type { JsonValue, NavigateMessage } from '../contract/protocol';
@@ -17,11 +17,8 @@ export interface RouteEntry extends RenderTarget {
    * from each other's pages by the browser's own live navigation (dj-navigate, back/forward).
    */
   readonly liveSession: string | undefined;
-}
-
-/** The entry `live.route(route, viewClass, { liveSession })` registers. */
-export function routeEntry(route: string, viewClass: LiveViewClass, formatTitle: TitleFormatter, liveSession?: string): RouteEntry {
-  return { route, viewClass, template: viewClass.template, name: viewClass.name, formatTitle, liveSession };
+  /** Route params of a path this route matches, by Express's rules (made by lib/routes/route-table.ts). */
+  readonly match: RouteMatcher;
 }
 
 /** A value now, or later. Synchronous handlers keep the whole path synchronous. */
@@ -46,6 +43,8 @@ interface Snapshot {
   readonly params: Record<string, string>;
   /** `pushEvent` messages pending before the change (those it adds are dropped on failure). */
   readonly events: number;
+  /** Restores the stream queues (null: the view had no stream yet). */
+  readonly streams: (() => void) | null;
 }
 
 /**
@@ -80,7 +79,9 @@ export class ViewLifecycle implements Patchable {
     this.base = base;
     this.#logger = logger;
     this.view = createView(entry.viewClass, entry.formatTitle);
-    viewInternals(this.view).host = host;
+    const internals = viewInternals(this.view);
+    internals.host = host;
+    internals.logger = logger;
   }
 
   get route(): string {
@@ -97,13 +98,20 @@ export class ViewLifecycle implements Patchable {
     this.session = input.session;
     await view.mount?.({ ...input, locals: input.locals ?? {}, params, query: queryOf(url), url, baseUrl: base });
     await this.handleParams();
-    return followPatches(this);
+    const navigate = await followPatches(this);
+    viewInternals(view).work?.commit(); // async work asked for in mount starts now
+    return navigate;
   }
 
   /** Patchable: `handleParams` for the URL the view shows now. */
   handleParams(): unknown {
     const { url } = this;
     return this.view.handleParams?.(this.params, url, queryOf(url));
+  }
+
+  /** Patchable: route params of `path` by the view's route. */
+  match(path: string): Record<string, string> | null {
+    return this.entry.match(path);
   }
 
   /** Patchable: the view's pending pushPatch. */
@@ -159,6 +167,7 @@ export class ViewLifecycle implements Patchable {
     if (snapshot.generation !== this.#generation) return undefined;
     try {
       respond(navigate);
+      viewInternals(this.view).work?.commit(); // async work asked for in this change starts now
       return undefined;
     } catch (error) {
       return this.#restore(snapshot, error);
@@ -169,7 +178,7 @@ export class ViewLifecycle implements Patchable {
     const internals = viewInternals(this.view);
     const { metadata, flash, events } = internals;
     internals.reply = null; // what a change that was given up (timed out) left is not this change's answer
-    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length };
+    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length, streams: internals.streams === null ? null : internals.streams.snapshot() };
   }
 
   #restore(snapshot: Snapshot, error: unknown): Failure | undefined {
@@ -181,22 +190,33 @@ export class ViewLifecycle implements Patchable {
     internals.patch = null;
     internals.leave = null;
     internals.reply = null;
+    internals.work?.discard(); // async work the failed change asked for never starts
     if (internals.events !== null && internals.events.length > snapshot.events) internals.events.length = snapshot.events;
+    if (snapshot.streams === null) internals.streams = null;
+    else snapshot.streams();
     this.url = snapshot.url;
     this.params = snapshot.params;
     return { error };
   }
 
   /**
-   * Ends the view: releases its host's timers and subscriptions, then runs its `unmount`
-   * (a failure there is logged, never thrown). Idempotent.
+   * Ends the view: cancels its async work, releases its host's timers and subscriptions, then
+   * runs its `unmount` (a failure there is logged, never thrown). From then on the view's calls
+   * (`sendAfter`, `putFlash`, head setters…) are no-ops with a debug line naming `reason`.
+   * Idempotent.
    */
-  async unmount(): Promise<void> {
+  async unmount(reason = 'unmounted'): Promise<void> {
     if (this.#unmounted) return;
     this.#unmounted = true;
     const internals = viewInternals(this.view);
+    internals.gone = reason;
+    internals.work?.close(reason);
     internals.host?.release();
     internals.host = null;
+    if (internals.components !== null) {
+      internals.components.onError = (message, error) => this.#logger.error(message, error);
+      internals.components.unmountAll(); // its LiveComponents' unmount (docs/components.md)
+    }
     try {
       await this.view.unmount?.();
     } catch (err) {

@@ -1,14 +1,21 @@
-// Over 400 lines: the LiveView class is the public API, most of it documented accessors and
+// Over 500 lines: the LiveView class is the public API, most of it documented accessors and
 // methods (each with its example); its private state and the template context sit beside it
-// because they read its private fields.
+// because they read its private fields. Async work's machinery is lib/view/async-work.ts.
 import type { Request } from 'express';
 import type { EventList } from './decorators';
-import { DjustError } from '../core/errors';
+import { DjustError, invalidArgument } from '../core/errors';
+import type { ResolvedLogger } from '../core/logger';
+import { AsyncWork, AsyncResult, type AsyncOutcome, type AsyncValues } from './async-work';
 import { Flash } from './flash';
 import { jsonObjectProblem } from '../core/json';
 import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from '../contract/urls';
 import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
 import { ViewUploads, type ExternalTarget, type UploadEntry, type UploadOptions } from './uploads';
+import { ComponentSet } from './component-set';
+import { COMPONENTS_KEY, type ComponentHost } from '../render/components';
+import type nunjucks from 'nunjucks';
+import type { ComponentId, LiveComponentClass } from './live-component';
+import { StreamSet, type StreamInsertOptions, type StreamOptions } from './streams';
 import { EVENT_NAME_RE, type EventParams, type JsonObject, type JsonValue, type PushEventMessage } from '../contract/protocol';
 
 /**
@@ -54,6 +61,8 @@ export interface ViewHost {
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   sendAfter(message: unknown, ms: number): () => void;
+  /** Queues `message` as a job of this view (an async result, a component's `sendParent`); dropped once released. */
+  post(message: unknown): void;
   /** Cancels every timer and subscription (the view is unmounting). */
   release(): void;
 }
@@ -75,7 +84,7 @@ export interface PendingLeave {
 export const MAX_PUSHED_EVENTS = 64;
 
 /** Per-view state kept out of the template context (private to djust-lite). */
-export class ViewInternals {
+export class ViewInternals implements ComponentHost {
   readonly metadata = new PageMetadata();
   readonly flash = new Flash();
   host: ViewHost | null = null;
@@ -92,6 +101,41 @@ export class ViewInternals {
   reply: JsonObject | null = null;
   /** `allowUpload` names and their entries (lib/view/uploads.ts); allocated on the first. */
   uploads: ViewUploads | null = null;
+
+  /** Set by the lifecycle: where calls after unmount are logged, and async work reports. */
+  logger: ResolvedLogger | null = null;
+  /** Why the view is gone (`unmount` ran), or null while it lives. */
+  gone: string | null = null;
+  /** The view's `assignAsync`/`startAsync` tasks (allocated on the first, connected views only). */
+  work: AsyncWork | null = null;
+
+  /** The view's streams (lib/view/streams.ts), allocated by the first `stream…` call. */
+  streams: StreamSet | null = null;
+  /** The view's LiveComponents (lib/view/component-set.ts), from the first `{% live_component %}` it renders. */
+  components: ComponentSet | null = null;
+  /** A live render is running: the live_component tag leaves markers (lib/connection/mounted-view.ts). */
+  componentMarkers = false;
+  readonly #view: LiveView;
+
+  constructor(view: LiveView) {
+    this.#view = view;
+  }
+
+  /**
+   * True when the view has unmounted: the caller then does nothing. One `djust-lite:connection`
+   * debug line per such call says which, and why the view is gone.
+   */
+  ignored(view: LiveView, call: string): boolean {
+    if (this.gone === null) return false;
+    const channel = this.logger?.connection;
+    if (channel?.enabled) channel(`${view.constructor.name}.${call} was called after the view unmounted (${this.gone}); ignored. Work that outlives a handler belongs in startAsync/assignAsync, which unmount cancels.`);
+    return true;
+  }
+
+  /** ComponentHost: the `live_component` tag in the view's templates (the set is allocated on first use). */
+  renderComponent(env: nunjucks.Environment, componentClass: unknown, assigns: Record<string, unknown>): string {
+    return (this.components ??= new ComponentSet(this.#view, this)).renderComponent(env, componentClass, assigns);
+  }
 
   /** Returns and clears the pending `pushPatch`. */
   takePatch(): PendingPatch | null {
@@ -113,6 +157,7 @@ export class ViewInternals {
     this.flash.markRendered();
     this.events = null;
     this.reply = null;
+    this.streams?.clear();
   }
 
   /** Moves the pending `push_event` messages into `out`, in call order. */
@@ -125,6 +170,8 @@ export class ViewInternals {
 }
 
 let internalsOf: (view: LiveView) => ViewInternals;
+
+function noop(): void {}
 
 /**
  * Base class of every live view. Subclass it, set `static template`, give it fields (they are
@@ -160,7 +207,7 @@ export class LiveView {
    */
   declare static events?: EventList;
 
-  readonly #internals = new ViewInternals();
+  readonly #internals = new ViewInternals(this);
 
   static {
     internalsOf = (view) => view.#internals;
@@ -176,6 +223,7 @@ export class LiveView {
     return this.#internals.metadata.title;
   }
   set pageTitle(value: string | undefined) {
+    if (this.#internals.ignored(this, 'pageTitle')) return;
     this.#internals.metadata.setTitle(value);
   }
 
@@ -187,6 +235,7 @@ export class LiveView {
     return this.#internals.metadata.meta;
   }
   set pageMeta(value: MetaInput) {
+    if (this.#internals.ignored(this, 'pageMeta')) return;
     this.#internals.metadata.setMeta(value);
   }
 
@@ -200,6 +249,7 @@ export class LiveView {
     return this.#internals.metadata.links;
   }
   set pageLinks(value: LinkInput) {
+    if (this.#internals.ignored(this, 'pageLinks')) return;
     this.#internals.metadata.setLinks(value);
   }
 
@@ -279,6 +329,7 @@ export class LiveView {
    * @eventHandler() save() { this.pushEvent('toast', { text: 'Saved' }); }
    */
   pushEvent(event: string, payload: JsonObject = {}): void {
+    if (this.#internals.gone !== null && this.#internals.ignored(this, `pushEvent(${JSON.stringify(String(event).slice(0, 80))})`)) return;
     if (typeof event !== 'string' || !EVENT_NAME_RE.test(event)) {
       throw new DjustError('DJUST_ERR_INVALID_PUSH', `pushEvent(event, payload): event must be a name like "chart:update" (a letter, "_" or "$", then up to 127 letters, digits, "_", "$", ":", "." or "-"), got ${JSON.stringify(String(event).slice(0, 80))}.`);
     }
@@ -308,11 +359,13 @@ export class LiveView {
 
   /** Shows a flash message (`#dj-flash-container`) after the handler's response. */
   putFlash(level: string, message: string): void {
+    if (this.#internals.ignored(this, 'putFlash')) return;
     this.#internals.flash.put(level, message);
   }
 
   /** Clears the flash of one level, or all of them. */
   clearFlash(level?: string): void {
+    if (this.#internals.ignored(this, 'clearFlash')) return;
     this.#internals.flash.clear(level);
   }
 
@@ -321,18 +374,158 @@ export class LiveView {
     return this.#internals.flash.current;
   }
 
+  /**
+   * Streams (docs/streams.md): queues `items` for the next render of the `dj-update="stream"`
+   * container that iterates `streams.<name>`; the server keeps none of them after it.
+   * `{ at, limit, reset }` as Phoenix's `stream/4`; `domId` (first call only) names each
+   * item's DOM id, default `` `${name}-${item.id}` ``.
+   *
+   * @example
+   * mount() { this.stream('messages', recent, { at: 0, limit: 100 }); }
+   */
+  stream<T>(name: string, items: Iterable<T>, options?: StreamOptions<T>): void {
+    (this.#internals.streams ??= new StreamSet()).stream(name, items, options as StreamOptions);
+  }
+
+  /**
+   * Queues one item of a stream: inserted at `at` (default `-1`, the end), or replaced in place
+   * when the client already shows its DOM id; `limit` prunes as in `stream()`.
+   *
+   * @example
+   * handleInfo(msg) { this.streamInsert('messages', msg, { at: 0, limit: 100 }); }
+   */
+  streamInsert(name: string, item: unknown, options?: StreamInsertOptions): void {
+    (this.#internals.streams ??= new StreamSet()).insert(name, item, options);
+  }
+
+  /**
+   * Removes an item of a stream from the client (by its DOM id, from the stream's `domId`).
+   *
+   * @example
+   * @eventHandler() remove({ id }) { this.streamDelete('messages', { id }); }
+   */
+  streamDelete(name: string, item: unknown): void {
+    (this.#internals.streams ??= new StreamSet()).delete(name, item, false);
+  }
+
+  /** As `streamDelete`, given the DOM id itself (`'messages-7'`), e.g. from `dj-value-id="{{ id }}"`. */
+  streamDeleteByDomId(name: string, domId: string): void {
+    (this.#internals.streams ??= new StreamSet()).delete(name, domId, true);
+  }
+
   /** Receives `live.broadcast(topic, msg)` for subscribed topics. Connected views only. */
   subscribe(topic: string): void {
-    this.#host('subscribe').subscribe(topic);
+    this.#host('subscribe')?.subscribe(topic);
   }
 
   unsubscribe(topic: string): void {
-    this.#host('unsubscribe').unsubscribe(topic);
+    this.#host('unsubscribe')?.unsubscribe(topic);
   }
 
-  /** Delivers `message` to `handleInfo` after `ms`. Returns a function that cancels it. */
+  /**
+   * Delivers `message` to `handleInfo` after `ms`. Returns a function that cancels it. After
+   * the view unmounted it does nothing (and returns a function that does nothing).
+   */
   sendAfter(message: unknown, ms: number): () => void {
-    return this.#host('sendAfter').sendAfter(message, ms);
+    return this.#host('sendAfter')?.sendAfter(message, ms) ?? noop;
+  }
+
+  /**
+   * Runs `fn` off the event queue and puts its result in the fields `keys` (one name or a
+   * list), as Phoenix's `assign_async`: each key holds an {@link AsyncResult} — `loading` now,
+   * then `ok` with `result` (the value `fn` resolved to under that key), or `failed` with what
+   * it threw — applied as a job of the view (render, head, flash as after a handler). Other
+   * events are handled while it runs. `fn` gets an `AbortSignal` that aborts when the view
+   * unmounts or a newer `assignAsync` of the same keys supersedes this one (its result is then
+   * dropped); pass it to `fetch` or your database driver. `fn` starts once the current handler
+   * has succeeded (not at all when it throws). On the HTTP render the keys show `loading` and
+   * `fn` does not run: mount runs again once connected, and the work starts then.
+   * `{ reset: true }` drops the previous result while reloading.
+   *
+   * @example
+   * user = AsyncResult.loading<User>();
+   * mount(ctx: MountContext) { this.assignAsync('user', async (signal) => ({ user: await loadUser(ctx.params.id, signal) })); }
+   */
+  assignAsync<K extends keyof this & string>(keys: K | readonly K[], fn: (signal: AbortSignal) => AsyncValues<K> | Promise<AsyncValues<K>>, options: { reset?: boolean | undefined } = {}): void {
+    const list: readonly string[] = typeof keys === 'string' ? [keys] : Array.isArray(keys) ? keys : [];
+    if (list.length === 0 || list.some((key) => typeof key !== 'string' || key === '')) throw invalidArgument('assignAsync(keys, fn)', 'keys', 'a field name or a non-empty list of field names', keys);
+    if (typeof fn !== 'function') throw invalidArgument('assignAsync(keys, fn)', 'fn', 'a function (signal) => ({ key: value, … }) or a promise of it', fn);
+    const what = `assignAsync(${list.map((key) => JSON.stringify(key)).join(', ')})`;
+    if (this.#internals.ignored(this, what)) return;
+    const fields = this as unknown as Record<string, unknown>;
+    for (const key of list) fields[key] = AsyncResult.loading(options.reset === true ? undefined : (fields[key] as AsyncResult | undefined));
+    this.#work()?.request(`assign:${[...list].sort().join(',')}`, what, list.join(','), list, fn);
+  }
+
+  /**
+   * Runs `fn` off the event queue, as Phoenix's `start_async`: when it settles,
+   * `handleAsync(name, result)` runs as a job of the view with `{ ok: true, value }` or
+   * `{ ok: false, reason }` (what it threw). Other events are handled meanwhile. A newer
+   * `startAsync` with the same `name` supersedes this one: its `AbortSignal` aborts and its
+   * result is dropped; unmount aborts it too. `fn` starts once the current handler has
+   * succeeded. On the HTTP render it does nothing: mount runs again once connected.
+   *
+   * @example
+   * @eventHandler() search({ q }: { q: string }) {
+   *   this.query = q;
+   *   this.startAsync('search', (signal) => searchProducts(q, signal));
+   * }
+   * override handleAsync(name: string, result: AsyncOutcome) {
+   *   if (name === 'search' && result.ok) this.hits = result.value as Product[];
+   * }
+   */
+  startAsync<T>(name: string, fn: (signal: AbortSignal) => T | Promise<T>): void {
+    if (typeof name !== 'string' || name === '') throw invalidArgument('startAsync(name, fn)', 'name', 'a non-empty string', name);
+    if (typeof fn !== 'function') throw invalidArgument('startAsync(name, fn)', 'fn', 'a function (signal) => value or a promise of it', fn);
+    const what = `startAsync(${JSON.stringify(name)})`;
+    if (this.#internals.ignored(this, what)) return;
+    this.#work()?.request(`start:${name}`, what, name, null, fn);
+  }
+
+  /**
+   * Cancels async work, as Phoenix's `cancel_async`: `target` is a `startAsync` name — its
+   * signal aborts with `reason` and `handleAsync(name, { ok: false, reason })` runs as a job
+   * of the view — or an `AsyncResult` field of `assignAsync` (`this.cancelAsync(this.user)`):
+   * its work's signal aborts and its keys become `failed` with `reason` now. `reason` defaults
+   * to an `AbortError`. Returns whether there was work to cancel.
+   *
+   * @example
+   * @eventHandler() stop() { this.cancelAsync('search'); }
+   */
+  cancelAsync(target: string | AsyncResult, reason?: unknown): boolean {
+    const isName = typeof target === 'string';
+    if (!isName && (typeof target !== 'object' || target === null)) throw invalidArgument('cancelAsync(target, reason)', 'target', 'a startAsync name or an AsyncResult field of assignAsync', target);
+    if (this.#internals.ignored(this, 'cancelAsync()')) return false;
+    const why = reason ?? new DOMException(`${this.constructor.name}.cancelAsync(): cancelled.`, 'AbortError');
+    const work = this.#internals.work;
+    if (isName) return work?.cancelStart(target, why) ?? false;
+    const fields = this as unknown as Record<string, unknown>;
+    const key = Object.keys(fields).find((k) => fields[k] === target);
+    const keys = key === undefined ? null : work?.cancelAssign(key, why) ?? null;
+    if (keys === null) return false;
+    for (const k of keys) fields[k] = AsyncResult.failed(why, fields[k] as AsyncResult | undefined);
+    return true;
+  }
+
+  /** The view's async work, made on first use; null during the HTTP render (no connection to post to). */
+  #work(): AsyncWork | null {
+    const internals = this.#internals;
+    const host = internals.host;
+    if (host === null || internals.logger === null) return null;
+    return (internals.work ??= new AsyncWork(this.constructor.name, internals.logger, (completion) => host.post(completion)));
+  }
+
+  /**
+   * Runs `update(assigns)` of the LiveComponent of `componentClass` with `id` on this page and
+   * renders it again after the current handler or `handleInfo` (docs/components.md); false when
+   * the page shows no such component.
+   *
+   * @example
+   * handleInfo({ id, count }) { this.sendUpdate(Row, id, { count }); }
+   */
+  sendUpdate(componentClass: LiveComponentClass, id: ComponentId, assigns: Record<string, unknown>): boolean {
+    const components = this.#internals.components;
+    return components !== null && components.sendUpdate(componentClass, id, assigns);
   }
 
   /**
@@ -388,15 +581,15 @@ export class LiveView {
     return this.#internals.host !== null;
   }
 
-  #host(method: string): ViewHost {
+  /** The connection's services; null (after one debug line) once the view unmounted; throws during the HTTP render. */
+  #host(method: string): ViewHost | null {
     const host = this.#internals.host;
-    if (!host) {
-      throw new DjustError(
-        'DJUST_ERR_NOT_CONNECTED',
-        `${method}() needs a live connection; call it only when ctx.connected is true (mount runs once for the HTTP render too).`,
-      );
-    }
-    return host;
+    if (host !== null) return host;
+    if (this.#internals.ignored(this, `${method}()`)) return null;
+    throw new DjustError(
+      'DJUST_ERR_NOT_CONNECTED',
+      `${this.constructor.name}.${method}() was called during the HTTP render, which has no live connection: mount runs once for the HTTP render (ctx.connected false) and again once the browser connects. Call it only when ctx.connected is true.`,
+    );
   }
 
   /** The template context. Default: every own enumerable field. Override to shape it. */
@@ -418,6 +611,11 @@ export class LiveView {
    */
   handleParams?(params: Record<string, string>, url: string, query: Record<string, string | string[]>): void | Promise<void>;
   handleInfo?(message: unknown): void | Promise<void>;
+  /**
+   * Receives the result of `startAsync(name, fn)`: `{ ok: true, value }`, or `{ ok: false,
+   * reason }` with what `fn` threw. Runs as a job of the view, like `handleInfo`.
+   */
+  handleAsync?(name: string, result: AsyncOutcome): void | Promise<void>;
   unmount?(): void | Promise<void>;
 }
 
@@ -436,7 +634,8 @@ const defaultContextData = LiveView.prototype.getContextData;
  * slow path (~6 µs here vs ~0.2 µs), and the default `getContextData()` copy is skipped.
  */
 export function templateContext(view: LiveView): Record<string, unknown> {
-  const { metadata, flash, uploads } = internalsOf(view);
+  const internals = internalsOf(view);
+  const { metadata, flash, streams, uploads } = internals;
   const data = view.getContextData === defaultContextData ? (view as object as Record<string, unknown>) : view.getContextData();
   const context: Record<string, unknown> = {};
   const keys = Object.keys(data);
@@ -455,6 +654,8 @@ export function templateContext(view: LiveView): Record<string, unknown> {
   context.pageLinks = links;
   context.flash = flash.current;
   if (uploads !== null) context.uploads = uploads.templateData();
+  context[COMPONENTS_KEY] = internals;
+  if (streams !== null) context.streams = streams.context();
   return context;
 }
 

@@ -10,34 +10,6 @@ import { pathOf } from '../contract/urls';
  */
 
 /**
- * Route params of `path` for an Express route `pattern` made of literal and `:name`
- * segments (`/store/:id`); null when it does not match. Patterns using other syntax
- * (`*splat`, `{optional}`) match only themselves — such views can patch the query, not
- * the path.
- */
-export function matchRoute(pattern: string, path: string): Record<string, string> | null {
-  const want = pattern.split('/');
-  const got = path.split('/');
-  if (want.length !== got.length) return pattern === path ? {} : null;
-  const params: Record<string, string> = {};
-  for (const [i, segment] of want.entries()) {
-    const value = got[i] as string;
-    const name = /^:([A-Za-z_$][\w$]*)$/.exec(segment)?.[1];
-    if (name === undefined) {
-      if (segment !== value) return null;
-      continue;
-    }
-    if (value === '') return null;
-    try {
-      params[name] = decodeURIComponent(value);
-    } catch {
-      return null;
-    }
-  }
-  return params;
-}
-
-/**
  * `path` (as the browser sees it) from the mount path `base` on: `/app/store` under `/app` is
  * `/store`, `/app` is `/`; null for a path outside the mount path. `base` is '' at the root.
  */
@@ -48,17 +20,20 @@ export function pathInMount(base: string, path: string): string | null {
   return path.charCodeAt(base.length) === 47 /* / */ ? path.slice(base.length) : null;
 }
 
+/** Route params of a path a route matches, or null: `RouteEntry.match` (Express's rules, lib/routes/route-table.ts). */
+export type RouteMatcher = (path: string) => Record<string, string> | null;
+
 /**
  * The route params for moving the view at `current` to `url`: the current params when only
- * the query changes, else the params of `url` matched against `route`; null when `url` is
+ * the query changes, else the params of `url` by `match` (the view's route); null when `url` is
  * not a path of this view's route (the client then loads it as a new page). URLs are as the
  * browser sees them (`/app/store?x` under `app.use('/app', live)`); `current.base` is the
  * mount path (absent or '' at the root), taken off before matching the route.
  */
-export function paramsForPatch(route: string, current: { url: string; params: Record<string, string>; base?: string }, url: string): Record<string, string> | null {
+export function paramsForPatch(match: RouteMatcher, current: { url: string; params: Record<string, string>; base?: string }, url: string): Record<string, string> | null {
   if (pathOf(url) === pathOf(current.url)) return current.params;
   const path = pathInMount(current.base ?? '', pathOf(url));
-  return path === null ? null : matchRoute(route, path);
+  return path === null ? null : match(path);
 }
 
 /** `pushPatch` calls one change may chain (handleParams patching again) before it fails. */
@@ -73,6 +48,8 @@ export interface Patchable {
   readonly name: string;
   url: string;
   params: Record<string, string>;
+  /** Route params of a path of this view's route, or null (see RouteMatcher). */
+  match(path: string): Record<string, string> | null;
   /** Returns and clears the view's pending `pushPatch`. */
   takePatch(): PendingPatch | null;
   /** Runs the view's `handleParams` for its current URL. */
@@ -97,7 +74,7 @@ async function patchChain(target: Patchable, first: PendingPatch): Promise<Navig
     if (hops === MAX_PATCH_HOPS) {
       throw new DjustError('DJUST_ERR_INVALID_ROUTE', `pushPatch: more than ${MAX_PATCH_HOPS} in a row (handleParams keeps calling pushPatch); the last was "${patch.url}".`);
     }
-    const params = paramsForPatch(target.route, target, patch.url);
+    const params = paramsForPatch((path) => target.match(path), target, patch.url);
     if (!params) {
       throw new DjustError(
         'DJUST_ERR_INVALID_ROUTE',

@@ -12,13 +12,52 @@ const NUMERIC_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** What typed params came to: the schema's output for the handler, or the issues to answer with. */
 export type ParamsCheck = { ok: true; value: unknown } | { ok: false; issues: ParamsIssue[] };
 
+/** Values a schema's check is charged per token of the connection's rate budget (see `paramsCost`). */
+export const VALUES_PER_TOKEN = 16;
+
+/**
+ * How many values `params` holds — array elements and object keys, at every level — counting
+ * no further than `max + 1`: a frame with 10,000 elements costs `max + 1` steps here, whatever
+ * its size.
+ *
+ * @example
+ * countValues({ ids: [1, 2, 3] }, 1000); // 4 (the key ids, three elements)
+ */
+export function countValues(params: EventParams, max: number): number {
+  let count = 0;
+  const stack: JsonValue[] = [params];
+  while (stack.length > 0 && count <= max) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    const items = Array.isArray(value) ? value : Object.values(value);
+    count += items.length;
+    for (let i = 0; i < items.length && count <= max; i += 1) {
+      const item = items[i];
+      if (typeof item === 'object' && item !== null) stack.push(item);
+    }
+  }
+  return Math.min(count, max + 1);
+}
+
+/** Tokens a schema check of `values` values costs: one per VALUES_PER_TOKEN, at least one. */
+export function paramsCost(values: number): number {
+  return Math.max(1, Math.ceil(values / VALUES_PER_TOKEN));
+}
+
+/** The refusal of params holding more than `max` values: the schema is never run on them. */
+export function tooManyValues(max: number): ParamsCheck {
+  return { ok: false, issues: [{ message: `params hold more than ${max} values (array elements and object keys, option maxParamsValues); the schema was not run` }] };
+}
+
 /**
  * Runs `params` through `schema` (a Standard Schema, sync or async). When it refuses them, it
  * gets one more try with the strings at the refused paths coerced as form fields mean them —
  * numeric text → number, `"true"`/`"false"` → boolean, `""` → key removed — so
  * `dj-value-id="3"` passes `z.number()`. The retry's output is used when it passes; otherwise
  * its issues are returned (those coercion could not fix), or the first answer's when nothing
- * was coerced. Throws (or rejects) what the schema throws.
+ * was coerced. A refusal with an issue coercion cannot fix (no path, or no form string there)
+ * is not retried: it would fail again. Throws (or rejects) what the schema throws. The caller
+ * bounds the work first (`countValues`, `paramsCost`).
  */
 export function checkParams(schema: StandardSchemaV1, params: EventParams): Step<ParamsCheck> {
   const first = schema['~standard'].validate(params);
@@ -27,6 +66,8 @@ export function checkParams(schema: StandardSchemaV1, params: EventParams): Step
 
 function retry(schema: StandardSchemaV1, params: EventParams, first: StandardSchemaV1.Result<unknown>): Step<ParamsCheck> {
   if (!first.issues) return { ok: true, value: first.value };
+  // A refusal coercion cannot fix in full fails again: validated once.
+  if (!first.issues.every((issue) => coercible(params, issue))) return refused(first.issues);
   const coerced = coerce(params, first.issues);
   if (coerced === null) return refused(first.issues);
   const settle = (second: StandardSchemaV1.Result<unknown>): ParamsCheck => (second.issues ? refused(second.issues) : { ok: true, value: second.value });
@@ -66,6 +107,22 @@ function coerced(text: string): JsonValue | undefined {
     if (Number.isFinite(n)) return n;
   }
   return text;
+}
+
+/** Whether the value at `issue`'s path is a form string that coercion turns into something else. */
+function coercible(params: EventParams, issue: StandardSchemaV1.Issue): boolean {
+  const path = pathOf(issue);
+  if (path.length === 0) return false;
+  let parent: JsonValue = params;
+  for (const key of path.slice(0, -1)) {
+    if (typeof parent !== 'object' || parent === null) return false;
+    parent = (parent as Record<string, JsonValue>)[key] as JsonValue;
+  }
+  if (typeof parent !== 'object' || parent === null) return false;
+  const text = (parent as Record<string, JsonValue>)[path[path.length - 1] as string | number];
+  if (typeof text !== 'string') return false;
+  const value = coerced(text);
+  return value !== text && !(value === undefined && Array.isArray(parent));
 }
 
 /** A copy of `params` with the strings at the issues' paths coerced, or null when none changes. */

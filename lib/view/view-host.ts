@@ -1,4 +1,3 @@
-import { clearTimeout, setTimeout } from 'node:timers';
 import { invalidArgument } from '../core/errors';
 import { nodeClock, type Clock } from '../core/clock';
 import type { ViewHost } from './live-view';
@@ -23,6 +22,8 @@ export class HostServices implements ViewHost, Subscriber {
   /** Allocated on first use (most connections never set a timer or subscribe). */
   #timers: Set<unknown> | null = null;
   #topics: Set<string> | null = null;
+  /** `release()` ran: nothing more is delivered. */
+  #released = false;
 
   constructor(pubsub: PubSubAdapter, target: HostTarget, clock: Clock = nodeClock) {
     this.#pubsub = pubsub;
@@ -33,6 +34,11 @@ export class HostServices implements ViewHost, Subscriber {
   /** Subscriber: a broadcast on a topic of this view. */
   deliver(message: unknown): void {
     this.#target.deliver(message, this);
+  }
+
+  /** Queues `message` as a job of this view — an async result (lib/view/async-work.ts), a component's `sendParent` for `handleInfo` — dropped once released. */
+  post(message: unknown): void {
+    if (!this.#released) this.#target.deliver(message, this);
   }
 
   /** `view.subscribe(topic)`: `live.broadcast(topic, msg)` reaches the view's `handleInfo`. */
@@ -64,6 +70,7 @@ export class HostServices implements ViewHost, Subscriber {
 
   /** Cancels every pending `sendAfter` and subscription. Idempotent. */
   release(): void {
+    this.#released = true;
     if (this.#timers) for (const timer of this.#timers) this.#clock.clearTimeout(timer);
     this.#timers = null;
     if (this.#topics) for (const topic of this.#topics) this.#pubsub.unsubscribe(topic, this);

@@ -1,0 +1,51 @@
+/**
+ * Issue 23, row 3, "fan-out under load": a broadcast to 100 subscribers at 100 messages/s
+ * (ChatView's `say`) while the neighbour clicks; its p99 beside a quiet window of the same run,
+ * with no load and with a core burner beside it (bench/soak-load.ts). Goal: neighbour p99 ≤ 2×
+ * quiet.
+ */
+import { floods, startSoakServer, type FloodsResult } from './soak-scenarios';
+import { loadText, withLoad, type LoadNote } from './soak-load';
+
+type Goal = (name: string, figure: string, pass: boolean) => void;
+
+export interface FanOutSpec {
+  durationMs: number;
+  quietMs: number;
+  subscribers: number;
+}
+
+export interface FanOutRow {
+  floods: FloodsResult;
+  load: LoadNote;
+}
+
+const ms = (n: number): string => `${n.toFixed(1)} ms`;
+
+/** Quiet window, fan-out window, quiet again — without and with a core burner; prints both and records the goals. */
+export async function fanOutUnderLoad(spec: FanOutSpec, defaults: Record<string, unknown>, goal: Goal): Promise<FanOutRow[]> {
+  const rows: FanOutRow[] = [];
+  for (const burn of [false, true]) {
+    const server = await startSoakServer(`soak fan-out${burn ? ', under load' : ''}`, defaults);
+    try {
+      const { result, load } = await withLoad(burn, spec.quietMs * 2 + spec.durationMs + 120_000, () =>
+        floods(server, { durationMs: spec.durationMs, quietMs: spec.quietMs, subscribers: spec.subscribers, maxReconnects: 5000, only: ['chat'] }));
+      rows.push({ floods: result, load });
+    } finally {
+      await server.stop();
+    }
+  }
+  console.log(`\nfan-out: ${rows[0]?.floods.rows[0]?.name ?? 'chat'}`);
+  console.log('| load | quiet p50 / p99 | fan-out p50 / p99 | p99 / quiet | quiet again p99 | pushes received | server loop delay max | CPU server / harness / other |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const q = r.floods.quiet.neighbour;
+    const row = r.floods.rows[0];
+    if (!row) continue;
+    const n = row.neighbour;
+    const ratio = n.p99 / q.p99;
+    console.log(`| ${loadText(r.load)} | ${ms(q.p50)} / ${ms(q.p99)} | ${ms(n.p50)} / ${ms(n.p99)} | ${ratio.toFixed(2)}× | ${ms(r.floods.quietAfter.neighbour.p99)} | ${row.fanOutPatches ?? 0} | ${ms(row.serverLoopDelayMaxMs)} | ${row.cpu.server} / ${row.cpu.harness} / ${row.cpu.other} % |`);
+    goal(`fan-out (${r.load.burner ? 'under load' : 'no load'}): neighbour p99 ≤ 2× quiet`, `${ms(n.p99)} vs ${ms(q.p99)} (${ratio.toFixed(2)}×)`, ratio <= 2 && n.errors === 0 && !n.closed);
+  }
+  return rows;
+}

@@ -1,0 +1,71 @@
+import { setImmediate } from 'node:timers';
+import { Fifo } from '../core/fifo';
+
+/** Something the scheduler resumes on a later turn (a Connection whose queue has work). */
+export interface Resumable {
+  resume(): void;
+}
+
+/** How long one turn may spend resuming connections before it lets I/O (other clients' frames) in, by default. */
+export const READY_BUDGET_NS = 2_000_000n;
+
+/**
+ * The turns of one `djustLite()` instance: connections whose queue resumes on a later turn
+ * (their own drain was cut short, or a push arrived) wait here in order. One turn resumes them
+ * for up to `budgetNs`; the rest wait for the next turn, after the event loop has polled for
+ * I/O; one scheduled again during a turn also waits for the next. A broadcast to many
+ * subscribers thus renders in slices, with other clients' frames answered in between. Each instance has its own (lib/http/djust-lite.ts), so two instances in
+ * one process never share a queue.
+ *
+ * @example
+ * const scheduler = new Scheduler();
+ * scheduler.schedule(connection); // connection.resume() runs on a later turn
+ */
+export class Scheduler {
+  readonly #ready = new Fifo<Resumable>();
+  readonly #budgetNs: bigint;
+  readonly #flush: () => void;
+  #scheduled = false;
+  /** Bound once: the callback of every setImmediate this scheduler arms. */
+  readonly #run = (): void => this.#runReady();
+
+  /**
+   * @param budgetNs how long one turn may resume connections (READY_BUDGET_NS)
+   * @param flush called before and after each turn's slice: lets the writes held for the turn go
+   *   (the instance's write batch, lib/transport/write-batch.ts), so answers written in the poll
+   *   phase do not wait for the slice, and the slice's pushes do not wait for the next poll
+   */
+  constructor(budgetNs: bigint = READY_BUDGET_NS, flush: () => void = () => {}) {
+    this.#budgetNs = budgetNs;
+    this.#flush = flush;
+  }
+
+  /** Resumables waiting for a turn. */
+  get waiting(): number {
+    return this.#ready.length;
+  }
+
+  /** Resumes `target` on a later turn, at most once per turn (the caller makes sure it is not waiting already). */
+  schedule(target: Resumable): void {
+    this.#ready.push(target);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#run);
+    }
+  }
+
+  #runReady(): void {
+    const ready = this.#ready;
+    this.#flush();
+    const start = process.hrtime.bigint();
+    // Only those waiting when the turn began: one scheduled again meanwhile (its queue cut short
+    // once more, a push from a handler that ran here) waits for the next turn, after I/O.
+    for (let left = ready.length; left > 0; left -= 1) {
+      (ready.shift() as Resumable).resume();
+      if (process.hrtime.bigint() - start > this.#budgetNs) break;
+    }
+    this.#flush();
+    if (ready.length > 0) setImmediate(this.#run);
+    else this.#scheduled = false;
+  }
+}
