@@ -7,7 +7,7 @@ export type Bytes = { ok: true; bytes: Buffer } | { ok: false; why: 'too_large' 
 function ignore(): void {}
 
 /**
- * Reads the body of an SSE upload POST (`POST ${prefix}/sse/:session/upload`,
+ * Reads the body of an SSE upload POST (`POST ${prefix}/sse/:stream/upload`,
  * `Content-Type: application/octet-stream`: one upload frame, docs/uploads.md) as bytes,
  * counting them as they arrive: `too_large` past `limit` (option maxMessageBytes; the rest is
  * discarded), `timeout` after `timeoutMs` (option bodyTimeoutMs), `aborted` when the client
