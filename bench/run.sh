@@ -30,7 +30,7 @@ BENCH_ROOT="$root" node "$build/bench/run.js" "$@"
 # Several processes (not with --profile): broadcast from one process to 1,000 subscribers spread
 # over two, and an SSE POST forwarded to the process holding the stream vs sent to it directly,
 # both through a redis-server of its own (bench/cross-process.ts prints its table and JSON).
-if [ "${1:-}" != "--profile" ] && [ "${1:-}" != "--heap" ] && [ "${1:-}" != "--list" ]; then
+if [ "${1:-}" != "--profile" ] && [ "${1:-}" != "--heap" ] && [ "${1:-}" != "--list" ] && [ "${1:-}" != "--uploads" ]; then
   if command -v redis-server >/dev/null 2>&1; then
     echo "[bench] cross-process through Redis (bench/cross-process.ts)" >&2
     if [ -n "${BENCH_QUICK:-}" ]; then export SUBSCRIBERS="${SUBSCRIBERS:-300}" ROUNDS="${ROUNDS:-10}"; fi

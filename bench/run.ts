@@ -25,6 +25,7 @@ import { djustSse } from './client-sse';
 import { runHeap } from './heap';
 import { listClient, runList } from './list-run';
 import { runProfile } from './profile';
+import { runUploads } from './upload';
 import { NOISY_PCT, computeTargets, notes, resultsTable, targetsTable, type SystemKey, type SystemResult } from './report';
 import { closedLoop, idleLadder, openClients, wireBytes, type LoopOptions, type LoopResult } from './scenarios';
 import { ServerProcess, openFileLimit } from './spawn';
@@ -291,6 +292,10 @@ async function main(): Promise<void> {
     // `--profile list [liveviewjs]`: the list page of BENCH_LIST_ROWS' first size (500) instead of the counter
     const list = process.argv.includes('list') ? listProfile(key) : null;
     await runProfile({ root: ROOT, results: RESULTS, serverScript: script, loop: config.loop, log, name: list?.name ?? key, client: list?.client ?? client, connections, env: serverEnv() });
+    return;
+  }
+  if (process.argv.includes('--uploads')) {
+    await runUploads({ results: RESULTS, serverScript: path.join(__dirname, 'server-upload.js'), env: serverEnv(), log });
     return;
   }
   if (process.argv.includes('--heap')) {

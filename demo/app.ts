@@ -2,6 +2,7 @@ import path from 'node:path';
 import express from 'express';
 import { djustLite, eventHandler, LiveView, type DjustLite, type DjustLiteOptions, type MountContext } from '../lib';
 import { SignupView } from './signup';
+import { servePictures, UploadsView } from './uploads';
 import { SearchView } from './search';
 import { DecarbonizeView } from './decarbonize';
 import { LogView } from './log';
@@ -223,7 +224,9 @@ export function createDemoApp(options: DjustLiteOptions = {}): { app: express.Ex
     .route('/signup', SignupView, demo)
     .route('/search', SearchView, demo)
     .route('/decarbonize', DecarbonizeView, demo)
-    .route('/log', LogView, demo);
+    .route('/log', LogView, demo)
+    .route('/uploads', UploadsView, demo);
+  servePictures(app);
   // Demo only: the panel showing the live <head> (title, meta, links) on every page.
   app.use('/demo-assets', express.static(path.join(__dirname, 'public')));
   app.use(live);

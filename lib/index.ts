@@ -20,5 +20,6 @@ export {
   type JsToggleOptions, type JsDispatchOptions, type JsPushOptions, type JsNavigateOptions,
 } from './render/js-commands';
 export type { MetaInput, LinkInput, TitleFormatter } from './view/page-metadata';
+export type { UploadOptions, UploadEntry, UploadConfig, UploadErrorCode, ExternalTarget } from './view/uploads';
 export type { StreamOptions, StreamInsertOptions } from './view/streams';
 export type { RegionPatch, PatchOp, Path } from './render/region';

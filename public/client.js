@@ -72,6 +72,8 @@ export class LiveClient {
     /** Applies the region's patches, running its hooks (docs/hooks.md); null without a region. */
     /** @type {Promise<any> | undefined} the JS commands runner, once asked for */
     this.js = undefined;
+    /** @type {Promise<any> | undefined} uploads (public/uploads.js), loaded once the page has a `dj-upload` */
+    this.up = undefined;
     this.hooked = this.root && bindHooks(this.root, () => this.hooks, (event, params, target) => this.pushEvent(event, params, target), (el) => this.hookJS(el));
   }
 
@@ -163,6 +165,7 @@ export class LiveClient {
   onClose(opened, unsent = []) {
     this.transport = null;
     this.setLive(false);
+    this.up?.then((u) => u.reset());
     const again = unsent.filter((m) => m?.type == 'event' && this.unacked.delete(m.ref));
     this.pending.unshift(...again);
     // Sent on the connection that ended: the next mount re-syncs the page (and its forms); their promises reject.
@@ -333,6 +336,8 @@ export class LiveClient {
       default:
         break;
     }
+    // A page with uploads loads their module (docs/uploads.md); it hears the next messages through `djust:message`.
+    if (!this.up && this.root?.querySelector('[dj-upload]')) (this.up = import(this.config.jsUrl?.replace('-js.', '-up.') ?? '').then((m) => m.uploads(this))).catch((err) => console.error('djust-lite: uploads not loaded', err));
     this.doc.dispatchEvent(new CustomEvent('djust:message', { detail: message }));
   }
 

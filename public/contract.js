@@ -85,4 +85,5 @@ export const SSE_EVENTS = [
   'error',
   'pong',
   'dev',
+  'upload',
 ];

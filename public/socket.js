@@ -11,6 +11,7 @@ import { PING_MS } from './constants.js';
  * @typedef {object} Transport
  * @property {(message: object) => boolean} send  false if it could not be sent now
  * @property {() => void} close
+ * @property {(frame: Uint8Array) => boolean} [upload]  sends an upload chunk (docs/uploads.md); false if it could not be sent now
  */
 
 /**
@@ -38,7 +39,9 @@ export function connectWebSocket(prefix, handlers) {
     }
     for (const message of Array.isArray(data) ? data : [data]) handlers.onMessage(message);
   };
-  ws.onclose = () => {
+  ws.onclose = (ev) => {
+    // 1009: a frame over the server's maxMessageBytes (e.g. a pushEvent payload over 64 KiB).
+    if (ev.code == 1009) console.error('djust-lite: the server closed the connection: a message was over its size limit (option maxMessageBytes); send less per event.');
     clearInterval(ping);
     handlers.onClose(opened);
   };
@@ -47,6 +50,9 @@ export function connectWebSocket(prefix, handlers) {
       if (ws.readyState !== 1) return false;
       ws.send(JSON.stringify(message));
       return true;
+    },
+    upload(frame) {
+      return ws.readyState === 1 && (ws.send(frame), true);
     },
     close() {
       ws.onclose = null;

@@ -29,6 +29,10 @@ export function connectSse(prefix, h) {
   let pause;
   /** @type {object[]} envelopes to POST, in order; the first is in flight (or waiting to be tried again) */
   const outbox = [];
+  /** The header POSTs and the DELETE prove they belong to the stream with: its token. */
+  const auth = () => ({ 'x-djust-token': new URLSearchParams(query).get('token') ?? '' });
+  /** @type {Promise<unknown>} upload chunks' POSTs, in order */
+  let uploads = Promise.resolve();
 
   const end = (notify = true) => {
     if (done) return;
@@ -85,7 +89,7 @@ export function connectSse(prefix, h) {
       let why;
       try {
         const res = await fetch(`${base}/message`, {
-          method: 'POST', headers: { 'content-type': 'application/json', 'x-djust-token': new URLSearchParams(query).get('token') ?? '' }, body: JSON.stringify(message),
+          method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: JSON.stringify(message),
         });
         // read even when empty (Chromium calls an unread body aborted); the status is the answer
         const text = await res.text().catch(() => '');
@@ -121,8 +125,16 @@ export function connectSse(prefix, h) {
       if (outbox.push(message) === 1) void pump();
       return true;
     },
+    upload(frame) {
+      if (es?.readyState !== 1) return false;
+      // One after the other (each answered once the server took it), so chunks arrive in order.
+      uploads = uploads.then(() => fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...auth() }, body: new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (frame)]) })
+        // read even when empty (Chromium calls an unread body aborted)
+        .then((res) => res.text().then((t) => { if (!res.ok) console.warn(`djust-lite: ${t}`); }), () => {}));
+      return true;
+    },
     close() {
-      if (es) fetch(base, { method: 'DELETE', keepalive: true, headers: { 'x-djust-token': new URLSearchParams(query).get('token') ?? '' } }).catch(() => {});
+      if (es) fetch(base, { method: 'DELETE', keepalive: true, headers: { ...auth() } }).catch(() => {});
       end(false);
     },
   };

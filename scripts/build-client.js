@@ -17,6 +17,8 @@ const ENTRY = path.join(ROOT, 'public', 'client.js');
 const OUT = path.join(ROOT, 'public', 'build', 'djust.min.js');
 const JS_ENTRY = path.join(ROOT, 'public', 'js-commands.js');
 const JS_OUT = path.join(ROOT, 'public', 'build', 'djust-js.min.js');
+const UP_ENTRY = path.join(ROOT, 'public', 'uploads.js');
+const UP_OUT = path.join(ROOT, 'public', 'build', 'djust-up.min.js');
 
 /** The bundle's text, built in memory (from the sources on disk, so write the contract first). */
 async function buildClient() {
@@ -26,6 +28,11 @@ async function buildClient() {
 /** The JS commands module's text, built in memory. */
 async function buildJsCommands() {
   return build(JS_ENTRY, 'djust-lite JS commands — built from public/js-commands.js');
+}
+
+/** The uploads module's text, built in memory (pages with a `dj-upload` import it beside the bundle). */
+async function buildUploads() {
+  return build(UP_ENTRY, 'djust-lite uploads — built from public/uploads.js');
 }
 
 /** `entry` and what it imports, bundled and minified, under a comment saying what it is. */
@@ -59,6 +66,7 @@ async function main() {
     // Checked as committed: a stale contract is reported above, not folded into the bundle.
     if (!isCurrent(OUT, await buildClient())) stale.push(path.relative(ROOT, OUT));
     if (!isCurrent(JS_OUT, await buildJsCommands())) stale.push(path.relative(ROOT, JS_OUT));
+    if (!isCurrent(UP_OUT, await buildUploads())) stale.push(path.relative(ROOT, UP_OUT));
     if (stale.length > 0) {
       console.error(`${stale.join(', ')} ${stale.length > 1 ? 'are' : 'is'} out of date: run \`npm run build:client\` and commit ${stale.length > 1 ? 'them' : 'it'}.`);
       process.exit(1);
@@ -67,13 +75,13 @@ async function main() {
   }
   writeFileSync(CONTRACT_OUT, contract);
   console.log(`wrote ${path.relative(process.cwd(), CONTRACT_OUT)} (${Buffer.byteLength(contract)} bytes)`);
-  for (const [file, text] of [[OUT, await buildClient()], [JS_OUT, await buildJsCommands()]]) {
+  for (const [file, text] of [[OUT, await buildClient()], [JS_OUT, await buildJsCommands()], [UP_OUT, await buildUploads()]]) {
     writeFileSync(file, text);
     console.log(`wrote ${path.relative(process.cwd(), file)} (${Buffer.byteLength(text)} bytes)`);
   }
 }
 
-module.exports = { buildClient, buildJsCommands, buildContract, OUT, JS_OUT, CONTRACT_OUT };
+module.exports = { buildClient, buildJsCommands, buildUploads, buildContract, OUT, JS_OUT, UP_OUT, CONTRACT_OUT };
 if (require.main === module) main().catch((err) => {
   console.error(err);
   process.exit(1);

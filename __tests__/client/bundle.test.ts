@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 // CommonJS build script (also run as `npm run build:client`).
-const { buildClient, buildJsCommands, OUT, JS_OUT } = require('../../scripts/build-client.js') as {
+const { buildClient, buildJsCommands, buildUploads, OUT, JS_OUT, UP_OUT } = require('../../scripts/build-client.js') as {
   buildClient(): Promise<string>;
   buildJsCommands(): Promise<string>;
+  buildUploads(): Promise<string>;
   OUT: string;
   JS_OUT: string;
+  UP_OUT: string;
 };
 
 const gzipped = (file: string) => gzipSync(readFileSync(file), { level: 9 }).length;
@@ -23,6 +25,12 @@ describe('client bundle', () => {
   // What every page loads; the JS commands module comes only to pages that run commands.
   it('stays within 10 KB gzip', () => {
     expect(gzipped(OUT)).toBeLessThanOrEqual(10 * 1024);
+  });
+
+  it('keeps the uploads module out of the bundle (it loads on pages with dj-upload), built from its source, within 3 KB gzip', async () => {
+    expect(readFileSync(OUT, 'utf8')).not.toContain('dj:upload-progress');
+    expect(readFileSync(UP_OUT, 'utf8')).toBe(await buildUploads());
+    expect(gzipped(UP_OUT)).toBeLessThanOrEqual(3 * 1024);
   });
 
   it('keeps the JS commands out of the bundle (they load on demand), within 3 KB gzip themselves', () => {

@@ -144,6 +144,24 @@ describe('SSE refusals', () => {
     expect((await send(a.base, '/djust/sse', { method: 'GET' })).status).toBe(404);
   });
 
+  it('the upload POST passes the same single Origin and token checks: 403, 415, 404, then 202', async () => {
+    const a = await app({ allowedOrigins: ['https://app.example.com'] });
+    const other = await bystander(a);
+    const at = `/djust/sse/${other.session}/upload`;
+    const chunk = { 'content-type': 'application/octet-stream' };
+    const body = Buffer.alloc(8);
+    expect((await send(a.base, at, { body, headers: { ...chunk, ...tokenHeaders(other.session), origin: 'https://evil.example' } })).status).toBe(403);
+    expect((await send(a.base, at, { body, headers: chunk })).status).toBe(403);
+    const { token: another } = await fetchPage(a.base, '/counter?x=1');
+    const wrong = await send(a.base, at, { body, headers: { ...chunk, ...sseTokenHeaders(another) } });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body).toMatch(/is not the token stream/);
+    expect((await send(a.base, at, { body, headers: { 'content-type': 'application/json', ...tokenHeaders(other.session) } })).status).toBe(415);
+    expect((await send(a.base, `/djust/sse/${sessionId()}/upload`, { body, headers: { ...chunk, ...tokenHeaders(other.session) } })).status).toBe(404);
+    expect((await send(a.base, at, { body, headers: { ...chunk, ...tokenHeaders(other.session) } })).status).toBe(202);
+    await other.check();
+  });
+
   it('403 for a stream that reuses a live session id with another token', async () => {
     const a = await app();
     const other = await bystander(a);
@@ -193,7 +211,7 @@ describe('SSE POST and DELETE are bound to the view (X-Djust-Token)', () => {
     expect(TOKEN_HEADER).toBe('x-djust-token');
     expect(Object.keys(sseTokenHeaders('t'))).toEqual([TOKEN_HEADER]);
     const client = readFileSync(path.join(__dirname, '..', '..', 'public', 'sse.js'), 'utf8');
-    expect(client.match(/'x-djust-token'/gi)).toHaveLength(2); // the POST and the DELETE
+    expect(client.match(/'x-djust-token'/gi)).toHaveLength(1); // named once: the POSTs (messages, upload chunks) and the DELETE share it
   });
 
   it('403 for a POST without the header or with another view\'s token: nothing reaches the session', async () => {

@@ -178,13 +178,13 @@ describe('WebSocket transport: bad input', () => {
     expect(served.length + limited.length + client.messages.filter((m) => m.code === 'queue_full').length).toBe(40);
   });
 
-  it('charges binary frames like any other: a binary flood is answered rate_limited, and the connection still works once the budget refills', async () => {
+  it('charges refused binary frames (upload chunks) like any other: a flood of bad ones is answered rate_limited, and the connection still works once the budget refills', async () => {
     const client = track(await WsClient.mount(app.base, '/counter'));
     const start = client.messages.length;
     for (let i = 0; i < 30; i += 1) client.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     await client.waitFor(() => client.messages.slice(start).some((m) => m.type === 'error' && m.code === 'rate_limited'));
-    const codes = new Set(client.messages.slice(start).flatMap((m) => (m.type === 'error' ? [m.code] : [])));
-    expect(codes).toEqual(new Set(['bad_message', 'rate_limited']));
+    const codes = new Set(client.messages.slice(start).flatMap((m) => (m.type === 'error' || m.type === 'upload' ? [`${m.type}:${m.code}`] : [])));
+    expect(codes).toEqual(new Set(['upload:bad_upload', 'error:rate_limited']));
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await stillWorks(client, 950);
   });

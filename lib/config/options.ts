@@ -2,6 +2,7 @@
 // line) sits with the typed interface IDEs read and the one function that applies both.
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
+import os from 'node:os';
 import path from 'node:path';
 import { Environment as NunjucksEnvironment } from 'nunjucks';
 import { checkNumberOption, describeValue, invalidOption, optionError } from '../core/errors';
@@ -95,6 +96,10 @@ export interface DjustLiteOptions {
   heartbeatMs?: number | undefined;
   /** Bytes queued to a slow client before it is disconnected. Default 4 MiB, at least 1024. */
   maxBufferedBytes?: number | undefined;
+  /** Folder for uploads in flight (docs/uploads.md); each process keeps its own sub-folder. Default the OS temp folder. */
+  uploadDir?: string | undefined;
+  /** Upload bytes per second per connection before chunks are refused `rate_limited` (and the peer held). Default 256 MiB, at least 1024. */
+  maxUploadBytesPerSecond?: number | undefined;
   /** SSE: messages kept per session for `Last-Event-ID` replay. Default 256, at least 1. */
   sseBufferSize?: number | undefined;
   /** SSE: ms a session outlives its dropped stream. Default 30000, at least 0. */
@@ -305,6 +310,18 @@ export const OPTIONS = {
     check: { type: 'number', min: 1024 },
     doc: 'bytes queued to a client that does not read before it is closed (1008)',
   },
+  uploadDir: {
+    default: undefined,
+    shownDefault: 'the OS temp folder',
+    check: { type: 'custom', expected: 'a folder path string', valid: (v) => typeof v === 'string' && v.length > 0 },
+    doc: 'where uploads in flight are stored, in a sub-folder per process (swept at start when its process has exited) ([Uploads](uploads.md))',
+  },
+  maxUploadBytesPerSecond: {
+    default: 256 * 1024 * 1024,
+    shownDefault: '256 MiB',
+    check: { type: 'number', min: 1024 },
+    doc: 'upload bytes per second per connection; a chunk over it is refused `rate_limited` and retried ([Uploads](uploads.md))',
+  },
   sseBufferSize: {
     default: 256,
     check: { type: 'number', min: 1 },
@@ -373,6 +390,7 @@ export interface ResolvedOptions extends Record<Numeric, number> {
   logger: ResolvedLogger;
   pubsub: PubSubAdapter | null;
   clock: Clock;
+  uploadDir: string;
 }
 
 /** Each option after its default and check: options with a default are always set. */
@@ -510,5 +528,6 @@ export function resolveOptions(input: DjustLiteOptions = {}): ResolvedOptions {
     logger,
     pubsub: o.pubsub ?? null,
     clock: o.clock,
+    uploadDir: path.resolve(o.uploadDir ?? os.tmpdir()),
   };
 }

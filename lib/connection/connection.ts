@@ -19,6 +19,7 @@ import { paramsForPatch } from '../view/navigation';
 import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage } from '../contract/protocol';
 import { HostServices, type HostTarget } from '../view/view-host';
 import { leaveView, type SwitchHost } from './view-switch';
+import { UploadChannel } from './upload-channel';
 
 /** Where a connection's messages go: a transport (WebSocket or SSE stream). */
 export interface Sink {
@@ -72,6 +73,11 @@ export class Connection implements HostTarget, Resumable {
   /** Views this connection showed before its current one (allocated on the first switch). */
   #visited: Set<RouteEntry> | null = null;
   #closed = false;
+  /** Upload chunks in flight (lib/connection/upload-channel.ts), made by the first. */
+  #uploads: UploadChannel | null = null;
+  #renderQueued = false;
+  /** Upload acks sent after the queued render's patch. */
+  #renderAcks: ServerMessage[] = [];
 
   constructor(ctx: LiveContext, sink: Sink) {
     this.#ctx = ctx;
@@ -125,6 +131,36 @@ export class Connection implements HostTarget, Resumable {
     }
     this.#write([errorMessage('rate_limited', `Too many frames: over ${maxEventsPerSecond}/s (option maxEventsPerSecond); frame dropped.`, sniffRef(head))]);
     this.#sink.hold?.(refusal.holdMs);
+  }
+
+  /**
+   * One binary upload chunk (a WebSocket binary frame, an SSE upload POST): charged by its
+   * bytes (at least 16 KiB) to the upload budget (option maxUploadBytesPerSecond), a refused one
+   * also as a frame by `admit` (a peer sending bad chunks meets maxEventsPerSecond), then
+   * streamed to its entry's temp file. Never throws.
+   */
+  upload(frame: Buffer): void {
+    if (this.#closed) return;
+    const { options, uploads: store } = this.#ctx;
+    if (!store) return this.reject('bad_message', 'Uploads are not available on this server.');
+    this.#uploads ??= new UploadChannel({
+      store,
+      logger: options.logger,
+      bytesPerSecond: options.maxUploadBytesPerSecond,
+      now: this.#ctx.now,
+      uploads: () => (this.#session ? viewInternals(this.#session.life.view).uploads : null),
+      send: (message) => this.#write([message]),
+      refused: () => this.admit(0) || (this.refuse(''), false),
+      hold: (ms) => this.#sink.hold?.(ms),
+      render: (after) => {
+        if (after) this.#renderAcks.push(after);
+        if (this.#renderQueued || this.#closed) return;
+        this.#renderQueued = true;
+        this.#queue.push({ kind: 'render' });
+        this.#kick(false);
+      },
+    });
+    this.#uploads.receive(frame);
   }
 
   /** A frame `admit` let in: parsed, then answered or queued. Answers bad input with an `error`. */
@@ -216,6 +252,7 @@ export class Connection implements HostTarget, Resumable {
     this.#closed = true;
     this.#ctx.development?.disconnected(this);
     this.#queue.clear();
+    this.#uploads?.close();
     const session = this.#session;
     this.#session = null;
     await session?.close();
@@ -305,6 +342,16 @@ export class Connection implements HostTarget, Resumable {
         return this.#then(this.#session?.event(job.message, out), out);
       case 'params':
         return this.#then(this.#session?.navigate(job.message, out), out);
+      case 'render': {
+        this.#renderQueued = false;
+        const acks = this.#renderAcks;
+        this.#renderAcks = [];
+        const step = this.#session?.rerender(out);
+        // The acks follow the render's patch; a departure the render caused is then taken.
+        if (step instanceof Promise) return step.then((departure) => (out.push(...acks), this.#departed(departure, out)));
+        out.push(...acks);
+        return this.#departed(step ?? null, out);
+      }
       case 'info': {
         const session = this.#session;
         // Meant for a view that has since left the connection (pushNavigate): dropped.
@@ -387,6 +434,8 @@ export class Connection implements HostTarget, Resumable {
     }
     if (this.#closed) return session.close(); // the peer left while mount ran
     this.#session = session;
+    const uploads = viewInternals(session.life.view).uploads;
+    if (uploads) uploads.frameLimit = options.maxMessageBytes; // chunks must fit a frame (docs/uploads.md)
     this.#ctx.development?.connected(this, entry.template, out);
     return this.#departed(departure, out); // its mount called pushNavigate
   }

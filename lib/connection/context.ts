@@ -5,6 +5,7 @@ import type { Renderer } from '../render/renderer';
 import type { TokenSigner } from '../routes/token';
 import type { RouteTable } from '../routes/route-table';
 import type { Scheduler } from './scheduler';
+import type { UploadStore } from './upload-channel';
 
 /** What one `djustLite()` instance gives its live connections and its HTTP render: options, renderer, token signer, pub/sub, scheduler and routes. */
 export interface LiveContext {
@@ -19,4 +20,6 @@ export interface LiveContext {
   /** The instance's routes: matching, live sessions, mount guards, tokens (lib/routes/route-table.ts). */
   readonly routes: RouteTable;
   now(): number;
+  /** Where uploads in flight are stored (lib/connection/upload-channel.ts); made by djustLite(). */
+  readonly uploads?: UploadStore;
 }

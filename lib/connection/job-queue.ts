@@ -17,7 +17,9 @@ export type Job =
   | { kind: 'event'; message: EventMessage }
   | { kind: 'params'; message: ParamsMessage }
   | InfoJob
-  | { kind: 'error'; message: ServerMessage };
+  | { kind: 'error'; message: ServerMessage }
+  /** Upload progress: the view re-renders (lib/connection/upload-channel.ts queues at most one at a time). */
+  | { kind: 'render' };
 
 /** What `push` did: queued it, queued it in place of the oldest info, or refused it (its kind is full). */
 export type PushResult = 'queued' | 'displaced' | 'full';

@@ -10,6 +10,8 @@ import { RegionState } from '../render/region';
 import type { StandardSchemaV1 } from '../core/standard-schema';
 import { checkParams, countValues, paramsCost, tooManyValues, type ParamsCheck } from '../view/typed-params';
 import { CLEAR_FLASH_EVENT } from '../contract/contract';
+import { UPLOAD_EVENT, UPLOAD_PROGRESS_EVENT } from '../view/uploads';
+import type { LiveView } from '../view/live-view';
 import { joinSegments, segmentsOf, type Segments } from '../render/components';
 import { componentCall } from './component-event';
 import { AsyncCompletion } from '../view/async-work';
@@ -130,6 +132,8 @@ export class MountedView implements RegionSlot {
     const { view } = this.life;
     // A click on a flash message (Phoenix's lv:clear-flash): forgotten as clearFlash(level) would.
     if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).flash.clear(message.params.level));
+    // Files picked or dropped, an external upload's progress (lib/view/uploads.ts).
+    if (message.event === UPLOAD_EVENT || message.event === UPLOAD_PROGRESS_EVENT) return this.#update(out, message.ref, message.event, () => uploadEvent(view, message));
     const handlers = handlersOf(view.constructor);
     const method = handlers.get(message.event);
     if (method === undefined) {
@@ -186,6 +190,12 @@ export class MountedView implements RegionSlot {
     return isThenable<ParamsCheck>(check) ? Promise.resolve(check).then(run, schemaFailed) : run(check);
   }
 
+  /** Upload progress (lib/connection/upload-channel.ts): render → diff → patch, as after a handler. */
+  rerender(out: ServerMessage[]): Step<Departure | null> {
+    const uploads = viewInternals(this.life.view).uploads;
+    return this.#update(out, null, 'upload progress', () => (uploads?.pendingNotify ? uploads.notify(this.life.view) : undefined));
+  }
+
   /** A message for `handleInfo` (pub/sub, timers). */
   info(payload: unknown, out: ServerMessage[]): Step<Departure | null> {
     const { view } = this.life;
@@ -237,7 +247,10 @@ export class MountedView implements RegionSlot {
   close(reason = 'connection ended'): Promise<void> {
     if (this.#region !== null && this.#logger.connection.enabled) this.#logger.connection(`${this.name} closed at ${this.life.url}: ${reason}`);
     this.#region = null;
-    return this.life.unmount(reason);
+    const uploads = viewInternals(this.life.view).uploads;
+    if (uploads === null) return this.life.unmount(reason);
+    // Temp files go whatever unmount does.
+    return Promise.all([uploads.release(), this.life.unmount(reason)]).then(() => undefined);
   }
 
   /**
@@ -385,4 +398,18 @@ export class MountedView implements RegionSlot {
     internals.metadata.drain(out);
     if (this.#logger.head.enabled && out.length > before) this.#logger.head(`${this.name}: ${out.slice(before).map((m) => JSON.stringify(m)).join(' ')}`);
   }
+}
+
+/** `dj:upload` / `dj:upload-progress`: answered with `pushReply` (the entries' ids or errors). */
+function uploadEvent(view: LiveView, message: EventMessage): unknown {
+  const internals = viewInternals(view);
+  const uploads = internals.uploads;
+  if (uploads === null) throw new DjustError('bad_params', `${message.event}: this view has no uploads (allowUpload was not called in mount).`);
+  if (message.event === UPLOAD_PROGRESS_EVENT) {
+    uploads.externalProgress(message.params);
+    return uploads.pendingNotify ? uploads.notify(view) : undefined;
+  }
+  return uploads.announce(message.params).then((reply) => {
+    internals.reply = reply;
+  });
 }

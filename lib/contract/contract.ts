@@ -95,4 +95,5 @@ export const SSE_EVENTS: readonly string[] = [
   'error',
   'pong',
   'dev',
+  'upload',
 ] satisfies readonly ServerMessage['type'][];

@@ -142,6 +142,23 @@ export interface ErrorMessage {
 export interface PongMessage {
   type: 'pong';
 }
+/**
+ * An upload chunk's answer (docs/uploads.md): `ack` — stored, `bytes` in all so far (send the
+ * next); `error` — refused (`code`: too_large, upload_unknown, upload_busy, upload_offset,
+ * upload_cancelled, upload_failed, bad_upload, rate_limited with `retryMs`).
+ */
+/** Chunks of one upload entry a client may have in flight (sent, not yet answered); more get `upload_busy`. */
+export const UPLOAD_WINDOW = 2;
+
+export interface UploadMessage {
+  type: 'upload';
+  id: string;
+  action: 'ack' | 'error';
+  bytes?: number;
+  code?: string;
+  message?: string;
+  retryMs?: number;
+}
 export type ServerMessage =
   | MountedMessage
   | PatchMessage
@@ -153,6 +170,7 @@ export type ServerMessage =
   | PushEventMessage
   | ErrorMessage
   | PongMessage
+  | UploadMessage
   | DevMessage;
 
 // ---- parsing ------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ export const PUBLIC_DIR = path.resolve(__dirname, '..', '..', 'public');
 export const BUNDLE_NAME = 'djust.min.js';
 /** The JS commands module the bundle imports beside itself, on demand, with its own `?v=` (built with it). */
 export const JS_COMMANDS_NAME = 'djust-js.min.js';
+/** The uploads module the bundle imports beside itself on pages with a `dj-upload` (docs/uploads.md). */
+export const UPLOADS_NAME = 'djust-up.min.js';
 
 interface Asset {
   body: Buffer;
@@ -37,7 +39,7 @@ export class ClientAssets {
       if (name.endsWith('.js')) this.#files.set(name, asset(path.join(dir, name)));
     }
     const hash = createHash('sha1');
-    for (const name of [BUNDLE_NAME, JS_COMMANDS_NAME]) {
+    for (const name of [BUNDLE_NAME, JS_COMMANDS_NAME, UPLOADS_NAME]) {
       const file = path.join(dir, 'build', name);
       if (!existsSync(file)) {
         throw new DjustError('DJUST_ERR_CLIENT_MISSING', `djust-lite: the client file ${file} is missing; run \`npm run build:client\`.`);
@@ -57,7 +59,7 @@ export class ClientAssets {
   serve(name: string, req: IncomingMessage, res: ServerResponse): boolean {
     const file = this.#files.get(name);
     if (!file) return false;
-    const versioned = (name === BUNDLE_NAME || name === JS_COMMANDS_NAME) && (req.url ?? '').endsWith(`?v=${this.version}`);
+    const versioned = (name === BUNDLE_NAME || name === JS_COMMANDS_NAME || name === UPLOADS_NAME) && (req.url ?? '').endsWith(`?v=${this.version}`);
     res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
     res.setHeader('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache');
     res.setHeader('ETag', file.etag);

@@ -5,6 +5,7 @@ import { ClientAssets } from './assets';
 import { ServerAttachments } from './attach';
 import { ClientAddresses } from '../transport/client-address';
 import type { LiveContext } from '../connection/context';
+import { UploadStore } from '../connection/upload-channel';
 import { invalidArgument } from '../core/errors';
 import { RouteTable, viewParams, type RouteOptions } from '../routes/route-table';
 import { MountPaths, MAX_MOUNT_PATHS } from './mount-paths';
@@ -99,7 +100,9 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     routes,
     scheduler: new Scheduler(READY_BUDGET_NS, () => writes.flush()),
     now: Date.now,
+    uploads: new UploadStore(options.uploadDir, options.logger),
   };
+  ctx.uploads?.sweep(); // upload folders a crashed or killed process left behind
   const limits = new ConnectionLimits(options.maxConnections, options.maxConnectionsPerClient);
   // The app's `trust proxy` setting also decides the client address of live traffic, which
   // never passes through Express: learnt from `req.app` here, or from the server in attach().
@@ -174,6 +177,7 @@ export function djustLite(input?: DjustLiteOptions): DjustLite {
     websocket.close();
     await sse.close();
     await ctx.pubsub.close();
+    ctx.uploads?.close();
   };
 
   for (const [routePath, viewClass] of Object.entries(options.routes)) live.route(routePath, viewClass);

@@ -13,6 +13,8 @@ export interface Channel {
   send(message: object): Promise<void>;
   /** Leaves: the server ends the view now. */
   close(): Promise<void>;
+  /** Sends one upload frame (docs/uploads.md): a binary WebSocket frame, or an SSE upload POST. */
+  upload(frame: Buffer): Promise<void>;
 }
 
 export interface ChannelEvents {
@@ -66,6 +68,12 @@ export async function openSse(target: ChannelTarget, on: ChannelEvents): Promise
       chain = sent.catch(() => {});
       return sent;
     },
+    async upload(frame) {
+      const answer = await request(`${sseStreamBaseUrl(origin, prefix, session)}/upload`, {
+        method: 'POST', headers: { 'content-type': 'application/octet-stream', ...sseTokenHeaders(target.token) }, body: frame, agent, timeoutMs,
+      });
+      if (answer.status !== 202) throw new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', `liveTest: upload POST refused: ${answer.status} ${answer.body.trim()}`);
+    },
     async close() {
       if (leaving) return;
       leaving = true;
@@ -94,6 +102,10 @@ export async function openWebSocket(target: ChannelTarget, on: ChannelEvents): P
     send: (message) => new Promise((done, fail) => {
       const sent = channel.send(message, (err) => (err ? fail(err) : done()));
       if (!sent) fail(new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', 'liveTest: the WebSocket is closed.'));
+    }),
+    upload: (frame) => new Promise((done, fail) => {
+      if (channel.ws.readyState !== channel.ws.OPEN) return fail(new DjustError('DJUST_ERR_LIVE_TEST_CLOSED', 'liveTest: the WebSocket is closed.'));
+      channel.ws.send(frame, { binary: true }, (err) => (err ? fail(err) : done()));
     }),
     async close() {
       if (leaving) return;

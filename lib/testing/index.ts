@@ -18,5 +18,6 @@
 export { liveTest, LiveTestView, type LiveTestOptions } from './live-test';
 export { testClock, TestClock } from './clock';
 export type { ActionResult, AdvanceResult, EventResult, FieldValue, LiveElement, LiveForm, SentEvent, TextFilter, ViewState } from './results';
+export type { TestFile, UploadResult } from './upload-driver';
 export type { Navigation, NavigationKind } from './navigation-log';
 export type { AppLike } from './server';

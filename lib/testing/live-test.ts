@@ -15,6 +15,7 @@ import { outerHtml, RegionDom } from './region-dom';
 import type { ActionResult, AdvanceResult, EventResult, FieldValue, LiveElement, LiveForm, SentEvent, TextFilter, ViewState } from './results';
 import { acquire, type AppLike, type Lease } from './server';
 import { Waiters } from './waiters';
+import { uploadFiles, uploadFrame, type TestFile, type UploadResult } from './upload-driver';
 
 /** Options of `liveTest`. */
 export interface LiveTestOptions {
@@ -257,6 +258,29 @@ export class LiveTestView {
     }
     clock.advance(until - clock.now);
     return withState(this.#page.snapshot(), { fired, messages: this.messages.slice(from) });
+  }
+
+  /**
+   * Uploads `files` to the view's upload `name` over the real protocol, as the browser client
+   * does after a file input's change (docs/uploads.md): announced, validated, sent in chunks.
+   * Resolves once each file is stored or refused; `uploads.<name>` in the page shows it.
+   *
+   * @example
+   * await view.upload('avatar', [{ name: 'me.png', type: 'image/png', content: pngBytes }]);
+   * await view.element('form').submit();
+   */
+  upload(name: string, files: readonly TestFile[]): Promise<UploadResult> {
+    return uploadFiles({
+      event: (event, params) => this.event(event, params),
+      frame: (frame) => this.#live().upload(frame),
+      messages: this.messages,
+      until: (test, what) => this.#until(test, what),
+    }, name, files);
+  }
+
+  /** Sends one upload frame as it is (to test refusals: forged ids, wrong offsets); the answer arrives in `messages`. */
+  async sendUploadFrame(id: string, offset: number, bytes: Uint8Array): Promise<void> {
+    await this.#live().upload(uploadFrame(id, offset, bytes));
   }
 
   /** Sends any envelope as it is (to test protocol errors). Resolves once the server took it. */

@@ -1,7 +1,7 @@
 import type { EventParams, EventMessage, MountMessage, ParamsMessage, PingMessage, ServerMessage } from '../contract/protocol';
 
 /** Every `type` the server sends (lib/contract/protocol.ts `ServerMessage`). */
-const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessage['type']>(['mounted', 'patch', 'reply', 'navigate', 'redirect', 'page_metadata', 'flash', 'push_event', 'error', 'pong', 'dev']);
+const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessage['type']>(['mounted', 'patch', 'reply', 'navigate', 'redirect', 'page_metadata', 'flash', 'push_event', 'error', 'pong', 'dev', 'upload']);
 
 /**
  * Narrows one decoded JSON value to a `ServerMessage`: an object whose `type` is one the server

@@ -10,8 +10,8 @@ export const STREAM_ID_RE = /^[A-Za-z0-9_-]{8,128}$/;
 /** An SSE request's route: the stream id, the endpoint, the raw query (after `?`, maybe empty). */
 export interface SseRoute {
   id: string;
-  /** `stream`: `GET`/`DELETE ${base}/:stream`; `message`: `POST ${base}/:stream/message`. */
-  endpoint: 'stream' | 'message';
+  /** `stream`: `GET`/`DELETE ${base}/:stream`; `message`: `POST ${base}/:stream/message`; `upload`: `POST ${base}/:stream/upload` (docs/uploads.md). */
+  endpoint: 'stream' | 'message' | 'upload';
   query: string;
 }
 
@@ -38,9 +38,10 @@ export function sseRoute(method: string, url: string, base: string): SseRoute | 
   const rest = path.slice(base.length + 1);
   const slash = rest.indexOf('/');
   const id = slash === -1 ? rest : rest.slice(0, slash);
-  const endpoint = slash === -1 ? 'stream' : rest.slice(slash + 1) === 'message' ? 'message' : null;
+  const tail = slash === -1 ? null : rest.slice(slash + 1);
+  const endpoint = tail === null ? 'stream' : tail === 'message' || tail === 'upload' ? tail : null;
   if (endpoint === null || id === '') {
-    return { status: 404, reason: `Not Found: SSE endpoints are GET/DELETE ${base}/:stream and POST ${base}/:stream/message.` };
+    return { status: 404, reason: `Not Found: SSE endpoints are GET/DELETE ${base}/:stream and POST ${base}/:stream/message or ${base}/:stream/upload.` };
   }
   const allowed = endpoint === 'stream' ? ['GET', 'DELETE'] : ['POST'];
   if (!allowed.includes(method)) {

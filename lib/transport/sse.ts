@@ -14,6 +14,7 @@ import { relayTarget, streamHandler, type HeldStream } from './sse-remote';
 import { sseRoute } from './sse-route';
 import { SseStream, writeResumeGap, type StreamHost } from './sse-stream';
 import type { WriteBatch } from './write-batch';
+import { readUploadBody } from './upload-post';
 
 export { STREAM_ID_RE } from './sse-route';
 
@@ -114,6 +115,7 @@ export class SseTransport {
     }
     const { id } = route;
     const work = route.endpoint === 'message' ? this.#message(req, res, id)
+      : route.endpoint === 'upload' ? this.#upload(req, res, id)
       : req.method === 'GET' ? this.#stream(req, res, id, new URLSearchParams(route.query))
       : this.#delete(req, res, id);
     work.catch((err: unknown) => this.#failed(req, res, err));
@@ -246,6 +248,32 @@ export class SseTransport {
       return this.#forwarded(req, res, id, moved.answer === 'held' ? await moved.forward(body.text) : moved.answer);
     }
     now.connection.receive(body.text);
+    res.writeHead(202, ACCEPTED_HEADERS);
+    res.end();
+  }
+
+  /**
+   * One upload chunk (docs/uploads.md): checked as a message POST is (token, size), then handed
+   * to the stream's Connection; its `upload` answer goes out on the stream. Streams held by
+   * another process are not reached: uploads need the stream's own process (404 otherwise).
+   */
+  async #upload(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const { maxMessageBytes: limit, bodyTimeoutMs } = this.#ctx.options;
+    const token = tokenOf(req);
+    if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
+    const here = this.#held(id, token);
+    if (here === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
+    if (here === null) return this.#unknown(req, res, id);
+    const body = await readUploadBody(req, limit, bodyTimeoutMs);
+    if (!body.ok) {
+      if (body.why === 'aborted') return void res.destroy();
+      return body.why === 'bad_type' ? this.#refuse(req, res, 415, 'Unsupported Media Type: POST an upload chunk as application/octet-stream.')
+        : body.why === 'timeout' ? this.#refuse(req, res, 408, `Request Timeout: the body did not arrive within ${bodyTimeoutMs} ms (option bodyTimeoutMs).`, {}, true)
+        : this.#refuse(req, res, 413, `Payload Too Large: upload chunk over ${limit} bytes (option maxMessageBytes); use a smaller chunkSize.`, { Connection: 'close' });
+    }
+    // The stream may have ended, or been replaced, while the body arrived.
+    if (this.#held(id, token) !== here) return this.#unknown(req, res, id);
+    here.connection.upload(body.bytes);
     res.writeHead(202, ACCEPTED_HEADERS);
     res.end();
   }

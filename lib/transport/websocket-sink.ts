@@ -149,11 +149,14 @@ export class WebSocketSink implements Sink, Resumable {
   }
 }
 
-/** One frame of the peer's: charged by its size before it is decoded (binary frames too), then handled. */
+/**
+ * One frame of the peer's. Binary frames are upload chunks (docs/uploads.md), charged by the
+ * upload channel; a text frame is charged by its size before it is decoded, then handled.
+ */
 export function handleFrame(connection: Connection, data: RawData, isBinary: boolean): void {
-  if (!connection.admit(byteLengthOf(data))) return connection.refuse(isBinary ? '' : headOf(data));
-  if (isBinary) connection.reject('bad_message', 'Binary frames are not accepted; send JSON text frames.');
-  else connection.handle(rawToString(data));
+  if (isBinary) return connection.upload(rawToBuffer(data));
+  if (!connection.admit(byteLengthOf(data))) return connection.refuse(headOf(data));
+  connection.handle(rawToString(data));
 }
 
 /**
@@ -177,6 +180,12 @@ function headOf(data: RawData): string {
   const first = Array.isArray(data) ? data[0] : data;
   if (!first) return '';
   return Buffer.isBuffer(first) ? first.toString('utf8', 0, 256) : Buffer.from(first).toString('utf8', 0, 256);
+}
+
+function rawToBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }
 
 function rawToString(data: RawData): string {

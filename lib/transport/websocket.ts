@@ -45,6 +45,7 @@ export class WebSocketTransport {
     message: (this: WebSocket, data: RawData, isBinary: boolean) => void;
     pong: (this: WebSocket) => void;
     close: (this: WebSocket) => void;
+    error: (this: WebSocket, err: Error & { code?: string }) => void;
     /** A raw socket that closes during the handshake: its place in the limits is given back. */
     handshakeClose: (this: Duplex) => void;
   };
@@ -75,6 +76,13 @@ export class WebSocketTransport {
     this.#on = {
       message(data, isBinary) {
         sinkOf.get(this)?.receive(data, isBinary, turns.current());
+      },
+      error(err) {
+        // Said at debug, naming the option: a frame over maxMessageBytes otherwise looks like a plain disconnect.
+        const why = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+          ? `a frame was over ${ctx.options.maxMessageBytes} bytes (option maxMessageBytes); closed 1009`
+          : `${err.code ?? 'error'}: ${err.message}`;
+        ctx.options.logger.debug(`djust-lite: WebSocket from ${sinkOf.get(this)?.client || 'an unknown address'}: ${why}.`);
       },
       pong() {
         const sink = sinkOf.get(this);
@@ -154,7 +162,7 @@ export class WebSocketTransport {
     this.#deadlines.start(connection, client);
     ws.on('pong', this.#on.pong);
     ws.on('message', this.#on.message);
-    ws.on('error', ignore); // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows
+    ws.on('error', this.#on.error); // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows
     ws.on('close', this.#on.close);
   }
 
@@ -184,6 +192,5 @@ function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
-function ignore(): void {}
 
 export { frameOf } from './websocket-sink';

@@ -29,6 +29,7 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'pageTitle', 'pageMeta', 'pageLinks', 'flash', 'connected', 'putFlash', 'clearFlash',
   'subscribe', 'unsubscribe', 'sendAfter', 'assignAsync', 'startAsync', 'cancelAsync',
   'pushPatch', 'pushNavigate', 'redirect', 'pushEvent', 'pushReply',
+  'allowUpload', 'cancelUpload', 'consumeUploadedEntries', 'uploadedEntries',
   'sendUpdate', 'sendParent', 'update', 'myself', 'stream', 'streamInsert', 'streamDelete', 'streamDeleteByDomId',
 ]);
 const FORBIDDEN = RESERVED_NAMES;

@@ -10,6 +10,7 @@ import { Flash } from './flash';
 import { jsonObjectProblem } from '../core/json';
 import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from '../contract/urls';
 import { PageMetadata, type LinkInput, type MetaInput } from './page-metadata';
+import { ViewUploads, type ExternalTarget, type UploadEntry, type UploadOptions } from './uploads';
 import { ComponentSet } from './component-set';
 import { COMPONENTS_KEY, type ComponentHost } from '../render/components';
 import type { Environment } from 'nunjucks';
@@ -98,6 +99,9 @@ export class ViewInternals implements ComponentHost {
   events: PushEventMessage[] | null = null;
   /** The `pushReply` payload of the change in flight. */
   reply: JsonObject | null = null;
+  /** `allowUpload` names and their entries (lib/view/uploads.ts); allocated on the first. */
+  uploads: ViewUploads | null = null;
+
   /** Set by the lifecycle: where calls after unmount are logged, and async work reports. */
   logger: ResolvedLogger | null = null;
   /** Why the view is gone (`unmount` ran), or null while it lives. */
@@ -524,6 +528,54 @@ export class LiveView {
     return components !== null && components.sendUpdate(componentClass, id, assigns);
   }
 
+  /**
+   * Declares a file upload `name` (call it in `mount`): `<input type="file" dj-upload="name">`
+   * and `dj-drop-target="name"` then send files over the live connection, validated against
+   * `options` before any byte is stored; the template sees `uploads.<name>` (docs/uploads.md).
+   *
+   * @example
+   * mount() { this.allowUpload('avatar', { accept: ['.png', 'image/jpeg'], maxEntries: 1, maxFileSize: 8_000_000 }); }
+   */
+  allowUpload(name: string, options: UploadOptions): void {
+    (this.#internals.uploads ??= new ViewUploads()).allow(name, options);
+  }
+
+  /**
+   * Drops an entry of upload `name` (its temp file deleted, its transfer stopped).
+   *
+   * @example
+   * @eventHandler() cancel({ ref }) { return this.cancelUpload('avatar', String(ref)); }
+   */
+  cancelUpload(name: string, ref: string): Promise<void> {
+    return this.#uploads('cancelUpload', name).cancel(name, ref);
+  }
+
+  /**
+   * Hands each finished entry of upload `name` to `fn({ path }, entry)` (move or read the file
+   * there), then deletes its temp file; resolves with what each `fn` returned.
+   *
+   * @example
+   * @eventHandler() async save() {
+   *   this.photos.push(...await this.consumeUploadedEntries('avatar', async ({ path }, entry) => {
+   *     await fs.copyFile(path, `public/uploads/${entry.ref}`); return `/uploads/${entry.ref}`;
+   *   }));
+   * }
+   */
+  consumeUploadedEntries<T>(name: string, fn: (meta: { path: string } & Partial<ExternalTarget>, entry: UploadEntry) => T | Promise<T>): Promise<T[]> {
+    return this.#uploads('consumeUploadedEntries', name).consume(name, fn);
+  }
+
+  /** The entries of upload `name`: `completed` (all bytes stored) and `inProgress`. */
+  uploadedEntries(name: string): { completed: UploadEntry[]; inProgress: UploadEntry[] } {
+    return this.#uploads('uploadedEntries', name).entries(name);
+  }
+
+  #uploads(method: string, name: string): ViewUploads {
+    const uploads = this.#internals.uploads;
+    if (!uploads) throw new DjustError('DJUST_ERR_INVALID_ARG', `${method}("${name}"): this view has no uploads; call this.allowUpload("${name}", { accept, … }) in mount first.`);
+    return uploads;
+  }
+
   /** True once the view runs on a live connection (false during the HTTP render). */
   get connected(): boolean {
     return this.#internals.host !== null;
@@ -583,7 +635,7 @@ const defaultContextData = LiveView.prototype.getContextData;
  */
 export function templateContext(view: LiveView): Record<string, unknown> {
   const internals = internalsOf(view);
-  const { metadata, flash, streams } = internals;
+  const { metadata, flash, streams, uploads } = internals;
   const data = view.getContextData === defaultContextData ? (view as object as Record<string, unknown>) : view.getContextData();
   const context: Record<string, unknown> = {};
   const keys = Object.keys(data);
@@ -601,6 +653,7 @@ export function templateContext(view: LiveView): Record<string, unknown> {
   context.pageMeta = meta;
   context.pageLinks = links;
   context.flash = flash.current;
+  if (uploads !== null) context.uploads = uploads.templateData();
   context[COMPONENTS_KEY] = internals;
   if (streams !== null) context.streams = streams.context();
   return context;
