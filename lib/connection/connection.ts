@@ -62,7 +62,7 @@ export class Connection implements HostTarget, Resumable {
   /** Params schemas' checks are bounded and charged to the rate budget (lib/view/typed-params.ts). */
   readonly #paramsBudget: ParamsBudget;
   /** The mounted view; null before mount and after close. */
-  #session: MountedView | null = null;
+  #mounted: MountedView | null = null;
   #mountRequested = false;
   /** A job is in progress (possibly waiting for a promise). */
   #running = false;
@@ -92,7 +92,7 @@ export class Connection implements HostTarget, Resumable {
   }
 
   get mounted(): boolean {
-    return this.#session !== null;
+    return this.#mounted !== null;
   }
 
   /** Jobs waiting behind the running one. */
@@ -148,7 +148,7 @@ export class Connection implements HostTarget, Resumable {
       logger: options.logger,
       bytesPerSecond: options.maxUploadBytesPerSecond,
       now: this.#ctx.now,
-      uploads: () => (this.#session ? viewInternals(this.#session.life.view).uploads : null),
+      uploads: () => (this.#mounted ? viewInternals(this.#mounted.life.view).uploads : null),
       send: (message) => this.#write([message]),
       refused: () => this.admit(0) || (this.refuse(''), false),
       hold: (ms) => this.#sink.hold?.(ms),
@@ -215,7 +215,7 @@ export class Connection implements HostTarget, Resumable {
    * view services it came from (see `#hostServices`); it is dropped if that view has left.
    */
   deliver(payload: unknown, from?: ViewHost): void {
-    if (this.#closed || this.#session === null && !this.#mountRequested) return;
+    if (this.#closed || this.#mounted === null && !this.#mountRequested) return;
     if (this.#queue.push({ kind: 'info', payload, dropped: false, from }) === 'displaced') {
       this.#ctx.options.logger.debug(`djust-lite: ${this.#viewName()} dropped its oldest waiting handleInfo message: over ${this.#ctx.options.maxQueuedEvents} waiting (option maxQueuedEvents).`);
     }
@@ -243,7 +243,7 @@ export class Connection implements HostTarget, Resumable {
    * what an idle connection holds once its user stops clicking.
    */
   sweep(): void {
-    this.#session?.sweep();
+    this.#mounted?.sweep();
   }
 
   /** Ends the connection's view: timers and subscriptions released, then unmount. Idempotent. */
@@ -253,9 +253,9 @@ export class Connection implements HostTarget, Resumable {
     this.#ctx.development?.disconnected(this);
     this.#queue.clear();
     this.#uploads?.close();
-    const session = this.#session;
-    this.#session = null;
-    await session?.close();
+    const mounted = this.#mounted;
+    this.#mounted = null;
+    await mounted?.close();
   }
 
   /** Queues a job that came from this connection's own frames (mount, error answers). */
@@ -318,7 +318,7 @@ export class Connection implements HostTarget, Resumable {
       const what = `${this.#viewName()} ${job.kind === 'mount' ? 'mount' : 'handler'} ran over ${handlerTimeoutMs} ms (option handlerTimeoutMs)`;
       this.#ctx.options.logger.warn(`djust-lite: ${what}; its answer is dropped and the queue moves on.`);
       if (job.kind === 'mount') return this.#fatal([], 'handler_timeout', `${what}; reload the page.`);
-      this.#session?.abandon();
+      this.#mounted?.abandon();
       this.#abandons += 1;
       this.#write([errorMessage('handler_timeout', `${what}; what it changes shows with the next update.`, refOf(job))]);
       this.#drainQueue();
@@ -339,24 +339,24 @@ export class Connection implements HostTarget, Resumable {
       case 'mount':
         return this.#mount(job.message, out);
       case 'event':
-        return this.#then(this.#session?.event(job.message, out), out);
+        return this.#then(this.#mounted?.event(job.message, out), out);
       case 'params':
-        return this.#then(this.#session?.navigate(job.message, out), out);
+        return this.#then(this.#mounted?.navigate(job.message, out), out);
       case 'render': {
         this.#renderQueued = false;
         const acks = this.#renderAcks;
         this.#renderAcks = [];
-        const step = this.#session?.rerender(out);
+        const step = this.#mounted?.rerender(out);
         // The acks follow the render's patch; a departure the render caused is then taken.
         if (step instanceof Promise) return step.then((departure) => (out.push(...acks), this.#departed(departure, out)));
         out.push(...acks);
         return this.#departed(step ?? null, out);
       }
       case 'info': {
-        const session = this.#session;
+        const mounted = this.#mounted;
         // Meant for a view that has since left the connection (pushNavigate): dropped.
-        if (session === null || (job.from !== undefined && job.from !== viewInternals(session.life.view).host)) return;
-        return this.#then(session.info(job.payload, out), out);
+        if (mounted === null || (job.from !== undefined && job.from !== viewInternals(mounted.life.view).host)) return;
+        return this.#then(mounted.info(job.payload, out), out);
       }
     }
   }
@@ -368,9 +368,9 @@ export class Connection implements HostTarget, Resumable {
   }
 
   #departed(departure: Departure | null, out: ServerMessage[]): void | Promise<void> {
-    const session = this.#session;
-    if (departure === null || session === null) return;
-    return this.#leave(session, departure, out);
+    const mounted = this.#mounted;
+    if (departure === null || mounted === null) return;
+    return this.#leave(mounted, departure, out);
   }
 
   /** Leaves `from` for another view (lib/connection/view-switch.ts); installs it, then unmounts `from`. */
@@ -390,7 +390,7 @@ export class Connection implements HostTarget, Resumable {
       return;
     }
     (this.#visited ??= new Set()).add(from.life.entry);
-    this.#session = next;
+    this.#mounted = next;
     await from.close(`navigated to ${next.name}`);
   }
 
@@ -423,18 +423,18 @@ export class Connection implements HostTarget, Resumable {
       if (options.logger.refusal.enabled) options.logger.refusal(`${entry.name}: live mount at ${url} refused by its mount guards: ${made.reason} (forbidden)`);
       return this.#fatal(out, 'forbidden', `${entry.name} refused: ${made.reason}`);
     }
-    const session = made.view;
+    const mounted = made.view;
     let departure: Departure | null;
     try {
-      departure = await session.mount({ session: sessionData, connected: true }, out);
+      departure = await mounted.mount({ session: sessionData, connected: true }, out);
     } catch (err) {
-      await session.close();
+      await mounted.close();
       options.logger.error(`djust-lite: ${entry.name}.mount() failed on connect`, err);
       return this.#fatal(out, 'mount_failed', err instanceof DjustError ? err.message : `${entry.name} failed to mount; see the server log.`, CLOSE.serverError);
     }
-    if (this.#closed) return session.close(); // the peer left while mount ran
-    this.#session = session;
-    const uploads = viewInternals(session.life.view).uploads;
+    if (this.#closed) return mounted.close(); // the peer left while mount ran
+    this.#mounted = mounted;
+    const uploads = viewInternals(mounted.life.view).uploads;
     if (uploads) uploads.frameLimit = options.maxMessageBytes; // chunks must fit a frame (docs/uploads.md)
     this.#ctx.development?.connected(this, entry.template, out);
     return this.#departed(departure, out); // its mount called pushNavigate
@@ -470,6 +470,6 @@ export class Connection implements HostTarget, Resumable {
   }
 
   #viewName(): string {
-    return this.#session?.name ?? 'view';
+    return this.#mounted?.name ?? 'view';
   }
 }

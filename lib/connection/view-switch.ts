@@ -91,23 +91,23 @@ export async function leaveView(host: SwitchHost, from: MountedView, departure: 
       out.push(errorMessage('forbidden', `${target.entry.name} refused: ${made.reason}`, departure.ref ?? null));
       return from;
     }
-    const session = made.view;
-    const life = session.life;
+    const mounted = made.view;
+    const life = mounted.life;
     let html: string;
     try {
-      html = await session.mountInPlace({ session: from.life.session, connected: true });
+      html = await mounted.mountInPlace({ session: from.life.session, connected: true });
     } catch (err) {
-      await session.close('its mount failed');
+      await mounted.close('its mount failed');
       logger.error(`djust-lite: ${target.entry.name}.mount() failed on live navigation to ${url}; loading the page instead`, err);
       return host.current() ? stay(`${target.entry.name}.mount() failed`) : from;
     }
     if (!host.current()) {
-      await session.close('the navigation was given up');
+      await mounted.close('the navigation was given up');
       return from;
     }
     const next = life.takeLeave();
     if (next !== null) {
-      await session.close(`it navigated on to ${next.url}`);
+      await mounted.close(`it navigated on to ${next.url}`);
       if (!host.current()) return from;
       if (next.kind === 'redirect') return redirect(next.url, `${target.entry.name}.mount() redirected`, next.replace);
       url = next.url;
@@ -121,14 +121,14 @@ export async function leaveView(host: SwitchHost, from: MountedView, departure: 
       logger.error(`djust-lite: comparing the layouts of ${from.name} and ${target.entry.name} failed`, err);
     }
     if (!same) {
-      await session.close('its page does not share the layout');
+      await mounted.close('its page does not share the layout');
       return host.current() ? stay(`${target.entry.name}'s page does not share ${from.name}'s layout (the HTML outside the live region differs)`) : from;
     }
     const token = ctx.routes.mint({ entry: target.entry, base, params: life.params, url: life.url, session: life.session, issuedAt: from.issuedAt });
     if (departure.ref !== undefined && departure.ref !== null) out.push({ type: 'reply', ref: departure.ref });
     out.push({ type: 'navigate', url: life.url, replace, html, token });
-    session.takeOver(from, out);
-    if (logger.connection.enabled) logger.connection(`${from.name} navigated to ${session.name} at ${life.url}`);
-    return session;
+    mounted.takeOver(from, out);
+    if (logger.connection.enabled) logger.connection(`${from.name} navigated to ${mounted.name} at ${life.url}`);
+    return mounted;
   }
 }
