@@ -1,6 +1,7 @@
 // Over 500 lines: the LiveView class is the public API, most of it documented accessors and
 // methods (each with its example); its private state and the template context sit beside it
-// because they read its private fields. Async work's machinery is lib/view/async-work.ts.
+// because they read its private fields. Each method only checks and delegates: async work is
+// lib/view/async-work.ts, streams streams.ts, uploads uploads.ts, components component-set.ts.
 import type { Request } from 'express';
 import type { EventList } from './decorators';
 import { DjustError, invalidArgument } from '../core/errors';
