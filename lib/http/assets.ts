@@ -50,7 +50,7 @@ export class ClientAssets {
     this.#version = hash.digest('base64url').slice(0, 8);
   }
 
-  /** The version of the built files (the bundle and the JS commands module), for cache-busting URLs. */
+  /** The version of the built files (the bundle and the modules it loads on demand), for cache-busting URLs. */
   get version(): string {
     return this.#version;
   }
