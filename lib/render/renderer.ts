@@ -2,6 +2,7 @@ import type { Environment } from 'nunjucks';
 import { ROOT_ATTR } from '../contract/contract';
 import { DjustError } from '../core/errors';
 import { candidatePlans, type BlockPlan, type Wrapper } from './block-render';
+import { renderTemplate } from './fast-render';
 import { findRegion, findRegionAgain, ownCopy, type RegionBounds } from './html';
 import { HOOKS_KEY, type PageHooks } from './nunjucks';
 
@@ -88,7 +89,7 @@ export class Renderer {
     const { locals } = this;
     for (const key of Object.keys(locals)) if (!Object.hasOwn(context, key)) context[key] = locals[key];
     try {
-      return plan ? plan.template.render(context) : this.env.render(target.template, context);
+      return renderTemplate(plan ? plan.template : this.env.getTemplate(target.template), context);
     } catch (cause) {
       throw new DjustError('DJUST_ERR_TEMPLATE', `${target.name}: rendering "${target.template}" failed: ${(cause as Error).message}`, { cause });
     }

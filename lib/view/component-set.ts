@@ -1,5 +1,6 @@
 import type { Environment } from 'nunjucks';
 import { DjustError } from '../core/errors';
+import { renderTemplate } from '../render/fast-render';
 import { COMPONENTS_KEY, ComponentRegion, componentMarker, stampComponent, type ComponentHost, type ComponentOp } from '../render/components';
 import { LiveComponent, linkComponent, type ComponentId, type LiveComponentClass, type ParentView } from './live-component';
 
@@ -187,7 +188,7 @@ export class ComponentSet implements ComponentHost {
     let html: string;
     this.#inside = true;
     try {
-      html = env.getTemplate(cls.template).render(context);
+      html = renderTemplate(env.getTemplate(cls.template), context);
     } catch (cause) {
       if (cause instanceof DjustError) throw cause;
       throw new DjustError('DJUST_ERR_TEMPLATE', `${cls.name}: rendering "${cls.template}" failed: ${(cause as Error).message}`, { cause });
