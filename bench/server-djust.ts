@@ -1,6 +1,6 @@
 /**
  * djust-lite under test: the counter view of the benchmark on Express 5, in its own process
- * (forked by spawn.ts). Serves `/counter` and the list pages `/list500`, `/list5000`; the live endpoints are djust-lite's own
+ * (forked by spawn.ts). Serves `/counter` and the list pages `/list500`, `/list5000` (and `/list-stream…`, `/list-components…`); the live endpoints are djust-lite's own
  * (`/djust/ws`, and `/djust/sse/:session` once that transport exists).
  */
 import path from 'node:path';
@@ -8,6 +8,7 @@ import express from 'express';
 import { djustLite } from '../lib';
 import { CounterView } from './counter-view';
 import { LIST_ROWS, listView } from './list-view';
+import { componentListView, streamListView } from './list-variants';
 import { listenForParent } from './server-child';
 
 const live = djustLite({
@@ -23,7 +24,12 @@ const live = djustLite({
 });
 live.route('/counter', CounterView);
 // the list page (bench/list-run.ts): /list500, /list5000
-for (const rows of LIST_ROWS) live.route(`/list${rows}`, listView(rows));
+// and the same page built with a stream and with a component per row (bench/list-variants.ts)
+for (const rows of LIST_ROWS) {
+  live.route(`/list${rows}`, listView(rows));
+  live.route(`/list-stream${rows}`, streamListView(rows));
+  live.route(`/list-components${rows}`, componentListView(rows));
+}
 
 const app = express();
 app.use(live);
