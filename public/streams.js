@@ -4,13 +4,14 @@
 
 export const STREAM = '[dj-update="stream"]';
 
-/** @typedef {{ id?: string, reset?: boolean, deletes?: string[], inserts?: [string, number, number | null, string][] }} StreamPatch */
+/** @typedef {{ id?: string, reset?: boolean, deletes?: string[], inserts?: ([string, number, number | null, string] | string)[] }} StreamPatch */
 
 /**
  * For each entry: `reset` removes the container's children, `deletes`
  * removes elements by DOM id, then each insert replaces the child with its DOM id in place
  * (`replace(old, html)`) or goes in at `at` (-1 end, 0 top, n before child n), then prunes to
- * `limit` (n keeps the first n children, -n the last n).
+ * `limit` (n keeps the first n children, -n the last n). An insert that is the HTML alone goes
+ * at the end with no limit, its DOM id the element's.
  * @param {Element} root @param {StreamPatch[]} streams @param {(old: Element, html: string) => void} replace
  * @example applyStreams(root, [{ id: 'log', inserts: [['log-9', 0, 100, '<li id="log-9">…</li>']] }], swapIn);
  */
@@ -21,6 +22,12 @@ export function applyStreams(root, streams, replace) {
     const el = root.isConnected ? doc.getElementById(id) : root.querySelector(`[id=${JSON.stringify(id)}]`);
     return el && root.contains(el) ? el : null;
   };
+  /** @param {string} html */
+  const parse = (html) => {
+    const t = doc.createElement('template');
+    t.innerHTML = html;
+    return t.content.firstElementChild;
+  };
   for (const s of streams) {
     const box = s.id ? find(s.id) : null;
     const inserts = box?.matches(STREAM) ? s.inserts ?? [] : [];
@@ -30,13 +37,18 @@ export function applyStreams(root, streams, replace) {
       const el = find(id);
       if (el?.parentElement?.matches(STREAM)) el.remove();
     }
-    for (const [id, at, limit, html] of inserts) {
-      const old = find(id);
+    for (const insert of inserts) {
+      const [id, at, limit, html] = typeof insert == 'string' ? ['', -1, null, insert] : insert;
+      /** @type {Element | null} */
+      let el = null;
+      if (!id) {
+        el = parse(html);
+        if (!el) continue;
+      }
+      const old = find(id || /** @type {Element} */ (el).id);
       if (old && old.parentNode == box) replace(old, html);
       else {
-        const t = doc.createElement('template');
-        t.innerHTML = html;
-        const el = t.content.firstElementChild;
+        el ??= parse(html);
         if (!el) continue;
         old?.remove();
         const kids = /** @type {Element} */ (box).children;

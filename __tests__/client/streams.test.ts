@@ -29,6 +29,15 @@ describe('applyPatch with streams', () => {
     expect(old?.isConnected).toBe(false);
   });
 
+  it('takes an insert that is the HTML alone: replaced in place by its element id, else appended', () => {
+    const root = mount(['a', 'b', 'c']);
+    const old = document.getElementById('b');
+    applyPatch(root, { streams: [{ id: 'log', inserts: [li('b', 'B!'), li('d')] }] });
+    expect(ids()).toEqual(['a', 'b', 'c', 'd']);
+    expect(document.getElementById('b')?.textContent).toBe('B!');
+    expect(old?.isConnected).toBe(false);
+  });
+
   it('keeps the focused field of a child updated in place', () => {
     const root = mount([]);
     applyPatch(root, { ops: [], streams: [{ id: 'log', inserts: [['a', -1, null, '<li id="a"><input id="f" value="x"></li>']] }] });

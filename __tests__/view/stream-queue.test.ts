@@ -12,7 +12,16 @@ describe('StreamSet', () => {
     expect(set.context().log?.map(([id]) => id)).toEqual(['log-2', 'log-1', 'log-3']);
     const { html, streams } = takeStreams(set, render(set));
     expect(html).toBe(ul(''));
-    expect(streams).toEqual([{ id: 'log', inserts: [['log-1', 0, null, '<li id="log-1">a</li>'], ['log-2', 0, null, '<li id="log-2">b</li>'], ['log-3', -1, null, '<li id="log-3">c</li>']] }]);
+    // at the end with no limit: the short form, the HTML alone (its element carries the DOM id)
+    expect(streams).toEqual([{ id: 'log', inserts: [['log-1', 0, null, '<li id="log-1">a</li>'], ['log-2', 0, null, '<li id="log-2">b</li>'], '<li id="log-3">c</li>'] }]);
+  });
+
+  it('sends the long form for an insert with a limit, and for a DOM id with & (entities decoded on two sides)', () => {
+    const set = new StreamSet();
+    set.stream('log', [{ id: 1, t: 'a' }], { limit: -5 });
+    set.insert('log', { id: 'x&amp;y', t: 'b' });
+    const rendered = takeStreams(set, render(set)).streams;
+    expect(rendered).toEqual([{ id: 'log', inserts: [['log-1', -1, -5, '<li id="log-1">a</li>'], ['log-x&y', -1, null, '<li id="log-x&amp;y">b</li>']] }]);
   });
 
   it('keeps no item after a render: the next render has none, deletes and resets go to the learned container', () => {

@@ -315,7 +315,7 @@ export class MountedView implements RegionSlot {
       const patch = region.update(html, this.#logger.render);
       message = patch
         ? ('ops' in patch ? { type: 'patch', ref, ops: patch.ops } : { type: 'patch', ref, html: patch.html })
-        : streamed?.streams ? { type: 'patch', ref, ops: [] } : ref !== null ? { type: 'reply', ref } : null;
+        : streamed?.streams ? { type: 'patch', ref } : ref !== null ? { type: 'reply', ref } : null;
       if (streamed?.streams && message?.type === 'patch') message.streams = streamed.streams;
     }
     if (internals.reply !== null) {

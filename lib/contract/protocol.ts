@@ -66,8 +66,12 @@ export interface PatchMessage {
   /** Stream operations, applied after `html`/`ops` (docs/streams.md); absent when none. */
   streams?: StreamPatch[];
 }
-/** One insert into a stream container: DOM id, position (`-1` end, `0` top, `n` before child n), limit or null, the child's HTML. */
-export type StreamInsertOp = [domId: string, at: number, limit: number | null, html: string];
+/**
+ * One insert into a stream container: DOM id, position (`-1` end, `0` top, `n` before child n),
+ * limit or null, the child's HTML; or the HTML alone, for `at` -1 and no limit, whose DOM id is
+ * its element's `id` (the short form: most inserts, such as a row updated in place).
+ */
+export type StreamInsertOp = [domId: string, at: number, limit: number | null, html: string] | string;
 /**
  * What one stream container receives in a patch (docs/streams.md): `reset` (its children
  * removed), `deletes` (DOM ids removed), then `inserts` in

@@ -79,10 +79,12 @@ export function applyStreamPatches(root: VNode, streams: readonly StreamPatch[],
       }
     }
     if (!box) continue;
-    for (const [id, at, limit, html] of inserts) {
+    for (const insert of inserts) {
+      // the short form: the HTML alone, at the end, no limit, its DOM id the element's
+      const [id, at, limit, html] = typeof insert === 'string' ? [null, -1, null, insert] : insert;
       const el = parse(html, box.tag);
       const kids = box.children.filter((child) => child.type === ELEMENT);
-      const old = kids.findIndex((child) => child.key === id);
+      const old = kids.findIndex((child) => child.key === (id ?? el.key));
       if (old >= 0) kids[old] = el;
       else kids.splice(at < 0 ? kids.length : Math.min(at, kids.length), 0, el);
       if (limit !== null && kids.length > Math.abs(limit)) {

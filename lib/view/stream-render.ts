@@ -11,6 +11,16 @@ export interface StreamedRender {
 }
 
 /**
+ * The wire form of one insert: the child's HTML alone when it goes at the end with no limit
+ * (the client reads the DOM id off the element, which is where the split found it), else
+ * `[domId, at, limit, html]`. An id with `&` keeps the long form: the server's parser and the
+ * browser's could decode an entity in it differently.
+ */
+function insertOp(domId: string, at: number, limit: number | null, html: string): StreamInsertOp {
+  return at === -1 && limit === null && !domId.includes('&') ? html : [domId, at, limit, html];
+}
+
+/**
  * Takes a view's stream queues into the wire form after a render (docs/streams.md): the
  * children rendered in each `dj-update="stream"` container become inserts, in the order they
  * were queued, with the `at` and `limit` their `stream`/`streamInsert` call gave (a child no
@@ -48,10 +58,10 @@ export function takeStreams(set: StreamSet, rendered: string): StreamedRender {
         if (html === undefined) continue;
         rendered.delete(insert.domId);
         stream.container = container.id;
-        inserts.push([insert.domId, insert.at, insert.limit, html]);
+        inserts.push(insertOp(insert.domId, insert.at, insert.limit, html));
       }
     }
-    for (const [id, html] of rendered) inserts.push([id, -1, null, html]);
+    for (const [id, html] of rendered) inserts.push(insertOp(id, -1, null, html));
   }
   let orphans: string[] | null = null;
   for (const stream of pending) {
