@@ -126,7 +126,7 @@ export async function runUploads(options: { results: string; serverScript: strin
   const size = Number(process.env.BENCH_UPLOAD_MB ?? 20) * MB;
   const rounds = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
   const bytes = Buffer.alloc(size, 0x5a);
-  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK) } });
+  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK), BENCH_UPLOAD_MAX_MESSAGE: process.env.BENCH_UPLOAD_MAX_MESSAGE ?? '' } });
   try {
     const origin = server.base;
     const ws = await BenchPage.open(origin, '/upload', 'websocket');
@@ -139,16 +139,23 @@ export async function runUploads(options: { results: string; serverScript: strin
     const overWs: number[] = [];
     const overSse: number[] = [];
     let rssGrowth = 0;
+    const wsServerCpuMs: number[] = [];
+    const wsHarnessCpuMs: number[] = [];
     for (let round = 0; round < rounds; round += 1) {
       raw.push(await rawPost(origin, bytes));
       const before = exactRss(server.pid) ?? procStatusBytes(server.pid, 'VmRSS') ?? 0;
       let peak = before;
       const sampler = setInterval(() => (peak = Math.max(peak, exactRss(server.pid) ?? 0)), 10);
+      const serverCpu0 = (await server.cpu()).micros;
+      const harnessCpu0 = process.cpuUsage();
       overWs.push(await ws.upload(bytes));
+      const harnessCpu = process.cpuUsage(harnessCpu0);
+      wsServerCpuMs.push(((await server.cpu()).micros - serverCpu0) / 1000);
+      wsHarnessCpuMs.push((harnessCpu.user + harnessCpu.system) / 1000);
       clearInterval(sampler);
       rssGrowth = Math.max(rssGrowth, peak - before);
       overSse.push(await sse.upload(bytes));
-      log(`round ${round + 1}: raw ${raw.at(-1)?.toFixed(0)} ms, ws ${overWs.at(-1)?.toFixed(0)} ms, sse ${overSse.at(-1)?.toFixed(0)} ms`);
+      log(`round ${round + 1}: raw ${raw.at(-1)?.toFixed(0)} ms, ws ${overWs.at(-1)?.toFixed(0)} ms (cpu: server ${wsServerCpuMs.at(-1)?.toFixed(0)} ms, harness ${wsHarnessCpuMs.at(-1)?.toFixed(0)} ms), sse ${overSse.at(-1)?.toFixed(0)} ms`);
     }
     await ws.close();
     await sse.close();
