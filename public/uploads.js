@@ -164,8 +164,8 @@ export function uploads(client) {
   const fail = (e, code, message) => {
     if (e.state == 'failed') return;
     e.state = 'failed';
-    // upload_unknown: the view dropped the entry (cancelUpload, a new pick): not an error.
-    if (code != 'upload_unknown') console.error(`djust-lite: upload "${e.name}" of ${e.file.name} failed: ${code}: ${message}`);
+    // upload_unknown: the view dropped the entry (cancelUpload, a new pick): not an error; a dropped connection is a warning.
+    if (code != 'upload_unknown') console[code == 'disconnected' ? 'warn' : 'error'](`djust-lite: upload "${e.name}" of ${e.file.name} failed: ${code}: ${message}`);
     doc.dispatchEvent(new CustomEvent('djust:upload-error', { detail: { name: e.name, ref: e.ref, code, message } }));
   };
 
