@@ -19,6 +19,12 @@ import { UploadLoad } from './upload-load';
 
 const MB = 1024 * 1024;
 const CHUNK = Number(process.env.BENCH_UPLOAD_CHUNK ?? 64_000);
+/**
+ * BENCH_UPLOAD_SERVER_JS_MASK=1: the server unmasks frames in JavaScript (ws's WS_NO_BUFFER_UTIL)
+ * even where this process has the native `bufferutil` (NODE_PATH): the client's masking then
+ * costs what a browser's does (native), the server's what a default install's does.
+ */
+const SERVER_WS_ENV: Record<string, string> = process.env.BENCH_UPLOAD_SERVER_JS_MASK ? { WS_NO_BUFFER_UTIL: '1' } : {};
 /** How many times each of the 10 parallel uploaders sends its quarter of the file (BENCH_UPLOAD_LOAD_ROUNDS). */
 const LOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_LOAD_ROUNDS ?? 4);
 
@@ -55,7 +61,7 @@ export async function runUploads(options: { results: string; serverScript: strin
   const size = Number(process.env.BENCH_UPLOAD_MB ?? 20) * MB;
   const rounds = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
   const bytes = Buffer.alloc(size, 0x5a);
-  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK), BENCH_UPLOAD_MAX_MESSAGE: process.env.BENCH_UPLOAD_MAX_MESSAGE ?? '' } });
+  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK), BENCH_UPLOAD_MAX_MESSAGE: process.env.BENCH_UPLOAD_MAX_MESSAGE ?? '', ...SERVER_WS_ENV } });
   try {
     const origin = server.base;
     const ws = await BenchPage.open(origin, '/upload', 'websocket');
