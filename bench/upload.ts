@@ -74,10 +74,13 @@ export async function runUploads(options: { results: string; serverScript: strin
     const overWs: number[] = [];
     const overSse: number[] = [];
     const rssGrowths: number[] = [];
+    const rawServerCpuMs: number[] = [];
     const wsServerCpuMs: number[] = [];
     const wsHarnessCpuMs: number[] = [];
     for (let round = 0; round < rounds; round += 1) {
+      const rawCpu0 = (await server.cpu()).micros;
       raw.push(await rawPost(origin, bytes));
+      rawServerCpuMs.push(((await server.cpu()).micros - rawCpu0) / 1000);
       const before = exactRss(server.pid) ?? procStatusBytes(server.pid, 'VmRSS') ?? 0;
       let peak = before;
       const sampler = setInterval(() => (peak = Math.max(peak, exactRss(server.pid) ?? 0)), 10);
@@ -126,6 +129,7 @@ export async function runUploads(options: { results: string; serverScript: strin
       rssGrowthBytes: median(rssGrowths),
       rssGrowthMaxBytes: Math.max(...rssGrowths),
       rssTargetBytes: 2 * CHUNK * 1,
+      rawServerCpuMs: median(rawServerCpuMs),
       wsServerCpuMs: median(wsServerCpuMs),
       wsHarnessCpuMs: median(wsHarnessCpuMs),
       neighbourQuietP99Ms: p99(quiet),
@@ -142,7 +146,7 @@ export async function runUploads(options: { results: string; serverScript: strin
       `  raw Express POST (express.raw → writeFile)  ${result.rawPostMBps.toFixed(1)} MB/s`,
       `  djust-lite over WebSocket                   ${result.websocketMBps.toFixed(1)} MB/s  (${result.websocketVsRaw.toFixed(2)}× raw; target ≥ 0.7: ${pass(result.websocketVsRaw >= 0.7)})`,
       `  djust-lite over SSE (POST per chunk)        ${result.sseMBps.toFixed(1)} MB/s  (${(median(raw) / median(overSse)).toFixed(2)}× raw; no target)`,
-      `  CPU per WS upload: server ${result.wsServerCpuMs.toFixed(0)} ms, harness (the client) ${result.wsHarnessCpuMs.toFixed(0)} ms (medians)`,
+      `  CPU per WS upload: server ${result.wsServerCpuMs.toFixed(0)} ms (raw POST: ${result.rawServerCpuMs.toFixed(0)} ms), harness (the client) ${result.wsHarnessCpuMs.toFixed(0)} ms (medians; /proc, 10 ms ticks)`,
       `  server RSS growth during a WS upload        median ${(result.rssGrowthBytes / 1024).toFixed(0)} KiB, max ${(result.rssGrowthMaxBytes / 1024).toFixed(0)} KiB of ${rounds}  (target ≤ 2 × chunk × 1 upload = ${(result.rssTargetBytes / 1024).toFixed(0)} KiB: ${pass(result.rssGrowthBytes <= result.rssTargetBytes)})`,
       `  neighbour click p99: quiet ${result.neighbourQuietP99Ms.toFixed(2)} ms (after: ${result.neighbourQuietAfterP99Ms.toFixed(2)}), during 10 uploads ${result.neighbourBusyP99Ms.toFixed(2)} ms (${busy.length} clicks over ${(loadRun.ms / 1000).toFixed(1)} s; uploaders in their own process; target ≤ 2× quiet: ${pass(result.neighbourBusyP99Ms <= 2 * result.neighbourQuietP99Ms)})`,
     ];
