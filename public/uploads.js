@@ -218,7 +218,8 @@ export function uploads(client) {
   }, true);
   doc.addEventListener('djust:message', (ev) => {
     const m = /** @type {CustomEvent} */ (ev).detail;
-    if (m?.type == 'upload') byId.get(m.id)?.waits.shift()?.(m);
+    // A refused SSE chunk POST (public/sse.js) names its frame, not its id.
+    if (m?.type == 'upload') byId.get(m.id ?? new TextDecoder().decode(m.frame.subarray(1, 1 + m.frame[0])).split(':')[0])?.waits.shift()?.(m);
     else if (m?.type == 'patch' || m?.type == 'mounted') previews();
   });
   // Files picked before this module loaded.
