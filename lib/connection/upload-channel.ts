@@ -201,14 +201,14 @@ export class UploadChannel {
     } catch (err) {
       this.#host.logger.error(`djust-lite: writing upload "${config.name}" entry "${entry.ref}" to ${entry.path ?? 'its temp file'} failed`, err);
       await this.#forget(entry);
-      for (const _ of chunks) this.#refuse(entry.id, 'upload_failed', 'The server could not store this file; see its log.');
+      for (let i = 0; i < chunks.length; i += 1) this.#refuse(entry.id, 'upload_failed', 'The server could not store this file; see its log.');
       return;
     } finally {
       state.pending -= bytes;
     }
     if (entry.gone || this.#closed) {
       await this.#forget(entry);
-      for (const _ of chunks) this.#refuse(entry.id, 'upload_cancelled', `Entry "${entry.ref}" was cancelled; its chunks are no longer taken.`);
+      for (let i = 0; i < chunks.length; i += 1) this.#refuse(entry.id, 'upload_cancelled', `Entry "${entry.ref}" was cancelled; its chunks are no longer taken.`);
       return;
     }
     // One answer per chunk, in order (the client counts its window by them).
