@@ -34,6 +34,7 @@ const live = djustLite({
   views: process.env.BENCH_VIEWS ?? path.join(__dirname, '..', '..', '..', 'bench', 'views'),
   secret: 'bench-secret-bench-secret-bench-secret-0123456789',
   maxEventsPerSecond: 1_000_000,
+  ...(process.env.BENCH_UPLOAD_MAX_MESSAGE ? { maxMessageBytes: Number(process.env.BENCH_UPLOAD_MAX_MESSAGE) } : {}),
   maxConnections: 100_000,
   maxConnectionsPerClient: 100_000,
   logger: { warn: (m) => console.warn(m), error: (m, e) => console.error(m, e) },

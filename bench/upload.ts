@@ -6,92 +6,27 @@
  * - the server's RSS growth during the WebSocket upload (sampled every 10 ms from /proc, after a
  *   warm-up upload); target ≤ 2 × chunk size × concurrent uploads;
  * - a neighbour's click round trip (the counter, WebSocket) quiet, then during 10 parallel
- *   uploads; target p99 ≤ 2× quiet.
+ *   uploads run by a child process (bench/upload-load.ts), then quiet again; target p99 ≤ 2× quiet;
+ * - the CPU of one WebSocket upload in the server and in this process (the client's side).
  * Prints a table and writes bench/results/upload-latest.json.
  */
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ServerMessage } from '../lib/contract/protocol';
-import { openSse, openWebSocket, type Channel } from '../lib/testing/channels';
-import { envelope } from '../lib/testing/messages';
-import { openPage } from '../lib/testing/page';
-import { uploadFiles } from '../lib/testing/upload-driver';
 import { exactRss, procStatusBytes, ServerProcess } from './spawn';
+import { BenchPage } from './upload-page';
+import { UploadLoad } from './upload-load';
 
 const MB = 1024 * 1024;
 const CHUNK = Number(process.env.BENCH_UPLOAD_CHUNK ?? 64_000);
-
-/** One live page over a channel, enough to drive uploads and clicks. */
-class BenchPage {
-  readonly messages: ServerMessage[] = [];
-  #channel: Channel | null = null;
-  #ref = 0;
-  #wake: (() => void)[] = [];
-
-  static async open(origin: string, path: string, transport: 'websocket' | 'sse'): Promise<BenchPage> {
-    const agent = new http.Agent({ keepAlive: true });
-    const page = await openPage(origin, path, {}, agent);
-    const view = new BenchPage();
-    const target = { origin, prefix: page.prefix, token: page.token, url: page.url, agent, timeoutMs: 60_000 };
-    const events = { message: (m: ServerMessage) => view.#receive(m), closed: () => undefined };
-    view.#channel = await (transport === 'sse' ? openSse(target, events) : openWebSocket(target, events));
-    await view.until(() => view.messages.some((m) => m.type === 'mounted'), 'mounted');
-    return view;
-  }
-
-  #receive(message: ServerMessage): void {
-    if (message.type !== 'pong') this.messages.push(message);
-    for (const wake of this.#wake.splice(0)) wake();
-  }
-
-  /** Waits (bounded: 60 s) until `test()` holds, checking after each message. */
-  async until(test: () => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`bench: ${what} did not come within 60 s`);
-      await new Promise<void>((resolve) => {
-        this.#wake.push(resolve);
-        setTimeout(resolve, 1000);
-      });
-    }
-  }
-
-  /** Sends an event; resolves with its answer (patch, reply or error). */
-  async event(name: string, params: Record<string, never> | object = {}): Promise<Extract<ServerMessage, { type: 'patch' | 'reply' | 'error' }>> {
-    const ref = ++this.#ref;
-    const from = this.messages.length;
-    await (this.#channel as Channel).send(envelope.event(ref, name, params as never));
-    let answer: ServerMessage | undefined;
-    await this.until(() => (answer = this.messages.slice(from).find((m) => (m.type === 'patch' || m.type === 'reply' || m.type === 'error') && m.ref === ref)) !== undefined, `answer to ${name}`);
-    return answer as Extract<ServerMessage, { type: 'patch' | 'reply' | 'error' }>;
-  }
-
-  /** Uploads `bytes` as one file and consumes it; the time from the announcement to the last ack, ms. */
-  async upload(bytes: Buffer): Promise<number> {
-    const started = performance.now();
-    const result = await uploadFiles({
-      event: async (event, params) => {
-        const response = await this.event(event, params);
-        if (response.type === 'error') throw new Error(`bench: ${event}: ${response.code}: ${response.message}`);
-        return { response } as never;
-      },
-      frame: (frame) => (this.#channel as Channel).upload(frame),
-      messages: this.messages,
-      until: (test, what) => this.until(test, what),
-    }, 'file', [{ name: 'bench.bin', type: 'application/octet-stream', content: bytes }]);
-    const ms = performance.now() - started;
-    const refused = result.entries[0]?.refused;
-    if (refused) throw new Error(`bench: upload refused: ${refused.code}: ${refused.message}`);
-    await this.event('store');
-    this.messages.length = 0; // keep the waits' scans short
-    return ms;
-  }
-
-  close(): Promise<void> {
-    return this.#channel?.close() ?? Promise.resolve();
-  }
-}
+/**
+ * BENCH_UPLOAD_SERVER_JS_MASK=1: the server unmasks frames in JavaScript (ws's WS_NO_BUFFER_UTIL)
+ * even where this process has the native `bufferutil` (NODE_PATH): the client's masking then
+ * costs what a browser's does (native), the server's what a default install's does.
+ */
+const SERVER_WS_ENV: Record<string, string> = process.env.BENCH_UPLOAD_SERVER_JS_MASK ? { WS_NO_BUFFER_UTIL: '1' } : {};
+/** How many times each of the 10 parallel uploaders sends its quarter of the file (BENCH_UPLOAD_LOAD_ROUNDS). */
+const LOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_LOAD_ROUNDS ?? 4);
 
 function rawPost(origin: string, bytes: Buffer): Promise<number> {
   const started = performance.now();
@@ -126,7 +61,7 @@ export async function runUploads(options: { results: string; serverScript: strin
   const size = Number(process.env.BENCH_UPLOAD_MB ?? 20) * MB;
   const rounds = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
   const bytes = Buffer.alloc(size, 0x5a);
-  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK) } });
+  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK), BENCH_UPLOAD_MAX_MESSAGE: process.env.BENCH_UPLOAD_MAX_MESSAGE ?? '', ...SERVER_WS_ENV } });
   try {
     const origin = server.base;
     const ws = await BenchPage.open(origin, '/upload', 'websocket');
@@ -138,17 +73,27 @@ export async function runUploads(options: { results: string; serverScript: strin
     const raw: number[] = [];
     const overWs: number[] = [];
     const overSse: number[] = [];
-    let rssGrowth = 0;
+    const rssGrowths: number[] = [];
+    const rawServerCpuMs: number[] = [];
+    const wsServerCpuMs: number[] = [];
+    const wsHarnessCpuMs: number[] = [];
     for (let round = 0; round < rounds; round += 1) {
+      const rawCpu0 = (await server.cpu()).micros;
       raw.push(await rawPost(origin, bytes));
+      rawServerCpuMs.push(((await server.cpu()).micros - rawCpu0) / 1000);
       const before = exactRss(server.pid) ?? procStatusBytes(server.pid, 'VmRSS') ?? 0;
       let peak = before;
       const sampler = setInterval(() => (peak = Math.max(peak, exactRss(server.pid) ?? 0)), 10);
+      const serverCpu0 = (await server.cpu()).micros;
+      const harnessCpu0 = process.cpuUsage();
       overWs.push(await ws.upload(bytes));
+      const harnessCpu = process.cpuUsage(harnessCpu0);
+      wsServerCpuMs.push(((await server.cpu()).micros - serverCpu0) / 1000);
+      wsHarnessCpuMs.push((harnessCpu.user + harnessCpu.system) / 1000);
       clearInterval(sampler);
-      rssGrowth = Math.max(rssGrowth, peak - before);
+      rssGrowths.push(Math.max(0, peak - before));
       overSse.push(await sse.upload(bytes));
-      log(`round ${round + 1}: raw ${raw.at(-1)?.toFixed(0)} ms, ws ${overWs.at(-1)?.toFixed(0)} ms, sse ${overSse.at(-1)?.toFixed(0)} ms`);
+      log(`round ${round + 1}: raw ${raw.at(-1)?.toFixed(0)} ms, ws ${overWs.at(-1)?.toFixed(0)} ms (cpu: server ${wsServerCpuMs.at(-1)?.toFixed(0)} ms, harness ${wsHarnessCpuMs.at(-1)?.toFixed(0)} ms), sse ${overSse.at(-1)?.toFixed(0)} ms`);
     }
     await ws.close();
     await sse.close();
@@ -157,15 +102,20 @@ export async function runUploads(options: { results: string; serverScript: strin
     const neighbour = await BenchPage.open(origin, '/counter', 'websocket');
     await clicks(neighbour, 20);
     const quiet = await clicks(neighbour, 200);
-    const uploaders = await Promise.all(Array.from({ length: 10 }, () => BenchPage.open(origin, '/upload', 'websocket')));
+    // The uploaders run in a process of their own (bench/upload-load.ts): this one holds only the neighbour.
+    const load = await UploadLoad.start(path.join(__dirname, 'upload-load.js'), origin, { pages: 10, bytes: Math.max(MB, size / 4), rounds: LOAD_ROUNDS });
     let uploading = true;
-    const part = bytes.subarray(0, Math.max(MB, size / 4));
-    const busyRun = Promise.all(uploaders.map(async (p) => {
-      for (let i = 0; i < 2; i += 1) await p.upload(part);
-    })).finally(() => (uploading = false));
-    const busy = await clicks(neighbour, 10_000, () => !uploading);
-    await busyRun;
-    await Promise.all([...uploaders, neighbour].map((p) => p.close()));
+    const busyRun = load.run(300_000).finally(() => (uploading = false));
+    let busy: number[];
+    let loadRun: { ms: number; cpuMs: number };
+    try {
+      busy = await clicks(neighbour, 100_000, () => !uploading);
+      loadRun = await busyRun;
+    } finally {
+      load.stop();
+    }
+    const quietAfter = await clicks(neighbour, 200);
+    await neighbour.close();
 
     const mbps = (ms: number): number => size / MB / (ms / 1000);
     const result = {
@@ -176,11 +126,18 @@ export async function runUploads(options: { results: string; serverScript: strin
       websocketMBps: mbps(median(overWs)),
       sseMBps: mbps(median(overSse)),
       websocketVsRaw: median(raw) / median(overWs),
-      rssGrowthBytes: rssGrowth,
+      rssGrowthBytes: median(rssGrowths),
+      rssGrowthMaxBytes: Math.max(...rssGrowths),
       rssTargetBytes: 2 * CHUNK * 1,
+      rawServerCpuMs: median(rawServerCpuMs),
+      wsServerCpuMs: median(wsServerCpuMs),
+      wsHarnessCpuMs: median(wsHarnessCpuMs),
       neighbourQuietP99Ms: p99(quiet),
+      neighbourQuietAfterP99Ms: p99(quietAfter),
       neighbourBusyP99Ms: p99(busy),
       neighbourBusyClicks: busy.length,
+      loadUploadsMs: loadRun.ms,
+      loadUploaderCpuMs: loadRun.cpuMs,
     };
     const pass = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
     const lines = [
@@ -189,8 +146,9 @@ export async function runUploads(options: { results: string; serverScript: strin
       `  raw Express POST (express.raw → writeFile)  ${result.rawPostMBps.toFixed(1)} MB/s`,
       `  djust-lite over WebSocket                   ${result.websocketMBps.toFixed(1)} MB/s  (${result.websocketVsRaw.toFixed(2)}× raw; target ≥ 0.7: ${pass(result.websocketVsRaw >= 0.7)})`,
       `  djust-lite over SSE (POST per chunk)        ${result.sseMBps.toFixed(1)} MB/s  (${(median(raw) / median(overSse)).toFixed(2)}× raw; no target)`,
-      `  server RSS growth during a WS upload        ${(rssGrowth / 1024).toFixed(0)} KiB  (target ≤ 2 × chunk × 1 upload = ${(result.rssTargetBytes / 1024).toFixed(0)} KiB: ${pass(rssGrowth <= result.rssTargetBytes)})`,
-      `  neighbour click p99: quiet ${result.neighbourQuietP99Ms.toFixed(2)} ms, during 10 uploads ${result.neighbourBusyP99Ms.toFixed(2)} ms (${busy.length} clicks; target ≤ 2× quiet: ${pass(result.neighbourBusyP99Ms <= 2 * result.neighbourQuietP99Ms)})`,
+      `  CPU per WS upload: server ${result.wsServerCpuMs.toFixed(0)} ms (raw POST: ${result.rawServerCpuMs.toFixed(0)} ms), harness (the client) ${result.wsHarnessCpuMs.toFixed(0)} ms (medians; /proc, 10 ms ticks)`,
+      `  server RSS growth during a WS upload        median ${(result.rssGrowthBytes / 1024).toFixed(0)} KiB, max ${(result.rssGrowthMaxBytes / 1024).toFixed(0)} KiB of ${rounds}  (target ≤ 2 × chunk × 1 upload = ${(result.rssTargetBytes / 1024).toFixed(0)} KiB: ${pass(result.rssGrowthBytes <= result.rssTargetBytes)})`,
+      `  neighbour click p99: quiet ${result.neighbourQuietP99Ms.toFixed(2)} ms (after: ${result.neighbourQuietAfterP99Ms.toFixed(2)}), during 10 uploads ${result.neighbourBusyP99Ms.toFixed(2)} ms (${busy.length} clicks over ${(loadRun.ms / 1000).toFixed(1)} s; uploaders in their own process; target ≤ 2× quiet: ${pass(result.neighbourBusyP99Ms <= 2 * result.neighbourQuietP99Ms)})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     writeFileSync(path.join(options.results, 'upload-latest.json'), JSON.stringify({ date: new Date().toISOString(), ...result }, null, 2));

@@ -130,7 +130,8 @@ export function connectSse(prefix, h) {
       // One after the other (each answered once the server took it), so chunks arrive in order.
       uploads = uploads.then(() => fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...auth() }, body: new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (frame)]) })
         // read even when empty (Chromium calls an unread body aborted)
-        .then((res) => res.text().then((t) => { if (!res.ok) console.warn(`djust-lite: ${t}`); }), () => {}));
+        // A refused POST never reaches the view: it is the chunk's answer (413, 421, 404…), so the upload fails now.
+        .then((res) => res.text().then((t) => { if (res.status != 202) h.onMessage({ type: 'upload', frame, action: 'error', code: `http_${res.status}`, message: t }); }), () => {}));
       return true;
     },
     close() {

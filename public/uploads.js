@@ -2,7 +2,7 @@
 // File uploads (docs/uploads.md), loaded by the bundle only on pages with a `dj-upload` input.
 // Files picked in `<input type="file" dj-upload="name">` or dropped on `dj-drop-target="name"`
 // are announced to the view (`dj:upload`); each one the server accepts is sent in chunks over
-// the live connection, the next chunk after the server's `ack` (or straight to its external URL).
+// the live connection, as many in flight as the server's window (or straight to its external URL).
 
 /**
  * @typedef {object} Entry
@@ -12,6 +12,7 @@
  * @property {string} [id]     the server's id for its chunks
  * @property {{ url: string, fields: Record<string, string> }} [external]
  * @property {number} chunk
+ * @property {number} window   bytes it may have sent and not had answered (the server's `window`)
  * @property {'new' | 'sending' | 'done' | 'failed'} state
  * @property {string} [url]    its preview's object URL
  * @property {((m: any) => void)[]} waits  take the server's answers to the chunks in flight, in order
@@ -40,7 +41,7 @@ export function uploads(client) {
   /** @param {string} name @param {Iterable<File>} files */
   const announce = async (name, files) => {
     /** @type {Entry[]} */
-    const list = [...files].map((file) => ({ file, ref: `${page}-${seq++}`, name, chunk: 64000, state: 'new', waits: [] }));
+    const list = [...files].map((file) => ({ file, ref: `${page}-${seq++}`, name, chunk: 64000, window: 64000, state: 'new', waits: [] }));
     if (!list.length) return;
     for (const e of list) byRef.set(e.ref, e);
     /** @type {any} */
@@ -59,6 +60,7 @@ export function uploads(client) {
       e.id = answer.id;
       e.external = answer.external;
       e.chunk = reply.chunkSize;
+      e.window = reply.window;
       if (e.id) byId.set(e.id, e);
     }
     previews();
@@ -78,35 +80,41 @@ export function uploads(client) {
   });
 
   /**
-   * Sends `e` in chunks over the live connection, two in flight (the server writes one while the
-   * next arrives), the next after each answer; `rate_limited` waits, then sends again from the last ack.
+   * Sends `e` in chunks over the live connection, as many in flight as fit its window (the server
+   * writes some while the next arrive), more after each answer; `rate_limited` waits, then sends
+   * again from the last ack.
    * @param {Entry} e
    */
   const send = async (e) => {
     e.state = 'sending';
     const id = /** @type {string} */ (e.id);
     const size = e.file.size;
-    /** @type {Promise<any>[]} */
+    /** The answers awaited and the chunks' sizes, oldest first. @type {[Promise<any>, number][]} */
     const flight = [];
     /** @type {any[]} */
     const failures = [];
-    let offset = 0, acked = 0, first = true, retry = 0;
+    let offset = 0, acked = 0, first = true, retry = 0, unanswered = 0;
     while (e.state == 'sending') {
       // A zero-byte file sends one empty chunk (the server makes its empty file).
-      while (flight.length < 2 && !retry && !failures.length && (first || offset < size)) {
-        const data = new Uint8Array(await e.file.slice(offset, offset + e.chunk).arrayBuffer());
+      while (!retry && !failures.length && (first || offset < size)) {
+        const n = Math.min(e.chunk, size - offset);
+        if (unanswered && unanswered + n > e.window) break;
+        const data = new Uint8Array(await e.file.slice(offset, offset + n).arrayBuffer());
         const head = new TextEncoder().encode(`${id}:${offset}`);
         const frame = new Uint8Array(1 + head.length + data.length);
         frame[0] = head.length;
         frame.set(head, 1);
         frame.set(data, 1 + head.length);
-        flight.push(answer(e));
+        flight.push([answer(e), n]);
         if (!client.transport?.upload?.(frame)) return fail(e, 'disconnected', 'the connection dropped; pick the file again');
-        offset += data.length;
+        offset += n;
+        unanswered += n;
         first = false;
       }
-      if (!flight.length) break;
-      const m = await flight.shift();
+      const next = flight.shift();
+      if (!next) break;
+      const m = await next[0];
+      unanswered -= next[1];
       if (m.action == 'ack') acked = Math.max(acked, m.bytes);
       else if (m.code == 'rate_limited') retry = Math.max(retry, m.retryMs);
       else if (!retry || m.code != 'upload_offset') failures.push(m);
@@ -156,8 +164,8 @@ export function uploads(client) {
   const fail = (e, code, message) => {
     if (e.state == 'failed') return;
     e.state = 'failed';
-    // upload_unknown: the view dropped the entry (cancelUpload, a new pick): not an error.
-    if (code != 'upload_unknown') console.error(`djust-lite: upload "${e.name}" of ${e.file.name} failed: ${code}: ${message}`);
+    // upload_unknown: the view dropped the entry (cancelUpload, a new pick): not an error; a dropped connection is a warning.
+    if (code != 'upload_unknown') console[code == 'disconnected' ? 'warn' : 'error'](`djust-lite: upload "${e.name}" of ${e.file.name} failed: ${code}: ${message}`);
     doc.dispatchEvent(new CustomEvent('djust:upload-error', { detail: { name: e.name, ref: e.ref, code, message } }));
   };
 
@@ -210,7 +218,8 @@ export function uploads(client) {
   }, true);
   doc.addEventListener('djust:message', (ev) => {
     const m = /** @type {CustomEvent} */ (ev).detail;
-    if (m?.type == 'upload') byId.get(m.id)?.waits.shift()?.(m);
+    // A refused SSE chunk POST (public/sse.js) names its frame, not its id.
+    if (m?.type == 'upload') byId.get(m.id ?? new TextDecoder().decode(m.frame.subarray(1, 1 + m.frame[0])).split(':')[0])?.waits.shift()?.(m);
     else if (m?.type == 'patch' || m?.type == 'mounted') previews();
   });
   // Files picked before this module loaded.

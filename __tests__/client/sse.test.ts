@@ -122,6 +122,29 @@ describe('public/sse.js', () => {
     expect(calls).toHaveLength(0); // the mount is the GET, not a POST
   });
 
+  it('answers a refused upload chunk POST (421, 413…) as that chunk\'s upload error at once, and a taken one (202) not at all', async () => {
+    const { h, transport } = await connected();
+    const frame = (id: string) => {
+      const head = new TextEncoder().encode(`${id}:0`);
+      return Uint8Array.from([head.length, ...head, 1, 2, 3]);
+    };
+    const refused = frame('AAAAAAAAAAAAAAAAAAAAAA');
+    expect(transport.upload?.(refused)).toBe(true);
+    await flush();
+    const first = calls.find((c) => c.url.endsWith('/upload')) as FetchCall;
+    first.answer(421, async () => 'Misdirected Request: held by another process');
+    await flush();
+    await flush();
+    expect(h.onMessage).toHaveBeenCalledWith({ type: 'upload', frame: refused, action: 'error', code: 'http_421', message: 'Misdirected Request: held by another process' });
+    h.onMessage.mockClear();
+    expect(transport.upload?.(frame('BBBBBBBBBBBBBBBBBBBBBB'))).toBe(true);
+    await flush();
+    (calls.filter((c) => c.url.endsWith('/upload'))[1] as FetchCall).answer(202);
+    await flush();
+    await flush();
+    expect(h.onMessage).not.toHaveBeenCalled();
+  });
+
   it('passes every message type of the stream to onMessage', async () => {
     const { h, es } = await connected();
     es.emit({ type: 'mounted', html: '<p>1</p>' }, '1');

@@ -1,10 +1,14 @@
 /**
  * Uploads in Chromium (demo/uploads.ts, docs/uploads.md) over WebSocket and SSE: files picked
  * with setInputFiles and dropped on the drop target, previews from object URLs, progress, cancel,
- * validation errors, the avatar's autoUpload, and the uploads module loaded only where needed.
+ * validation errors, the avatar's autoUpload, the uploads module loaded only where needed, and
+ * a connection that drops mid-upload (the upload fails cleanly, nothing is left on the server).
  */
 import http from 'node:http';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import express from 'express';
 import { randomBytes } from 'node:crypto';
 import { djustLite, eventHandler, LiveView, type DjustLiteOptions } from '../../lib';
@@ -186,5 +190,70 @@ describe('upload previews under the strict CSP', () => {
       });
       expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
     });
+  });
+});
+
+describe('a connection that drops mid-upload', () => {
+  test('the entry fails with djust:upload-error "disconnected", the server deletes its bytes, and the file can be sent again', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'djust-e2e-drop-'));
+    const stored: number[] = [];
+    class DropView extends LiveView {
+      static template = 'drop.njk';
+      total = '';
+      mount() {
+        this.allowUpload('doc', { accept: 'any', autoUpload: true, maxFileSize: 4_000_000 });
+      }
+      @eventHandler() validate() {}
+      @eventHandler() async save() {
+        const sizes = await this.consumeUploadedEntries('doc', (_file, entry) => entry.size);
+        stored.push(...sizes);
+        this.total = sizes.join(',');
+      }
+    }
+    const templates = {
+      'drop.njk': '<!doctype html><html><head>{% djust_head %}</head><body><main dj-root><form dj-change="validate" dj-submit="save">' +
+        '<input type="file" id="doc" dj-upload="doc"><button id="save">Save</button></form>' +
+        '{% for e in uploads.doc.entries %}<p class="entry" data-progress="{{ e.progress }}" data-done="{{ e.done }}">{{ e.name }}</p>{% endfor %}' +
+        '<p id="stored">{{ total }}</p></main>{% djust_scripts %}</body></html>',
+    };
+    const files = (): string[] => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name);
+    const create = (options: DjustLiteOptions) => {
+      // Slow enough (about 200 KB/s) that the connection drops while the file is on its way.
+      const live = djustLite({ ...options, env: memoryEnvironment(templates), uploadDir: dir, maxUploadBytesPerSecond: 200_000, secret: 'djust-lite-e2e-drop-secret-not-for-production' });
+      live.route('/drop', DropView);
+      const app = express();
+      app.get('/favicon.ico', (_req, res) => void res.status(204).end());
+      app.use(live);
+      return { app, live };
+    };
+    try {
+      await runSession(browser(), { name: 'websocket', options: {}, app: create }, async ({ open, context }) => {
+        // Keep the page's WebSocket at hand, and record the upload errors the client reports.
+        await context.addInitScript({ content: `
+          window.__errors = [];
+          document.addEventListener('djust:upload-error', (e) => window.__errors.push(e.detail.code));
+          const Native = window.WebSocket;
+          window.WebSocket = class extends Native { constructor(...a) { super(...a); window.__ws = this; } };` });
+        const page = await open('/drop');
+        const content = Buffer.alloc(3_000_000, 9);
+        await page.setInputFiles('#doc', [{ name: 'big.bin', mimeType: 'application/octet-stream', buffer: content }]);
+        await page.waitForFunction(() => Number(document.querySelector('p.entry')?.getAttribute('data-progress')) > 0);
+        expect(files()).toHaveLength(1); // its bytes so far, in the upload folder
+        await page.evaluate(() => (window as unknown as { __ws: WebSocket }).__ws.close());
+        await page.waitForFunction(() => (window as unknown as { __errors: string[] }).__errors.includes('disconnected'));
+        // Reconnected, the view mounted afresh: the entry is gone, and so are its bytes on the server.
+        await page.waitForFunction(() => document.querySelectorAll('p.entry').length === 0);
+        for (let i = 0; i < 100 && files().length > 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(files()).toEqual([]);
+        // Picked again, a smaller copy goes through.
+        await page.setInputFiles('#doc', [{ name: 'small.bin', mimeType: 'application/octet-stream', buffer: content.subarray(0, 100_000) }]);
+        await page.locator('p.entry[data-done="true"]').waitFor();
+        await page.click('#save');
+        await page.waitForFunction(() => document.getElementById('stored')?.textContent === '100000');
+        expect(stored).toEqual([100_000]);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -9,11 +9,13 @@ import type { UploadConfig, UploadEntry, ViewUploads } from '../view/uploads';
 
 /**
  * The server side of upload transfers (docs/uploads.md, "Wire format"): the binary chunks a
- * WebSocket frame or an SSE upload POST carries, streamed to temp files one chunk in flight
- * per entry (the client sends the next after our `ack`: memory stays at one chunk per file in
- * flight). Validation of what a file may be lives in lib/view/uploads.ts; this module refuses
- * what a chunk may not do: unknown ids, another view's ids, a second chunk before the ack, a
- * wrong offset, bytes past the announced size or `maxFileSize`.
+ * WebSocket frame or an SSE upload POST carries, streamed to temp files in order. A client may
+ * have an entry's window (UPLOAD_WINDOW chunks, in bytes) sent and not yet answered; each chunk
+ * is answered (`ack`) once it is on disk, so what the server holds of an entry in memory stays
+ * under its window, and a slow disk slows the client down. Chunks that arrive while a write is
+ * under way are written together (one `writev`). Validation of what a file may be lives in
+ * lib/view/uploads.ts; this module refuses what a chunk may not do: unknown ids, another view's
+ * ids, a chunk past the window, a wrong offset, bytes past the announced size or `maxFileSize`.
  *
  * A frame: byte 0 is the header's length `n`, bytes 1..n the ASCII header `<entry id>:<offset>`,
  * the rest the chunk.
@@ -23,6 +25,8 @@ import type { UploadConfig, UploadEntry, ViewUploads } from '../view/uploads';
 const FOLDER_PREFIX = 'djust-lite-uploads-';
 /** The least a chunk costs from the byte budget: a flood of tiny frames is not free. */
 const MIN_CHUNK_COST = 16 * 1024;
+/** How the window is made, for refusals. */
+const UPLOAD_WINDOW_TEXT = `UPLOAD_WINDOW (${UPLOAD_WINDOW}) × chunkSize`;
 /** Progress re-renders at most this often per connection (the last chunk renders at once). */
 export const PROGRESS_RENDER_MS = 100;
 
@@ -93,12 +97,14 @@ function isAlive(pid: number): boolean {
 /** One entry's transfer: its open file, the writes in order, and what was taken but not yet written. */
 interface EntryState {
   handle: FileHandle | null;
-  /** The writes, one after the other. */
+  /** The writes (and a cut-off), one after the other. */
   chain: Promise<void>;
+  /** Chunks taken and not yet being written: the next write takes them all. */
+  queue: Buffer[];
   /** The offset the next chunk must have: bytes stored plus those taken and still being written. */
   next: number;
-  /** Chunks taken, not yet written (at most UPLOAD_WINDOW). */
-  inFlight: number;
+  /** Bytes taken, not yet written and answered (at most the entry's window). */
+  pending: number;
 }
 
 /** What the channel needs from its connection. */
@@ -146,14 +152,18 @@ export class UploadChannel {
     if (!match) return this.#refuse('', 'bad_upload', 'An upload frame is [header length][<entry id>:<offset>][bytes], with at least one byte; see docs/uploads.md.');
     const id = match[1] as string;
     const offset = Number(match[2]);
-    const found = this.#host.uploads()?.byId(id) ?? null;
+    const uploads = this.#host.uploads();
+    const found = uploads?.byId(id) ?? null;
     if (!found || found.entry.gone) return this.#refuse(id, 'upload_unknown', 'No upload entry with this id on this view: forged, cancelled, consumed, or for another view.');
     const { config, entry } = found;
     if (entry.meta !== null) return this.#refuse(id, 'bad_upload', `Entry "${entry.ref}" is an external upload; send it to its URL, not here.`);
     if (!entry.valid || entry.done) return this.#refuse(id, 'bad_upload', `Entry "${entry.ref}" takes no more chunks: it is ${entry.done ? 'complete' : 'refused'}.`);
-    const state = this.#open.get(id) ?? { handle: null, chain: Promise.resolve(), next: entry.bytes, inFlight: 0 };
-    if (state.inFlight >= UPLOAD_WINDOW) return this.#refuse(id, 'upload_busy', `${UPLOAD_WINDOW} chunks of this entry are still being written; send the next after an ack.`);
+    const state = this.#open.get(id) ?? { handle: null, chain: Promise.resolve(), queue: [], next: entry.bytes, pending: 0 };
     const data = frame.subarray(1 + headerLength);
+    const window = (uploads as ViewUploads).windowOf(config);
+    if (state.pending > 0 && state.pending + data.length > window) {
+      return this.#refuse(id, 'upload_busy', `Over the upload window: ${state.pending} bytes of entry "${entry.ref}" are not answered yet and this chunk has ${data.length}; a client may have ${window} bytes of an entry unanswered (the window of the dj:upload answer: ${UPLOAD_WINDOW_TEXT}). Send more after an ack.`);
+    }
     if (data.length === 0 && entry.size !== 0) return this.#refuse(id, 'bad_upload', 'An empty chunk is only for a zero-byte file.');
     if (offset !== state.next) return this.#refuse(id, 'upload_offset', `Chunk at offset ${offset}, but the next byte taken is ${state.next}; send from the last ack's bytes.`);
     const total = state.next + data.length;
@@ -170,31 +180,43 @@ export class UploadChannel {
       return this.#refuse(id, 'rate_limited', `Over ${this.#host.bytesPerSecond} bytes/s (option maxUploadBytesPerSecond); send this chunk again in ${wait} ms.`, wait);
     }
     state.next = total;
-    state.inFlight += 1;
+    state.pending += data.length;
     this.#open.set(id, state);
-    state.chain = state.chain.then(() => this.#write(config, entry, state, data));
+    state.queue.push(data);
+    // One write per turn of the chain takes every chunk queued by then.
+    if (state.queue.length === 1) state.chain = state.chain.then(() => this.#write(config, entry, state));
   }
 
-  async #write(config: UploadConfig, entry: UploadEntry, state: EntryState, data: Buffer): Promise<void> {
-    if (!entry.valid) return; // cut off meanwhile
+  /** Writes the chunks queued for `entry` (one writev), then answers each: `ack`, or why not. */
+  async #write(config: UploadConfig, entry: UploadEntry, state: EntryState): Promise<void> {
+    const chunks = state.queue.splice(0);
+    if (!entry.valid || chunks.length === 0) return; // cut off meanwhile (its error is the answer)
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
     try {
       if (state.handle === null) {
         entry.path = this.#host.store.fileFor(entry.id);
         state.handle = await open(entry.path, 'wx', 0o600);
       }
-      await state.handle.write(data);
+      await (chunks.length === 1 ? state.handle.write(chunks[0] as Buffer) : state.handle.writev(chunks));
     } catch (err) {
       this.#host.logger.error(`djust-lite: writing upload "${config.name}" entry "${entry.ref}" to ${entry.path ?? 'its temp file'} failed`, err);
       await this.#forget(entry);
-      return this.#refuse(entry.id, 'upload_failed', 'The server could not store this file; see its log.');
+      for (let i = 0; i < chunks.length; i += 1) this.#refuse(entry.id, 'upload_failed', 'The server could not store this file; see its log.');
+      return;
     } finally {
-      state.inFlight -= 1;
+      state.pending -= bytes;
     }
     if (entry.gone || this.#closed) {
       await this.#forget(entry);
-      return this.#refuse(entry.id, 'upload_cancelled', `Entry "${entry.ref}" was cancelled; its chunks are no longer taken.`);
+      for (let i = 0; i < chunks.length; i += 1) this.#refuse(entry.id, 'upload_cancelled', `Entry "${entry.ref}" was cancelled; its chunks are no longer taken.`);
+      return;
     }
-    entry.bytes += data.length;
+    // One answer per chunk, in order (the client counts its window by them).
+    for (const chunk of chunks.slice(0, -1)) {
+      entry.bytes += chunk.length;
+      this.#host.send({ type: 'upload', id: entry.id, action: 'ack', bytes: entry.bytes });
+    }
+    entry.bytes += (chunks.at(-1) as Buffer).length;
     entry.progress = entry.size === 0 ? 100 : Math.floor((entry.bytes * 100) / entry.size);
     if (entry.bytes === entry.size) {
       entry.done = true;

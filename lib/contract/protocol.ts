@@ -151,8 +151,12 @@ export interface PongMessage {
  * next); `error` — refused (`code`: too_large, upload_unknown, upload_busy, upload_offset,
  * upload_cancelled, upload_failed, bad_upload, rate_limited with `retryMs`).
  */
-/** Chunks of one upload entry a client may have in flight (sent, not yet answered); more get `upload_busy`. */
-export const UPLOAD_WINDOW = 2;
+/**
+ * An entry's window, in chunks: the client may have `UPLOAD_WINDOW × chunkSize` bytes of one
+ * entry sent and not yet answered (the `dj:upload` answer's `window`, in bytes); a chunk past it
+ * gets `upload_busy`. The server holds at most that much of an entry in memory before it is on disk.
+ */
+export const UPLOAD_WINDOW = 4;
 
 export interface UploadMessage {
   type: 'upload';

@@ -1,5 +1,5 @@
 import { DjustError, invalidArgument } from '../core/errors';
-import { UPLOAD_WINDOW, type JsonObject, type ServerMessage, type UploadMessage } from '../contract/protocol';
+import { type JsonObject, type ServerMessage, type UploadMessage } from '../contract/protocol';
 import type { EventResult } from './results';
 
 /** One file for `view.upload(name, files)`: what a browser's File would carry. */
@@ -33,7 +33,7 @@ const CONSEQUENCES = new Set(['upload_offset', 'upload_busy', 'bad_upload']);
 /**
  * Runs the browser's side of an upload over the real protocol (docs/uploads.md, "Wire
  * format"): announces `files` to upload `name` (`dj:upload`), then sends each accepted file in
- * chunks of the size the server gave, one in flight, waiting for each `ack`. Resolves once every
+ * chunks of the size the server gave, as many in flight as the window it gave. Resolves once every
  * file is stored (the page then shows it done) or refused.
  */
 export async function uploadFiles(host: UploadHost, name: string, files: readonly TestFile[]): Promise<UploadResult> {
@@ -44,6 +44,7 @@ export async function uploadFiles(host: UploadHost, name: string, files: readonl
   const reply = answer.response.payload;
   const entries = Array.isArray(reply?.entries) ? (reply.entries as JsonObject[]) : [];
   const chunkSize = typeof reply?.chunkSize === 'number' ? reply.chunkSize : 64000;
+  const window = typeof reply?.window === 'number' ? reply.window : chunkSize;
   const result: UploadResult = { entries: [] };
   for (let i = 0; i < entries.length; i += 1) {
     const entry = entries[i] as JsonObject;
@@ -51,35 +52,40 @@ export async function uploadFiles(host: UploadHost, name: string, files: readonl
     const out: UploadResult['entries'][number] = { ref: String(entry.ref), name: (files[i] as TestFile).name, valid: entry.valid === true, errors: (entry.errors as string[]) ?? [] };
     result.entries.push(out);
     if (typeof entry.id !== 'string') continue;
-    out.refused = await sendEntry(host, entry.id, body, chunkSize);
+    out.refused = await sendEntry(host, entry.id, body, chunkSize, window);
   }
   return result;
 }
 
 /**
- * Sends one entry's chunks as the browser client does: up to UPLOAD_WINDOW (2) in flight, the
- * next after each answer. Each chunk gets exactly one answer, in order; `rate_limited` waits,
- * lets the rest settle and sends again from the last ack. The first other refusal ends it.
+ * Sends one entry's chunks as the browser client does: as many as fit the server's `window`
+ * (bytes sent and not yet answered), more after each answer. Each chunk gets exactly one
+ * answer, in order; `rate_limited` waits, lets the rest settle and sends again from the last
+ * ack. The first other refusal ends it.
  */
-async function sendEntry(host: UploadHost, id: string, body: Buffer, chunkSize: number): Promise<{ code: string; message: string } | undefined> {
+async function sendEntry(host: UploadHost, id: string, body: Buffer, chunkSize: number, window: number): Promise<{ code: string; message: string } | undefined> {
   let offset = 0;
   let acked = 0;
   let first = true;
-  let inFlight = 0;
+  /** The sizes of the chunks in flight, oldest first. */
+  const inFlight: number[] = [];
+  let unanswered = 0;
   let seen = host.messages.length;
   let retryMs: number | null = null;
   const answers: UploadMessage[] = [];
   /** Refusals other than rate_limited: the entry failed; the chunks still in flight answer too. */
   const failures: UploadMessage[] = [];
   for (let guard = 0; guard < 1_000_000; guard += 1) {
-    while (inFlight < UPLOAD_WINDOW && retryMs === null && failures.length === 0 && (first || offset < body.length)) {
+    while (retryMs === null && failures.length === 0 && (first || offset < body.length)) {
       const bytes = body.subarray(offset, offset + chunkSize);
+      if (unanswered > 0 && unanswered + bytes.length > window) break;
       await host.frame(uploadFrame(id, offset, bytes));
       offset += bytes.length;
       first = false;
-      inFlight += 1;
+      inFlight.push(bytes.length);
+      unanswered += bytes.length;
     }
-    if (inFlight === 0) {
+    if (inFlight.length === 0) {
       // The cause, not what followed from it (the next chunk's offset or state refusal).
       const cause = failures.find((f) => !CONSEQUENCES.has(f.code ?? '')) ?? failures[0];
       return cause && { code: cause.code ?? 'error', message: cause.message ?? '' };
@@ -94,11 +100,11 @@ async function sendEntry(host: UploadHost, id: string, body: Buffer, chunkSize: 
       }, `the server's answer to a chunk of upload ${id}`);
     }
     const got = answers.shift() as UploadMessage;
-    inFlight -= 1;
+    unanswered -= inFlight.shift() as number;
     if (got.action === 'ack') acked = Math.max(acked, got.bytes ?? 0);
     else if (got.code === 'rate_limited') retryMs = Math.max(retryMs ?? 0, got.retryMs ?? 10);
     else if (retryMs === null || got.code !== 'upload_offset') failures.push(got);
-    if (retryMs !== null && inFlight === 0) {
+    if (retryMs !== null && inFlight.length === 0) {
       await new Promise((resolve) => setTimeout(resolve, retryMs as number));
       retryMs = null;
       offset = acked;

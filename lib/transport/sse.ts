@@ -254,8 +254,9 @@ export class SseTransport {
 
   /**
    * One upload chunk (docs/uploads.md): checked as a message POST is (token, size), then handed
-   * to the stream's Connection; its `upload` answer goes out on the stream. Streams held by
-   * another process are not reached: uploads need the stream's own process (404 otherwise).
+   * to the stream's Connection; its `upload` answer goes out on the stream. Chunks are not
+   * forwarded through the pub/sub adapter (a file's bytes twice over Redis): one held by another
+   * process is refused 421, naming the fix, before its body is read.
    */
   async #upload(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const { maxMessageBytes: limit, bodyTimeoutMs } = this.#ctx.options;
@@ -263,7 +264,13 @@ export class SseTransport {
     if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
     const here = this.#held(id, token);
     if (here === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
-    if (here === null) return this.#unknown(req, res, id);
+    if (here === null) {
+      const router = this.#ctx.pubsub.streams;
+      const remote = router ? await this.#locate(router, id, token) : null;
+      if (remote?.answer === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
+      if (remote?.answer === 'held') return this.#refuse(req, res, 421, `Misdirected Request: SSE stream "${id}" is held by another process, and upload chunks are not forwarded through the pub/sub adapter (docs/uploads.md, "Wire format"). Send every request of one stream to one process (sticky sessions), or upload over WebSocket, where chunks ride the socket itself.`, {}, true);
+      return this.#unknown(req, res, id);
+    }
     const body = await readUploadBody(req, limit, bodyTimeoutMs);
     if (!body.ok) {
       if (body.why === 'aborted') return void res.destroy();

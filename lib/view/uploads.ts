@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { DjustError, invalidArgument } from '../core/errors';
-import type { JsonObject, JsonValue } from '../contract/protocol';
+import { UPLOAD_WINDOW, type JsonObject, type JsonValue } from '../contract/protocol';
 
 /**
  * File uploads of one view, the LiveView way (docs/uploads.md): `allowUpload` declares a name,
@@ -200,6 +200,16 @@ export class ViewUploads {
     return config;
   }
 
+  /** The chunk size the client is told: `chunkSize`, cut to fit a frame (frameLimit) with its header. */
+  chunkOf(config: UploadConfig): number {
+    return Math.min(config.chunkSize, this.frameLimit - FRAME_HEADER_MAX);
+  }
+
+  /** Bytes of one entry a client may have sent and not yet had answered (UPLOAD_WINDOW chunks); the channel refuses more. */
+  windowOf(config: UploadConfig): number {
+    return UPLOAD_WINDOW * this.chunkOf(config);
+  }
+
   /** The entry behind a chunk's id, or null (unknown, forged, cancelled or consumed). */
   byId(id: string): { config: UploadConfig; entry: UploadEntry } | null {
     return this.#byId.get(id) ?? null;
@@ -249,7 +259,7 @@ export class ViewUploads {
       }
       answers.push(answer);
     }
-    return { name, autoUpload: config.autoUpload, chunkSize: Math.min(config.chunkSize, this.frameLimit - FRAME_HEADER_MAX), entries: answers };
+    return { name, autoUpload: config.autoUpload, chunkSize: this.chunkOf(config), window: this.windowOf(config), entries: answers };
   }
 
   /** `dj:upload-progress` for an external entry (the browser reports how far the storage took it). */
