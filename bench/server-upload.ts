@@ -20,7 +20,7 @@ class UploadView extends LiveView {
   stored = 0;
 
   override mount(): void {
-    this.allowUpload('file', { accept: 'any', maxEntries: 10, maxFileSize: 100_000_000, chunkSize: Number(process.env.BENCH_UPLOAD_CHUNK ?? 64_000) });
+    this.allowUpload('file', { accept: 'any', maxEntries: 10, maxFileSize: 100_000_000, chunkSize: Number(process.env.BENCH_UPLOAD_CHUNK ?? 256_000) });
   }
 
   @eventHandler()
@@ -34,7 +34,7 @@ const live = djustLite({
   views: process.env.BENCH_VIEWS ?? path.join(__dirname, '..', '..', '..', 'bench', 'views'),
   secret: 'bench-secret-bench-secret-bench-secret-0123456789',
   maxEventsPerSecond: 1_000_000,
-  ...(process.env.BENCH_UPLOAD_MAX_MESSAGE ? { maxMessageBytes: Number(process.env.BENCH_UPLOAD_MAX_MESSAGE) } : {}),
+  ...(process.env.BENCH_UPLOAD_MAX_CHUNK ? { maxUploadChunkBytes: Number(process.env.BENCH_UPLOAD_MAX_CHUNK) } : {}),
   maxConnections: 100_000,
   maxConnectionsPerClient: 100_000,
   logger: { warn: (m) => console.warn(m), error: (m, e) => console.error(m, e) },

@@ -18,7 +18,7 @@ import { BenchPage } from './upload-page';
 import { UploadLoad } from './upload-load';
 
 const MB = 1024 * 1024;
-const CHUNK = Number(process.env.BENCH_UPLOAD_CHUNK ?? 64_000);
+const CHUNK = Number(process.env.BENCH_UPLOAD_CHUNK ?? 256_000);
 /**
  * BENCH_UPLOAD_SERVER_JS_MASK=1: the server unmasks frames in JavaScript (ws's WS_NO_BUFFER_UTIL)
  * even where this process has the native `bufferutil` (NODE_PATH): the client's masking then
@@ -61,7 +61,7 @@ export async function runUploads(options: { results: string; serverScript: strin
   const size = Number(process.env.BENCH_UPLOAD_MB ?? 20) * MB;
   const rounds = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
   const bytes = Buffer.alloc(size, 0x5a);
-  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK), BENCH_UPLOAD_MAX_MESSAGE: process.env.BENCH_UPLOAD_MAX_MESSAGE ?? '', ...SERVER_WS_ENV } });
+  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK), BENCH_UPLOAD_MAX_CHUNK: process.env.BENCH_UPLOAD_MAX_CHUNK ?? '', ...SERVER_WS_ENV } });
   try {
     const origin = server.base;
     const ws = await BenchPage.open(origin, '/upload', 'websocket');

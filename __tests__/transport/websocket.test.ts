@@ -92,6 +92,19 @@ describe('WebSocket transport: bad input', () => {
     await stillWorks(other);
   });
 
+  it('bounds text frames by maxMessageBytes and binary (upload) frames by maxUploadChunkBytes', async () => {
+    const other = track(await WsClient.mount(app.base, '/counter'));
+    const binary = track(await WsClient.mount(app.base, '/counter'));
+    // 2,000 bytes: over maxMessageBytes (1024) but a binary frame, so the upload channel answers it
+    binary.ws.send(Buffer.alloc(2000, 1));
+    expect(await binary.waitFor((m) => m.type === 'error' || m.type === 'upload')).toBeDefined();
+    await stillWorks(binary);
+    const huge = track(await WsClient.mount(app.base, '/counter'));
+    huge.ws.send(Buffer.alloc(256 * 1024 + 1, 1)); // over maxUploadChunkBytes' default: ws closes it
+    expect(await huge.waitForClose()).toBe(1009);
+    await stillWorks(other);
+  });
+
   it('answers an event before mount with not_mounted', async () => {
     const client = track(await WsClient.open(app.base));
     client.send({ type: 'event', ref: 1, event: 'inc', params: {} });

@@ -236,10 +236,10 @@ describe('upload limits and folders', () => {
     await view.send({ type: 'event', ref: 1, event: 'validate', params: { blob: 'x'.repeat(70 * 1024) } }).catch(() => undefined);
     await view.waitFor(() => debugLines.some((l) => l.includes('option maxMessageBytes')), 'the debug line').catch(() => undefined);
     await view.close().catch(() => undefined);
-    expect(debugLines.find((l) => l.includes('maxMessageBytes'))).toMatch(/a frame was over 65536 bytes \(option maxMessageBytes\); closed 1009/);
+    expect(debugLines.find((l) => l.includes('maxMessageBytes'))).toMatch(/a text frame was over 65536 bytes \(option maxMessageBytes\); closed 1009/);
   });
 
-  it('cuts a chunkSize over maxMessageBytes to fit a frame, so a big upload does not close the socket', async () => {
+  it('cuts a chunkSize over maxUploadChunkBytes to fit a frame, so a big upload does not close the socket', async () => {
     class BigChunks extends PhotosView {
       override mount() {
         this.allowUpload('photos', { accept: 'any', maxFileSize: 1_000_000, chunkSize: 1_000_000 });
@@ -248,8 +248,8 @@ describe('upload limits and folders', () => {
     live.route('/big', BigChunks);
     const view = await liveTest(app, '/big', { transport: 'websocket' });
     const answer = await view.event('dj:upload', { name: 'photos', entries: [{ ref: 'b1', name: 'a.bin', size: 1, type: '' }] });
-    expect(answer.response.payload?.chunkSize).toBe(65536 - 81);
-    const result = await view.upload('photos', [{ name: 'b.bin', content: Buffer.alloc(300_000, 2) }]);
+    expect(answer.response.payload?.chunkSize).toBe(256 * 1024 - 81);
+    const result = await view.upload('photos', [{ name: 'b.bin', content: Buffer.alloc(600_000, 2) }]);
     expect(result.entries[0]?.refused).toBeUndefined();
     expect(view.html()).toMatch(/b\.bin/);
     await view.close();

@@ -74,8 +74,14 @@ export interface DjustLiteOptions {
   transport?: 'auto' | 'websocket' | 'sse' | undefined;
   /** Token lifetime in ms. Default 24 h, at least 1000. */
   tokenTtlMs?: number | undefined;
-  /** Largest inbound WS frame or SSE POST body, in bytes. Default 65536, at least 256. */
+  /** Largest inbound WS text frame or SSE message POST body, in bytes. Default 65536, at least 256. */
   maxMessageBytes?: number | undefined;
+  /**
+   * Largest upload chunk: a binary WS frame or an SSE chunk POST body, in bytes (docs/uploads.md).
+   * Kept apart from `maxMessageBytes` so big chunks do not also allow big text frames. Default
+   * 262144 (256 KiB), at least 1024.
+   */
+  maxUploadChunkBytes?: number | undefined;
   /** Jobs of each kind (events, server pushes, error answers) waiting per connection; an event over it gets `queue_full`, a push drops the oldest push. Default 256, at least 1. */
   maxQueuedEvents?: number | undefined;
   /** Frames per second per connection (each costs 1, plus 1 per 4 KiB) before `rate_limited`; twice that closes it (1008). Default 200, at least 1. */
@@ -257,7 +263,12 @@ export const OPTIONS = {
   maxMessageBytes: {
     default: 64 * 1024,
     check: { type: 'number', min: 256 },
-    doc: 'largest WS frame (closes 1009) / SSE POST body (413), in bytes',
+    doc: 'largest WS text frame (closes 1009) / SSE message POST body (413), in bytes',
+  },
+  maxUploadChunkBytes: {
+    default: 256 * 1024,
+    check: { type: 'number', min: 1024 },
+    doc: 'largest upload chunk: a binary WS frame (closes 1009) / an SSE chunk POST body (413), in bytes ([Uploads](uploads.md))',
   },
   maxQueuedEvents: {
     default: 256,

@@ -435,7 +435,7 @@ export class Connection implements HostTarget, Resumable {
     if (this.#closed) return mounted.close(); // the peer left while mount ran
     this.#mounted = mounted;
     const uploads = viewInternals(mounted.life.view).uploads;
-    if (uploads) uploads.frameLimit = options.maxMessageBytes; // chunks must fit a frame (docs/uploads.md)
+    if (uploads) uploads.frameLimit = options.maxUploadChunkBytes; // chunks must fit a frame (docs/uploads.md)
     this.#ctx.development?.connected(this, entry.template, out);
     return this.#departed(departure, out); // its mount called pushNavigate
   }

@@ -259,7 +259,7 @@ export class SseTransport {
    * process is refused 421, naming the fix, before its body is read.
    */
   async #upload(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
-    const { maxMessageBytes: limit, bodyTimeoutMs } = this.#ctx.options;
+    const { maxUploadChunkBytes: limit, bodyTimeoutMs } = this.#ctx.options;
     const token = tokenOf(req);
     if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
     const here = this.#held(id, token);
@@ -276,7 +276,7 @@ export class SseTransport {
       if (body.why === 'aborted') return void res.destroy();
       return body.why === 'bad_type' ? this.#refuse(req, res, 415, 'Unsupported Media Type: POST an upload chunk as application/octet-stream.')
         : body.why === 'timeout' ? this.#refuse(req, res, 408, `Request Timeout: the body did not arrive within ${bodyTimeoutMs} ms (option bodyTimeoutMs).`, {}, true)
-        : this.#refuse(req, res, 413, `Payload Too Large: upload chunk over ${limit} bytes (option maxMessageBytes); use a smaller chunkSize.`, { Connection: 'close' });
+        : this.#refuse(req, res, 413, `Payload Too Large: upload chunk over ${limit} bytes (option maxUploadChunkBytes); use a smaller chunkSize or raise the option.`, { Connection: 'close' });
     }
     // The stream may have ended, or been replaced, while the body arrived.
     if (this.#held(id, token) !== here) return this.#unknown(req, res, id);

@@ -61,7 +61,9 @@ export class WebSocketTransport {
     // closeTimeout: a WebSocketServer option of the ws versions we require (^8.23) that @types/ws does not list yet.
     const serverOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,
-      maxPayload: ctx.options.maxMessageBytes,
+      // ws enforces the larger of the two limits; a text frame over maxMessageBytes is closed 1009
+      // in `message` below, so big upload chunks do not also allow big text frames.
+      maxPayload: Math.max(ctx.options.maxMessageBytes, ctx.options.maxUploadChunkBytes),
       perMessageDeflate: false,
       // Every frame of a read emitted at once (ws's default), kept on purpose: WebSocketSink.receive
       // handles FRAMES_PER_TURN of them in the turn that read them and the rest on later turns
@@ -69,20 +71,29 @@ export class WebSocketTransport {
       allowSynchronousEvents: true,
       closeTimeout: CLOSE_GRACE_MS,
     };
+    const tooBig = (client: string | undefined, why: string): void => ctx.options.logger.debug(`djust-lite: WebSocket from ${client || 'an unknown address'}: ${why}.`);
     this.#wss = new WebSocketServer(serverOptions);
     const sinkOf = this.#sinkOf;
     const turns = this.#turns;
     const handshaking = this.#handshaking;
     this.#on = {
       message(data, isBinary) {
+        if (!isBinary && rawLength(data) > ctx.options.maxMessageBytes) {
+          tooBig(sinkOf.get(this)?.client, `a text frame was over ${ctx.options.maxMessageBytes} bytes (option maxMessageBytes); closed 1009`);
+          return this.close(CLOSE_CODES.tooBig, 'message too big');
+        }
         sinkOf.get(this)?.receive(data, isBinary, turns.current());
       },
       error(err) {
-        // Said at debug, naming the option: a frame over maxMessageBytes otherwise looks like a plain disconnect.
-        const why = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
-          ? `a frame was over ${ctx.options.maxMessageBytes} bytes (option maxMessageBytes); closed 1009`
-          : `${err.code ?? 'error'}: ${err.message}`;
-        ctx.options.logger.debug(`djust-lite: WebSocket from ${sinkOf.get(this)?.client || 'an unknown address'}: ${why}.`);
+        // Said at debug, naming the option: a frame over the limit otherwise looks like a plain disconnect.
+        if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          const { maxMessageBytes, maxUploadChunkBytes } = ctx.options;
+          const why = maxUploadChunkBytes > maxMessageBytes
+            ? `a frame was over ${maxUploadChunkBytes} bytes (option maxUploadChunkBytes; text frames: maxMessageBytes, ${maxMessageBytes}); closed 1009`
+            : `a frame was over ${maxMessageBytes} bytes (option maxMessageBytes); closed 1009`;
+          return tooBig(sinkOf.get(this)?.client, why);
+        }
+        ctx.options.logger.debug(`djust-lite: WebSocket from ${sinkOf.get(this)?.client || 'an unknown address'}: ${err.code ?? 'error'}: ${err.message}.`);
       },
       pong() {
         const sink = sinkOf.get(this);
@@ -194,3 +205,9 @@ function destroySocket(this: Duplex): void {
 
 
 export { frameOf } from './websocket-sink';
+
+/** The byte length of a frame as `ws` hands it over (one Buffer with the default binaryType). */
+function rawLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
+  return data.byteLength;
+}

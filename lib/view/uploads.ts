@@ -37,7 +37,7 @@ export interface UploadOptions {
   maxFileSize?: number | undefined;
   /** Start sending as soon as files are picked; else on the form's submit. Default false. */
   autoUpload?: boolean | undefined;
-  /** Bytes per chunk. Default 64 000 (capped so a chunk fits the `maxMessageBytes` option). */
+  /** Bytes per chunk. Default 256 000 (capped so a chunk fits the `maxUploadChunkBytes` option). */
   chunkSize?: number | undefined;
   /** The browser sends the entry straight to this URL (object storage) instead of to the server. */
   external?: ((entry: UploadEntry) => ExternalTarget | Promise<ExternalTarget>) | undefined;
@@ -51,7 +51,7 @@ export interface UploadOptions {
 /** An entry's error codes, as Phoenix names them. */
 export type UploadErrorCode = 'too_large' | 'not_accepted' | 'too_many_files' | 'external_failed';
 
-const DEFAULTS = { maxEntries: 1, maxFileSize: 8_000_000, autoUpload: false, chunkSize: 64_000 } as const;
+const DEFAULTS = { maxEntries: 1, maxFileSize: 8_000_000, autoUpload: false, chunkSize: 256_000 } as const;
 /** The most a chunk frame's header takes: length byte, 64-character id, ':', 15-digit offset. */
 const FRAME_HEADER_MAX = 1 + 64 + 1 + 15;
 const REF_RE = /^[A-Za-z0-9_-]{1,64}$/;
