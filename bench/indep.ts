@@ -15,7 +15,8 @@
  *
  *   bench/indep.sh                    # builds this tree (and the base, INDEP_BASE_SRC=/work/main) and runs
  * Systems (INDEP_SYSTEMS): djust (this tree), djust-base (INDEP_BASE_BUILD, the base's compiled
- * lib/ under this tree's bench servers), liveviewjs, floor. Writes bench/results/indep-latest.json.
+ * lib/ under this tree's bench servers), liveviewjs, floor, and floor-spin (the echo server busy-waiting
+ * INDEP_SPIN_US, 6 µs, per message: what the same pace costs the socket path). Writes bench/results/indep-latest.json.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -24,7 +25,7 @@ import path from 'node:path';
 import type { LoadCommand, LoadReply, LoadSystem } from './indep-load';
 import { machineBusyMicros, openFileLimit, ServerProcess } from './spawn';
 
-type SystemKey = 'djust' | 'djust-base' | 'liveviewjs' | 'floor';
+type SystemKey = 'djust' | 'djust-base' | 'liveviewjs' | 'floor' | 'floor-spin';
 
 const ROOT = process.env.BENCH_ROOT ?? path.join(__dirname, '..', '..', '..', '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -47,7 +48,8 @@ const STEP_TIMEOUT_MS = 180000;
 const requested = (process.env.INDEP_SYSTEMS ?? 'djust,djust-base,liveviewjs,floor').split(',') as SystemKey[];
 const SYSTEMS = requested.filter((k) => k !== 'djust-base' || (BASE_BUILD !== '' && existsSync(path.join(BASE_BUILD, 'bench', 'server-djust.js'))));
 
-const load: Record<SystemKey, LoadSystem> = { djust: 'djust', 'djust-base': 'djust', liveviewjs: 'liveviewjs', floor: 'floor' };
+const load: Record<SystemKey, LoadSystem> = { djust: 'djust', 'djust-base': 'djust', liveviewjs: 'liveviewjs', floor: 'floor', 'floor-spin': 'floor' };
+const SPIN_US = envNumber('INDEP_SPIN_US', 6);
 
 function script(key: SystemKey): string {
   switch (key) {
@@ -58,8 +60,21 @@ function script(key: SystemKey): string {
     case 'liveviewjs':
       return path.join(ROOT, 'bench', 'liveviewjs', 'server.js');
     case 'floor':
+    case 'floor-spin':
       return path.join(__dirname, 'server-floor.js');
   }
+}
+
+/** The server's environment: BENCH_ROOT, and INDEP_ENV_<KEY> (`A=1 B=2`, key upper-cased, `-` as `_`) for experiments. */
+function serverEnv(key: SystemKey): Record<string, string> {
+  const extra = process.env[`INDEP_ENV_${key.toUpperCase().replace(/-/g, '_')}`] ?? '';
+  const env: Record<string, string> = { BENCH_ROOT: ROOT };
+  if (key === 'floor-spin') env.FLOOR_SPIN_US = String(SPIN_US);
+  for (const pair of extra.split(/\s+/).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
 }
 
 const median = (xs: readonly number[]): number => {
@@ -135,7 +150,7 @@ async function cpuPhase(): Promise<Record<string, CpuRound[]>> {
   const out: Record<string, CpuRound[]> = {};
   try {
     for (const key of SYSTEMS) {
-      const server = await ServerProcess.start(key, script(key), { env: { BENCH_ROOT: ROOT } });
+      const server = await ServerProcess.start(key, script(key), { env: serverEnv(key) });
       servers.set(key, server);
       const gen = new Load(key);
       loads.push(gen);
@@ -204,7 +219,7 @@ async function memPhase(): Promise<Record<string, MemRound[]>> {
   for (let round = 0; round < MEM_ROUNDS; round += 1) {
     const order = SYSTEMS.map((_, i) => SYSTEMS[(i + round) % SYSTEMS.length] as SystemKey);
     for (const key of order) {
-      const server = await ServerProcess.start(key, script(key), { env: { BENCH_ROOT: ROOT } });
+      const server = await ServerProcess.start(key, script(key), { env: serverEnv(key) });
       const gen = new Load(key);
       loads.push(gen);
       try {
