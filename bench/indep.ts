@@ -206,6 +206,9 @@ interface MemRound {
   /** RSS growth per connection after the bench's reading (young generation filled, then full GC). */
   rssFilled: number;
   heapPerConn: number;
+  /** Growth per connection of V8's committed heap (heapTotal) and of memory outside it (external: Buffers etc.), plain reading, bytes. */
+  heapTotalPerConn: number;
+  externalPerConn: number;
   /** V8 new space committed before and after (plain reading), bytes. */
   newSpace: [number, number];
 }
@@ -241,10 +244,12 @@ async function memPhase(): Promise<Record<string, MemRound[]>> {
           rssPlain: (p1.rss - p0.rss) / count,
           rssFilled: (f1.rss - f0.rss) / count,
           heapPerConn: (p1.heapUsed - p0.heapUsed) / count,
+          heapTotalPerConn: (p1.heapTotal - p0.heapTotal) / count,
+          externalPerConn: (p1.external - p0.external) / count,
           newSpace: [p0.spaces?.new_space ?? 0, p1.spaces?.new_space ?? 0],
         };
         out[key]?.push(r);
-        log(`idle round ${round + 1}/${MEM_ROUNDS} ${key}: RSS/conn ${(r.rssPlain / 1024).toFixed(2)} KB (plain GC), ${(r.rssFilled / 1024).toFixed(2)} KB (bench reading), heap ${(r.heapPerConn / 1024).toFixed(2)} KB, new space ${(r.newSpace[0] / 1048576).toFixed(1)} → ${(r.newSpace[1] / 1048576).toFixed(1)} MB`);
+        log(`idle round ${round + 1}/${MEM_ROUNDS} ${key}: RSS/conn ${(r.rssPlain / 1024).toFixed(2)} KB (plain GC), ${(r.rssFilled / 1024).toFixed(2)} KB (bench reading), heap ${(r.heapPerConn / 1024).toFixed(2)} KB (committed ${(r.heapTotalPerConn / 1024).toFixed(2)}, external ${(r.externalPerConn / 1024).toFixed(2)}), new space ${(r.newSpace[0] / 1048576).toFixed(1)} → ${(r.newSpace[1] / 1048576).toFixed(1)} MB`);
       } finally {
         gen.send({ type: 'close' });
         await gen.next('closed').catch(() => undefined);
