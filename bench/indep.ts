@@ -15,7 +15,8 @@
  *
  *   bench/indep.sh                    # builds this tree (and the base, INDEP_BASE_SRC=/work/main) and runs
  * Systems (INDEP_SYSTEMS): djust (this tree), djust-base (INDEP_BASE_BUILD, the base's compiled
- * lib/ under this tree's bench servers), liveviewjs, floor, and floor-spin (the echo server busy-waiting
+ * lib/ under this tree's bench servers), liveviewjs, wire (bench/server-wire.ts: a bare `ws` server
+ * answering djust-lite's protocol for the counter, driven by the same client), floor, and floor-spin (the echo server busy-waiting
  * INDEP_SPIN_US, 6 µs, per message: what the same pace costs the socket path). Writes bench/results/indep-latest.json.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -25,7 +26,7 @@ import path from 'node:path';
 import type { LoadCommand, LoadReply, LoadSystem } from './indep-load';
 import { machineBusyMicros, openFileLimit, ServerProcess } from './spawn';
 
-type SystemKey = 'djust' | 'djust-base' | 'liveviewjs' | 'floor' | 'floor-spin';
+type SystemKey = 'djust' | 'djust-base' | 'liveviewjs' | 'wire' | 'floor' | 'floor-spin';
 
 const ROOT = process.env.BENCH_ROOT ?? path.join(__dirname, '..', '..', '..', '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -42,13 +43,15 @@ const WARMUP = envNumber('INDEP_WARMUP', 5000);
 const ROUNDS = envNumber('INDEP_ROUNDS', 5);
 const IDLE = envNumber('INDEP_IDLE', 10000);
 const MEM_ROUNDS = envNumber('INDEP_MEM_ROUNDS', 2);
+/** How long the server sits idle after the connections opened before the readings (V8's memory reducer acts after a few seconds of low allocation). */
+const SETTLE_MS = envNumber('INDEP_SETTLE_MS', 500);
 const PHASES = (process.env.INDEP_PHASES ?? 'cpu,mem').split(',');
 const STEP_TIMEOUT_MS = 180000;
 
 const requested = (process.env.INDEP_SYSTEMS ?? 'djust,djust-base,liveviewjs,floor').split(',') as SystemKey[];
 const SYSTEMS = requested.filter((k) => k !== 'djust-base' || (BASE_BUILD !== '' && existsSync(path.join(BASE_BUILD, 'bench', 'server-djust.js'))));
 
-const load: Record<SystemKey, LoadSystem> = { djust: 'djust', 'djust-base': 'djust', liveviewjs: 'liveviewjs', floor: 'floor', 'floor-spin': 'floor' };
+const load: Record<SystemKey, LoadSystem> = { djust: 'djust', 'djust-base': 'djust', liveviewjs: 'liveviewjs', wire: 'djust', floor: 'floor', 'floor-spin': 'floor' };
 const SPIN_US = envNumber('INDEP_SPIN_US', 6);
 
 function script(key: SystemKey): string {
@@ -59,6 +62,8 @@ function script(key: SystemKey): string {
       return path.join(BASE_BUILD, 'bench', 'server-djust.js');
     case 'liveviewjs':
       return path.join(ROOT, 'bench', 'liveviewjs', 'server.js');
+    case 'wire':
+      return path.join(__dirname, 'server-wire.js');
     case 'floor':
     case 'floor-spin':
       return path.join(__dirname, 'server-floor.js');
@@ -235,7 +240,7 @@ async function memPhase(): Promise<Record<string, MemRound[]>> {
         const f0 = await server.mem(true);
         gen.send({ type: 'open', system: load[key], base: server.base, count });
         await gen.next('opened');
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         const p1 = await server.mem(false);
         const f1 = await server.mem(true);
         const r: MemRound = {
@@ -293,7 +298,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(path.join(RESULTS, 'indep-latest.json'), JSON.stringify({ date: new Date().toISOString(), load: [loadStart, loadMid, loadEnd], conns: CONNS, events: EVENTS, rounds: ROUNDS, idle: IDLE, cpu, mem }, null, 2));
+  writeFileSync(path.join(RESULTS, 'indep-latest.json'), JSON.stringify({ date: new Date().toISOString(), load: [loadStart, loadMid, loadEnd], conns: CONNS, events: EVENTS, rounds: ROUNDS, idle: IDLE, settleMs: SETTLE_MS, cpu, mem }, null, 2));
 }
 
 main().then(() => process.exit(0), (err: unknown) => {
