@@ -19,6 +19,10 @@ ln -sfn "$root/views" "$build/views"
 ln -sfn "$root/public" "$build/public"
 
 base_src="${INDEP_BASE_SRC-/work/main}"
+if [ -n "$base_src" ] && [ ! -f "$base_src/bench/tsconfig.json" ]; then
+  echo "[indep] no base at $base_src (INDEP_BASE_SRC): djust-base skipped" >&2
+  base_src=""
+fi
 if [ -n "$base_src" ]; then
   base="$root/bench/results/.build-base"
   mkdir -p "$base"
