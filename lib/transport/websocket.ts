@@ -166,7 +166,8 @@ export class WebSocketTransport {
     sink.connection = connection;
     this.#sinkOf.set(ws, sink);
     this.#deadlines.start(connection, client);
-    ws.on('pong', this.#on.pong);
+    // Liveness is the socket's byte count (WebSocketSink.heard); a pong listener only where there is none.
+    if (typeof (socket as Duplex & { bytesRead?: unknown }).bytesRead !== 'number') ws.on('pong', this.#on.pong);
     ws.on('message', this.#on.message);
     ws.on('error', this.#on.error); // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows
     ws.on('close', this.#on.close);
@@ -174,11 +175,10 @@ export class WebSocketTransport {
 
   #sweep(): void {
     for (const [ws, sink] of this.#sinkOf) {
-      if (!sink.alive) {
+      if (!sink.heard()) {
         ws.terminate();
         continue;
       }
-      sink.alive = false;
       ws.ping();
       sink.connection?.sweep();
     }
