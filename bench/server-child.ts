@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 /** Parent → child. */
-export type ParentMessage = { type: 'mem'; id: number } | { type: 'cpu'; id: number } | { type: 'heap'; id: number; file: string } | { type: 'exit' };
+export type ParentMessage = { type: 'mem'; id: number; fill?: boolean } | { type: 'cpu'; id: number } | { type: 'heap'; id: number; file: string } | { type: 'exit' };
 
 /** Child → parent. */
 export type ChildMessage =
@@ -38,10 +38,14 @@ export function fillYoungGeneration(): number {
   return ring.length;
 }
 
-/** Young generation filled, then full GC twice with a turn of the event loop between (finalizers, weak refs), when exposed. */
-async function collect(): Promise<boolean> {
+/**
+ * Young generation filled (unless `fill` is false: a plain full GC, as bench/indep.ts also
+ * reads it), then full GC twice with a turn of the event loop between (finalizers, weak refs),
+ * when exposed.
+ */
+async function collect(fill = true): Promise<boolean> {
   if (!gc) return false;
-  fillYoungGeneration();
+  if (fill) fillYoungGeneration();
   gc();
   await tick();
   gc();
@@ -78,7 +82,7 @@ export function serveParent(port: number, close: () => Promise<void> | void): vo
     const message = raw as ParentMessage;
     switch (message.type) {
       case 'mem':
-        void collect().then((didGc) => {
+        void collect(message.fill !== false).then((didGc) => {
           const m = process.memoryUsage();
           const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
           send({ type: 'mem', id: message.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc: didGc, spaces });

@@ -196,7 +196,7 @@ export class ServerProcess {
     return this.#output.join('');
   }
 
-  #ask(type: 'mem' | 'cpu' | 'heap', timeoutMs = 30000, file = ''): Promise<ChildMessage> {
+  #ask(type: 'mem' | 'cpu' | 'heap', timeoutMs = 30000, file = '', fill = true): Promise<ChildMessage> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -207,13 +207,16 @@ export class ServerProcess {
         clearTimeout(timer);
         resolve(message);
       });
-      this.#child.send((type === 'heap' ? { type, id, file } : { type, id }) satisfies ParentMessage);
+      this.#child.send((type === 'heap' ? { type, id, file } : type === 'mem' ? { type, id, fill } : { type, id }) satisfies ParentMessage);
     });
   }
 
-  /** Memory after a full GC in the server; RSS read from /proc/PID/smaps_rollup right after. */
-  async mem(): Promise<MemSample> {
-    const reply = await this.#ask('mem');
+  /**
+   * Memory after full GCs in the server; RSS read from /proc/PID/smaps_rollup right after. `fill` (default): the young generation grown to its largest first,
+   * as every bench reading does; false: a plain full GC (bench/indep.ts shows both).
+   */
+  async mem(fill = true): Promise<MemSample> {
+    const reply = await this.#ask('mem', 30000, '', fill);
     if (reply.type !== 'mem') throw new Error('unexpected reply');
     const rss = exactRss(this.pid) ?? procStatusBytes(this.pid, 'VmRSS') ?? reply.rss;
     return { rss, heapUsed: reply.heapUsed, heapTotal: reply.heapTotal, spaces: reply.spaces, external: reply.external, arrayBuffers: reply.arrayBuffers, gc: reply.gc };

@@ -66,4 +66,20 @@ describe('encode', () => {
     fc.assert(fc.property(message, (m) => encode(m) === JSON.stringify(m)), { numRuns: 500 });
     expect(encode({ type: 'page_metadata', action: 'title', value: 'a"b\u2028</title>' })).toBe(JSON.stringify({ type: 'page_metadata', action: 'title', value: 'a"b\u2028</title>' }));
   });
+
+  it('writes a patch\'s ops as JSON.stringify does, text ops by hand or not (component paths, odd numbers, other ops)', () => {
+    const step = fc.oneof(fc.nat(2 ** 31), fc.constant(-0), fc.constant(-1), fc.constant(1.5), fc.constant(2 ** 60), fc.string({ maxLength: 4 }));
+    const op = fc.oneof(
+      fc.tuple(fc.constant('t'), fc.array(fc.nat(99), { maxLength: 12 }), fc.string({ unit: 'grapheme-composite' })),
+      fc.tuple(fc.constant('t'), fc.array(step, { maxLength: 5 }), fc.string()),
+      fc.tuple(fc.constant('t'), fc.array(fc.nat(9)), fc.string(), fc.string()),
+      fc.tuple(fc.constantFrom('r', 'a', 'i'), fc.array(fc.nat(9)), fc.string()),
+      fc.tuple(fc.constant('t'), fc.constant(null), fc.string()),
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 6 }), (ops) => {
+      const m: ServerMessage = { type: 'patch', ref: 1, ops };
+      return encode(m) === JSON.stringify(m);
+    }), { numRuns: 1000 });
+    expect(encode({ type: 'patch', ref: 3, ops: [['t', [0, -0, 2], 'x"\u2028y']] })).toBe('{"type":"patch","ref":3,"ops":[["t",[0,0,2],"x\\"\u2028y"]]}');
+  });
 });

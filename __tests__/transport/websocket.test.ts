@@ -282,6 +282,29 @@ describe('WebSocket transport: heartbeat and capacity', () => {
     }
   });
 
+  it('keeps a peer that answers no pings but keeps sending frames (anything it sends shows it is there)', async () => {
+    const small = await startApp((live) => live.route('/counter', CounterView), { heartbeatMs: 100, logger });
+    try {
+      const ws = new WebSocket(`${small.base.replace('http', 'ws')}/djust/ws`, { autoPong: false });
+      await new Promise((resolve) => ws.once('open', resolve));
+      let closed: number | null = null;
+      let pongs = 0;
+      ws.on('close', (code) => (closed = code));
+      ws.on('message', (data: Buffer) => {
+        if ((JSON.parse(data.toString()) as { type: string }).type === 'pong') pongs += 1;
+      });
+      for (let i = 0; i < 10 && closed === null; i += 1) {
+        ws.send('{"type":"ping"}');
+        await new Promise((r) => setTimeout(r, 45));
+      }
+      expect(closed).toBeNull();
+      expect(pongs).toBeGreaterThan(5);
+      ws.terminate();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('keeps a peer that answers pings', async () => {
     const small = await startApp((live) => live.route('/counter', CounterView), { heartbeatMs: 100, logger });
     try {

@@ -93,9 +93,9 @@ function fillYoungGeneration() {
   for (let i = 0; i < 1_500_000; i += 1) ring[i % 20_000] = { a: i, b: [i] };
   return ring.length;
 }
-async function collect() {
+async function collect(fill = true) {
   if (typeof global.gc !== 'function') return false;
-  fillYoungGeneration();
+  if (fill) fillYoungGeneration(); // fill: false is a plain full GC (bench/indep.ts reads both)
   global.gc();
   await tick();
   global.gc();
@@ -114,7 +114,7 @@ function exit() {
 }
 process.on('message', (message) => {
   if (message.type === 'mem') {
-    collect().then((gc) => {
+    collect(message.fill !== false).then((gc) => {
       const m = process.memoryUsage();
       const spaces = Object.fromEntries(require('node:v8').getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
       process.send({ type: 'mem', id: message.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc, spaces });

@@ -73,7 +73,12 @@ export class Admission {
   /** What the last frame `admit` saw cost (for the wait `refuse` asks for). */
   #lastCost = 1;
 
-  constructor(rate: number, now: () => number) {
+  /**
+   * `maxValues`: what a params schema may check per frame (option `maxParamsValues`); with
+   * `charge` this makes the Admission the connection's params budget itself (mounted-view.ts
+   * `ParamsBudget`), not an object and closure of their own per connection.
+   */
+  constructor(rate: number, now: () => number, readonly maxValues = Number.POSITIVE_INFINITY) {
     this.#rate = rate;
     this.#now = now;
     this.#bucket = new TokenBucket(rate, now);

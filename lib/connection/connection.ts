@@ -7,7 +7,7 @@ import { Admission, sniffRef } from './admission';
 import { DjustError, type WireErrorCode } from '../core/errors';
 import { JobQueue, type Job } from './job-queue';
 import type { RouteEntry, Step } from '../view/lifecycle';
-import type { Departure, MountedView, ParamsBudget } from './mounted-view';
+import type { Departure, MountedView } from './mounted-view';
 import { makeView } from './mount-factory';
 import { awaitWithin } from './job-deadline';
 import type { LiveContext } from './context';
@@ -35,6 +35,8 @@ export interface Sink {
 
 /** Jobs one connection runs in one turn before it lets other connections' work run. */
 const MAX_JOBS_PER_TURN = 16;
+/** The acks of a render nothing queued any for. */
+const NO_ACKS: readonly ServerMessage[] = [];
 
 /** An event or navigation frame as refusal messages name it. */
 function describe(job: Job & { kind: 'event' | 'params' }): string {
@@ -57,10 +59,11 @@ export class Connection implements HostTarget, Resumable {
   readonly #ctx: LiveContext;
   readonly #sink: Sink;
   readonly #queue: JobQueue;
-  /** Every frame is charged here before it is parsed. */
+  /**
+   * Every frame is charged here before it is parsed; also the params budget: schemas' checks
+   * are bounded and charged to the rate budget (lib/view/typed-params.ts).
+   */
   readonly #admission: Admission;
-  /** Params schemas' checks are bounded and charged to the rate budget (lib/view/typed-params.ts). */
-  readonly #paramsBudget: ParamsBudget;
   /** The mounted view; null before mount and after close. */
   #mounted: MountedView | null = null;
   #mountRequested = false;
@@ -76,15 +79,14 @@ export class Connection implements HostTarget, Resumable {
   /** Upload chunks in flight (lib/connection/upload-channel.ts), made by the first. */
   #uploads: UploadChannel | null = null;
   #renderQueued = false;
-  /** Upload acks sent after the queued render's patch. */
-  #renderAcks: ServerMessage[] = [];
+  /** Upload acks sent after the queued render's patch; made when the first is queued. */
+  #renderAcks: ServerMessage[] | null = null;
 
   constructor(ctx: LiveContext, sink: Sink) {
     this.#ctx = ctx;
     this.#sink = sink;
     this.#queue = new JobQueue(ctx.options.maxQueuedEvents);
-    const admission = (this.#admission = new Admission(ctx.options.maxEventsPerSecond, ctx.now));
-    this.#paramsBudget = { maxValues: ctx.options.maxParamsValues, charge: (tokens) => admission.charge(tokens) };
+    this.#admission = new Admission(ctx.options.maxEventsPerSecond, ctx.now, ctx.options.maxParamsValues);
   }
 
   get closed(): boolean {
@@ -153,7 +155,7 @@ export class Connection implements HostTarget, Resumable {
       refused: () => this.admit(0) || (this.refuse(''), false),
       hold: (ms) => this.#sink.hold?.(ms),
       render: (after) => {
-        if (after) this.#renderAcks.push(after);
+        if (after) (this.#renderAcks ??= []).push(after);
         if (this.#renderQueued || this.#closed) return;
         this.#renderQueued = true;
         this.#queue.push({ kind: 'render' });
@@ -344,8 +346,8 @@ export class Connection implements HostTarget, Resumable {
         return this.#then(this.#mounted?.navigate(job.message, out), out);
       case 'render': {
         this.#renderQueued = false;
-        const acks = this.#renderAcks;
-        this.#renderAcks = [];
+        const acks = this.#renderAcks ?? NO_ACKS;
+        this.#renderAcks = null;
         const step = this.#mounted?.rerender(out);
         // The acks follow the render's patch; a departure the render caused is then taken.
         if (step instanceof Promise) return step.then((departure) => (out.push(...acks), this.#departed(departure, out)));
@@ -410,7 +412,7 @@ export class Connection implements HostTarget, Resumable {
     const moved = isLocalPath(message.url) ? paramsForPatch(entry.match, { url: renderedUrl, params: renderedParams, base }, message.url) : null;
     const url = moved ? (message.url as string) : renderedUrl;
     // verify() checked iat is a number.
-    const made = await makeView(this.#ctx, { entry, url, params: moved ?? renderedParams, base, session: sessionData, issuedAt: iat as number, phase: 'mount', budget: this.#paramsBudget }, () => this.#hostServices());
+    const made = await makeView(this.#ctx, { entry, url, params: moved ?? renderedParams, base, session: sessionData, issuedAt: iat as number, phase: 'mount', budget: this.#admission }, () => this.#hostServices());
     if (this.#closed) return made.kind === 'view' ? made.view.close() : undefined;
     if (made.kind === 'redirect') {
       out.push({ type: 'redirect', url: made.url, replace: true });

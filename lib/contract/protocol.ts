@@ -309,6 +309,33 @@ function describe(value: unknown): string {
 }
 
 /**
+ * A patch's ops as JSON.stringify writes them; a text op (`["t", path, text]` with an index
+ * path, what a click on a counter sends) written by hand: ~2× faster than JSON.stringify.
+ */
+function opsJson(ops: readonly unknown[]): string {
+  let out = '[';
+  for (let i = 0; i < ops.length; i += 1) {
+    const op = ops[i];
+    if (i > 0) out += ',';
+    const text = textOpJson(op);
+    out += text ?? JSON.stringify(op);
+  }
+  return `${out}]`;
+}
+
+function textOpJson(op: unknown): string | null {
+  if (!Array.isArray(op) || op.length !== 3 || op[0] !== 't' || typeof op[2] !== 'string' || !Array.isArray(op[1])) return null;
+  const path = op[1] as unknown[];
+  let p = '';
+  for (let k = 0; k < path.length; k += 1) {
+    const n = path[k];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return null;
+    p += k === 0 ? `${n}` : `,${n}`;
+  }
+  return `["t",[${p}],${JSON.stringify(op[2])}]`;
+}
+
+/**
  * Serialises one server message: the same text as JSON.stringify. The three every event sends
  * (a patch's envelope, reply, title) are written by hand: ~0.35 µs → ~0.15 µs each, on the
  * path a click takes.
@@ -316,7 +343,7 @@ function describe(value: unknown): string {
 export function encode(message: ServerMessage): string {
   switch (message.type) {
     case 'patch':
-      if (message.html === undefined && message.ops !== undefined && message.payload === undefined && message.streams === undefined) return `{"type":"patch","ref":${message.ref},"ops":${JSON.stringify(message.ops)}}`;
+      if (message.html === undefined && message.ops !== undefined && message.payload === undefined && message.streams === undefined) return `{"type":"patch","ref":${message.ref},"ops":${opsJson(message.ops)}}`;
       break;
     case 'reply':
       if (message.payload === undefined) return `{"type":"reply","ref":${message.ref}}`;

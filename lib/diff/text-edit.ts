@@ -49,7 +49,7 @@ export function editText(tree: Tree, next: string, limit: number): PatchOp[] | n
   }
   if (parent.flags & F_IMPLIED || R.tagInfo(parent.tag) & NOT_PLAIN_PARENT) return null;
   // Its data must be its source (no character reference, no newline a parser drops).
-  if (old.slice(text.start, text.end) !== text.data) return null;
+  if (text.end - text.start !== text.data.length || !old.startsWith(text.data, text.start)) return null;
   const data = text.data.slice(0, from - text.start) + next.slice(from, nextTo) + text.data.slice(oldTo - text.start);
   if (data === '') return null; // the node goes away: a structural change
   // an '&' kept beside the edit may now start a character reference ("&" + "amp;")
@@ -60,7 +60,8 @@ export function editText(tree: Tree, next: string, limit: number): PatchOp[] | n
   const delta = nextTo - oldTo;
   if (delta !== 0) {
     // the ancestors end `delta` later; what follows the edit moves by `delta`
-    for (const [level, node] of chain.entries()) {
+    for (let level = 0; level < chain.length; level++) {
+      const node = chain[level] as VNode;
       node.end += delta;
       node.cend += delta;
       const kids = node.children;

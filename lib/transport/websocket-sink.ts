@@ -42,8 +42,10 @@ export class WebSocketSink implements Sink, Resumable {
   readonly client: string;
   /** Its Connection (set right after both exist). */
   connection: Connection | null = null;
-  /** Answered the last heartbeat ping. */
+  /** Answered the last heartbeat ping (kept by a 'pong' listener only on a socket that does not count the bytes it read). */
   alive = true;
+  /** The socket's bytesRead at the previous heartbeat. */
+  #readAtBeat = -1;
   /** Waiting for our writes to drain. */
   #paused = false;
   /** Held by `hold` until its timer ends. */
@@ -77,6 +79,24 @@ export class WebSocketSink implements Sink, Resumable {
       this.#paused = false;
       this.#resume();
     });
+  }
+
+  /**
+   * Whether the peer sent anything — the last ping's pong, a frame — since the previous call
+   * (one per heartbeat). Read from the socket's byte count where it keeps one (net and TLS
+   * sockets), so the WebSocket needs no 'pong' listener: a fourth event name grows every
+   * socket's listener table by ~90 bytes.
+   */
+  heard(): boolean {
+    const read = (this.#socket as Duplex & { bytesRead?: unknown }).bytesRead;
+    if (typeof read !== 'number') {
+      const alive = this.alive;
+      this.alive = false;
+      return alive;
+    }
+    const heard = read !== this.#readAtBeat;
+    this.#readAtBeat = read;
+    return heard;
   }
 
   hold(ms: number): void {

@@ -35,8 +35,12 @@ export class WebSocketTransport {
   readonly #deadlines: MountDeadlines;
   readonly #shared: SinkShared;
   readonly #turns = new TurnCounter();
-  /** Each socket's sink, which holds what the socket's listeners need. */
-  readonly #sinkOf = new WeakMap<WebSocket, WebSocketSink>();
+  /**
+   * Each open socket's sink, which holds what the socket's listeners need; also the list the
+   * heartbeat sweeps (ws's own client tracking is off: it cost every connection a `close`
+   * closure, a listener array and a Set entry on top of this).
+   */
+  readonly #sinkOf = new Map<WebSocket, WebSocketSink>();
   /**
    * The socket listeners, one function each for every socket (ws and net call them with `this` =
    * the socket): an idle connection holds no closure, context or `once` wrapper of its own.
@@ -69,6 +73,7 @@ export class WebSocketTransport {
       // handles FRAMES_PER_TURN of them in the turn that read them and the rest on later turns
       // (lib/transport/read-budget.ts), which costs nothing to the common one-frame read.
       allowSynchronousEvents: true,
+      clientTracking: false,
       closeTimeout: CLOSE_GRACE_MS,
     };
     const tooBig = (client: string | undefined, why: string): void => ctx.options.logger.debug(`djust-lite: WebSocket from ${client || 'an unknown address'}: ${why}.`);
@@ -102,6 +107,7 @@ export class WebSocketTransport {
       close() {
         const sink = sinkOf.get(this);
         if (!sink) return;
+        sinkOf.delete(this);
         limits.closed(sink.client);
         void sink.connection?.close();
       },
@@ -171,20 +177,19 @@ export class WebSocketTransport {
     sink.connection = connection;
     this.#sinkOf.set(ws, sink);
     this.#deadlines.start(connection, client);
-    ws.on('pong', this.#on.pong);
+    // Liveness is the socket's byte count (WebSocketSink.heard); a pong listener only where there is none.
+    if (typeof (socket as Duplex & { bytesRead?: unknown }).bytesRead !== 'number') ws.on('pong', this.#on.pong);
     ws.on('message', this.#on.message);
     ws.on('error', this.#on.error); // ws closes the socket itself (e.g. 1009 for maxPayload); 'close' follows
     ws.on('close', this.#on.close);
   }
 
   #sweep(): void {
-    for (const ws of this.#wss.clients) {
-      const sink = this.#sinkOf.get(ws);
-      if (!sink?.alive) {
+    for (const [ws, sink] of this.#sinkOf) {
+      if (!sink.heard()) {
         ws.terminate();
         continue;
       }
-      sink.alive = false;
       ws.ping();
       sink.connection?.sweep();
     }
@@ -194,7 +199,7 @@ export class WebSocketTransport {
   close(): void {
     clearInterval(this.#heartbeat);
     this.#deadlines.stop();
-    for (const ws of this.#wss.clients) ws.close(CLOSE_CODES.goingAway, 'server shutting down');
+    for (const ws of this.#sinkOf.keys()) ws.close(CLOSE_CODES.goingAway, 'server shutting down');
     this.#wss.close();
   }
 }

@@ -10,7 +10,8 @@ const MAX_PENDING = 32;
  * response and its page metadata. `current` is what the page shows now (for the HTTP render).
  */
 export class Flash {
-  readonly #pending: FlashMessage[] = [];
+  /** Messages not yet drained; made on the first put or clear (per connection, most views never flash). */
+  #pending: FlashMessage[] | null = null;
   /** Allocated on the first put (most views never flash; this is per connection). */
   #current: Map<string, string> | null = null;
 
@@ -38,8 +39,9 @@ export class Flash {
   }
 
   #push(message: FlashMessage): void {
-    if (this.#pending.length >= MAX_PENDING) this.#pending.shift();
-    this.#pending.push(message);
+    const pending = (this.#pending ??= []);
+    if (pending.length >= MAX_PENDING) pending.shift();
+    pending.push(message);
   }
 
   /** level → message of what is shown now. */
@@ -57,22 +59,24 @@ export class Flash {
 
   /** The HTML render shows `current`; nothing is pending for the client. */
   markRendered(): void {
-    this.#pending.length = 0;
+    if (this.#pending !== null) this.#pending.length = 0;
   }
 
   /** Returns a function that restores what is shown and pending to now (a handler failed). */
   snapshot(): () => void {
     // Copies only what is there (most views never flash; this runs per event).
     const current = this.#current === null || this.#current.size === 0 ? null : new Map(this.#current);
-    const pending = this.#pending.length;
+    const pending = this.#pending?.length ?? 0;
     return () => {
       this.#current = current;
-      this.#pending.length = Math.min(pending, this.#pending.length);
+      if (this.#pending !== null) this.#pending.length = Math.min(pending, this.#pending.length);
     };
   }
 
   drain(out: { push(m: FlashMessage): unknown }): void {
-    for (const message of this.#pending) out.push(message);
-    this.#pending.length = 0;
+    const pending = this.#pending;
+    if (pending === null || pending.length === 0) return;
+    for (const message of pending) out.push(message);
+    pending.length = 0;
   }
 }

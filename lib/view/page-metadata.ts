@@ -24,8 +24,7 @@ const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 const DATA_IMAGE_RE = /^data:image\/(?:png|gif|jpeg|webp|avif|x-icon|vnd\.microsoft\.icon|svg\+xml)[;,]/i;
 const MAX_HREF_LENGTH = 4096;
 
-/** Pending/client-known keys: the title, `m <name>` for meta, `l <rel>` for links. */
-const TITLE_KEY = 't';
+/** Pending/client-known keys: `m <name>` for meta, `l <rel>` for links (the title has fields of its own). */
 const metaKey = (name: string) => `m ${name}`;
 const linkKey = (rel: string) => `l ${rel}`;
 
@@ -91,10 +90,18 @@ export class PageMetadata {
   /** Allocated on the first set (most views keep no meta or links; this is per connection). */
   #meta: Map<string, string> | null = null;
   #links: Map<string, string> | null = null;
-  /** Keys set since the last drain, in first-set order; value = latest (null = remove). */
-  readonly #pending = new Map<string, string | null>();
-  /** What the client shows, per key (null = known absent). Missing = unknown. */
-  readonly #client = new Map<string, string | null>();
+  /** The document title set since the last drain; undefined when none is pending. */
+  #pendingTitle: string | undefined = undefined;
+  /** The document title the client shows; undefined when unknown. */
+  #clientTitle: string | undefined = undefined;
+  /**
+   * Meta and link keys set since the last drain, in first-set order; value = latest (null =
+   * remove). Made on the first such set: the title, which most views set, lives in the fields
+   * above, so an idle connection holds no Map here (~370 bytes each with their tables).
+   */
+  #pending: Map<string, string | null> | null = null;
+  /** What the client shows, per meta/link key (null = known absent). Missing = unknown. Made on first use. */
+  #client: Map<string, string | null> | null = null;
   /** Set once when the view is created (title templates, default title). */
   formatTitle: TitleFormatter = (title) => title;
 
@@ -117,7 +124,7 @@ export class PageMetadata {
     }
     this.#title = value === undefined || value === null ? undefined : value;
     // No title at all shows as an empty one, as a page without <title> does.
-    this.#pending.set(TITLE_KEY, this.documentTitle ?? '');
+    this.#pendingTitle = this.documentTitle ?? '';
   }
 
   /** Current meta as a fresh record (the `pageMeta` getter). */
@@ -163,7 +170,7 @@ export class PageMetadata {
   #put(map: Map<string, string>, key: string, name: string, value: string | null): void {
     if (value === null) map.delete(name);
     else map.set(name, value);
-    this.#pending.set(key, value);
+    (this.#pending ??= new Map()).set(key, value);
   }
 
   /**
@@ -171,11 +178,18 @@ export class PageMetadata {
    * client now knows them.
    */
   markRendered(): void {
-    this.#pending.clear();
-    this.#client.clear();
-    this.#client.set(TITLE_KEY, this.documentTitle ?? '');
-    if (this.#meta) for (const [name, content] of this.#meta) this.#client.set(metaKey(name), content);
-    if (this.#links) for (const [rel, href] of this.#links) this.#client.set(linkKey(rel), href);
+    this.#pendingTitle = undefined;
+    this.#pending?.clear();
+    this.#client?.clear();
+    this.#clientTitle = this.documentTitle ?? '';
+    if (this.#meta?.size) {
+      const client = (this.#client ??= new Map());
+      for (const [name, content] of this.#meta) client.set(metaKey(name), content);
+    }
+    if (this.#links?.size) {
+      const client = (this.#client ??= new Map());
+      for (const [rel, href] of this.#links) client.set(linkKey(rel), href);
+    }
   }
 
   /**
@@ -183,7 +197,8 @@ export class PageMetadata {
    * itself): the next sets are sent even when equal to what was sent before.
    */
   forgetClient(): void {
-    this.#client.clear();
+    this.#clientTitle = undefined;
+    this.#client?.clear();
   }
 
   /**
@@ -193,17 +208,19 @@ export class PageMetadata {
    * the meta tags and links `previous` had shown (or set) that this view does not have.
    */
   takeOver(previous: PageMetadata): void {
-    this.#client.clear();
-    this.#pending.set(TITLE_KEY, this.documentTitle ?? '');
-    if (this.#meta) for (const [name, content] of this.#meta) this.#pending.set(metaKey(name), content);
-    if (this.#links) for (const [rel, href] of this.#links) this.#pending.set(linkKey(rel), href);
+    this.#clientTitle = undefined;
+    this.#client?.clear();
+    this.#pendingTitle = this.documentTitle ?? '';
+    const pending = (this.#pending ??= new Map());
+    if (this.#meta) for (const [name, content] of this.#meta) pending.set(metaKey(name), content);
+    if (this.#links) for (const [rel, href] of this.#links) pending.set(linkKey(rel), href);
     const shown = new Set<string>();
-    for (const [key, value] of previous.#client) if (key !== TITLE_KEY && value !== null) shown.add(key);
+    if (previous.#client) for (const [key, value] of previous.#client) if (value !== null) shown.add(key);
     if (previous.#meta) for (const name of previous.#meta.keys()) shown.add(metaKey(name));
     if (previous.#links) for (const rel of previous.#links.keys()) shown.add(linkKey(rel));
     for (const key of shown) {
       const has = key[0] === 'm' ? this.#meta?.has(key.slice(2)) : this.#links?.has(key.slice(2));
-      if (!has) this.#pending.set(key, null);
+      if (!has) pending.set(key, null);
     }
   }
 
@@ -217,7 +234,8 @@ export class PageMetadata {
       this.#title = title;
       this.#meta = meta;
       this.#links = links;
-      this.#pending.clear();
+      this.#pendingTitle = undefined;
+      this.#pending?.clear();
     };
   }
 
@@ -226,13 +244,17 @@ export class PageMetadata {
    * messages: title first, then meta and links in first-set order.
    */
   drain(out: { push(m: PageMetadataMessage): unknown }): void {
-    if (this.#pending.size === 0) return;
-    const title = this.#pending.get(TITLE_KEY);
-    if (title != null && this.#client.get(TITLE_KEY) !== title) {
-      out.push({ type: 'page_metadata', action: 'title', value: title });
+    const title = this.#pendingTitle;
+    if (title !== undefined) {
+      if (this.#clientTitle !== title) out.push({ type: 'page_metadata', action: 'title', value: title });
+      this.#clientTitle = title;
+      this.#pendingTitle = undefined;
     }
-    for (const [key, value] of this.#pending) {
-      if (key === TITLE_KEY || this.#client.get(key) === value) continue;
+    const pending = this.#pending;
+    if (pending === null || pending.size === 0) return;
+    const client = (this.#client ??= new Map());
+    for (const [key, value] of pending) {
+      if (client.get(key) === value) continue;
       const name = key.slice(2);
       if (key[0] === 'm') {
         out.push(value === null ? { type: 'page_metadata', action: 'meta', name, remove: true } : { type: 'page_metadata', action: 'meta', name, content: value });
@@ -240,7 +262,7 @@ export class PageMetadata {
         out.push(value === null ? { type: 'page_metadata', action: 'link', rel: name, remove: true } : { type: 'page_metadata', action: 'link', rel: name, href: value });
       }
     }
-    for (const [key, value] of this.#pending) this.#client.set(key, value);
-    this.#pending.clear();
+    for (const [key, value] of pending) client.set(key, value);
+    pending.clear();
   }
 }
