@@ -20,6 +20,7 @@ import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage
 import { HostServices, type HostTarget } from '../view/view-host';
 import { leaveView, type SwitchHost } from './view-switch';
 import { UploadChannel } from './upload-channel';
+import { infoBatch } from './info-batch';
 
 /** Where a connection's messages go: a transport (WebSocket or SSE stream). */
 export interface Sink {
@@ -355,8 +356,10 @@ export class Connection implements HostTarget, Resumable {
       case 'info': {
         const mounted = this.#mounted;
         // Meant for a view that has since left the connection (pushNavigate): dropped.
-        if (mounted === null || (job.from !== undefined && job.from !== viewInternals(mounted.life.view).host)) return;
-        return this.#then(mounted.info(job.payload, out), out);
+        const host = mounted === null ? null : viewInternals(mounted.life.view).host;
+        if (mounted === null || (job.from !== undefined && job.from !== host)) return;
+        // With more infos right behind it: a batch, rendered once (lib/connection/info-batch.ts).
+        return this.#then(infoBatch(mounted, job, this.#queue, host, out, this.#ctx.now), out);
       }
     }
   }

@@ -110,6 +110,27 @@ export class JobQueue {
     return undefined;
   }
 
+  /**
+   * Whether the next job is a `handleInfo` message for the view services `host` (or for no view
+   * in particular), not an async result; displaced infos on the way are let go. Lets a backlog of
+   * infos run as one batch (lib/connection/info-batch.ts); `shiftInfo` takes it.
+   */
+  hasInfo(host: object | null): boolean {
+    const jobs = this.#jobs;
+    if (jobs === null) return false;
+    for (let job = jobs.peek(); job !== undefined && job.kind === 'info'; job = jobs.peek()) {
+      if (!job.dropped) return !(job.payload instanceof AsyncCompletion) && (job.from === undefined || job.from === host);
+      jobs.shift();
+    }
+    if (jobs.length === 0) this.#jobs = null;
+    return false;
+  }
+
+  /** The next job when `hasInfo(host)`, taken as `shift` would; else undefined, and the queue is unchanged. */
+  shiftInfo(host: object | null): InfoJob | undefined {
+    return this.hasInfo(host) ? (this.shift() as InfoJob) : undefined;
+  }
+
   clear(): void {
     this.#jobs = null;
     this.#infos = null;
