@@ -200,6 +200,18 @@ describe('infoBatch', () => {
       expect(seen.at(-1)).toBe(n);
     });
 
+    it('counts each message of a batch as one of the jobs a connection runs in one turn', async () => {
+      const h = harness();
+      await h.mount();
+      const before = h.sent.length;
+      for (let i = 1; i <= 40; i += 1) h.connection.deliver(i); // queued for a later turn
+      expect(h.connection.queued).toBe(40);
+      h.connection.resume(); // the turn the scheduler would run: synchronous handlers complete in it
+      expect(h.connection.queued).toBe(40 - INFO_BATCH_MAX);
+      expect(titles(h.sent.slice(before))).toEqual([`seen ${Array.from({ length: INFO_BATCH_MAX }, (_, i) => i + 1).join(',')}`]);
+      await until(() => h.connection.queued === 0);
+    });
+
     it(`stops taking messages once its handlers have run INFO_BATCH_MS (${INFO_BATCH_MS} ms)`, async () => {
       const h = harness();
       await h.mount();

@@ -283,15 +283,17 @@ export class Connection implements HostTarget, Resumable {
   }
 
   /**
-   * Runs queued jobs one at a time, at most MAX_JOBS_PER_TURN in one turn (the rest resume on
+   * Runs queued jobs one at a time, at most MAX_JOBS_PER_TURN taken in one turn (the rest resume on
    * the next, after other connections' work). A job whose handlers are all synchronous
    * completes (and writes) before this returns, without a microtask hop per step; a job that
    * returns a promise suspends the queue until it settles or `handlerTimeoutMs` passes.
    */
   #drainQueue(): void {
     this.#running = true;
-    for (let n = 0; n < MAX_JOBS_PER_TURN && !this.#closed; n += 1) {
-      const job = this.#queue.shift();
+    const queue = this.#queue;
+    // Counted in jobs taken: each message of an info batch is one (lib/connection/info-batch.ts).
+    for (const stop = queue.taken + MAX_JOBS_PER_TURN; queue.taken < stop && !this.#closed;) {
+      const job = queue.shift();
       if (job === undefined) break;
       const out: ServerMessage[] = [];
       let pending: void | Promise<void> = undefined;

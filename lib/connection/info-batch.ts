@@ -4,8 +4,12 @@ import type { ServerMessage } from '../contract/protocol';
 import type { InfoJob, JobQueue } from './job-queue';
 import type { Departure, MountedView } from './mounted-view';
 
-/** `handleInfo` messages one batch runs at most before it renders. */
-export const INFO_BATCH_MAX = 32;
+/**
+ * `handleInfo` messages one batch runs at most before it renders: as many as the jobs a
+ * connection takes in one turn (connection.ts), where each message of a batch counts as one, so
+ * one turn of a connection runs at most twice that many messages.
+ */
+export const INFO_BATCH_MAX = 16;
 
 /**
  * How long a batch keeps taking messages, in ms by the instance's clock (`Date.now`: 1–2 ms of

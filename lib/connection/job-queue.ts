@@ -40,6 +40,8 @@ export class JobQueue {
   #events = 0;
   #errors = 0;
   #size = 0;
+  /** Jobs taken so far (`shift`, `shiftInfo`): a connection's turn counts what it took, info batches included. */
+  taken = 0;
 
   constructor(cap: number) {
     this.#cap = cap;
@@ -91,6 +93,7 @@ export class JobQueue {
         if (job.dropped) continue;
         if (job.payload instanceof AsyncCompletion) {
           this.#size -= 1;
+          this.taken += 1;
           if (jobs.length === 0) this.#jobs = null;
           return job;
         }
@@ -103,6 +106,7 @@ export class JobQueue {
         this.#errors -= 1;
       }
       this.#size -= 1;
+      this.taken += 1;
       if (jobs.length === 0) this.#jobs = null;
       return job;
     }
