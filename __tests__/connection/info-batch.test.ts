@@ -31,6 +31,7 @@ class BatchView extends LiveView {
   /** Replaced, never mutated, so a rollback restores it. */
   seen: readonly unknown[] = [];
   params: string[] = [];
+  started: string[] = [];
 
   mount() {
     if (this.connected) this.subscribe('batch');
@@ -38,6 +39,11 @@ class BatchView extends LiveView {
 
   handleParams(_params: Record<string, string>, url: string) {
     this.params = [...this.params, url];
+  }
+
+  handleAsync(name: string) {
+    this.started = [...this.started, name];
+    this.pageTitle = `started ${this.started.join(',')}`;
   }
 
   @eventHandler()
@@ -65,6 +71,11 @@ class BatchView extends LiveView {
       this.pushPatch(`/batch?at=${at}`, { replace: how === 'replace' });
     }
     if (typeof message === 'object' && message !== null && 'tookMs' in message) clock.now += (message as { tookMs: number }).tookMs;
+    if (typeof message === 'string' && message.startsWith('start:')) {
+      const name = message.slice('start:'.length);
+      this.startAsync(name, () => name);
+      if (name.endsWith('!')) throw new Error(`boom after startAsync("${name}")`);
+    }
     if (message === 'async') {
       return Promise.resolve().then(() => {
         this.label = 'async done';
@@ -174,6 +185,14 @@ describe('infoBatch', () => {
       expect(shape(sent)).toEqual(['reply 1', 'error null', 'patch null', 'title seen 1,3']);
       expect(sent[1]).toMatchObject({ type: 'error', code: 'handler_failed', ref: null });
       expect(h.errors).toEqual(['djust-lite: BatchView.handleInfo failed']);
+    });
+
+    it('starts the async work of the messages that succeeded, not of the one that threw', async () => {
+      const h = harness();
+      await h.mount();
+      await h.backlog(['start:a', 'start:b!', 'start:c']);
+      await until(() => titles(h.sent).some((t) => t === 'started a,c'));
+      expect(titles(h.sent).filter((t) => t.startsWith('started'))).toEqual(['started a', 'started a,c']);
     });
 
     it('rolls back the whole batch when its render fails, and the view renders again afterwards', async () => {
