@@ -105,6 +105,8 @@ export async function flood(spec: FloodSpec): Promise<FloodResult> {
 /** Chat subscribers: mounted on `/chat`, counting the pushes they receive. */
 export interface Subscribers {
   received(): number;
+  /** Messages applied so far, summed over the subscribers: each view's latest title `Chat (n)`. */
+  applied(): number;
   close(): Promise<void>;
 }
 
@@ -112,15 +114,18 @@ export interface Subscribers {
 export async function subscribe(base: string, token: string, count: number, parallel = 20): Promise<Subscribers> {
   const channels: WebSocketChannel[] = [];
   let received = 0;
+  const counts: number[] = [];
   const mounted: Promise<void>[] = [];
   for (let i = 0; i < count; i += parallel) {
     const batch = Array.from({ length: Math.min(parallel, count - i) }, async () => {
+      const slot = counts.push(0) - 1;
       let settle!: () => void;
       const isMounted = new Promise<void>((resolve) => (settle = resolve));
       const channel = new WebSocketChannel(webSocketUrl(base), {
         message: (m) => {
           if (m.type === 'mounted') settle();
           else if (m.type === 'patch') received += 1;
+          else if (m.type === 'page_metadata' && m.action === 'title') counts[slot] = Number(/\((\d+)\)/.exec(m.value)?.[1] ?? counts[slot]);
         },
         closed: () => settle(),
       }, { timeoutMs: 10000 });
@@ -134,6 +139,7 @@ export async function subscribe(base: string, token: string, count: number, para
   }
   return {
     received: () => received,
+    applied: () => counts.reduce((a, b) => a + b, 0),
     close: async () => {
       await Promise.all(channels.map((c) => c.close(1000, 'soak done')));
     },

@@ -22,6 +22,10 @@ export interface FanOutRow {
 
 const ms = (n: number): string => `${n.toFixed(1)} ms`;
 
+/** The server's CPU in the window over the messages its subscribers applied in it (the neighbour's and broadcaster's events included). */
+const perMessage = (row: FloodsResult['rows'][number]): string =>
+  row.fanOutApplied ? `${(row.cpu.serverMicros / row.fanOutApplied).toFixed(1)} µs` : 'n/a';
+
 /** Quiet window, fan-out window, quiet again — without and with a core burner; prints both and records the goals. */
 export async function fanOutUnderLoad(spec: FanOutSpec, defaults: Record<string, unknown>, goal: Goal): Promise<FanOutRow[]> {
   const rows: FanOutRow[] = [];
@@ -36,15 +40,15 @@ export async function fanOutUnderLoad(spec: FanOutSpec, defaults: Record<string,
     }
   }
   console.log(`\nfan-out: ${rows[0]?.floods.rows[0]?.name ?? 'chat'}`);
-  console.log('| load | quiet p50 / p99 | fan-out p50 / p99 | p99 / quiet | quiet again p99 | pushes received | server loop delay max | CPU server / harness / other |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| load | quiet p50 / p99 | fan-out p50 / p99 | p99 / quiet | quiet again p99 | patches received / messages applied | server CPU per message | server loop delay max | CPU server / harness / other |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const q = r.floods.quiet.neighbour;
     const row = r.floods.rows[0];
     if (!row) continue;
     const n = row.neighbour;
     const ratio = n.p99 / q.p99;
-    console.log(`| ${loadText(r.load)} | ${ms(q.p50)} / ${ms(q.p99)} | ${ms(n.p50)} / ${ms(n.p99)} | ${ratio.toFixed(2)}× | ${ms(r.floods.quietAfter.neighbour.p99)} | ${row.fanOutPatches ?? 0} | ${ms(row.serverLoopDelayMaxMs)} | ${row.cpu.server} / ${row.cpu.harness} / ${row.cpu.other} % |`);
+    console.log(`| ${loadText(r.load)} | ${ms(q.p50)} / ${ms(q.p99)} | ${ms(n.p50)} / ${ms(n.p99)} | ${ratio.toFixed(2)}× | ${ms(r.floods.quietAfter.neighbour.p99)} | ${row.fanOutPatches ?? 0} / ${row.fanOutApplied ?? 0} | ${perMessage(row)} | ${ms(row.serverLoopDelayMaxMs)} | ${row.cpu.server} / ${row.cpu.harness} / ${row.cpu.other} % |`);
     goal(`fan-out (${r.load.burner ? 'under load' : 'no load'}): neighbour p99 ≤ 2× quiet`, `${ms(n.p99)} vs ${ms(q.p99)} (${ratio.toFixed(2)}×)`, ratio <= 2 && n.errors === 0 && !n.closed);
   }
   return rows;

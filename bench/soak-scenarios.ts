@@ -70,6 +70,8 @@ export interface CpuShare {
   server: number;
   harness: number;
   other: number;
+  /** The server's CPU time in the window, µs. */
+  serverMicros: number;
 }
 
 /** Starts measuring; the returned function ends the window. Other = machine busy − server − harness. */
@@ -86,7 +88,7 @@ async function cpuMeter(server: ServerProcess): Promise<() => Promise<CpuShare>>
     const m1 = machineBusyMicros();
     const m = m0 !== null && m1 !== null ? m1 - m0 : Number.NaN;
     const pct = (micros: number): number => Math.round((micros / wall) * 100);
-    return { server: pct(s), harness: pct(h), other: pct(Math.max(0, m - s - h)) };
+    return { server: pct(s), harness: pct(h), other: pct(Math.max(0, m - s - h)), serverMicros: s };
   };
 }
 
@@ -138,8 +140,10 @@ export interface FloodRow {
   name: string;
   neighbour: NeighbourWindow;
   flood: FloodResult;
-  /** Chat only: pushes the subscribers received. */
+  /** Chat only: pushes (patches) the subscribers received. */
   fanOutPatches?: number;
+  /** Chat only: messages the subscribers' views applied in the window (their titles' counts; one patch may carry several). */
+  fanOutApplied?: number;
   /** The server's longest event-loop delay during the window, ms. */
   serverLoopDelayMaxMs: number;
   cpu: CpuShare;
@@ -212,8 +216,9 @@ export async function floods(server: ServerProcess, spec: FloodsSpec): Promise<F
       try {
         const running = flood({ base: server.base, token: chatToken, url: '/chat', frame: () => '{"type":"event","ref":null,"event":"say","params":{"text":"hello"}}', ratePerSec: 100, durationMs: spec.durationMs + 200, maxFrames: 1e6, maxReconnects: spec.maxReconnects });
         await new Promise((resolve) => setTimeout(resolve, 200));
+        const applied = subs.applied();
         const window = await measure(spec.durationMs);
-        rows.push({ name: chatName, ...window, flood: await running, fanOutPatches: subs.received() });
+        rows.push({ name: chatName, ...window, flood: await running, fanOutPatches: subs.received(), fanOutApplied: subs.applied() - applied });
       } finally {
         await subs.close();
       }

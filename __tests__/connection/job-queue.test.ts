@@ -63,4 +63,37 @@ describe('JobQueue', () => {
     expect(order).toEqual([done, 3]);
     expect(queue.length).toBe(0);
   });
+
+  describe('shiftInfo', () => {
+    it('takes the infos at the head for a batch, skipping displaced ones, and stops at anything else', () => {
+      const queue = new JobQueue(2);
+      for (const payload of ['a', 'b', 'c']) queue.push(info(payload)); // 'a' displaced
+      queue.push(event(1));
+      expect(queue.shiftInfo(null)).toMatchObject({ payload: 'b' });
+      queue.push(info('d')); // room for it: 'b' was taken
+      expect(queue.shiftInfo(null)).toMatchObject({ payload: 'c' });
+      expect(queue.hasInfo(null)).toBe(false);
+      expect(queue.shiftInfo(null)).toBeUndefined();
+      expect(queue.length).toBe(2);
+      expect(queue.shift()).toMatchObject({ kind: 'event' });
+      expect(queue.shiftInfo(null)).toMatchObject({ payload: 'd' });
+      expect(queue.length).toBe(0);
+      expect(queue.push(info('e'))).toBe('queued'); // the infos' count went down with each taken
+      expect(queue.push(info('f'))).toBe('queued');
+    });
+
+    it('leaves an async result and an info meant for another view in place', async () => {
+      const queue = new JobQueue(4);
+      const mine = {};
+      const done = await completion();
+      queue.push({ kind: 'info', payload: 1, dropped: false, from: mine });
+      queue.push(info(done));
+      queue.push({ kind: 'info', payload: 2, dropped: false, from: {} });
+      expect(queue.shiftInfo(mine)).toMatchObject({ payload: 1 });
+      expect(queue.shiftInfo(mine)).toBeUndefined();
+      expect(queue.shift()).toMatchObject({ payload: done });
+      expect(queue.hasInfo(mine)).toBe(false);
+      expect(queue.shift()).toMatchObject({ payload: 2 });
+    });
+  });
 });

@@ -397,10 +397,13 @@ describe('WebSocket transport: a client that does not read (option maxBufferedBy
       const stalled = await WsClient.mount(small.base, '/push');
       const other = await WsClient.mount(small.base, '/counter');
       // Not reading its socket only stops the server reading this client's frames; pushes
-      // (broadcasts) still make answers, which pile up until maxBufferedBytes closes it.
+      // (broadcasts) still make answers, which pile up until maxBufferedBytes closes it. One
+      // broadcast a turn: each renders on its own (several waiting would render once as a batch,
+      // lib/connection/info-batch.ts, and pile up less).
       stalled.ws.pause();
       for (let i = 0; i < 600 && !warnings.length; i += 1) {
         small.live.broadcast('news', `${i}`.padEnd(30_000, i % 2 ? 'a' : 'b'));
+        await new Promise((r) => setImmediate(r));
         if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
       }
       for (let i = 0; i < 200 && !warnings.length; i += 1) await new Promise((r) => setTimeout(r, 10));

@@ -20,6 +20,7 @@ import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage
 import { HostServices, type HostTarget } from '../view/view-host';
 import { leaveView, type SwitchHost } from './view-switch';
 import { UploadChannel } from './upload-channel';
+import { infoBatch } from './info-batch';
 
 /** Where a connection's messages go: a transport (WebSocket or SSE stream). */
 export interface Sink {
@@ -284,15 +285,17 @@ export class Connection implements HostTarget, Resumable {
   }
 
   /**
-   * Runs queued jobs one at a time, at most MAX_JOBS_PER_TURN in one turn (the rest resume on
+   * Runs queued jobs one at a time, at most MAX_JOBS_PER_TURN taken in one turn (the rest resume on
    * the next, after other connections' work). A job whose handlers are all synchronous
    * completes (and writes) before this returns, without a microtask hop per step; a job that
    * returns a promise suspends the queue until it settles or `handlerTimeoutMs` passes.
    */
   #drainQueue(): void {
     this.#running = true;
-    for (let n = 0; n < MAX_JOBS_PER_TURN && !this.#closed; n += 1) {
-      const job = this.#queue.shift();
+    const queue = this.#queue;
+    // Counted in jobs taken: each message of an info batch is one (lib/connection/info-batch.ts).
+    for (const stop = queue.taken + MAX_JOBS_PER_TURN; queue.taken < stop && !this.#closed;) {
+      const job = queue.shift();
       if (job === undefined) break;
       const out: ServerMessage[] = [];
       let pending: void | Promise<void> = undefined;
@@ -357,8 +360,10 @@ export class Connection implements HostTarget, Resumable {
       case 'info': {
         const mounted = this.#mounted;
         // Meant for a view that has since left the connection (pushNavigate): dropped.
-        if (mounted === null || (job.from !== undefined && job.from !== viewInternals(mounted.life.view).host)) return;
-        return this.#then(mounted.info(job.payload, out), out);
+        const host = mounted === null ? null : viewInternals(mounted.life.view).host;
+        if (mounted === null || (job.from !== undefined && job.from !== host)) return;
+        // With more infos right behind it: a batch, rendered once (lib/connection/info-batch.ts).
+        return this.#then(infoBatch(mounted, job, this.#queue, host, out, this.#ctx.now), out);
       }
     }
   }

@@ -40,6 +40,8 @@ export class JobQueue {
   #events = 0;
   #errors = 0;
   #size = 0;
+  /** Jobs taken so far (`shift`, `shiftInfo`): a connection's turn counts what it took, info batches included. */
+  taken = 0;
 
   constructor(cap: number) {
     this.#cap = cap;
@@ -91,6 +93,7 @@ export class JobQueue {
         if (job.dropped) continue;
         if (job.payload instanceof AsyncCompletion) {
           this.#size -= 1;
+          this.taken += 1;
           if (jobs.length === 0) this.#jobs = null;
           return job;
         }
@@ -103,11 +106,33 @@ export class JobQueue {
         this.#errors -= 1;
       }
       this.#size -= 1;
+      this.taken += 1;
       if (jobs.length === 0) this.#jobs = null;
       return job;
     }
     this.#jobs = null;
     return undefined;
+  }
+
+  /**
+   * Whether the next job is a `handleInfo` message for the view services `host` (or for no view
+   * in particular), not an async result; displaced infos on the way are let go. Lets a backlog of
+   * infos run as one batch (lib/connection/info-batch.ts); `shiftInfo` takes it.
+   */
+  hasInfo(host: object | null): boolean {
+    const jobs = this.#jobs;
+    if (jobs === null) return false;
+    for (let job = jobs.peek(); job !== undefined && job.kind === 'info'; job = jobs.peek()) {
+      if (!job.dropped) return !(job.payload instanceof AsyncCompletion) && (job.from === undefined || job.from === host);
+      jobs.shift();
+    }
+    if (jobs.length === 0) this.#jobs = null;
+    return false;
+  }
+
+  /** The next job when `hasInfo(host)`, taken as `shift` would; else undefined, and the queue is unchanged. */
+  shiftInfo(host: object | null): InfoJob | undefined {
+    return this.hasInfo(host) ? (this.shift() as InfoJob) : undefined;
   }
 
   clear(): void {

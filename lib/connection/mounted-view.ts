@@ -208,6 +208,34 @@ export class MountedView implements RegionSlot {
     return this.#update(out, null, 'handleInfo', () => view.handleInfo?.(payload));
   }
 
+  /**
+   * A backlog of `handleInfo` messages, rendered once (lib/connection/info-batch.ts decides
+   * which): `next()` gives each message in turn, undefined when the batch ends. Each handler runs
+   * in order and one that throws is rolled back alone (ViewLifecycle.changeEach), answered
+   * `error` as `info` answers it; then render → diff → patch → side channel once.
+   */
+  infos(next: () => { readonly payload: unknown } | undefined, out: ServerMessage[]): Step<Departure | null> {
+    const { view } = this.life;
+    const started = this.#logger.event.enabled ? performance.now() : -1;
+    let count = 0;
+    const run = (): (() => unknown) | null => {
+      const job = next();
+      if (job === undefined) return null;
+      count += 1;
+      return () => view.handleInfo?.(job.payload);
+    };
+    let departure: Departure | null = null;
+    const failure = this.life.changeEach(run, (navigate) => {
+      departure = this.#respond(out, null, navigate);
+    }, (error) => this.#failed(out, null, 'handleInfo', { error }));
+    const settle = (f: Failure | undefined): Departure | null => {
+      if (started >= 0) this.#timed(`handleInfo (${count} messages)`, started);
+      this.#failed(out, null, `render after ${count} handleInfo messages`, f);
+      return f ? null : departure;
+    };
+    return isThenable<Failure | undefined>(failure) ? failure.then(settle) : settle(failure);
+  }
+
   /** Live navigation from the client: `handleParams` for the URL it now shows, then as for events. */
   navigate(message: ParamsMessage, out: ServerMessage[]): Step<Departure | null> {
     const { life } = this;

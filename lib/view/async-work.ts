@@ -181,6 +181,17 @@ export class AsyncWork {
   }
 
   /**
+   * The tasks asked for so far in the change in flight, to put back when a later part of it is
+   * rolled back alone (one message of a batch, ViewLifecycle.changeEach): the closure restores them.
+   */
+  pendingSnapshot(): () => void {
+    const saved = this.#pending === null ? null : this.#pending.slice();
+    return () => {
+      this.#pending = saved;
+    };
+  }
+
+  /**
    * `cancelAsync`: aborts the task of `start:<name>` (running, or asked for in this change) with
    * `reason`; its `handleAsync` then gets `{ ok: false, reason }` as a job of the view (unless
    * a newer call of that name comes first). False when no such task runs.

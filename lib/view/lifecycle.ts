@@ -45,6 +45,8 @@ interface Snapshot {
   readonly events: number;
   /** Restores the stream queues (null: the view had no stream yet). */
   readonly streams: (() => void) | null;
+  /** One step of a batch (`changeEach`): puts back the async work the steps before it asked for (null: a whole change, whose work is discarded). */
+  readonly work?: (() => void) | null;
 }
 
 /**
@@ -144,6 +146,43 @@ export class ViewLifecycle implements Patchable {
   }
 
   /**
+   * Several changes answered by one `respond`: a connection's backlog of `handleInfo` messages
+   * (lib/connection/info-batch.ts). `next()` hands out each change's `run` in turn, null when
+   * there is none left. One that throws is rolled back alone — the view is restored to what it
+   * was before that run, the runs before it keep their effect — its error goes to `failed`, and
+   * the batch goes on. A run that returns a promise, calls `pushPatch` (its handleParams chain
+   * is awaited, as in `change`) or asks to leave the view (`pushNavigate`, `redirect`) is the
+   * batch's last. Then `respond(navigate)` once. When respond throws, the whole batch is rolled
+   * back and its error returned, as `change` does; async work asked for in the batch starts
+   * after respond.
+   */
+  changeEach(next: () => (() => unknown) | null, respond: (navigate: NavigateMessage | null) => void, failed: (error: unknown) => void): Step<Failure | undefined> {
+    const batch = this.#snapshot();
+    const finish = (navigate: NavigateMessage | null): Failure | undefined => this.#respond(batch, respond, navigate);
+    for (let run = next(); run !== null; run = next()) {
+      const step: Snapshot = { ...this.#snapshot(), work: viewInternals(this.view).work?.pendingSnapshot() ?? null };
+      const stepFailed = (error: unknown): null => {
+        if (this.#restore(step, error) !== undefined) failed(error);
+        return null;
+      };
+      let result: unknown;
+      try {
+        result = run();
+        if (isThenable(result)) {
+          return Promise.resolve(result).then(() => followPatches(this)).then(finish, (error: unknown) => finish(stepFailed(error)));
+        }
+        result = followPatches(this); // null, or the promise of a pushPatch chain
+      } catch (error) {
+        stepFailed(error);
+        continue;
+      }
+      if (isThenable<NavigateMessage | null>(result)) return Promise.resolve(result).then(finish, (error: unknown) => finish(stepFailed(error)));
+      if (viewInternals(this.view).leave !== null) break;
+    }
+    return finish(null);
+  }
+
+  /**
    * Gives up on the change in flight (its handler timed out): when it settles later, it
    * neither responds nor restores — the view keeps what it did, shown by the next render.
    */
@@ -190,7 +229,8 @@ export class ViewLifecycle implements Patchable {
     internals.patch = null;
     internals.leave = null;
     internals.reply = null;
-    internals.work?.discard(); // async work the failed change asked for never starts
+    if (snapshot.work) snapshot.work(); // one step of a batch: the steps before it keep theirs
+    else internals.work?.discard(); // async work the failed change asked for never starts
     if (internals.events !== null && internals.events.length > snapshot.events) internals.events.length = snapshot.events;
     if (snapshot.streams === null) internals.streams = null;
     else snapshot.streams();
