@@ -22,12 +22,26 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
     const text = typeof parsed === 'string' ? parsed : Buffer.isBuffer(parsed) ? parsed.toString('utf8') : JSON.stringify(parsed);
     return Promise.resolve(Buffer.byteLength(text) > limit ? { ok: false, why: 'too_large' } : { ok: true, text });
   }
+  return readBytes(req, limit, timeoutMs).then((body) => (body.ok ? { ok: true, text: body.bytes.toString('utf8') } : body));
+}
+
+/** A request body as bytes, or why there are none. */
+export type RawBody = { ok: true; bytes: Buffer } | { ok: false; why: 'too_large' | 'timeout' | 'aborted' };
+
+/**
+ * Reads a request body as bytes with `readBody`'s rules (`too_large` as soon as it passes
+ * `limit`, `timeout`, `aborted`); never rejects. One chunk is handed on without a copy.
+ *
+ * @example
+ * const body = await readBytes(req, options.maxUploadChunkBytes, options.bodyTimeoutMs);
+ */
+export function readBytes(req: IncomingMessage, limit: number, timeoutMs: number): Promise<RawBody> {
   if (Number(req.headers['content-length']) > limit) return Promise.resolve({ ok: false, why: 'too_large' });
   req.on('error', ignore); // an abort after we stopped listening must not become an uncaught 'error'
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = (body: Body) => {
+    const finish = (body: RawBody) => {
       clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('close', onClose);
       resolve(body);
@@ -38,7 +52,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
       req.resume(); // discard the rest; the 413 closes the connection
       finish({ ok: false, why: 'too_large' });
     };
-    const onEnd = () => finish({ ok: true, text: Buffer.concat(chunks).toString('utf8') });
+    const onEnd = () => finish({ ok: true, bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) });
     // 'close' before 'end': the client went away mid-body ('error' "aborted" comes with it).
     const onClose = () => finish({ ok: false, why: 'aborted' });
     const timer = setTimeout(() => finish({ ok: false, why: 'timeout' }), timeoutMs);
