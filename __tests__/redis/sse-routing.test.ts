@@ -3,14 +3,11 @@
  * redis-server; a page's stream on one, its POSTs landing on either.
  */
 import { eventHandler, LiveView, type MountContext } from '../../lib';
-import { redisPubSub } from '../../lib/redis';
 import { fetchPage } from '../../lib/testing/page';
-import { startApp, type TestApp } from '../helpers/server';
-import { RedisServer } from '../helpers/redis-server';
+import type { TestApp } from '../helpers/server';
+import { startPair, type Pair } from '../helpers/two-processes';
 import { post, send, sessionId, SseStream, streamPath, tokenHeaders, type Msg } from '../helpers/sse-support';
 
-const SECRET = 'a-secret-both-processes-share-0123456789';
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Appends each event's `n` to its label: the region shows the order events applied in. */
 class OrderView extends LiveView {
@@ -30,7 +27,6 @@ class OrderView extends LiveView {
   }
 }
 
-let redis: RedisServer;
 let a: TestApp;
 let b: TestApp;
 const streams: SseStream[] = [];
@@ -45,21 +41,15 @@ async function openOn(app: TestApp, session: string, token?: string): Promise<Ss
 
 const titles = (stream: SseStream): unknown[] => stream.messages.filter((m: Msg) => m.type === 'page_metadata' && m.action === 'title').map((m) => m.value);
 
+let pair: Pair;
 beforeAll(async () => {
-  redis = await RedisServer.start();
-  const [pa, pb] = [redisPubSub({ url: redis.url, logger: quiet }), redisPubSub({ url: redis.url, logger: quiet })];
-  await Promise.all([pa.ready, pb.ready]);
-  a = await startApp((live) => live.route('/order', OrderView), { pubsub: pa, secret: SECRET, transport: 'sse' });
-  b = await startApp((live) => live.route('/order', OrderView), { pubsub: pb, secret: SECRET, transport: 'sse' });
+  pair = await startPair((live) => live.route('/order', OrderView));
+  ({ a, b } = pair);
 });
 afterEach(() => {
   for (const s of streams.splice(0)) s.close();
 });
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  await redis?.stop();
-});
+afterAll(() => pair?.close());
 
 describe('SSE across processes', () => {
   it('applies a page\'s POSTs in the order it sent them, whichever process each lands on', async () => {

@@ -4,15 +4,12 @@
  * named, never half-forwarded; on the stream's own process it is taken (202).
  */
 import { LiveView } from '../../lib';
-import { redisPubSub } from '../../lib/redis';
 import { fetchPage } from '../../lib/testing/page';
 import { uploadFrame } from '../../lib/testing/upload-driver';
-import { startApp, type TestApp } from '../helpers/server';
-import { RedisServer } from '../helpers/redis-server';
+import type { TestApp } from '../helpers/server';
+import { startPair, type Pair } from '../helpers/two-processes';
 import { send, sessionId, SseStream, streamPath, tokenHeaders } from '../helpers/sse-support';
 
-const SECRET = 'a-secret-both-processes-share-0123456789';
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 class FileView extends LiveView {
   static template = 'counter.njk';
@@ -24,26 +21,19 @@ class FileView extends LiveView {
   }
 }
 
-let redis: RedisServer;
 let a: TestApp;
 let b: TestApp;
 const streams: SseStream[] = [];
 
+let pair: Pair;
 beforeAll(async () => {
-  redis = await RedisServer.start();
-  const [pa, pb] = [redisPubSub({ url: redis.url, logger: quiet }), redisPubSub({ url: redis.url, logger: quiet })];
-  await Promise.all([pa.ready, pb.ready]);
-  a = await startApp((live) => live.route('/file', FileView), { pubsub: pa, secret: SECRET, transport: 'sse' });
-  b = await startApp((live) => live.route('/file', FileView), { pubsub: pb, secret: SECRET, transport: 'sse' });
+  pair = await startPair((live) => live.route('/file', FileView));
+  ({ a, b } = pair);
 });
 afterEach(() => {
   for (const s of streams.splice(0)) s.close();
 });
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  await redis?.stop();
-});
+afterAll(() => pair?.close());
 
 describe('SSE upload chunks across processes', () => {
   it('refuses a chunk that lands on another process with 421 naming the fix, and takes it on the stream\'s own', async () => {
