@@ -90,8 +90,12 @@ describe('Two djust-lite apps sharing Redis', () => {
     await processesSubscribed(2);
     for (let i = 1; i <= 20; i += 1) await send(sender, `m${i}`);
     await titleOf(reader, 'Chat (20 unread)');
-    const titles = reader.messages.filter((m) => m.type === 'page_metadata' && m.action === 'title').map((m) => m.value);
-    expect(titles).toEqual(['Chat', ...Array.from({ length: 20 }, (_, i) => `Chat (${i + 1} unread)`)]);
+    // The log shows the order they were handled in; the unread count only ever grows (a backlog of
+    // messages may render once, so a title may be skipped, never repeated or reversed).
+    expect(reader.region()).toContain(`chat ${Array.from({ length: 20 }, (_, i) => `m${i + 1}`).join(' ')}<`);
+    const counts = reader.messages.filter((m) => m.type === 'page_metadata' && m.action === 'title').map((m) => Number(/\((\d+) unread\)/.exec(String(m.value))?.[1] ?? 0));
+    expect(counts.every((n, i) => i === 0 || n > (counts[i - 1] as number))).toBe(true);
+    expect(counts.at(-1)).toBe(20);
   });
 
   it('keeps in-process delivery through a Redis restart, logs the outage with its count, then delivers across again', async () => {

@@ -1,4 +1,5 @@
 import nunjucks from 'nunjucks';
+import { DjustError } from '../core/errors';
 
 /**
  * Renders a compiled Nunjucks template as `template.render(context)` does, with the same output
@@ -121,7 +122,7 @@ function contextOf(env: nunjucks.Environment): ContextClass {
   };
   const Template = nunjucks.Template as unknown as new (src: { type: 'code'; obj: object }, env: nunjucks.Environment) => nunjucks.Template;
   new Template({ type: 'code', obj: code }, env).render({});
-  if (!contextClass) throw new Error('djust-lite: could not read Nunjucks\' Context class; is nunjucks 3.x installed?');
+  if (!contextClass) throw new DjustError('DJUST_ERR_TEMPLATE', 'djust-lite: could not read Nunjucks\' Context class (the fast render relies on nunjucks 3.x internals); install nunjucks 3.x.');
   return contextClass;
 }
 
