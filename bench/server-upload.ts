@@ -14,6 +14,7 @@ import { eventHandler } from '../lib/view/decorators';
 import { LiveView } from '../lib/view/live-view';
 import { CounterView } from './counter-view';
 import { listenForParent } from './server-child';
+import { logTurns } from './turn-log';
 
 class UploadView extends LiveView {
   static override template = 'upload.njk';
@@ -52,3 +53,4 @@ app.post('/raw', express.raw({ type: '*/*', limit: '100mb' }), async (req, res) 
 });
 app.use(live);
 listenForParent(app, live);
+logTurns('server');

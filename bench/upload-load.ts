@@ -9,6 +9,7 @@
  * every wait bounded, the child killed on `stop()`, on a timeout and when the harness exits.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { BenchPage } from './upload-page';
 
 type ToParent = { type: 'ready' } | { type: 'done'; ms: number; cpuMs: number } | { type: 'error'; message: string };
@@ -85,6 +86,9 @@ export class UploadLoad {
 
 async function child(): Promise<void> {
   const say = (m: ToParent): void => void process.send?.(m);
+  // BENCH_UPLOAD_LOAD_NICE=19: the uploaders yield the CPU to the server and the neighbour (a
+  // diagnosis: how much of the neighbour's wait is the uploaders' process competing for the cores).
+  if (process.env.BENCH_UPLOAD_LOAD_NICE) os.setPriority(Number(process.env.BENCH_UPLOAD_LOAD_NICE));
   const origin = process.env.BENCH_LOAD_ORIGIN as string;
   const pages = await Promise.all(Array.from({ length: Number(process.env.BENCH_LOAD_PAGES) }, () => BenchPage.open(origin, '/upload', 'websocket')));
   const bytes = Buffer.alloc(Number(process.env.BENCH_LOAD_BYTES), 0x5a);

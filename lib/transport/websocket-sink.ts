@@ -8,6 +8,7 @@ import type { Resumable, Scheduler } from '../connection/scheduler';
 import { encode, type ServerMessage } from '../contract/protocol';
 import { Fifo } from '../core/fifo';
 import { FRAMES_PER_TURN } from './read-budget';
+import type { UploadBudget } from './upload-budget';
 import type { WriteBatch } from './write-batch';
 
 /** What every socket of one transport shares (one reference per sink instead of three). */
@@ -18,9 +19,11 @@ export interface SinkShared {
   readonly scheduler: Scheduler;
   /** Reading pauses while more than this many bytes wait to go out. */
   readonly pauseBytes: number;
+  /** Upload bytes all sockets may have handled in one turn (lib/transport/upload-budget.ts). */
+  readonly uploads: UploadBudget;
 }
 
-/** A frame read but not handled yet (past the turn's FRAMES_PER_TURN). */
+/** A frame read but not handled yet (past the turn's FRAMES_PER_TURN, or its upload bytes). */
 interface Inbound {
   readonly data: RawData;
   readonly isBinary: boolean;
@@ -110,9 +113,10 @@ export class WebSocketSink implements Sink, Resumable {
   }
 
   /**
-   * One frame read from the peer in turn `turn`: handled now, up to FRAMES_PER_TURN in a turn;
-   * past that — and behind frames already waiting — queued for later turns of the scheduler,
-   * with reading paused until the queue is empty (so it holds at most the rest of one read).
+   * One frame read from the peer in turn `turn`: handled now, up to FRAMES_PER_TURN in a turn
+   * and, for an upload chunk, while the turn's upload budget (shared by all sockets) lasts; past
+   * that — and behind frames already waiting — queued for later turns of the scheduler, with
+   * reading paused until the queue is empty (so it holds at most the rest of one read).
    */
   receive(data: RawData, isBinary: boolean, turn: number): void {
     let inbox = this.#inbox;
@@ -121,7 +125,7 @@ export class WebSocketSink implements Sink, Resumable {
         this.#turn = turn;
         this.#framesInTurn = 0;
       }
-      if (this.#framesInTurn < FRAMES_PER_TURN) {
+      if (this.#framesInTurn < FRAMES_PER_TURN && (!isBinary || this.#shared.uploads.take(byteLengthOf(data)))) {
         this.#framesInTurn += 1;
         if (this.connection) handleFrame(this.connection, data, isBinary);
         return;
@@ -133,14 +137,19 @@ export class WebSocketSink implements Sink, Resumable {
     inbox.push({ data, isBinary });
   }
 
-  /** A scheduler turn: the next FRAMES_PER_TURN waiting frames; reading resumes once none wait. */
+  /**
+   * A scheduler turn: the next FRAMES_PER_TURN waiting frames, up to an upload chunk the turn's
+   * upload budget has no room for (it waits for the next turn); reading resumes once none wait.
+   */
   resume(): void {
     const inbox = this.#inbox;
     const connection = this.connection;
     if (inbox === null) return;
+    const uploads = this.#shared.uploads;
     for (let n = 0; n < FRAMES_PER_TURN && connection !== null && !connection.closed; n += 1) {
-      const frame = inbox.shift();
-      if (frame === undefined) break;
+      const frame = inbox.peek();
+      if (frame === undefined || (frame.isBinary && !uploads.take(byteLengthOf(frame.data)))) break;
+      inbox.shift();
       handleFrame(connection, frame.data, frame.isBinary);
     }
     if (inbox.length > 0 && connection !== null && !connection.closed) {

@@ -10,6 +10,7 @@ import { originAllowed } from './origin';
 import type { ConnectionLimits } from './connection-limits';
 import { MountDeadlines } from './mount-deadline';
 import { TurnCounter } from './read-budget';
+import { UploadBudget } from './upload-budget';
 import type { WriteBatch } from './write-batch';
 import { CLOSE_CODES } from '../contract/close-codes';
 
@@ -58,7 +59,7 @@ export class WebSocketTransport {
 
   constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses, writes: WriteBatch) {
     this.#ctx = ctx;
-    this.#shared = { writes, scheduler: ctx.scheduler, pauseBytes: Math.max(64 * 1024, ctx.options.maxBufferedBytes / 4) };
+    this.#shared = { writes, scheduler: ctx.scheduler, pauseBytes: Math.max(64 * 1024, ctx.options.maxBufferedBytes / 4), uploads: new UploadBudget(this.#turns) };
     this.#path = `${ctx.options.prefix}/ws`;
     this.#limits = limits;
     this.#addresses = addresses;
