@@ -97,6 +97,9 @@ const NEEDS_ESCAPE = /[&"'<>\\]/;
 
 /** Nunjucks' `suppressValue`, same output: null/undefined → '', values escaped unless safe. */
 function suppressValue(value: unknown, autoescape: boolean): unknown {
+  // a string or a number is never a SafeString: the common values first
+  if (typeof value === 'string') return autoescape && NEEDS_ESCAPE.test(value) ? lib.escape(value) : value;
+  if (typeof value === 'number') return autoescape ? String(value) : value;
   if (value === undefined || value === null) return '';
   if (!autoescape || value instanceof runtime.SafeString) return value;
   if (typeof value === 'number') return String(value);
