@@ -5,7 +5,8 @@
  * and the parts alone (render, diff, encode) for the profile's split; then one event after the
  * thread slept 0.2 ms and 1 ms (cold caches, as between one user's clicks).
  *   npx ts-node --transpile-only bench/hot-path.ts [--events 20000] [--rounds 5] [--event-only]
- * Prints µs per event (median of rounds) as a table, then JSON. With --expose-gc it also
+ * (--event-only also prints the process's CPU time per event, GC included: the figure to
+ * compare two trees with on a loaded machine.) Prints µs per event (median of rounds) as a table, then JSON. With --expose-gc it also
  * mounts 3000 Connections and reports the JS heap each one holds when idle (no sockets: what
  * djust-lite keeps per connection on top of the transport), for the counter and for a 7 KB page.
  */
@@ -73,13 +74,18 @@ async function fullEvent(): Promise<number> {
   await step(JSON.stringify({ type: 'mount', token }));
   const frame = '{"type":"event","ref":1,"event":"inc","params":{}}';
   for (let i = 0; i < 2000; i += 1) await step(frame); // warm-up
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < EVENTS; i += 1) await step(frame);
   const us = Number(process.hrtime.bigint() - start) / 1000 / EVENTS;
+  const used = process.cpuUsage(cpu);
+  lastCpu = (used.user + used.system) / EVENTS;
   await connection.close();
   if (bytes === 0) throw new Error('no bytes sent');
   return us;
 }
+/** The process's CPU time (user + system, GC included) per event of the last fullEvent, µs: steadier than wall time on a loaded machine. */
+let lastCpu = 0;
 
 /** µs per renderRegion of a mounted counter view (context + Nunjucks + region cut). */
 function renderOnly(): number {
@@ -170,8 +176,12 @@ async function main(): Promise<void> {
   if (process.argv.includes('--event-only')) {
     // For `node --cpu-prof`: the full event alone, nothing else in the profile.
     const times: number[] = [];
-    for (let r = 0; r < ROUNDS; r += 1) times.push(await fullEvent());
-    console.log(`event (full): ${median(times).toFixed(2)} µs (median of ${ROUNDS} × ${EVENTS})`);
+    const cpus: number[] = [];
+    for (let r = 0; r < ROUNDS; r += 1) {
+      times.push(await fullEvent());
+      cpus.push(lastCpu);
+    }
+    console.log(`event (full): ${median(times).toFixed(2)} µs (median of ${ROUNDS} × ${EVENTS}); CPU ${median(cpus).toFixed(2)} µs`);
     return;
   }
   const rows: Record<string, number[]> = { 'event (full)': [], render: [], diff: [], encode: [] };

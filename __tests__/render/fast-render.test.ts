@@ -48,6 +48,8 @@ describe('renderTemplate', () => {
         it(`renders "${name}" exactly as Template.render`, () => {
           const expected = new nunjucks.Template(src, e).render({ ...CONTEXT });
           expect(renderTemplate(new nunjucks.Template(src, e), { ...CONTEXT })).toBe(expected);
+          // owned: the context itself is the render's variables (no copy), same output
+          expect(renderTemplate(new nunjucks.Template(src, e), { ...CONTEXT }, true)).toBe(expected);
           expect(expected.length).toBeGreaterThan(0);
         });
       }
@@ -60,6 +62,17 @@ describe('renderTemplate', () => {
     expect(first).toBe(e.render('child.njk', { ...CONTEXT }));
     expect(renderTemplate(e.getTemplate('child.njk'), { ...CONTEXT })).toBe(first);
     expect(first).toContain('<title>A &lt;title&gt; &amp; &quot;quotes&quot;</title>');
+  });
+
+  it('an owned context is used in place: a top-level {% set %} writes into it; a context not owned is left alone', () => {
+    const e = env(true);
+    const src = '{% set shown = title | upper %}{{ shown }}{% block b %}[{{ shown }}]{% endblock %}';
+    const owned: Record<string, unknown> = { title: 'x' };
+    const copied: Record<string, unknown> = { title: 'x' };
+    expect(renderTemplate(new nunjucks.Template(src, e), owned, true)).toBe('X[X]');
+    expect(renderTemplate(new nunjucks.Template(src, e), copied)).toBe('X[X]');
+    expect(owned.shown).toBe('X');
+    expect(copied).toEqual({ title: 'x' });
   });
 
   it('throws the errors Template.render throws: syntax, a throwing function, a missing include, undefined with throwOnUndefined', () => {

@@ -1,6 +1,7 @@
 import type { WireErrorCode } from '../core/errors';
 import { MAX_JSON_DEPTH } from '../core/json';
 import { MAX_URL_LENGTH, isLocalPath } from './urls';
+import { parseClickFrame } from './event-frame';
 
 /** A plain JSON value, as params and `handleInfo` payloads carry. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -245,6 +246,8 @@ export function cleanParams(value: unknown): EventParams | undefined {
  * size against `maxMessageBytes`. Every refusal is an `error` envelope naming the fix.
  */
 export function parseClientMessage(text: string): ParseResult {
+  const click = parseClickFrame(text);
+  if (click !== null) return { ok: true, message: click };
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -197,9 +197,14 @@ function wrapperOf(chain: readonly Link[], target: string): Wrapper | null {
 /** A template that renders block `target` with the block table the whole page would have. */
 function blockTemplate(env: nunjucks.Environment, chain: readonly Link[], target: string): nunjucks.Template {
   const [leaf, ...parents] = chain as [Link, ...Link[]];
+  // the parents' blocks in the order the page render adds them (read once: compiled, they do not change)
+  const inherited = parents.flatMap(({ template }) => Object.entries(template.blocks));
   const obj: Record<string, unknown> = {
     root(renderEnv: unknown, context: { addBlock(name: string, fn: BlockFn): void; getBlock(name: string): BlockFn }, frame: unknown, runtime: unknown, cb: (err: unknown, out?: string) => void) {
-      for (const { template } of parents) for (const [name, fn] of Object.entries(template.blocks)) context.addBlock(name, fn);
+      for (let i = 0; i < inherited.length; i += 1) {
+        const [name, fn] = inherited[i] as [string, BlockFn];
+        context.addBlock(name, fn);
+      }
       context.getBlock(target)(renderEnv, context, frame, runtime, cb);
     },
   };

@@ -98,6 +98,9 @@ const NEEDS_ESCAPE = /[&"'<>\\]/;
 
 /** Nunjucks' `suppressValue`, same output: null/undefined → '', values escaped unless safe. */
 function suppressValue(value: unknown, autoescape: boolean): unknown {
+  // a string or a number is never a SafeString: the common values first
+  if (typeof value === 'string') return autoescape && NEEDS_ESCAPE.test(value) ? lib.escape(value) : value;
+  if (typeof value === 'number') return autoescape ? String(value) : value;
   if (value === undefined || value === null) return '';
   if (!autoescape || value instanceof runtime.SafeString) return value;
   if (typeof value === 'number') return String(value);
@@ -127,13 +130,30 @@ function contextOf(env: nunjucks.Environment): ContextClass {
 }
 
 /**
- * `template.render(context)`, synchronous, with the same output and errors.
+ * Nunjucks' `new Context(ctx, blocks, env)` (environment.js `Context.init`: env, a copy of
+ * ctx, a list per block, no exports) with `ctx` itself as its variables: no copy.
+ */
+function ownedContext(Context: ContextClass, ctx: object, t: CompiledTemplate): unknown {
+  const context = Object.create(Context.prototype) as { env: unknown; ctx: object; blocks: Record<string, unknown[]>; exported: string[] };
+  context.env = t.env;
+  context.ctx = ctx;
+  const blocks: Record<string, unknown[]> = {};
+  for (const name of Object.keys(t.blocks)) blocks[name] = [t.blocks[name]];
+  context.blocks = blocks;
+  context.exported = [];
+  return context;
+}
+
+/**
+ * `template.render(context)`, synchronous, with the same output and errors. `owned`: the
+ * caller made `context` for this render and does not read it afterwards, so the render uses it
+ * as its variables instead of a copy (a `{% set %}` at the top level then writes into it).
  *
  * @example
  * const list = env.getTemplate('list.njk');
  * renderTemplate(list, { rows }) === list.render({ rows }); // true, faster
  */
-export function renderTemplate(template: nunjucks.Template, context: object): string {
+export function renderTemplate(template: nunjucks.Template, context: object, owned = false): string {
   const t = template as unknown as CompiledTemplate;
   try {
     t.compile();
@@ -144,7 +164,7 @@ export function renderTemplate(template: nunjucks.Template, context: object): st
   const frame = new LoopFrame();
   frame.topLevel = true;
   let out: string | null = null; // null when the template never finished (as Template.render)
-  t.rootRenderFunc(t.env, new Context(context, t.blocks, t.env), frame, FAST_RUNTIME, (err, res) => {
+  t.rootRenderFunc(t.env, owned ? ownedContext(Context, context, t) : new Context(context, t.blocks, t.env), frame, FAST_RUNTIME, (err, res) => {
     // as Template.render without a callback: the first error is thrown (out of the render function)
     if (err) throw lib._prettifyError(t.path, t.env.opts.dev, err);
     out = res ?? null;

@@ -85,11 +85,12 @@ export class Renderer {
     this.#shared.clear();
   }
 
-  #render(target: RenderTarget, context: Record<string, unknown>, plan?: BlockPlan): string {
+  /** `owned`: `context` is this render's alone (nobody reads it after), see renderTemplate. */
+  #render(target: RenderTarget, context: Record<string, unknown>, plan?: BlockPlan, owned = false): string {
     const { locals } = this;
     for (const key of Object.keys(locals)) if (!Object.hasOwn(context, key)) context[key] = locals[key];
     try {
-      return renderTemplate(plan ? plan.template : this.env.getTemplate(target.template), context);
+      return renderTemplate(plan ? plan.template : this.env.getTemplate(target.template), context, owned);
     } catch (cause) {
       throw new DjustError('DJUST_ERR_TEMPLATE', `${target.name}: rendering "${target.template}" failed: ${(cause as Error).message}`, { cause });
     }
@@ -159,13 +160,15 @@ export class Renderer {
    * The inner HTML of the live region, for a live connection whose last render `slot`
    * describes. Connections of one template that show the same region (fresh mounts, a
    * broadcast everyone renders alike) get the same string, and so do their page suffixes:
-   * idle connections do not each keep a copy.
+   * idle connections do not each keep a copy. `context` is this render's own: the render
+   * writes into it (as renderPage does) and nothing should read it afterwards.
    */
   renderRegion(target: RenderTarget, context: Record<string, unknown>, slot: RegionSlot): string {
     const { template } = target;
     const plan = this.#plans.get(template);
     context[HOOKS_KEY] = null;
-    const html = this.#render(target, context, plan ?? undefined);
+    // once the plan is decided, nothing reads the context after the render
+    const html = this.#render(target, context, plan ?? undefined, plan !== undefined);
     const shared = this.#sharedOf(template);
     const region = plan?.wrapper ? wrapped(slot, plan.wrapper, html) : this.#cut(target, slot, html, shared, plan === undefined ? context : null);
     if (region === shared.region) return shared.region;

@@ -1,0 +1,104 @@
+/**
+ * The counter's full event (bench/hot-path.ts's `fullEvent`: Connection.receive → handler →
+ * render → diff → encode, no sockets) for two or more trees in ONE process, in interleaved
+ * rounds: CPU time (user + system, GC included) per event, median and sorted rounds per tree.
+ * On a loaded machine, two trees timed in separate processes differ by more than the change
+ * being measured; here both share the process, its heap and the machine's state of the moment.
+ *
+ *   npx ts-node --transpile-only bench/hot-path-ab.ts /path/to/base-tree . [--rounds 15] [--events 20000]
+ *
+ * Each tree is a checkout with this repository's layout (its lib/ and bench/counter-view.ts,
+ * compiled by ts-node; node_modules resolved from the tree, or link this tree's). The base
+ * must not be /work/main's own folder if ts-node would write there: it writes nothing.
+ */
+import path from 'node:path';
+
+interface Tree {
+  root: string;
+  step(text: string): Promise<void>;
+  mount: string;
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? Math.min(v, 1e7) : fallback;
+}
+
+const EVENTS = arg('events', 20_000);
+const ROUNDS = arg('rounds', 15);
+const roots = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(all[i - 1] ?? '').startsWith('--')).map((r) => path.resolve(r));
+
+type Ctor = new (...args: unknown[]) => Record<string, (...args: unknown[]) => unknown>;
+type Fn = (...args: unknown[]) => unknown;
+
+/** One tree's counter on a Connection whose sink encodes each answer as the WebSocket sink does. */
+function load(root: string): Tree {
+  const mod = (file: string): Record<string, unknown> => require(path.join(root, file)) as Record<string, unknown>;
+  const Connection = mod('lib/connection/connection').Connection as Ctor;
+  const RouteTable = mod('lib/routes/route-table').RouteTable as Ctor;
+  const Scheduler = mod('lib/connection/scheduler').Scheduler as Ctor;
+  const MemoryPubSub = mod('lib/pubsub/pubsub').MemoryPubSub as Ctor;
+  const Renderer = mod('lib/render/renderer').Renderer as Ctor;
+  const TokenSigner = mod('lib/routes/token').TokenSigner as Ctor;
+  const resolveOptions = mod('lib/config/options').resolveOptions as Fn;
+  const frameOf = mod('lib/transport/websocket').frameOf as (messages: unknown) => string;
+  const createEnvironment = mod('lib/render/nunjucks').createEnvironment as Fn;
+  const options = resolveOptions({ views: path.join(root, 'bench', 'views'), secret: 'hot-path-secret-hot-path-secret-0123456789', maxEventsPerSecond: 1e9 }) as { views: string; secrets: unknown; tokenTtlMs: unknown };
+  const renderer = new Renderer(createEnvironment(options.views));
+  const signer = new TokenSigner(options.secrets, options.tokenTtlMs);
+  const routes = new RouteTable(options, signer);
+  routes.add?.('/counter', mod('bench/counter-view').CounterView);
+  const ctx = { options, renderer, signer, pubsub: new MemoryPubSub(), scheduler: new Scheduler(), now: Date.now, routes };
+  let pending: (() => void) | null = null;
+  let bytes = 0;
+  const sink = {
+    send(messages: unknown) {
+      bytes += frameOf(messages).length;
+      pending?.();
+    },
+    close() {},
+    bufferedBytes: () => 0,
+  };
+  const connection = new Connection(ctx, sink);
+  const token = signer.sign?.({ route: '/counter', params: {}, url: '/counter', exp: Date.now() + 3_600_000 });
+  return {
+    root,
+    mount: JSON.stringify({ type: 'mount', token }),
+    step: (text) => new Promise<void>((resolve) => {
+      pending = resolve;
+      connection.receive?.(text);
+      if (bytes < 0) throw new Error('unreachable');
+    }),
+  };
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function main(): Promise<void> {
+  if (roots.length < 2) throw new Error('usage: bench/hot-path-ab.ts TREE_A TREE_B [... ] [--rounds 15] [--events 20000]');
+  const trees = roots.map(load);
+  const frame = '{"type":"event","ref":1,"event":"inc","params":{}}';
+  for (const tree of trees) {
+    await tree.step(tree.mount);
+    for (let i = 0; i < 5000; i += 1) await tree.step(frame); // warm-up
+  }
+  const cpu: number[][] = trees.map(() => []);
+  for (let r = 0; r < ROUNDS; r += 1) {
+    for (let k = 0; k < trees.length; k += 1) {
+      const index = (r + k) % trees.length; // the order rotates
+      const tree = trees[index] as Tree;
+      const before = process.cpuUsage();
+      for (let i = 0; i < EVENTS; i += 1) await tree.step(frame);
+      const used = process.cpuUsage(before);
+      cpu[index]?.push((used.user + used.system) / EVENTS);
+    }
+  }
+  console.log(`counter event, CPU µs per event (GC included), ${ROUNDS} interleaved rounds × ${EVENTS}, node ${process.version}`);
+  trees.forEach((tree, k) => {
+    const rounds = [...(cpu[k] as number[])].sort((a, b) => a - b);
+    console.log(`  ${median(rounds).toFixed(2).padStart(6)}  ${tree.root}  [${rounds.map((x) => x.toFixed(2)).join(' ')}]`);
+  });
+}
+
+void main();
