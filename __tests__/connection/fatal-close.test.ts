@@ -4,18 +4,11 @@
  * and pub/sub.
  */
 import { Connection, type Sink } from '../../lib/connection/connection';
-import type { LiveContext } from '../../lib/connection/context';
-import { Scheduler } from '../../lib/connection/scheduler';
 import { CLOSE_CODES } from '../../lib/contract/close-codes';
-import { createEnvironment } from '../../lib/render/nunjucks';
 import { LiveView } from '../../lib';
-import { RouteTable } from '../../lib/routes/route-table';
-import { resolveOptions, type DjustLiteOptions } from '../../lib/config/options';
+import { type DjustLiteOptions } from '../../lib/config/options';
 import type { ServerMessage } from '../../lib/contract/protocol';
-import { MemoryPubSub } from '../../lib/pubsub/pubsub';
-import { Renderer } from '../../lib/render/renderer';
-import { TokenSigner } from '../../lib/routes/token';
-import { FIXTURE_VIEWS } from '../helpers/server';
+import { liveContext, mountFrame } from '../helpers/live-context';
 
 class PushedView extends LiveView {
   static template = 'counter.njk';
@@ -28,21 +21,10 @@ class PushedView extends LiveView {
 }
 
 function harness(options: DjustLiteOptions = {}) {
-  const resolved = resolveOptions({ views: FIXTURE_VIEWS, logger: { debug: () => {}, warn: () => {}, error: () => {} }, ...options });
   const clock = { now: 1_000_000 };
-  const signer = new TokenSigner(resolved.secrets, resolved.tokenTtlMs);
-  const scheduler = new Scheduler();
-  const routes = new RouteTable(resolved, signer);
-  routes.add('/pushed', PushedView);
-  const ctx: LiveContext = {
-    options: resolved,
-    renderer: new Renderer(createEnvironment(FIXTURE_VIEWS)),
-    signer,
-    pubsub: new MemoryPubSub(),
-    scheduler,
-    routes,
-    now: () => clock.now,
-  };
+  const ctx = liveContext({ logger: { debug: () => {}, warn: () => {}, error: () => {} }, ...options }, { now: () => clock.now });
+  const { scheduler } = ctx;
+  ctx.routes.add('/pushed', PushedView);
   const sent: ServerMessage[] = [];
   const closed: { code: number; reason: string }[] = [];
   const sink: Sink = {
@@ -54,8 +36,7 @@ function harness(options: DjustLiteOptions = {}) {
   return {
     connection, sent, closed, clock, scheduler,
     async mount(): Promise<void> {
-      const token = signer.sign({ route: '/pushed', params: {}, url: '/pushed', exp: clock.now + 60_000 });
-      connection.receive(JSON.stringify({ type: 'mount', token }));
+      connection.receive(mountFrame(ctx, '/pushed'));
       for (let i = 0; i < 200 && !sent.some((m) => m.type === 'mounted'); i += 1) await new Promise((r) => setTimeout(r, 2));
       expect(sent.some((m) => m.type === 'mounted')).toBe(true);
     },

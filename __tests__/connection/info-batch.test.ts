@@ -4,18 +4,12 @@
  * pub/sub. A pending handler (`hold`) lets the backlog build; `release` lets the queue go.
  */
 import { Connection, type Sink } from '../../lib/connection/connection';
-import type { LiveContext } from '../../lib/connection/context';
 import { INFO_BATCH_MAX, INFO_BATCH_MS } from '../../lib/connection/info-batch';
-import { Scheduler } from '../../lib/connection/scheduler';
-import { createEnvironment } from '../../lib/render/nunjucks';
 import { eventHandler, LiveView } from '../../lib';
-import { RouteTable } from '../../lib/routes/route-table';
-import { resolveOptions, type DjustLiteOptions } from '../../lib/config/options';
+import { type DjustLiteOptions } from '../../lib/config/options';
 import type { ServerMessage } from '../../lib/contract/protocol';
 import { MemoryPubSub } from '../../lib/pubsub/pubsub';
-import { Renderer } from '../../lib/render/renderer';
-import { TokenSigner } from '../../lib/routes/token';
-import { FIXTURE_VIEWS } from '../helpers/server';
+import { liveContext, mountFrame } from '../helpers/live-context';
 
 /** The instance's clock (LiveContext.now): still, unless a handler moves it. */
 const clock = { now: 1_000_000 };
@@ -96,18 +90,8 @@ interface Harness {
 
 function harness(options: DjustLiteOptions = {}): Harness {
   const errors: string[] = [];
-  const resolved = resolveOptions({ views: FIXTURE_VIEWS, logger: { warn: () => {}, error: (m) => void errors.push(m) }, maxEventsPerSecond: 1e6, ...options });
-  const signer = new TokenSigner(resolved.secrets, resolved.tokenTtlMs);
   const pubsub = new MemoryPubSub();
-  const ctx: LiveContext = {
-    options: resolved,
-    renderer: new Renderer(createEnvironment(FIXTURE_VIEWS)),
-    signer,
-    pubsub,
-    scheduler: new Scheduler(),
-    routes: new RouteTable(resolved, signer),
-    now: () => clock.now,
-  };
+  const ctx = liveContext({ logger: { warn: () => {}, error: (m) => void errors.push(m) }, maxEventsPerSecond: 1e6, ...options }, { now: () => clock.now, pubsub });
   ctx.routes.add('/batch', BatchView);
   const sent: ServerMessage[] = [];
   const sink: Sink = { send: (messages) => void sent.push(...messages), close: () => {}, bufferedBytes: () => 0 };
@@ -115,8 +99,7 @@ function harness(options: DjustLiteOptions = {}): Harness {
   return {
     connection, sent, errors, pubsub,
     async mount() {
-      const token = signer.sign({ route: '/batch', params: {}, url: '/batch', exp: clock.now + 60_000 });
-      connection.receive(JSON.stringify({ type: 'mount', token }));
+      connection.receive(mountFrame(ctx, '/batch'));
       await until(() => sent.some((m) => m.type === 'mounted'));
     },
     async backlog(messages, after) {

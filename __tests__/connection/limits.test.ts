@@ -3,17 +3,11 @@
  * moves, and the real renderer, signer and pub/sub.
  */
 import { Connection, type Sink } from '../../lib/connection/connection';
-import type { LiveContext } from '../../lib/connection/context';
-import { Scheduler } from '../../lib/connection/scheduler';
-import { createEnvironment } from '../../lib/render/nunjucks';
 import { eventHandler, LiveView } from '../../lib';
-import { RouteTable } from '../../lib/routes/route-table';
-import { resolveOptions, type DjustLiteOptions } from '../../lib/config/options';
+import { type DjustLiteOptions } from '../../lib/config/options';
 import type { ServerMessage } from '../../lib/contract/protocol';
 import { MemoryPubSub } from '../../lib/pubsub/pubsub';
-import { Renderer } from '../../lib/render/renderer';
-import { TokenSigner } from '../../lib/routes/token';
-import { FIXTURE_VIEWS } from '../helpers/server';
+import { liveContext, mountFrame } from '../helpers/live-context';
 
 class LimitsView extends LiveView {
   static template = 'counter.njk';
@@ -69,18 +63,8 @@ interface Harness {
 
 function harness(options: DjustLiteOptions = {}, pubsub = new MemoryPubSub()): Harness {
   const debug: string[] = [];
-  const resolved = resolveOptions({ views: FIXTURE_VIEWS, logger: { debug: (m) => debug.push(m), warn: () => {}, error: () => {} }, ...options });
   const clock = { now: 1_000_000 };
-  const signer = new TokenSigner(resolved.secrets, resolved.tokenTtlMs);
-  const ctx: LiveContext = {
-    options: resolved,
-    renderer: new Renderer(createEnvironment(FIXTURE_VIEWS)),
-    signer,
-    pubsub,
-    scheduler: new Scheduler(),
-    routes: new RouteTable(resolved, signer),
-    now: () => clock.now,
-  };
+  const ctx = liveContext({ logger: { debug: (m) => debug.push(m), warn: () => {}, error: () => {} }, ...options }, { now: () => clock.now, pubsub });
   ctx.routes.add('/limits', LimitsView);
   const sent: ServerMessage[] = [];
   const closed: { code: number; reason: string }[] = [];
@@ -95,8 +79,7 @@ function harness(options: DjustLiteOptions = {}, pubsub = new MemoryPubSub()): H
   return {
     connection, sent, closed, held, debug, clock, pubsub,
     async mount() {
-      const token = signer.sign({ route: '/limits', params: {}, url: '/limits', exp: clock.now + 60_000 });
-      connection.receive(JSON.stringify({ type: 'mount', token }));
+      connection.receive(mountFrame(ctx, '/limits'));
       await until(() => sent.some((m) => m.type === 'mounted'));
     },
   };

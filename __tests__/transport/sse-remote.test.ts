@@ -11,16 +11,8 @@ import { relayTarget, RemoteStream, streamHandler, type HeldStream } from '../..
 import { SseStream, type StreamHost } from '../../lib/transport/sse-stream';
 import { eventHandler, LiveView } from '../../lib';
 import { Connection } from '../../lib/connection/connection';
-import type { LiveContext } from '../../lib/connection/context';
-import { resolveOptions } from '../../lib/config/options';
-import { MemoryPubSub } from '../../lib/pubsub/pubsub';
-import { Scheduler } from '../../lib/connection/scheduler';
 import { WriteBatch } from '../../lib/transport/write-batch';
-import { RouteTable } from '../../lib/routes/route-table';
-import { createEnvironment } from '../../lib/render/nunjucks';
-import { Renderer } from '../../lib/render/renderer';
-import { TokenSigner } from '../../lib/routes/token';
-import { FIXTURE_VIEWS } from '../helpers/server';
+import { liveContext } from '../helpers/live-context';
 
 /** A RelayLink that records what the holder writes; `closeRemote()` is the other side closing. */
 function link() {
@@ -45,25 +37,14 @@ class CounterView extends LiveView {
   }
 }
 
-const options = resolveOptions({ secret: 'a-secret-for-the-sse-remote-test-0123456789', logger: { warn() {}, error() {} } });
-const signer = new TokenSigner(options.secrets, options.tokenTtlMs);
-const routes = new RouteTable(options, signer);
-routes.add('/counter', CounterView);
-const ctx: LiveContext = {
-  options,
-  renderer: new Renderer(createEnvironment(FIXTURE_VIEWS)),
-  signer,
-  pubsub: new MemoryPubSub(),
-  scheduler: new Scheduler(),
-  routes,
-  now: Date.now,
-};
+const ctx = liveContext({ secret: 'a-secret-for-the-sse-remote-test-0123456789', logger: { warn() {}, error() {} } });
+ctx.routes.add('/counter', CounterView);
 
 /** A stream held here, as the SSE transport holds one: a real SseStream and the real Connection writing to it, mounted. */
 async function held(id: string, token: string) {
   const stream = new SseStream(host, id, token, '');
   const connection = new Connection(ctx, stream.sink);
-  connection.mount({ type: 'mount', token: signer.sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() + 60_000 }) });
+  connection.mount({ type: 'mount', token: ctx.signer.sign({ route: '/counter', params: {}, url: '/counter', exp: Date.now() + 60_000 }) });
   for (let i = 0; i < 200 && !connection.mounted; i += 1) await new Promise((r) => setTimeout(r, 5));
   return { entry: { stream, connection } as HeldStream, stream, connection };
 }
