@@ -119,7 +119,7 @@ describe('RedisStreamRouter', () => {
         await ownerKey('session-junk', true);
         const probe = createClient({ url: redis.url });
         await probe.connect();
-        const junk = ['null', '[]', '42', '"text"', 'not json', '{}', '{"k":"ack"}', '{"k":"fwd","r":1}', '{"k":"frames","r":"x"}', '{"k":"nope","r":"x"}', '{"k":"fwd","r":"r","f":"f","s":"s","t":"t","b":{}}'];
+        const junk = ['null', '[]', '42', '"text"', 'not json', '{}', '{"k":"ack"}', '{"k":"fwd","r":1}', '{"k":"frames","r":"x"}', '{"k":"nope","r":"x"}', '{"k":"fwd","r":"r","f":"f","s":"s","t":"t","b":{}}', '{"k":"up","r":"r","f":"f","s":"s","t":"t"}', '{"k":"up","r":"r","f":"f","s":"s","t":"t","u":7}'];
         try {
           for (const text of junk) await probe.publish(c.streams.channel, text);
         } finally {

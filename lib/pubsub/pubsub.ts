@@ -31,6 +31,12 @@ export interface PubSubAdapter {
   readonly streams?: StreamRouter;
 }
 
+/**
+ * What a POST for another process's SSE stream carries there: an envelope's text, an upload
+ * chunk's bytes, or null for a DELETE.
+ */
+export type ForwardBody = string | Buffer | null;
+
 /** What became of a POST forwarded to the process holding its SSE stream. */
 export type ForwardResult = 'delivered' | 'unknown' | 'forbidden' | 'unreachable';
 
@@ -41,7 +47,7 @@ export type ForwardResult = 'delivered' | 'unknown' | 'forbidden' | 'unreachable
  * `'unreachable'` (Redis down, or too many forwards waiting).
  */
 export type Located =
-  | { answer: 'held'; forward(body: string | null): Promise<ForwardResult> }
+  | { answer: 'held'; forward(body: ForwardBody): Promise<ForwardResult> }
   | { answer: 'unknown' | 'forbidden' | 'unreachable' };
 
 /** Where a process's SSE transport takes what other processes forward to it. */
@@ -49,9 +55,10 @@ export interface StreamHandler {
   /**
    * A POST body for stream `id` with the token it carried, forwarded by another process:
    * enqueue it (`'delivered'`), or `'unknown'` (not here) or `'forbidden'` (not its token). A
-   * null body is a DELETE: end the stream (its view unmounts).
+   * text is an envelope, bytes are an upload chunk, and null is a DELETE: end the stream (its
+   * view unmounts).
    */
-  deliver(id: string, body: string | null, token: string): 'delivered' | 'unknown' | 'forbidden';
+  deliver(id: string, body: ForwardBody, token: string): 'delivered' | 'unknown' | 'forbidden';
   /** Another process opened stream `id` afresh: end the copy held here. */
   evict(id: string): void;
   /**

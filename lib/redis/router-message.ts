@@ -7,6 +7,7 @@
 /** A message on a process channel. */
 export type RouterMessage =
   | { k: 'fwd'; r: string; f: string; s: string; b: string | null; t: string }
+  | { k: 'up'; r: string; f: string; s: string; u: string; t: string }
   | { k: 'ack'; r: string; a: string }
   | { k: 'evict'; s: string }
   | { k: 'attach'; r: string; f: string; s: string; t: string; l: string }
@@ -14,9 +15,10 @@ export type RouterMessage =
   | { k: 'end'; r: string }
   | { k: 'detach'; r: string };
 
-/** The string fields each kind carries (`fwd`'s `b` may also be null: a DELETE). */
+/** The string fields each kind carries (`fwd`'s `b` may also be null: a DELETE; `up`'s `u` is an upload chunk in base64). */
 const FIELDS: Record<RouterMessage['k'], readonly string[]> = {
   fwd: ['r', 'f', 's', 't'],
+  up: ['r', 'f', 's', 'u', 't'],
   ack: ['r', 'a'],
   evict: ['s'],
   attach: ['r', 'f', 's', 't', 'l'],

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import type { ResolvedLogger } from '../core/logger';
-import type { ForwardResult, Located, RelayTarget, ResumeAnswer, StreamHandler, StreamRouter } from '../pubsub/pubsub';
+import type { ForwardBody, ForwardResult, Located, RelayTarget, ResumeAnswer, StreamHandler, StreamRouter } from '../pubsub/pubsub';
 import { routerMessageOf, type RouterMessage } from './router-message';
 
 /** What the router needs from the adapter's connections. */
@@ -121,15 +121,18 @@ export class RedisStreamRouter implements StreamRouter {
   }
 
   /** `locate`, then `forward` at once: a body already in hand (tests, a DELETE). */
-  async forward(id: string, body: string | null, token: string): Promise<ForwardResult> {
+  async forward(id: string, body: ForwardBody, token: string): Promise<ForwardResult> {
     const located = await this.locate(id, token);
     return located.answer === 'held' ? located.forward(body) : located.answer;
   }
 
-  async #forwardTo(owner: string, id: string, body: string | null, token: string): Promise<ForwardResult> {
+  async #forwardTo(owner: string, id: string, body: ForwardBody, token: string): Promise<ForwardResult> {
     if (this.#pending.size >= this.#options.maxPendingForwards) return 'unreachable';
     const r = randomBytes(9).toString('base64url');
-    const answer = await this.#ask(r, () => this.#send(owner, { k: 'fwd', r, f: this.#link.origin, s: id, b: body, t: token }));
+    const f = this.#link.origin;
+    // Channels carry text: an upload chunk's bytes go as base64 (a third more through Redis).
+    const message: RouterMessage = Buffer.isBuffer(body) ? { k: 'up', r, f, s: id, u: body.toString('base64'), t: token } : { k: 'fwd', r, f, s: id, b: body, t: token };
+    const answer = await this.#ask(r, () => this.#send(owner, message));
     return (answer ?? 'unreachable') as ForwardResult;
   }
 
@@ -244,8 +247,9 @@ export class RedisStreamRouter implements StreamRouter {
       this.#pending.delete(message.r);
       clearTimeout(waiting.timer);
       waiting.resolve(message.a);
-    } else if (message.k === 'fwd') {
-      const answer = this.#handler?.deliver(message.s, message.b, message.t) ?? 'unknown';
+    } else if (message.k === 'fwd' || message.k === 'up') {
+      const body = message.k === 'up' ? Buffer.from(message.u, 'base64') : message.b;
+      const answer = this.#handler?.deliver(message.s, body, message.t) ?? 'unknown';
       this.#send(message.f, { k: 'ack', r: message.r, a: answer });
     } else if (message.k === 'evict') {
       if (this.#held.has(message.s)) this.#handler?.evict(message.s);

@@ -60,7 +60,8 @@ export function streamHandler(held: (id: string, token: string) => HeldStream | 
       if (live === null) return 'unknown';
       if (live === 'forbidden') return 'forbidden';
       if (body === null) end(live.stream); // a DELETE
-      else live.connection.receive(body);
+      else if (typeof body === 'string') live.connection.receive(body);
+      else live.connection.upload(body);
       return 'delivered';
     },
     evict: (id) => {

@@ -209,25 +209,16 @@ export class SseTransport {
 
   /**
    * One envelope for the stream's Connection. The X-Djust-Token header must be the token the
-   * stream was opened with (403 otherwise): a stream id alone does nothing. For a stream
-   * another process holds, the holder and the token are checked before the body is read.
+   * stream was opened with (403 otherwise): a stream id alone does nothing.
    */
   async #message(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const { maxMessageBytes: limit, bodyTimeoutMs } = this.#ctx.options;
     if (!isJson(req)) return this.#refuse(req, res, 415, 'Unsupported Media Type: POST the envelope as JSON with Content-Type: application/json.');
     const token = tokenOf(req);
     if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
-    const router = this.#ctx.pubsub.streams;
-    const here = this.#held(id, token);
-    if (here === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
-    let remote: Located | null = null;
-    if (here === null) {
-      if (!router) return this.#unknown(req, res, id);
-      remote = await this.#locate(router, id, token);
-      if (remote.answer !== 'held') return this.#forwarded(req, res, id, remote.answer);
-    }
-    const body = await readBody(req, limit, bodyTimeoutMs);
-    if (!body.ok) {
+    return this.#routed<string>(req, res, id, token, async () => {
+      const body = await readBody(req, limit, bodyTimeoutMs);
+      if (body.ok) return body.text;
       switch (body.why) {
         case 'too_large':
           return this.#refuse(req, res, 413, `Payload Too Large: body over ${limit} bytes (option maxMessageBytes).`, { Connection: 'close' });
@@ -237,50 +228,55 @@ export class SseTransport {
           this.#ctx.options.logger.debug(`djust-lite: SSE POST ${pathOf(req)}: the client aborted the request mid-body.`);
           return void res.destroy();
       }
+    }, (held, text) => held.connection.receive(text));
+  }
+
+  /**
+   * One upload chunk (docs/uploads.md): checked as a message POST is (token, size), then handed
+   * to the stream's Connection; its `upload` answer goes out on the stream.
+   */
+  async #upload(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const { maxUploadChunkBytes: limit, bodyTimeoutMs } = this.#ctx.options;
+    const token = tokenOf(req);
+    if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
+    return this.#routed<Buffer>(req, res, id, token, async () => {
+      const body = await readUploadBody(req, limit, bodyTimeoutMs);
+      if (body.ok) return body.bytes;
+      if (body.why === 'aborted') return void res.destroy();
+      return body.why === 'bad_type' ? this.#refuse(req, res, 415, 'Unsupported Media Type: POST an upload chunk as application/octet-stream.')
+        : body.why === 'timeout' ? this.#refuse(req, res, 408, `Request Timeout: the body did not arrive within ${bodyTimeoutMs} ms (option bodyTimeoutMs).`, {}, true)
+        : this.#refuse(req, res, 413, `Payload Too Large: upload chunk over ${limit} bytes (option maxUploadChunkBytes); use a smaller chunkSize or raise the option.`, { Connection: 'close' });
+    }, (held, bytes) => held.connection.upload(bytes));
+  }
+
+  /**
+   * The path every POST with a body takes (an envelope, an upload chunk). For a stream another
+   * process holds, the holder and the token are checked before the body is read (`read`
+   * answers a bad body itself and gives undefined); then the body goes to the stream here
+   * (`take`) or is forwarded to its holder, and the POST gets its 202 once it is enqueued.
+   */
+  async #routed<B extends string | Buffer>(req: IncomingMessage, res: ServerResponse, id: string, token: string, read: () => Promise<B | void>, take: (held: HeldStream, body: B) => void): Promise<void> {
+    const router = this.#ctx.pubsub.streams;
+    const here = this.#held(id, token);
+    if (here === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
+    let remote: Located | null = null;
+    if (here === null) {
+      if (!router) return this.#unknown(req, res, id);
+      remote = await this.#locate(router, id, token);
+      if (remote.answer !== 'held') return this.#forwarded(req, res, id, remote.answer);
     }
-    if (remote?.answer === 'held') return this.#forwarded(req, res, id, await remote.forward(body.text));
+    const body = await read();
+    if (body === undefined) return;
+    if (remote?.answer === 'held') return this.#forwarded(req, res, id, await remote.forward(body));
     // The stream may have ended, or moved to another process, while the body arrived.
     const now = this.#held(id, token);
     if (now === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
     if (now === null) {
       if (!router) return this.#unknown(req, res, id);
       const moved = await this.#locate(router, id, token);
-      return this.#forwarded(req, res, id, moved.answer === 'held' ? await moved.forward(body.text) : moved.answer);
+      return this.#forwarded(req, res, id, moved.answer === 'held' ? await moved.forward(body) : moved.answer);
     }
-    now.connection.receive(body.text);
-    res.writeHead(202, ACCEPTED_HEADERS);
-    res.end();
-  }
-
-  /**
-   * One upload chunk (docs/uploads.md): checked as a message POST is (token, size), then handed
-   * to the stream's Connection; its `upload` answer goes out on the stream. Chunks are not
-   * forwarded through the pub/sub adapter (a file's bytes twice over Redis): one held by another
-   * process is refused 421, naming the fix, before its body is read.
-   */
-  async #upload(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
-    const { maxUploadChunkBytes: limit, bodyTimeoutMs } = this.#ctx.options;
-    const token = tokenOf(req);
-    if (token === null) return this.#refuse(req, res, 403, MISSING_TOKEN);
-    const here = this.#held(id, token);
-    if (here === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
-    if (here === null) {
-      const router = this.#ctx.pubsub.streams;
-      const remote = router ? await this.#locate(router, id, token) : null;
-      if (remote?.answer === 'forbidden') return this.#refuse(req, res, 403, wrongToken(id));
-      if (remote?.answer === 'held') return this.#refuse(req, res, 421, `Misdirected Request: SSE stream "${id}" is held by another process, and upload chunks are not forwarded through the pub/sub adapter (docs/uploads.md, "Wire format"). Send every request of one stream to one process (sticky sessions), or upload over WebSocket, where chunks ride the socket itself.`, {}, true);
-      return this.#unknown(req, res, id);
-    }
-    const body = await readUploadBody(req, limit, bodyTimeoutMs);
-    if (!body.ok) {
-      if (body.why === 'aborted') return void res.destroy();
-      return body.why === 'bad_type' ? this.#refuse(req, res, 415, 'Unsupported Media Type: POST an upload chunk as application/octet-stream.')
-        : body.why === 'timeout' ? this.#refuse(req, res, 408, `Request Timeout: the body did not arrive within ${bodyTimeoutMs} ms (option bodyTimeoutMs).`, {}, true)
-        : this.#refuse(req, res, 413, `Payload Too Large: upload chunk over ${limit} bytes (option maxUploadChunkBytes); use a smaller chunkSize or raise the option.`, { Connection: 'close' });
-    }
-    // The stream may have ended, or been replaced, while the body arrived.
-    if (this.#held(id, token) !== here) return this.#unknown(req, res, id);
-    here.connection.upload(body.bytes);
+    take(now, body);
     res.writeHead(202, ACCEPTED_HEADERS);
     res.end();
   }
