@@ -57,6 +57,8 @@ export interface Nginx {
   readonly dir: string;
   /** What nginx wrote to its error log so far. */
   errorLog(): string;
+  /** The access log so far, a line per request: `"<request line>" <status> <upstream address>`. */
+  accessLog(): string;
   /** Stops nginx (SIGTERM, then SIGKILL after 3 s) and removes the tmpdir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -73,12 +75,15 @@ function freePort(): Promise<number> {
   });
 }
 
-function config(dir: string, upstream: number, blocks: { port: number; block: ServerBlock }[]): string {
+function config(dir: string, upstream: number | readonly number[], blocks: { port: number; block: ServerBlock }[]): string {
   const at = (name: string) => path.join(dir, name);
+  // Several app ports: one `upstream` group, which nginx balances round robin (no stickiness).
+  const group = typeof upstream === 'number' ? [] : ['    upstream djust_apps {', ...upstream.map((port) => `        server 127.0.0.1:${port};`), '    }'];
+  const target = typeof upstream === 'number' ? `127.0.0.1:${upstream}` : 'djust_apps';
   const servers = blocks.map(({ port, block }) => [
     '    server {',
     `        listen 127.0.0.1:${port};`,
-    appLocation({ ...block, upstream: `127.0.0.1:${upstream}` }).replace(/^/gm, '        '),
+    appLocation({ ...block, upstream: target }).replace(/^/gm, '        '),
     '    }',
   ].join('\n'));
   return [
@@ -90,9 +95,12 @@ function config(dir: string, upstream: number, blocks: { port: number; block: Se
     `error_log ${at('error.log')} info;`,
     'events { worker_connections 256; }',
     'http {',
-    `    access_log ${at('access.log')};`,
+    // The request, its status and the app that answered it (`accessLog()`).
+    '    log_format djust \'"$request" $status $upstream_addr\';',
+    `    access_log ${at('access.log')} djust;`,
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${at(t)};`),
     UPGRADE_MAP.replace(/^/gm, '    '),
+    ...group,
     ...servers,
     '}',
     '',
@@ -115,15 +123,16 @@ async function listening(port: number, child: ChildProcess, output: () => string
 }
 
 /**
- * Starts nginx in front of the app on 127.0.0.1:`upstream`, one server block per entry of
- * `servers`. Fails with the install command when the binary is missing.
+ * Starts nginx in front of the app on 127.0.0.1:`upstream` (or the apps on each port of it,
+ * round robin), one server block per entry of `servers`. Fails with the install command when
+ * the binary is missing.
  *
  * @example
  * const proxy = await startNginx(appPort, [{ mount: '/app' }, { mount: '/app', websocket: false }]);
  * await fetchPage(proxy.origins[0], '/app/store/1');
  * await proxy.stop();
  */
-export async function startNginx(upstream: number, servers: ServerBlock[]): Promise<Nginx> {
+export async function startNginx(upstream: number | readonly number[], servers: ServerBlock[]): Promise<Nginx> {
   if (!existsSync(NGINX_PATH)) {
     throw new Error(`nginx not found at ${NGINX_PATH}: these tests run a real reverse proxy. Install it with: apt-get install -y nginx (or set NGINX_PATH).`);
   }
@@ -136,7 +145,8 @@ export async function startNginx(upstream: number, servers: ServerBlock[]): Prom
     let output = '';
     child.stdout?.on('data', (d: Buffer) => void (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => void (output += d.toString()));
-    const errorLog = () => (existsSync(path.join(dir, 'error.log')) ? readFileSync(path.join(dir, 'error.log'), 'utf8') : '');
+    const log = (name: string) => () => (existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8') : '');
+    const errorLog = log('error.log');
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     let stopped = false;
     const stop = async () => {
@@ -152,7 +162,7 @@ export async function startNginx(upstream: number, servers: ServerBlock[]): Prom
     };
     try {
       for (const { port } of blocks) await listening(port, child, () => `${output}${errorLog()}`);
-      return { origins: blocks.map(({ port }) => `http://127.0.0.1:${port}`), dir, errorLog, stop };
+      return { origins: blocks.map(({ port }) => `http://127.0.0.1:${port}`), dir, errorLog, accessLog: log('access.log'), stop };
     } catch (err) {
       lastError = err;
       if (child.exitCode === null && child.signalCode === null) {
