@@ -8,13 +8,13 @@ import { redisPubSub, type RedisPubSub } from '../../lib/redis';
 import { startNginx, type Nginx } from '../helpers/nginx';
 import { RedisServer } from '../helpers/redis-server';
 import { useBrowser } from './support/browser';
+import { bigPng } from './support/png';
 import { startDemo, type DemoServer, type ServerLog } from './support/demo-server';
 import { waitLive } from './support/page';
 
 const browser = useBrowser();
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
-/** Five chunks at the demo's chunk size (trailing bytes after IEND are ignored by decoders). */
-const BIG_PNG = Buffer.concat([PNG, Buffer.alloc(1_100_000, 7)]);
+/** Five chunks at the default chunk size (256,000 bytes). */
+const BIG_PNG = bigPng(1_100_000);
 
 let redis: RedisServer;
 const adapters: RedisPubSub[] = [];

@@ -15,14 +15,13 @@ import { djustLite, eventHandler, LiveView, type DjustLiteOptions } from '../../
 import { strictCsp } from './support/forms-app';
 import { memoryEnvironment } from '../helpers/memory-templates';
 import { useBrowser } from './support/browser';
+import { bigPng, PNG } from './support/png';
 import { runSession, TRANSPORTS } from './support/session';
 
 const browser = useBrowser();
 
-/** A 1×1 PNG. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
-/** A PNG over several 64 000-byte chunks (trailing bytes after IEND are ignored by decoders). */
-const BIG_PNG = Buffer.concat([PNG, Buffer.alloc(300_000, 7)]);
+/** A PNG over two 256,000-byte chunks. */
+const BIG_PNG = bigPng(300_000);
 
 describe.each(TRANSPORTS)('uploads over $name', (transport) => {
   test('gallery: pick, preview, cancel, drop, upload on submit; avatar uploads as soon as it is picked', () =>
