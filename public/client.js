@@ -6,7 +6,6 @@ import { applyPageMetadata } from './page-metadata.js';
 import { announcer } from './announce.js';
 import { bindNavigation } from './navigation.js';
 import { connectWebSocket } from './socket.js';
-import { connectSse } from './sse.js';
 import { bindEvents } from './events.js';
 import { bindHooks } from './hooks.js';
 import { recoverForms, snapshotForms } from './recover.js';
@@ -426,6 +425,30 @@ function writeDebugFlag(on) {
   }
 }
 
+/**
+ * A transport whose module is imported when a page first connects with it (the SSE transport:
+ * most pages never load it). It is not open until the module is there, so the client sends it
+ * nothing before; a module that does not load ends it as a refused open does.
+ * @param {() => Promise<Connect>} load @returns {Connect}
+ */
+export const lazyTransport = (load) => (prefix, h) => {
+  /** @type {Transport | undefined} */
+  let t;
+  let closed = false;
+  load().then((connect) => closed || (t = connect(prefix, h)), (err) => {
+    console.error('djust-lite: transport module not loaded', err);
+    if (!closed) h.onClose(false);
+  });
+  return {
+    send: (message) => !!t?.send(message),
+    upload: (frame) => !!t?.upload?.(frame),
+    close() {
+      closed = true;
+      t?.close();
+    },
+  };
+};
+
 /** Starts the client for the page's djust script tag, if there is one. */
 function boot() {
   const script = /** @type {HTMLScriptElement | null} */ (document.querySelector('script[data-djust-token]'));
@@ -434,7 +457,8 @@ function boot() {
   if (!script || early?.start) return;
   const transport = /** @type {'auto' | 'websocket' | 'sse'} */ (script.dataset.djustTransport ?? 'auto');
   const config = { token: script.dataset.djustToken ?? '', prefix: script.dataset.djustPrefix ?? '/djust', transport, announce: script.dataset.djustAnnounce !== 'false', ackMs: Number(script.dataset.djustAckMs) || undefined, hooks: early?.hooks, jsUrl: script.src.replace('djust.min.js', 'djust-js.min.js') };
-  /** @type {any} */ (window).djust = new LiveClient(document, config, { websocket: connectWebSocket, sse: connectSse }).start();
+  const sse = lazyTransport(() => import(config.jsUrl.replace('-js.', '-sse.')).then((m) => m.connectSse));
+  /** @type {any} */ (window).djust = new LiveClient(document, config, { websocket: connectWebSocket, sse }).start();
 }
 
 if (typeof document !== 'undefined') boot();

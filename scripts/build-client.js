@@ -4,8 +4,11 @@
 // - public/build/djust.min.js, public/*.js (entry client.js) bundled and minified, the one
 //   file `{% djust_scripts %}` loads;
 // - public/build/djust-js.min.js, the JS commands (entry js-commands.js), which the bundle
-//   imports beside itself the first time a page runs them (so pages without them never load it).
-// `node scripts/build-client.js` writes all three; `--check` fails if one committed file is stale.
+//   imports beside itself the first time a page runs them (so pages without them never load it);
+// - public/build/djust-up.min.js, uploads (entry uploads.js), imported on pages with a `dj-upload`;
+// - public/build/djust-sse.min.js, the SSE transport (entry sse.js), imported when a page
+//   connects over SSE (configured, or the WebSocket fallback).
+// `node scripts/build-client.js` writes them all; `--check` fails if one committed file is stale.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
@@ -19,6 +22,8 @@ const JS_ENTRY = path.join(ROOT, 'public', 'js-commands.js');
 const JS_OUT = path.join(ROOT, 'public', 'build', 'djust-js.min.js');
 const UP_ENTRY = path.join(ROOT, 'public', 'uploads.js');
 const UP_OUT = path.join(ROOT, 'public', 'build', 'djust-up.min.js');
+const SSE_ENTRY = path.join(ROOT, 'public', 'sse.js');
+const SSE_OUT = path.join(ROOT, 'public', 'build', 'djust-sse.min.js');
 
 /** The bundle's text, built in memory (from the sources on disk, so write the contract first). */
 async function buildClient() {
@@ -33,6 +38,11 @@ async function buildJsCommands() {
 /** The uploads module's text, built in memory (pages with a `dj-upload` import it beside the bundle). */
 async function buildUploads() {
   return build(UP_ENTRY, 'djust-lite uploads — built from public/uploads.js');
+}
+
+/** The SSE transport module's text, built in memory (the bundle imports it when a page connects over SSE). */
+async function buildSse() {
+  return build(SSE_ENTRY, 'djust-lite SSE transport — built from public/sse.js');
 }
 
 /** `entry` and what it imports, bundled and minified, under a comment saying what it is. */
@@ -67,6 +77,7 @@ async function main() {
     if (!isCurrent(OUT, await buildClient())) stale.push(path.relative(ROOT, OUT));
     if (!isCurrent(JS_OUT, await buildJsCommands())) stale.push(path.relative(ROOT, JS_OUT));
     if (!isCurrent(UP_OUT, await buildUploads())) stale.push(path.relative(ROOT, UP_OUT));
+    if (!isCurrent(SSE_OUT, await buildSse())) stale.push(path.relative(ROOT, SSE_OUT));
     if (stale.length > 0) {
       console.error(`${stale.join(', ')} ${stale.length > 1 ? 'are' : 'is'} out of date: run \`npm run build:client\` and commit ${stale.length > 1 ? 'them' : 'it'}.`);
       process.exit(1);
@@ -75,13 +86,13 @@ async function main() {
   }
   writeFileSync(CONTRACT_OUT, contract);
   console.log(`wrote ${path.relative(process.cwd(), CONTRACT_OUT)} (${Buffer.byteLength(contract)} bytes)`);
-  for (const [file, text] of [[OUT, await buildClient()], [JS_OUT, await buildJsCommands()], [UP_OUT, await buildUploads()]]) {
+  for (const [file, text] of [[OUT, await buildClient()], [JS_OUT, await buildJsCommands()], [UP_OUT, await buildUploads()], [SSE_OUT, await buildSse()]]) {
     writeFileSync(file, text);
     console.log(`wrote ${path.relative(process.cwd(), file)} (${Buffer.byteLength(text)} bytes)`);
   }
 }
 
-module.exports = { buildClient, buildJsCommands, buildUploads, buildContract, OUT, JS_OUT, UP_OUT, CONTRACT_OUT };
+module.exports = { buildClient, buildJsCommands, buildUploads, buildSse, buildContract, OUT, JS_OUT, UP_OUT, SSE_OUT, CONTRACT_OUT };
 if (require.main === module) main().catch((err) => {
   console.error(err);
   process.exit(1);

@@ -95,7 +95,7 @@ describe('The packed package', () => {
   });
 
   it('holds dist/ with declarations, the client bundle, docs, and no tests or sources', () => {
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'public/build/djust.min.js', 'public/build/djust-js.min.js', 'public/build/djust-up.min.js', 'README.md', 'LICENSE', 'package.json']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'public/build/djust.min.js', 'public/build/djust-js.min.js', 'public/build/djust-up.min.js', 'public/build/djust-sse.min.js', 'README.md', 'LICENSE', 'package.json']) {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => /^(lib|__tests__|demo|bench)\//.test(f))).toEqual([]);

@@ -135,7 +135,7 @@ describe('JsCommands', () => {
         const chunk = await request(app).get(`/djust/djust-js.min.js?v=${version}`).expect(200).expect('content-type', /javascript/);
         expect(chunk.headers['cache-control']).toBe('public, max-age=31536000, immutable');
         expect(chunk.text).toContain('djust:message');
-        const built = ['djust.min.js', 'djust-js.min.js', 'djust-up.min.js'].map((f) => readFileSync(path.join(__dirname, '..', '..', 'public', 'build', f)));
+        const built = ['djust.min.js', 'djust-js.min.js', 'djust-up.min.js', 'djust-sse.min.js'].map((f) => readFileSync(path.join(__dirname, '..', '..', 'public', 'build', f)));
         const { createHash } = await import('node:crypto');
         const hash = createHash('sha1');
         for (const body of built) hash.update(body);

@@ -12,6 +12,10 @@ export const BUNDLE_NAME = 'djust.min.js';
 export const JS_COMMANDS_NAME = 'djust-js.min.js';
 /** The uploads module the bundle imports beside itself on pages with a `dj-upload` (docs/uploads.md). */
 export const UPLOADS_NAME = 'djust-up.min.js';
+/** The SSE transport the bundle imports beside itself when a page connects over SSE (configured, or the WebSocket fallback). */
+export const SSE_NAME = 'djust-sse.min.js';
+/** The built files: the bundle, then the modules it imports on demand; all share the bundle's `?v=`. */
+const BUILT = [BUNDLE_NAME, JS_COMMANDS_NAME, UPLOADS_NAME, SSE_NAME];
 
 interface Asset {
   body: Buffer;
@@ -24,11 +28,11 @@ function asset(file: string): Asset {
 }
 
 /**
- * The browser client, read once into memory: the bundle pages load (`djust.min.js`), the JS
- * commands module it imports on demand (`djust-js.min.js`, under the bundle's URL with its
- * query) and the source modules they are built from (for debugging). Served with an ETag; a
- * request carrying the current version (`?v=…`, as `{% djust_scripts %}` writes it, a hash of
- * both built files) may be cached for good.
+ * The browser client, read once into memory: the bundle pages load (`djust.min.js`), the
+ * modules it imports on demand under its URL with its query (JS commands, uploads, SSE) and the
+ * source modules they are built from (for debugging). Served with an ETag; a request carrying
+ * the current version (`?v=…`, as `{% djust_scripts %}` writes it, a hash of every built file)
+ * may be cached for good.
  */
 export class ClientAssets {
   readonly #files = new Map<string, Asset>();
@@ -39,7 +43,7 @@ export class ClientAssets {
       if (name.endsWith('.js')) this.#files.set(name, asset(path.join(dir, name)));
     }
     const hash = createHash('sha1');
-    for (const name of [BUNDLE_NAME, JS_COMMANDS_NAME, UPLOADS_NAME]) {
+    for (const name of BUILT) {
       const file = path.join(dir, 'build', name);
       if (!existsSync(file)) {
         throw new DjustError('DJUST_ERR_CLIENT_MISSING', `djust-lite: the client file ${file} is missing; run \`npm run build:client\`.`);
@@ -59,7 +63,7 @@ export class ClientAssets {
   serve(name: string, req: IncomingMessage, res: ServerResponse): boolean {
     const file = this.#files.get(name);
     if (!file) return false;
-    const versioned = (name === BUNDLE_NAME || name === JS_COMMANDS_NAME || name === UPLOADS_NAME) && (req.url ?? '').endsWith(`?v=${this.version}`);
+    const versioned = BUILT.includes(name) && (req.url ?? '').endsWith(`?v=${this.version}`);
     res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
     res.setHeader('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache');
     res.setHeader('ETag', file.etag);

@@ -34,6 +34,8 @@ interface PageRecord {
   tolerated: string[];
   websockets: string[];
   sseRequests: string[];
+  /** Requests for the SSE transport module (`djust-sse.min.js`), which only SSE pages load. */
+  sseModule: number;
 }
 
 export interface OpenOptions {
@@ -95,7 +97,7 @@ export async function runSession(browser: Browser, transport: TransportCase, bod
   let outage = false;
 
   const track = (page: Page, label: string): PageRecord => {
-    const record: PageRecord = { page, label, problems: [], tolerated: [], websockets: [], sseRequests: [] };
+    const record: PageRecord = { page, label, problems: [], tolerated: [], websockets: [], sseRequests: [], sseModule: 0 };
     const report = (text: string, network: boolean) => {
       if (outage && network) record.tolerated.push(text);
       else record.problems.push(text);
@@ -127,7 +129,9 @@ export async function runSession(browser: Browser, transport: TransportCase, bod
     });
     page.on('websocket', (ws) => void record.websockets.push(ws.url()));
     page.on('request', (req) => {
-      if (new URL(req.url()).pathname.startsWith('/djust/sse/')) record.sseRequests.push(`${req.method()} ${req.url()}`);
+      const { pathname } = new URL(req.url());
+      if (pathname.startsWith('/djust/sse/')) record.sseRequests.push(`${req.method()} ${req.url()}`);
+      if (pathname === '/djust/djust-sse.min.js') record.sseModule += 1;
     });
     records.push(record);
     return record;
@@ -135,12 +139,12 @@ export async function runSession(browser: Browser, transport: TransportCase, bod
 
   /** Fails unless the page really used the transport under test (and, for WebSocket, never fell back to SSE). */
   const checkTransport = (record: PageRecord) => {
-    const { websockets, sseRequests, label } = record;
-    const seen = `WebSockets ${JSON.stringify(websockets)}, SSE requests ${JSON.stringify(sseRequests)}`;
-    if (transport.name === 'websocket' && (websockets.length === 0 || sseRequests.length > 0)) {
+    const { websockets, sseRequests, sseModule, label } = record;
+    const seen = `WebSockets ${JSON.stringify(websockets)}, SSE requests ${JSON.stringify(sseRequests)}, SSE module loaded ${sseModule}×`;
+    if (transport.name === 'websocket' && (websockets.length === 0 || sseRequests.length > 0 || sseModule > 0)) {
       throw new Error(`[page ${label}] expected the default transport to be a WebSocket (no SSE); saw ${seen}`);
     }
-    if (transport.name === 'sse' && (websockets.length > 0 || !sseRequests.some((r) => r.startsWith('GET ')))) {
+    if (transport.name === 'sse' && (websockets.length > 0 || !sseRequests.some((r) => r.startsWith('GET ')) || sseModule === 0)) {
       throw new Error(`[page ${label}] createDemoApp({ transport: 'sse' }) must make the client use SSE only; saw ${seen}`);
     }
   };
