@@ -24,7 +24,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadCommand, LoadReply, LoadSystem } from './indep-load';
-import { machineBusyMicros, openFileLimit, ServerProcess } from './spawn';
+import { machineBusyMicros, openFileLimit, ServerProcess, type MemSample } from './spawn';
 
 type SystemKey = 'djust' | 'djust-base' | 'liveviewjs' | 'wire' | 'floor' | 'floor-spin';
 
@@ -216,6 +216,26 @@ interface MemRound {
   externalPerConn: number;
   /** V8 new space committed before and after (plain reading), bytes. */
   newSpace: [number, number];
+  /**
+   * Where the plain reading's growth per connection sits (bytes): the new space's resident pages
+   * (V8's physical size: the young generation mounting touched), old space in live objects and
+   * committed but free (fragments left by the mounting's promoted garbage), and outside the JS
+   * heap (RSS minus every space's resident size: native socket state, malloc).
+   */
+  split: { newResident: number; oldLive: number; oldFree: number; outside: number };
+}
+
+/** MemRound.split from two plain readings (zeros where the server does not report its spaces). */
+function splitOf(p0: MemSample, p1: MemSample, count: number): MemRound['split'] {
+  const at = (m: MemSample, what: 'spacesPhysical' | 'spacesUsed' | 'spaces', space: string): number => m[what]?.[space] ?? 0;
+  const delta = (what: 'spacesPhysical' | 'spacesUsed' | 'spaces', space: string): number => (at(p1, what, space) - at(p0, what, space)) / count;
+  const resident = (m: MemSample): number => Object.values(m.spacesPhysical ?? {}).reduce((a, b) => a + b, 0);
+  return {
+    newResident: delta('spacesPhysical', 'new_space'),
+    oldLive: delta('spacesUsed', 'old_space'),
+    oldFree: delta('spaces', 'old_space') - delta('spacesUsed', 'old_space'),
+    outside: p1.spacesPhysical && p0.spacesPhysical ? (p1.rss - resident(p1) - (p0.rss - resident(p0))) / count : 0,
+  };
 }
 
 async function memPhase(): Promise<Record<string, MemRound[]>> {
@@ -252,9 +272,10 @@ async function memPhase(): Promise<Record<string, MemRound[]>> {
           heapTotalPerConn: (p1.heapTotal - p0.heapTotal) / count,
           externalPerConn: (p1.external - p0.external) / count,
           newSpace: [p0.spaces?.new_space ?? 0, p1.spaces?.new_space ?? 0],
+          split: splitOf(p0, p1, count),
         };
         out[key]?.push(r);
-        log(`idle round ${round + 1}/${MEM_ROUNDS} ${key}: RSS/conn ${(r.rssPlain / 1024).toFixed(2)} KB (plain GC), ${(r.rssFilled / 1024).toFixed(2)} KB (bench reading), heap ${(r.heapPerConn / 1024).toFixed(2)} KB (committed ${(r.heapTotalPerConn / 1024).toFixed(2)}, external ${(r.externalPerConn / 1024).toFixed(2)}), new space ${(r.newSpace[0] / 1048576).toFixed(1)} → ${(r.newSpace[1] / 1048576).toFixed(1)} MB`);
+        log(`idle round ${round + 1}/${MEM_ROUNDS} ${key}: RSS/conn ${(r.rssPlain / 1024).toFixed(2)} KB (plain GC), ${(r.rssFilled / 1024).toFixed(2)} KB (bench reading), heap ${(r.heapPerConn / 1024).toFixed(2)} KB (committed ${(r.heapTotalPerConn / 1024).toFixed(2)}, external ${(r.externalPerConn / 1024).toFixed(2)}), new space ${(r.newSpace[0] / 1048576).toFixed(1)} → ${(r.newSpace[1] / 1048576).toFixed(1)} MB; growth per conn (plain): new-space pages ${(r.split.newResident / 1024).toFixed(2)} KB, old space live ${(r.split.oldLive / 1024).toFixed(2)} + free ${(r.split.oldFree / 1024).toFixed(2)}, outside the heap ${(r.split.outside / 1024).toFixed(2)}`);
       } finally {
         gen.send({ type: 'close' });
         await gen.next('closed').catch(() => undefined);
@@ -287,13 +308,13 @@ async function main(): Promise<void> {
   }
   const lvjsMem = mem.liveviewjs;
   if (Object.keys(mem).length > 0) {
-    lines.push('', `Idle: RSS growth per mounted connection at ${IDLE} (KB; median [range] of ${MEM_ROUNDS} rounds, a fresh server each)`, '| system | plain full GC | vs LiveViewJS | bench reading (young gen filled) | vs LiveViewJS | JS heap |', '|---|---|---|---|---|---|');
+    lines.push('', `Idle: RSS growth per mounted connection at ${IDLE} (KB; median [range] of ${MEM_ROUNDS} rounds, a fresh server each)`, '| system | plain full GC | vs LiveViewJS | bench reading (young gen filled) | vs LiveViewJS | JS heap | plain: new-space pages / old free / outside heap |', '|---|---|---|---|---|---|---|');
     for (const [key, rounds] of Object.entries(mem)) {
       const plain = rounds.map((r) => r.rssPlain / 1024);
       const filled = rounds.map((r) => r.rssFilled / 1024);
       const lp = lvjsMem ? median(lvjsMem.map((r) => r.rssPlain / 1024)) : NaN;
       const lf = lvjsMem ? median(lvjsMem.map((r) => r.rssFilled / 1024)) : NaN;
-      lines.push(`| ${key} | ${median(plain).toFixed(2)} [${range(plain, 2)}] | ${key === 'liveviewjs' ? '' : `${(median(plain) / lp).toFixed(2)}×`} | ${median(filled).toFixed(2)} [${range(filled, 2)}] | ${key === 'liveviewjs' ? '' : `${(median(filled) / lf).toFixed(2)}×`} | ${median(rounds.map((r) => r.heapPerConn / 1024)).toFixed(2)} |`);
+      lines.push(`| ${key} | ${median(plain).toFixed(2)} [${range(plain, 2)}] | ${key === 'liveviewjs' ? '' : `${(median(plain) / lp).toFixed(2)}×`} | ${median(filled).toFixed(2)} [${range(filled, 2)}] | ${key === 'liveviewjs' ? '' : `${(median(filled) / lf).toFixed(2)}×`} | ${median(rounds.map((r) => r.heapPerConn / 1024)).toFixed(2)} | ${(['newResident', 'oldFree', 'outside'] as const).map((k) => median(rounds.map((r) => r.split[k] / 1024)).toFixed(2)).join(' / ')} |`);
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -13,7 +13,7 @@ export type ParentMessage = { type: 'mem'; id: number; fill?: boolean } | { type
 /** Child → parent. */
 export type ChildMessage =
   | { type: 'ready'; port: number }
-  | { type: 'mem'; id: number; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; gc: boolean; spaces?: Record<string, number> }
+  | { type: 'mem'; id: number; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; gc: boolean; spaces?: Record<string, number>; spacesUsed?: Record<string, number>; spacesPhysical?: Record<string, number> }
   | { type: 'cpu'; id: number; user: number; system: number }
   | { type: 'heap'; id: number; file: string };
 
@@ -84,8 +84,11 @@ export function serveParent(port: number, close: () => Promise<void> | void): vo
       case 'mem':
         void collect(message.fill !== false).then((didGc) => {
           const m = process.memoryUsage();
-          const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
-          send({ type: 'mem', id: message.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc: didGc, spaces });
+          const stats = getHeapSpaceStatistics();
+          const spaces = Object.fromEntries(stats.map((x) => [x.space_name, x.space_size]));
+          const spacesUsed = Object.fromEntries(stats.map((x) => [x.space_name, x.space_used_size]));
+          const spacesPhysical = Object.fromEntries(stats.map((x) => [x.space_name, x.physical_space_size]));
+          send({ type: 'mem', id: message.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc: didGc, spaces, spacesUsed, spacesPhysical });
         });
         return;
       case 'heap':

@@ -16,6 +16,9 @@ export interface MemSample {
   /** Bytes V8 holds for its heap (committed), and per space (new, old, code…) when the server says. */
   heapTotal: number;
   spaces?: Record<string, number>;
+  /** Per space: bytes in live objects, and bytes resident (V8's physical_space_size). */
+  spacesUsed?: Record<string, number>;
+  spacesPhysical?: Record<string, number>;
   external: number;
   arrayBuffers: number;
   /** Whether the server ran a full GC before measuring (needs --expose-gc). */
@@ -219,7 +222,7 @@ export class ServerProcess {
     const reply = await this.#ask('mem', 30000, '', fill);
     if (reply.type !== 'mem') throw new Error('unexpected reply');
     const rss = exactRss(this.pid) ?? procStatusBytes(this.pid, 'VmRSS') ?? reply.rss;
-    return { rss, heapUsed: reply.heapUsed, heapTotal: reply.heapTotal, spaces: reply.spaces, external: reply.external, arrayBuffers: reply.arrayBuffers, gc: reply.gc };
+    return { rss, heapUsed: reply.heapUsed, heapTotal: reply.heapTotal, spaces: reply.spaces, spacesUsed: reply.spacesUsed, spacesPhysical: reply.spacesPhysical, external: reply.external, arrayBuffers: reply.arrayBuffers, gc: reply.gc };
   }
 
   /** Writes a heap snapshot of the server (after a full GC) to `file`; resolves with its path. */

@@ -45,6 +45,19 @@ describe('Admission', () => {
     expect(admission.admit(1)).toBe(false);
     expect(admission.refuse()).toEqual({ close: true }); // twice the rate: the penalty budget (2) is spent
   });
+
+  it('is its own rate budget: work charged after admission (a params check) delays the frames after it', () => {
+    let now = 1000;
+    const admission = new Admission(4, () => now, 100);
+    expect(admission.maxValues).toBe(100);
+    expect(admission.admit(1)).toBe(true);
+    admission.charge(7); // 3 left − 7: four tokens of debt, the most it can go (one second's worth)
+    expect(admission.admit(1)).toBe(false);
+    expect(admission.refuse()).toEqual({ close: false, holdMs: 1250 }); // back to 1 token after 5 tokens' refill
+    now += 1250;
+    expect(admission.admit(1)).toBe(true);
+    expect(admission.admit(1)).toBe(false);
+  });
 });
 
 describe('sniffRef', () => {

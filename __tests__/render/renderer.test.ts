@@ -42,6 +42,7 @@ describe('Renderer', () => {
       const second = renderer.renderRegion(counter, { count: 4, label: 'same' }, b);
       expect(second).toBe(first);
       expect(b.suffix).toBe(a.suffix);
+      expect(b.rootTag).toBe('main'); // the template's one string (JS cannot tell strings apart by identity)
     });
   });
 });

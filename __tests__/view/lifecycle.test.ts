@@ -34,7 +34,7 @@ function lifecycle(host: HostServices | null = null): ViewLifecycle & { view: It
 const messagesOf = (life: ViewLifecycle): ServerMessage[] => {
   const out: ServerMessage[] = [];
   viewInternals(life.view).metadata.drain(out);
-  viewInternals(life.view).flash.drain(out);
+  viewInternals(life.view).flash?.drain(out);
   return out;
 };
 
@@ -81,6 +81,30 @@ describe('ViewLifecycle', () => {
       expect(life.url).toBe('/items/1');
       expect(life.takePatch()).toBeNull();
       expect(messagesOf(life)).toEqual([]);
+    });
+
+    it('makes the flash on first use and, when that change throws, drops it again', () => {
+      const life = lifecycle();
+      expect(viewInternals(life.view).flash).toBeNull(); // most views never flash: nothing per connection
+      expect(life.view.flash).toEqual({});
+      const failure = life.change(() => {
+        life.view.putFlash('error', 'should not show');
+        expect(viewInternals(life.view).flash).not.toBeNull();
+        throw new Error('boom');
+      }, () => { throw new Error('respond must not run'); }) as Failure;
+      expect((failure.error as Error).message).toBe('boom');
+      expect(viewInternals(life.view).flash).toBeNull();
+      expect(life.view.flash).toEqual({});
+      expect(messagesOf(life)).toEqual([]);
+      expect(life.change(() => life.view.putFlash('info', 'Saved'), () => {})).toBeUndefined();
+      expect(life.view.flash).toEqual({ info: 'Saved' });
+      expect(messagesOf(life)).toEqual([{ type: 'flash', action: 'put', level: 'info', message: 'Saved' }]);
+    });
+
+    it('sends a clear even from a view that never flashed (the page may show one it carried)', () => {
+      const life = lifecycle();
+      expect(life.change(() => life.view.clearFlash(), () => {})).toBeUndefined();
+      expect(messagesOf(life)).toEqual([{ type: 'flash', action: 'clear' }]);
     });
 
     it('rolls back when respond (the render) throws, and when an async handler rejects', async () => {

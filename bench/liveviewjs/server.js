@@ -116,8 +116,11 @@ process.on('message', (message) => {
   if (message.type === 'mem') {
     collect(message.fill !== false).then((gc) => {
       const m = process.memoryUsage();
-      const spaces = Object.fromEntries(require('node:v8').getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
-      process.send({ type: 'mem', id: message.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc, spaces });
+      const stats = require('node:v8').getHeapSpaceStatistics();
+      const spaces = Object.fromEntries(stats.map((x) => [x.space_name, x.space_size]));
+      const spacesUsed = Object.fromEntries(stats.map((x) => [x.space_name, x.space_used_size]));
+      const spacesPhysical = Object.fromEntries(stats.map((x) => [x.space_name, x.physical_space_size]));
+      process.send({ type: 'mem', id: message.id, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc, spaces, spacesUsed, spacesPhysical });
     });
   } else if (message.type === 'heap') {
     collect().then(() => process.send({ type: 'heap', id: message.id, file: require('node:v8').writeHeapSnapshot(message.file) }));

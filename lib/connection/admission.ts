@@ -7,22 +7,22 @@
  * when fewer are left.
  */
 export class TokenBucket {
-  readonly #rate: number;
-  readonly #now: () => number;
+  protected readonly rate: number;
+  protected readonly now: () => number;
   #tokens: number;
   #refilledAt: number;
 
   constructor(rate: number, now: () => number) {
-    this.#rate = rate;
-    this.#now = now;
+    this.rate = rate;
+    this.now = now;
     this.#tokens = rate;
     this.#refilledAt = now();
   }
 
   /** Milliseconds until `cost` tokens are there (0 when they are now). */
   wait(cost = 1): number {
-    const missing = cost - Math.min(this.#rate, this.#tokens + ((this.#now() - this.#refilledAt) * this.#rate) / 1000);
-    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.#rate);
+    const missing = cost - Math.min(this.rate, this.#tokens + ((this.now() - this.#refilledAt) * this.rate) / 1000);
+    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.rate);
   }
 
   /**
@@ -30,14 +30,14 @@ export class TokenBucket {
    * to one second's worth below zero; the frames after it wait until the budget is back.
    */
   spend(cost: number): void {
-    const now = this.#now();
-    this.#tokens = Math.max(-this.#rate, Math.min(this.#rate, this.#tokens + ((now - this.#refilledAt) * this.#rate) / 1000) - cost);
+    const now = this.now();
+    this.#tokens = Math.max(-this.rate, Math.min(this.rate, this.#tokens + ((now - this.#refilledAt) * this.rate) / 1000) - cost);
     this.#refilledAt = now;
   }
 
   take(cost = 1): boolean {
-    const now = this.#now();
-    this.#tokens = Math.min(this.#rate, this.#tokens + ((now - this.#refilledAt) * this.#rate) / 1000);
+    const now = this.now();
+    this.#tokens = Math.min(this.rate, this.#tokens + ((now - this.#refilledAt) * this.rate) / 1000);
     this.#refilledAt = now;
     if (this.#tokens < cost) return false;
     this.#tokens -= cost;
@@ -56,7 +56,8 @@ export type Refusal = { readonly close: false; readonly holdMs: number } | { rea
  * before it is decoded or parsed — events, pings, invalid, binary or duplicate ones alike — one
  * token, plus one per 4 KiB. A refused frame is charged to a second, penalty budget (made on
  * the first refusal); once that runs dry too — frames at over twice the rate — the connection
- * is to be closed.
+ * is to be closed. The rate budget is the Admission itself (a TokenBucket): one object per
+ * connection, not two.
  *
  * @example
  * const admission = new Admission(options.maxEventsPerSecond, Date.now);
@@ -65,10 +66,7 @@ export type Refusal = { readonly close: false; readonly holdMs: number } | { rea
  *   if (refusal.close) closeIt(); else holdReading(refusal.holdMs);
  * }
  */
-export class Admission {
-  readonly #rate: number;
-  readonly #now: () => number;
-  readonly #bucket: TokenBucket;
+export class Admission extends TokenBucket {
   #penalty: TokenBucket | null = null;
   /** What the last frame `admit` saw cost (for the wait `refuse` asks for). */
   #lastCost = 1;
@@ -79,26 +77,24 @@ export class Admission {
    * `ParamsBudget`), not an object and closure of their own per connection.
    */
   constructor(rate: number, now: () => number, readonly maxValues = Number.POSITIVE_INFINITY) {
-    this.#rate = rate;
-    this.#now = now;
-    this.#bucket = new TokenBucket(rate, now);
+    super(rate, now);
   }
 
   /** Charges a frame of `bytes`; false when the budget is empty (then call `refuse`). */
   admit(bytes: number): boolean {
     this.#lastCost = 1 + Math.floor(bytes / BYTES_PER_TOKEN);
-    return this.#bucket.take(this.#lastCost);
+    return this.take(this.#lastCost);
   }
 
   /** Charges a refused frame to the penalty budget: hold reading until the budget has refilled for it, or close once the penalty is spent too. */
   refuse(): Refusal {
-    if (!(this.#penalty ??= new TokenBucket(this.#rate, this.#now)).take()) return { close: true };
-    return { close: false, holdMs: this.#bucket.wait(this.#lastCost) };
+    if (!(this.#penalty ??= new TokenBucket(this.rate, this.now)).take()) return { close: true };
+    return { close: false, holdMs: this.wait(this.#lastCost) };
   }
 
   /** Charges work a frame caused after it was admitted (a params schema's check); see `TokenBucket.spend`. */
   charge(tokens: number): void {
-    this.#bucket.spend(tokens);
+    this.spend(tokens);
   }
 }
 

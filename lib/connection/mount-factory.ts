@@ -53,6 +53,6 @@ function build(ctx: LiveContext, request: MountRequest, host: () => ViewHost, ou
   if (outcome.kind !== 'allow') return outcome;
   const { logger } = ctx.options;
   const life = new ViewLifecycle(request.entry, request.url, request.params, logger, host(), request.base);
-  if (request.flash) viewInternals(life.view).flash.carry(request.flash);
+  if (request.flash) viewInternals(life.view).openFlash().carry(request.flash);
   return { kind: 'view', view: new MountedView(life, ctx.renderer, logger, request.issuedAt, request.budget) };
 }

@@ -116,8 +116,8 @@ export class MountedView implements RegionSlot {
     const theirs = viewInternals(previous.life.view);
     mine.metadata.takeOver(theirs.metadata);
     this.#drainHead(mine, out);
-    theirs.flash.drain(out);
-    mine.flash.drain(out);
+    theirs.flash?.drain(out);
+    mine.flash?.drain(out);
     theirs.drainEvents(out);
     mine.drainEvents(out);
   }
@@ -131,7 +131,7 @@ export class MountedView implements RegionSlot {
     if (message.target !== undefined) return this.#componentEvent(message as EventMessage & { target: number }, out);
     const { view } = this.life;
     // A click on a flash message (Phoenix's lv:clear-flash): forgotten as clearFlash(level) would.
-    if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).flash.clear(message.params.level));
+    if (message.event === CLEAR_FLASH_EVENT) return this.#update(out, message.ref, 'clearFlash', () => viewInternals(view).openFlash().clear(message.params.level));
     // Files picked or dropped, an external upload's progress (lib/view/uploads.ts).
     if (message.event === UPLOAD_EVENT || message.event === UPLOAD_PROGRESS_EVENT) return this.#update(out, message.ref, message.event, () => uploadEvent(view, message));
     const handlers = handlersOf(view.constructor);
@@ -417,7 +417,7 @@ export class MountedView implements RegionSlot {
   drain(out: ServerMessage[]): void {
     const internals = viewInternals(this.life.view);
     this.#drainHead(internals, out);
-    internals.flash.drain(out);
+    internals.flash?.drain(out);
     internals.drainEvents(out);
   }
 

@@ -44,7 +44,7 @@ export async function leaveView(host: SwitchHost, from: MountedView, departure: 
   const { logger } = ctx.options;
   const { base } = from.life;
   const fromParams = departure.ref !== undefined;
-  const flash = viewInternals(from.life.view).flash.current;
+  const flash = viewInternals(from.life.view).flash?.current;
   let { url, replace } = departure;
   /** The view stays: the client loads `target` (or, after `params`, the URL it asked for). */
   const stay = (why: string, target = url, replaceIt = replace): MountedView => {

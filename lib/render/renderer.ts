@@ -62,8 +62,8 @@ export class Renderer {
   readonly #debug: (message: string) => void;
   /** Per template: the block its live renders render (null: the whole page); absent until its first live render. */
   readonly #plans = new Map<string, BlockPlan | null>();
-  /** Per template: the last region and suffix rendered, handed out again when equal. */
-  readonly #shared = new Map<string, { region: string; suffix: string }>();
+  /** Per template: the last region, suffix and root tag rendered, handed out again when equal. */
+  readonly #shared = new Map<string, { region: string; suffix: string; rootTag: string }>();
 
   /** Told, once per template, what its first live render shows about how it is written (development: lib/render/development.ts). */
   readonly #notices: TemplateNotices | undefined;
@@ -176,12 +176,16 @@ export class Renderer {
   }
 
   /** The region cut out of a page or block render; `deciding`: the context of a first live render, to decide the template's plan. */
-  #cut(target: RenderTarget, slot: RegionSlot, html: string, shared: { suffix: string }, deciding: Record<string, unknown> | null): string {
+  #cut(target: RenderTarget, slot: RegionSlot, html: string, shared: { suffix: string; rootTag: string }, deciding: Record<string, unknown> | null): string {
     const known = slot.suffix;
     const found = findRegionAgain(html, known);
     if (!found) throw noRoot(target);
     if (deciding) this.#decide(target.template, deciding, html, found.bounds);
-    if (known === undefined) slot.rootTag = /^<([A-Za-z][^\s/>]*)/.exec(html.slice(found.bounds.tagStart, found.bounds.tagStart + 64))?.[1] ?? '';
+    if (known === undefined) {
+      // the template's string when it is the same tag: idle connections do not each keep a copy
+      const tag = /^<([A-Za-z][^\s/>]*)/.exec(html.slice(found.bounds.tagStart, found.bounds.tagStart + 64))?.[1] ?? '';
+      slot.rootTag = tag === shared.rootTag ? shared.rootTag : (shared.rootTag = tag);
+    }
     if (found.suffix !== known) {
       if (found.suffix === shared.suffix) found.suffix = shared.suffix;
       else shared.suffix = found.suffix;
@@ -190,9 +194,9 @@ export class Renderer {
     return html.slice(found.bounds.start, found.bounds.end);
   }
 
-  #sharedOf(template: string): { region: string; suffix: string } {
+  #sharedOf(template: string): { region: string; suffix: string; rootTag: string } {
     let shared = this.#shared.get(template);
-    if (!shared) this.#shared.set(template, (shared = { region: '', suffix: '' }));
+    if (!shared) this.#shared.set(template, (shared = { region: '', suffix: '', rootTag: '' }));
     return shared;
   }
 }

@@ -1,15 +1,5 @@
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Connection } from '../connection/connection';
-import { Fifo } from '../core/fifo';
-
-/** One connection waiting for its view to mount. */
-interface Pending {
-  readonly connection: Connection;
-  /** What `describe` names it by (a client address, an SSE stream). */
-  readonly who: string;
-  /** When its deadline passes (`now()` units: ms). */
-  readonly at: number;
-}
 
 /**
  * The mount deadlines of one transport (option `mountTimeoutMs`): unless its view has mounted
@@ -22,7 +12,10 @@ interface Pending {
  * Every deadline is the same length, so they pass in the order they started: one queue and one
  * timer for all, instead of a timer and its closure per connection kept as long as the
  * connection lives (~250 bytes of every idle connection). A connection that mounted or closed
- * is dropped from the queue when its deadline comes.
+ * is dropped from the queue when its deadline comes. The queue is three parallel arrays
+ * (connection, its name, its deadline), not an object per connection: a deadline outlives most
+ * mounts by seconds, so each entry is still there when idle memory is read, and an entry object
+ * with a boxed time cost every new connection 64 bytes more than its three array slots.
  *
  * @example
  * const deadlines = new MountDeadlines(options.mountTimeoutMs, (who) => `WebSocket from ${who}`, logger.debug);
@@ -33,9 +26,11 @@ export class MountDeadlines {
   readonly #describe: (who: string) => string;
   readonly #log: (line: string) => void;
   readonly #now: () => number;
-  readonly #queue = new Fifo<Pending>();
-  /** The oldest pending deadline, taken off the queue to look at its time. */
-  #head: Pending | undefined = undefined;
+  /** Pending deadlines in start order from `#head` on: the connection, what `describe` names it by (a client address, an SSE stream), when it passes (`now()` units, ms). */
+  #connections: (Connection | null)[] = [];
+  #whos: string[] = [];
+  #ats: number[] = [];
+  #head = 0;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(ms: number, describe: (who: string) => string, log: (line: string) => void, now: () => number = () => performance.now()) {
@@ -45,9 +40,16 @@ export class MountDeadlines {
     this.#now = now;
   }
 
+  /** Deadlines started and not passed yet (mounted or closed connections included until theirs passes). */
+  get pending(): number {
+    return this.#ats.length - this.#head;
+  }
+
   /** Starts the deadline of a new connection. */
   start(connection: Connection, who: string): void {
-    this.#queue.push({ connection, who, at: this.#now() + this.#ms });
+    this.#connections.push(connection);
+    this.#whos.push(who);
+    this.#ats.push(this.#now() + this.#ms);
     if (this.#timer === null) this.#arm(this.#ms);
   }
 
@@ -55,8 +57,7 @@ export class MountDeadlines {
   stop(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    this.#head = undefined;
-    this.#queue.clear();
+    this.#drop(this.#ats.length);
   }
 
   #arm(delay: number): void {
@@ -67,16 +68,39 @@ export class MountDeadlines {
   #expire(): void {
     this.#timer = null;
     const now = this.#now();
-    let next = this.#head ?? this.#queue.shift();
-    while (next !== undefined && next.at <= now) {
-      this.#timeOut(next);
-      next = this.#queue.shift();
+    // A deadline's `fail` may close its socket, whose listeners may start no deadline but could: read the lengths afresh.
+    while (this.#head < this.#ats.length && (this.#ats[this.#head] as number) <= now) {
+      const i = this.#head;
+      const connection = this.#connections[i] as Connection;
+      const who = this.#whos[i] as string;
+      this.#drop(i + 1);
+      this.#timeOut(connection, who);
     }
-    this.#head = next;
-    if (next !== undefined) this.#arm(next.at - now);
+    if (this.#head < this.#ats.length) this.#arm((this.#ats[this.#head] as number) - now);
   }
 
-  #timeOut({ connection, who }: Pending): void {
+  /** Forgets the deadlines before index `end`; compacts the arrays once the forgotten part is the larger half. */
+  #drop(end: number): void {
+    for (let i = this.#head; i < end; i += 1) {
+      this.#connections[i] = null;
+      this.#whos[i] = '';
+    }
+    this.#head = end;
+    const length = this.#ats.length;
+    if (end === length) {
+      this.#connections.length = 0;
+      this.#whos.length = 0;
+      this.#ats.length = 0;
+      this.#head = 0;
+    } else if (end >= 1024 && end * 2 >= length) {
+      this.#connections = this.#connections.slice(end);
+      this.#whos = this.#whos.slice(end);
+      this.#ats = this.#ats.slice(end);
+      this.#head = 0;
+    }
+  }
+
+  #timeOut(connection: Connection, who: string): void {
     if (connection.mounted || connection.closed) return;
     const ms = this.#ms;
     this.#log(`djust-lite: ${this.#describe(who)} closed: no view mounted within ${ms} ms (option mountTimeoutMs).`);

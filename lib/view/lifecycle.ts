@@ -38,7 +38,8 @@ interface Snapshot {
   readonly generation: number;
   readonly fields: Record<string, unknown>;
   readonly metadata: () => void;
-  readonly flash: () => void;
+  /** Restores the flash; null: the view had none (the restore drops what the change made). */
+  readonly flash: (() => void) | null;
   readonly url: string;
   readonly params: Record<string, string>;
   /** `pushEvent` messages pending before the change (those it adds are dropped on failure). */
@@ -217,15 +218,16 @@ export class ViewLifecycle implements Patchable {
     const internals = viewInternals(this.view);
     const { metadata, flash, events } = internals;
     internals.reply = null; // what a change that was given up (timed out) left is not this change's answer
-    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length, streams: internals.streams === null ? null : internals.streams.snapshot() };
+    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash === null ? null : flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length, streams: internals.streams === null ? null : internals.streams.snapshot() };
   }
 
   #restore(snapshot: Snapshot, error: unknown): Failure | undefined {
     if (snapshot.generation !== this.#generation) return undefined;
     restoreFields(this.view, snapshot.fields);
     snapshot.metadata();
-    snapshot.flash();
     const internals = viewInternals(this.view);
+    if (snapshot.flash === null) internals.flash = null;
+    else snapshot.flash();
     internals.patch = null;
     internals.leave = null;
     internals.reply = null;

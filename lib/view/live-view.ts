@@ -87,7 +87,8 @@ export const MAX_PUSHED_EVENTS = 64;
 /** Per-view state kept out of the template context (private to djust-lite). */
 export class ViewInternals implements ComponentHost {
   readonly metadata = new PageMetadata();
-  readonly flash = new Flash();
+  /** Flash messages (lib/view/flash.ts); made by the first put, clear or carry (`openFlash`): most views never flash, and this is per connection. */
+  flash: Flash | null = null;
   host: ViewHost | null = null;
   /**
    * The last `pushPatch` since the dispatcher looked (several in one handler: the last wins).
@@ -133,6 +134,11 @@ export class ViewInternals implements ComponentHost {
     return true;
   }
 
+  /** The view's Flash, made on first use. */
+  openFlash(): Flash {
+    return (this.flash ??= new Flash());
+  }
+
   /** ComponentHost: the `live_component` tag in the view's templates (the set is allocated on first use). */
   renderComponent(env: Environment, componentClass: unknown, assigns: Record<string, unknown>): string {
     return (this.components ??= new ComponentSet(this.#view, this)).renderComponent(env, componentClass, assigns);
@@ -155,7 +161,7 @@ export class ViewInternals implements ComponentHost {
   /** The HTTP render shows the view as it is: nothing it queued is for a client. */
   markRendered(): void {
     this.metadata.markRendered();
-    this.flash.markRendered();
+    this.flash?.markRendered();
     this.events = null;
     this.reply = null;
     this.streams?.clear();
@@ -361,18 +367,18 @@ export class LiveView {
   /** Shows a flash message (`#dj-flash-container`) after the handler's response. */
   putFlash(level: string, message: string): void {
     if (this.#internals.ignored(this, 'putFlash')) return;
-    this.#internals.flash.put(level, message);
+    this.#internals.openFlash().put(level, message);
   }
 
   /** Clears the flash of one level, or all of them. */
   clearFlash(level?: string): void {
     if (this.#internals.ignored(this, 'clearFlash')) return;
-    this.#internals.flash.clear(level);
+    this.#internals.openFlash().clear(level);
   }
 
   /** Flash messages shown now, level → message (also in the template context as `flash`). */
   get flash(): Record<string, string> {
-    return this.#internals.flash.current;
+    return this.#internals.flash?.current ?? {};
   }
 
   /**
@@ -653,7 +659,7 @@ export function templateContext(view: LiveView): Record<string, unknown> {
   context.pageTitle = title;
   context.pageMeta = meta;
   context.pageLinks = links;
-  context.flash = flash.current;
+  context.flash = flash === null ? {} : flash.current;
   if (uploads !== null) context.uploads = uploads.templateData();
   context[COMPONENTS_KEY] = internals;
   if (streams !== null) context.streams = streams.context();

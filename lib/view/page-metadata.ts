@@ -18,6 +18,9 @@ const META_NAME_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Names that match META_NAME_RE but would change how the document is interpreted. */
 const REFUSED_META_NAMES: ReadonlySet<string> = new Set(['http-equiv', 'charset']);
 
+/** The title as set (the formatter of a view created without its route's). One function for every view, not a closure each. */
+const sameTitle: TitleFormatter = (title) => title;
+
 /** Rels whose href may be a `data:image/…` URL. */
 const ICON_REL_RE = /^(?:[a-z-]+-)?icon$/;
 const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):/;
@@ -103,7 +106,7 @@ export class PageMetadata {
   /** What the client shows, per meta/link key (null = known absent). Missing = unknown. Made on first use. */
   #client: Map<string, string | null> | null = null;
   /** Set once when the view is created (title templates, default title). */
-  formatTitle: TitleFormatter = (title) => title;
+  formatTitle: TitleFormatter = sameTitle;
 
   /** The title the view set (before the title template). */
   get title(): string | undefined {
