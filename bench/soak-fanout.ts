@@ -6,6 +6,7 @@
  */
 import { floods, startSoakServer, type FloodsResult } from './soak-scenarios';
 import { loadText, withLoad, type LoadNote } from './soak-load';
+import type { Measured } from './soak-scenarios';
 
 type Goal = (name: string, figure: string, pass: boolean) => void;
 
@@ -50,6 +51,18 @@ export async function fanOutUnderLoad(spec: FanOutSpec, defaults: Record<string,
     const ratio = n.p99 / q.p99;
     console.log(`| ${loadText(r.load)} | ${ms(q.p50)} / ${ms(q.p99)} | ${ms(n.p50)} / ${ms(n.p99)} | ${ratio.toFixed(2)}× | ${ms(r.floods.quietAfter.neighbour.p99)} | ${row.fanOutPatches ?? 0} / ${row.fanOutApplied ?? 0} | ${perMessage(row)} | ${ms(row.serverLoopDelayMaxMs)} | ${row.cpu.server} / ${row.cpu.harness} / ${row.cpu.other} % |`);
     goal(`fan-out (${r.load.burner ? 'under load' : 'no load'}): neighbour p99 ≤ 2× quiet`, `${ms(n.p99)} vs ${ms(q.p99)} (${ratio.toFixed(2)}×)`, ratio <= 2 && n.errors === 0 && !n.closed);
+  }
+  console.log('\nwhere the waits come from (bench/soak-diag.ts): the server\'s loop delay, GC pauses, and ms its main thread and the neighbour\'s thread sat runnable waiting for a CPU');
+  console.log('| load | window | neighbour p99 / max | server loop delay p99 / max | GC pauses: n (minor) / total / longest | server run-queue wait | neighbour run-queue wait | CPU server / harness / other |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const windows: [string, Measured | undefined][] = [['quiet', r.floods.quiet], ['fan-out', r.floods.rows[0]], ['quiet again', r.floods.quietAfter]];
+    for (const [name, m] of windows) {
+      if (!m) continue;
+      const d = m.diag;
+      const diag = d ? `${ms(d.loopDelayP99Ms)} / ${ms(d.loopDelayMaxMs)} | ${d.gcCount} (${d.gcMinorCount}) / ${ms(d.gcTotalMs)} / ${ms(d.gcMaxMs)} | ${ms(d.runQueueWaitMs)}` : 'n/a | n/a | n/a';
+      console.log(`| ${r.load.burner ? 'burner' : 'none'} | ${name} | ${ms(m.neighbour.p99)} / ${ms(m.neighbour.max)} | ${diag} | ${ms(m.neighbour.runQueueWaitMs ?? Number.NaN)} | ${m.cpu.server} / ${m.cpu.harness} / ${m.cpu.other} % |`);
+    }
   }
   return rows;
 }

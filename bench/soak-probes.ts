@@ -24,6 +24,8 @@ export interface NeighbourWindow {
   max: number;
   errors: number;
   closed: boolean;
+  /** ms the neighbour's thread sat runnable waiting for a CPU over the window (Linux; NaN elsewhere). */
+  runQueueWaitMs?: number;
 }
 
 const PROBER_JS = `
@@ -90,8 +92,11 @@ function roundTrip(message, r) {
     ws.send(JSON.stringify(message));
   });
 }
+function waitNs() {
+  try { return Number(require('node:fs').readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]); } catch { return NaN; }
+}
 async function windowOf(ms) {
-  const lat = []; const e0 = errors; const end = performance.now() + ms;
+  const lat = []; const e0 = errors; const end = performance.now() + ms; const w0 = waitNs();
   while (!closed && performance.now() < end && lat.length < 1e6) {
     const t0 = performance.now();
     ref += 1;
@@ -103,7 +108,7 @@ async function windowOf(ms) {
   }
   lat.sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? 0;
-  return { count: lat.length, p50: q(0.5), p99: q(0.99), max: lat.at(-1) ?? 0, errors: errors - e0, closed };
+  return { count: lat.length, p50: q(0.5), p99: q(0.99), max: lat.at(-1) ?? 0, errors: errors - e0, closed, runQueueWaitMs: (waitNs() - w0) / 1e6 };
 }
 (async () => {
   const token = await page();

@@ -14,6 +14,7 @@ import { exactlyOnce, type OrderResult, type OrderSpec } from './soak-order';
 import { startNeighbour, startProber, type NeighbourWindow, type ProbeResult } from './soak-probes';
 import { envelope } from '../lib/testing/messages';
 import { request } from '../lib/testing/page';
+import type { ServerDiag } from './soak-diag';
 
 /** What the child counted (GET /soak/stats). */
 export interface ServerStats {
@@ -25,6 +26,8 @@ export interface ServerStats {
   connections: number;
   /** Longest event-loop delay in the server since the last reset, ms. */
   loopDelayMaxMs: number;
+  /** GC, run-queue waits and loop delay since the last reset (bench/soak-diag.ts). */
+  diag?: ServerDiag;
 }
 
 /**
@@ -154,6 +157,8 @@ export interface Measured {
   neighbour: NeighbourWindow;
   serverLoopDelayMaxMs: number;
   cpu: CpuShare;
+  /** The server's GC pauses, run-queue waits and loop delay over the window (bench/soak-diag.ts). */
+  diag?: ServerDiag | undefined;
 }
 
 export interface FloodsResult {
@@ -195,7 +200,8 @@ export async function floods(server: ServerProcess, spec: FloodsSpec): Promise<F
     const meter = await cpuMeter(server);
     const window = await neighbour.measure(ms);
     const cpu = await meter();
-    return { neighbour: window, serverLoopDelayMaxMs: (await serverStats(server, true))?.loopDelayMaxMs ?? Number.NaN, cpu };
+    const stats = await serverStats(server, true);
+    return { neighbour: window, serverLoopDelayMaxMs: stats?.loopDelayMaxMs ?? Number.NaN, cpu, diag: stats?.diag };
   };
   try {
     await neighbour.measure(300); // warm-up

@@ -24,6 +24,7 @@ import nunjucks from 'nunjucks';
 import { djustLite, eventHandler, LiveView, type DjustLiteOptions, type MountContext } from '../lib';
 import { listenForParent } from './server-child';
 import { registerSecRoutes, secPubsub, secStats, SEC_TEMPLATES } from './soak-sec-views';
+import { ServerDiagnostics } from './soak-diag';
 
 const TEMPLATES: Record<string, string> = {
   'echo.njk': `<!doctype html>
@@ -136,8 +137,9 @@ app.get('/ping', (_req, res) => {
 });
 const loopDelay = monitorEventLoopDelay({ resolution: 2 });
 loopDelay.enable();
+const diagnostics = new ServerDiagnostics();
 app.get('/soak/stats', (req, res) => {
-  res.json({ ...counts, connections: live.connectionCount, loopDelayMaxMs: loopDelay.max / 1e6, ...secStats(pubsub) });
+  res.json({ ...counts, connections: live.connectionCount, loopDelayMaxMs: loopDelay.max / 1e6, diag: diagnostics.read(req.query.reset === '1'), ...secStats(pubsub) });
   if (req.query.reset === '1') loopDelay.reset();
 });
 app.use(live);
