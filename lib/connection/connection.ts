@@ -270,10 +270,16 @@ export class Connection implements HostTarget, Resumable {
     this.#kick(true);
   }
 
-  /** Starts the queue if idle: now (a frame of this connection's own) or on a later turn (a push). */
+  /**
+   * Starts the queue if idle: now (a frame of this connection's own) or on a later turn (a push).
+   * A frame of its own runs the queue now even while the connection waits in the scheduler for a
+   * push: a click never waits behind other connections' deliveries (its own infos queued before
+   * it still run first, in order); the scheduler's turn then finds what is left, if anything.
+   */
   #kick(now: boolean): void {
-    if (this.#running || this.#scheduled) return;
+    if (this.#running) return;
     if (now) return this.#drainQueue();
+    if (this.#scheduled) return;
     this.#scheduled = true;
     this.#ctx.scheduler.schedule(this);
   }
