@@ -14,6 +14,8 @@ export interface FanOutSpec {
   durationMs: number;
   quietMs: number;
   subscribers: number;
+  /** Where the subscribers' clients run (FloodsSpec.subscribersIn): a child process by default, so the harness holds only the neighbour. */
+  subscribersIn: 'harness' | 'child';
 }
 
 export interface FanOutRow {
@@ -34,14 +36,14 @@ export async function fanOutUnderLoad(spec: FanOutSpec, defaults: Record<string,
     const server = await startSoakServer(`soak fan-out${burn ? ', under load' : ''}`, defaults);
     try {
       const { result, load } = await withLoad(burn, spec.quietMs * 2 + spec.durationMs + 120_000, () =>
-        floods(server, { durationMs: spec.durationMs, quietMs: spec.quietMs, subscribers: spec.subscribers, maxReconnects: 5000, only: ['chat'] }));
+        floods(server, { durationMs: spec.durationMs, quietMs: spec.quietMs, subscribers: spec.subscribers, maxReconnects: 5000, only: ['chat'], subscribersIn: spec.subscribersIn }));
       rows.push({ floods: result, load });
     } finally {
       await server.stop();
     }
   }
-  console.log(`\nfan-out: ${rows[0]?.floods.rows[0]?.name ?? 'chat'}`);
-  console.log('| load | quiet p50 / p99 | fan-out p50 / p99 | p99 / quiet | quiet again p99 | patches received / messages applied | server CPU per message | server loop delay max | CPU server / harness / other |');
+  console.log(`\nfan-out: ${rows[0]?.floods.rows[0]?.name ?? 'chat'}, subscribers' clients in ${spec.subscribersIn === 'child' ? 'a child process (bench/soak-subscribers.ts)' : 'the harness process'}`);
+  console.log('| load | quiet p50 / p99 | fan-out p50 / p99 | p99 / quiet | quiet again p99 | patches received / messages applied | server CPU per message | server loop delay max | CPU server / harness / subscribers / other |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const q = r.floods.quiet.neighbour;
@@ -49,11 +51,11 @@ export async function fanOutUnderLoad(spec: FanOutSpec, defaults: Record<string,
     if (!row) continue;
     const n = row.neighbour;
     const ratio = n.p99 / q.p99;
-    console.log(`| ${loadText(r.load)} | ${ms(q.p50)} / ${ms(q.p99)} | ${ms(n.p50)} / ${ms(n.p99)} | ${ratio.toFixed(2)}× | ${ms(r.floods.quietAfter.neighbour.p99)} | ${row.fanOutPatches ?? 0} / ${row.fanOutApplied ?? 0} | ${perMessage(row)} | ${ms(row.serverLoopDelayMaxMs)} | ${row.cpu.server} / ${row.cpu.harness} / ${row.cpu.other} % |`);
+    console.log(`| ${loadText(r.load)} | ${ms(q.p50)} / ${ms(q.p99)} | ${ms(n.p50)} / ${ms(n.p99)} | ${ratio.toFixed(2)}× | ${ms(r.floods.quietAfter.neighbour.p99)} | ${row.fanOutPatches ?? 0} / ${row.fanOutApplied ?? 0} | ${perMessage(row)} | ${ms(row.serverLoopDelayMaxMs)} | ${row.cpu.server} / ${row.cpu.harness} / ${row.subscribersCpu ?? 'in harness'} / ${row.cpu.other - (row.subscribersCpu ?? 0)} % |`);
     goal(`fan-out (${r.load.burner ? 'under load' : 'no load'}): neighbour p99 ≤ 2× quiet`, `${ms(n.p99)} vs ${ms(q.p99)} (${ratio.toFixed(2)}×)`, ratio <= 2 && n.errors === 0 && !n.closed);
   }
   console.log('\nwhere the waits come from (bench/soak-diag.ts): the server\'s loop delay, GC pauses, and ms its main thread and the neighbour\'s thread sat runnable waiting for a CPU');
-  console.log('| load | window | neighbour p99 / max | server loop delay p99 / max | GC pauses: n (minor) / total / longest | server run-queue wait | neighbour run-queue wait | CPU server / harness / other |');
+  console.log('| load | window | neighbour p99 / max | server loop delay p99 / max | GC pauses: n (minor) / total / longest | server run-queue wait | neighbour run-queue wait | CPU server / harness / subscribers / other |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const windows: [string, Measured | undefined][] = [['quiet', r.floods.quiet], ['fan-out', r.floods.rows[0]], ['quiet again', r.floods.quietAfter]];
@@ -61,7 +63,8 @@ export async function fanOutUnderLoad(spec: FanOutSpec, defaults: Record<string,
       if (!m) continue;
       const d = m.diag;
       const diag = d ? `${ms(d.loopDelayP99Ms)} / ${ms(d.loopDelayMaxMs)} | ${d.gcCount} (${d.gcMinorCount}) / ${ms(d.gcTotalMs)} / ${ms(d.gcMaxMs)} | ${ms(d.runQueueWaitMs)}` : 'n/a | n/a | n/a';
-      console.log(`| ${r.load.burner ? 'burner' : 'none'} | ${name} | ${ms(m.neighbour.p99)} / ${ms(m.neighbour.max)} | ${diag} | ${ms(m.neighbour.runQueueWaitMs ?? Number.NaN)} | ${m.cpu.server} / ${m.cpu.harness} / ${m.cpu.other} % |`);
+      const subs = name === 'fan-out' ? r.floods.rows[0]?.subscribersCpu : 0;
+      console.log(`| ${r.load.burner ? 'burner' : 'none'} | ${name} | ${ms(m.neighbour.p99)} / ${ms(m.neighbour.max)} | ${diag} | ${ms(m.neighbour.runQueueWaitMs ?? Number.NaN)} | ${m.cpu.server} / ${m.cpu.harness} / ${subs ?? 'in harness'} / ${m.cpu.other - (subs ?? 0)} % |`);
     }
   }
   return rows;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { MemSample, ServerProcess, StartOptions } from './spawn';
 import { ServerProcess as Spawn, machineBusyMicros } from './spawn';
 import { flood, pageToken, subscribe, type FloodResult } from './soak-clients';
+import { subscribeInChild } from './soak-subscribers';
 import { fuzzFrames, fuzzSse, fuzzWebSocket, type FuzzResult } from './soak-fuzz';
 import { exactlyOnce, type OrderResult, type OrderSpec } from './soak-order';
 import { startNeighbour, startProber, type NeighbourWindow, type ProbeResult } from './soak-probes';
@@ -147,6 +148,8 @@ export interface FloodRow {
   fanOutPatches?: number;
   /** Chat only: messages the subscribers' views applied in the window (their titles' counts; one patch may carry several). */
   fanOutApplied?: number;
+  /** Chat only, subscribers in a child process (bench/soak-subscribers.ts): that process's CPU over the window, % of a core (counted in `cpu.other`). */
+  subscribersCpu?: number;
   /** The server's longest event-loop delay during the window, ms. */
   serverLoopDelayMaxMs: number;
   cpu: CpuShare;
@@ -174,6 +177,12 @@ export interface FloodsSpec {
   maxReconnects: number;
   /** Names of the floods to run (all by default). */
   only?: string[];
+  /**
+   * Where the chat subscribers' clients run: in this process (`subscribe`, lib/testing's client;
+   * the default) or in a child process of their own (`subscribeInChild`), so the harness process
+   * holds only the neighbour.
+   */
+  subscribersIn?: 'harness' | 'child';
 }
 
 const BAD_JSON_30K = `{"type":"event",${'x'.repeat(30 * 1024 - 16)}`;
@@ -218,13 +227,20 @@ export async function floods(server: ServerProcess, spec: FloodsSpec): Promise<F
     const chatName = `chat fan-out: ${spec.subscribers} subscribers, 100 msg/s`;
     if (selected(chatName)) {
       const chatToken = await pageToken(server.base, '/chat');
-      const subs = await subscribe(server.base, chatToken, spec.subscribers);
+      const inChild = spec.subscribersIn === 'child' ? await subscribeInChild(server.base, chatToken, spec.subscribers) : null;
+      const subs = inChild ?? await subscribe(server.base, chatToken, spec.subscribers);
       try {
         const running = flood({ base: server.base, token: chatToken, url: '/chat', frame: () => '{"type":"event","ref":null,"event":"say","params":{"text":"hello"}}', ratePerSec: 100, durationMs: spec.durationMs + 200, maxFrames: 1e6, maxReconnects: spec.maxReconnects });
         await new Promise((resolve) => setTimeout(resolve, 200));
+        await inChild?.refresh();
         const applied = subs.applied();
+        const cpu0 = inChild?.cpuMicros() ?? 0;
+        const started = performance.now();
         const window = await measure(spec.durationMs);
-        rows.push({ name: chatName, ...window, flood: await running, fanOutPatches: subs.received(), fanOutApplied: subs.applied() - applied });
+        const wallMicros = (performance.now() - started) * 1000;
+        await inChild?.refresh();
+        const subscribersCpu = inChild ? Math.round(((inChild.cpuMicros() - cpu0) / wallMicros) * 100) : undefined;
+        rows.push({ name: chatName, ...window, flood: await running, fanOutPatches: subs.received(), fanOutApplied: subs.applied() - applied, ...(subscribersCpu !== undefined && { subscribersCpu }) });
       } finally {
         await subs.close();
       }

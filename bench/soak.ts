@@ -150,7 +150,10 @@ async function main(): Promise<void> {
     });
   }
   if (wanted('lifted')) results.liftedFreeze = await liftedFreeze(freezeSpec, DEFAULTS, goal);
-  if (wanted('fanout')) results.fanOut = await fanOutUnderLoad({ durationMs: SIZES.floodMs, quietMs: SIZES.quietMs, subscribers: SIZES.subscribers }, DEFAULTS, goal);
+  if (wanted('fanout')) {
+    const subscribersIn = process.env.SOAK_FANOUT_SUBSCRIBERS === 'harness' ? 'harness' : 'child';
+    results.fanOut = await fanOutUnderLoad({ durationMs: SIZES.floodMs, quietMs: SIZES.quietMs, subscribers: SIZES.subscribers, subscribersIn }, DEFAULTS, goal);
+  }
   if (wanted('fuzz')) {
     results.fuzz = await withServer('soak fuzz', DEFAULTS, async (server) => {
       const r = await fuzz(server, SIZES.fuzzSeed, SIZES.fuzzFrames, 300_000);
