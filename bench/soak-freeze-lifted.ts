@@ -43,11 +43,11 @@ export async function liftedFreeze(spec: FreezeSpec, defaults: Record<string, un
     }
   }
   console.log('\nlifted-limit freeze (maxEventsPerSecond 1e6; junk frames beside a pending handler)');
-  console.log('| load | quiet: longest HTTP silence | freeze: longest HTTP silence | freeze: HTTP p99 | frames sent | server loop delay max | CPU server / harness / other |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| load | quiet: longest HTTP silence | freeze: longest HTTP silence | freeze: HTTP p99 | frames sent | server loop delay max | server GC longest / run-queue wait | CPU server / harness / other |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const f = r.freeze;
-    console.log(`| ${loadText(r.load)} | ${ms(r.quiet.maxGapMs)} | ${ms(f.probe.maxGapMs)} | ${ms(f.probe.p99LatencyMs)} | ${f.flood.frames} | ${ms(f.serverLoopDelayMaxMs)} | ${f.cpu.server} / ${f.cpu.harness} / ${f.cpu.other} % |`);
+    console.log(`| ${loadText(r.load)} | ${ms(r.quiet.maxGapMs)} | ${ms(f.probe.maxGapMs)} | ${ms(f.probe.p99LatencyMs)} | ${f.flood.frames} | ${ms(f.serverLoopDelayMaxMs)} | ${f.diag ? `${ms(f.diag.gcMaxMs)} / ${ms(f.diag.runQueueWaitMs)}` : 'n/a'} | ${f.cpu.server} / ${f.cpu.harness} / ${f.cpu.other} % |`);
     goal(`lifted-limit freeze (${r.load.burner ? 'under load' : 'no load'}): longest HTTP silence ≤ 100 ms`, `${ms(f.probe.maxGapMs)} (quiet ${ms(r.quiet.maxGapMs)})`,
       f.probe.maxGapMs <= 100 && f.probe.failures === 0 && f.answersAfter);
   }

@@ -112,6 +112,8 @@ export interface FreezeResult {
   /** The server's own longest event-loop delay during the flood and the hold, ms. */
   serverLoopDelayMaxMs: number;
   cpu: CpuShare;
+  /** The server's GC pauses, run-queue waits and loop delay over the flood and the hold (bench/soak-diag.ts). */
+  diag?: ServerDiag | undefined;
 }
 
 /**
@@ -137,7 +139,7 @@ export async function freeze(server: ServerProcess, spec: FreezeSpec): Promise<F
   const cpu = await meter();
   const stats = await serverStats(server, true);
   const answersAfter = (await request(`${server.base}/ping`, { agent: false, timeoutMs: 10_000 }).catch(() => null))?.status === 200;
-  return { probe, flood: result, answersAfter, serverLoopDelayMaxMs: stats?.loopDelayMaxMs ?? Number.NaN, cpu };
+  return { probe, flood: result, answersAfter, serverLoopDelayMaxMs: stats?.loopDelayMaxMs ?? Number.NaN, cpu, diag: stats?.diag };
 }
 
 export interface FloodRow {
