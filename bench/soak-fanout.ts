@@ -7,6 +7,7 @@
 import { floods, startSoakServer, type FloodsResult } from './soak-scenarios';
 import { loadText, withLoad, type LoadNote } from './soak-load';
 import type { Measured } from './soak-scenarios';
+import { fanOutBlocks, type BlocksResult } from './soak-fanout-blocks';
 
 type Goal = (name: string, figure: string, pass: boolean) => void;
 
@@ -16,10 +17,14 @@ export interface FanOutSpec {
   subscribers: number;
   /** Where the subscribers' clients run (FloodsSpec.subscribersIn): a child process by default, so the harness holds only the neighbour. */
   subscribersIn: 'harness' | 'child';
+  /** Then quiet and fan-out blocks in turn (bench/soak-fanout-blocks.ts): how many pairs (0: none) and how long each block is. */
+  blocks: number;
+  blockMs: number;
 }
 
 export interface FanOutRow {
   floods: FloodsResult;
+  blocks: BlocksResult | null;
   load: LoadNote;
 }
 
@@ -35,9 +40,11 @@ export async function fanOutUnderLoad(spec: FanOutSpec, defaults: Record<string,
   for (const burn of [false, true]) {
     const server = await startSoakServer(`soak fan-out${burn ? ', under load' : ''}`, defaults);
     try {
-      const { result, load } = await withLoad(burn, spec.quietMs * 2 + spec.durationMs + 120_000, () =>
-        floods(server, { durationMs: spec.durationMs, quietMs: spec.quietMs, subscribers: spec.subscribers, maxReconnects: 5000, only: ['chat'], subscribersIn: spec.subscribersIn }));
-      rows.push({ floods: result, load });
+      const { result, load } = await withLoad(burn, spec.quietMs * 2 + spec.durationMs + spec.blocks * (spec.blockMs + 100) * 2 + 180_000, async () => ({
+        floods: await floods(server, { durationMs: spec.durationMs, quietMs: spec.quietMs, subscribers: spec.subscribers, maxReconnects: 5000, only: ['chat'], subscribersIn: spec.subscribersIn }),
+        blocks: spec.blocks > 0 ? await fanOutBlocks(server, { blocks: spec.blocks, blockMs: spec.blockMs, subscribers: spec.subscribers, subscribersIn: spec.subscribersIn }) : null,
+      }));
+      rows.push({ ...result, load });
     } finally {
       await server.stop();
     }
@@ -53,6 +60,18 @@ export async function fanOutUnderLoad(spec: FanOutSpec, defaults: Record<string,
     const ratio = n.p99 / q.p99;
     console.log(`| ${loadText(r.load)} | ${ms(q.p50)} / ${ms(q.p99)} | ${ms(n.p50)} / ${ms(n.p99)} | ${ratio.toFixed(2)}× | ${ms(r.floods.quietAfter.neighbour.p99)} | ${row.fanOutPatches ?? 0} / ${row.fanOutApplied ?? 0} | ${perMessage(row)} | ${ms(row.serverLoopDelayMaxMs)} | ${row.cpu.server} / ${row.cpu.harness} / ${row.subscribersCpu ?? 'in harness'} / ${row.cpu.other - (row.subscribersCpu ?? 0)} % |`);
     goal(`fan-out (${r.load.burner ? 'under load' : 'no load'}): neighbour p99 ≤ 2× quiet`, `${ms(n.p99)} vs ${ms(q.p99)} (${ratio.toFixed(2)}×)`, ratio <= 2 && n.errors === 0 && !n.closed);
+  }
+  if (rows.some((r) => r.blocks)) {
+    console.log(`\nthe same in alternating blocks (bench/soak-fanout-blocks.ts): ${spec.blocks} quiet and ${spec.blocks} fan-out blocks of ${spec.blockMs} ms in turn, the subscribers mounted throughout; round trips pooled per kind`);
+    console.log('| load | quiet blocks p50 / p99 (n) | fan-out blocks p50 / p99 (n) | p99 / quiet | broadcasts |');
+    console.log('|---|---|---|---|---|');
+    for (const r of rows) {
+      const b = r.blocks;
+      if (!b) continue;
+      const ratio = b.fanOut.p99 / b.quiet.p99;
+      console.log(`| ${loadText(r.load)} | ${ms(b.quiet.p50)} / ${ms(b.quiet.p99)} (${b.quiet.count}) | ${ms(b.fanOut.p50)} / ${ms(b.fanOut.p99)} (${b.fanOut.count}) | ${ratio.toFixed(2)}× | ${b.broadcasts} |`);
+      goal(`fan-out in alternating blocks (${r.load.burner ? 'under load' : 'no load'}): neighbour p99 ≤ 2× quiet`, `${ms(b.fanOut.p99)} vs ${ms(b.quiet.p99)} (${ratio.toFixed(2)}×)`, ratio <= 2 && b.errors === 0);
+    }
   }
   console.log('\nwhere the waits come from (bench/soak-diag.ts): the server\'s loop delay, GC pauses, and ms its main thread and the neighbour\'s thread sat runnable waiting for a CPU');
   console.log('| load | window | neighbour p99 / max | server loop delay p99 / max | GC pauses: n (minor) / total / longest | server run-queue wait | neighbour run-queue wait | CPU server / harness / subscribers / other |');
