@@ -1,13 +1,13 @@
 /**
  * Where a neighbour's worst waits come from, measured in the soak server (bench/soak-server.ts
  * serves them in GET /soak/stats as `diag`) and printed beside the fan-out figures
- * (bench/soak-fanout.ts): the server's event-loop delay at 1 ms resolution, its GC pauses, and
+ * (bench/soak-fanout.ts): the server's event-loop delay, its GC pauses, and
  * how long its main thread sat runnable on the kernel's run queue while other processes had the
  * CPUs (/proc/thread-self/schedstat: "time on a CPU, time waiting on a run queue, timeslices").
  * A long wait the server itself did not cause (no long turn, no GC) shows there.
  */
 import { readFileSync } from 'node:fs';
-import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
 
 /** One thread's scheduler counters (Linux), ns; null where /proc/thread-self/schedstat is not readable. */
 export interface Schedstat {
@@ -28,7 +28,7 @@ export function threadSchedstat(): Schedstat | null {
 
 /** What the server saw since the last reset. */
 export interface ServerDiag {
-  /** Event-loop delay (1 ms resolution), ms: p99 and max. */
+  /** Event-loop delay (the server's one monitor, 2 ms resolution), ms: p99 and max. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
   /** GC pauses on the main thread: count, total and longest, ms; minor ones (scavenges) apart. */
@@ -41,14 +41,19 @@ export interface ServerDiag {
   runQueueWaitMs: number;
 }
 
-/** The server side: installs the observers once; `read(reset)` returns the figures since the last reset. */
+/**
+ * The server side: installs the GC observer once; `read(reset)` returns the figures since the
+ * last reset. It reads the server's own loop-delay monitor rather than starting a second timer
+ * (a finer one would wake the loop more often in the very runs it diagnoses).
+ */
 export class ServerDiagnostics {
-  readonly #delay = monitorEventLoopDelay({ resolution: 1 });
+  readonly #delay: IntervalHistogram;
   #gc = { count: 0, totalMs: 0, maxMs: 0, minor: 0 };
   #sched = threadSchedstat();
 
-  constructor() {
-    this.#delay.enable();
+  /** @param delay the server's enabled `monitorEventLoopDelay` histogram; reset by `read(true)`. */
+  constructor(delay: IntervalHistogram) {
+    this.#delay = delay;
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;

@@ -137,10 +137,10 @@ app.get('/ping', (_req, res) => {
 });
 const loopDelay = monitorEventLoopDelay({ resolution: 2 });
 loopDelay.enable();
-const diagnostics = new ServerDiagnostics();
+const diagnostics = new ServerDiagnostics(loopDelay);
 app.get('/soak/stats', (req, res) => {
-  res.json({ ...counts, connections: live.connectionCount, loopDelayMaxMs: loopDelay.max / 1e6, diag: diagnostics.read(req.query.reset === '1'), ...secStats(pubsub) });
-  if (req.query.reset === '1') loopDelay.reset();
+  const loopDelayMaxMs = loopDelay.max / 1e6;
+  res.json({ ...counts, connections: live.connectionCount, loopDelayMaxMs, diag: diagnostics.read(req.query.reset === '1'), ...secStats(pubsub) });
 });
 app.use(live);
 listenForParent(app, live);
