@@ -26,6 +26,15 @@ class RoomView extends LiveView {
     this.pageTitle = `inc after ${this.seen.join(',')}`;
   }
 
+  static release: (() => void) | null = null;
+
+  @eventHandler()
+  hold() {
+    return new Promise<void>((resolve) => {
+      RoomView.release = resolve;
+    });
+  }
+
   handleInfo(message: unknown): void {
     this.seen = [...this.seen, message];
     this.pageTitle = `seen ${this.seen.join(',')}`;
@@ -77,6 +86,24 @@ describe('Connection: a frame of its own runs before other connections\' pushes'
     await until(() => ctx.scheduler.waiting === 0 && crowd.every((c) => titles(c.sent).includes('seen m1')));
     // The scheduler's later turn finds the clicker's queue empty: nothing is sent twice.
     expect(titles(clicker.sent.slice(before))).toEqual(['seen m1', 'inc after m1']);
+  });
+
+  it('does not run more than its 16 jobs a turn on frames of its own: once its drain is cut short, a new frame waits for the scheduler', async () => {
+    const { ctx, clicker } = await room(0);
+    clicker.connection.receive(JSON.stringify({ type: 'event', ref: 1, event: 'hold', params: {} }));
+    for (let ref = 2; ref <= 41; ref += 1) clicker.connection.receive(click(ref));
+    const answered = () => clicker.sent.filter((m) => 'ref' in m && typeof m.ref === 'number' && m.ref >= 2).length;
+    expect(answered()).toBe(0);
+    (RoomView.release as () => void)();
+    // 16 clicks (a fresh drain after the hold settles) run in the microtasks after the release, before any setImmediate.
+    for (let i = 0; i < 1000 && answered() === 0; i += 1) await Promise.resolve();
+    expect(answered()).toBe(16);
+    expect(ctx.scheduler.waiting).toBe(1);
+    clicker.connection.receive(click(42)); // same turn: queued behind the 24 left, not run now
+    expect(answered()).toBe(16);
+    await until(() => answered() === 41);
+    const refs = clicker.sent.flatMap((m) => ('ref' in m && typeof m.ref === 'number' && m.ref >= 2 ? [m.ref] : []));
+    expect(refs).toEqual(Array.from({ length: 41 }, (_, i) => i + 2));
   });
 
   it('keeps the order of its own infos and events across a broadcast that arrives after the click', async () => {
