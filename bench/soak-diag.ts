@@ -39,6 +39,85 @@ export interface ServerDiag {
   /** Main thread: ms on a CPU and ms runnable but waiting for one (other processes had them). */
   runMs: number;
   runQueueWaitMs: number;
+  /** With SOAK_STALLS=1 in the server: its loop's stalls taken apart (`StallMeter`). */
+  stalls?: Stalls;
+}
+
+/** One stretch between two ticks of a 2 ms timer, ms: how long past its due time, and what the main thread did meanwhile. */
+export interface Stall {
+  /** Past the tick's due time. */
+  lateMs: number;
+  /** On a CPU (our code, GC on the main thread). */
+  runMs: number;
+  /** Runnable, waiting for a CPU another process had. */
+  waitMs: number;
+  /** GC pauses overlapping it (they count in `runMs`, or in neither when the main thread waited on GC helper threads). */
+  gcMs: number;
+}
+
+/** The longest stall and the sum over all stalls over STALL_MS. */
+export interface Stalls {
+  longest: Stall | null;
+  over: Stall & { count: number };
+}
+
+/** A stall worth taking apart: the timer this late, ms. */
+export const STALL_MS = 5;
+
+/**
+ * Ticks every 2 ms and reads the main thread's /proc/thread-self/schedstat at each tick, so a
+ * late tick (the loop was held) splits into time on a CPU and time waiting for one; GC pauses
+ * that overlap it are added from the GC observer. About 500 file reads a second (~1 % of a
+ * core): opt-in (SOAK_STALLS=1), a diagnosis, not the soak's figures.
+ */
+class StallMeter {
+  readonly #intervalMs = 2;
+  #at = performance.now();
+  #sched = threadSchedstat();
+  /** Since the last reset (bounded): stalls over STALL_MS and GC pauses, performance.now() timebase. */
+  #stalls: (Stall & { from: number; to: number })[] = [];
+  #gcs: { from: number; to: number }[] = [];
+
+  constructor() {
+    setInterval(() => this.#tick(), this.#intervalMs).unref();
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    const sched = threadSchedstat();
+    const late = now - this.#at - this.#intervalMs;
+    if (late > STALL_MS && sched && this.#sched && this.#stalls.length < 10_000) {
+      this.#stalls.push({ from: this.#at, to: now, lateMs: late, runMs: (sched.runNs - this.#sched.runNs) / 1e6, waitMs: (sched.waitNs - this.#sched.waitNs) / 1e6, gcMs: 0 });
+    }
+    this.#at = now;
+    this.#sched = sched;
+  }
+
+  /** A GC pause (performance.now() timebase; the observer reports it after the fact). */
+  gc(start: number, duration: number): void {
+    if (this.#gcs.length < 10_000) this.#gcs.push({ from: start, to: start + duration });
+  }
+
+  read(reset: boolean): Stalls {
+    const over = { count: 0, lateMs: 0, runMs: 0, waitMs: 0, gcMs: 0 };
+    let longest: Stall | null = null;
+    for (const s of this.#stalls) {
+      let gcMs = 0;
+      for (const g of this.#gcs) gcMs += Math.max(0, Math.min(s.to, g.to) - Math.max(s.from, g.from));
+      const stall = { lateMs: s.lateMs, runMs: s.runMs, waitMs: s.waitMs, gcMs };
+      over.count += 1;
+      over.lateMs += stall.lateMs;
+      over.runMs += stall.runMs;
+      over.waitMs += stall.waitMs;
+      over.gcMs += stall.gcMs;
+      if (!longest || stall.lateMs > longest.lateMs) longest = stall;
+    }
+    if (reset) {
+      this.#stalls = [];
+      this.#gcs = [];
+    }
+    return { longest, over };
+  }
 }
 
 /**
@@ -50,6 +129,7 @@ export class ServerDiagnostics {
   readonly #delay: IntervalHistogram;
   #gc = { count: 0, totalMs: 0, maxMs: 0, minor: 0 };
   #sched = threadSchedstat();
+  readonly #stalls = process.env.SOAK_STALLS === '1' ? new StallMeter() : null;
 
   /** @param delay the server's enabled `monitorEventLoopDelay` histogram; reset by `read(true)`. */
   constructor(delay: IntervalHistogram) {
@@ -61,6 +141,7 @@ export class ServerDiagnostics {
         this.#gc.totalMs += entry.duration;
         this.#gc.maxMs = Math.max(this.#gc.maxMs, entry.duration);
         if (kind === constants.NODE_PERFORMANCE_GC_MINOR) this.#gc.minor += 1;
+        this.#stalls?.gc(entry.startTime, entry.duration);
       }
     }).observe({ entryTypes: ['gc'] });
   }
@@ -77,6 +158,7 @@ export class ServerDiagnostics {
       gcMinorCount: this.#gc.minor,
       runMs: sched && before ? (sched.runNs - before.runNs) / 1e6 : Number.NaN,
       runQueueWaitMs: sched && before ? (sched.waitNs - before.waitNs) / 1e6 : Number.NaN,
+      ...(this.#stalls && { stalls: this.#stalls.read(reset) }),
     };
     if (reset) {
       this.#delay.reset();

@@ -7,6 +7,7 @@
 import { floods, startSoakServer, type FloodsResult } from './soak-scenarios';
 import { loadText, withLoad, type LoadNote } from './soak-load';
 import type { Measured } from './soak-scenarios';
+import { STALL_MS } from './soak-diag';
 import { fanOutBlocks, type BlocksResult } from './soak-fanout-blocks';
 
 type Goal = (name: string, figure: string, pass: boolean) => void;
@@ -84,6 +85,21 @@ export async function fanOutUnderLoad(spec: FanOutSpec, defaults: Record<string,
       const diag = d ? `${ms(d.loopDelayP99Ms)} / ${ms(d.loopDelayMaxMs)} | ${d.gcCount} (${d.gcMinorCount}) / ${ms(d.gcTotalMs)} / ${ms(d.gcMaxMs)} | ${ms(d.runQueueWaitMs)}` : 'n/a | n/a | n/a';
       const subs = name === 'fan-out' ? r.floods.rows[0]?.subscribersCpu : 0;
       console.log(`| ${r.load.burner ? 'burner' : 'none'} | ${name} | ${ms(m.neighbour.p99)} / ${ms(m.neighbour.max)} | ${diag} | ${ms(m.neighbour.runQueueWaitMs ?? Number.NaN)} | ${m.cpu.server} / ${m.cpu.harness} / ${subs ?? 'in harness'} / ${m.cpu.other - (subs ?? 0)} % |`);
+    }
+  }
+  if (rows.some((r) => r.floods.quiet.diag?.stalls)) {
+    console.log(`\nthe server's stalls taken apart (SOAK_STALLS=1, bench/soak-diag.ts): a 2 ms timer late by over ${STALL_MS} ms, split by /proc/thread-self/schedstat into time the main thread ran and time it waited for a CPU; GC pauses overlapping it`);
+    console.log('| load | window | longest stall: late / ran / waited for a CPU / GC in it | all stalls: n, late / ran / waited / GC |');
+    console.log('|---|---|---|---|');
+    for (const r of rows) {
+      const windows: [string, Measured | undefined][] = [['quiet', r.floods.quiet], ['fan-out', r.floods.rows[0]], ['quiet again', r.floods.quietAfter]];
+      for (const [name, m] of windows) {
+        const st = m?.diag?.stalls;
+        if (!st) continue;
+        const l = st.longest;
+        const o = st.over;
+        console.log(`| ${r.load.burner ? 'burner' : 'none'} | ${name} | ${l ? `${ms(l.lateMs)} / ${ms(l.runMs)} / ${ms(l.waitMs)} / ${ms(l.gcMs)}` : 'none'} | ${o.count}, ${ms(o.lateMs)} / ${ms(o.runMs)} / ${ms(o.waitMs)} / ${ms(o.gcMs)} |`);
+      }
     }
   }
   return rows;
