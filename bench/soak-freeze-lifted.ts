@@ -43,11 +43,16 @@ export async function liftedFreeze(spec: FreezeSpec, defaults: Record<string, un
     }
   }
   console.log('\nlifted-limit freeze (maxEventsPerSecond 1e6; junk frames beside a pending handler)');
-  console.log('| load | quiet: longest HTTP silence | freeze: longest HTTP silence | freeze: HTTP p99 | frames sent | server loop delay max | CPU server / harness / other |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| load | quiet: longest HTTP silence | freeze: longest HTTP silence | freeze: HTTP p99 | frames sent | server loop delay max | server GC longest / run-queue wait | CPU server / harness / other |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const f = r.freeze;
-    console.log(`| ${loadText(r.load)} | ${ms(r.quiet.maxGapMs)} | ${ms(f.probe.maxGapMs)} | ${ms(f.probe.p99LatencyMs)} | ${f.flood.frames} | ${ms(f.serverLoopDelayMaxMs)} | ${f.cpu.server} / ${f.cpu.harness} / ${f.cpu.other} % |`);
+    console.log(`| ${loadText(r.load)} | ${ms(r.quiet.maxGapMs)} | ${ms(f.probe.maxGapMs)} | ${ms(f.probe.p99LatencyMs)} | ${f.flood.frames} | ${ms(f.serverLoopDelayMaxMs)} | ${f.diag ? `${ms(f.diag.gcMaxMs)} / ${ms(f.diag.runQueueWaitMs)}` : 'n/a'} | ${f.cpu.server} / ${f.cpu.harness} / ${f.cpu.other} % |`);
+    const st = f.diag?.stalls;
+    if (st?.longest) {
+      const l = st.longest;
+      console.log(`|   ↳ server's longest stall (SOAK_STALLS=1): late ${ms(l.lateMs)} = ran ${ms(l.runMs)} + waited for a CPU ${ms(l.waitMs)} (+ other); GC in it ${ms(l.gcMs)}; ${st.over.count} stalls over 5 ms: ran ${ms(st.over.runMs)}, waited ${ms(st.over.waitMs)}, GC ${ms(st.over.gcMs)} of ${ms(st.over.lateMs)} |||||||`);
+    }
     goal(`lifted-limit freeze (${r.load.burner ? 'under load' : 'no load'}): longest HTTP silence ≤ 100 ms`, `${ms(f.probe.maxGapMs)} (quiet ${ms(r.quiet.maxGapMs)})`,
       f.probe.maxGapMs <= 100 && f.probe.failures === 0 && f.answersAfter);
   }

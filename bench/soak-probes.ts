@@ -24,6 +24,10 @@ export interface NeighbourWindow {
   max: number;
   errors: number;
   closed: boolean;
+  /** ms the neighbour's thread sat runnable waiting for a CPU over the window (Linux; NaN elsewhere). */
+  runQueueWaitMs?: number;
+  /** Every round trip of the window, ms, sorted (only when `measure` was asked for them). */
+  latencies?: number[];
 }
 
 const PROBER_JS = `
@@ -90,8 +94,11 @@ function roundTrip(message, r) {
     ws.send(JSON.stringify(message));
   });
 }
-async function windowOf(ms) {
-  const lat = []; const e0 = errors; const end = performance.now() + ms;
+function waitNs() {
+  try { return Number(require('node:fs').readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]); } catch { return NaN; }
+}
+async function windowOf(ms, raw) {
+  const lat = []; const e0 = errors; const end = performance.now() + ms; const w0 = waitNs();
   while (!closed && performance.now() < end && lat.length < 1e6) {
     const t0 = performance.now();
     ref += 1;
@@ -103,7 +110,7 @@ async function windowOf(ms) {
   }
   lat.sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? 0;
-  return { count: lat.length, p50: q(0.5), p99: q(0.99), max: lat.at(-1) ?? 0, errors: errors - e0, closed };
+  return { count: lat.length, p50: q(0.5), p99: q(0.99), max: lat.at(-1) ?? 0, errors: errors - e0, closed, runQueueWaitMs: (waitNs() - w0) / 1e6, ...(raw ? { latencies: lat } : {}) };
 }
 (async () => {
   const token = await page();
@@ -115,7 +122,7 @@ async function windowOf(ms) {
   parentPort.postMessage({ ready: true });
   parentPort.on('message', async (cmd) => {
     if (cmd.stop) { ws.terminate(); parentPort.close(); return; }
-    parentPort.postMessage(await windowOf(cmd.ms));
+    parentPort.postMessage(await windowOf(cmd.ms, cmd.raw === true));
   });
 })().catch((err) => parentPort.postMessage({ failed: String(err && err.stack || err) }));
 `;
@@ -157,7 +164,8 @@ export function startProber(base: string, intervalMs = 5, maxMs = 120_000): { st
 
 /** The neighbour: mounted and ready; `measure(ms)` runs one closed-loop window. */
 export interface Neighbour {
-  measure(ms: number): Promise<NeighbourWindow>;
+  /** One window of `ms`; with `raw`, its round trips too (`latencies`). */
+  measure(ms: number, raw?: boolean): Promise<NeighbourWindow>;
   stop(): Promise<void>;
 }
 
@@ -171,9 +179,9 @@ export async function startNeighbour(base: string, intervalMs = 8): Promise<Neig
     throw err;
   }
   return {
-    measure: (ms) => {
+    measure: (ms, raw = false) => {
       const answer = once<NeighbourWindow>(worker, ms + 30_000);
-      worker.postMessage({ ms });
+      worker.postMessage({ ms, raw });
       return answer;
     },
     stop: async () => {

@@ -9,11 +9,13 @@ import path from 'node:path';
 import type { MemSample, ServerProcess, StartOptions } from './spawn';
 import { ServerProcess as Spawn, machineBusyMicros } from './spawn';
 import { flood, pageToken, subscribe, type FloodResult } from './soak-clients';
+import { subscribeInChild } from './soak-subscribers';
 import { fuzzFrames, fuzzSse, fuzzWebSocket, type FuzzResult } from './soak-fuzz';
 import { exactlyOnce, type OrderResult, type OrderSpec } from './soak-order';
 import { startNeighbour, startProber, type NeighbourWindow, type ProbeResult } from './soak-probes';
 import { envelope } from '../lib/testing/messages';
 import { request } from '../lib/testing/page';
+import type { ServerDiag } from './soak-diag';
 
 /** What the child counted (GET /soak/stats). */
 export interface ServerStats {
@@ -25,6 +27,8 @@ export interface ServerStats {
   connections: number;
   /** Longest event-loop delay in the server since the last reset, ms. */
   loopDelayMaxMs: number;
+  /** GC, run-queue waits and loop delay since the last reset (bench/soak-diag.ts). */
+  diag?: ServerDiag;
 }
 
 /**
@@ -108,6 +112,8 @@ export interface FreezeResult {
   /** The server's own longest event-loop delay during the flood and the hold, ms. */
   serverLoopDelayMaxMs: number;
   cpu: CpuShare;
+  /** The server's GC pauses, run-queue waits and loop delay over the flood and the hold (bench/soak-diag.ts). */
+  diag?: ServerDiag | undefined;
 }
 
 /**
@@ -133,7 +139,7 @@ export async function freeze(server: ServerProcess, spec: FreezeSpec): Promise<F
   const cpu = await meter();
   const stats = await serverStats(server, true);
   const answersAfter = (await request(`${server.base}/ping`, { agent: false, timeoutMs: 10_000 }).catch(() => null))?.status === 200;
-  return { probe, flood: result, answersAfter, serverLoopDelayMaxMs: stats?.loopDelayMaxMs ?? Number.NaN, cpu };
+  return { probe, flood: result, answersAfter, serverLoopDelayMaxMs: stats?.loopDelayMaxMs ?? Number.NaN, cpu, diag: stats?.diag };
 }
 
 export interface FloodRow {
@@ -144,6 +150,8 @@ export interface FloodRow {
   fanOutPatches?: number;
   /** Chat only: messages the subscribers' views applied in the window (their titles' counts; one patch may carry several). */
   fanOutApplied?: number;
+  /** Chat only, subscribers in a child process (bench/soak-subscribers.ts): that process's CPU over the window, % of a core (counted in `cpu.other`). */
+  subscribersCpu?: number;
   /** The server's longest event-loop delay during the window, ms. */
   serverLoopDelayMaxMs: number;
   cpu: CpuShare;
@@ -154,6 +162,8 @@ export interface Measured {
   neighbour: NeighbourWindow;
   serverLoopDelayMaxMs: number;
   cpu: CpuShare;
+  /** The server's GC pauses, run-queue waits and loop delay over the window (bench/soak-diag.ts). */
+  diag?: ServerDiag | undefined;
 }
 
 export interface FloodsResult {
@@ -169,6 +179,12 @@ export interface FloodsSpec {
   maxReconnects: number;
   /** Names of the floods to run (all by default). */
   only?: string[];
+  /**
+   * Where the chat subscribers' clients run: in this process (`subscribe`, lib/testing's client;
+   * the default) or in a child process of their own (`subscribeInChild`), so the harness process
+   * holds only the neighbour.
+   */
+  subscribersIn?: 'harness' | 'child';
 }
 
 const BAD_JSON_30K = `{"type":"event",${'x'.repeat(30 * 1024 - 16)}`;
@@ -195,7 +211,8 @@ export async function floods(server: ServerProcess, spec: FloodsSpec): Promise<F
     const meter = await cpuMeter(server);
     const window = await neighbour.measure(ms);
     const cpu = await meter();
-    return { neighbour: window, serverLoopDelayMaxMs: (await serverStats(server, true))?.loopDelayMaxMs ?? Number.NaN, cpu };
+    const stats = await serverStats(server, true);
+    return { neighbour: window, serverLoopDelayMaxMs: stats?.loopDelayMaxMs ?? Number.NaN, cpu, diag: stats?.diag };
   };
   try {
     await neighbour.measure(300); // warm-up
@@ -212,13 +229,20 @@ export async function floods(server: ServerProcess, spec: FloodsSpec): Promise<F
     const chatName = `chat fan-out: ${spec.subscribers} subscribers, 100 msg/s`;
     if (selected(chatName)) {
       const chatToken = await pageToken(server.base, '/chat');
-      const subs = await subscribe(server.base, chatToken, spec.subscribers);
+      const inChild = spec.subscribersIn === 'child' ? await subscribeInChild(server.base, chatToken, spec.subscribers) : null;
+      const subs = inChild ?? await subscribe(server.base, chatToken, spec.subscribers);
       try {
         const running = flood({ base: server.base, token: chatToken, url: '/chat', frame: () => '{"type":"event","ref":null,"event":"say","params":{"text":"hello"}}', ratePerSec: 100, durationMs: spec.durationMs + 200, maxFrames: 1e6, maxReconnects: spec.maxReconnects });
         await new Promise((resolve) => setTimeout(resolve, 200));
+        await inChild?.refresh();
         const applied = subs.applied();
+        const cpu0 = inChild?.cpuMicros() ?? 0;
+        const started = performance.now();
         const window = await measure(spec.durationMs);
-        rows.push({ name: chatName, ...window, flood: await running, fanOutPatches: subs.received(), fanOutApplied: subs.applied() - applied });
+        const wallMicros = (performance.now() - started) * 1000;
+        await inChild?.refresh();
+        const subscribersCpu = inChild ? Math.round(((inChild.cpuMicros() - cpu0) / wallMicros) * 100) : undefined;
+        rows.push({ name: chatName, ...window, flood: await running, fanOutPatches: subs.received(), fanOutApplied: subs.applied() - applied, ...(subscribersCpu !== undefined && { subscribersCpu }) });
       } finally {
         await subs.close();
       }

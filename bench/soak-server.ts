@@ -24,6 +24,7 @@ import nunjucks from 'nunjucks';
 import { djustLite, eventHandler, LiveView, type DjustLiteOptions, type MountContext } from '../lib';
 import { listenForParent } from './server-child';
 import { registerSecRoutes, secPubsub, secStats, SEC_TEMPLATES } from './soak-sec-views';
+import { ServerDiagnostics } from './soak-diag';
 
 const TEMPLATES: Record<string, string> = {
   'echo.njk': `<!doctype html>
@@ -136,9 +137,10 @@ app.get('/ping', (_req, res) => {
 });
 const loopDelay = monitorEventLoopDelay({ resolution: 2 });
 loopDelay.enable();
+const diagnostics = new ServerDiagnostics(loopDelay);
 app.get('/soak/stats', (req, res) => {
-  res.json({ ...counts, connections: live.connectionCount, loopDelayMaxMs: loopDelay.max / 1e6, ...secStats(pubsub) });
-  if (req.query.reset === '1') loopDelay.reset();
+  const loopDelayMaxMs = loopDelay.max / 1e6;
+  res.json({ ...counts, connections: live.connectionCount, loopDelayMaxMs, diag: diagnostics.read(req.query.reset === '1'), ...secStats(pubsub) });
 });
 app.use(live);
 listenForParent(app, live);

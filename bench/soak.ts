@@ -24,6 +24,8 @@ const SIZES = {
   floodMs: env('SOAK_FLOOD_MS', quick ? 2000 : 5000),
   quietMs: env('SOAK_QUIET_MS', quick ? 2000 : 5000),
   subscribers: env('SOAK_SUBSCRIBERS', 100),
+  fanOutBlocks: env('SOAK_FANOUT_BLOCKS', quick ? 2 : 5),
+  fanOutBlockMs: env('SOAK_FANOUT_BLOCK_MS', 1000),
   orderWs: env('SOAK_ORDER_WS', quick ? 160 : 800),
   orderSse: env('SOAK_ORDER_SSE', quick ? 40 : 200),
   orderEvents: env('SOAK_ORDER_EVENTS', 100),
@@ -150,7 +152,10 @@ async function main(): Promise<void> {
     });
   }
   if (wanted('lifted')) results.liftedFreeze = await liftedFreeze(freezeSpec, DEFAULTS, goal);
-  if (wanted('fanout')) results.fanOut = await fanOutUnderLoad({ durationMs: SIZES.floodMs, quietMs: SIZES.quietMs, subscribers: SIZES.subscribers }, DEFAULTS, goal);
+  if (wanted('fanout')) {
+    const subscribersIn = process.env.SOAK_FANOUT_SUBSCRIBERS === 'harness' ? 'harness' : 'child';
+    results.fanOut = await fanOutUnderLoad({ durationMs: SIZES.floodMs, quietMs: SIZES.quietMs, subscribers: SIZES.subscribers, subscribersIn, blocks: SIZES.fanOutBlocks, blockMs: SIZES.fanOutBlockMs }, DEFAULTS, goal);
+  }
   if (wanted('fuzz')) {
     results.fuzz = await withServer('soak fuzz', DEFAULTS, async (server) => {
       const r = await fuzz(server, SIZES.fuzzSeed, SIZES.fuzzFrames, 300_000);

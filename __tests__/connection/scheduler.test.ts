@@ -79,3 +79,60 @@ describe('Scheduler flush', () => {
     expect(log).toEqual(['flush', 'a', 'b', 'flush']);
   });
 });
+
+describe('Scheduler budget', () => {
+  /**
+   * A still clock the test moves: each resume takes 100 µs and the flush after a slice 50 µs
+   * for each resume in it (a socket write each), as a broadcast's slice does.
+   */
+  function timed() {
+    let clock = 0n;
+    let unflushed = 0n;
+    const turns: { resumed: number; ns: bigint }[] = [];
+    let turn = { resumed: 0, start: -1n };
+    const scheduler = new Scheduler(1_000_000n, () => {
+      clock += unflushed * 50_000n;
+      if (turn.start >= 0n && unflushed > 0n) {
+        turns.push({ resumed: turn.resumed, ns: clock - turn.start });
+        turn = { resumed: 0, start: -1n };
+      }
+      unflushed = 0n;
+    }, () => clock);
+    const subscriber: Resumable = {
+      resume: () => {
+        if (turn.start < 0n) turn.start = clock;
+        turn.resumed += 1;
+        clock += 100_000n;
+        unflushed += 1n;
+      },
+    };
+    return { scheduler, subscriber, turns };
+  }
+
+  it('counts the flush of a slice\'s writes in its budget, from what the last flushes cost', async () => {
+    const { scheduler, subscriber, turns } = timed();
+    for (let i = 0; i < 60; i += 1) scheduler.schedule({ resume: () => subscriber.resume() });
+    for (let i = 0; i < 20 && scheduler.waiting > 0; i += 1) await nextTurn();
+    expect(scheduler.waiting).toBe(0);
+    // The first slice knows no flush cost yet: 11 resumes (1.1 ms), then its flush (0.55 ms).
+    expect(turns[0]).toEqual({ resumed: 11, ns: 1_650_000n });
+    // Then 7 resumes a slice: 0.7 ms + 0.35 ms of flush, within the budget plus one resume's share.
+    for (const t of turns.slice(1, -1)) expect(t).toEqual({ resumed: 7, ns: 1_050_000n });
+    expect(turns.reduce((n, t) => n + t.resumed, 0)).toBe(60);
+  });
+
+  it('resumes at least one target a turn, however dear its flush', async () => {
+    const log: string[] = [];
+    let clock = 0n;
+    // Each resume takes 1 µs, the budget is 1 µs, and every flush takes 10 ms.
+    const scheduler = new Scheduler(1_000n, () => void (clock += 10_000_000n), () => clock);
+    for (const name of ['a', 'b', 'c', 'd']) scheduler.schedule({ resume: () => void (log.push(name), (clock += 1_000n)) });
+    await nextTurn();
+    expect(log).toEqual(['a', 'b']); // no flush cost known yet: stopped by time alone
+    await nextTurn();
+    expect(log).toEqual(['a', 'b', 'c']); // the flush alone is over budget: one resume
+    await nextTurn();
+    expect(log).toEqual(['a', 'b', 'c', 'd']);
+    expect(scheduler.waiting).toBe(0);
+  });
+});

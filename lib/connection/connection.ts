@@ -72,6 +72,8 @@ export class Connection implements HostTarget, Resumable {
   #running = false;
   /** Waiting in the scheduler for a later turn. */
   #scheduled = false;
+  /** ...because its own drain took its MAX_JOBS_PER_TURN (not for a push): a frame of its own then waits for that turn too. */
+  #cutShort = false;
   /** Bumped when an async job times out: a view switch it was making is given up (see `#leave`). */
   #abandons = 0;
   /** Views this connection showed before its current one (allocated on the first switch). */
@@ -270,10 +272,18 @@ export class Connection implements HostTarget, Resumable {
     this.#kick(true);
   }
 
-  /** Starts the queue if idle: now (a frame of this connection's own) or on a later turn (a push). */
+  /**
+   * Starts the queue if idle: now (a frame of this connection's own) or on a later turn (a push).
+   * A frame of its own runs the queue now even while the connection waits in the scheduler for a
+   * push: a click never waits behind other connections' deliveries (its own infos queued before
+   * it still run first, in order); the scheduler's turn then finds what is left, if anything. Not
+   * when its own drain was cut short this turn: a connection runs at most MAX_JOBS_PER_TURN jobs
+   * before the others get theirs, however many frames it sends meanwhile.
+   */
   #kick(now: boolean): void {
-    if (this.#running || this.#scheduled) return;
-    if (now) return this.#drainQueue();
+    if (this.#running) return;
+    if (now && !this.#cutShort) return this.#drainQueue();
+    if (this.#scheduled) return;
     this.#scheduled = true;
     this.#ctx.scheduler.schedule(this);
   }
@@ -281,6 +291,7 @@ export class Connection implements HostTarget, Resumable {
   /** Runs the queue where a previous turn left it (see `#kick`); called by the scheduler. */
   resume(): void {
     this.#scheduled = false;
+    this.#cutShort = false;
     if (!this.#running && !this.#closed) this.#drainQueue();
   }
 
@@ -308,7 +319,10 @@ export class Connection implements HostTarget, Resumable {
       this.#write(out);
     }
     this.#running = false;
-    if (this.#queue.length > 0 && !this.#closed) this.#kick(false);
+    if (this.#queue.length > 0 && !this.#closed) {
+      this.#cutShort = true;
+      this.#kick(false);
+    }
   }
 
   /** Waits for an async job: its messages are written when it settles, or `handler_timeout` after handlerTimeoutMs (lib/connection/job-deadline.ts). */
