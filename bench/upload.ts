@@ -3,8 +3,9 @@
  * same file, same server process, same run (bench/server-upload.ts):
  * - MB/s of a BENCH_UPLOAD_MB (20) MB file over WebSocket, over SSE, and as one raw POST
  *   (median of BENCH_UPLOAD_ROUNDS, 3); target: WebSocket ≥ 0.7× the raw POST;
- * - the server's RSS growth during the WebSocket upload (sampled every 10 ms from /proc, after a
- *   warm-up upload); target ≤ 2 × chunk size × concurrent uploads;
+ * - the server's RSS growth during a WebSocket upload (sampled every 10 ms from /proc, after a
+ *   warm-up upload; an untimed upload of its own, as the sampling costs both sides CPU); target
+ *   ≤ 2 × chunk size × concurrent uploads;
  * - a neighbour's click round trip (the counter, WebSocket) quiet, then during 10 parallel
  *   uploads run by a child process (bench/upload-load.ts), then quiet again; target p99 ≤ 2× quiet;
  * - the CPU of one WebSocket upload in the server and in this process (the client's side).
@@ -65,7 +66,7 @@ export async function runUploads(options: { results: string; serverScript: strin
   const size = Number(process.env.BENCH_UPLOAD_MB ?? 20) * MB;
   const rounds = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
   const bytes = Buffer.alloc(size, 0x5a);
-  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK), BENCH_UPLOAD_MAX_CHUNK: process.env.BENCH_UPLOAD_MAX_CHUNK ?? '', ...SERVER_WS_ENV } });
+  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK), BENCH_UPLOAD_MAX_CHUNK: process.env.BENCH_UPLOAD_MAX_CHUNK ?? '', BENCH_UPLOAD_SHARED_RATE: process.env.BENCH_UPLOAD_SHARED_RATE ?? '', ...SERVER_WS_ENV } });
   try {
     const origin = server.base;
     const ws = await BenchPage.open(origin, '/upload', 'websocket');
@@ -85,16 +86,23 @@ export async function runUploads(options: { results: string; serverScript: strin
       const rawCpu0 = (await server.cpu()).micros;
       raw.push(await rawPost(origin, bytes));
       rawServerCpuMs.push(((await server.cpu()).micros - rawCpu0) / 1000);
-      const before = exactRss(server.pid) ?? procStatusBytes(server.pid, 'VmRSS') ?? 0;
-      let peak = before;
-      const sampler = setInterval(() => (peak = Math.max(peak, exactRss(server.pid) ?? 0)), 10);
       const serverCpu0 = (await server.cpu()).micros;
       const harnessCpu0 = process.cpuUsage();
       overWs.push(await ws.upload(bytes));
       const harnessCpu = process.cpuUsage(harnessCpu0);
       wsServerCpuMs.push(((await server.cpu()).micros - serverCpu0) / 1000);
       wsHarnessCpuMs.push((harnessCpu.user + harnessCpu.system) / 1000);
-      clearInterval(sampler);
+      // RSS in an upload of its own, untimed: reading smaps_rollup every 10 ms blocks this
+      // process (the client) and takes the server's memory-map lock, which the raw POST beside
+      // it did not pay.
+      const before = exactRss(server.pid) ?? procStatusBytes(server.pid, 'VmRSS') ?? 0;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, exactRss(server.pid) ?? 0)), 10);
+      try {
+        await ws.upload(bytes);
+      } finally {
+        clearInterval(sampler);
+      }
       rssGrowths.push(Math.max(0, peak - before));
       overSse.push(await sse.upload(bytes));
       log(`round ${round + 1}: raw ${raw.at(-1)?.toFixed(0)} ms, ws ${overWs.at(-1)?.toFixed(0)} ms (cpu: server ${wsServerCpuMs.at(-1)?.toFixed(0)} ms, harness ${wsHarnessCpuMs.at(-1)?.toFixed(0)} ms), sse ${overSse.at(-1)?.toFixed(0)} ms`);
