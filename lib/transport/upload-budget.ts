@@ -12,7 +12,7 @@ export const UPLOAD_BYTES_PER_TURN = 512 * 1024;
 /**
  * Neighbour first: while another connection is being used (an event from a socket that is not
  * uploading, within NEIGHBOUR_MS, while uploads run), the upload chunks of all sockets together
- * are handled at most `sharedUploadBytesPerSecond` (an option, 16 MiB by default); the rest
+ * are handled at most `sharedUploadBytesPerSecond` (an option, 8 MiB by default); the rest
  * wait, their sockets unread. The server then idles between slices of upload work instead of
  * running flat out — its CPU, the garbage its chunks leave and the uploaders' own CPU on the
  * same machine are what made a neighbour's click wait (docs/uploads.md, "A neighbour during
@@ -41,7 +41,7 @@ export interface UploadBudgetOptions {
  * anything left, and the frame's bytes are then owed before the next (`waitMs`).
  *
  * @example
- * const budget = new UploadBudget(turns, { sharedBytesPerSecond: 16 * 1024 * 1024 });
+ * const budget = new UploadBudget(turns, { sharedBytesPerSecond: 8 * 1024 * 1024 });
  * if (!budget.take(frame.length)) deferFor(budget.waitMs()); // 0: the next turn
  */
 export class UploadBudget {
