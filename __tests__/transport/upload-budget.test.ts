@@ -81,6 +81,22 @@ describe('UploadBudget', () => {
       expect(taken).toBeGreaterThan((RATE / 1000) * elapsedMs * 0.9); // and not far below it
     });
 
+    it('says at debug when the uploads start yielding, naming the option, once per stretch of sharing', () => {
+      const lines: string[] = [];
+      const clock = { ms: 10_000 };
+      const b = new UploadBudget(new TurnCounter(), { sharedBytesPerSecond: RATE, now: () => clock.ms, debug: (m) => void lines.push(m) });
+      b.take(1);
+      b.neighbour();
+      clock.ms += 100;
+      b.neighbour(); // the same stretch
+      expect(lines).toEqual([`djust-lite: WebSocket uploads yield to another connection's events: ${RATE} bytes/s together for ${NEIGHBOUR_MS} ms after its last one (option sharedUploadBytesPerSecond).`]);
+      clock.ms += NEIGHBOUR_MS - 50;
+      b.take(1);
+      clock.ms += 100; // past the stretch: a new one
+      b.neighbour();
+      expect(lines).toHaveLength(2);
+    });
+
     it('waits no longer than the sharing lasts', async () => {
       const { budget: b, clock } = budget();
       b.take(1);

@@ -30,6 +30,8 @@ export interface UploadBudgetOptions {
   neighbourMs?: number;
   /** A monotonic clock in ms (tests inject their own). */
   now?: () => number;
+  /** Told when the uploads start yielding to a neighbour (the logger's debug). */
+  debug?: (message: string) => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export class UploadBudget {
   readonly #bytesPerMs: number;
   readonly #neighbourMs: number;
   readonly #now: () => number;
+  readonly #debug: (message: string) => void;
   #turn = -1;
   #used = 0;
   /** Until when (clock ms) the shared rate applies. */
@@ -66,6 +69,7 @@ export class UploadBudget {
     this.#bytesPerMs = options.sharedBytesPerSecond / 1000;
     this.#neighbourMs = options.neighbourMs ?? NEIGHBOUR_MS;
     this.#now = options.now ?? (() => performance.now());
+    this.#debug = options.debug ?? (() => {});
   }
 
   /**
@@ -78,6 +82,7 @@ export class UploadBudget {
     if (now >= this.#sharedUntil) {
       this.#credit = 0;
       this.#creditAt = now;
+      this.#debug(`djust-lite: WebSocket uploads yield to another connection's events: ${Math.round(this.#bytesPerMs * 1000)} bytes/s together for ${this.#neighbourMs} ms after its last one (option sharedUploadBytesPerSecond).`);
     }
     this.#sharedUntil = now + this.#neighbourMs;
   }
