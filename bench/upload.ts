@@ -27,11 +27,18 @@ const CHUNK = Number(process.env.BENCH_UPLOAD_CHUNK ?? 256_000);
  */
 const SERVER_WS_ENV: Record<string, string> = process.env.BENCH_UPLOAD_SERVER_JS_MASK ? { WS_NO_BUFFER_UTIL: '1' } : {};
 /**
- * How many times each of the 10 parallel uploaders sends its quarter of the file
- * (BENCH_UPLOAD_LOAD_ROUNDS): 16, ~3 s here, so the neighbour's p99 is taken over 200–300
- * clicks (at 4 it got 60–90, and its p99 was their slowest).
+ * How long the 10 parallel uploaders run (BENCH_UPLOAD_LOAD_SECONDS, 15): each sends its quarter
+ * of the file again and again, at most BENCH_UPLOAD_LOAD_ROUNDS (1,000) times. A time, not a
+ * number of rounds, so the neighbour's clicks are sampled for as long whatever speed the uploads
+ * are allowed (at full speed 16 rounds took ~3 s; held to sharedUploadBytesPerSecond, ~100 s).
  */
-const LOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_LOAD_ROUNDS ?? 16);
+const LOAD_SECONDS = Number(process.env.BENCH_UPLOAD_LOAD_SECONDS ?? 15);
+const LOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_LOAD_ROUNDS ?? 1_000);
+/**
+ * The neighbour's quiet clicks before and after the load (BENCH_UPLOAD_QUIET_CLICKS, 1,000 each,
+ * ~6 s): the p99 of 200 was their second slowest, and on a shared VM it swung from 2 to 17 ms.
+ */
+const QUIET_CLICKS = Number(process.env.BENCH_UPLOAD_QUIET_CLICKS ?? 1_000);
 
 function rawPost(origin: string, bytes: Buffer): Promise<number> {
   const started = performance.now();
@@ -113,20 +120,20 @@ export async function runUploads(options: { results: string; serverScript: strin
     // A neighbour's clicks, quiet and during 10 parallel uploads of a quarter of the file.
     const neighbour = await BenchPage.open(origin, '/counter', 'websocket');
     await clicks(neighbour, 20);
-    const quiet = await clicks(neighbour, 200);
+    const quiet = await clicks(neighbour, QUIET_CLICKS);
     // The uploaders run in a process of their own (bench/upload-load.ts): this one holds only the neighbour.
-    const load = await UploadLoad.start(path.join(__dirname, 'upload-load.js'), origin, { pages: 10, bytes: Math.max(MB, size / 4), rounds: LOAD_ROUNDS });
+    const load = await UploadLoad.start(path.join(__dirname, 'upload-load.js'), origin, { pages: 10, bytes: Math.max(MB, size / 4), rounds: LOAD_ROUNDS, ms: LOAD_SECONDS * 1000 });
     let uploading = true;
     const busyRun = load.run(300_000).finally(() => (uploading = false));
     let busy: number[];
-    let loadRun: { ms: number; cpuMs: number };
+    let loadRun: { ms: number; cpuMs: number; bytes: number };
     try {
       busy = await clicks(neighbour, 100_000, () => !uploading);
       loadRun = await busyRun;
     } finally {
       load.stop();
     }
-    const quietAfter = await clicks(neighbour, 200);
+    const quietAfter = await clicks(neighbour, QUIET_CLICKS);
     await neighbour.close();
 
     const mbps = (ms: number): number => size / MB / (ms / 1000);
@@ -152,6 +159,7 @@ export async function runUploads(options: { results: string; serverScript: strin
       neighbourBusyClicks: busy.length,
       loadUploadsMs: loadRun.ms,
       loadUploaderCpuMs: loadRun.cpuMs,
+      loadUploadsMBps: loadRun.bytes / MB / (loadRun.ms / 1000),
     };
     const pass = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
     const lines = [
@@ -164,6 +172,7 @@ export async function runUploads(options: { results: string; serverScript: strin
       `  server RSS growth during a WS upload        median ${(result.rssGrowthBytes / 1024).toFixed(0)} KiB, max ${(result.rssGrowthMaxBytes / 1024).toFixed(0)} KiB of ${rounds}  (target ≤ 2 × chunk × 1 upload = ${(result.rssTargetBytes / 1024).toFixed(0)} KiB: ${pass(result.rssGrowthBytes <= result.rssTargetBytes)})`,
       `  neighbour click p99: quiet ${result.neighbourQuietP99Ms.toFixed(2)} ms (after: ${result.neighbourQuietAfterP99Ms.toFixed(2)}), during 10 uploads ${result.neighbourBusyP99Ms.toFixed(2)} ms (${busy.length} clicks over ${(loadRun.ms / 1000).toFixed(1)} s; uploaders in their own process; target ≤ 2× quiet: ${pass(result.neighbourBusyP99Ms <= 2 * result.neighbourQuietP99Ms)})`,
       `  neighbour click median: quiet ${result.neighbourQuietP50Ms.toFixed(2)} ms, during 10 uploads ${result.neighbourBusyP50Ms.toFixed(2)} ms (no target)`,
+      `  the 10 uploads meanwhile: ${result.loadUploadsMBps.toFixed(1)} MB/s together (${(loadRun.bytes / MB).toFixed(0)} MB; no target)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     writeFileSync(path.join(options.results, 'upload-latest.json'), JSON.stringify({ date: new Date().toISOString(), ...result }, null, 2));
