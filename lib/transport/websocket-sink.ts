@@ -58,8 +58,11 @@ export class WebSocketSink implements Sink, Resumable {
   #framesInTurn = 0;
   /** Frames of a read burst waiting for later turns (null when none: reading goes on). */
   #inbox: Fifo<Inbound> | null = null;
-  /** When (performance.now ms) this socket last sent an upload chunk. */
-  #uploadAt = -Infinity;
+  /**
+   * When this socket last sent an upload chunk (performance.now, whole ms: a small integer, so
+   * the field costs an idle socket no boxed number).
+   */
+  #uploadAt = -NEIGHBOUR_MS - 1;
   /** A timer that schedules `resume` once the shared upload rate has room (lib/transport/upload-budget.ts). */
   #wait: NodeJS.Timeout | null = null;
 
@@ -124,7 +127,7 @@ export class WebSocketSink implements Sink, Resumable {
    */
   receive(data: RawData, isBinary: boolean, turn: number): void {
     // Neighbour first: an event from a socket that is not uploading holds the uploads of the others to a shared rate.
-    const now = performance.now();
+    const now = Math.trunc(performance.now());
     if (isBinary) this.#uploadAt = now;
     else if (now - this.#uploadAt > NEIGHBOUR_MS) this.#shared.uploads.neighbour();
     let inbox = this.#inbox;
