@@ -36,6 +36,7 @@ const live = djustLite({
   secret: 'bench-secret-bench-secret-bench-secret-0123456789',
   maxEventsPerSecond: 1_000_000,
   ...(process.env.BENCH_UPLOAD_MAX_CHUNK ? { maxUploadChunkBytes: Number(process.env.BENCH_UPLOAD_MAX_CHUNK) } : {}),
+  ...(process.env.BENCH_UPLOAD_SHARED_RATE ? { sharedUploadBytesPerSecond: Number(process.env.BENCH_UPLOAD_SHARED_RATE) } : {}),
   maxConnections: 100_000,
   maxConnectionsPerClient: 100_000,
   logger: { warn: (m) => console.warn(m), error: (m, e) => console.error(m, e) },

@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:net';
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import type { ChildMessage, ParentMessage } from './server-child';
 
 export interface MemSample {
@@ -160,7 +160,10 @@ export class ServerProcess {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     live.add(child);
+    // BENCH_SERVER_OUT=<file>: every line the servers print appended there too (e.g. BENCH_NODE_FLAGS=--trace-gc).
+    const copyTo = process.env.BENCH_SERVER_OUT;
     const keep = (chunk: Buffer): void => {
+      if (copyTo) appendFileSync(copyTo, chunk);
       output.push(chunk.toString('utf8'));
       if (output.length > 50) output.shift();
     };

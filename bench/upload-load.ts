@@ -4,15 +4,16 @@
  * the server's, not the uploaders' frame building on the same event loop.
  *
  * Run as a child (`fork`), it opens `BENCH_LOAD_PAGES` upload pages over WebSocket, says
- * `ready`, and on `go` uploads `BENCH_LOAD_BYTES` bytes `BENCH_LOAD_ROUNDS` times from each page,
- * then says `done` (with its wall time and CPU) and exits. The parent side is `UploadLoad`:
+ * `ready`, and on `go` uploads `BENCH_LOAD_BYTES` bytes again and again from each page until
+ * `BENCH_LOAD_MS` have passed (a page finishes the upload under way), at most
+ * `BENCH_LOAD_ROUNDS` times, then says `done` (with its wall time, CPU and the bytes sent) and exits. The parent side is `UploadLoad`:
  * every wait bounded, the child killed on `stop()`, on a timeout and when the harness exits.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { BenchPage } from './upload-page';
 
-type ToParent = { type: 'ready' } | { type: 'done'; ms: number; cpuMs: number } | { type: 'error'; message: string };
+type ToParent = { type: 'ready' } | { type: 'done'; ms: number; cpuMs: number; bytes: number } | { type: 'error'; message: string };
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -41,9 +42,9 @@ export class UploadLoad {
   }
 
   /** Forks `script` (this file, compiled) against `origin`; resolves once its pages are open (60 s at most). */
-  static async start(script: string, origin: string, options: { pages: number; bytes: number; rounds: number }): Promise<UploadLoad> {
+  static async start(script: string, origin: string, options: { pages: number; bytes: number; rounds: number; ms: number }): Promise<UploadLoad> {
     const child = fork(script, [], {
-      env: { ...process.env, BENCH_LOAD_ORIGIN: origin, BENCH_LOAD_PAGES: String(options.pages), BENCH_LOAD_BYTES: String(options.bytes), BENCH_LOAD_ROUNDS: String(options.rounds) },
+      env: { ...process.env, BENCH_LOAD_ORIGIN: origin, BENCH_LOAD_PAGES: String(options.pages), BENCH_LOAD_BYTES: String(options.bytes), BENCH_LOAD_ROUNDS: String(options.rounds), BENCH_LOAD_MS: String(options.ms) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const load = new UploadLoad(child);
@@ -51,11 +52,11 @@ export class UploadLoad {
     return load;
   }
 
-  /** Starts the uploads; resolves when they are done (`timeoutMs` at most), with the child's wall time and CPU. */
-  async run(timeoutMs: number): Promise<{ ms: number; cpuMs: number }> {
+  /** Starts the uploads; resolves when they are done (`timeoutMs` at most), with the child's wall time, CPU and bytes sent. */
+  async run(timeoutMs: number): Promise<{ ms: number; cpuMs: number; bytes: number }> {
     this.#child.send('go');
     const done = await this.#next('done', timeoutMs);
-    return done.type === 'done' ? { ms: done.ms, cpuMs: done.cpuMs } : { ms: 0, cpuMs: 0 };
+    return done.type === 'done' ? { ms: done.ms, cpuMs: done.cpuMs, bytes: done.bytes } : { ms: 0, cpuMs: 0, bytes: 0 };
   }
 
   async #next(type: 'ready' | 'done', timeoutMs: number): Promise<ToParent> {
@@ -93,17 +94,22 @@ async function child(): Promise<void> {
   const pages = await Promise.all(Array.from({ length: Number(process.env.BENCH_LOAD_PAGES) }, () => BenchPage.open(origin, '/upload', 'websocket')));
   const bytes = Buffer.alloc(Number(process.env.BENCH_LOAD_BYTES), 0x5a);
   const rounds = Number(process.env.BENCH_LOAD_ROUNDS);
+  const loadMs = Number(process.env.BENCH_LOAD_MS);
+  let sent = 0;
   // The parent going away ends this process too.
   process.on('disconnect', () => process.exit(1));
   process.once('message', () => {
     const started = performance.now();
     const cpu = process.cpuUsage();
     Promise.all(pages.map(async (page) => {
-      for (let i = 0; i < rounds; i += 1) await page.upload(bytes);
+      for (let i = 0; i < rounds && performance.now() - started < loadMs; i += 1) {
+        await page.upload(bytes);
+        sent += bytes.length;
+      }
     }))
       .then(async () => {
         const used = process.cpuUsage(cpu);
-        say({ type: 'done', ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 });
+        say({ type: 'done', ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, bytes: sent });
         await Promise.all(pages.map((p) => p.close()));
         process.exit(0);
       })

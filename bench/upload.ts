@@ -3,8 +3,9 @@
  * same file, same server process, same run (bench/server-upload.ts):
  * - MB/s of a BENCH_UPLOAD_MB (20) MB file over WebSocket, over SSE, and as one raw POST
  *   (median of BENCH_UPLOAD_ROUNDS, 3); target: WebSocket ≥ 0.7× the raw POST;
- * - the server's RSS growth during the WebSocket upload (sampled every 10 ms from /proc, after a
- *   warm-up upload); target ≤ 2 × chunk size × concurrent uploads;
+ * - the server's RSS growth during a WebSocket upload (sampled every 10 ms from /proc, after a
+ *   warm-up upload; an untimed upload of its own, as the sampling costs both sides CPU); target
+ *   ≤ 2 × chunk size × concurrent uploads;
  * - a neighbour's click round trip (the counter, WebSocket) quiet, then during 10 parallel
  *   uploads run by a child process (bench/upload-load.ts), then quiet again; target p99 ≤ 2× quiet;
  * - the CPU of one WebSocket upload in the server and in this process (the client's side).
@@ -26,11 +27,18 @@ const CHUNK = Number(process.env.BENCH_UPLOAD_CHUNK ?? 256_000);
  */
 const SERVER_WS_ENV: Record<string, string> = process.env.BENCH_UPLOAD_SERVER_JS_MASK ? { WS_NO_BUFFER_UTIL: '1' } : {};
 /**
- * How many times each of the 10 parallel uploaders sends its quarter of the file
- * (BENCH_UPLOAD_LOAD_ROUNDS): 16, ~3 s here, so the neighbour's p99 is taken over 200–300
- * clicks (at 4 it got 60–90, and its p99 was their slowest).
+ * How long the 10 parallel uploaders run (BENCH_UPLOAD_LOAD_SECONDS, 15): each sends its quarter
+ * of the file again and again, at most BENCH_UPLOAD_LOAD_ROUNDS (1,000) times. A time, not a
+ * number of rounds, so the neighbour's clicks are sampled for as long whatever speed the uploads
+ * are allowed (at full speed 16 rounds took ~3 s; held to sharedUploadBytesPerSecond, ~100 s).
  */
-const LOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_LOAD_ROUNDS ?? 16);
+const LOAD_SECONDS = Number(process.env.BENCH_UPLOAD_LOAD_SECONDS ?? 15);
+const LOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_LOAD_ROUNDS ?? 1_000);
+/**
+ * The neighbour's quiet clicks before and after the load (BENCH_UPLOAD_QUIET_CLICKS, 1,000 each,
+ * ~6 s): the p99 of 200 was their second slowest, and on a shared VM it swung from 2 to 17 ms.
+ */
+const QUIET_CLICKS = Number(process.env.BENCH_UPLOAD_QUIET_CLICKS ?? 1_000);
 
 function rawPost(origin: string, bytes: Buffer): Promise<number> {
   const started = performance.now();
@@ -65,7 +73,7 @@ export async function runUploads(options: { results: string; serverScript: strin
   const size = Number(process.env.BENCH_UPLOAD_MB ?? 20) * MB;
   const rounds = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
   const bytes = Buffer.alloc(size, 0x5a);
-  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK), BENCH_UPLOAD_MAX_CHUNK: process.env.BENCH_UPLOAD_MAX_CHUNK ?? '', ...SERVER_WS_ENV } });
+  const server = await ServerProcess.start('djust-lite uploads', options.serverScript, { env: { ...options.env, BENCH_UPLOAD_CHUNK: String(CHUNK), BENCH_UPLOAD_MAX_CHUNK: process.env.BENCH_UPLOAD_MAX_CHUNK ?? '', BENCH_UPLOAD_SHARED_RATE: process.env.BENCH_UPLOAD_SHARED_RATE ?? '', ...SERVER_WS_ENV } });
   try {
     const origin = server.base;
     const ws = await BenchPage.open(origin, '/upload', 'websocket');
@@ -85,16 +93,23 @@ export async function runUploads(options: { results: string; serverScript: strin
       const rawCpu0 = (await server.cpu()).micros;
       raw.push(await rawPost(origin, bytes));
       rawServerCpuMs.push(((await server.cpu()).micros - rawCpu0) / 1000);
-      const before = exactRss(server.pid) ?? procStatusBytes(server.pid, 'VmRSS') ?? 0;
-      let peak = before;
-      const sampler = setInterval(() => (peak = Math.max(peak, exactRss(server.pid) ?? 0)), 10);
       const serverCpu0 = (await server.cpu()).micros;
       const harnessCpu0 = process.cpuUsage();
       overWs.push(await ws.upload(bytes));
       const harnessCpu = process.cpuUsage(harnessCpu0);
       wsServerCpuMs.push(((await server.cpu()).micros - serverCpu0) / 1000);
       wsHarnessCpuMs.push((harnessCpu.user + harnessCpu.system) / 1000);
-      clearInterval(sampler);
+      // RSS in an upload of its own, untimed: reading smaps_rollup every 10 ms blocks this
+      // process (the client) and takes the server's memory-map lock, which the raw POST beside
+      // it did not pay.
+      const before = exactRss(server.pid) ?? procStatusBytes(server.pid, 'VmRSS') ?? 0;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, exactRss(server.pid) ?? 0)), 10);
+      try {
+        await ws.upload(bytes);
+      } finally {
+        clearInterval(sampler);
+      }
       rssGrowths.push(Math.max(0, peak - before));
       overSse.push(await sse.upload(bytes));
       log(`round ${round + 1}: raw ${raw.at(-1)?.toFixed(0)} ms, ws ${overWs.at(-1)?.toFixed(0)} ms (cpu: server ${wsServerCpuMs.at(-1)?.toFixed(0)} ms, harness ${wsHarnessCpuMs.at(-1)?.toFixed(0)} ms), sse ${overSse.at(-1)?.toFixed(0)} ms`);
@@ -105,20 +120,20 @@ export async function runUploads(options: { results: string; serverScript: strin
     // A neighbour's clicks, quiet and during 10 parallel uploads of a quarter of the file.
     const neighbour = await BenchPage.open(origin, '/counter', 'websocket');
     await clicks(neighbour, 20);
-    const quiet = await clicks(neighbour, 200);
+    const quiet = await clicks(neighbour, QUIET_CLICKS);
     // The uploaders run in a process of their own (bench/upload-load.ts): this one holds only the neighbour.
-    const load = await UploadLoad.start(path.join(__dirname, 'upload-load.js'), origin, { pages: 10, bytes: Math.max(MB, size / 4), rounds: LOAD_ROUNDS });
+    const load = await UploadLoad.start(path.join(__dirname, 'upload-load.js'), origin, { pages: 10, bytes: Math.max(MB, size / 4), rounds: LOAD_ROUNDS, ms: LOAD_SECONDS * 1000 });
     let uploading = true;
     const busyRun = load.run(300_000).finally(() => (uploading = false));
     let busy: number[];
-    let loadRun: { ms: number; cpuMs: number };
+    let loadRun: { ms: number; cpuMs: number; bytes: number };
     try {
       busy = await clicks(neighbour, 100_000, () => !uploading);
       loadRun = await busyRun;
     } finally {
       load.stop();
     }
-    const quietAfter = await clicks(neighbour, 200);
+    const quietAfter = await clicks(neighbour, QUIET_CLICKS);
     await neighbour.close();
 
     const mbps = (ms: number): number => size / MB / (ms / 1000);
@@ -144,6 +159,7 @@ export async function runUploads(options: { results: string; serverScript: strin
       neighbourBusyClicks: busy.length,
       loadUploadsMs: loadRun.ms,
       loadUploaderCpuMs: loadRun.cpuMs,
+      loadUploadsMBps: loadRun.bytes / MB / (loadRun.ms / 1000),
     };
     const pass = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
     const lines = [
@@ -156,6 +172,7 @@ export async function runUploads(options: { results: string; serverScript: strin
       `  server RSS growth during a WS upload        median ${(result.rssGrowthBytes / 1024).toFixed(0)} KiB, max ${(result.rssGrowthMaxBytes / 1024).toFixed(0)} KiB of ${rounds}  (target ≤ 2 × chunk × 1 upload = ${(result.rssTargetBytes / 1024).toFixed(0)} KiB: ${pass(result.rssGrowthBytes <= result.rssTargetBytes)})`,
       `  neighbour click p99: quiet ${result.neighbourQuietP99Ms.toFixed(2)} ms (after: ${result.neighbourQuietAfterP99Ms.toFixed(2)}), during 10 uploads ${result.neighbourBusyP99Ms.toFixed(2)} ms (${busy.length} clicks over ${(loadRun.ms / 1000).toFixed(1)} s; uploaders in their own process; target ≤ 2× quiet: ${pass(result.neighbourBusyP99Ms <= 2 * result.neighbourQuietP99Ms)})`,
       `  neighbour click median: quiet ${result.neighbourQuietP50Ms.toFixed(2)} ms, during 10 uploads ${result.neighbourBusyP50Ms.toFixed(2)} ms (no target)`,
+      `  the 10 uploads meanwhile: ${result.loadUploadsMBps.toFixed(1)} MB/s together (${(loadRun.bytes / MB).toFixed(0)} MB; no target)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     writeFileSync(path.join(options.results, 'upload-latest.json'), JSON.stringify({ date: new Date().toISOString(), ...result }, null, 2));

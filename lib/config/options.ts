@@ -106,6 +106,8 @@ export interface DjustLiteOptions {
   uploadDir?: string | undefined;
   /** Upload bytes per second per connection before chunks are refused `rate_limited` (and the peer held). Default 256 MiB, at least 1024. */
   maxUploadBytesPerSecond?: number | undefined;
+  /** Upload bytes per second of all WebSocket connections together while another connection is in use (neighbour first). Default 8 MiB, at least 65536. */
+  sharedUploadBytesPerSecond?: number | undefined;
   /** SSE: messages kept per session for `Last-Event-ID` replay. Default 256, at least 1. */
   sseBufferSize?: number | undefined;
   /** SSE: ms a session outlives its dropped stream. Default 30000, at least 0. */
@@ -332,6 +334,12 @@ export const OPTIONS = {
     shownDefault: '256 MiB',
     check: { type: 'number', min: 1024 },
     doc: 'upload bytes per second per connection; a chunk over it is refused `rate_limited` and retried ([Uploads](uploads.md))',
+  },
+  sharedUploadBytesPerSecond: {
+    default: 8 * 1024 * 1024,
+    shownDefault: '8 MiB',
+    check: { type: 'number', min: 65_536 },
+    doc: 'upload bytes per second of all WebSocket connections together while another connection sends events (neighbour first: the rest wait, their sockets unread) ([Uploads](uploads.md#a-neighbour-during-uploads))',
   },
   sseBufferSize: {
     default: 256,

@@ -1,14 +1,14 @@
 // One WebSocket's side of the transport (lib/transport/websocket.ts holds the server side):
 // the Sink its Connection writes to, the per-turn read budget, and the frame helpers.
 import type { Duplex } from 'node:stream';
-import { setTimeout } from 'node:timers';
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { RawData, WebSocket } from 'ws';
 import type { Connection, Sink } from '../connection/connection';
 import type { Resumable, Scheduler } from '../connection/scheduler';
 import { encode, type ServerMessage } from '../contract/protocol';
 import { Fifo } from '../core/fifo';
 import { FRAMES_PER_TURN } from './read-budget';
-import type { UploadBudget } from './upload-budget';
+import { NEIGHBOUR_MS, type UploadBudget } from './upload-budget';
 import type { WriteBatch } from './write-batch';
 
 /** What every socket of one transport shares (one reference per sink instead of three). */
@@ -58,6 +58,13 @@ export class WebSocketSink implements Sink, Resumable {
   #framesInTurn = 0;
   /** Frames of a read burst waiting for later turns (null when none: reading goes on). */
   #inbox: Fifo<Inbound> | null = null;
+  /**
+   * When this socket last sent an upload chunk (performance.now, whole ms: a small integer, so
+   * the field costs an idle socket no boxed number).
+   */
+  #uploadAt = -NEIGHBOUR_MS - 1;
+  /** A timer that schedules `resume` once the shared upload rate has room (lib/transport/upload-budget.ts). */
+  #wait: NodeJS.Timeout | null = null;
 
   constructor(ws: WebSocket, socket: Duplex, shared: SinkShared, client: string) {
     this.#ws = ws;
@@ -119,6 +126,10 @@ export class WebSocketSink implements Sink, Resumable {
    * reading paused until the queue is empty (so it holds at most the rest of one read).
    */
   receive(data: RawData, isBinary: boolean, turn: number): void {
+    // Neighbour first: an event from a socket that is not uploading holds the uploads of the others to a shared rate.
+    const now = Math.trunc(performance.now());
+    if (isBinary) this.#uploadAt = now;
+    else if (now - this.#uploadAt > NEIGHBOUR_MS) this.#shared.uploads.neighbour();
     let inbox = this.#inbox;
     if (inbox === null) {
       if (this.#turn !== turn) {
@@ -132,9 +143,22 @@ export class WebSocketSink implements Sink, Resumable {
       }
       inbox = this.#inbox = new Fifo<Inbound>();
       this.#ws.pause();
-      this.#shared.scheduler.schedule(this);
+      this.#later(isBinary);
     }
     inbox.push({ data, isBinary });
+  }
+
+  /**
+   * Resume on a later turn: the next one, or — an upload chunk over the shared rate — once the
+   * rate has room again (a timer, so the loop sleeps meanwhile instead of spinning turns).
+   */
+  #later(upload: boolean): void {
+    const ms = upload ? this.#shared.uploads.waitMs() : 0;
+    if (ms === 0) return this.#shared.scheduler.schedule(this);
+    this.#wait = setTimeout(() => {
+      this.#wait = null;
+      this.#shared.scheduler.schedule(this);
+    }, ms);
   }
 
   /**
@@ -146,14 +170,19 @@ export class WebSocketSink implements Sink, Resumable {
     const connection = this.connection;
     if (inbox === null) return;
     const uploads = this.#shared.uploads;
+    let upload = false;
     for (let n = 0; n < FRAMES_PER_TURN && connection !== null && !connection.closed; n += 1) {
       const frame = inbox.peek();
-      if (frame === undefined || (frame.isBinary && !uploads.take(byteLengthOf(frame.data)))) break;
+      if (frame === undefined) break;
+      if (frame.isBinary && !uploads.take(byteLengthOf(frame.data))) {
+        upload = true;
+        break;
+      }
       inbox.shift();
       handleFrame(connection, frame.data, frame.isBinary);
     }
     if (inbox.length > 0 && connection !== null && !connection.closed) {
-      this.#shared.scheduler.schedule(this);
+      this.#later(upload);
       return;
     }
     this.#inbox = null;
@@ -169,6 +198,8 @@ export class WebSocketSink implements Sink, Resumable {
     const ws = this.#ws;
     if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return;
     this.#inbox = null; // what the peer sent before is not answered any more
+    if (this.#wait !== null) clearTimeout(this.#wait);
+    this.#wait = null;
     if (this.#paused || this.#held) ws.resume(); // the closing handshake needs the peer's close frame read
     ws.close(code, reason.slice(0, 120));
   }

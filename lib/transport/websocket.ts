@@ -59,7 +59,7 @@ export class WebSocketTransport {
 
   constructor(ctx: LiveContext, limits: ConnectionLimits, addresses: ClientAddresses, writes: WriteBatch) {
     this.#ctx = ctx;
-    this.#shared = { writes, scheduler: ctx.scheduler, pauseBytes: Math.max(64 * 1024, ctx.options.maxBufferedBytes / 4), uploads: new UploadBudget(this.#turns) };
+    this.#shared = { writes, scheduler: ctx.scheduler, pauseBytes: Math.max(64 * 1024, ctx.options.maxBufferedBytes / 4), uploads: new UploadBudget(this.#turns, { sharedBytesPerSecond: ctx.options.sharedUploadBytesPerSecond, debug: ctx.options.logger.debug }) };
     this.#path = `${ctx.options.prefix}/ws`;
     this.#limits = limits;
     this.#addresses = addresses;
