@@ -10,6 +10,7 @@ import { Fifo } from '../core/fifo';
 import { FRAMES_PER_TURN } from './read-budget';
 import type { UploadBudget } from './upload-budget';
 import type { WriteBatch } from './write-batch';
+import { textFrame } from './ws-frame';
 
 /** What every socket of one transport shares (one reference per sink instead of three). */
 export interface SinkShared {
@@ -71,7 +72,9 @@ export class WebSocketSink implements Sink, Resumable {
     if (ws.readyState !== ws.OPEN) return;
     const socket = this.#socket;
     this.#shared.writes.cork(socket);
-    ws.send(frameOf(messages));
+    // Framed here, one Buffer in one write: the bytes ws.send writes (lib/transport/ws-frame.ts;
+    // the transport turns compression off, so ws's sender never holds a frame back).
+    socket.write(textFrame(frameOf(messages)));
     if (!this.#paused && socket.writableLength > this.#shared.pauseBytes) this.#pause();
   }
 
