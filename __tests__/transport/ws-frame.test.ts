@@ -3,13 +3,16 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import WebSocket, { Sender, WebSocketServer } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { textFrame } from '../../lib/transport/ws-frame';
+
+/** ws's frame writer (exported by ws, not listed by @types/ws). */
+const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[] } };
 
 /** What ws writes for `ws.send(text)` on a server socket without compression (its two chunks joined). */
 function wsFrame(text: string): Buffer {
   const data = Buffer.from(text, 'utf8');
-  const chunks = Sender.frame(data, { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }) as Buffer[];
+  const chunks = Sender.frame(data, { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false });
   return Buffer.concat(chunks);
 }
 
