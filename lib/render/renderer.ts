@@ -3,7 +3,7 @@ import { ROOT_ATTR } from '../contract/contract';
 import { DjustError } from '../core/errors';
 import { candidatePlans, type BlockPlan, type Wrapper } from './block-render';
 import { renderTemplate } from './fast-render';
-import { findRegion, findRegionAgain, ownCopy, type RegionBounds } from './html';
+import { findRegion, findRegionAgain, ownCopy, regionPrefix, type RegionBounds } from './html';
 import { HOOKS_KEY, type PageHooks } from './nunjucks';
 
 /** What the renderer needs to know of a view: its template, and a name for error messages. */
@@ -62,8 +62,12 @@ export class Renderer {
   readonly #debug: (message: string) => void;
   /** Per template: the block its live renders render (null: the whole page); absent until its first live render. */
   readonly #plans = new Map<string, BlockPlan | null>();
-  /** Per template: the last region and suffix rendered, handed out again when equal. */
-  readonly #shared = new Map<string, { region: string; suffix: string }>();
+  /**
+   * Per template: the last region and suffix rendered, handed out again when equal; and the
+   * text before the region (`regionPrefix`, '' until known), which locates the region of the
+   * next render that starts with it by two string compares.
+   */
+  readonly #shared = new Map<string, Shared>();
 
   /** Told, once per template, what its first live render shows about how it is written (development: lib/render/development.ts). */
   readonly #notices: TemplateNotices | undefined;
@@ -176,8 +180,15 @@ export class Renderer {
   }
 
   /** The region cut out of a page or block render; `deciding`: the context of a first live render, to decide the template's plan. */
-  #cut(target: RenderTarget, slot: RegionSlot, html: string, shared: { suffix: string }, deciding: Record<string, unknown> | null): string {
+  #cut(target: RenderTarget, slot: RegionSlot, html: string, shared: Shared, deciding: Record<string, unknown> | null): string {
     const known = slot.suffix;
+    // A re-render around the same text: the region is what lies between (see regionPrefix).
+    if (known !== undefined && shared.prefix !== '' && deciding === null) {
+      const end = html.length - known.length;
+      if (end >= shared.prefix.length && html.endsWith(known) && html.startsWith(shared.prefix)) return html.slice(shared.prefix.length, end);
+      shared.prefix = '';
+      shared.misses += 1;
+    }
     const found = findRegionAgain(html, known);
     if (!found) throw noRoot(target);
     if (deciding) this.#decide(target.template, deciding, html, found.bounds);
@@ -187,15 +198,29 @@ export class Renderer {
       else shared.suffix = found.suffix;
       slot.suffix = found.suffix;
     }
+    // A page whose text before the region keeps changing stops being tried (MAX_PREFIX_MISSES).
+    if (shared.prefix === '' && shared.misses < MAX_PREFIX_MISSES) shared.prefix = regionPrefix(html, found.bounds) ?? '';
     return html.slice(found.bounds.start, found.bounds.end);
   }
 
-  #sharedOf(template: string): { region: string; suffix: string } {
+  #sharedOf(template: string): Shared {
     let shared = this.#shared.get(template);
-    if (!shared) this.#shared.set(template, (shared = { region: '', suffix: '' }));
+    if (!shared) this.#shared.set(template, (shared = { region: '', suffix: '', prefix: '', misses: 0 }));
     return shared;
   }
 }
+
+/** What the live renders of one template share (see Renderer's `#shared`). */
+interface Shared {
+  region: string;
+  suffix: string;
+  prefix: string;
+  /** Renders that did not start with the known prefix. */
+  misses: number;
+}
+
+/** Renders of one template that may miss its region prefix before it is no longer looked for (each miss costs a scan for the next). */
+const MAX_PREFIX_MISSES = 16;
 
 /** The region of a block that is the region's whole content (see Wrapper). */
 function wrapped(slot: RegionSlot, wrapper: Wrapper, html: string): string {
