@@ -75,6 +75,17 @@ describe('renderTemplate', () => {
     expect(copied).toEqual({ title: 'x' });
   });
 
+  it('frames start with no variables of their own and keep what is set in them to themselves (no render sees another\'s)', () => {
+    const e = env(true);
+    const setter = new nunjucks.Template('{% block b %}{% set inner = "i" %}{% for r in rows %}{% set row = r.id %}{% endfor %}{{ inner }}{% endblock %}{% macro m() %}{% set mine = 1 %}{{ mine }}{% endmacro %}{{ m() }}', e);
+    const reader = new nunjucks.Template('[{{ inner }}{{ row }}{{ mine }}{{ loop }}]{% for r in rows %}{{ loop.index }}{{ row }}{% endfor %}', e);
+    for (let i = 0; i < 3; i += 1) {
+      expect(renderTemplate(setter, { ...CONTEXT })).toBe(setter.render({ ...CONTEXT }));
+      expect(renderTemplate(reader, { ...CONTEXT })).toBe(reader.render({ ...CONTEXT }));
+    }
+    expect(renderTemplate(reader, { rows: [{ id: 1 }, { id: 2 }] })).toBe('[]12');
+  });
+
   it('throws the errors Template.render throws: syntax, a throwing function, a missing include, undefined with throwOnUndefined', () => {
     const e = env(true);
     const strict = new nunjucks.Environment(null, { autoescape: true, throwOnUndefined: true });
