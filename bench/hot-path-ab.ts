@@ -5,7 +5,10 @@
  * On a loaded machine, two trees timed in separate processes differ by more than the change
  * being measured; here both share the process, its heap and the machine's state of the moment.
  *
- *   npx ts-node --transpile-only bench/hot-path-ab.ts /path/to/base-tree . [--rounds 15] [--events 20000]
+ *   npx ts-node --transpile-only bench/hot-path-ab.ts /path/to/base-tree . [--rounds 15] [--events 20000] [--list 500]
+ *
+ * `--list N`: the list page of N rows (bench/list-view.ts, each click bumps one row and sets the
+ * title) in place of the counter, 2,000 events a round by default.
  *
  * Each tree is a checkout with this repository's layout (its lib/ and bench/counter-view.ts,
  * compiled by ts-node; node_modules resolved from the tree, or link this tree's). The base
@@ -25,7 +28,9 @@ function arg(name: string, fallback: number): number {
   return Number.isFinite(v) && v > 0 ? Math.min(v, 1e7) : fallback;
 }
 
-const EVENTS = arg('events', 20_000);
+/** `--list 500`: the list page of that many rows (bench/list-view.ts) instead of the counter. */
+const LIST = arg('list', 0);
+const EVENTS = arg('events', LIST > 0 ? 2_000 : 20_000);
 const ROUNDS = arg('rounds', 15);
 const roots = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(all[i - 1] ?? '').startsWith('--')).map((r) => path.resolve(r));
 
@@ -48,7 +53,7 @@ function load(root: string): Tree {
   const renderer = new Renderer(createEnvironment(options.views));
   const signer = new TokenSigner(options.secrets, options.tokenTtlMs);
   const routes = new RouteTable(options, signer);
-  routes.add?.('/counter', mod('bench/counter-view').CounterView);
+  routes.add?.('/counter', LIST > 0 ? (mod('bench/list-view').listView as (rows: number) => unknown)(LIST) : mod('bench/counter-view').CounterView);
   const ctx = { options, renderer, signer, pubsub: new MemoryPubSub(), scheduler: new Scheduler(), now: Date.now, routes };
   let pending: (() => void) | null = null;
   let bytes = 0;
@@ -81,7 +86,7 @@ async function main(): Promise<void> {
   const frame = '{"type":"event","ref":1,"event":"inc","params":{}}';
   for (const tree of trees) {
     await tree.step(tree.mount);
-    for (let i = 0; i < 5000; i += 1) await tree.step(frame); // warm-up
+    for (let i = 0; i < (LIST > 0 ? 500 : 5000); i += 1) await tree.step(frame); // warm-up
   }
   const cpu: number[][] = trees.map(() => []);
   for (let r = 0; r < ROUNDS; r += 1) {
@@ -94,7 +99,7 @@ async function main(): Promise<void> {
       cpu[index]?.push((used.user + used.system) / EVENTS);
     }
   }
-  console.log(`counter event, CPU µs per event (GC included), ${ROUNDS} interleaved rounds × ${EVENTS}, node ${process.version}`);
+  console.log(`${LIST > 0 ? `list page (${LIST} rows)` : 'counter'} event, CPU µs per event (GC included), ${ROUNDS} interleaved rounds × ${EVENTS}, node ${process.version}`);
   trees.forEach((tree, k) => {
     const rounds = [...(cpu[k] as number[])].sort((a, b) => a - b);
     console.log(`  ${median(rounds).toFixed(2).padStart(6)}  ${tree.root}  [${rounds.map((x) => x.toFixed(2)).join(' ')}]`);
