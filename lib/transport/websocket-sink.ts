@@ -198,6 +198,7 @@ export function handleFrame(connection: Connection, data: RawData, isBinary: boo
  */
 export function frameOf(messages: readonly ServerMessage[]): string {
   if (messages.length === 1) return encode(messages[0] as ServerMessage);
+  if (messages.length === 2) return `[${encode(messages[0] as ServerMessage)},${encode(messages[1] as ServerMessage)}]`; // a click's patch and title
   let text = '[';
   for (let i = 0; i < messages.length; i += 1) text += (i === 0 ? '' : ',') + encode(messages[i] as ServerMessage);
   return `${text}]`;

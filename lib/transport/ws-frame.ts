@@ -32,6 +32,8 @@ export function textFrame(text: string): Buffer {
     frame[3] = 0;
     frame.writeUIntBE(length, 4, 6);
   }
-  frame.write(text, header, length, 'utf8');
+  // The UTF-8 writer `write(text, offset, length, 'utf8')` itself calls (a Buffer method Node's
+  // own `write` relies on, not in @types/node), without its argument checks: ~0.1 µs a frame.
+  (frame as Buffer & { utf8Write(text: string, offset: number, length: number): number }).utf8Write(text, header, length);
   return frame;
 }
