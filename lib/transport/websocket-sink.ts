@@ -222,7 +222,7 @@ function rawToBuffer(data: RawData): Buffer {
 }
 
 function rawToString(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Buffer.isBuffer(data)) return data.toString(); // UTF-8: no argument takes Buffer's shortest path
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data).toString('utf8');
 }
