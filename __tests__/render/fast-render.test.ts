@@ -86,6 +86,20 @@ describe('renderTemplate', () => {
     expect(renderTemplate(reader, { rows: [{ id: 1 }, { id: 2 }] })).toBe('[]12');
   });
 
+  it('looks names up as Nunjucks does: frames, then the context over a global of the same name, a global, or nothing', () => {
+    const e = env(true);
+    e.addGlobal('site', 'global-site');
+    e.addGlobal('shadowed', 'global');
+    const src = '{{ site }}|{{ shadowed }}|{{ missing }}|{{ range(2) | join(",") }}|{% set site = "set" %}{{ site }}|{% for site in [1] %}{{ site }}{% endfor %}|{{ toString | length }}';
+    for (const context of [{ shadowed: 'mine' }, { shadowed: undefined }, { shadowed: null, range: () => ['own', 'range'] }, {}]) {
+      const expected = new nunjucks.Template(src, e).render({ ...context });
+      expect(renderTemplate(new nunjucks.Template(src, e), { ...context })).toBe(expected);
+      expect(renderTemplate(new nunjucks.Template(src, e), { ...context }, true)).toBe(expected);
+    }
+    expect(renderTemplate(new nunjucks.Template('{{ shadowed }}', e), { shadowed: undefined })).toBe('');
+    expect(renderTemplate(new nunjucks.Template('{{ shadowed }}', e), {})).toBe('global');
+  });
+
   it('throws the errors Template.render throws: syntax, a throwing function, a missing include, undefined with throwOnUndefined', () => {
     const e = env(true);
     const strict = new nunjucks.Environment(null, { autoescape: true, throwOnUndefined: true });
