@@ -1,6 +1,8 @@
 /** lib/render/html.ts regionPrefix: a page that starts with it has its region where findRegionAgain finds it. */
 import fc from 'fast-check';
 import { findRegion, findRegionAgain, regionPrefix } from '../../lib/render/html';
+import { Renderer, type RegionSlot } from '../../lib/render/renderer';
+import { memoryEnvironment } from '../helpers/memory-templates';
 
 /** Pieces of markup that make finding dj-root hard: look-alikes, quotes, `>` in values, comments. */
 const PIECES = [
@@ -54,5 +56,22 @@ describe('regionPrefix', () => {
       { numRuns: 1000 },
     );
     expect(found).toBeGreaterThan(100);
+  });
+
+  it('gives the region of every render through Renderer, whether the text before or after it changed or not', () => {
+    const templates = {
+      'layout.njk': '<html><body>{% block content %}{% endblock %}<footer>f</footer></body></html>',
+      // the text before the region (h1) and after it (em) change with the context: the known prefix and suffix miss, then are learnt again
+      'page.njk': '{% extends "layout.njk" %}{% block content %}<h1>{{ head }}</h1><main dj-root><p>{{ n }}</p></main><em>{{ tail }}</em>{% endblock %}',
+    };
+    const renderer = new Renderer(memoryEnvironment(templates));
+    const target = { template: 'page.njk', name: 'PageView' };
+    const slot: RegionSlot = { suffix: undefined, rootTag: '' };
+    const steps: [string, number, string][] = [['A', 1, 'x'], ['A', 2, 'x'], ['A', 3, 'x'], ['B', 4, 'x'], ['B', 5, 'x'], ['B', 6, 'y'], ['C', 7, 'z'], ['C', 77, 'z'], ['C', 777, 'z']];
+    for (const [head, n, tail] of steps) {
+      expect(renderer.renderRegion(target, { head, n, tail }, slot)).toBe(`<p>${n}</p>`);
+    }
+    // a page whose text before the region changes on every render stops being tried, and stays right
+    for (let i = 0; i < 40; i += 1) expect(renderer.renderRegion(target, { head: `h${i}`, n: i, tail: 'z' }, slot)).toBe(`<p>${i}</p>`);
   });
 });
