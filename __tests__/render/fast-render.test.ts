@@ -75,7 +75,7 @@ describe('renderTemplate', () => {
     expect(copied).toEqual({ title: 'x' });
   });
 
-  it('frames start with no variables of their own and keep what is set in them to themselves (no render sees another\'s)', () => {
+  it('keeps what a render sets in its frames to that render (no render sees another\'s)', () => {
     const e = env(true);
     const setter = new nunjucks.Template('{% block b %}{% set inner = "i" %}{% for r in rows %}{% set row = r.id %}{% endfor %}{{ inner }}{% endblock %}{% macro m() %}{% set mine = 1 %}{{ mine }}{% endmacro %}{{ m() }}', e);
     const reader = new nunjucks.Template('[{{ inner }}{{ row }}{{ mine }}{{ loop }}]{% for r in rows %}{{ loop.index }}{{ row }}{% endfor %}', e);

@@ -51,32 +51,9 @@ function loopOf(frame: Frame): Record<string, unknown> {
   return (vars.loop ||= {}) as Record<string, unknown>;
 }
 
-/**
- * The variables of a frame nothing was set in yet: one empty object shared by all of them,
- * never written (frozen). Reads find nothing in it, as in a new frame's own; the first `set`
- * gives the frame its own object. A render makes at least two frames (the template's, the
- * block's) and sets nothing in most: each was an `Object.create(null)` dictionary.
- */
-const NO_VARIABLES: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>);
-
-/**
- * Nunjucks' `Frame` constructor (runtime.js: variables, parent, topLevel, isolateWrites, in that
- * order) with the shared NO_VARIABLES for variables; its prototype is Nunjucks' own, so
- * `lookup`, `resolve`, `get` and `pop` are Nunjucks' and a frame is still a `runtime.Frame`.
- */
-function SharedVariablesFrame(this: Frame & { parent: Frame | undefined; isolateWrites: boolean | undefined }, parent?: Frame, isolateWrites?: boolean): void {
-  this.variables = NO_VARIABLES;
-  this.parent = parent;
-  this.topLevel = false;
-  this.isolateWrites = isolateWrites;
-}
-SharedVariablesFrame.prototype = runtime.Frame.prototype;
-
 /** Nunjucks' `Frame`, whose `set` writes a plain name and Nunjucks' own `loop.*` names without splitting them. */
-class LoopFrame extends (SharedVariablesFrame as unknown as FrameClass) {
+class LoopFrame extends runtime.Frame {
   override set(name: string, value: unknown, resolveUp?: boolean): void {
-    // its own variables from the first write on (nothing else writes them: Nunjucks' set is reached only from here)
-    if (this.variables === NO_VARIABLES) this.variables = Object.create(null) as Record<string, unknown>;
     if (!resolveUp) {
       // as Nunjucks' set: `loop` made an object when absent (a truthy non-object throws in strict mode, as there)
       // One case per name on purpose: a Map from name to key measured ~1.5× slower on a 500-row loop.
