@@ -46,6 +46,15 @@ const MEM_ROUNDS = envNumber('INDEP_MEM_ROUNDS', 2);
 /** How long the server sits idle after the connections opened before the readings (V8's memory reducer acts after a few seconds of low allocation). */
 const SETTLE_MS = envNumber('INDEP_SETTLE_MS', 500);
 const PHASES = (process.env.INDEP_PHASES ?? 'cpu,mem').split(',');
+/**
+ * INDEP_CONCURRENT=1: in each round every system clicks at the same time (each server with its
+ * own load generator, started together; each server's CPU read over its own clicks), instead of
+ * taking turns. On a machine others load unevenly, two trees then see the same moment of it:
+ * per-round differences between djust and djust-base shrink to what their code changes. A
+ * system that finishes first leaves the others the machine for the rest of the round, so use it
+ * for systems of about the same speed (djust, djust-base); "own work" needs the turns.
+ */
+const CONCURRENT = process.env.INDEP_CONCURRENT === '1';
 const STEP_TIMEOUT_MS = 180000;
 
 const requested = (process.env.INDEP_SYSTEMS ?? 'djust,djust-base,liveviewjs,floor').split(',') as SystemKey[];
@@ -166,6 +175,10 @@ async function cpuPhase(): Promise<Record<string, CpuRound[]>> {
     }
     for (let round = 0; round < ROUNDS; round += 1) {
       const order = SYSTEMS.map((_, i) => SYSTEMS[(i + round) % SYSTEMS.length] as SystemKey);
+      if (CONCURRENT) {
+        for (const r of await concurrentRound(order, servers, gens, round)) out[r.key]?.push(r.round);
+        continue;
+      }
       for (const key of order) {
         const server = servers.get(key) as ServerProcess;
         const gen = gens.get(key) as Load;
@@ -201,6 +214,22 @@ async function cpuPhase(): Promise<Record<string, CpuRound[]>> {
     for (const s of servers.values()) await s.stop();
   }
   return out;
+}
+
+/** One round of INDEP_CONCURRENT: every system warmed up, then all clicking at once. */
+async function concurrentRound(order: readonly SystemKey[], servers: Map<SystemKey, ServerProcess>, gens: Map<SystemKey, Load>, round: number): Promise<{ key: SystemKey; round: CpuRound }[]> {
+  for (const key of order) gens.get(key)?.send({ type: 'run', warmup: WARMUP, events: EVENTS });
+  for (const key of order) await gens.get(key)?.next('warm');
+  const start = await Promise.all(order.map(async (key) => ({ key, c0: (await (servers.get(key) as ServerProcess).cpu()).micros, t0: performance.now() })));
+  for (const key of order) gens.get(key)?.send({ type: 'go' });
+  return Promise.all(start.map(async ({ key, c0, t0 }) => {
+    const done = await (gens.get(key) as Load).next('done');
+    const c1 = (await (servers.get(key) as ServerProcess).cpu()).micros;
+    const wallUs = (performance.now() - t0) * 1000;
+    const r: CpuRound = { round, serverUsPerEvent: (c1 - c0) / EVENTS, loadUsPerEvent: done.loadCpuMicros / EVENTS, otherCpuShare: NaN, eventsPerSecond: EVENTS / (done.ms / 1000) };
+    log(`round ${round + 1}/${ROUNDS} ${key} (concurrent): server ${r.serverUsPerEvent.toFixed(1)} µs/event, load ${r.loadUsPerEvent.toFixed(1)}, ${r.eventsPerSecond.toFixed(0)} ev/s, ${(wallUs / 1e6).toFixed(1)} s`);
+    return { key, round: r };
+  }));
 }
 
 interface MemRound {
@@ -305,6 +334,11 @@ async function main(): Promise<void> {
       const ratio = lvjs && key !== 'liveviewjs' ? rounds.map((r, i) => r.serverUsPerEvent / (lvjs[i]?.serverUsPerEvent ?? NaN)) : [];
       lines.push(`| ${key} | ${median(us).toFixed(1)} [${range(us)}] | ${own.length ? `${median(own).toFixed(1)} [${range(own)}]` : ''} | ${ratio.length ? `${median(ratio).toFixed(2)}× [${range(ratio, 2)}]` : ''} | ${median(rounds.map((r) => r.loadUsPerEvent)).toFixed(1)} | ${median(rounds.map((r) => r.eventsPerSecond)).toFixed(0)} |`);
     }
+  }
+  const base = cpu['djust-base'];
+  if (cpu.djust && base) {
+    const diff = cpu.djust.map((r, i) => r.serverUsPerEvent - (base[i]?.serverUsPerEvent ?? NaN));
+    lines.push('', `djust − djust-base, server µs/event in the same round${CONCURRENT ? ' (concurrent)' : ''}: median ${median(diff).toFixed(2)} [${range(diff, 1)}]`);
   }
   const lvjsMem = mem.liveviewjs;
   if (Object.keys(mem).length > 0) {

@@ -18,6 +18,32 @@ const info = (payload: unknown): Job => ({ kind: 'info', payload, dropped: false
 const error = (ref: number): Job => ({ kind: 'error', message: { type: 'error', code: 'bad_json', message: 'x', ref } });
 
 describe('JobQueue', () => {
+  it('keeps arrival order as it goes from one job to several and back, a displaced single info included', () => {
+    const queue = new JobQueue(1);
+    const taken: unknown[] = [];
+    const take = () => {
+      const job = queue.shift();
+      taken.push(job === undefined ? 'none' : job.kind === 'info' ? job.payload : job.kind === 'event' ? job.message.ref : job.kind);
+    };
+    queue.push(event(1));
+    take(); // one job, taken at once (a click)
+    take();
+    queue.push(info('a'));
+    expect(queue.push(info('b'))).toBe('displaced'); // the single held info is displaced: b follows it in the list
+    queue.push(event(2));
+    expect(queue.hasInfo(null)).toBe(true); // 'a' was displaced: skipped
+    take();
+    take();
+    take();
+    queue.push(info('c'));
+    expect(queue.push(info('d'))).toBe('displaced');
+    expect(queue.length).toBe(1);
+    take();
+    take();
+    expect(taken).toEqual([1, 'none', 'b', 2, 'none', 'd', 'none']);
+    expect(queue.taken).toBe(4);
+  });
+
   it('bounds each kind on its own: a full kind refuses, the others still queue', () => {
     const queue = new JobQueue(2);
     expect([queue.push(event(1)), queue.push(event(2)), queue.push(event(3))]).toEqual(['queued', 'queued', 'full']);

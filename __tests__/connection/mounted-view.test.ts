@@ -69,6 +69,21 @@ async function mounted(url = '/items/1'): Promise<{ view: MountedView; out: Serv
   return { view, out: [] };
 }
 
+describe('MountedView naming a handler in logs', () => {
+  it('names a failed or slow handler by its method and event, as method("event")', async () => {
+    const errors: string[] = [];
+    const events: string[] = [];
+    const loud = resolveLogger({ warn() {}, error: (m: string) => void errors.push(m), debug: (m: string) => void events.push(m) }, 0);
+    const life = new ViewLifecycle(routeEntry('/items/:id', ItemView, (t) => t), '/items/1', { id: '1' }, loud, null);
+    const view = new MountedView(life, renderer, loud, 0, BUDGET);
+    await view.mount({ session: undefined, connected: true }, []);
+    view.event({ type: 'event', ref: 1, event: 'goThenFail', params: {} }, []);
+    view.event({ type: 'event', ref: 2, event: 'inc', params: {} }, []);
+    expect(errors).toContain('djust-lite: ItemView.goThenFail("goThenFail") failed');
+    expect(events.some((m) => m.startsWith('djust-lite:event ItemView.inc("inc") took '))).toBe(true);
+  });
+});
+
 describe('MountedView', () => {
   it('keeps the issuedAt it was made with (tokens minted for the views after it keep it)', async () => {
     const { view } = await mounted();
@@ -117,7 +132,7 @@ describe('MountedView', () => {
     it('for a handler that fails after pushNavigate (rolled back: nothing leaves)', async () => {
       const { view, out } = await mounted();
       expect(view.event({ type: 'event', ref: 1, event: 'goThenFail', params: {} }, out)).toBeNull();
-      expect(out).toEqual([expect.objectContaining({ type: 'error', ref: 1, code: 'handler_failed' })]);
+      expect(out).toEqual([expect.objectContaining({ type: 'error', ref: 1, code: 'handler_failed', message: 'ItemView.goThenFail("goThenFail") failed; the view keeps its last state. See the server log.' })]);
     });
 
     it('for an unknown event', async () => {

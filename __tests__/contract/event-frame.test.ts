@@ -8,6 +8,15 @@ function fullParse(text: string): unknown {
   return parseClientMessage(text.startsWith('{') ? `{ ${text.slice(1)}` : text);
 }
 
+/** The click frame's shape as a regular expression (lib/contract/event-frame.ts reads it by hand). */
+const CLICK_FRAME = /^\{"type":"event","ref":(0|[1-9]\d{0,14}),"event":"([A-Za-z_$][\w$:.-]{0,127})","params":\{\}\}$/;
+
+/** What the hand-written reader must give: the message for a text the expression matches, else null. */
+function byRegex(text: string): unknown {
+  const match = text.length > 220 ? null : CLICK_FRAME.exec(text);
+  return match === null ? null : { type: 'event', ref: Number(match[1]), event: match[2], params: {} };
+}
+
 describe('parseClickFrame', () => {
   it('reads the frame the browser client sends for a click', () => {
     expect(parseClickFrame('{"type":"event","ref":7,"event":"inc","params":{}}')).toEqual({ type: 'event', ref: 7, event: 'inc', params: {} });
@@ -56,5 +65,29 @@ describe('parseClickFrame', () => {
       { numRuns: 3000 },
     );
     expect(fast).toBeGreaterThan(300); // the property exercised the fast path
+  });
+
+  it('reads exactly the texts the click expression matches, with the same ref and name (property, mutated frames)', () => {
+    const piece = fc.constantFrom('{"type":"event","ref":', ',"event":"', '","params":{}}', '0', '7', '12345678901234', '123456789012345', '1234567890123456', '-', 'inc', 'a', 'Z9', '$', '_', ':', '.', '-x', '"', '\\', ' ', '{}', 'é', 'x'.repeat(127), 'y'.repeat(128));
+    const frame = fc.oneof(
+      fc.array(piece, { maxLength: 8 }).map((parts) => parts.join('')),
+      fc.tuple(fc.oneof(fc.nat(), fc.constantFrom(0, 1e14, 999_999_999_999_999, 1e15)), fc.stringMatching(/^[A-Za-z_$:.0-9-]{0,130}$/))
+        .map(([ref, name]) => `{"type":"event","ref":${ref},"event":"${name}","params":{}}`),
+      // a click frame with one character replaced, dropped or doubled
+      fc.tuple(fc.nat({ max: 60 }), fc.constantFrom('', '0', '9', 'a', '"', ',', '}', ':'), fc.boolean()).map(([at, ch, insert]) => {
+        const text = '{"type":"event","ref":42,"event":"inc:a.b-c","params":{}}';
+        return text.slice(0, at) + ch + text.slice(insert ? at : at + 1);
+      }),
+    );
+    let matched = 0;
+    fc.assert(
+      fc.property(frame, (text) => {
+        const expected = byRegex(text);
+        if (expected !== null) matched += 1;
+        expect(parseClickFrame(text)).toEqual(expected);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(matched).toBeGreaterThan(500);
   });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { cleanParams, encode, parseClientMessage, type ServerMessage } from '../../lib/contract/protocol';
+import { cleanParams, encode, jsonString, parseClientMessage, type ServerMessage } from '../../lib/contract/protocol';
 
 describe('parseClientMessage', () => {
   it('accepts the three client envelopes', () => {
@@ -81,5 +81,16 @@ describe('encode', () => {
       return encode(m) === JSON.stringify(m);
     }), { numRuns: 1000 });
     expect(encode({ type: 'patch', ref: 3, ops: [['t', [0, -0, 2], 'x"\u2028y']] })).toBe('{"type":"patch","ref":3,"ops":[["t",[0,0,2],"x\\"\u2028y"]]}');
+  });
+});
+
+describe('jsonString', () => {
+  it('quotes any string exactly as JSON.stringify does (quotes, backslashes, controls, lone surrogates, long ones)', () => {
+    const unit = fc.constantFrom('a', '7', ' ', '"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'é', '\u2028', '\ud800', '\udfff', '😀', '<', '/');
+    fc.assert(fc.property(fc.oneof(fc.string({ unit, maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 70 }), fc.string({ maxLength: 200 })), (text) => {
+      expect(jsonString(text)).toBe(JSON.stringify(text));
+    }), { numRuns: 3000 });
+    expect(jsonString('Counter 12')).toBe('"Counter 12"');
+    expect(jsonString('a"b')).toBe('"a\\"b"');
   });
 });

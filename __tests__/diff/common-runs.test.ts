@@ -50,4 +50,16 @@ describe('forward / backward (common runs, lib/diff/reparse.ts)', () => {
     expect(forward('abc', 0, 'abd', 0, 3)).toBe(2);
     expect(backward('xbc', 3, 'ybc', 3, 3)).toBe(2);
   });
+
+  it('equal it around the first characters compared one by one (runs ending before, at and after 24, short and long max)', () => {
+    const text = 'x'.repeat(3000);
+    for (const run of [0, 1, 15, 23, 24, 25, 31, 32, 33, 56, 57, 1100, 2999]) {
+      const other = `${text.slice(0, run)}y${text.slice(run + 1)}`;
+      for (const max of [0, 5, 23, 24, 25, 40, 3000]) {
+        expect(forward(text, 0, other, 0, max)).toBe(naiveForward(text, 0, other, 0, max));
+        const flipped = `${text.slice(0, 3000 - run - 1)}y${text.slice(3000 - run)}`;
+        expect(backward(text, 3000, flipped, 3000, max)).toBe(naiveBackward(text, 3000, flipped, 3000, max));
+      }
+    }
+  });
 });

@@ -73,6 +73,14 @@ describe('editText', () => {
 });
 
 describe('found by the lazy-offsets property (regressions)', () => {
+  it('gives each op its own path: a later edit does not change an earlier op', () => {
+    const tree = parseRegion(table(30));
+    const first = editText(tree, table(30, { 12: 5 }), Infinity);
+    const second = editText(tree, table(30, { 12: 5, 3: 44 }), Infinity);
+    expect(first).toEqual([['t', [0, 0, 25, 2, 0], '5']]);
+    expect(second).toEqual([['t', [0, 0, 7, 2, 0], '44']]);
+  });
+
   it('declines an edit that makes a kept "&" start a character reference', () => {
     const tree = parseRegion('<span>&1234567amp;amp;</span>');
     expect(editText(tree, '<span>&amp;amp;</span>', Infinity)).toBeNull();

@@ -75,6 +75,31 @@ describe('renderTemplate', () => {
     expect(copied).toEqual({ title: 'x' });
   });
 
+  it('keeps what a render sets in its frames to that render (no render sees another\'s)', () => {
+    const e = env(true);
+    const setter = new nunjucks.Template('{% block b %}{% set inner = "i" %}{% for r in rows %}{% set row = r.id %}{% endfor %}{{ inner }}{% endblock %}{% macro m() %}{% set mine = 1 %}{{ mine }}{% endmacro %}{{ m() }}', e);
+    const reader = new nunjucks.Template('[{{ inner }}{{ row }}{{ mine }}{{ loop }}]{% for r in rows %}{{ loop.index }}{{ row }}{% endfor %}', e);
+    for (let i = 0; i < 3; i += 1) {
+      expect(renderTemplate(setter, { ...CONTEXT })).toBe(setter.render({ ...CONTEXT }));
+      expect(renderTemplate(reader, { ...CONTEXT })).toBe(reader.render({ ...CONTEXT }));
+    }
+    expect(renderTemplate(reader, { rows: [{ id: 1 }, { id: 2 }] })).toBe('[]12');
+  });
+
+  it('looks names up as Nunjucks does: frames, then the context over a global of the same name, a global, or nothing', () => {
+    const e = env(true);
+    e.addGlobal('site', 'global-site');
+    e.addGlobal('shadowed', 'global');
+    const src = '{{ site }}|{{ shadowed }}|{{ missing }}|{{ range(2) | join(",") }}|{% set site = "set" %}{{ site }}|{% for site in [1] %}{{ site }}{% endfor %}|{{ toString | length }}';
+    for (const context of [{ shadowed: 'mine' }, { shadowed: undefined }, { shadowed: null, range: () => ['own', 'range'] }, {}]) {
+      const expected = new nunjucks.Template(src, e).render({ ...context });
+      expect(renderTemplate(new nunjucks.Template(src, e), { ...context })).toBe(expected);
+      expect(renderTemplate(new nunjucks.Template(src, e), { ...context }, true)).toBe(expected);
+    }
+    expect(renderTemplate(new nunjucks.Template('{{ shadowed }}', e), { shadowed: undefined })).toBe('');
+    expect(renderTemplate(new nunjucks.Template('{{ shadowed }}', e), {})).toBe('global');
+  });
+
   it('throws the errors Template.render throws: syntax, a throwing function, a missing include, undefined with throwOnUndefined', () => {
     const e = env(true);
     const strict = new nunjucks.Environment(null, { autoescape: true, throwOnUndefined: true });

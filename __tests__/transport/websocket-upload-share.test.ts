@@ -3,8 +3,11 @@
  * that is not uploading sends events, the WebSocket uploads of all connections together are held
  * to `sharedUploadBytesPerSecond` (their sockets unread meanwhile); alone, uploads run at full
  * speed. Real server, real ws clients (liveTest over WebSocket), the real upload protocol. The
- * assertions are byte counts against bounds that load only makes easier to meet, and
- * completions within generous timeouts that the shared rate could never meet.
+ * rate itself is held to its bound with an injected clock (upload-budget.test.ts); here the
+ * assertions are what load cannot break: the uploads yield (the debug line) and are not done
+ * while the neighbour clicks, where at full speed they would be, and finish within generous
+ * timeouts that the shared rate could never meet. (Bytes over the rate are not counted here:
+ * a machine slow enough to leave NEIGHBOUR_MS between two clicks rightly lets them run.)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -12,8 +15,6 @@ import path from 'node:path';
 import express from 'express';
 import { djustLite, eventHandler, LiveView, type DjustLite } from '../../lib';
 import { liveTest, type LiveTestView } from '../../lib/testing';
-import { UPLOAD_WINDOW } from '../../lib/contract/protocol';
-import { UPLOAD_BYTES_PER_TURN } from '../../lib/transport/upload-budget';
 import { memoryEnvironment } from '../helpers/memory-templates';
 
 const TEMPLATES: Record<string, string> = {
@@ -59,10 +60,12 @@ let dir: string;
 let live: DjustLite;
 let app: express.Express;
 const views: LiveTestView[] = [];
+const debugLines: string[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'djust-upload-share-'));
-  live = djustLite({ env: memoryEnvironment(TEMPLATES), uploadDir: dir, sharedUploadBytesPerSecond: RATE, maxEventsPerSecond: 1_000_000 });
+  const logger = { debug: (m: string) => void debugLines.push(m), warn() {}, error() {} };
+  live = djustLite({ env: memoryEnvironment(TEMPLATES), uploadDir: dir, sharedUploadBytesPerSecond: RATE, maxEventsPerSecond: 1_000_000, logger });
   live.route('/up', UploadView).route('/counter', CounterView);
   app = express().use(live);
 });
@@ -127,24 +130,15 @@ describe('WebSocket transport: neighbour first during uploads (sharedUploadBytes
     await uploaders[0]?.waitFor(() => uploaders.some((v) => acked(v) > 0), 'a first ack');
 
     const total = (): number => uploaders.reduce((n, v) => n + acked(v), 0);
-    let before = 0;
-    let started = 0;
+    const started = performance.now();
     for (let click = 1; click <= 30; click += 1) {
       const answer = await neighbour.event('inc');
       expect(answer.html).toContain(`<p id="count">${click}</p>`);
-      if (click === 1) {
-        before = total();
-        started = performance.now();
-      }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const during = total() - before;
-    const seconds = (performance.now() - started) / 1000;
-    expect(seconds).toBeGreaterThan(1);
-    // While it clicked: the shared rate, plus what was taken before its first click and answered
-    // after it (each upload's window), plus one turn's credit and one chunk. At full speed the
-    // 10 uploads (20 MB) would have finished.
-    expect(during).toBeLessThanOrEqual(RATE * seconds + UPLOADERS * UPLOAD_WINDOW * CHUNK + UPLOAD_BYTES_PER_TURN + CHUNK);
+    expect(performance.now() - started).toBeGreaterThan(1000);
+    expect(debugLines.some((line) => line.includes('WebSocket uploads yield to another connection') && line.includes('sharedUploadBytesPerSecond'))).toBe(true);
+    // At full speed the 10 uploads (20 MB) would have finished in well under the clicks' 1.5 s.
     expect(total()).toBeLessThan(UPLOADERS * FILE);
 
     // The neighbour quiet, the uploads are no longer held: the rest (over 150 s at the shared

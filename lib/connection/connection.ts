@@ -17,6 +17,7 @@ import { isLocalPath } from '../contract/urls';
 import { CLOSE_CODES as CLOSE, type CloseCode } from '../contract/close-codes';
 import { paramsForPatch } from '../view/navigation';
 import { errorMessage, parseClientMessage, type MountMessage, type ServerMessage } from '../contract/protocol';
+import { parseClickFrame } from '../contract/event-frame';
 import { HostServices, type HostTarget } from '../view/view-host';
 import { leaveView, type SwitchHost } from './view-switch';
 import { UploadChannel } from './upload-channel';
@@ -171,6 +172,9 @@ export class Connection implements HostTarget, Resumable {
   /** A frame `admit` let in: parsed, then answered or queued. Answers bad input with an `error`. */
   handle(text: string): void {
     if (this.#closed) return;
+    // A click (the commonest frame), read without parseClientMessage's result object.
+    const click = parseClickFrame(text);
+    if (click !== null) return this.#admitJob({ kind: 'event', message: click });
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.#enqueue({ kind: 'error', message: parsed.error });
     const message = parsed.message;

@@ -30,11 +30,14 @@ export type PushResult = 'queued' | 'displaced' | 'full';
  * event or an error answer; an info instead displaces the oldest waiting info (a slow
  * subscriber keeps the newest pushes, never a growing backlog); an async result is not
  * displaced, nor counted with the infos. Push and shift are O(1).
- * An empty queue holds no list: most connections are idle most of the time.
+ * An empty queue holds no list: most connections are idle most of the time; nor does one
+ * holding a single job (a click's, taken right away): it is held as itself, and a list is made
+ * for the second.
  */
 export class JobQueue {
   readonly #cap: number;
-  #jobs: Fifo<Job> | null = null;
+  /** The waiting jobs in arrival order: none, one job, or a list of several. */
+  #jobs: Fifo<Job> | Job | null = null;
   /** The infos waiting, oldest first (allocated on the first info). */
   #infos: Fifo<InfoJob> | null = null;
   #events = 0;
@@ -81,20 +84,46 @@ export class JobQueue {
         break;
     }
     this.#size += 1;
-    (this.#jobs ??= new Fifo<Job>()).push(job);
+    const jobs = this.#jobs;
+    if (jobs === null) {
+      this.#jobs = job;
+    } else if (jobs instanceof Fifo) {
+      jobs.push(job);
+    } else {
+      const list = new Fifo<Job>();
+      list.push(jobs);
+      list.push(job);
+      this.#jobs = list;
+    }
     return result;
   }
 
-  shift(): Job | undefined {
+  /** The next job in arrival order (displaced infos included), left in place. */
+  #peek(): Job | undefined {
+    const jobs = this.#jobs;
+    return jobs === null ? undefined : jobs instanceof Fifo ? jobs.peek() : jobs;
+  }
+
+  /** Takes the next job in arrival order (displaced infos included); the list goes once empty. */
+  #take(): Job | undefined {
     const jobs = this.#jobs;
     if (jobs === null) return undefined;
-    for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) {
+    if (!(jobs instanceof Fifo)) {
+      this.#jobs = null;
+      return jobs;
+    }
+    const job = jobs.shift();
+    if (jobs.length === 0) this.#jobs = null;
+    return job;
+  }
+
+  shift(): Job | undefined {
+    for (let job = this.#take(); job !== undefined; job = this.#take()) {
       if (job.kind === 'info') {
         if (job.dropped) continue;
         if (job.payload instanceof AsyncCompletion) {
           this.#size -= 1;
           this.taken += 1;
-          if (jobs.length === 0) this.#jobs = null;
           return job;
         }
         const infos = this.#infos;
@@ -107,10 +136,8 @@ export class JobQueue {
       }
       this.#size -= 1;
       this.taken += 1;
-      if (jobs.length === 0) this.#jobs = null;
       return job;
     }
-    this.#jobs = null;
     return undefined;
   }
 
@@ -120,13 +147,10 @@ export class JobQueue {
    * infos run as one batch (lib/connection/info-batch.ts); `shiftInfo` takes it.
    */
   hasInfo(host: object | null): boolean {
-    const jobs = this.#jobs;
-    if (jobs === null) return false;
-    for (let job = jobs.peek(); job !== undefined && job.kind === 'info'; job = jobs.peek()) {
+    for (let job = this.#peek(); job !== undefined && job.kind === 'info'; job = this.#peek()) {
       if (!job.dropped) return !(job.payload instanceof AsyncCompletion) && (job.from === undefined || job.from === host);
-      jobs.shift();
+      this.#take();
     }
-    if (jobs.length === 0) this.#jobs = null;
     return false;
   }
 

@@ -143,10 +143,11 @@ export class MountedView implements RegionSlot {
     }
     const handler = (view as unknown as Record<string, (params: unknown) => unknown>)[method] as (params: unknown) => unknown;
     const schema = handlers.schemas === null ? undefined : handlers.schemas.get(message.event);
-    const what = `${method}("${message.event}")`;
+    // A click's handler: no schema, one closure, and its description (`inc("inc")`) made only if logged.
+    if (schema === undefined) return this.#update(out, message.ref, method, () => handler.call(view, message.params), false, message.event);
+    const what = describe(method, message.event);
     const apply = (params: unknown): Step<Departure | null> => this.#update(out, message.ref, what, () => handler.call(view, params));
-    if (schema !== undefined) return this.#typedEvent(message, out, what, apply, schema);
-    return apply(message.params);
+    return this.#typedEvent(message, out, what, apply, schema);
   }
 
   /**
@@ -284,9 +285,10 @@ export class MountedView implements RegionSlot {
   /**
    * One change through the lifecycle: the handler, then render → diff → response and side
    * channel. A handler or render that throws leaves the view as it was before the handler
-   * and pushes `error` for its ref; nothing it queued is sent.
+   * and pushes `error` for its ref; nothing it queued is sent. `what` names the change in logs
+   * and errors; with `event`, it is a handler's method, named `method("event")` (made only then).
    */
-  #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown, componentsOnly = false): Step<Departure | null> {
+  #update(out: ServerMessage[], ref: number | null, what: string, run: () => unknown, componentsOnly = false, event?: string): Step<Departure | null> {
     // Timed only while djust-lite:event is on (one property read otherwise).
     const started = this.#logger.event.enabled ? performance.now() : -1;
     let departure: Departure | null = null;
@@ -295,13 +297,13 @@ export class MountedView implements RegionSlot {
     });
     if (isThenable<Failure | undefined>(failure)) {
       return failure.then((f) => {
-        if (started >= 0) this.#timed(what, started);
-        this.#failed(out, ref, what, f);
+        if (started >= 0) this.#timed(describe(what, event), started);
+        if (f) this.#failed(out, ref, describe(what, event), f);
         return f ? null : departure;
       });
     }
-    if (started >= 0) this.#timed(what, started);
-    this.#failed(out, ref, what, failure);
+    if (started >= 0) this.#timed(describe(what, event), started);
+    if (failure) this.#failed(out, ref, describe(what, event), failure);
     return failure ? null : departure;
   }
 
@@ -426,6 +428,11 @@ export class MountedView implements RegionSlot {
     internals.metadata.drain(out);
     if (this.#logger.head.enabled && out.length > before) this.#logger.head(`${this.name}: ${out.slice(before).map((m) => JSON.stringify(m)).join(' ')}`);
   }
+}
+
+/** How logs and errors name a change: `what`, or for an event handler its method and event, `inc("inc")`. */
+function describe(what: string, event: string | undefined): string {
+  return event === undefined ? what : `${what}("${event}")`;
 }
 
 /** `dj:upload` / `dj:upload-progress`: answered with `pushReply` (the entries' ids or errors). */

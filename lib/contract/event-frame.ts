@@ -8,17 +8,35 @@ export interface ClickMessage {
 
 /**
  * The frame a click sends, exactly as the browser client writes it (`JSON.stringify` of
- * `{type, ref, event, params}` with no params and no target): a non-negative integer ref of at
- * most 15 digits (always a safe integer) and an event name of the characters EVENT_NAME_RE
- * allows (none of them needs a JSON escape, so the literal is the name).
+ * `{type, ref, event, params}` with no params and no target): HEAD, a non-negative integer ref
+ * of at most 15 digits without a leading zero (always a safe integer), MIDDLE, an event name of
+ * the characters EVENT_NAME_RE allows (none of them needs a JSON escape, so the literal is the
+ * name), TAIL. As a regular expression (the tests hold the two together):
+ * `^\{"type":"event","ref":(0|[1-9]\d{0,14}),"event":"([A-Za-z_$][\w$:.-]{0,127})","params":\{\}\}$`
  */
-const CLICK_FRAME = /^\{"type":"event","ref":(0|[1-9]\d{0,14}),"event":"([A-Za-z_$][\w$:.-]{0,127})","params":\{\}\}$/;
+const HEAD = '{"type":"event","ref":';
+const MIDDLE = ',"event":"';
+const TAIL = '","params":{}}';
+/** Longest ref (digits) and event name (characters) of a click frame. */
+const MAX_REF_DIGITS = 15;
+const MAX_NAME = 128;
+
+/** A–Z, a–z, `_`, `$`: an event name's first character. */
+function nameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+}
+
+/** Any later character of an event name: also 0–9, `:`, `.`, `-`. */
+function nameChar(c: number): boolean {
+  return nameStart(c) || (c >= 48 && c <= 58) || c === 46 || c === 45;
+}
 
 /**
- * The `event` message of a click frame without `JSON.parse`: what parseClientMessage returns
- * for that text, or null for any other text (parseClientMessage then parses it in full).
- * Saves the parse and the params copy on the most common frame (issue 24: ~15 % of a
- * counter click's own work was the frame's parse).
+ * The `event` message of a click frame without `JSON.parse` or a regular expression: what
+ * parseClientMessage returns for that text, or null for any other text (parseClientMessage
+ * then parses it in full). Saves the parse and the params copy on the most common frame
+ * (issue 24: ~15 % of a counter click's own work was the frame's parse), and reads the frame
+ * with string compares and one pass over the ref and the name (no match array).
  *
  * @example
  * parseClickFrame('{"type":"event","ref":7,"event":"inc","params":{}}'); // { type: 'event', ref: 7, event: 'inc', params: {} }
@@ -26,8 +44,27 @@ const CLICK_FRAME = /^\{"type":"event","ref":(0|[1-9]\d{0,14}),"event":"([A-Za-z
  */
 export function parseClickFrame(text: string): ClickMessage | null {
   // the shortest click frame is 50 characters; the longest ~210
-  if (text.length > 220 || text.charCodeAt(2) !== 116 /* t */ || text.charCodeAt(9) !== 101 /* e */) return null;
-  const match = CLICK_FRAME.exec(text);
-  if (match === null) return null;
-  return { type: 'event', ref: Number(match[1]), event: match[2] as string, params: {} };
+  const length = text.length;
+  // lastIndexOf(x, at) === at is startsWith(x, at), by a native search (V8's startsWith compares
+  // character by character: ~70 ns for HEAD, the search ~35)
+  if (length > 220 || text.lastIndexOf(HEAD, 0) !== 0) return null;
+  let i = HEAD.length;
+  let c = text.charCodeAt(i);
+  let ref = c - 48;
+  if (ref < 0 || ref > 9) return null;
+  i += 1;
+  if (ref !== 0) {
+    // up to 14 more digits: at most 15, exact in a double (< 2^53)
+    for (const last = i + MAX_REF_DIGITS - 1; i < last; i += 1) {
+      c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      ref = ref * 10 + (c - 48);
+    }
+  }
+  if (text.lastIndexOf(MIDDLE, i) !== i) return null;
+  const start = i + MIDDLE.length;
+  const end = length - TAIL.length;
+  if (end <= start || end - start > MAX_NAME || !text.endsWith(TAIL) || !nameStart(text.charCodeAt(start))) return null;
+  for (i = start + 1; i < end; i += 1) if (!nameChar(text.charCodeAt(i))) return null;
+  return { type: 'event', ref, event: text.slice(start, end), params: {} };
 }

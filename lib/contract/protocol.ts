@@ -335,7 +335,24 @@ function textOpJson(op: unknown): string | null {
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return null;
     p += k === 0 ? `${n}` : `,${n}`;
   }
-  return `["t",[${p}],${JSON.stringify(op[2])}]`;
+  return `["t",[${p}],${jsonString(op[2])}]`;
+}
+
+/** Longest string jsonString checks itself; longer ones go to JSON.stringify (a native scan). */
+const SHORT_STRING = 64;
+
+/**
+ * `JSON.stringify(text)` for a string: a short one with nothing to escape (no `"`, `\`, control
+ * character or lone surrogate half: JSON.stringify writes those as escapes) is quoted as it is,
+ * without the call (a counter's count, a title: ~0.05 µs each instead of ~0.1).
+ */
+export function jsonString(text: string): string {
+  if (text.length > SHORT_STRING) return JSON.stringify(text);
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);
+  }
+  return `"${text}"`;
 }
 
 /**
@@ -352,7 +369,7 @@ export function encode(message: ServerMessage): string {
       if (message.payload === undefined) return `{"type":"reply","ref":${message.ref}}`;
       break;
     case 'page_metadata':
-      if (message.action === 'title') return `{"type":"page_metadata","action":"title","value":${JSON.stringify(message.value)}}`;
+      if (message.action === 'title') return `{"type":"page_metadata","action":"title","value":${jsonString(message.value)}}`;
       break;
   }
   return JSON.stringify(message);

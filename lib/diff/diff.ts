@@ -32,10 +32,13 @@ class Emitter {
   }
 }
 
-/** JSON length of a path, plus the op's brackets, code and commas. */
-export function pathBytes(path: Path, extra: number): number {
-  let n = 8 + path.length;
-  for (const i of path) n += i < 10 ? 1 : i < 100 ? 2 : i < 1000 ? 3 : 6;
+/** JSON length of a path (its first `length` indexes), plus the op's brackets, code and commas. */
+export function pathBytes(path: Path, extra: number, length = path.length): number {
+  let n = 8 + length;
+  for (let k = 0; k < length; k++) {
+    const i = path[k] as number;
+    n += i < 10 ? 1 : i < 100 ? 2 : i < 1000 ? 3 : 6;
+  }
   return n + (extra < 10 ? 2 : 6);
 }
 

@@ -31,19 +31,19 @@ export function editText(tree: Tree, next: string, limit: number): PatchOp[] | n
   if (!plain(old, from, oldTo) || !plain(next, from, nextTo)) return null;
 
   // Down to the text node holding old[from, oldTo): through elements whose content holds it.
-  const path: Path = [];
-  const chain: VNode[] = [];
+  // The indexes go to STEPS (no array grown per edit); the op gets an exact copy.
+  const steps = STEPS;
+  let depth = 0;
   let parent = root;
   let text: VNode | null = null;
   while (text === null) {
     // the diff replaces an opaque element whole and leaves an ignored one's children alone
     if (parent.flags & (F_OPAQUE | F_IGNORE) || R.tagInfo(parent.tag) & R.T_OPAQUE) return null;
-    chain.push(parent);
     const kids = parent.children;
     const index = holder(kids, from, oldTo);
     if (index < 0) return null;
     const into = kids[index] as VNode;
-    path.push(index);
+    steps[depth++] = index;
     if (into.type === TEXT) text = into;
     else parent = into;
   }
@@ -54,26 +54,35 @@ export function editText(tree: Tree, next: string, limit: number): PatchOp[] | n
   if (data === '') return null; // the node goes away: a structural change
   // an '&' kept beside the edit may now start a character reference ("&" + "amp;")
   if (data.includes('&')) return null;
-  const parentPath = path.slice(0, -1);
-  if (pathBytes(parentPath, path[path.length - 1] as number) + data.length + 6 >= limit) return null;
+  if (pathBytes(steps, steps[depth - 1] as number, depth - 1) + data.length + 6 >= limit) return null;
 
   const delta = nextTo - oldTo;
   if (delta !== 0) {
-    // the ancestors end `delta` later; what follows the edit moves by `delta`
-    for (let level = 0; level < chain.length; level++) {
-      const node = chain[level] as VNode;
+    // the ancestors (root down to the text's parent, again by the steps) end `delta` later; what follows the edit moves by `delta`
+    let node = root;
+    for (let level = 0; level < depth; level++) {
       node.end += delta;
       node.cend += delta;
       const kids = node.children;
-      for (let k = (path[level] as number) + 1; k < kids.length; k++) (kids[k] as VNode).shift(delta);
+      const index = steps[level] as number;
+      for (let k = index + 1; k < kids.length; k++) (kids[k] as VNode).shift(delta);
+      node = kids[index] as VNode;
     }
     text.end += delta;
   }
   text.data = data;
   text.cachedOuter = null;
   root.doc.text = next;
+  const path: Path = steps.slice(0, depth);
   return [['t', path, data]];
 }
+
+/**
+ * The child indexes of editText's walk down the tree, written over by each call (JavaScript
+ * runs one at a time; numbers only, so it keeps nothing alive): a path array grown by `push`
+ * allocated room for 17 indexes per edit.
+ */
+const STEPS: number[] = [];
 
 /**
  * Index of the child of `kids` (in source order) that holds old[from, to): a text node

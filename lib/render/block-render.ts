@@ -1,6 +1,7 @@
 import nunjucks from 'nunjucks';
 import { ROOT_ATTR } from '../contract/contract';
 import { TAG_ATTR } from './html';
+import { BLOCK_TABLE, BLOCKS_WHOLE, type BlockTable } from './fast-render';
 
 /**
  * Live re-renders of the one `{% block %}` that holds a view's dj-root element, instead of the
@@ -200,16 +201,31 @@ function blockTemplate(env: nunjucks.Environment, chain: readonly Link[], target
   // the parents' blocks in the order the page render adds them (read once: compiled, they do not change)
   const inherited = parents.flatMap(({ template }) => Object.entries(template.blocks));
   const obj: Record<string, unknown> = {
-    root(renderEnv: unknown, context: { addBlock(name: string, fn: BlockFn): void; getBlock(name: string): BlockFn }, frame: unknown, runtime: unknown, cb: (err: unknown, out?: string) => void) {
-      for (let i = 0; i < inherited.length; i += 1) {
-        const [name, fn] = inherited[i] as [string, BlockFn];
-        context.addBlock(name, fn);
+    root(renderEnv: unknown, context: { addBlock(name: string, fn: BlockFn): void; getBlock(name: string): BlockFn; [BLOCKS_WHOLE]?: true }, frame: unknown, runtime: unknown, cb: (err: unknown, out?: string) => void) {
+      // an owned render (fast-render.ts) built the whole table from BLOCK_TABLE already
+      if (context[BLOCKS_WHOLE] !== true) {
+        for (let i = 0; i < inherited.length; i += 1) {
+          const [name, fn] = inherited[i] as [string, BlockFn];
+          context.addBlock(name, fn);
+        }
       }
       context.getBlock(target)(renderEnv, context, frame, runtime, cb);
     },
   };
-  for (const [name, fn] of Object.entries(leaf.template.blocks)) obj[`b_${name}`] = fn;
-  return new (nunjucks as Nunjucks).Template({ type: 'code', obj }, env, leaf.template.path);
+  // what `root` leaves in the context's table: the leaf's blocks (Nunjucks' Context), then `inherited` added in order
+  const table = new Map<string, BlockFn[]>();
+  for (const [name, fn] of Object.entries(leaf.template.blocks)) {
+    obj[`b_${name}`] = fn;
+    table.set(name, [fn]);
+  }
+  for (const [name, fn] of inherited) {
+    const fns = table.get(name);
+    if (fns) fns.push(fn);
+    else table.set(name, [fn]);
+  }
+  const template = new (nunjucks as Nunjucks).Template({ type: 'code', obj }, env, leaf.template.path);
+  (template as unknown as { [BLOCK_TABLE]: BlockTable })[BLOCK_TABLE] = [...table];
+  return template;
 }
 
 /** Static text the base template writes between the dj-root element's tags and the block. */

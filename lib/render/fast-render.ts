@@ -109,8 +109,29 @@ function suppressValue(value: unknown, autoescape: boolean): unknown {
   return NEEDS_ESCAPE.test(text) ? lib.escape(text) : text;
 }
 
-/** Nunjucks' runtime with the two changes above; everything else is Nunjucks' own. */
-const FAST_RUNTIME: Runtime = { ...runtime, Frame: LoopFrame as unknown as FrameClass, suppressValue };
+/** What of Nunjucks' render `Context` the lookup below reads. */
+interface LookupContext {
+  ctx: Record<string, unknown>;
+  env: { globals: Record<string, unknown> };
+}
+
+/**
+ * Nunjucks' `contextOrFrameLookup` (every `{{ name }}`): the frames, then `Context.lookup` — a
+ * global unless the context has the name, else the context's value — with the context read
+ * first, so a name the context holds (a view's field) costs no search of the globals.
+ */
+function contextOrFrameLookup(context: LookupContext, frame: { lookup(name: string): unknown }, name: string): unknown {
+  const val = frame.lookup(name);
+  if (val !== undefined) return val;
+  const ctx = context.ctx;
+  const own = ctx[name];
+  if (own !== undefined) return own; // then `name in ctx`: Context.lookup returns ctx[name] too
+  const globals = context.env.globals;
+  return name in globals && !(name in ctx) ? globals[name] : own;
+}
+
+/** Nunjucks' runtime with the changes above; everything else is Nunjucks' own. */
+const FAST_RUNTIME: Runtime = { ...runtime, Frame: LoopFrame as unknown as FrameClass, suppressValue, contextOrFrameLookup } as Runtime;
 
 type ContextClass = new (ctx: object, blocks: Record<string, unknown>, env: nunjucks.Environment) => unknown;
 let contextClass: ContextClass | null = null;
@@ -130,16 +151,39 @@ function contextOf(env: nunjucks.Environment): ContextClass {
   return contextClass;
 }
 
+/** A render's whole block table: each block name with its functions, in the order Nunjucks' `addBlock` calls would build it. */
+export type BlockTable = readonly (readonly [string, readonly unknown[]])[];
+
+/**
+ * On a template whose render's whole block table is known ahead (block-render.ts's block
+ * templates): that table. An owned render then builds each block's list at its size, and the
+ * template's root (told by BLOCKS_WHOLE on the context) adds nothing to it.
+ */
+export const BLOCK_TABLE = Symbol('djust-lite.blockTable');
+/** On a render's context: its block table is already whole (see BLOCK_TABLE). */
+export const BLOCKS_WHOLE = Symbol('djust-lite.blocksWhole');
+
 /**
  * Nunjucks' `new Context(ctx, blocks, env)` (environment.js `Context.init`: env, a copy of
- * ctx, a list per block, no exports) with `ctx` itself as its variables: no copy.
+ * ctx, a list per block, no exports) with `ctx` itself as its variables: no copy. For a
+ * template with a BLOCK_TABLE, the lists hold the whole table (each a copy, nothing shared
+ * between renders) and the context says so (BLOCKS_WHOLE).
  */
 function ownedContext(Context: ContextClass, ctx: object, t: CompiledTemplate): unknown {
-  const context = Object.create(Context.prototype) as { env: unknown; ctx: object; blocks: Record<string, unknown[]>; exported: string[] };
+  const context = Object.create(Context.prototype) as { env: unknown; ctx: object; blocks: Record<string, unknown[]>; exported: string[]; [BLOCKS_WHOLE]?: true };
   context.env = t.env;
   context.ctx = ctx;
   const blocks: Record<string, unknown[]> = {};
-  for (const name of Object.keys(t.blocks)) blocks[name] = [t.blocks[name]];
+  const table = (t as { [BLOCK_TABLE]?: BlockTable })[BLOCK_TABLE];
+  if (table === undefined) {
+    for (const name of Object.keys(t.blocks)) blocks[name] = [t.blocks[name]];
+  } else {
+    for (let i = 0; i < table.length; i += 1) {
+      const [name, fns] = table[i] as readonly [string, readonly unknown[]];
+      blocks[name] = fns.slice();
+    }
+    context[BLOCKS_WHOLE] = true;
+  }
   context.blocks = blocks;
   context.exported = [];
   return context;

@@ -134,6 +134,26 @@ export function findRegionAgain(html: string, suffix: string | undefined): { bou
   return bounds && { bounds, suffix: ownCopy(html.slice(bounds.end)) };
 }
 
+/**
+ * The page text before the region's content (`html.slice(0, bounds.start)`) when it decides
+ * the region alone, else null: then any page that starts with it and ends with a suffix
+ * `findRegionAgain` was given has its region right between the two — what findRegionAgain
+ * finds, without its regex and tag scan (a click's re-render: lib/render/renderer.ts).
+ *
+ * Why that holds: findRegionAgain's quick scan (ROOT_TAG_RE) found the tag in `html` and it
+ * ends where the prefix ends, with a `>`. ROOT_TAG_RE can take a `>` only as its last
+ * character, so every match it tries before that tag lies inside the prefix; whether a tag
+ * carries dj-root outside quotes is read before its dj-root; and the tag's own end is the
+ * prefix's end. Nothing after the prefix is read, so another page with the same prefix gives
+ * the same tag. Null when the quick scan did not find this region (the quote-aware or full
+ * parse did), so no other case is taken.
+ */
+export function regionPrefix(html: string, bounds: RegionBounds): string | null {
+  const found = scanAgain(html, bounds.end, ROOT_TAG_RE, candidatesFrom(html));
+  if (found === null || found.tagStart !== bounds.tagStart || found.start !== bounds.start || html.charCodeAt(bounds.start - 1) !== 62 /* > */) return null;
+  return ownCopy(html.slice(0, bounds.start));
+}
+
 /** The region whose content ends at `end` (the known suffix), from the first dj-root tag `re` finds. */
 function scanAgain(html: string, end: number, re: RegExp, from: number): RegionBounds | null {
   re.lastIndex = from;

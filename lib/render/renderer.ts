@@ -3,7 +3,7 @@ import { ROOT_ATTR } from '../contract/contract';
 import { DjustError } from '../core/errors';
 import { candidatePlans, type BlockPlan, type Wrapper } from './block-render';
 import { renderTemplate } from './fast-render';
-import { findRegion, findRegionAgain, ownCopy, type RegionBounds } from './html';
+import { findRegion, findRegionAgain, ownCopy, regionPrefix, type RegionBounds } from './html';
 import { HOOKS_KEY, type PageHooks } from './nunjucks';
 
 /** What the renderer needs to know of a view: its template, and a name for error messages. */
@@ -62,8 +62,12 @@ export class Renderer {
   readonly #debug: (message: string) => void;
   /** Per template: the block its live renders render (null: the whole page); absent until its first live render. */
   readonly #plans = new Map<string, BlockPlan | null>();
-  /** Per template: the last region, suffix and root tag rendered, handed out again when equal. */
-  readonly #shared = new Map<string, { region: string; suffix: string; rootTag: string }>();
+  /**
+   * Per template: the last region, suffix and root tag rendered, handed out again when equal;
+   * and the text before the region (`regionPrefix`, '' until known), which locates the region of the
+   * next render that starts with it by two string compares.
+   */
+  readonly #shared = new Map<string, Shared>();
 
   /** Told, once per template, what its first live render shows about how it is written (development: lib/render/development.ts). */
   readonly #notices: TemplateNotices | undefined;
@@ -176,8 +180,17 @@ export class Renderer {
   }
 
   /** The region cut out of a page or block render; `deciding`: the context of a first live render, to decide the template's plan. */
-  #cut(target: RenderTarget, slot: RegionSlot, html: string, shared: { suffix: string; rootTag: string }, deciding: Record<string, unknown> | null): string {
+  #cut(target: RenderTarget, slot: RegionSlot, html: string, shared: Shared, deciding: Record<string, unknown> | null): string {
     const known = slot.suffix;
+    // A re-render around the same text: the region is what lies between (see regionPrefix).
+    if (known !== undefined && shared.prefix !== '' && deciding === null) {
+      const end = html.length - known.length;
+      // endsWith/startsWith as searches anchored at one place (V8's startsWith compares
+      // character by character: ~0.1 µs for a 30-character prefix, a native search ~0.03)
+      if (end >= shared.prefix.length && html.indexOf(known, end) === end && html.lastIndexOf(shared.prefix, 0) === 0) return html.slice(shared.prefix.length, end);
+      shared.prefix = '';
+      shared.misses += 1;
+    }
     const found = findRegionAgain(html, known);
     if (!found) throw noRoot(target);
     if (deciding) this.#decide(target.template, deciding, html, found.bounds);
@@ -191,15 +204,31 @@ export class Renderer {
       else shared.suffix = found.suffix;
       slot.suffix = found.suffix;
     }
+    // A page whose text before the region keeps changing stops being tried (MAX_PREFIX_MISSES).
+    if (shared.prefix === '' && shared.misses < MAX_PREFIX_MISSES) shared.prefix = regionPrefix(html, found.bounds) ?? '';
     return html.slice(found.bounds.start, found.bounds.end);
   }
 
-  #sharedOf(template: string): { region: string; suffix: string; rootTag: string } {
+  #sharedOf(template: string): Shared {
     let shared = this.#shared.get(template);
-    if (!shared) this.#shared.set(template, (shared = { region: '', suffix: '', rootTag: '' }));
+    if (!shared) this.#shared.set(template, (shared = { region: '', suffix: '', rootTag: '', prefix: '', misses: 0 }));
     return shared;
   }
 }
+
+/** What the live renders of one template share (see Renderer's `#shared`). */
+interface Shared {
+  region: string;
+  suffix: string;
+  /** The dj-root element's tag name, one string for all the template's connections ('' until known). */
+  rootTag: string;
+  prefix: string;
+  /** Renders that did not start with the known prefix. */
+  misses: number;
+}
+
+/** Renders of one template that may miss its region prefix before it is no longer looked for (each miss costs a scan for the next). */
+const MAX_PREFIX_MISSES = 16;
 
 /** The region of a block that is the region's whole content (see Wrapper). */
 function wrapped(slot: RegionSlot, wrapper: Wrapper, html: string): string {

@@ -10,6 +10,7 @@ import { Fifo } from '../core/fifo';
 import { FRAMES_PER_TURN } from './read-budget';
 import { NEIGHBOUR_MS, type UploadBudget } from './upload-budget';
 import type { WriteBatch } from './write-batch';
+import { textFrame } from './ws-frame';
 
 /** What every socket of one transport shares (one reference per sink instead of three). */
 export interface SinkShared {
@@ -78,7 +79,9 @@ export class WebSocketSink implements Sink, Resumable {
     if (ws.readyState !== ws.OPEN) return;
     const socket = this.#socket;
     this.#shared.writes.cork(socket);
-    ws.send(frameOf(messages));
+    // Framed here, one Buffer in one write: the bytes ws.send writes (lib/transport/ws-frame.ts;
+    // the transport turns compression off, so ws's sender never holds a frame back).
+    socket.write(textFrame(frameOf(messages)));
     if (!this.#paused && socket.writableLength > this.#shared.pauseBytes) this.#pause();
   }
 
@@ -226,6 +229,7 @@ export function handleFrame(connection: Connection, data: RawData, isBinary: boo
  */
 export function frameOf(messages: readonly ServerMessage[]): string {
   if (messages.length === 1) return encode(messages[0] as ServerMessage);
+  if (messages.length === 2) return `[${encode(messages[0] as ServerMessage)},${encode(messages[1] as ServerMessage)}]`; // a click's patch and title
   let text = '[';
   for (let i = 0; i < messages.length; i += 1) text += (i === 0 ? '' : ',') + encode(messages[i] as ServerMessage);
   return `${text}]`;
@@ -249,7 +253,7 @@ function rawToBuffer(data: RawData): Buffer {
 }
 
 function rawToString(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Buffer.isBuffer(data)) return data.toString(); // UTF-8: no argument takes Buffer's shortest path
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data).toString('utf8');
 }
