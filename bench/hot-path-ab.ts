@@ -13,8 +13,8 @@
  * component (its `dj-cid` read from the mounted region).
  *
  * Each tree is a checkout with this repository's layout (its lib/ and bench/counter-view.ts,
- * compiled by ts-node; node_modules resolved from the tree, or link this tree's). The base
- * must not be /work/main's own folder if ts-node would write there: it writes nothing.
+ * compiled by ts-node; node_modules resolved from the tree, or link this tree's). ts-node
+ * writes nothing into either tree.
  */
 import path from 'node:path';
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/indep.sh: the independent counter harness (bench/indep.ts). Builds this tree like
-# run.sh, and the base (INDEP_BASE_SRC, default /work/main; INDEP_BASE_SRC= to skip) into
+# run.sh, and the base (INDEP_BASE_SRC: a checkout of the commit to compare, e.g.
+# `git worktree add --detach ../base <commit>`; none by default) into
 # bench/results/.build-base: the base's lib/ compiled from its own sources (read only), under
 # this tree's bench servers, so only lib/ differs between "djust-base" and "djust".
 # Env knobs: see bench/indep.ts and bench/README.md.
@@ -18,7 +19,7 @@ build=bench/results/.build
 ln -sfn "$root/views" "$build/views"
 ln -sfn "$root/public" "$build/public"
 
-base_src="${INDEP_BASE_SRC-/work/main}"
+base_src="${INDEP_BASE_SRC-}"
 if [ -n "$base_src" ] && [ ! -f "$base_src/bench/tsconfig.json" ]; then
   echo "[indep] no base at $base_src (INDEP_BASE_SRC): djust-base skipped" >&2
   base_src=""

@@ -13,7 +13,7 @@
  *   grown to its largest, then full GC), INDEP_IDLE (10,000) mounted connections opened (each
  *   after its own page load), and the same two readings; per connection = growth / count.
  *
- *   bench/indep.sh                    # builds this tree (and the base, INDEP_BASE_SRC=/work/main) and runs
+ *   bench/indep.sh                    # builds this tree (and the base, INDEP_BASE_SRC=<a checkout of another commit>) and runs
  * Systems (INDEP_SYSTEMS): djust (this tree), djust-base (INDEP_BASE_BUILD, the base's compiled
  * lib/ under this tree's bench servers), liveviewjs, wire (bench/server-wire.ts: a bare `ws` server
  * answering djust-lite's protocol for the counter, driven by the same client), floor, and floor-spin (the echo server busy-waiting
