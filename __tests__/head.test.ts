@@ -92,8 +92,8 @@ describe('Head management', () => {
       expect(result.map((m) => `${m.type}:${'action' in m ? m.action : ''}`)).toEqual([
         'patch:', 'page_metadata:title', 'page_metadata:meta', 'page_metadata:meta', 'page_metadata:link', 'flash:put',
       ]);
-      // One writev call holding the job's one frame (ws hands it a header and a payload chunk), no other write.
-      expect(writes).toEqual([2]);
+      // One write of the job's one frame (header and payload in one Buffer, lib/transport/ws-frame.ts), no other write.
+      expect(writes).toEqual([1]);
     });
   });
 
