@@ -26,7 +26,10 @@ describe('soak (issue 13, small sizes)', () => {
   it('answers HTTP while one client holds a handler and floods 20k junk frames', async () => {
     const r = await freeze(server, { frames: 20_000, holdMs: 500, maxReconnects: 2000, timeoutMs: 40_000 });
     expect(r.flood.frames).toBe(20_000);
-    expect(r.flood.cutOff).toBeGreaterThan(0); // the rate limit closed the flooder (1008)
+    // The rate limit engaged: frames refused with rate_limited (reading held until the budget is
+    // back), and the flooder closed 1008 once a read burst took it past twice the rate. Which of
+    // the two a run shows depends on how the kernel split the flood into reads.
+    expect(r.flood.cutOff + (r.flood.errors.rate_limited ?? 0)).toBeGreaterThan(0);
     expect(r.probe.requests).toBeGreaterThan(0);
     expect(r.probe.failures).toBe(0);
     expect(r.answersAfter).toBe(true);
