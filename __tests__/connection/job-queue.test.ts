@@ -123,3 +123,93 @@ describe('JobQueue', () => {
     });
   });
 });
+
+describe('JobQueue against a model (a plain array scanned in order)', () => {
+  // fast-check drives random pushes, shifts, batch takes and clears; the model is the queue's
+  // specification written the slow way: one array, a kind's room counted by scanning it, the
+  // oldest waiting info found by a search. The queue's lists (one job held as itself, a list
+  // for the second, for jobs and for infos alike) must give the same answers in every case.
+  type Op = { op: 'push'; kind: 'event' | 'error' | 'info'; from: 0 | 1 | 2 } | { op: 'shift' } | { op: 'shiftInfo'; host: 0 | 1 | 2 } | { op: 'clear' };
+  const hosts = [undefined, { name: 'a' }, { name: 'b' }] as const;
+
+  class Model {
+    jobs: Job[] = [];
+    constructor(readonly cap: number) {}
+    count(kind: 'events' | 'errors' | 'infos'): number {
+      return this.jobs.filter((j) => (kind === 'events' ? j.kind === 'event' : kind === 'errors' ? j.kind === 'error' : j.kind === 'info' && !j.dropped)).length;
+    }
+    push(job: Job): string {
+      if (job.kind === 'event' && this.count('events') >= this.cap) return 'full';
+      if (job.kind === 'error' && this.count('errors') >= this.cap) return 'full';
+      let result = 'queued';
+      if (job.kind === 'info' && this.count('infos') >= this.cap) {
+        const oldest = this.jobs.find((j) => j.kind === 'info' && !j.dropped);
+        if (oldest?.kind === 'info') oldest.dropped = true;
+        result = 'displaced';
+      }
+      this.jobs.push(job);
+      return result;
+    }
+    shift(): Job | undefined {
+      while (this.jobs.length > 0) {
+        const job = this.jobs.shift() as Job;
+        if (job.kind === 'info' && job.dropped) continue;
+        return job;
+      }
+      return undefined;
+    }
+    shiftInfo(host: object | null): Job | undefined {
+      while (this.jobs[0]?.kind === 'info' && this.jobs[0].dropped) this.jobs.shift();
+      const next = this.jobs[0];
+      if (next?.kind !== 'info' || (next.from !== undefined && next.from !== host)) return undefined;
+      return this.shift();
+    }
+    get length(): number {
+      return this.jobs.filter((j) => !(j.kind === 'info' && j.dropped)).length;
+    }
+  }
+
+  it('answers every push, shift, shiftInfo, hasInfo and length as the model does, displaced infos included', async () => {
+    const fc = await import('fast-check');
+    const op: import('fast-check').Arbitrary<Op> = fc.oneof(
+      fc.record({ op: fc.constant('push' as const), kind: fc.constantFrom('event' as const, 'error' as const, 'info' as const, 'info' as const), from: fc.constantFrom(0 as const, 1 as const, 2 as const) }),
+      fc.record({ op: fc.constant('shift' as const) }),
+      fc.record({ op: fc.constant('shiftInfo' as const), host: fc.constantFrom(0 as const, 1 as const, 2 as const) }),
+      fc.constant({ op: 'clear' as const }),
+    );
+    fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 60 }), (cap, ops) => {
+      const queue = new JobQueue(cap);
+      const model = new Model(cap);
+      let serial = 0;
+      for (const o of ops) {
+        if (o.op === 'push') {
+          serial += 1;
+          const make = (): Job => (o.kind === 'info'
+            ? { kind: 'info', payload: serial, dropped: false, from: hosts[o.from] }
+            : { kind: o.kind, message: { type: 'error', code: 'bad_message', message: String(serial), ref: serial } } as Job);
+          const mine = make();
+          const theirs = make();
+          expect(queue.push(mine)).toBe(model.push(theirs));
+        } else if (o.op === 'shift') {
+          expect(label(queue.shift())).toEqual(label(model.shift()));
+        } else if (o.op === 'shiftInfo') {
+          const host = hosts[o.host] ?? null;
+          const expected = model.shiftInfo(host);
+          expect(queue.hasInfo(host)).toBe(expected !== undefined);
+          expect(label(queue.shiftInfo(host))).toEqual(label(expected));
+        } else {
+          queue.clear();
+          model.jobs = [];
+        }
+        expect(queue.length).toBe(model.length);
+      }
+    }), { numRuns: 400 });
+  });
+
+  /** A job as the test compares it: kind and serial number. */
+  function label(job: Job | undefined): string {
+    if (job === undefined) return 'none';
+    if (job.kind === 'info') return `info ${String(job.payload)}`;
+    return `${job.kind} ${'message' in job && 'ref' in job.message ? String(job.message.ref) : ''}`;
+  }
+});

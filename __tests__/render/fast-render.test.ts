@@ -38,6 +38,8 @@ const TEMPLATES: Record<string, string> = {
   'extends, blocks, include': '{% extends "child.njk" %}',
   'functions and filters': '{{ fn(3) }}{{ rows | length }}{{ title | upper }}{{ rows | join(",", "id") }}{{ "x" if rows else "y" }}{% if rows.length > 2 %}many{% endif %}',
   'include inside a loop': '{% for r in rows %}{% include "foot.njk" %}{% endfor %}',
+  // a frame's variables inherit no name (Nunjucks' Object.create(null)): these are unset until set, in frames and loops alike
+  'names an object would inherit': '[{{ constructor }}|{{ toString }}|{{ hasOwnProperty }}|{{ __proto__ }}]{% for r in rows %}({{ valueOf }}{% set valueOf = r.id %}{{ valueOf }}{{ constructor }}){% endfor %}{% set toString = "t" %}{% set __proto__ = "p" %}{{ toString }}{{ __proto__ }}{{ isPrototypeOf }}',
 };
 
 describe('renderTemplate', () => {

@@ -38,8 +38,12 @@ export class JobQueue {
   readonly #cap: number;
   /** The waiting jobs in arrival order: none, one job, or a list of several. */
   #jobs: Fifo<Job> | Job | null = null;
-  /** The infos waiting, oldest first (allocated on the first info). */
-  #infos: Fifo<InfoJob> | null = null;
+  /**
+   * The infos waiting, oldest first: none, one info held as itself, or a list of several (made
+   * for the second, as `#jobs`): a subscriber that keeps up holds one at a time and makes no
+   * list per broadcast.
+   */
+  #infos: Fifo<InfoJob> | InfoJob | null = null;
   #events = 0;
   #errors = 0;
   #size = 0;
@@ -71,13 +75,14 @@ export class JobQueue {
         // An async result is never displaced (the view would show `loading` for good); a view
         // has at most MAX_ASYNC_TASKS of them in flight (lib/view/async-work.ts).
         if (job.payload instanceof AsyncCompletion) break;
-        const infos = (this.#infos ??= new Fifo<InfoJob>());
-        if (infos.length >= this.#cap) {
-          (infos.shift() as InfoJob).dropped = true;
+        const infos = this.#infos;
+        const waiting = infos === null ? 0 : infos instanceof Fifo ? infos.length : 1;
+        if (waiting >= this.#cap) {
+          (this.#takeInfo() as InfoJob).dropped = true;
           this.#size -= 1;
           result = 'displaced';
         }
-        infos.push(job);
+        this.#addInfo(job);
         break;
       }
       case 'mount':
@@ -96,6 +101,34 @@ export class JobQueue {
       this.#jobs = list;
     }
     return result;
+  }
+
+  /** Adds `job` to the waiting infos (see `#infos`). */
+  #addInfo(job: InfoJob): void {
+    const infos = this.#infos;
+    if (infos === null) {
+      this.#infos = job;
+    } else if (infos instanceof Fifo) {
+      infos.push(job);
+    } else {
+      const list = new Fifo<InfoJob>();
+      list.push(infos);
+      list.push(job);
+      this.#infos = list;
+    }
+  }
+
+  /** Takes the oldest waiting info off `#infos`; the list goes once empty. */
+  #takeInfo(): InfoJob | undefined {
+    const infos = this.#infos;
+    if (infos === null) return undefined;
+    if (!(infos instanceof Fifo)) {
+      this.#infos = null;
+      return infos;
+    }
+    const job = infos.shift();
+    if (infos.length === 0) this.#infos = null;
+    return job;
   }
 
   /** The next job in arrival order (displaced infos included), left in place. */
@@ -126,9 +159,7 @@ export class JobQueue {
           this.taken += 1;
           return job;
         }
-        const infos = this.#infos;
-        infos?.shift();
-        if (infos?.length === 0) this.#infos = null;
+        this.#takeInfo();
       } else if (job.kind === 'event' || job.kind === 'params') {
         this.#events -= 1;
       } else if (job.kind === 'error') {

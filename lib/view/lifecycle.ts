@@ -161,7 +161,7 @@ export class ViewLifecycle implements Patchable {
     const batch = this.#snapshot();
     const finish = (navigate: NavigateMessage | null): Failure | undefined => this.#respond(batch, respond, navigate);
     for (let run = next(); run !== null; run = next()) {
-      const step: Snapshot = { ...this.#snapshot(), work: viewInternals(this.view).work?.pendingSnapshot() ?? null };
+      const step = this.#snapshot(viewInternals(this.view).work?.pendingSnapshot() ?? null);
       const stepFailed = (error: unknown): null => {
         if (this.#restore(step, error) !== undefined) failed(error);
         return null;
@@ -214,11 +214,12 @@ export class ViewLifecycle implements Patchable {
     }
   }
 
-  #snapshot(): Snapshot {
+  /** `work`: one step of a batch (see Snapshot.work); a whole change has none (undefined). Built whole here, not spread into a copy per step. */
+  #snapshot(work?: (() => void) | null): Snapshot {
     const internals = viewInternals(this.view);
     const { metadata, flash, events } = internals;
     internals.reply = null; // what a change that was given up (timed out) left is not this change's answer
-    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash === null ? null : flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length, streams: internals.streams === null ? null : internals.streams.snapshot() };
+    return { generation: this.#generation, fields: ownFields(this.view), metadata: metadata.snapshot(), flash: flash === null ? null : flash.snapshot(), url: this.url, params: this.params, events: events === null ? 0 : events.length, streams: internals.streams === null ? null : internals.streams.snapshot(), work };
   }
 
   #restore(snapshot: Snapshot, error: unknown): Failure | undefined {
