@@ -39,10 +39,13 @@ export class BenchPage {
     const deadline = Date.now() + 60_000;
     while (!test()) {
       if (Date.now() > deadline) throw new Error(`bench: ${what} did not come within 60 s`);
+      // One wait per message the upload waits for (an ack): the timer is cleared once a message wakes it.
+      let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         this.#wake.push(resolve);
-        setTimeout(resolve, 1000);
+        timer = setTimeout(resolve, 1000);
       });
+      clearTimeout(timer);
     }
   }
 

@@ -39,6 +39,13 @@ const LOAD_ROUNDS = Number(process.env.BENCH_UPLOAD_LOAD_ROUNDS ?? 1_000);
  * ~6 s): the p99 of 200 was their second slowest, and on a shared VM it swung from 2 to 17 ms.
  */
 const QUIET_CLICKS = Number(process.env.BENCH_UPLOAD_QUIET_CLICKS ?? 1_000);
+/**
+ * CPU per upload to the millisecond (BENCH_UPLOAD_CPU_UPLOADS, 10): after the timed rounds, that
+ * many raw POSTs back to back, then as many WebSocket uploads, each batch's CPU (server and this
+ * process) divided by its count. /proc counts in 10 ms ticks, so one upload's 40–60 ms read
+ * alone is ±10 ms, too coarse to tell a change of a few ms per upload; 0 skips it.
+ */
+const CPU_UPLOADS = Number(process.env.BENCH_UPLOAD_CPU_UPLOADS ?? 10);
 
 function rawPost(origin: string, bytes: Buffer): Promise<number> {
   const started = performance.now();
@@ -114,6 +121,22 @@ export async function runUploads(options: { results: string; serverScript: strin
       overSse.push(await sse.upload(bytes));
       log(`round ${round + 1}: raw ${raw.at(-1)?.toFixed(0)} ms, ws ${overWs.at(-1)?.toFixed(0)} ms (cpu: server ${wsServerCpuMs.at(-1)?.toFixed(0)} ms, harness ${wsHarnessCpuMs.at(-1)?.toFixed(0)} ms), sse ${overSse.at(-1)?.toFixed(0)} ms`);
     }
+    // CPU per upload over a batch of each, back to back (CPU_UPLOADS): to the millisecond.
+    const batch = { rawServerCpuMs: 0, wsServerCpuMs: 0, wsHarnessCpuMs: 0, rawHarnessCpuMs: 0 };
+    if (CPU_UPLOADS > 0) {
+      let server0 = (await server.cpu()).micros;
+      let harness0 = process.cpuUsage();
+      for (let i = 0; i < CPU_UPLOADS; i += 1) await rawPost(origin, bytes);
+      let harness = process.cpuUsage(harness0);
+      batch.rawServerCpuMs = ((await server.cpu()).micros - server0) / 1000 / CPU_UPLOADS;
+      batch.rawHarnessCpuMs = (harness.user + harness.system) / 1000 / CPU_UPLOADS;
+      server0 = (await server.cpu()).micros;
+      harness0 = process.cpuUsage();
+      for (let i = 0; i < CPU_UPLOADS; i += 1) await ws.upload(bytes);
+      harness = process.cpuUsage(harness0);
+      batch.wsServerCpuMs = ((await server.cpu()).micros - server0) / 1000 / CPU_UPLOADS;
+      batch.wsHarnessCpuMs = (harness.user + harness.system) / 1000 / CPU_UPLOADS;
+    }
     await ws.close();
     await sse.close();
 
@@ -151,6 +174,11 @@ export async function runUploads(options: { results: string; serverScript: strin
       rawServerCpuMs: median(rawServerCpuMs),
       wsServerCpuMs: median(wsServerCpuMs),
       wsHarnessCpuMs: median(wsHarnessCpuMs),
+      cpuBatchUploads: CPU_UPLOADS,
+      rawServerCpuMsBatch: batch.rawServerCpuMs,
+      rawHarnessCpuMsBatch: batch.rawHarnessCpuMs,
+      wsServerCpuMsBatch: batch.wsServerCpuMs,
+      wsHarnessCpuMsBatch: batch.wsHarnessCpuMs,
       neighbourQuietP99Ms: p99(quiet),
       neighbourQuietAfterP99Ms: p99(quietAfter),
       neighbourBusyP99Ms: p99(busy),
@@ -169,6 +197,7 @@ export async function runUploads(options: { results: string; serverScript: strin
       `  djust-lite over WebSocket                   ${result.websocketMBps.toFixed(1)} MB/s  (${result.websocketVsRaw.toFixed(2)}× raw; target ≥ 0.7: ${pass(result.websocketVsRaw >= 0.7)})`,
       `  djust-lite over SSE (POST per chunk)        ${result.sseMBps.toFixed(1)} MB/s  (${(median(raw) / median(overSse)).toFixed(2)}× raw; no target)`,
       `  CPU per WS upload: server ${result.wsServerCpuMs.toFixed(0)} ms (raw POST: ${result.rawServerCpuMs.toFixed(0)} ms), harness (the client) ${result.wsHarnessCpuMs.toFixed(0)} ms (medians; /proc, 10 ms ticks)`,
+      ...(CPU_UPLOADS > 0 ? [`  CPU per upload, ${CPU_UPLOADS} back to back: WS server ${result.wsServerCpuMsBatch.toFixed(1)} ms, client ${result.wsHarnessCpuMsBatch.toFixed(1)} ms; raw POST server ${result.rawServerCpuMsBatch.toFixed(1)} ms, client ${result.rawHarnessCpuMsBatch.toFixed(1)} ms`] : []),
       `  server RSS growth during a WS upload        median ${(result.rssGrowthBytes / 1024).toFixed(0)} KiB, max ${(result.rssGrowthMaxBytes / 1024).toFixed(0)} KiB of ${rounds}  (target ≤ 2 × chunk × 1 upload = ${(result.rssTargetBytes / 1024).toFixed(0)} KiB: ${pass(result.rssGrowthBytes <= result.rssTargetBytes)})`,
       `  neighbour click p99: quiet ${result.neighbourQuietP99Ms.toFixed(2)} ms (after: ${result.neighbourQuietAfterP99Ms.toFixed(2)}), during 10 uploads ${result.neighbourBusyP99Ms.toFixed(2)} ms (${busy.length} clicks over ${(loadRun.ms / 1000).toFixed(1)} s; uploaders in their own process; target ≤ 2× quiet: ${pass(result.neighbourBusyP99Ms <= 2 * result.neighbourQuietP99Ms)})`,
       `  neighbour click median: quiet ${result.neighbourQuietP50Ms.toFixed(2)} ms, during 10 uploads ${result.neighbourBusyP50Ms.toFixed(2)} ms (no target)`,

@@ -26,13 +26,18 @@ function setup() {
   const uploads = new ViewUploads();
   uploads.allow('file', { accept: 'any', maxFileSize: 1_000_000, chunkSize: CHUNK });
   const sent: UploadMessage[] = [];
+  /** How many messages each `send` call carried (over WebSocket: one frame each). */
+  const sends: number[] = [];
   const channel = new UploadChannel({
     store,
     logger,
     bytesPerSecond: 256 * 1024 * 1024,
     now: () => Date.now(),
     uploads: () => uploads,
-    send: (m) => void sent.push(m),
+    send: (messages) => {
+      sends.push(messages.length);
+      sent.push(...messages);
+    },
     refused: () => true,
     hold: () => undefined,
     render: (after) => void (after && sent.push(after)),
@@ -42,7 +47,7 @@ function setup() {
     store.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { dir, debug, store, uploads, sent, channel, done };
+  return { dir, debug, store, uploads, sent, sends, channel, done };
 }
 
 /** Waits (bounded) until `test()` holds. */
@@ -80,6 +85,27 @@ describe('UploadChannel', () => {
         const entry = uploads.byId(id)?.entry;
         expect(entry?.bytes).toBe(UPLOAD_WINDOW * CHUNK);
         expect(readFileSync(entry?.path as string)).toEqual(body.subarray(0, UPLOAD_WINDOW * CHUNK));
+      } finally {
+        done();
+      }
+    });
+
+    it('sends the answers of chunks stored by one write together, in one frame, in order', async () => {
+      const { uploads, sent, sends, channel, done } = setup();
+      try {
+        const answer = await uploads.announce({ name: 'file', entries: [{ ref: 'a', name: 'a.bin', size: 10 * CHUNK, type: '' }] });
+        const id = String((answer.entries as JsonObject[])[0]?.id);
+        const body = Buffer.alloc(10 * CHUNK, 7);
+        // The window in one turn: one writev stores all of it, one send answers every chunk.
+        for (let k = 0; k < UPLOAD_WINDOW; k += 1) channel.receive(uploadFrame(id, k * CHUNK, body.subarray(k * CHUNK, (k + 1) * CHUNK)));
+        await until(() => sent.length === UPLOAD_WINDOW, 'the answers');
+        expect(sends).toEqual([UPLOAD_WINDOW]);
+        expect(sent.map((m) => m.bytes)).toEqual(Array.from({ length: UPLOAD_WINDOW }, (_, k) => (k + 1) * CHUNK));
+        // A chunk on its own is answered on its own.
+        channel.receive(uploadFrame(id, UPLOAD_WINDOW * CHUNK, body.subarray(UPLOAD_WINDOW * CHUNK, (UPLOAD_WINDOW + 1) * CHUNK)));
+        await until(() => sent.length === UPLOAD_WINDOW + 1, 'the answer to the next chunk');
+        expect(sends).toEqual([UPLOAD_WINDOW, 1]);
+        expect(sent.at(-1)).toMatchObject({ action: 'ack', bytes: (UPLOAD_WINDOW + 1) * CHUNK });
       } finally {
         done();
       }

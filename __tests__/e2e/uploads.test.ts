@@ -2,10 +2,11 @@
  * Uploads in Chromium (demo/uploads.ts, docs/uploads.md) over WebSocket and SSE: files picked
  * with setInputFiles and dropped on the drop target, previews from object URLs, progress, cancel,
  * validation errors, the avatar's autoUpload, the uploads module loaded only where needed, and
- * a connection that drops mid-upload (the upload fails cleanly, nothing is left on the server).
+ * a connection that drops mid-upload (the upload fails cleanly, nothing is left on the server), and
+ * a file over several windows (each chunk answered once, answers of one write sharing a frame).
  */
 import http from 'node:http';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -250,6 +251,61 @@ describe('a connection that drops mid-upload', () => {
         await page.click('#save');
         await page.waitForFunction(() => document.getElementById('stored')?.textContent === '100000');
         expect(stored).toEqual([100_000]);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a file over several windows (WebSocket)', () => {
+  test('every chunk is answered exactly once, whether its answer comes alone or in an array frame with others, and the file is stored whole', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'djust-e2e-windows-'));
+    const stored: Buffer[] = [];
+    class WindowsView extends LiveView {
+      static template = 'windows.njk';
+      mount() {
+        this.allowUpload('doc', { accept: 'any', autoUpload: true, maxFileSize: 4_000_000 });
+      }
+      @eventHandler() validate() {}
+      @eventHandler() async save() {
+        await this.consumeUploadedEntries('doc', ({ path: file }) => void stored.push(readFileSync(file)));
+      }
+    }
+    const templates = {
+      'windows.njk': '<!doctype html><html><head>{% djust_head %}</head><body><main dj-root><form dj-change="validate" dj-submit="save">' +
+        '<input type="file" id="doc" dj-upload="doc"><button id="save">Save</button></form>' +
+        '{% for e in uploads.doc.entries %}<p class="entry" data-done="{{ e.done }}">{{ e.name }}</p>{% endfor %}</main>{% djust_scripts %}</body></html>',
+    };
+    const create = (options: DjustLiteOptions) => {
+      const live = djustLite({ ...options, env: memoryEnvironment(templates), uploadDir: dir, secret: 'djust-lite-e2e-windows-secret-not-for-production' });
+      live.route('/windows', WindowsView);
+      const app = express();
+      app.get('/favicon.ico', (_req, res) => void res.status(204).end());
+      app.use(live);
+      return { app, live };
+    };
+    try {
+      await runSession(browser(), { name: 'websocket', options: {}, app: create }, async ({ open, context }) => {
+        // Count the upload answers the page receives, frame by frame (an array frame holds several).
+        await context.addInitScript({ content: `
+          window.__acks = 0;
+          const Native = window.WebSocket;
+          window.WebSocket = class extends Native { constructor(...a) { super(...a); this.addEventListener('message', (e) => {
+            if (typeof e.data !== 'string') return;
+            const data = JSON.parse(e.data);
+            window.__acks += (Array.isArray(data) ? data : [data]).filter((m) => m.type === 'upload' && m.action === 'ack').length;
+          }); } };` });
+        const page = await open('/windows');
+        // 12 chunks of 256,000 bytes: three windows of 4.
+        const content = randomBytes(12 * 256_000);
+        await page.setInputFiles('#doc', [{ name: 'big.bin', mimeType: 'application/octet-stream', buffer: content }]);
+        await page.locator('p.entry[data-done="true"]').waitFor();
+        expect(await page.evaluate(() => (window as unknown as { __acks: number }).__acks)).toBe(12);
+        await page.click('#save');
+        for (let i = 0; i < 100 && stored.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(stored).toHaveLength(1);
+        expect((stored[0] as Buffer).equals(content)).toBe(true);
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

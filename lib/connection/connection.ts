@@ -155,7 +155,7 @@ export class Connection implements HostTarget, Resumable {
       bytesPerSecond: options.maxUploadBytesPerSecond,
       now: this.#ctx.now,
       uploads: () => (this.#mounted ? viewInternals(this.#mounted.life.view).uploads : null),
-      send: (message) => this.#write([message]),
+      send: (messages) => this.#write(messages),
       refused: () => this.admit(0) || (this.refuse(''), false),
       hold: (ms) => this.#sink.hold?.(ms),
       render: (after) => {

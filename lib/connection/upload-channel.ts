@@ -116,7 +116,8 @@ export interface ChannelHost {
   now(): number;
   /** The uploads of the view the connection shows now (null: none, or not mounted). */
   uploads(): ViewUploads | null;
-  send(message: UploadMessage): void;
+  /** Sends `messages` in order; over WebSocket in one frame (the acks of one write). */
+  send(messages: UploadMessage[]): void;
   /** Charges a refused chunk as a frame (option maxEventsPerSecond); false: over it (the connection answered). */
   refused(): boolean;
   /** Stop reading the peer for `ms` (over its byte budget). */
@@ -211,10 +212,12 @@ export class UploadChannel {
       for (let i = 0; i < chunks.length; i += 1) this.#refuse(entry.id, 'upload_cancelled', `Entry "${entry.ref}" was cancelled; its chunks are no longer taken.`);
       return;
     }
-    // One answer per chunk, in order (the client counts its window by them).
-    for (const chunk of chunks.slice(0, -1)) {
-      entry.bytes += chunk.length;
-      this.#host.send({ type: 'upload', id: entry.id, action: 'ack', bytes: entry.bytes });
+    // One answer per chunk, in order (the client counts its window by them); the answers of
+    // one write leave together, in one frame over WebSocket.
+    const acks: UploadMessage[] = [];
+    for (let i = 0; i < chunks.length - 1; i += 1) {
+      entry.bytes += (chunks[i] as Buffer).length;
+      acks.push({ type: 'upload', id: entry.id, action: 'ack', bytes: entry.bytes });
     }
     entry.bytes += (chunks.at(-1) as Buffer).length;
     entry.progress = entry.size === 0 ? 100 : Math.floor((entry.bytes * 100) / entry.size);
@@ -225,9 +228,11 @@ export class UploadChannel {
     }
     const ack: UploadMessage = { type: 'upload', id: entry.id, action: 'ack', bytes: entry.bytes };
     if (!entry.done) {
-      this.#host.send(ack);
+      acks.push(ack);
+      this.#host.send(acks);
       return this.#progress(false);
     }
+    if (acks.length > 0) this.#host.send(acks);
     if (this.#renderTimer !== null) clearTimeout(this.#renderTimer);
     this.#renderTimer = null;
     this.#renderAt = Date.now();
@@ -279,7 +284,7 @@ export class UploadChannel {
     if (code !== 'rate_limited') this.#host.logger.debug(`djust-lite: upload chunk refused (${code}): ${message}`);
     const out: UploadMessage = { type: 'upload', id, action: 'error', code, message };
     if (retryMs !== undefined) out.retryMs = retryMs;
-    this.#host.send(out);
+    this.#host.send([out]);
   }
 
   /** The connection ended: open files closed (the view's release deletes them). */

@@ -38,7 +38,8 @@ const CONSEQUENCES = new Set(['upload_offset', 'upload_busy', 'bad_upload']);
  */
 export async function uploadFiles(host: UploadHost, name: string, files: readonly TestFile[]): Promise<UploadResult> {
   if (!Array.isArray(files) || files.length === 0) throw invalidArgument(`upload("${name}", files)`, 'files', 'a non-empty array of { name, type, content }', files);
-  const bodies = files.map((f) => (typeof f.content === 'string' ? Buffer.from(f.content) : Buffer.from(f.content)));
+  // A view of the caller's bytes, not a copy (Buffer.from(uint8Array) copies: 20 MB a 20 MB file).
+  const bodies = files.map((f) => (typeof f.content === 'string' ? Buffer.from(f.content) : Buffer.from(f.content.buffer, f.content.byteOffset, f.content.byteLength)));
   const announced = files.map((f, i) => ({ ref: `t${++refs}`, name: f.name, size: f.size ?? (bodies[i] as Buffer).length, type: f.type ?? '' }));
   const answer = await host.event('dj:upload', { name, entries: announced });
   const reply = answer.response.payload;
@@ -122,6 +123,11 @@ async function sendEntry(host: UploadHost, id: string, body: Buffer, chunkSize: 
  * channel.ws.send(uploadFrame(id, 0, Buffer.from('hello')));
  */
 export function uploadFrame(id: string, offset: number, bytes: Uint8Array): Buffer {
-  const head = Buffer.from(`${id}:${offset}`, 'latin1');
-  return Buffer.concat([Buffer.from([head.length]), head, bytes]);
+  const head = `${id}:${offset}`;
+  // One buffer, written in place: the chunk's bytes are copied once.
+  const frame = Buffer.allocUnsafe(1 + head.length + bytes.length);
+  frame[0] = head.length;
+  frame.write(head, 1, 'latin1');
+  frame.set(bytes, 1 + head.length);
+  return frame;
 }
