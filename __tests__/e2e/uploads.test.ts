@@ -18,6 +18,7 @@ import { memoryEnvironment } from '../helpers/memory-templates';
 import { useBrowser } from './support/browser';
 import { bigPng, PNG } from './support/png';
 import { runSession, TRANSPORTS } from './support/session';
+import type { AppFactory } from './support/demo-server';
 
 const browser = useBrowser();
 
@@ -193,6 +194,18 @@ describe('upload previews under the strict CSP', () => {
   });
 });
 
+/** The app of a one-page upload test: `View` at `route`, its templates in memory, `extra` options on top of the session's. */
+function oneViewApp(route: string, View: typeof LiveView, templates: Record<string, string>, extra: DjustLiteOptions): AppFactory {
+  return (options) => {
+    const live = djustLite({ ...options, env: memoryEnvironment(templates), secret: 'djust-lite-e2e-uploads-secret-not-for-production', ...extra });
+    live.route(route, View);
+    const app = express();
+    app.get('/favicon.ico', (_req, res) => void res.status(204).end());
+    app.use(live);
+    return { app, live };
+  };
+}
+
 describe('a connection that drops mid-upload', () => {
   test('the entry fails with djust:upload-error "disconnected", the server deletes its bytes, and the file can be sent again', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'djust-e2e-drop-'));
@@ -217,15 +230,8 @@ describe('a connection that drops mid-upload', () => {
         '<p id="stored">{{ total }}</p></main>{% djust_scripts %}</body></html>',
     };
     const files = (): string[] => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name);
-    const create = (options: DjustLiteOptions) => {
-      // Slow enough (about 200 KB/s) that the connection drops while the file is on its way.
-      const live = djustLite({ ...options, env: memoryEnvironment(templates), uploadDir: dir, maxUploadBytesPerSecond: 200_000, secret: 'djust-lite-e2e-drop-secret-not-for-production' });
-      live.route('/drop', DropView);
-      const app = express();
-      app.get('/favicon.ico', (_req, res) => void res.status(204).end());
-      app.use(live);
-      return { app, live };
-    };
+    // Slow enough (about 200 KB/s) that the connection drops while the file is on its way.
+    const create = oneViewApp('/drop', DropView, templates, { uploadDir: dir, maxUploadBytesPerSecond: 200_000 });
     try {
       await runSession(browser(), { name: 'websocket', options: {}, app: create }, async ({ open, context }) => {
         // Keep the page's WebSocket at hand, and record the upload errors the client reports.
@@ -277,14 +283,7 @@ describe('a file over several windows (WebSocket)', () => {
         '<input type="file" id="doc" dj-upload="doc"><button id="save">Save</button></form>' +
         '{% for e in uploads.doc.entries %}<p class="entry" data-done="{{ e.done }}">{{ e.name }}</p>{% endfor %}</main>{% djust_scripts %}</body></html>',
     };
-    const create = (options: DjustLiteOptions) => {
-      const live = djustLite({ ...options, env: memoryEnvironment(templates), uploadDir: dir, secret: 'djust-lite-e2e-windows-secret-not-for-production' });
-      live.route('/windows', WindowsView);
-      const app = express();
-      app.get('/favicon.ico', (_req, res) => void res.status(204).end());
-      app.use(live);
-      return { app, live };
-    };
+    const create = oneViewApp('/windows', WindowsView, templates, { uploadDir: dir });
     try {
       await runSession(browser(), { name: 'websocket', options: {}, app: create }, async ({ open, context }) => {
         // Count the upload answers the page receives, frame by frame (an array frame holds several).
