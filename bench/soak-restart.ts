@@ -3,7 +3,10 @@
  * built browser client (public/build/djust.min.js) runs in a jsdom window against a soak-server
  * child; the server is stopped, the page submits (`step`), a new server starts on the same port,
  * and the submit must apply once on the re-mounted view. jsdom has WebSocket; EventSource is the
- * small spec-following one of __tests__/helpers/node-event-source.ts. Every wait is bounded; every child is stopped.
+ * small spec-following one of __tests__/helpers/node-event-source.ts. The bundle's on-demand
+ * modules (the SSE transport, djust-sse.min.js) come through the window's `__djustImport`,
+ * which stands in for `import()` (a script run by jsdom cannot import). Every wait is bounded;
+ * every child is stopped.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,7 +37,24 @@ async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
 }
 
 /** One trial: page live on `transport`, server stopped, submit, server back on the same port; did the submit apply on the new view? */
-async function trial(transport: 'websocket' | 'sse', bundle: string, n: number): Promise<{ delivered: boolean; ms: number; note: string }> {
+/** What a built module (`export{a as b,…}` at its end) exports, run as a function in `win`. */
+function moduleIn(win: { eval(src: string): unknown }, source: string): Record<string, unknown> {
+  const tail = /export\s*\{([^}]*)\};?\s*$/.exec(source);
+  if (!tail) throw new Error('a built client module without its trailing export{…}');
+  const names = (tail[1] as string).split(',').map((pair) => pair.trim().split(/\s+as\s+/)).map(([local, exported]) => `${JSON.stringify(exported ?? local)}: ${local}`);
+  return win.eval(`(() => {${source.slice(0, tail.index)}\nreturn { ${names.join(', ')} };})()`) as Record<string, unknown>;
+}
+
+/** The built client files: the bundle as a classic script, and the modules it imports on demand by file name. */
+function builtClient(): { bundle: string; modules: Map<string, string> } {
+  const dir = path.join(process.env.BENCH_ROOT ?? path.join(__dirname, '..'), 'public', 'build');
+  // The bundle is an ES module whose only export is a trailing `export{…}`: run as a classic script without it (it boots on its own).
+  const bundle = fs.readFileSync(path.join(dir, 'djust.min.js'), 'utf8').replace(/export\s*\{[^}]*\};?\s*$/, '').replace(/\bimport\(/g, 'window.__djustImport(');
+  const modules = new Map(fs.readdirSync(dir).filter((name) => name !== 'djust.min.js' && name.endsWith('.js')).map((name) => [name, fs.readFileSync(path.join(dir, name), 'utf8')]));
+  return { bundle, modules };
+}
+
+async function trial(transport: 'websocket' | 'sse', client: ReturnType<typeof builtClient>, n: number): Promise<{ delivered: boolean; ms: number; note: string }> {
   const port = await freePort();
   let server = await startOn(port);
   const c = `restart-${transport}-${n}`;
@@ -46,13 +66,18 @@ async function trial(transport: 'websocket' | 'sse', bundle: string, n: number):
   Object.assign(win, {
     EventSource: nodeEventSource({ origin: () => origin, timeoutMs: 2000 }),
     fetch: (input: string, init?: RequestInit) => fetch(new URL(input, origin), init),
+    __djustImport: async (url: string) => {
+      const source = client.modules.get(path.basename(new URL(url, origin).pathname));
+      if (source === undefined) throw new Error(`no built client module for ${url}`);
+      return moduleIn(win, source);
+    },
   });
   if (!(win.crypto as Crypto | undefined)?.randomUUID) Object.assign(win, { crypto: globalThis.crypto });
   const errors: string[] = [];
   win.console = { ...console, debug() {}, warn() {}, error: (...a: unknown[]) => void errors.push(a.map(String).join(' ').slice(0, 200)) };
   const started = performance.now();
   try {
-    win.eval(bundle);
+    win.eval(client.bundle);
     const root = () => win.document.querySelector('[dj-root]');
     if (!(await until(() => root()?.classList.contains('dj-connected') === true, 10_000))) return { delivered: false, ms: 0, note: 'never connected' };
     await server.stop();
@@ -74,12 +99,11 @@ async function trial(transport: 'websocket' | 'sse', bundle: string, n: number):
 
 /** `trials` restarts per transport; how many queued submits applied after the re-mount. */
 export async function restartTrials(trials: number): Promise<Record<'websocket' | 'sse', { delivered: number; trials: number; notes: string[]; ms: number[] }>> {
-  // The bundle is an ES module whose only export is a trailing `export{…}`: run as a classic script without it (it boots on its own).
-  const bundle = fs.readFileSync(path.join(process.env.BENCH_ROOT ?? path.join(__dirname, '..'), 'public', 'build', 'djust.min.js'), 'utf8').replace(/export\s*\{[^}]*\};?\s*$/, '');
+  const client = builtClient();
   const out = { websocket: { delivered: 0, trials, notes: [] as string[], ms: [] as number[] }, sse: { delivered: 0, trials, notes: [] as string[], ms: [] as number[] } };
   for (const transport of ['sse', 'websocket'] as const) {
     for (let n = 0; n < trials; n += 1) {
-      const r = await trial(transport, bundle, n);
+      const r = await trial(transport, client, n);
       if (r.delivered) {
         out[transport].delivered += 1;
         out[transport].ms.push(Math.round(r.ms));
