@@ -37,6 +37,10 @@ describe('regionPrefix', () => {
         expect(html.startsWith(prefix)).toBe(true);
         // a later render: same prefix, anything after it, ending with a suffix findRegionAgain was given
         const suffix = tail2;
+        // A page has one region: text after it holding another dj-root tag makes findRegionAgain
+        // itself pick that one (seed -2079570788: a `<b … dj-root>` in the suffix), where the
+        // prefix — and findRegion on the same page — keep the first render's region.
+        if (suffix.includes('dj-root')) return;
         const next = prefix + body2 + suffix;
         const again = findRegionAgain(next, suffix);
         expect(again?.bounds).toEqual({ tagStart: first.tagStart, start: prefix.length, end: next.length - suffix.length });
