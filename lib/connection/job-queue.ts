@@ -24,6 +24,34 @@ export type Job =
 /** What `push` did: queued it, queued it in place of the oldest info, or refused it (its kind is full). */
 export type PushResult = 'queued' | 'displaced' | 'full';
 
+/** Items in arrival order: none, one held as itself, or a list of several (made for the second). */
+type Held<T extends object> = Fifo<T> | T | null;
+
+/** `held` with `item` added last. */
+function withLast<T extends object>(held: Held<T>, item: T): Fifo<T> | T {
+  if (held === null) return item;
+  if (held instanceof Fifo) {
+    held.push(item);
+    return held;
+  }
+  const list = new Fifo<T>();
+  list.push(held);
+  list.push(item);
+  return list;
+}
+
+/** The first of `held`, left in place. */
+function firstOf<T extends object>(held: Held<T>): T | undefined {
+  return held === null ? undefined : held instanceof Fifo ? held.peek() : held;
+}
+
+/** `held` without its first item; the list goes once empty. */
+function withoutFirst<T extends object>(held: Held<T>): Held<T> {
+  if (!(held instanceof Fifo)) return null;
+  held.shift();
+  return held.length === 0 ? null : held;
+}
+
 /**
  * A connection's jobs in arrival order, each kind bounded: at most `cap` events (with
  * navigations), `cap` infos and `cap` error answers wait at once. A full queue refuses an
@@ -37,13 +65,13 @@ export type PushResult = 'queued' | 'displaced' | 'full';
 export class JobQueue {
   readonly #cap: number;
   /** The waiting jobs in arrival order: none, one job, or a list of several. */
-  #jobs: Fifo<Job> | Job | null = null;
+  #jobs: Held<Job> = null;
   /**
    * The infos waiting, oldest first: none, one info held as itself, or a list of several (made
    * for the second, as `#jobs`): a subscriber that keeps up holds one at a time and makes no
    * list per broadcast.
    */
-  #infos: Fifo<InfoJob> | InfoJob | null = null;
+  #infos: Held<InfoJob> = null;
   #events = 0;
   #errors = 0;
   #size = 0;
@@ -82,71 +110,33 @@ export class JobQueue {
           this.#size -= 1;
           result = 'displaced';
         }
-        this.#addInfo(job);
+        this.#infos = withLast(this.#infos, job);
         break;
       }
       case 'mount':
         break;
     }
     this.#size += 1;
-    const jobs = this.#jobs;
-    if (jobs === null) {
-      this.#jobs = job;
-    } else if (jobs instanceof Fifo) {
-      jobs.push(job);
-    } else {
-      const list = new Fifo<Job>();
-      list.push(jobs);
-      list.push(job);
-      this.#jobs = list;
-    }
+    this.#jobs = withLast(this.#jobs, job);
     return result;
   }
 
-  /** Adds `job` to the waiting infos (see `#infos`). */
-  #addInfo(job: InfoJob): void {
-    const infos = this.#infos;
-    if (infos === null) {
-      this.#infos = job;
-    } else if (infos instanceof Fifo) {
-      infos.push(job);
-    } else {
-      const list = new Fifo<InfoJob>();
-      list.push(infos);
-      list.push(job);
-      this.#infos = list;
-    }
-  }
-
-  /** Takes the oldest waiting info off `#infos`; the list goes once empty. */
+  /** Takes the oldest waiting info off `#infos`. */
   #takeInfo(): InfoJob | undefined {
-    const infos = this.#infos;
-    if (infos === null) return undefined;
-    if (!(infos instanceof Fifo)) {
-      this.#infos = null;
-      return infos;
-    }
-    const job = infos.shift();
-    if (infos.length === 0) this.#infos = null;
-    return job;
+    const info = firstOf(this.#infos);
+    this.#infos = withoutFirst(this.#infos);
+    return info;
   }
 
   /** The next job in arrival order (displaced infos included), left in place. */
   #peek(): Job | undefined {
-    const jobs = this.#jobs;
-    return jobs === null ? undefined : jobs instanceof Fifo ? jobs.peek() : jobs;
+    return firstOf(this.#jobs);
   }
 
-  /** Takes the next job in arrival order (displaced infos included); the list goes once empty. */
+  /** Takes the next job in arrival order (displaced infos included). */
   #take(): Job | undefined {
-    const jobs = this.#jobs;
-    if (jobs === null) return undefined;
-    if (!(jobs instanceof Fifo)) {
-      this.#jobs = null;
-      return jobs;
-    }
-    const job = jobs.shift();
-    if (jobs.length === 0) this.#jobs = null;
+    const job = firstOf(this.#jobs);
+    this.#jobs = withoutFirst(this.#jobs);
     return job;
   }
 
