@@ -101,6 +101,42 @@ describe('MountDeadlines', () => {
     expect(all.every((c) => c.closed.length === 1)).toBe(true);
   });
 
+  it('release lets go of exactly the connection it names, before and after compaction and a restart of the queue', async () => {
+    const { clock, deadlines, open } = setup();
+    const all = Array.from({ length: 3000 }, (_, i) => open(`c${i}`));
+    for (const [i, c] of all.entries()) {
+      clock.now = i;
+      deadlines.start(c.connection, `c${i}`);
+    }
+    const connectionAt = (i: number) => (all[i] as (typeof all)[number]).connection;
+    const released = new Set<number>();
+    const release = (i: number) => {
+      deadlines.release(connectionAt(i));
+      released.add(i);
+    };
+    for (let i = 0; i < 3000; i += 3) release(i);
+    release(1);
+    deadlines.release(connectionAt(1)); // twice: the second call finds nothing to let go of
+    clock.now = 2000 + MS; // the first 2,001 pass, the arrays compact on the way
+    await until(() => deadlines.pending === 999, 'the due deadlines');
+    for (let i = 2002; i < 3000; i += 3) release(i); // places after compaction
+    release(5); // already passed: nothing to let go of, nothing else touched
+    expect(deadlines.pending).toBe(999); // an entry keeps its place (and time) until its deadline
+    clock.now = 2999 + MS;
+    await until(() => deadlines.pending === 0, 'the rest');
+    expect(all.map((c) => c.closed.length)).toEqual(all.map((_, i) => (released.has(i) && i !== 5 ? 0 : 1)));
+    // After the queue emptied (its arrays reset), new deadlines and releases still match up.
+    const [kept, letGo] = [open('kept'), open('let go')];
+    deadlines.start(kept.connection, 'kept');
+    deadlines.start(letGo.connection, 'let go');
+    deadlines.release(letGo.connection);
+    deadlines.release(connectionAt(2999)); // a stale place from before the reset
+    clock.now = 3000 + 2 * MS;
+    await until(() => kept.closed.length === 1, 'the new deadline');
+    expect(letGo.closed).toEqual([]);
+    expect(kept.connection.mountDeadline).toBe(-1);
+  });
+
   it('stop forgets every deadline: none fires afterwards, and it starts afresh', async () => {
     const { clock, deadlines, open } = setup();
     const before = open();

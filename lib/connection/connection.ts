@@ -83,6 +83,8 @@ export class Connection implements HostTarget, Resumable {
   /** Upload chunks in flight (lib/connection/upload-channel.ts), made by the first. */
   #uploads: UploadChannel | null = null;
   #renderQueued = false;
+  /** Its place in its transport's mount-deadline queue (lib/transport/mount-deadline.ts), -1 once out of it. */
+  mountDeadline = -1;
   /** Upload acks sent after the queued render's patch; made when the first is queued. */
   #renderAcks: ServerMessage[] | null = null;
 

@@ -11,8 +11,10 @@ import type { Connection } from '../connection/connection';
  *
  * Every deadline is the same length, so they pass in the order they started: one queue and one
  * timer for all, instead of a timer and its closure per connection kept as long as the
- * connection lives (~250 bytes of every idle connection). A connection that mounted or closed
- * is dropped from the queue when its deadline comes. The queue is three parallel arrays
+ * connection lives (~250 bytes of every idle connection). A connection that mounted is
+ * dropped from the queue when its deadline comes; one that closed is let go at once
+ * (`release`), so a client that opens and closes sockets quickly leaves nothing behind for
+ * `mountTimeoutMs` (its entry keeps only its time). The queue is three parallel arrays
  * (connection, its name, its deadline), not an object per connection: a deadline outlives most
  * mounts by seconds, so each entry is still there when idle memory is read, and an entry object
  * with a boxed time cost every new connection 64 bytes more than its three array slots.
@@ -20,6 +22,7 @@ import type { Connection } from '../connection/connection';
  * @example
  * const deadlines = new MountDeadlines(options.mountTimeoutMs, (who) => `WebSocket from ${who}`, logger.debug);
  * deadlines.start(connection, clientAddress);
+ * deadlines.release(connection); // it closed
  */
 export class MountDeadlines {
   readonly #ms: number;
@@ -31,6 +34,8 @@ export class MountDeadlines {
   #whos: string[] = [];
   #ats: number[] = [];
   #head = 0;
+  /** The sequence number of index 0 (each start takes the next; `Connection.mountDeadline` holds it). */
+  #base = 0;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(ms: number, describe: (who: string) => string, log: (line: string) => void, now: () => number = () => performance.now()) {
@@ -47,10 +52,24 @@ export class MountDeadlines {
 
   /** Starts the deadline of a new connection. */
   start(connection: Connection, who: string): void {
+    connection.mountDeadline = this.#base + this.#ats.length;
     this.#connections.push(connection);
     this.#whos.push(who);
     this.#ats.push(this.#now() + this.#ms);
     if (this.#timer === null) this.#arm(this.#ms);
+  }
+
+  /**
+   * Lets go of a connection that closed: its entry keeps its place and time until its deadline
+   * passes (the queue stays in order) but no longer holds the connection, nor through it the
+   * sink, the socket and their buffers.
+   */
+  release(connection: Connection): void {
+    const i = connection.mountDeadline - this.#base;
+    connection.mountDeadline = -1;
+    if (i < this.#head || i >= this.#ats.length || this.#connections[i] !== connection) return;
+    this.#connections[i] = null;
+    this.#whos[i] = '';
   }
 
   /** Stops the timer and forgets every pending deadline (the transport is closing). */
@@ -71,10 +90,10 @@ export class MountDeadlines {
     // A deadline's `fail` may close its socket, whose listeners may start no deadline but could: read the lengths afresh.
     while (this.#head < this.#ats.length && (this.#ats[this.#head] as number) <= now) {
       const i = this.#head;
-      const connection = this.#connections[i] as Connection;
+      const connection = this.#connections[i] as Connection | null;
       const who = this.#whos[i] as string;
       this.#drop(i + 1);
-      this.#timeOut(connection, who);
+      if (connection !== null) this.#timeOut(connection, who);
     }
     if (this.#head < this.#ats.length) this.#arm((this.#ats[this.#head] as number) - now);
   }
@@ -88,11 +107,13 @@ export class MountDeadlines {
     this.#head = end;
     const length = this.#ats.length;
     if (end === length) {
+      this.#base += length;
       this.#connections.length = 0;
       this.#whos.length = 0;
       this.#ats.length = 0;
       this.#head = 0;
     } else if (end >= 1024 && end * 2 >= length) {
+      this.#base += end;
       this.#connections = this.#connections.slice(end);
       this.#whos = this.#whos.slice(end);
       this.#ats = this.#ats.slice(end);
@@ -101,6 +122,7 @@ export class MountDeadlines {
   }
 
   #timeOut(connection: Connection, who: string): void {
+    connection.mountDeadline = -1;
     if (connection.mounted || connection.closed) return;
     const ms = this.#ms;
     this.#log(`djust-lite: ${this.#describe(who)} closed: no view mounted within ${ms} ms (option mountTimeoutMs).`);

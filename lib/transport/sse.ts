@@ -344,6 +344,7 @@ export class SseTransport {
     this.#streams.delete(stream.id);
     this.#ctx.pubsub.streams?.release(stream.id);
     this.#limits.closed(stream.client);
+    this.#deadlines.release(live.connection);
     await live.connection.close();
   }
 

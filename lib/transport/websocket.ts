@@ -81,6 +81,7 @@ export class WebSocketTransport {
     this.#wss = new WebSocketServer(serverOptions);
     const sinkOf = this.#sinkOf;
     const turns = this.#turns;
+    const deadlines = (this.#deadlines = new MountDeadlines(ctx.options.mountTimeoutMs, (who) => `WebSocket from ${who || 'an unknown address'}`, ctx.options.logger.debug));
     const handshaking = this.#handshaking;
     this.#on = {
       message(data, isBinary) {
@@ -110,7 +111,9 @@ export class WebSocketTransport {
         if (!sink) return;
         sinkOf.delete(this);
         limits.closed(sink.client);
-        void sink.connection?.close();
+        if (sink.connection === null) return;
+        deadlines.release(sink.connection);
+        void sink.connection.close();
       },
       handshakeClose() {
         const client = handshaking.get(this);
@@ -119,7 +122,6 @@ export class WebSocketTransport {
         limits.closed(client);
       },
     };
-    this.#deadlines = new MountDeadlines(ctx.options.mountTimeoutMs, (who) => `WebSocket from ${who || 'an unknown address'}`, ctx.options.logger.debug);
     this.#heartbeat = setInterval(() => this.#sweep(), ctx.options.heartbeatMs);
     this.#heartbeat.unref();
   }
