@@ -24,8 +24,6 @@ class Tracked extends LiveView {
   static unmounted = 0;
   count = 0;
   label = 'tracked';
-  /** Something worth keeping alive, so a retained view shows. */
-  ballast = new Array<number>(1000).fill(1);
   live = false;
 
   mount(ctx: MountContext): void {
