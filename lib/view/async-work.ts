@@ -134,10 +134,34 @@ export interface AsyncTarget {
  * One view's async tasks: those asked for in the change in flight (`pending`, started by
  * `commit`, dropped by `discard`) and those running or finished but not yet applied.
  */
+/**
+ * The reason a task's signal aborts with: a DOMException named AbortError, without stack frames
+ * (its message says what happened). A captured stack keeps each frame's receiver (the
+ * connection, its view) until it is formatted, and a task that ignores its signal keeps its
+ * reason, and so all of them, alive until it settles. Where DOMException captures its stack in
+ * another realm than this module's `Error` (a test runner's vm context), reading `stack` formats
+ * the frames at once and lets go of them.
+ */
+export function abortError(message: string): DOMException {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const error = new DOMException(message, 'AbortError');
+    void error.stack;
+    return error;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** Where completions go after the view unmounted: nowhere. */
+const NOWHERE: AsyncPost = () => {};
+
 export class AsyncWork {
   readonly logger: ResolvedLogger;
   readonly viewName: string;
-  readonly #post: AsyncPost;
+  /** To the connection's queue; NOWHERE once closed, so a task still running holds this object, not the connection, its socket and its buffers. */
+  #post: AsyncPost;
   #pending: Task[] | null = null;
   readonly #running = new Map<string, Task>();
   #closed = false;
@@ -168,7 +192,7 @@ export class AsyncWork {
       const older = this.#running.get(task.slot);
       if (older !== undefined) {
         older.dropped = 'superseded';
-        older.controller.abort(new DOMException(`${this.viewName}.${task.what} was superseded by a newer call.`, 'AbortError'));
+        older.controller.abort(abortError(`${this.viewName}.${task.what} was superseded by a newer call.`));
       }
       this.#running.set(task.slot, task);
       this.#start(task);
@@ -236,10 +260,11 @@ export class AsyncWork {
   /** The view unmounts: every task is aborted and its result dropped. Idempotent. */
   close(reason: string): void {
     this.#closed = true;
+    this.#post = NOWHERE;
     this.#pending = null;
     for (const task of this.#running.values()) {
       task.dropped = 'cancelled by unmount';
-      task.controller.abort(new DOMException(`${this.viewName}.${task.what} was cancelled: ${reason}.`, 'AbortError'));
+      task.controller.abort(abortError(`${this.viewName}.${task.what} was cancelled: ${reason}.`));
     }
     this.#running.clear();
   }

@@ -6,7 +6,7 @@ import type { Request } from 'express';
 import type { EventList } from './decorators';
 import { DjustError, invalidArgument } from '../core/errors';
 import type { ResolvedLogger } from '../core/logger';
-import { AsyncWork, AsyncResult, type AsyncOutcome, type AsyncValues } from './async-work';
+import { abortError, AsyncWork, AsyncResult, type AsyncOutcome, type AsyncValues } from './async-work';
 import { Flash } from './flash';
 import { jsonObjectProblem } from '../core/json';
 import { isHttpUrl, isLocalPath, MAX_URL_LENGTH } from '../contract/urls';
@@ -503,7 +503,7 @@ export class LiveView {
     const isName = typeof target === 'string';
     if (!isName && (typeof target !== 'object' || target === null)) throw invalidArgument('cancelAsync(target, reason)', 'target', 'a startAsync name or an AsyncResult field of assignAsync', target);
     if (this.#internals.ignored(this, 'cancelAsync()')) return false;
-    const why = reason ?? new DOMException(`${this.constructor.name}.cancelAsync(): cancelled.`, 'AbortError');
+    const why = reason ?? abortError(`${this.constructor.name}.cancelAsync(): cancelled.`);
     const work = this.#internals.work;
     if (isName) return work?.cancelStart(target, why) ?? false;
     const fields = this as unknown as Record<string, unknown>;
