@@ -39,6 +39,21 @@ describe('awaitWithin', () => {
     expect(calls).toEqual(['timedOut']);
   });
 
+  it('stops waiting when told (the connection closed): neither runs, whether the deadline or the job comes first', async () => {
+    const calls: string[] = [];
+    const early = deferred();
+    const stopEarly = awaitWithin(early.promise, 10, () => calls.push('settled 1'), () => calls.push('timedOut 1'));
+    const late = deferred();
+    const stopLate = awaitWithin(late.promise, 10, () => calls.push('settled 2'), () => calls.push('timedOut 2'));
+    stopEarly();
+    stopLate();
+    early.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 40)); // past both deadlines
+    late.resolve();
+    await flush();
+    expect(calls).toEqual([]);
+  });
+
   it('counts a rejection as settled (the caller handles the error before)', async () => {
     const job = deferred();
     const calls: string[] = [];

@@ -12,7 +12,7 @@
 import type { Socket } from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { LiveView, type DjustLite, type MountContext } from '../../lib';
+import { eventHandler, LiveView, type DjustLite, type MountContext } from '../../lib';
 import { fetchPage } from '../../lib/testing/page';
 import { startApp, WsClient, type TestApp } from '../helpers/server';
 import { sessionId, SseStream, streamPath } from '../helpers/sse-support';
@@ -64,23 +64,38 @@ class Waiting extends Tracked {
   }
 }
 
+/** Its event handler waits on something outside the view (a slow service) until the test lets it go. */
+class Stuck extends Tracked {
+  static settle: (() => void)[] = [];
+
+  @eventHandler()
+  async save(): Promise<void> {
+    await new Promise<void>((resolve) => Stuck.settle.push(resolve));
+    this.count += 1;
+  }
+}
+
 function routes(live: DjustLite): void {
   live.route('/tracked', Tracked);
   live.route('/waiting', Waiting);
+  live.route('/stuck', Stuck);
 }
 
 let app: TestApp;
+/** What the server logged at warn or error. */
+const errors: string[] = [];
 beforeEach(async () => {
   test += 1;
   registered = { views: 0, sockets: 0 };
   reclaimed = { views: 0, sockets: 0 };
   Tracked.unmounted = 0;
   // Every TCP socket the server accepts (page loads, WebSockets, SSE streams) is watched.
-  app = await startApp(routes, { mountTimeoutMs: 60_000, sseLingerMs: 0 });
+  errors.length = 0;
+  app = await startApp(routes, { mountTimeoutMs: 60_000, sseLingerMs: 0, logger: { warn: (m) => void errors.push(m), error: (m) => void errors.push(m) } });
   app.server.on('connection', (socket: Socket) => watch('sockets', socket));
 });
 afterEach(async () => {
-  for (const settle of Waiting.settle.splice(0)) settle();
+  for (const settle of [...Waiting.settle.splice(0), ...Stuck.settle.splice(0)]) settle();
   await app.close();
 });
 
@@ -137,6 +152,21 @@ describe('a closed connection is released before its mount deadline passes', () 
     await until(() => Tracked.unmounted === 10 && app.live.connectionCount === 0, 'the 10 views to unmount');
     expect(Waiting.settle).toHaveLength(10); // every task still pending
     expect(await survivors()).toEqual({ views: 0, sockets: 0 });
+  });
+
+  it('a handler still waiting when its socket closed holds neither the socket nor a deadline timer, and settling later does nothing', async () => {
+    for (let i = 0; i < 10; i += 1) {
+      const ws = await WsClient.mount(app.base, '/stuck');
+      ws.send({ type: 'event', ref: 1, event: 'save', params: {} });
+      await until(() => Stuck.settle.length === i + 1, 'the handler to start');
+      await ws.close();
+    }
+    await until(() => Tracked.unmounted === 10 && app.live.connectionCount === 0, 'the 10 views to unmount');
+    // The handlers' own closures still hold their views (user code); the connections are let go.
+    expect((await survivors()).sockets).toBe(0);
+    for (const settle of Stuck.settle.splice(0)) settle();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(errors).toEqual([]);
   });
 
   it('a socket still open keeps its view (the check sees a live one)', async () => {

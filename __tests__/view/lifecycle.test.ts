@@ -160,6 +160,32 @@ describe('ViewLifecycle', () => {
       expect(delivered).toEqual([]);
     });
 
+    it("lets go of a change still waiting on the view's promise: what it would do next never runs, and nothing else holds it", async () => {
+      const life = lifecycle();
+      let settle!: () => void;
+      const handler = new Promise<void>((resolve) => (settle = resolve));
+      const responded: unknown[] = [];
+      // The response stands for what a live change holds: the connection, its socket, its buffers.
+      const held = { socket: 'a connection' };
+      const step = life.change(() => handler, () => responded.push(held.socket));
+      let outcome = 'pending';
+      void Promise.resolve(step).then(() => (outcome = 'settled'));
+      await life.unmount();
+      settle(); // the slow service answers after the user left
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(responded).toEqual([]);
+      expect(outcome).toBe('pending');
+      expect(life.view.unmounts).toBe(1);
+    });
+
+    it('a change that settles before unmount answers as always', async () => {
+      const life = lifecycle();
+      const responded: string[] = [];
+      const failure = await life.change(() => Promise.resolve(), () => responded.push('answered'));
+      expect(failure).toBeUndefined();
+      expect(responded).toEqual(['answered']);
+    });
+
     it('logs a failing unmount instead of throwing', async () => {
       const errors: string[] = [];
       const life = new ViewLifecycle(routeEntry('/x', ItemView, (t) => t), '/x', {}, { ...silent, error: (m) => errors.push(m) }, null);

@@ -85,6 +85,8 @@ export class Connection implements HostTarget, Resumable {
   #renderQueued = false;
   /** Its place in its transport's mount-deadline queue (lib/transport/mount-deadline.ts), -1 once out of it. */
   mountDeadline = -1;
+  /** Stops the deadline of the async job in flight (`#await`); null when none is. */
+  #stopDeadline: (() => void) | null = null;
   /** Upload acks sent after the queued render's patch; made when the first is queued. */
   #renderAcks: ServerMessage[] | null = null;
 
@@ -261,6 +263,8 @@ export class Connection implements HostTarget, Resumable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopDeadline?.();
+    this.#stopDeadline = null;
     this.#ctx.development?.disconnected(this);
     this.#queue.clear();
     this.#uploads?.close();
@@ -335,10 +339,12 @@ export class Connection implements HostTarget, Resumable {
   #await(job: Job, pending: Promise<void>, out: ServerMessage[]): void {
     const { handlerTimeoutMs } = this.#ctx.options;
     const settled = pending.catch((err: unknown) => this.#internalError(err, job, out));
-    awaitWithin(settled, handlerTimeoutMs, () => {
+    this.#stopDeadline = awaitWithin(settled, handlerTimeoutMs, () => {
+      this.#stopDeadline = null;
       this.#write(out);
       this.#drainQueue();
     }, () => {
+      this.#stopDeadline = null;
       if (this.#closed) return;
       const what = `${this.#viewName()} ${job.kind === 'mount' ? 'mount' : 'handler'} ran over ${handlerTimeoutMs} ms (option handlerTimeoutMs)`;
       this.#ctx.options.logger.warn(`djust-lite: ${what}; its answer is dropped and the queue moves on.`);

@@ -32,6 +32,12 @@ export interface Failure {
 /** What `mount(ctx)` receives besides the URL and mount path, which the lifecycle knows; `locals` defaults to `{}`. */
 export type MountInput = Omit<MountContext, 'params' | 'query' | 'url' | 'baseUrl' | 'locals'> & { locals?: Record<string, unknown> };
 
+/** Passes a view's promise's outcome on to the lifecycle's own promise, until `unmount` cuts it (both null). */
+interface Forwarder {
+  resolve: ((value: unknown) => void) | null;
+  reject: ((error: unknown) => void) | null;
+}
+
 /** Everything a change may touch, saved before it runs and restored whole when it fails. */
 interface Snapshot {
   /** The change's generation: `abandon()` moves the lifecycle past it. */
@@ -70,6 +76,8 @@ export class ViewLifecycle implements Patchable {
   #unmounted = false;
   /** Counts abandoned changes; a change whose generation is behind does nothing more when it settles. */
   #generation = 0;
+  /** The forwarders of the view's promises the lifecycle waits on (see `#adopt`); made by the first. */
+  #waiting: Set<Forwarder> | null = null;
 
   /**
    * Creates the view; `host` gives it a live connection's services (null for the HTTP render).
@@ -99,7 +107,7 @@ export class ViewLifecycle implements Patchable {
   async mount(input: MountInput): Promise<NavigateMessage | null> {
     const { view, url, params, base } = this;
     this.session = input.session;
-    await view.mount?.({ ...input, locals: input.locals ?? {}, params, query: queryOf(url), url, baseUrl: base });
+    await this.#adopt(view.mount?.({ ...input, locals: input.locals ?? {}, params, query: queryOf(url), url, baseUrl: base }));
     await this.handleParams();
     const navigate = await followPatches(this);
     viewInternals(view).work?.commit(); // async work asked for in mount starts now
@@ -109,7 +117,7 @@ export class ViewLifecycle implements Patchable {
   /** Patchable: `handleParams` for the URL the view shows now. */
   handleParams(): unknown {
     const { url } = this;
-    return this.view.handleParams?.(this.params, url, queryOf(url));
+    return this.#adopt(this.view.handleParams?.(this.params, url, queryOf(url)));
   }
 
   /** Patchable: route params of `path` by the view's route. */
@@ -143,7 +151,7 @@ export class ViewLifecycle implements Patchable {
       return this.#restore(snapshot, error);
     }
     if (!isThenable(result)) return this.#afterRun(snapshot, respond);
-    return Promise.resolve(result).then(() => this.#afterRun(snapshot, respond), (error: unknown) => this.#restore(snapshot, error));
+    return this.#adopt(result).then(() => this.#afterRun(snapshot, respond), (error: unknown) => this.#restore(snapshot, error));
   }
 
   /**
@@ -170,7 +178,7 @@ export class ViewLifecycle implements Patchable {
       try {
         result = run();
         if (isThenable(result)) {
-          return Promise.resolve(result).then(() => followPatches(this)).then(finish, (error: unknown) => finish(stepFailed(error)));
+          return this.#adopt(result).then(() => followPatches(this)).then(finish, (error: unknown) => finish(stepFailed(error)));
         }
         result = followPatches(this); // null, or the promise of a pushPatch chain
       } catch (error) {
@@ -189,6 +197,49 @@ export class ViewLifecycle implements Patchable {
    */
   abandon(): void {
     this.#generation += 1;
+  }
+
+  /**
+   * A promise of the view's (a handler's, mount's, handleParams') as the lifecycle waits on it:
+   * the same outcome, through a forwarder that `unmount` cuts. A view's promise may wait on
+   * something outside (a slow service, a timer) long after its connection closed; through the
+   * forwarder it holds only that small object, not the rest of the change (the response, the
+   * connection, its socket and buffers), which then never settles and is collected. A value
+   * that is not a promise is returned as it is.
+   */
+  #adopt<T>(value: T): T extends PromiseLike<infer U> ? Promise<U> : T;
+  #adopt(value: unknown): unknown {
+    if (!isThenable(value)) return value;
+    if (this.#unmounted) return new Promise(() => {});
+    const waiting = (this.#waiting ??= new Set());
+    const forwarder: Forwarder = { resolve: null, reject: null };
+    const adopted = new Promise<unknown>((resolve, reject) => {
+      forwarder.resolve = resolve;
+      forwarder.reject = reject;
+    });
+    waiting.add(forwarder);
+    Promise.resolve(value).then(
+      (result) => {
+        waiting.delete(forwarder);
+        forwarder.resolve?.(result);
+      },
+      (error: unknown) => {
+        waiting.delete(forwarder);
+        forwarder.reject?.(error);
+      },
+    );
+    return adopted;
+  }
+
+  /** Unmount: every forwarder is cut (see `#adopt`). */
+  #letGo(): void {
+    const waiting = this.#waiting;
+    if (waiting === null) return;
+    for (const forwarder of waiting) {
+      forwarder.resolve = null;
+      forwarder.reject = null;
+    }
+    waiting.clear();
   }
 
   #afterRun(snapshot: Snapshot, respond: (navigate: NavigateMessage | null) => void): Step<Failure | undefined> {
@@ -251,6 +302,7 @@ export class ViewLifecycle implements Patchable {
   async unmount(reason = 'unmounted'): Promise<void> {
     if (this.#unmounted) return;
     this.#unmounted = true;
+    this.#letGo();
     const internals = viewInternals(this.view);
     internals.gone = reason;
     internals.work?.close(reason);
