@@ -119,16 +119,21 @@ async function survivors(): Promise<{ views: number; sockets: number }> {
   return { views: registered.views - reclaimed.views, sockets: registered.sockets - reclaimed.sockets };
 }
 
+/** `count` connected views unmounted and their connections ended: none of them, nor any server socket, is left after collection. */
+async function expectNothingLeft(count: number): Promise<void> {
+  await until(() => Tracked.unmounted === count && app.live.connectionCount === 0, `the ${count} views to unmount`);
+  expect(registered.views).toBe(count);
+  expect(registered.sockets).toBeGreaterThanOrEqual(count);
+  expect(await survivors()).toEqual({ views: 0, sockets: 0 });
+}
+
 describe('a closed connection is released before its mount deadline passes', () => {
   it('WebSocket: 20 mounted sockets closed by their clients leave no view or socket behind', async () => {
     for (let i = 0; i < 20; i += 1) {
       const ws = await WsClient.mount(app.base, '/tracked');
       await ws.close();
     }
-    await until(() => Tracked.unmounted === 20 && app.live.connectionCount === 0, 'the 20 views to unmount');
-    expect(registered.views).toBe(20);
-    expect(registered.sockets).toBeGreaterThanOrEqual(20);
-    expect(await survivors()).toEqual({ views: 0, sockets: 0 });
+    await expectNothingLeft(20);
   });
 
   it('SSE: 10 mounted streams closed by their clients leave no view or socket behind', async () => {
@@ -138,10 +143,7 @@ describe('a closed connection is released before its mount deadline passes', () 
       await stream.next('mounted');
       stream.close();
     }
-    await until(() => Tracked.unmounted === 10 && app.live.connectionCount === 0, 'the 10 views to unmount');
-    expect(registered.views).toBe(10);
-    expect(registered.sockets).toBeGreaterThanOrEqual(10);
-    expect(await survivors()).toEqual({ views: 0, sockets: 0 });
+    await expectNothingLeft(10);
   });
 
   it('a task still running after its view unmounted holds neither the view nor the socket', async () => {

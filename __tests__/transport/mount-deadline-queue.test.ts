@@ -40,6 +40,16 @@ function setup() {
   return { ctx, clock, deadlines, lines, closedInOrder, open };
 }
 
+/** Opens `count` connections and starts their deadlines 1 ms apart (the i-th at clock i). */
+function startSpaced(count: number, { clock, deadlines, open }: Pick<ReturnType<typeof setup>, 'clock' | 'deadlines' | 'open'>) {
+  const all = Array.from({ length: count }, (_, i) => open(`c${i}`));
+  for (const [i, c] of all.entries()) {
+    clock.now = i;
+    deadlines.start(c.connection, `c${i}`);
+  }
+  return all;
+}
+
 /** Waits (real time, bounded) until `test` holds. */
 async function until(test: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !test(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -88,11 +98,7 @@ describe('MountDeadlines', () => {
 
   it('keeps its order across compaction: of 3,000 deadlines 1 ms apart, exactly the due ones pass', async () => {
     const { clock, deadlines, open } = setup();
-    const all = Array.from({ length: 3000 }, (_, i) => open(`c${i}`));
-    for (const [i, c] of all.entries()) {
-      clock.now = i;
-      deadlines.start(c.connection, `c${i}`);
-    }
+    const all = startSpaced(3000, { clock, deadlines, open });
     clock.now = 2000 + MS; // deadlines at 40…3,039 ms: the first 2,001 are due
     await until(() => deadlines.pending === 999, 'the due deadlines');
     expect(all.map((c) => c.closed.length)).toEqual(all.map((_, i) => (i <= 2000 ? 1 : 0)));
@@ -103,11 +109,7 @@ describe('MountDeadlines', () => {
 
   it('release lets go of exactly the connection it names, before and after compaction and a restart of the queue', async () => {
     const { clock, deadlines, open } = setup();
-    const all = Array.from({ length: 3000 }, (_, i) => open(`c${i}`));
-    for (const [i, c] of all.entries()) {
-      clock.now = i;
-      deadlines.start(c.connection, `c${i}`);
-    }
+    const all = startSpaced(3000, { clock, deadlines, open });
     const connectionAt = (i: number) => (all[i] as (typeof all)[number]).connection;
     const released = new Set<number>();
     const release = (i: number) => {
